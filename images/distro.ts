@@ -1,0 +1,25 @@
+/** What differs between the AMI's distro and the local image's: data, never `if` chains in templates. */
+export interface DistroProfile {
+  id: 'ubuntu2404' | 'debian12';
+  codename: string;
+  pgMajor: number;
+  pgBinDir: string;
+  pgConfDir: string;
+  pgUnit: string;
+  pythonBin: string;
+}
+
+const profile = (id: DistroProfile['id'], codename: string, pgMajor: number): DistroProfile => ({
+  id,
+  codename,
+  pgMajor,
+  pgBinDir: `/usr/lib/postgresql/${pgMajor}/bin`,
+  pgConfDir: `/etc/postgresql/${pgMajor}/main`,
+  pgUnit: `postgresql@${pgMajor}-main.service`,
+  pythonBin: '/usr/bin/python3',
+});
+
+export const DISTROS: Record<DistroProfile['id'], DistroProfile> = {
+  ubuntu2404: profile('ubuntu2404', 'noble', 16),
+  debian12: profile('debian12', 'bookworm', 15),
+};

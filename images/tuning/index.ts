@@ -1,0 +1,79 @@
+/** tune(): tier + recipe -> memory budget -> settings for every service, each with its reason. Pure. */
+import { TierTooSmallError } from '../errors.ts';
+import type { Tier } from '../tiers.ts';
+import type { Recipe } from '../web.ts';
+import { ceilingMiB, computeBudget, gunicornMiB, nginxMiB, osReserveMiB, pgbouncerMiB, postgresMiB, redisMiB, type Budget } from './budget.ts';
+import { COSTS } from './costs.ts';
+import { tuneGunicorn, type GunicornSettings } from './gunicorn.ts';
+import { tuneKernel, type KernelSettings } from './kernel.ts';
+import { tuneNginx, type NginxSettings } from './nginx.ts';
+import { tunePgbouncer, type PgbouncerSettings } from './pgbouncer.ts';
+import { postgresShape, tunePostgres, type PostgresSettings } from './postgres.ts';
+import { tuneRedis, type RedisSettings } from './redis.ts';
+import { broken } from './rules.ts';
+import { clamp, reasonsOf, valuesOf } from './setting.ts';
+
+export interface TunedSettings {
+  postgres: PostgresSettings;
+  pgbouncer: PgbouncerSettings;
+  redis: RedisSettings;
+  gunicorn: GunicornSettings;
+  nginx: NginxSettings;
+  kernel: KernelSettings;
+}
+
+export interface Tuned {
+  tier: Tier;
+  budget: Budget;
+  settings: TunedSettings;
+}
+
+/** How the memory left after fixed costs is split; the rest stays free as page cache. */
+export const SHARES = { sharedBuffers: 0.35, redis: 0.2, workMem: 0.2, maintenance: 0.1 } as const;
+const GUNICORN_CAP_SHARE = 0.4;
+
+export function tune(tier: Tier, recipe: Recipe): Tuned {
+  const app = recipe.app;
+  const appMiB = ceilingMiB(tier) - osReserveMiB(tier);
+  const gunicorn = tuneGunicorn(tier, app, Math.floor(appMiB * GUNICORN_CAP_SHARE));
+  const pgbouncer = tunePgbouncer(tier, gunicorn);
+  const nginx = tuneNginx(tier, gunicorn);
+  const shape = postgresShape(tier, pgbouncer);
+  const backends = shape.maxConnections + shape.parallelWorkers;
+  const pgFixed = postgresMiB({ max_connections: shape.maxConnections, max_parallel_workers: shape.parallelWorkers,
+    shared_buffers_mib: 0, wal_buffers_mib: 0, work_mem_kib: 0, hash_mem_multiplier: 1, maintenance_work_mem_mib: 0, autovacuum_max_workers: 0 });
+  const fixed = gunicornMiB(gunicorn, app) + nginxMiB(nginx) + pgbouncerMiB(pgbouncer) + redisMiB(0) + pgFixed;
+  const free = Math.max(0, appMiB - fixed);
+
+  // shared_buffers carries wal_buffers (1/32) inside its share.
+  const sharedBuffersMiB = clamp(Math.floor((free * SHARES.sharedBuffers * 32) / 33), 16, Math.floor(tier.ramMiB / 4));
+  const maxmemoryMiB = Math.max(8, Math.floor((free * SHARES.redis) / (1 + COSTS.redisOverheadPct / 100)));
+  const nodeFactor = COSTS.pgNodesPerQuery - 1 + COSTS.pgHashMemMultiplier;
+  const workMemKiB = clamp(Math.floor((free * SHARES.workMem * 1024) / (backends * nodeFactor) / 64) * 64, 1024, 262144);
+  const maintenanceMiB = clamp(Math.floor((free * SHARES.maintenance) / (shape.autovacuumWorkers + 1)), 8, 2048);
+
+  const redis = tuneRedis(maxmemoryMiB, gunicorn);
+  const kernel = tuneKernel(nginx, pgbouncer, redis);
+  const memory = { sharedBuffersMiB, workMemKiB, maintenanceMiB, effectiveCacheMiB: sharedBuffersMiB };
+  let postgres = tunePostgres(tier, pgbouncer, shape, memory);
+  const settings = { postgres, pgbouncer, redis, gunicorn, nginx, kernel };
+  const budget = computeBudget(tier, app, settings);
+  const used = budget.osReserveMiB + Object.values(budget.components).reduce((a, b) => a + b, 0);
+  if (used > budget.ceilingMiB) {
+    throw new TierTooSmallError(tier.name, tier.ramMiB, Math.ceil(used - budget.ceilingMiB),
+      `worst case ${Math.ceil(used)} MiB with minimum settings vs a ceiling of ${budget.ceilingMiB} MiB (${tier.slo.memoryCeilingPct}% of ${tier.ramMiB})`);
+  }
+  // The page cache the worst case leaves free is what the planner may count on.
+  postgres = tunePostgres(tier, pgbouncer, shape, { ...memory, effectiveCacheMiB: sharedBuffersMiB + Math.floor(budget.headroomMiB) });
+  const tuned: Tuned = { tier, budget, settings: { ...settings, postgres } };
+  const bad = broken(tuned);
+  if (bad.length) throw new Error(`kiln bug: tuned ${tier.name} breaks ${bad.join('; ')}`);
+  return tuned;
+}
+
+/** The `settings` object of `kiln render --json`: plain values per service. */
+export const settingValues = (s: TunedSettings) =>
+  Object.fromEntries(Object.entries(s).map(([k, g]) => [k, valuesOf(g)])) as Record<keyof TunedSettings, Record<string, number | string | boolean>>;
+
+export const settingReasons = (s: TunedSettings): Record<string, string> =>
+  Object.assign({}, ...Object.entries(s).map(([k, g]) => reasonsOf(k, g)));
