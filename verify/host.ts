@@ -1,0 +1,62 @@
+/** The host description `kiln launch` prints, parsed and validated (bad input -> InputError, exit 2). */
+import { readFileSync, existsSync } from 'node:fs';
+import { InputError } from '../images/errors.ts';
+
+export interface HostDescription {
+  address: string;
+  port: number;
+  user: string;
+  /** Private key file used to log in. */
+  keyPath: string;
+  /** The host's public key as an OpenSSH line (`ssh-ed25519 AAAA… [comment]`) or a `SHA256:…` fingerprint. */
+  hostKey: string;
+}
+
+const KEY_LINE = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com)\s+[A-Za-z0-9+/]+=*(\s.*)?$/;
+const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
+
+/** Accepts the JSON text itself or a path to a file holding it. */
+export function parseHost(jsonOrFile: string): HostDescription {
+  const text = jsonOrFile.trim().startsWith('{') ? jsonOrFile : readHostFile(jsonOrFile);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new InputError('--host', jsonOrFile, `valid JSON (${(err as Error).message})`, 'pass the JSON `kiln launch --json` printed, or a file holding it');
+  }
+  return validateHost(raw);
+}
+
+function readHostFile(path: string): string {
+  if (!existsSync(path)) {
+    throw new InputError('--host', path, 'a JSON host description or an existing file', 'pass the output of `kiln launch --json`');
+  }
+  return readFileSync(path, 'utf8');
+}
+
+export function validateHost(raw: unknown): HostDescription {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new InputError('host', raw, 'an object { address, port, user, keyPath, hostKey }', 'pass the output of `kiln launch --json`');
+  }
+  const o = raw as Record<string, unknown>;
+  const str = (key: string): string => {
+    const v = o[key];
+    if (typeof v !== 'string' || v.trim() === '') {
+      throw new InputError(`host.${key}`, v, 'a non-empty string', `set host.${key}`);
+    }
+    return v.trim();
+  };
+  const port = o.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InputError('host.port', port, 'an integer 1..65535', 'set host.port to the box\'s ssh port');
+  }
+  const hostKey = str('hostKey');
+  if (!KEY_LINE.test(hostKey) && !FINGERPRINT.test(hostKey)) {
+    throw new InputError('host.hostKey', hostKey, 'an OpenSSH public key line or a SHA256:… fingerprint', 'copy the box\'s host key from `kiln launch --json`; never skip host key checking');
+  }
+  const keyPath = str('keyPath');
+  if (!existsSync(keyPath)) {
+    throw new InputError('host.keyPath', keyPath, 'an existing private key file', 'point keyPath at the key `kiln launch` used');
+  }
+  return { address: str('address'), port, user: str('user'), keyPath, hostKey };
+}

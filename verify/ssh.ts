@@ -1,0 +1,151 @@
+/** ssh2 client wrapper: pinned host key (fail closed), keepalive, every command bounded twice (remote `timeout` + local timer). */
+import { readFileSync } from 'node:fs';
+import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { HostDescription } from './host.ts';
+import { pinHostKey } from './hostkey.ts';
+
+export interface ExecResult {
+  command: string;
+  /** null when the channel closed without an exit status (killed by the client-side timer or a dropped link). */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** true when the remote `timeout` fired (exit 124/137) or the client-side timer closed the channel. */
+  timedOut: boolean;
+  durationMs: number;
+}
+
+export interface ExecOptions {
+  timeoutSec: number;
+  /** Run through `sudo -n` when the login user is not root. */
+  asRoot?: boolean;
+  /** Called with each complete stdout line (the long-lived streaming exec). */
+  onLine?: (line: string) => void;
+}
+
+/** Grace the local timer allows beyond the remote `timeout` (its --kill-after plus the round trip). */
+const CLIENT_GRACE_SEC = 10;
+const REMOTE_KILL_AFTER_SEC = 5;
+
+export const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** The exact remote command line: `timeout --kill-after=5s Ns [sudo -n] sh -c '<cmd>'`. */
+export function wrapCommand(command: string, timeoutSec: number, sudo: boolean): string {
+  if (!(timeoutSec > 0) || !Number.isFinite(timeoutSec)) throw new Error(`timeoutSec must be > 0, got ${timeoutSec}`);
+  const prefix = sudo ? 'sudo -n ' : '';
+  return `timeout --kill-after=${REMOTE_KILL_AFTER_SEC}s ${Math.ceil(timeoutSec)}s ${prefix}sh -c ${shellQuote(command)}`;
+}
+
+export interface ConnectOptions {
+  readyTimeoutSec?: number;
+  keepaliveIntervalSec?: number;
+}
+
+export class SshSession {
+  private constructor(
+    private readonly client: Client,
+    readonly host: HostDescription,
+  ) {}
+
+  static connect(host: HostDescription, opts: ConnectOptions = {}): Promise<SshSession> {
+    const pin = pinHostKey(host.hostKey);
+    let hostKeyRejected = false;
+    const config: ConnectConfig = {
+      host: host.address,
+      port: host.port,
+      username: host.user,
+      privateKey: readFileSync(host.keyPath),
+      readyTimeout: (opts.readyTimeoutSec ?? 20) * 1000,
+      keepaliveInterval: (opts.keepaliveIntervalSec ?? 5) * 1000,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer) => {
+        const ok = pin.verify(key);
+        if (!ok) hostKeyRejected = true;
+        return ok;
+      },
+    };
+    if (pin.algorithms) config.algorithms = { serverHostKey: pin.algorithms as never };
+    const client = new Client();
+    return new Promise((resolve, reject) => {
+      client.once('ready', () => resolve(new SshSession(client, host)));
+      client.once('error', (err) => {
+        client.end();
+        reject(hostKeyRejected
+          ? new Error(`host key mismatch for ${host.address}:${host.port}: refusing to connect (expected ${host.hostKey.slice(0, 60)})`)
+          : err);
+      });
+      client.connect(config);
+    });
+  }
+
+  /** Runs one command; resolves with whatever happened (never rejects on a remote failure or timeout). */
+  exec(command: string, opts: ExecOptions): Promise<ExecResult> {
+    const sudo = (opts.asRoot ?? false) && this.host.user !== 'root';
+    const wrapped = wrapCommand(command, opts.timeoutSec, sudo);
+    const started = Date.now();
+    return new Promise((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      let partial = '';
+      let localTimeout = false;
+      let settled = false;
+      const finish = (exitCode: number | null, signal: string | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (opts.onLine && partial) opts.onLine(partial);
+        resolve({
+          command, exitCode, signal, stdout, stderr,
+          timedOut: localTimeout || exitCode === 124 || exitCode === 137,
+          durationMs: Date.now() - started,
+        });
+      };
+      let channel: ClientChannel | undefined;
+      const timer = setTimeout(() => {
+        localTimeout = true;
+        channel?.close();
+        finish(null, null);
+      }, (opts.timeoutSec + CLIENT_GRACE_SEC) * 1000);
+      this.client.exec(wrapped, (err, ch) => {
+        if (err) {
+          stderr += `exec failed: ${err.message}`;
+          finish(null, null);
+          return;
+        }
+        channel = ch;
+        let exitCode: number | null = null;
+        let signal: string | null = null;
+        ch.on('exit', (code: number | null, sig?: string) => {
+          exitCode = code;
+          signal = sig ?? null;
+        });
+        ch.on('data', (chunk: Buffer) => {
+          const text = chunk.toString('utf8');
+          stdout += text;
+          if (opts.onLine) {
+            const lines = (partial + text).split('\n');
+            partial = lines.pop() ?? '';
+            for (const line of lines) opts.onLine(line);
+          }
+        });
+        ch.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+        ch.on('close', () => finish(exitCode, signal));
+      });
+    });
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
+
+/** Connects, runs `fn`, always closes. */
+export async function withSession<T>(host: HostDescription, fn: (s: SshSession) => Promise<T>, opts?: ConnectOptions): Promise<T> {
+  const session = await SshSession.connect(host, opts);
+  try {
+    return await fn(session);
+  } finally {
+    session.close();
+  }
+}
