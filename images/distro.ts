@@ -7,9 +7,11 @@ export interface DistroProfile {
   pgConfDir: string;
   pgUnit: string;
   pythonBin: string;
+  /** Which bake path ships this distro: Packer on EC2, or the local rootfs builder. */
+  builder: 'packer' | 'local';
 }
 
-const profile = (id: DistroProfile['id'], codename: string, pgMajor: number): DistroProfile => ({
+const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, builder: DistroProfile['builder']): DistroProfile => ({
   id,
   codename,
   pgMajor,
@@ -17,9 +19,10 @@ const profile = (id: DistroProfile['id'], codename: string, pgMajor: number): Di
   pgConfDir: `/etc/postgresql/${pgMajor}/main`,
   pgUnit: `postgresql@${pgMajor}-main.service`,
   pythonBin: '/usr/bin/python3',
+  builder,
 });
 
 export const DISTROS: Record<DistroProfile['id'], DistroProfile> = {
-  ubuntu2404: profile('ubuntu2404', 'noble', 16),
-  debian12: profile('debian12', 'bookworm', 15),
+  ubuntu2404: profile('ubuntu2404', 'noble', 16, 'packer'),
+  debian12: profile('debian12', 'bookworm', 15, 'local'),
 };

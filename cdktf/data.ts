@@ -1,0 +1,63 @@
+/** Typed inputs of the stacks. The stacks only map these onto resources: every decision is made by the caller. */
+
+/** Where terraform keeps state; a relative local path keeps absolute paths out of the synthesized JSON. */
+export type BackendData =
+  | { kind: 'local'; path: string }
+  | { kind: 's3'; bucket: string; key: string; region: string; dynamodbTable?: string };
+
+export interface CandidateStackData {
+  region: string;
+  backend: BackendData;
+  /** Name prefix for every resource of this run, e.g. `kiln-nano-<runId>`. */
+  name: string;
+  amiId: string;
+  instanceType: string;
+  rootVolumeGiB: number;
+  vpcId: string;
+  subnetId: string;
+  /** The verifier's address as a CIDR (`203.0.113.7/32`): the only source admitted to 22 and 80. */
+  verifierCidr: string;
+  /** OpenSSH public key of the key pair made for this run. */
+  sshPublicKey: string;
+  /** Tags put on every resource (run id, tier, expiry): the janitor finds leftovers by them. */
+  tags: Record<string, string>;
+  userData?: string;
+}
+
+export interface FleetAlarmData {
+  /** CloudWatch alarm names that stop the refresh and roll back when they fire. */
+  names: string[];
+}
+
+export interface FleetStackData {
+  region: string;
+  backend: BackendData;
+  /** Name prefix for the fleet's resources, e.g. `kiln-fleet-nano`. */
+  name: string;
+  /** The promoted AMI id, literal (`ami-…`): never `$Latest`, never `resolve:ssm:`. */
+  amiId: string;
+  instanceType: string;
+  rootVolumeGiB: number;
+  vpcId: string;
+  subnetIds: string[];
+  securityGroupIds: string[];
+  minSize: number;
+  maxSize: number;
+  desiredCapacity: number;
+  healthCheckGracePeriodSec: number;
+  refresh: {
+    minHealthyPercentage: number;
+    maxHealthyPercentage: number;
+    instanceWarmupSec: number;
+    checkpointPercentages: number[];
+    checkpointDelaySec: number;
+  };
+  alarms: FleetAlarmData;
+  /** Canary endpoint the target group checks, `/health`. */
+  healthCheckPath: string;
+  /** The app's own SSM parameters / secrets, e.g. `/kiln/nano/app`: the instance role reads only below it. */
+  secretsPath: string;
+  accountId: string;
+  tags: Record<string, string>;
+  userData?: string;
+}

@@ -1,0 +1,39 @@
+/** The `kiln` command: dispatch, exit codes (0 ok, 1 failed, 2 bad input), no stack traces for user errors. */
+import { InputError } from '../images/errors.ts';
+
+type Command = { help: string; run: (argv: string[]) => Promise<number> };
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  tiers: () => import('./cmd-tiers.ts'),
+  render: () => import('./cmd-render.ts'),
+  validate: () => import('./cmd-validate.ts'),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    const helps = await Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).help));
+    process.stdout.write(`kiln: bake tuned server images, prove them under load, promote them.\n\n${helps.join('\n\n')}\n`);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) throw new InputError('command', name, `is not a kiln command; commands: ${Object.keys(COMMANDS).join(', ')}`, 'run kiln --help');
+  const cmd = await load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(cmd.help + '\n');
+    return 0;
+  }
+  return cmd.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e: unknown) => {
+    if (e instanceof InputError) {
+      process.stderr.write(`kiln: error: ${e.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`kiln: failed: ${e instanceof Error ? (process.env.KILN_DEBUG ? e.stack : e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,44 @@
+/** `kiln validate (--tier T | --all) [--distro D] [--json]`: the real tools read the real files. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DISTROS } from '../images/distro.ts';
+import { render } from '../images/render.ts';
+import { WEB } from '../images/web.ts';
+import { loadCatalog, parse, progress, selectDistros, selectTiers } from './args.ts';
+import { validateBundle } from './validate/run.ts';
+import { writeBundle } from './write-bundle.ts';
+
+export const help = `kiln validate (--tier T | --all) [--distro ubuntu2404|debian12] [--json] [--catalog FILE]
+  Renders each tier (both distros unless --distro) and has the production programs read the files:
+  packer validate + fmt, cloud-init schema, nginx -t, postgres -C, pgbouncer, redis-server,
+  gunicorn --check-config, sshd -T, systemd-analyze verify. Exit 1 when any of them objects.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const v = parse(argv, { tier: { type: 'string' }, all: { type: 'boolean' }, distro: { type: 'string' } });
+  const tiers = selectTiers(v, loadCatalog(v.catalog as string | undefined));
+  const distros = selectDistros(v, [DISTROS.ubuntu2404, DISTROS.debian12]);
+  const renders = tiers.flatMap((t) => distros.map((d) => render(t, WEB, d)));
+  const work = await mkdtemp(join(process.env.KILN_TMP ?? tmpdir(), 'kiln-validate-'));
+  const results = [];
+  let failed = 0;
+  try {
+    for (const r of renders) {
+      const label = `${r.context.tier.name}/${r.context.distro.id}`;
+      const started = Date.now();
+      const dir = await writeBundle(join(work, label.replace('/', '-')), r);
+      const findings = await validateBundle(dir, r);
+      // Fail closed: a bundle no program has read is not valid.
+      if (!findings.length) findings.push({ tool: 'kiln', file: '*', ok: false, output: 'no validator ran on this bundle' });
+      const bad = findings.filter((f) => !f.ok);
+      failed += bad.length;
+      progress(`${bad.length ? 'FAIL' : 'ok  '} ${label}: ${findings.length - bad.length}/${findings.length} checks in ${Date.now() - started} ms`);
+      for (const f of bad) process.stderr.write(`  ${label} ${f.file} [${f.tool}]:\n${f.output.replace(/^/gm, '    ')}\n`);
+      results.push({ tier: r.context.tier.name, distro: r.context.distro.id, ok: bad.length === 0, findings });
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  if (v.json) process.stdout.write(JSON.stringify({ ok: failed === 0, results }, null, 2) + '\n');
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,29 @@
+/** A validator runs a real production program over rendered files and reports what it said. */
+import type { Rendered } from '../../images/render.ts';
+import type { Role } from '../../images/render-types.ts';
+
+export interface Finding {
+  tool: string;
+  /** Rendered path the tool read (or '*' for the whole bundle). */
+  file: string;
+  ok: boolean;
+  /** The tool's own output, trimmed (the evidence). */
+  output: string;
+}
+
+export interface ValidateContext {
+  /** The written bundle (see write-bundle.ts): image files under rootfs/, bundle files as they are. */
+  dir: string;
+  rendered: Rendered;
+  /** A scratch dir this validator may use; removed afterwards. */
+  scratch: string;
+}
+
+export interface Validator {
+  name: string;
+  /** Roles whose files it reads: it runs only when the render has one. */
+  roles: Role[];
+  /** Programs it needs on PATH (or absolute paths); missing ones are a failure, never a skip. */
+  needs: string[];
+  run: (ctx: ValidateContext) => Promise<Finding[]>;
+}
