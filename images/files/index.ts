@@ -9,12 +9,13 @@ import { pgbouncerFiles } from './pgbouncer.ts';
 import { postgresFiles } from './postgres.ts';
 import { provisionFiles } from './provision.ts';
 import { redisFiles } from './redis.ts';
+import { sshdFiles } from './sshd.ts';
 import { sysctlFiles } from './sysctl.ts';
 import { systemdFiles } from './systemd.ts';
 
 export const FILES: FileSpec[] = [
   ...nginxFiles, ...postgresFiles, ...pgbouncerFiles, ...redisFiles, ...gunicornFiles,
-  ...systemdFiles, ...sysctlFiles, ...appFiles, ...provisionFiles,
+  ...systemdFiles, ...sysctlFiles, ...sshdFiles, ...appFiles, ...provisionFiles,
 ];
 
 export const BUNDLE_FILES: FileSpec[] = [...packerFiles, ...cloudInitFiles];
