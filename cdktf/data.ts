@@ -38,6 +38,8 @@ export interface FleetStackData {
   amiId: string;
   instanceType: string;
   rootVolumeGiB: number;
+  /** The AMI's root device name (DescribeImages RootDeviceName), e.g. `/dev/sda1`. */
+  rootDeviceName: string;
   vpcId: string;
   subnetIds: string[];
   securityGroupIds: string[];

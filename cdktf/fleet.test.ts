@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { Testing } from 'cdktf';
+import { FleetStack } from './fleet.ts';
+import { exampleFleet as d } from './fixtures.ts';
+
+const synth = (data = d) => Testing.synth(new FleetStack(Testing.app(), 'fleet', data));
+const one = (json: string, type: string) => Object.values(JSON.parse(json).resource[type] as Record<string, any>)[0];
+
+describe('FleetStack', () => {
+  it('puts the literal promoted AMI id into the launch template, with IMDSv2 required', () => {
+    const out = synth();
+    expect(Testing.toHaveResourceWithProperties(out, 'aws_launch_template', {
+      image_id: 'ami-0fedcba9876543210',
+      metadata_options: { http_tokens: 'required' },
+      update_default_version: true,
+    })).toBe(true);
+    const lt = one(out, 'aws_launch_template');
+    expect(lt.image_id).toMatch(/^ami-[0-9a-f]+$/);
+    expect(out).not.toContain('resolve:ssm');
+    expect(out).not.toContain('$Latest');
+    expect(out).not.toContain('$Default');
+  });
+
+  it('pins the ASG to the numbered version terraform creates, never $Latest', () => {
+    const asg = one(synth(), 'aws_autoscaling_group');
+    expect(asg.launch_template.version).toBe('${aws_launch_template.lt.latest_version}');
+    expect(asg.launch_template.id).toBe('${aws_launch_template.lt.id}');
+  });
+
+  it('replaces instances by an instance refresh with checkpoints, skip matching, alarms and auto rollback', () => {
+    const out = synth();
+    expect(Testing.toHaveResourceWithProperties(out, 'aws_autoscaling_group', {
+      health_check_type: 'ELB',
+      instance_refresh: {
+        strategy: 'Rolling',
+        preferences: {
+          auto_rollback: true,
+          skip_matching: true,
+          min_healthy_percentage: 90,
+          checkpoint_percentages: [50, 100],
+          checkpoint_delay: '300',
+          alarm_specification: { alarms: ['kiln-fleet-nano-5xx', 'kiln-fleet-nano-p95'] },
+        },
+      },
+    })).toBe(true);
+    expect(one(out, 'aws_autoscaling_group').target_group_arns).toEqual(['${aws_lb_target_group.tg.arn}']);
+  });
+
+  it('checks the canary /health in the target group', () => {
+    expect(Testing.toHaveResourceWithProperties(synth(), 'aws_lb_target_group', {
+      health_check: { path: '/health', matcher: '200', protocol: 'HTTP' },
+    })).toBe(true);
+  });
+
+  it('gives the instances a profile that reads only their own parameters and secrets', () => {
+    const out = synth();
+    const lt = one(out, 'aws_launch_template');
+    expect(lt.iam_instance_profile.arn).toBe('${aws_iam_instance_profile.profile.arn}');
+    const policy = JSON.parse(one(out, 'aws_iam_role_policy').policy);
+    const resources = policy.Statement.flatMap((s: any) => s.Resource);
+    expect(resources).toEqual([
+      'arn:aws:ssm:us-east-1:123456789012:parameter/kiln/nano/app',
+      'arn:aws:ssm:us-east-1:123456789012:parameter/kiln/nano/app/*',
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:kiln/nano/app/*',
+    ]);
+    for (const s of policy.Statement) {
+      expect(s.Effect).toBe('Allow');
+      for (const a of s.Action) expect(a).toMatch(/^(ssm:Get|secretsmanager:GetSecretValue)/);
+    }
+    expect(JSON.stringify(policy)).not.toMatch(/"\*"|:\*"/);
+  });
+
+  it('changes only the launch template image when the promoted AMI changes', () => {
+    const a = JSON.parse(synth());
+    const b = JSON.parse(synth({ ...d, amiId: 'ami-0aaaaaaaaaaaaaaaa' }));
+    expect(b.resource.aws_launch_template.lt.image_id).toBe('ami-0aaaaaaaaaaaaaaaa');
+    b.resource.aws_launch_template.lt.image_id = a.resource.aws_launch_template.lt.image_id;
+    expect(b.resource).toEqual(a.resource);
+  });
+
+  it('writes no absolute path', () => {
+    const out = synth();
+    expect(out).not.toContain(process.cwd());
+    expect(JSON.parse(out).terraform.backend).toEqual({ local: { path: 'terraform.fleet-nano.tfstate' } });
+  });
+});

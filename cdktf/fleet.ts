@@ -1,0 +1,103 @@
+import type { Construct } from 'constructs';
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
+import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
+import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
+import type { FleetStackData } from './data.ts';
+import { declareBackend } from './backend.ts';
+import { instanceSecretsPolicy } from './policy.ts';
+
+/**
+ * The fleet: a launch template holding the literal promoted AMI id (each change is a new numbered
+ * version), and an ASG that replaces instances through an instance refresh with checkpoints, alarms
+ * and auto rollback. Auto rollback needs a numbered version and a literal image id (no `$Latest`,
+ * no `resolve:ssm:`), which is why deploy writes the id here instead of pointing at the SSM parameter.
+ */
+export class FleetStack extends TerraformStack {
+  constructor(scope: Construct, id: string, d: FleetStackData) {
+    super(scope, id);
+    declareBackend(this, d.backend);
+    new AwsProvider(this, 'aws', { region: d.region, defaultTags: [{ tags: d.tags }] });
+
+    const role = new IamRole(this, 'role', {
+      name: d.name,
+      assumeRolePolicy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+    });
+    new IamRolePolicy(this, 'secrets', {
+      name: `${d.name}-own-secrets`,
+      role: role.id,
+      policy: JSON.stringify(instanceSecretsPolicy(d)),
+    });
+    const profile = new IamInstanceProfile(this, 'profile', { name: d.name, role: role.name });
+
+    const tg = new LbTargetGroup(this, 'tg', {
+      name: d.name,
+      port: 80,
+      protocol: 'HTTP',
+      vpcId: d.vpcId,
+      deregistrationDelay: '30',
+      healthCheck: {
+        enabled: true, path: d.healthCheckPath, protocol: 'HTTP', matcher: '200',
+        interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3,
+      },
+    });
+
+    const lt = new LaunchTemplate(this, 'lt', {
+      name: d.name,
+      imageId: d.amiId,
+      instanceType: d.instanceType,
+      vpcSecurityGroupIds: d.securityGroupIds,
+      iamInstanceProfile: { arn: profile.arn },
+      metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
+      blockDeviceMappings: [{
+        deviceName: d.rootDeviceName,
+        ebs: { volumeSize: d.rootVolumeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
+      }],
+      userData: d.userData,
+      // Every apply with a new AMI id makes a new numbered version; the ASG pins that number.
+      updateDefaultVersion: true,
+      tagSpecifications: [
+        { resourceType: 'instance', tags: d.tags },
+        { resourceType: 'volume', tags: d.tags },
+      ],
+    });
+
+    const asg = new AutoscalingGroup(this, 'asg', {
+      name: d.name,
+      minSize: d.minSize,
+      maxSize: d.maxSize,
+      desiredCapacity: d.desiredCapacity,
+      vpcZoneIdentifier: d.subnetIds,
+      targetGroupArns: [tg.arn],
+      healthCheckType: 'ELB',
+      healthCheckGracePeriod: d.healthCheckGracePeriodSec,
+      launchTemplate: { id: lt.id, version: lt.latestVersion.toString() },
+      instanceRefresh: {
+        strategy: 'Rolling',
+        preferences: {
+          minHealthyPercentage: d.refresh.minHealthyPercentage,
+          maxHealthyPercentage: d.refresh.maxHealthyPercentage,
+          instanceWarmup: String(d.refresh.instanceWarmupSec),
+          checkpointPercentages: d.refresh.checkpointPercentages,
+          checkpointDelay: String(d.refresh.checkpointDelaySec),
+          skipMatching: true,
+          autoRollback: true,
+          alarmSpecification: { alarms: d.alarms.names },
+        },
+      },
+      tag: Object.entries(d.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+    });
+
+    new TerraformOutput(this, 'asg_name', { value: asg.name });
+    new TerraformOutput(this, 'launch_template_id', { value: lt.id });
+    new TerraformOutput(this, 'launch_template_version', { value: lt.latestVersion });
+    new TerraformOutput(this, 'target_group_arn', { value: tg.arn });
+  }
+}
