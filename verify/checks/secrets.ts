@@ -1,0 +1,61 @@
+/** Nothing secret was baked: stray private keys, build authorized_keys, .env files, histories, build-time cloud-init state. */
+import { type CheckResult, type Remote, error, fail, pass, shellQuote } from './types.ts';
+
+export interface SecretsExpectations {
+  /** The user `kiln launch` logs in as: its authorized_keys is expected. */
+  loginUser: string;
+  /** Files legitimately written at boot (e.g. cloud-init's app env): never findings. */
+  allowedPaths: readonly string[];
+  /** Directories to search; bounded so the scan stays fast. */
+  roots: readonly string[];
+}
+
+export const DEFAULT_SECRET_ROOTS = ['/root', '/home', '/etc', '/opt', '/srv', '/var/www', '/var/lib/kiln', '/var/lib/postgresql', '/var/lib/redis', '/var/lib/cloud', '/tmp', '/var/tmp'];
+
+const HISTORIES = ['.bash_history', '.zsh_history', '.python_history', '.psql_history', '.mysql_history', '.rediscli_history', '.lesshst', '.viminfo', '.node_repl_history'];
+
+/** One tagged line per finding, computed remotely so only names cross the wire. */
+export function secretsScript(roots: readonly string[]): string {
+  const r = roots.map(shellQuote).join(' ');
+  const hist = HISTORIES.map((h) => `-name ${shellQuote(h)}`).join(' -o ');
+  return [
+    `R=""; for d in ${r}; do [ -d "$d" ] && R="$R $d"; done`,
+    `[ -n "$R" ] && find $R -xdev -type f -size -256k -not -path '/etc/ssh/ssh_host_*_key' -exec grep -lE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' {} + 2>/dev/null | sed 's/^/KEY\\t/'`,
+    `[ -n "$R" ] && find $R -xdev \\( -name authorized_keys -o -name authorized_keys2 \\) -type f 2>/dev/null | sed 's/^/AUTHKEYS\\t/'`,
+    `[ -n "$R" ] && find $R -xdev -type f \\( -name .env -o -name '.env.*' -o -name '*.env' \\) 2>/dev/null | sed 's/^/ENV\\t/'`,
+    `[ -n "$R" ] && find $R -xdev -type f \\( ${hist} \\) 2>/dev/null | sed 's/^/HIST\\t/'`,
+    `CUR=$(cat /var/lib/cloud/data/instance-id 2>/dev/null); for d in /var/lib/cloud/instances/*; do [ -d "$d" ] && [ "$(basename "$d")" != "$CUR" ] && printf 'CIINST\\t%s\\n' "$d"; done`,
+    `BOOT=$(( $(date +%s) - $(ps -o etimes= -p 1 | tr -d ' ') )); F=$(head -n1 /var/log/cloud-init.log 2>/dev/null | cut -c1-19); [ -n "$F" ] && T=$(date -d "$F" +%s 2>/dev/null) && [ "$T" -lt $((BOOT - 60)) ] && printf 'CILOG\\t/var/log/cloud-init.log starts %s, before this boot\\n' "$F"`,
+    'echo DONE',
+  ].join('; ');
+}
+
+export interface Finding { kind: 'KEY' | 'AUTHKEYS' | 'ENV' | 'HIST' | 'CIINST' | 'CILOG'; path: string }
+
+export function parseFindings(text: string): { findings: Finding[]; complete: boolean } {
+  const findings: Finding[] = [];
+  for (const line of text.split('\n')) {
+    const [kind, path] = line.split('\t');
+    if (path && ['KEY', 'AUTHKEYS', 'ENV', 'HIST', 'CIINST', 'CILOG'].includes(kind)) findings.push({ kind: kind as Finding['kind'], path });
+  }
+  return { findings, complete: /^DONE$/m.test(text) };
+}
+
+export function judgeSecrets(findings: readonly Finding[], exp: SecretsExpectations): CheckResult {
+  const id = 'secrets';
+  const home = exp.loginUser === 'root' ? '/root' : `/home/${exp.loginUser}`;
+  const allowed = new Set([...exp.allowedPaths, `${home}/.ssh/authorized_keys`]);
+  const bad = findings.filter((f) => !allowed.has(f.path));
+  if (bad.length) {
+    return fail(id, `${bad.length} baked secrets/leftovers: ${bad.slice(0, 8).map((f) => `${f.kind} ${f.path}`).join('; ')}`, { findings: bad });
+  }
+  return pass(id, `no stray keys, authorized_keys, .env, histories or build cloud-init state in ${exp.roots.join(' ')}`);
+}
+
+export async function checkSecrets(remote: Remote, exp: SecretsExpectations): Promise<CheckResult> {
+  if (exp.roots.length === 0) return fail('secrets', 'no search roots given: refusing to pass');
+  const r = await remote.exec(secretsScript(exp.roots), { timeoutSec: 120, asRoot: true });
+  const { findings, complete } = parseFindings(r.stdout);
+  if (r.timedOut || !complete) return error('secrets', `scan did not finish: ${(r.stderr || '').trim().slice(0, 300)}`);
+  return judgeSecrets(findings, exp);
+}

@@ -1,0 +1,29 @@
+/** Every expected kernel parameter has the expected value (whitespace-insensitive: port ranges use tabs). */
+import { type CheckResult, type Remote, DEFAULT_TIMEOUT_SEC, error, fail, pass, shellQuote } from './types.ts';
+
+export type SysctlMap = Readonly<Record<string, string | number>>;
+
+const norm = (v: string | number): string => String(v).trim().split(/\s+/).join(' ');
+
+export function judgeSysctls(expected: SysctlMap, seen: Map<string, string>): CheckResult[] {
+  return Object.keys(expected).sort().map((key) => {
+    const id = `sysctl:${key}`;
+    const got = seen.get(key);
+    if (got === undefined) return error(id, 'no value read');
+    const want = norm(expected[key]);
+    return norm(got) === want ? pass(id, `${key} = ${norm(got)}`) : fail(id, `${key} = ${norm(got)}, expected ${want}`);
+  });
+}
+
+export async function checkSysctls(remote: Remote, expected: SysctlMap): Promise<CheckResult[]> {
+  const keys = Object.keys(expected);
+  if (keys.length === 0) return [fail('sysctl', 'no sysctls given to check: refusing to pass an empty map')];
+  const script = keys.map((k) => `printf '%s\\t%s\\n' ${shellQuote(k)} "$(sysctl -n ${shellQuote(k)} 2>&1 | tr '\\n' ' ')"`).join('; ');
+  const r = await remote.exec(script, { timeoutSec: DEFAULT_TIMEOUT_SEC });
+  const seen = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab > 0) seen.set(line.slice(0, tab), line.slice(tab + 1));
+  }
+  return judgeSysctls(expected, seen);
+}
