@@ -14,12 +14,12 @@ export class InputError extends Error {
 
 /** The tier cannot hold the stack: says by how much and what to change. Exit code 2. */
 export class TierTooSmallError extends InputError {
-  constructor(tier: string, ramMiB: number, shortMiB: number, detail: string) {
+  constructor(tier: string, ramMiB: number, shortMiB: number, minimumRamMiB: number, detail: string) {
     super(
       `tier ${tier}.ramMiB`,
       ramMiB,
       `the stack's worst case needs ${shortMiB} MiB more than this tier can give (${detail})`,
-      `use a tier with at least ${ramMiB + Math.ceil(shortMiB / 0.85)} MiB RAM, or drop a service / lower app.workerPrivateMiB in the recipe`,
+      `use a tier with at least ${minimumRamMiB} MiB RAM, or drop a service / lower app.workerPrivateMiB in the recipe`,
     );
     this.name = 'TierTooSmallError';
   }

@@ -33,6 +33,23 @@ export const SHARES = { sharedBuffers: 0.35, redis: 0.2, workMem: 0.2, maintenan
 const GUNICORN_CAP_SHARE = 0.4;
 
 export function tune(tier: Tier, recipe: Recipe): Tuned {
+  const result = attempt(tier, recipe);
+  if ('tuned' in result) return result.tuned;
+  throw new TierTooSmallError(tier.name, tier.ramMiB, result.shortMiB, minimumRamMiB(tier, recipe), result.detail);
+}
+
+/** The smallest RAM (in 16 MiB steps) at which the stack's worst case fits this tier's shape. */
+function minimumRamMiB(tier: Tier, recipe: Recipe): number {
+  let lo = tier.ramMiB, hi = tier.ramMiB * 2;
+  while (!('tuned' in attempt({ ...tier, ramMiB: hi }, recipe))) { lo = hi; hi *= 2; }
+  while (hi - lo > 16) {
+    const mid = Math.floor((lo + hi) / 32) * 16;
+    if ('tuned' in attempt({ ...tier, ramMiB: mid }, recipe)) hi = mid; else lo = mid;
+  }
+  return hi;
+}
+
+function attempt(tier: Tier, recipe: Recipe): { tuned: Tuned } | { shortMiB: number; detail: string } {
   const app = recipe.app;
   const appMiB = ceilingMiB(tier) - osReserveMiB(tier);
   const gunicorn = tuneGunicorn(tier, app, Math.floor(appMiB * GUNICORN_CAP_SHARE));
@@ -60,15 +77,15 @@ export function tune(tier: Tier, recipe: Recipe): Tuned {
   const budget = computeBudget(tier, app, settings);
   const used = budget.osReserveMiB + Object.values(budget.components).reduce((a, b) => a + b, 0);
   if (used > budget.ceilingMiB) {
-    throw new TierTooSmallError(tier.name, tier.ramMiB, Math.ceil(used - budget.ceilingMiB),
-      `worst case ${Math.ceil(used)} MiB with minimum settings vs a ceiling of ${budget.ceilingMiB} MiB (${tier.slo.memoryCeilingPct}% of ${tier.ramMiB})`);
+    return { shortMiB: Math.ceil(used - budget.ceilingMiB),
+      detail: `worst case ${Math.ceil(used)} MiB with minimum settings vs a ceiling of ${budget.ceilingMiB} MiB (${tier.slo.memoryCeilingPct}% of ${tier.ramMiB})` };
   }
   // The page cache the worst case leaves free is what the planner may count on.
   postgres = tunePostgres(tier, pgbouncer, shape, { ...memory, effectiveCacheMiB: sharedBuffersMiB + Math.floor(budget.headroomMiB) });
   const tuned: Tuned = { tier, budget, settings: { ...settings, postgres } };
   const bad = broken(tuned);
   if (bad.length) throw new Error(`kiln bug: tuned ${tier.name} breaks ${bad.join('; ')}`);
-  return tuned;
+  return { tuned };
 }
 
 /** The `settings` object of `kiln render --json`: plain values per service. */
