@@ -1,0 +1,128 @@
+/** bake: base root + rendered provisioning in a chroot + verified hygiene -> a content-addressed image. */
+import { copyFile, cp, mkdir, rename, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run, say } from './exec.ts';
+import { DEFAULT_BASE, ensureBase, type BaseSpec } from './base.ts';
+import { inspectBundle } from './bundle.ts';
+import { readJson, removeTree, sha256, sha256File, tmpName, writeFileAtomic } from './fsutil.ts';
+import { hygieneViolations } from './hygiene.ts';
+import { imageManifestPath, imageTarball, type ImageManifest } from './image.ts';
+import { withLock } from './lock.ts';
+import { defaultCacheDir, defaultStateDir, imagesDir } from './paths.ts';
+import { preflight } from './preflight.ts';
+import { provisionRoot } from './provision.ts';
+
+export interface BakeInput {
+  tier: string;
+  /** A `kiln render --out DIR` bundle. */
+  bundleDir: string;
+  cacheDir?: string;
+  stateDir?: string;
+  base?: BaseSpec;
+  /** Value of KILN_DISTRO for provision.sh. */
+  distro?: string;
+}
+
+export interface BakeResult {
+  ref: string;
+  reused: boolean;
+  manifest: ImageManifest;
+  tarball: string;
+  manifestPath: string;
+  /** Seconds spent: the base (0 when cached), provisioning, packing, total. */
+  timings: { baseSec: number; provisionSec: number; packSec: number; totalSec: number };
+}
+
+export class HygieneError extends Error {
+  constructor(readonly violations: string[]) {
+    super(`the baked root failed golden-image hygiene:\n  ${violations.join('\n  ')}`);
+    this.name = 'HygieneError';
+  }
+}
+
+/** Bump when the bake procedure itself changes what an image contains. */
+const BAKE_RECIPE_VERSION = 1;
+
+export async function bake(input: BakeInput): Promise<BakeResult> {
+  const t0 = Date.now();
+  const cacheDir = input.cacheDir ?? defaultCacheDir();
+  const stateDir = input.stateDir ?? defaultStateDir();
+  const spec = input.base ?? DEFAULT_BASE;
+  const distro = input.distro ?? 'debian12';
+  const bundle = await inspectBundle(input.bundleDir);
+  await preflight('bake');
+  const base = await ensureBase(cacheDir, spec);
+  const baseSec = base.buildSec ?? 0;
+  const ref = `local-${sha256(JSON.stringify({ v: BAKE_RECIPE_VERSION, base: base.key, bundle: bundle.contentHash, distro })).slice(0, 20)}`;
+  const tarball = imageTarball(stateDir, ref);
+  const manifestPath = imageManifestPath(stateDir, ref);
+  const reuse = async (): Promise<BakeResult | undefined> => {
+    const m = await readJson<ImageManifest>(manifestPath);
+    const ok = m && (await stat(tarball).then((s) => s.size === m.tarball.bytes, () => false));
+    if (!m || !ok) return undefined;
+    say(`image ${ref} already baked from these inputs; reusing it`);
+    return { ref, reused: true, manifest: m, tarball, manifestPath,
+      timings: { baseSec, provisionSec: 0, packSec: 0, totalSec: (Date.now() - t0) / 1000 } };
+  };
+  const hit = await reuse();
+  if (hit) return hit;
+  return withLock(join(stateDir, 'locks', `bake-${ref}`), async () => {
+    const again = await reuse();
+    if (again) return again;
+    await mkdir(join(stateDir, 'tmp'), { recursive: true });
+    await mkdir(join(stateDir, 'logs'), { recursive: true });
+    const work = tmpName(join(stateDir, 'tmp', `bake-${ref}`));
+    const root = join(work, 'root');
+    const log = join(stateDir, 'logs', `bake-${ref}.log`);
+    await mkdir(root, { recursive: true });
+    try {
+      say(`baking ${ref} for tier ${input.tier} (log: ${log})`);
+      await run('tar', ['-C', root, '--numeric-owner', '--xattrs', '--acls', '-I', 'zstd', '-xpf', base.tarball]);
+      await cp(input.bundleDir, join(root, 'tmp/kiln'), { recursive: true, verbatimSymlinks: true });
+      const tProv = Date.now();
+      try {
+        await provisionRoot(root, distro, log);
+      } catch (e) {
+        throw new Error(`provisioning failed; see ${log}\n${(e as Error).message}`);
+      }
+      const provisionSec = (Date.now() - tProv) / 1000;
+      const bad = await hygieneViolations(root);
+      if (bad.length) throw new HygieneError(bad);
+      const packages = await installedPackages(root);
+      const tPack = Date.now();
+      const tmpTar = join(work, 'image.tar.zst');
+      await run('bash', ['-euo', 'pipefail', '-c',
+        'tar -C "$1" --numeric-owner --xattrs --acls -cf - . | zstd -q -T0 -3 -o "$2"', 'pack', root, tmpTar]);
+      const packSec = (Date.now() - tPack) / 1000;
+      const manifest: ImageManifest = {
+        ref, target: 'local', tier: input.tier, distro, createdAt: new Date().toISOString(),
+        base: { key: base.key, suite: spec.suite, include: [...spec.include] },
+        bundle: { contentHash: bundle.contentHash, manifestSha256: bundle.manifestSha256, fileCount: bundle.fileCount },
+        packages,
+        tarball: { file: `${ref}.tar.zst`, sha256: await sha256File(tmpTar), bytes: (await stat(tmpTar)).size },
+        bakeSec: (Date.now() - t0) / 1000,
+      };
+      await mkdir(imagesDir(stateDir), { recursive: true });
+      await rename(tmpTar, tarball);
+      // The manifest lands last: a bake killed before this line leaves no image a later run could take.
+      await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+      await copyFile(join(input.bundleDir, 'manifest.json'), join(imagesDir(stateDir), `${ref}.render-manifest.json`));
+      say(`baked ${ref} in ${manifest.bakeSec.toFixed(1)} s (${(manifest.tarball.bytes / 2 ** 20).toFixed(0)} MiB)`);
+      return { ref, reused: false, manifest, tarball, manifestPath,
+        timings: { baseSec, provisionSec, packSec, totalSec: manifest.bakeSec } };
+    } finally {
+      await removeTree(work);
+    }
+  });
+}
+
+async function installedPackages(root: string): Promise<Record<string, string>> {
+  const { stdout } = await run('dpkg-query', [`--admindir=${join(root, 'var/lib/dpkg')}`, '-W',
+    '-f=${db:Status-Abbrev}\t${Package}\t${Version}\n']);
+  const out: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const [status, name, version] = line.split('\t');
+    if (status?.startsWith('ii') && name && version) out[name] = version;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
