@@ -1,0 +1,92 @@
+/** Test helper: an AWS API emulator (moto's server mode) on loopback, and real SDK v3 clients pointed at it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+
+const repo = resolve(import.meta.dirname, '../..');
+
+export interface Moto {
+  endpoint: string;
+  pid: number;
+  clients: () => { ec2: EC2Client; ssm: SSMClient; autoscaling: AutoScalingClient };
+  /** Wipes all emulated state (moto's reset endpoint), so tests stay independent. */
+  reset: () => Promise<void>;
+  stop: () => Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
+}
+
+async function waitUp(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(`${endpoint}/moto-api/data.json`);
+      if (r.ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
+}
+
+export async function startMoto(): Promise<Moto> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn(resolve(repo, '.venv/bin/moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000); });
+  try {
+    await waitUp(endpoint, child, 60_000);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw new Error(`${(e as Error).message}\n${stderr}`);
+  }
+  const config = {
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    maxAttempts: 1,
+  };
+  return {
+    endpoint,
+    pid: child.pid!,
+    clients: () => ({ ec2: new EC2Client(config), ssm: new SSMClient(config), autoscaling: new AutoScalingClient(config) }),
+    reset: async () => { await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' }); },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      process.kill(child.pid!, 'SIGTERM');
+      const timer = setTimeout(() => { if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL'); }, 5000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** An AMI made the way a bake makes one (an instance, then CreateImage), tagged like kiln tags it. */
+export async function makeAmi(ec2: EC2Client, name: string, tags: Record<string, string> = {}): Promise<{ amiId: string; instanceId: string; snapshotIds: string[] }> {
+  const { DescribeImagesCommand, RunInstancesCommand, CreateImageCommand } = await import('@aws-sdk/client-ec2');
+  const base = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'architecture', Values: ['x86_64'] }] }))).Images![0].ImageId!;
+  const tagSpec = (ResourceType: 'instance' | 'image') => ({ ResourceType, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
+  const run = await ec2.send(new RunInstancesCommand({ ImageId: base, MinCount: 1, MaxCount: 1, InstanceType: 't3.nano', ...(Object.keys(tags).length ? { TagSpecifications: [tagSpec('instance')] } : {}) }));
+  const instanceId = run.Instances![0].InstanceId!;
+  const img = await ec2.send(new CreateImageCommand({ InstanceId: instanceId, Name: name, ...(Object.keys(tags).length ? { TagSpecifications: [tagSpec('image')] } : {}) }));
+  const desc = (await ec2.send(new DescribeImagesCommand({ ImageIds: [img.ImageId!] }))).Images![0];
+  const snapshotIds = (desc.BlockDeviceMappings ?? []).map((b) => b.Ebs?.SnapshotId).filter((s): s is string => Boolean(s));
+  return { amiId: img.ImageId!, instanceId, snapshotIds };
+}

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { GetParameterHistoryCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { makeAmi, startMoto, type Moto } from './moto.testkit.ts';
+import { promote } from './promote.ts';
+import { promoted } from './promoted.ts';
+import { revoke } from './revoke.ts';
+import { PromotionRefusedError } from './verdict.ts';
+import { InputError } from '../../images/errors.ts';
+
+let moto: Moto;
+let c: ReturnType<Moto['clients']>;
+const dir = mkdtempSync(join(tmpdir(), 'kiln-promote-'));
+let n = 0;
+function verdict(doc: object): { path: string; digest: string } {
+  const path = join(dir, `verdict-${n++}.json`);
+  const text = JSON.stringify(doc, null, 2);
+  writeFileSync(path, text);
+  return { path, digest: createHash('sha256').update(text).digest('hex') };
+}
+const pass = (amiId: string, tier = 'nano', extra: object = {}) => verdict({ decision: 'pass', tier, image: { ref: `us-east-1:${amiId}` }, ...extra });
+const imageTags = async (amiId: string) =>
+  Object.fromEntries(((await c.ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }))).Images![0].Tags ?? []).map((t) => [t.Key, t.Value]));
+const versions = async () =>
+  (await c.ssm.send(new GetParameterHistoryCommand({ Name: '/kiln/nano/ami' })).catch(() => ({ Parameters: [] }))).Parameters ?? [];
+
+beforeAll(async () => { moto = await startMoto(); c = moto.clients(); });
+afterAll(async () => { await moto?.stop(); rmSync(dir, { recursive: true, force: true }); });
+beforeEach(async () => { await moto.reset(); });
+
+describe('promote against the emulator', () => {
+  it('writes a new labelled version per promotion and tags the AMI', async () => {
+    const a = await makeAmi(c.ec2, 'kiln-nano-a', { 'kiln:tier': 'nano' });
+    const b = await makeAmi(c.ec2, 'kiln-nano-b', { 'kiln:tier': 'nano' });
+    const va = pass(a.amiId, 'nano', { runId: 'run-a' });
+    const vb = pass(b.amiId);
+    const r1 = await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: va.path });
+    const r2 = await promote(c, { tier: 'nano', amiId: b.amiId, verdictPath: vb.path });
+    expect([r1.version, r2.version]).toEqual([1, 2]);
+    expect(r2.expectedVersion).toBe(1);
+    expect(r2.concurrentVersions).toEqual([]);
+    const h = await versions();
+    expect(h.map((p) => [p.Version, p.Value, p.DataType, p.Labels])).toEqual([
+      [1, a.amiId, 'aws:ec2:image', [`verdict-${va.digest}`]],
+      [2, b.amiId, 'aws:ec2:image', [`verdict-${vb.digest}`]],
+    ]);
+    expect(await imageTags(a.amiId)).toMatchObject({
+      'kiln:promoted': 'true', 'kiln:run-id': 'run-a', 'kiln:verdict-digest': va.digest, [`kiln:verdict:${va.digest}`]: 'pass',
+    });
+    const now = await promoted(c, 'nano');
+    expect(now).toMatchObject({ amiId: b.amiId, version: 2, verdictDigest: vb.digest, verified: true, revoked: false, problems: [] });
+  });
+
+  it('refuses a failing verdict and a verdict with no decision, writing nothing', async () => {
+    const a = await makeAmi(c.ec2, 'kiln-nano-a');
+    const failed = verdict({ decision: 'fail', tier: 'nano', image: { ref: a.amiId } });
+    const missing = verdict({ tier: 'nano', image: { ref: a.amiId } });
+    await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: failed.path })).rejects.toBeInstanceOf(PromotionRefusedError);
+    await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: missing.path })).rejects.toThrow(/missing counts as fail/);
+    expect(await versions()).toEqual([]);
+    expect(await imageTags(a.amiId)).not.toHaveProperty('kiln:promoted');
+    expect(await promoted(c, 'nano')).toBeNull();
+  });
+
+  it('refuses a verdict for another tier or another image, and an image that does not exist', async () => {
+    const a = await makeAmi(c.ec2, 'kiln-nano-a');
+    const v = pass(a.amiId);
+    await expect(promote(c, { tier: 'micro', amiId: a.amiId, verdictPath: v.path })).rejects.toBeInstanceOf(InputError);
+    await expect(promote(c, { tier: 'nano', amiId: 'ami-0123456789abcdef0', verdictPath: v.path })).rejects.toBeInstanceOf(InputError);
+    const ghost = pass('ami-0123456789abcdef0');
+    await expect(promote(c, { tier: 'nano', amiId: 'ami-0123456789abcdef0', verdictPath: ghost.path })).rejects.toThrow();
+    expect(await versions()).toEqual([]);
+  });
+
+  it('concurrent promoters each get their own version, all labelled, and the pointer ends verified', async () => {
+    const amis = await Promise.all([0, 1, 2, 3].map((i) => makeAmi(c.ec2, `kiln-nano-${i}`)));
+    const failing = verdict({ decision: 'fail', tier: 'nano', image: { ref: amis[0].amiId } });
+    const runs = await Promise.allSettled([
+      ...amis.map((a) => promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId).path })),
+      promote(c, { tier: 'nano', amiId: amis[0].amiId, verdictPath: failing.path }),
+    ]);
+    const ok = runs.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof promote>>>).value);
+    expect(runs.at(-1)!.status).toBe('rejected');
+    expect(ok.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
+    expect(ok.filter((r) => r.isLatest)).toHaveLength(1);
+    const h = await versions();
+    for (const p of h) expect(p.Labels).toEqual([ok.find((r) => r.version === p.Version)!.label]);
+    const now = await promoted(c, 'nano');
+    expect(now).toMatchObject({ version: 4, verified: true, problems: [] });
+    expect(now!.amiId).toBe(ok.find((r) => r.isLatest)!.amiId);
+  });
+
+  it('does not trust a newest version written without a verdict (a bypassing writer or a promoter that died before labelling)', async () => {
+    const a = await makeAmi(c.ec2, 'kiln-nano-a');
+    const rogue = await makeAmi(c.ec2, 'unverified');
+    await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId).path });
+    await c.ssm.send(new PutParameterCommand({ Name: '/kiln/nano/ami', Value: rogue.amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }));
+    const now = await promoted(c, 'nano');
+    expect(now).toMatchObject({ amiId: rogue.amiId, version: 2, verified: false });
+    expect(now!.problems.join('\n')).toMatch(/no verdict label/);
+  });
+
+  it('revoke marks the version and the image; deploy-facing state and a new promotion refuse it', async () => {
+    const a = await makeAmi(c.ec2, 'kiln-nano-a');
+    const b = await makeAmi(c.ec2, 'kiln-nano-b');
+    await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId).path });
+    await promote(c, { tier: 'nano', amiId: b.amiId, verdictPath: pass(b.amiId).path });
+    const r = await revoke(c, { tier: 'nano', version: 2, reason: 'p99 regression in prod' });
+    expect(r).toMatchObject({ version: 2, amiId: b.amiId, label: 'revoked-v2' });
+    const now = await promoted(c, 'nano');
+    expect(now).toMatchObject({ version: 2, revoked: true });
+    expect(now!.labels).toContain('revoked-v2');
+    expect(now!.problems.join('\n')).toMatch(/revoked/);
+    expect((await imageTags(b.amiId))['kiln:revoked']).toMatch(/p99 regression/);
+    await expect(promote(c, { tier: 'nano', amiId: b.amiId, verdictPath: pass(b.amiId).path })).rejects.toThrow(/revoked/);
+    await expect(revoke(c, { tier: 'nano', version: 9 })).rejects.toBeInstanceOf(InputError);
+    // Promoting the older good image again makes a fresh, trusted version.
+    const again = await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId, 'nano', { again: true }).path });
+    expect(again.version).toBe(3);
+    expect(await promoted(c, 'nano')).toMatchObject({ amiId: a.amiId, version: 3, verified: true, revoked: false });
+  });
+});

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { InputError } from '../../images/errors.ts';
+
+/** The part of a verdict promote relies on; the rest of the document is hashed, not read. */
+export interface VerdictFacts {
+  decision: 'pass';
+  tier: string;
+  imageRef: string;
+  amiId: string;
+  runId?: string;
+  /** sha256 of the file's bytes, hex: what the label and the AMI tag bind to. */
+  digest: string;
+}
+
+/** A verdict that does not say pass. Exit 1: the gate rejected, nothing was written. */
+export class PromotionRefusedError extends Error {
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = 'PromotionRefusedError';
+  }
+}
+
+const AMI = /\bami-[0-9a-f]{8,17}\b/;
+
+/** Reads a verdict file and fails closed: anything but an explicit `decision: "pass"` is refused. */
+export function readVerdict(path: string): VerdictFacts {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new InputError('--verdict', path, 'a readable verdict JSON file', `check the path (${(e as NodeJS.ErrnoException).code})`);
+  }
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  let doc: any;
+  try {
+    doc = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new InputError('--verdict', path, 'a JSON document written by kiln verify --json', 'pass the verdict file itself');
+  }
+  if (doc?.decision !== 'pass') {
+    throw new PromotionRefusedError(`verdict ${path} has decision ${JSON.stringify(doc?.decision ?? null)}: only "pass" is promoted (missing counts as fail)`);
+  }
+  const tier = doc.tier;
+  const imageRef = doc.image?.ref;
+  if (typeof tier !== 'string' || !tier) throw new InputError('verdict.tier', tier, 'a tier name', 'promote a verdict written by kiln verify');
+  if (typeof imageRef !== 'string') throw new InputError('verdict.image.ref', imageRef, 'an AWS image ref (ami-… or region:ami-…)', 'promote a verdict of an AWS bake');
+  const amiId = imageRef.match(AMI)?.[0];
+  if (!amiId) throw new InputError('verdict.image.ref', imageRef, 'an AWS image ref (ami-… or region:ami-…)', 'this verdict is for another target');
+  const runId = typeof doc.runId === 'string' ? doc.runId : typeof doc.run?.id === 'string' ? doc.run.id : undefined;
+  return { decision: 'pass', tier, imageRef, amiId, runId, digest };
+}
