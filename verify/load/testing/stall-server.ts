@@ -1,0 +1,60 @@
+/**
+ * A small HTTP server for the load generator's tests and bench, run as its own process:
+ *   node --import tsx stall-server.ts '{"delayMs":0,"stallEveryMs":1000,"stallMs":300,"serialMs":0,"status":200}'
+ * Prints "listening PORT" on stdout when ready.
+ * - delayMs: every response waits this long (non-blocking)
+ * - stallEveryMs/stallMs: requests arriving in the first stallMs of each period are held until it ends
+ * - serialMs: one request at a time, each holds the single "worker" this long (a service-time limit)
+ * - status: response status for every request
+ */
+import http from 'node:http';
+
+export interface StallServerOptions {
+  port?: number;
+  delayMs?: number;
+  stallEveryMs?: number;
+  stallMs?: number;
+  serialMs?: number;
+  status?: number;
+}
+
+export function serve(o: StallServerOptions): http.Server {
+  const body = Buffer.from('ok\n');
+  const queue: (() => void)[] = [];
+  let busy = false;
+  const runSerial = () => {
+    const job = queue.shift();
+    if (!job) { busy = false; return; }
+    busy = true;
+    setTimeout(() => { job(); runSerial(); }, o.serialMs);
+  };
+  const server = http.createServer((req, res) => {
+    const reply = () => {
+      res.writeHead(o.status ?? 200, { 'content-type': 'text/plain', 'content-length': body.length });
+      res.end(body);
+    };
+    req.resume();
+    let hold = o.delayMs ?? 0;
+    if (o.stallEveryMs && o.stallMs) {
+      const phase = Date.now() % o.stallEveryMs;
+      if (phase < o.stallMs) hold = Math.max(hold, o.stallMs - phase);
+    }
+    const go = () => {
+      if (o.serialMs) { queue.push(reply); if (!busy) runSerial(); }
+      else reply();
+    };
+    if (hold > 0) setTimeout(go, hold); else go();
+  });
+  server.keepAliveTimeout = 60_000;
+  return server;
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
+  const o = JSON.parse(process.argv[2] ?? '{}') as StallServerOptions;
+  const s = serve(o);
+  s.listen(o.port ?? 0, '127.0.0.1', () => {
+    const a = s.address();
+    process.stdout.write(`listening ${typeof a === 'object' && a ? a.port : 0}\n`);
+  });
+  process.on('SIGTERM', () => process.exit(0));
+}

@@ -1,0 +1,212 @@
+/**
+ * The load generator's contract: what a caller asks for (LoadSpec, CapacitySpec) and what the
+ * verdict embeds (LoadResult, CapacityResult). Everything here is plain JSON-serialisable data.
+ *
+ * Latency is measured from each request's INTENDED send time (t0 + i/rate), never from the moment
+ * it actually left: a stalled server or a queue inside the generator shows up as latency instead
+ * of silently thinning the sample (coordinated omission). Times are in ms unless the name says so.
+ */
+
+/** One weighted endpoint of the scenario mix (e.g. `/health` weight 4, `/db` weight 2). */
+export interface Endpoint {
+  name: string;
+  path: string;
+  /** relative share of requests; integers or fractions, must be > 0 */
+  weight: number;
+  method?: 'GET' | 'HEAD' | 'POST';
+  body?: string;
+  headers?: Record<string, string>;
+}
+
+/** Limits beyond which the run says the generator, not the server, was measured. */
+export interface ValidityLimits {
+  /** share of judged sends that left more than lateToleranceMs behind schedule (default 0.01) */
+  maxLateFraction: number;
+  /** share of judged sends dropped: no free connection within lateToleranceMs (default 0.001) */
+  maxDroppedFraction: number;
+  /** generator CPU over the judged window, as a share of one core (default 0.85) */
+  maxCpuShare: number;
+}
+
+export interface LoadSpec {
+  host: string;
+  port: number;
+  /** value of the Host header; defaults to host:port */
+  hostHeader?: string;
+  endpoints: Endpoint[];
+  /** target rate of the whole mix, requests per second */
+  rps: number;
+  /** excluded from the judged window; sends continue on the same schedule across the boundary */
+  warmupSec: number;
+  durationSec: number;
+  /** upper bound of open keep-alive connections (the pool) */
+  maxConnections: number;
+  /** connections opened before t0 so the first sends do not pay for the handshake */
+  preconnect?: number;
+  /** a request in flight longer than this is aborted and counted as a timeout */
+  timeoutMs: number;
+  /** a send this far behind its intended time is late; a send that cannot get a connection within it is dropped */
+  lateToleranceMs?: number;
+  validity?: Partial<ValidityLimits>;
+  /** hard stop for requests, whatever rps × duration says */
+  maxRequests?: number;
+}
+
+/** Errors by kind; a response with any status is not an error of the transport. */
+export interface ErrorCounts {
+  connect: number;
+  timeout: number;
+  reset: number;
+  status5xx: number;
+  status4xx: number;
+  protocol: number;
+}
+
+export interface Percentiles {
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
+  meanMs: number;
+}
+
+/** One second of the run, bucketed by completion time (for latency-over-time plots). */
+export interface SecondSample {
+  /** seconds since t0 (start of warm-up) */
+  tSec: number;
+  phase: 'warmup' | 'measure' | 'drain';
+  sent: number;
+  /** responses (any status) completed in this second: the achieved rate */
+  completed: number;
+  errors: number;
+  late: number;
+  dropped: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+export interface EndpointSummary {
+  name: string;
+  path: string;
+  responses: number;
+  errors: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+/** A window of the run (warm-up or the judged measure window), classified by intended send time. */
+export interface PhaseResult {
+  name: 'warmup' | 'measure';
+  durationSec: number;
+  targetRps: number;
+  /** requests scheduled in this window */
+  scheduled: number;
+  sent: number;
+  /** responses received (any status) / durationSec */
+  achievedRps: number;
+  responses: number;
+  /** responses with a 2xx/3xx status */
+  ok: number;
+  errors: ErrorCounts;
+  errorTotal: number;
+  /** errorTotal / scheduled (dropped sends are not counted here: they invalidate the run instead) */
+  errorRate: number;
+  late: number;
+  dropped: number;
+  /** how far behind schedule sends actually left */
+  sendLagP99Ms: number;
+  sendLagMaxMs: number;
+  /** latency from the intended send time, responses of any status */
+  latency: Percentiles;
+  byEndpoint: EndpointSummary[];
+  /** HdrHistogram (µs) in the standard compressed base64 form: decodeFromCompressedBase64() */
+  histogramBase64: string;
+}
+
+export interface GeneratorUsage {
+  /** user+system CPU over the judged window / its wall time; 1.0 = one full core */
+  cpuShare: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** CPUs this process may run on (from /proc/self/status), e.g. "1" or "0-1" */
+  cpusAllowed: string;
+  /** peak connections open at once */
+  peakConnections: number;
+  connectionsOpened: number;
+  eventLoopDelayP99Ms: number;
+}
+
+export interface LoadResult {
+  schemaVersion: 1;
+  tool: 'kiln-load';
+  target: { host: string; port: number };
+  spec: { rps: number; warmupSec: number; durationSec: number; maxConnections: number; timeoutMs: number; lateToleranceMs: number; endpoints: Endpoint[] };
+  startedAt: string;
+  /** [warm-up, measure]; the verdict judges `measure` */
+  phases: PhaseResult[];
+  measure: PhaseResult;
+  generator: GeneratorUsage;
+  limits: ValidityLimits;
+  /** false when the generator could not keep up or the run is empty: such a run must never pass */
+  valid: boolean;
+  invalidReasons: string[];
+  series: SecondSample[];
+}
+
+/** What a capacity step must hold to count as good. */
+export interface Slo {
+  p95Ms: number;
+  p99Ms: number;
+  /** share of scheduled requests allowed to fail, e.g. 0.001 */
+  maxErrorRate: number;
+}
+
+export interface CapacitySpec {
+  base: Omit<LoadSpec, 'rps'>;
+  slo: Slo;
+  startRps: number;
+  /** geometric growth of the ramp, e.g. 2 */
+  growth: number;
+  maxRps: number;
+  /** bisection stops when bad/good ≤ 1 + this, e.g. 0.1 */
+  resolution: number;
+  /** the whole search, warm-ups included, stops starting new steps past this */
+  budgetSec: number;
+  /** pool size for a step at this rate (default: base.maxConnections) */
+  connectionsFor?: (rps: number) => number;
+}
+
+export interface CapacityStep {
+  stage: 'ramp' | 'bisect';
+  rps: number;
+  good: boolean;
+  /** why a step is bad: SLO breaches and invalid-run reasons */
+  why: string[];
+  valid: boolean;
+  achievedRps: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  errorRate: number;
+  cpuShare: number;
+  late: number;
+  dropped: number;
+}
+
+export interface CapacityResult {
+  schemaVersion: 1;
+  slo: Slo;
+  /** highest rate that held the SLO in a valid run; 0 if none did */
+  maxGoodRps: number;
+  /** lowest rate seen to break (null if the ramp never broke) */
+  firstBadRps: number | null;
+  /** what ended the search */
+  limitedBy: 'slo' | 'generator' | 'maxRps' | 'budget' | 'none-good';
+  steps: CapacityStep[];
+  elapsedSec: number;
+}
