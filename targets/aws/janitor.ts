@@ -1,0 +1,147 @@
+/**
+ * Finds what a crashed bake or verify left behind (instances, volumes, AMIs and their snapshots, key
+ * pairs, security groups) by kiln's tags: past `kiln:expires-at` and not `kiln:promoted=true`.
+ * Dry run by default; `apply` removes, dependents first. Promoted images and their snapshots are
+ * never touched, whatever their expiry.
+ */
+import {
+  DeleteKeyPairCommand, DeleteSecurityGroupCommand, DeleteSnapshotCommand, DeleteVolumeCommand,
+  DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand,
+  DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, TerminateInstancesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+import { TAG, tagMap, type AwsTag } from './tags.ts';
+
+export type LeftoverKind = 'instance' | 'image' | 'snapshot' | 'volume' | 'key-pair' | 'security-group';
+/** Removal order: what holds a resource goes before it. */
+const ORDER: LeftoverKind[] = ['instance', 'image', 'snapshot', 'volume', 'key-pair', 'security-group'];
+
+export interface Leftover { kind: LeftoverKind; id: string; runId?: string; tier?: string; expiresAt: string }
+export interface JanitorReport {
+  apply: boolean;
+  found: Leftover[];
+  removed: Leftover[];
+  failed: Array<Leftover & { error: string }>;
+  /** Tagged, expired, but kept: promoted images and snapshots they still use. */
+  kept: Array<{ kind: LeftoverKind; id: string; why: string }>;
+}
+
+const kilnFilter = [{ Name: 'tag-key', Values: [TAG.expiresAt] }];
+
+interface Tagged { kind: LeftoverKind; id: string; tags: Record<string, string> }
+
+async function inventory(ec2: EC2Client): Promise<{ tagged: Tagged[]; imageSnapshots: Map<string, string[]>; promotedImages: Set<string> }> {
+  const tagged: Tagged[] = [];
+  const add = (kind: LeftoverKind, id: string | undefined, tags: AwsTag[] | undefined) => { if (id) tagged.push({ kind, id, tags: tagMap(tags) }); };
+
+  let token: string | undefined;
+  do {
+    const r = await ec2.send(new DescribeInstancesCommand({
+      Filters: [...kilnFilter, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }], NextToken: token,
+    }));
+    for (const res of r.Reservations ?? []) for (const i of res.Instances ?? []) add('instance', i.InstanceId, i.Tags);
+    token = r.NextToken;
+  } while (token);
+
+  // All own images, tagged or not: a snapshot used by any image that stays must stay too.
+  const images = (await ec2.send(new DescribeImagesCommand({ Owners: ['self'] }))).Images ?? [];
+  const imageSnapshots = new Map<string, string[]>();
+  const promotedImages = new Set<string>();
+  for (const img of images) {
+    imageSnapshots.set(img.ImageId!, (img.BlockDeviceMappings ?? []).map((b) => b.Ebs?.SnapshotId).filter((s): s is string => Boolean(s)));
+    const tags = tagMap(img.Tags);
+    if (tags[TAG.promoted] === 'true') promotedImages.add(img.ImageId!);
+    if (tags[TAG.expiresAt]) add('image', img.ImageId, img.Tags);
+  }
+
+  for (const s of (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: kilnFilter }))).Snapshots ?? []) add('snapshot', s.SnapshotId, s.Tags);
+  for (const v of (await ec2.send(new DescribeVolumesCommand({ Filters: [...kilnFilter, { Name: 'status', Values: ['available'] }] }))).Volumes ?? []) add('volume', v.VolumeId, v.Tags);
+  for (const k of (await ec2.send(new DescribeKeyPairsCommand({ Filters: kilnFilter }))).KeyPairs ?? []) add('key-pair', k.KeyName, k.Tags);
+  for (const g of (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: kilnFilter }))).SecurityGroups ?? []) add('security-group', g.GroupId, g.Tags);
+  return { tagged, imageSnapshots, promotedImages };
+}
+
+/** Pure: which tagged resources are leftovers at `now`, and which are kept and why. */
+export function selectLeftovers(
+  inv: Awaited<ReturnType<typeof inventory>>,
+  now: Date,
+): { found: Leftover[]; kept: JanitorReport['kept'] } {
+  const found: Leftover[] = [];
+  const kept: JanitorReport['kept'] = [];
+  const expired = (t: Tagged) => {
+    const at = Date.parse(t.tags[TAG.expiresAt] ?? '');
+    return Number.isFinite(at) && at <= now.getTime();
+  };
+  const doomedImages = new Set<string>();
+  for (const t of inv.tagged.filter((t) => t.kind === 'image' && expired(t))) {
+    if (inv.promotedImages.has(t.id)) kept.push({ kind: 'image', id: t.id, why: 'promoted' });
+    else doomedImages.add(t.id);
+  }
+  // Snapshots of images that stay are protected; snapshots of removed images go with them.
+  const protectedSnaps = new Set<string>();
+  const doomedSnaps = new Map<string, string>();
+  for (const [img, snaps] of inv.imageSnapshots) {
+    for (const s of snaps) (doomedImages.has(img) ? doomedSnaps.set(s, img) : protectedSnaps.add(s));
+  }
+  const leftover = (t: Tagged): Leftover => ({
+    kind: t.kind, id: t.id, runId: t.tags[TAG.runId], tier: t.tags[TAG.tier], expiresAt: t.tags[TAG.expiresAt] ?? '',
+  });
+  const seen = new Set<string>();
+  for (const t of inv.tagged) {
+    if (seen.has(t.id)) continue;
+    seen.add(t.id);
+    if (t.kind === 'image') { if (doomedImages.has(t.id)) found.push(leftover(t)); continue; }
+    if (t.kind === 'snapshot' && protectedSnaps.has(t.id)) {
+      if (expired(t)) kept.push({ kind: 'snapshot', id: t.id, why: 'used by an image that stays' });
+      continue;
+    }
+    if (t.tags[TAG.promoted] === 'true') { if (expired(t)) kept.push({ kind: t.kind, id: t.id, why: 'promoted' }); continue; }
+    if (expired(t)) found.push(leftover(t));
+  }
+  // An untagged snapshot of a removed image (CreateImage does not always copy tags) goes too.
+  for (const [snap, img] of doomedSnaps) {
+    if (!seen.has(snap) && !protectedSnaps.has(snap)) {
+      const parent = found.find((f) => f.id === img)!;
+      found.push({ ...parent, kind: 'snapshot', id: snap });
+    }
+  }
+  found.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.id.localeCompare(b.id));
+  return { found, kept };
+}
+
+function removal(ec2: EC2Client, l: Leftover): Promise<unknown> {
+  switch (l.kind) {
+    case 'instance': return ec2.send(new TerminateInstancesCommand({ InstanceIds: [l.id] }));
+    case 'image': return ec2.send(new DeregisterImageCommand({ ImageId: l.id }));
+    case 'snapshot': return ec2.send(new DeleteSnapshotCommand({ SnapshotId: l.id }));
+    case 'volume': return ec2.send(new DeleteVolumeCommand({ VolumeId: l.id }));
+    case 'key-pair': return ec2.send(new DeleteKeyPairCommand({ KeyName: l.id }));
+    case 'security-group': return ec2.send(new DeleteSecurityGroupCommand({ GroupId: l.id }));
+  }
+}
+
+export async function janitor(
+  c: { ec2: EC2Client },
+  opts: { apply?: boolean; now?: Date; log?: (line: string) => void } = {},
+): Promise<JanitorReport> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const apply = opts.apply ?? false;
+  const { found, kept } = selectLeftovers(await inventory(c.ec2), opts.now ?? new Date());
+  const report: JanitorReport = { apply, found, removed: [], failed: [], kept };
+  for (const k of kept) log(`janitor: keep ${k.kind} ${k.id} (${k.why})`);
+  for (const l of found) {
+    const what = `${l.kind} ${l.id} (run ${l.runId ?? '?'}, tier ${l.tier ?? '?'}, expired ${l.expiresAt})`;
+    if (!apply) { log(`janitor: would remove ${what}`); continue; }
+    try {
+      await removal(c.ec2, l);
+      report.removed.push(l);
+      log(`janitor: removed ${what}`);
+    } catch (e) {
+      // e.g. a security group still held by a terminating instance: the next run takes it.
+      report.failed.push({ ...l, error: (e as Error).message });
+      log(`janitor: could not remove ${what}: ${(e as Error).message}`);
+    }
+  }
+  if (!apply && found.length) log(`janitor: dry run, ${found.length} leftover(s); run again with --apply to remove them`);
+  return report;
+}
