@@ -1,4 +1,29 @@
-/** gunicorn files: being written (owner: see the commit that fills this in). */
-import type { FileSpec } from '../render-types.ts';
+/** gunicorn: its Python config (every tuned setting) and the app's systemd unit. */
+import { renderTemplate } from '../../templates/engine.ts';
+import type { FileSpec, RenderContext } from '../render-types.ts';
 
-export const gunicornFiles: FileSpec[] = [];
+export const GUNICORN_CONF = '/etc/kiln/gunicorn.conf.py';
+export const APP_UNIT = 'kiln-app.service';
+export const APP_SOCKET = '/run/kiln-app/gunicorn.sock';
+
+/** A tuned value as a Python literal (JSON strings are valid Python for the ASCII values tuning produces). */
+export const pyLiteral = (v: number | string | boolean): string =>
+  typeof v === 'boolean' ? (v ? 'True' : 'False') : typeof v === 'number' ? String(v) : JSON.stringify(v);
+
+export const gunicornParams = (ctx: RenderContext) =>
+  Object.entries(ctx.s.gunicorn).map(([name, value]) => ({ name, value, literal: pyLiteral(value), reason: ctx.r[`gunicorn.${name}`] }));
+
+export const gunicornFiles: FileSpec[] = [
+  {
+    role: 'gunicorn',
+    render: (ctx) => [{ path: GUNICORN_CONF, mode: '0644', content: renderTemplate('gunicorn/gunicorn.conf.py.hbs', { ...ctx, params: gunicornParams(ctx) }) }],
+  },
+  {
+    role: 'systemd',
+    render: (ctx) => [{
+      path: `/etc/systemd/system/${APP_UNIT}`,
+      mode: '0644',
+      content: renderTemplate('gunicorn/kiln-app.service.hbs', { ...ctx, stopSec: Number(ctx.s.gunicorn.graceful_timeout) + 10 }),
+    }],
+  },
+];
