@@ -24,6 +24,8 @@ export interface Recipe {
   name: string;
   services: ServiceName[];
   app: AppProfile;
+  /** User tags for the image and everything the bake creates (passed as data, never spliced into HCL). */
+  tags: Record<string, string>;
 }
 
 export const WEB: Recipe = {
@@ -39,4 +41,5 @@ export const WEB: Recipe = {
     domains: [],
     env: {},
   },
+  tags: {},
 };

@@ -4,13 +4,16 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { buildCatalog, findTier, parseCatalog } from '../images/catalog.ts';
 import { DISTROS, type DistroProfile } from '../images/distro.ts';
 import { InputError } from '../images/errors.ts';
+import { parseRecipe } from '../images/recipe-file.ts';
 import type { Tier } from '../images/tiers.ts';
+import { WEB, type Recipe } from '../images/web.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const COMMON: Options = {
   json: { type: 'boolean', default: false },
   catalog: { type: 'string' },
+  recipe: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
@@ -22,16 +25,19 @@ export function parse(argv: string[], options: Options) {
   }
 }
 
-export function loadCatalog(file: string | undefined): Tier[] {
-  if (!file) return buildCatalog();
-  let text: string;
+function readInput(flag: string, file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError('--catalog', file, `cannot be read (${(e as NodeJS.ErrnoException).code})`, 'pass an existing JSON or YAML file');
+    throw new InputError(flag, file, `cannot be read (${(e as NodeJS.ErrnoException).code})`, 'pass an existing JSON or YAML file');
   }
-  return buildCatalog(parseCatalog(text, file));
 }
+
+export const loadCatalog = (file: string | undefined): Tier[] =>
+  file ? buildCatalog(parseCatalog(readInput('--catalog', file), file)) : buildCatalog();
+
+export const loadRecipe = (file: string | undefined): Recipe =>
+  file ? parseRecipe(readInput('--recipe', file), file) : WEB;
 
 /** `--tier T` or `--all` (exactly one). */
 export function selectTiers(v: Record<string, unknown>, catalog: Tier[]): Tier[] {

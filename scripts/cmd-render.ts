@@ -3,22 +3,22 @@ import { join } from 'node:path';
 import { DISTROS } from '../images/distro.ts';
 import { InputError } from '../images/errors.ts';
 import { render, type Rendered } from '../images/render.ts';
-import { WEB } from '../images/web.ts';
-import { loadCatalog, parse, progress, selectDistros, selectTiers } from './args.ts';
+import { loadCatalog, loadRecipe, parse, progress, selectDistros, selectTiers } from './args.ts';
 import { renderJson } from './render-json.ts';
 import { writeBundle } from './write-bundle.ts';
 
-export const help = `kiln render (--tier T | --all) [--distro ubuntu2404|debian12] [--out DIR] [--json] [--catalog FILE]
+export const help = `kiln render (--tier T | --all) [--distro ubuntu2404|debian12] [--out DIR] [--json] [--catalog FILE] [--recipe FILE]
   Tunes each tier and renders every file of its image. With --all, each tier goes to DIR/<tier>/.
   Default distro: ubuntu2404 (the AMI); debian12 is the local image.`;
 
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, { tier: { type: 'string' }, all: { type: 'boolean' }, distro: { type: 'string' }, out: { type: 'string' } });
   const tiers = selectTiers(v, loadCatalog(v.catalog as string | undefined));
+  const recipe = loadRecipe(v.recipe as string | undefined);
   const [distro] = selectDistros(v, [DISTROS.ubuntu2404]);
   if (!v.out && !v.json) throw new InputError('--out', null, 'is required unless --json is given', 'pass --out DIR');
   // Tune and render every tier before writing anything: a bad tier leaves no files behind.
-  const renders: Rendered[] = tiers.map((t) => render(t, WEB, distro));
+  const renders: Rendered[] = tiers.map((t) => render(t, recipe, distro));
   const docs = [];
   for (const r of renders) {
     const name = r.context.tier.name;

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DISTROS } from '../images/distro.ts';
 import { render } from '../images/render.ts';
-import { WEB } from '../images/web.ts';
-import { loadCatalog, parse, progress, selectDistros, selectTiers } from './args.ts';
+import { loadCatalog, loadRecipe, parse, progress, selectDistros, selectTiers } from './args.ts';
 import { validateBundle } from './validate/run.ts';
 import { writeBundle } from './write-bundle.ts';
 
-export const help = `kiln validate (--tier T | --all) [--distro ubuntu2404|debian12] [--json] [--catalog FILE]
+export const help = `kiln validate (--tier T | --all) [--distro ubuntu2404|debian12] [--json] [--catalog FILE] [--recipe FILE]
   Renders each tier (both distros unless --distro) and has the production programs read the files:
   packer validate + fmt, cloud-init schema, nginx -t, postgres -C, pgbouncer, redis-server,
   gunicorn --check-config, sshd -T, systemd-analyze verify. Exit 1 when any of them objects.`;
@@ -17,8 +16,9 @@ export const help = `kiln validate (--tier T | --all) [--distro ubuntu2404|debia
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, { tier: { type: 'string' }, all: { type: 'boolean' }, distro: { type: 'string' } });
   const tiers = selectTiers(v, loadCatalog(v.catalog as string | undefined));
+  const recipe = loadRecipe(v.recipe as string | undefined);
   const distros = selectDistros(v, [DISTROS.ubuntu2404, DISTROS.debian12]);
-  const renders = tiers.flatMap((t) => distros.map((d) => render(t, WEB, d)));
+  const renders = tiers.flatMap((t) => distros.map((d) => render(t, recipe, d)));
   const work = await mkdtemp(join(process.env.KILN_TMP ?? tmpdir(), 'kiln-validate-'));
   const results = [];
   let failed = 0;
