@@ -6,7 +6,7 @@ import { DEFAULT_BASE, ensureBase, type BaseSpec } from './base.ts';
 import { inspectBundle } from './bundle.ts';
 import { readJson, removeTree, sha256, sha256File, tmpName, writeFileAtomic } from './fsutil.ts';
 import { hygieneViolations } from './hygiene.ts';
-import { imageManifestPath, imageTarball, type ImageManifest } from './image.ts';
+import { imageManifestPath, imageTarball, imageUserDataPath, type ImageManifest } from './image.ts';
 import { withLock } from './lock.ts';
 import { defaultCacheDir, defaultStateDir, imagesDir } from './paths.ts';
 import { preflight } from './preflight.ts';
@@ -104,9 +104,10 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
       };
       await mkdir(imagesDir(stateDir), { recursive: true });
       await rename(tmpTar, tarball);
+      await copyFile(join(input.bundleDir, 'cloud-init/user-data'), imageUserDataPath(stateDir, ref));
+      await copyFile(join(input.bundleDir, 'manifest.json'), join(imagesDir(stateDir), `${ref}.render-manifest.json`));
       // The manifest lands last: a bake killed before this line leaves no image a later run could take.
       await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-      await copyFile(join(input.bundleDir, 'manifest.json'), join(imagesDir(stateDir), `${ref}.render-manifest.json`));
       say(`baked ${ref} in ${manifest.bakeSec.toFixed(1)} s (${(manifest.tarball.bytes / 2 ** 20).toFixed(0)} MiB)`);
       return { ref, reused: false, manifest, tarball, manifestPath,
         timings: { baseSec, provisionSec, packSec, totalSec: manifest.bakeSec } };

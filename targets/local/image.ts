@@ -23,6 +23,7 @@ export interface ImageManifest {
 
 export const REF_PATTERN = /^local-[0-9a-f]{20}$/;
 export const imageTarball = (stateDir: string, ref: string) => join(imagesDir(stateDir), `${ref}.tar.zst`);
+export const imageUserDataPath = (stateDir: string, ref: string) => join(imagesDir(stateDir), `${ref}.user-data`);
 export const imageManifestPath = (stateDir: string, ref: string) => join(imagesDir(stateDir), `${ref}.json`);
 
 export async function listImages(stateDir: string): Promise<string[]> {

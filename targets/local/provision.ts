@@ -1,5 +1,4 @@
 /** Applies the rendered provisioning inside the root, in a throwaway mount + PID namespace. */
-import { open } from 'node:fs/promises';
 import { run } from './exec.ts';
 
 /*
@@ -28,12 +27,7 @@ echo "== provisioned"
 
 /** Runs provision.sh then hygiene.sh (bundle already copied to ROOT/tmp/kiln); output goes to logPath. */
 export async function provisionRoot(root: string, distro: string, logPath: string): Promise<void> {
-  const log = await open(logPath, 'a');
-  try {
-    await run('unshare', ['--mount', '--pid', '--fork', '--propagation', 'private', '--',
-      'bash', '-euo', 'pipefail', '-c', SCRIPT, 'provision', root, distro],
-    { stdout: log.fd, stderr: log.fd, stdin: 'ignore' });
-  } finally {
-    await log.close();
-  }
+  await run('unshare', ['--mount', '--pid', '--fork', '--propagation', 'private', '--',
+    'bash', '-euo', 'pipefail', '-c', SCRIPT, 'provision', root, distro],
+  { stdout: { file: logPath, append: true }, stderr: { file: logPath, append: true }, stdin: 'ignore' });
 }

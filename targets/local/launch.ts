@@ -1,0 +1,103 @@
+/** launch: an overlay over the image, a netns + veth, cgroup limits from the tier, a NoCloud seed, boot. */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, totalmem } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildCatalog, findTier } from '../../images/catalog.ts';
+import { InputError } from '../../images/errors.ts';
+import type { Tier } from '../../images/tiers.ts';
+import { run, say } from './exec.ts';
+import { createGroups, groupPath, limitsFor } from './cgroup.ts';
+import { startWrapper, type Wrapper } from './box.ts';
+import { ensureLowerDir, findImage, imageUserDataPath } from './image.ts';
+import { type BootTimings, type HostDescription, writeRecord } from './instance.ts';
+import { claimSubnet, createNetwork } from './net.ts';
+import { claimId, writeOwner } from './owner.ts';
+import { defaultStateDir, instanceDir } from './paths.ts';
+import { preflight } from './preflight.ts';
+import { BOX_USER, buildSeed, writeSeed } from './seed.ts';
+import { awaitReady } from './ready.ts';
+import { teardown } from './teardown.ts';
+
+export interface LaunchInput {
+  imageRef: string;
+  /** A tier name from the catalog, or a Tier. */
+  tier: string | Tier;
+  /** Launch id (1-12 of a-z0-9); random when absent. Must not be in use on this host. */
+  id?: string;
+  stateDir?: string;
+  /** Cap CPU at the tier's burstable baseline share (a T instance out of credits). */
+  burstBaseline?: boolean;
+  /** Pin the box to these CPUs (cpuset syntax, e.g. "1"). */
+  cpus?: string;
+  /** User data to seed instead of the one baked alongside the image. */
+  userDataPath?: string;
+  /** Seconds for the whole boot (ssh, cloud-init, all units) before the box is torn down as failed. */
+  readyTimeoutSec?: number;
+}
+
+function resolveTier(tier: string | Tier): Tier {
+  const t = typeof tier === 'string' ? findTier(buildCatalog(), tier) : tier;
+  const hostMiB = Math.floor(totalmem() / 2 ** 20);
+  if (t.ramMiB >= hostMiB) throw new InputError('tier', t.name, `this machine has ${hostMiB} MiB RAM; a box needs less than that`, 'pick a smaller tier');
+  if (t.vcpus > availableParallelism()) {
+    throw new InputError('tier', t.name, `tier has ${t.vcpus} vCPUs, this machine ${availableParallelism()}`, 'pick a tier with fewer vCPUs or a bigger machine');
+  }
+  return t;
+}
+
+export async function launch(input: LaunchInput): Promise<HostDescription> {
+  const t0 = Date.now();
+  const ms = () => Date.now() - t0;
+  const stateDir = input.stateDir ?? defaultStateDir();
+  const tier = resolveTier(input.tier);
+  await preflight('launch');
+  const image = await findImage(stateDir, input.imageRef);
+  const id = input.id ?? `k${randomBytes(4).toString('hex')}`;
+  const owner = await claimId(id, stateDir);
+  let wrapper: Wrapper | undefined;
+  try {
+    const net = await claimSubnet(id);
+    const limits = limitsFor(tier.ramMiB, tier.vcpus, input.burstBaseline ? tier.burstBaselineShare : undefined, input.cpus);
+    await writeRecord(stateDir, { id, imageRef: image.ref, tier: tier.name, net, limits });
+    const lower = await ensureLowerDir(stateDir, image.ref);
+    const dir = instanceDir(stateDir, id);
+    const p = { dir, root: join(dir, 'root'), seed: join(dir, 'seed') };
+    for (const d of ['upper', 'work', 'root', 'ssh']) await mkdir(join(dir, d), { recursive: true });
+    await run('mount', ['-t', 'overlay', `overlay-kiln-${id}`, '-o',
+      `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, p.root]);
+    const overlayMs = ms();
+    const keyPath = join(dir, 'ssh/id_ed25519');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `kiln-${id}`, '-f', keyPath]);
+    const userData = await readFile(input.userDataPath ?? imageUserDataPath(stateDir, image.ref), 'utf8');
+    await writeSeed(p.seed, buildSeed({ id, userData, publicKey: (await readFile(`${keyPath}.pub`, 'utf8')).trim(), net }));
+    await createNetwork(id, net);
+    const groups = await createGroups(id, limits);
+    wrapper = await startWrapper(id, p, groups);
+    await writeOwner({ ...owner, wrapperPid: wrapper.pid, wrapperStartTicks: wrapper.startTicks });
+    await writeRecord(stateDir, { id, imageRef: image.ref, tier: tier.name, net, limits, wrapper });
+    say(`box ${id} booting (${tier.name}: ${tier.ramMiB} MiB, quota ${limits.cpuQuotaUs / limits.cpuPeriodUs} CPU) at ${net.guestAddress}`);
+    const knownHostsPath = join(dir, 'ssh/known_hosts');
+    const ready = await awaitReady({
+      id, root: p.root, wrapper, knownHostsPath, t0, timeoutSec: input.readyTimeoutSec ?? 120,
+      target: { address: net.guestAddress, port: 22, user: BOX_USER, keyPath, knownHostsPath },
+    });
+    const timings: BootTimings = { overlayMs, ...ready.timings };
+    const host: HostDescription = {
+      id, target: 'local', imageRef: image.ref, tier: tier.name, address: net.guestAddress, port: 22, user: BOX_USER,
+      keyPath, hostKey: ready.hostKey, knownHostsPath,
+      cgroup: { memory: groupPath('memory', id), cpu: groupPath('cpu', id), cpuset: groupPath('cpuset', id), pids: groupPath('pids', id) },
+      pid: wrapper.pid, root: p.root, limits, timings,
+    };
+    await writeRecord(stateDir, { id, imageRef: image.ref, tier: tier.name, net, limits, wrapper, host });
+    await writeFile(join(dir, 'host.json'), `${JSON.stringify(host, null, 2)}\n`);
+    await writeOwner({ ...owner, phase: 'running', wrapperPid: wrapper.pid, wrapperStartTicks: wrapper.startTicks });
+    say(`box ${id} ready: ssh ${timings.sshMs} ms, cloud-init ${timings.cloudInitMs} ms, all units ${timings.readyMs} ms`);
+    return host;
+  } catch (e) {
+    say(`launch of ${id} failed; tearing it down`);
+    const left = await teardown(id, stateDir, wrapper, 5).catch((te: Error) => [te.message]);
+    if (left.length) say(`teardown left: ${left.join('; ')} (run kiln janitor)`);
+    throw e;
+  }
+}

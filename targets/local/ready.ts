@@ -1,0 +1,74 @@
+/** Waits for a booting box: host key generated, ssh answers, cloud-init done, every unit up. */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from './exec.ts';
+import { findLeader, type Wrapper } from './box.ts';
+import { procAlive } from './owner.ts';
+import { sshRun, type SshTarget } from './ssh.ts';
+
+export class BoxNotReadyError extends Error {
+  constructor(readonly id: string, readonly stage: string, readonly units: string, readonly journalTail: string) {
+    super(`box ${id} did not come up (${stage})\n--- units not active/failed:\n${units}\n--- journal tail:\n${journalTail}`);
+    this.name = 'BoxNotReadyError';
+  }
+}
+
+export interface ReadyInput {
+  id: string;
+  root: string;
+  wrapper: Wrapper;
+  target: SshTarget;
+  knownHostsPath: string;
+  /** Launch start (epoch ms): timings are relative to it. */
+  t0: number;
+  timeoutSec: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Unit states and journal tail straight from the box's systemd (works even when ssh does not). */
+export async function diagnostics(id: string): Promise<{ units: string; journalTail: string }> {
+  const leader = await findLeader(id);
+  if (!leader) return { units: '(box not running)', journalTail: '(box not running)' };
+  const inBox = (...cmd: string[]) =>
+    run('nsenter', ['-t', String(leader), '-m', '-p', '-u', '-i', '--', ...cmd], { allowFail: true, timeout: 15_000 })
+      .then((r) => r.stdout || r.stderr);
+  return {
+    units: await inBox('systemctl', 'list-units', '--all', '--no-pager', '--plain', '--no-legend', '--state=failed,activating,inactive', '--type=service'),
+    journalTail: await inBox('journalctl', '--no-pager', '-n', '60', '-o', 'short-monotonic'),
+  };
+}
+
+export async function awaitReady(r: ReadyInput) {
+  const deadline = r.t0 + r.timeoutSec * 1000;
+  const ms = () => Date.now() - r.t0;
+  const fail = async (stage: string): Promise<never> => {
+    const d = await diagnostics(r.id);
+    throw new BoxNotReadyError(r.id, stage, d.units, d.journalTail);
+  };
+  const poll = async <T>(stage: string, probe: () => Promise<T | undefined>): Promise<T> => {
+    for (;;) {
+      const v = await probe();
+      if (v !== undefined) return v;
+      if (!(await procAlive(r.wrapper.pid, r.wrapper.startTicks))) return fail(`${stage}: systemd-nspawn exited; see console.log`);
+      if (Date.now() > deadline) return fail(`${stage}: not within ${r.timeoutSec} s`);
+      await sleep(150);
+    }
+  };
+  // cloud-init writes the key on first boot; it is read from the overlay, so no trust-on-first-use over the net.
+  const hostKey = await poll('host key', async () => {
+    const text = await readFile(join(r.root, 'etc/ssh/ssh_host_ed25519_key.pub'), 'utf8').catch(() => '');
+    return /^ssh-ed25519 [A-Za-z0-9+/=]+/.exec(text)?.[0];
+  });
+  const hostKeyMs = ms();
+  await writeFile(r.knownHostsPath, `${r.target.address} ${hostKey}\n`);
+  await poll('ssh', async () => ((await sshRun(r.target, 'true', 10)).exitCode === 0 ? true : undefined));
+  const sshMs = ms();
+  const left = () => Math.max(5, Math.round((deadline - Date.now()) / 1000));
+  const ci = await sshRun(r.target, 'cloud-init status --wait >/dev/null; cloud-init status --long', left());
+  if (ci.exitCode !== 0 || !/status: done/.test(ci.stdout)) await fail(`cloud-init: ${ci.stdout || ci.stderr}`.trim());
+  const cloudInitMs = ms();
+  const sys = await sshRun(r.target, 'systemctl is-system-running --wait', left());
+  if (sys.stdout.trim() !== 'running') await fail(`systemd: ${sys.stdout.trim() || sys.stderr.trim() || 'timeout'}`);
+  return { hostKey, timings: { hostKeyMs, sshMs, cloudInitMs, readyMs: ms() } };
+}

@@ -1,0 +1,27 @@
+/** Removes everything a launch created, in dependency order; safe to run on a half-made box. */
+import { run } from './exec.ts';
+import { mountsUnder, removeTree } from './fsutil.ts';
+import { removeGroups } from './cgroup.ts';
+import { stopBox, type Wrapper } from './box.ts';
+import { releaseSubnets, removeNetwork } from './net.ts';
+import { releaseId } from './owner.ts';
+import { instanceDir } from './paths.ts';
+
+/** Returns what could not be removed (empty = nothing left). */
+export async function teardown(id: string, stateDir: string | undefined, wrapper?: Wrapper, graceSec = 20): Promise<string[]> {
+  const left: string[] = [];
+  await stopBox(id, wrapper, graceSec);
+  await removeNetwork(id);
+  left.push(...(await removeGroups(id)));
+  if (stateDir) {
+    const dir = instanceDir(stateDir, id);
+    for (const m of await mountsUnder(dir)) {
+      const r = await run('umount', [m], { allowFail: true });
+      if (r.exitCode !== 0) left.push(`mount ${m}: ${r.stderr}`);
+    }
+    if (!left.some((l) => l.startsWith('mount '))) await removeTree(dir);
+  }
+  await releaseSubnets(id);
+  if (!left.length) await releaseId(id);
+  return left;
+}
