@@ -1,0 +1,90 @@
+/** The tier's SLO and memory rules applied to one load run and its memory summary. Anything unknown fails. */
+import type { Slo } from '../images/tiers.ts';
+import type { LoadResult } from './load/types.ts';
+import type { MemorySummary } from './memory/summary.ts';
+
+export interface ThresholdResult {
+  id: string;
+  status: 'pass' | 'fail';
+  /** What the limit is, in the unit the id names. */
+  limit: number | string;
+  observed: number | string | null;
+  evidence: string;
+}
+
+export interface ThresholdInput {
+  slo: Slo;
+  /** The box's RAM: the memory ceiling is a share of it. */
+  ramMiB: number;
+  /** The judged run at the tier's target rate; null when it did not happen. */
+  load: LoadResult | null;
+  memory: MemorySummary | null;
+  /** Growth tolerated over the last half of the run, box and per service (default: defaultLeakLimitMiBPerMin). */
+  leakLimitMiBPerMin?: number;
+  /** The achieved rate must reach this share of the target (open loop: a slow server completes fewer). */
+  minAchievedShare?: number;
+}
+
+/** 1% of RAM per minute, at least 8 MiB/min: below that, page-cache and allocator noise dominate short runs. */
+export const defaultLeakLimitMiBPerMin = (ramMiB: number): number => Math.max(8, ramMiB * 0.01);
+
+const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+function atMost(id: string, observed: unknown, limit: number, unit: string): ThresholdResult {
+  if (!finite(observed)) return { id, status: 'fail', limit, observed: null, evidence: `no measurement (limit ${limit} ${unit})` };
+  const ok = observed <= limit;
+  const shown = Math.round(observed * 100) / 100;
+  return { id, status: ok ? 'pass' : 'fail', limit, observed: shown, evidence: `${shown} ${unit} ${ok ? '<=' : '>'} ${limit} ${unit}` };
+}
+
+function atLeast(id: string, observed: unknown, limit: number, unit: string): ThresholdResult {
+  if (!finite(observed)) return { id, status: 'fail', limit, observed: null, evidence: `no measurement (needs >= ${limit} ${unit})` };
+  const ok = observed >= limit;
+  const shown = Math.round(observed * 100) / 100;
+  return { id, status: ok ? 'pass' : 'fail', limit, observed: shown, evidence: `${shown} ${unit} ${ok ? '>=' : '<'} ${limit} ${unit}` };
+}
+
+export function loadThresholds(slo: Slo, load: LoadResult | null, minAchievedShare: number): ThresholdResult[] {
+  if (!load || !load.measure) {
+    return [{ id: 'load:ran', status: 'fail', limit: 'a load run at the target rate', observed: null, evidence: 'no load run: nothing to judge' }];
+  }
+  const m = load.measure;
+  const valid: ThresholdResult = load.valid && load.invalidReasons.length === 0
+    ? { id: 'load:valid', status: 'pass', limit: 'generator kept up', observed: 'valid', evidence: `late ${m.late}, dropped ${m.dropped}, generator CPU ${(load.generator.cpuShare * 100).toFixed(1)}%` }
+    : { id: 'load:valid', status: 'fail', limit: 'generator kept up', observed: 'invalid', evidence: load.invalidReasons.join('; ') || 'run marked invalid' };
+  return [
+    valid,
+    atLeast('load:target-rps', m.targetRps, slo.targetRps, 'req/s scheduled'),
+    atLeast('load:achieved-rps', m.achievedRps, Math.round(slo.targetRps * minAchievedShare * 100) / 100, 'req/s'),
+    atLeast('load:responses', m.responses, 1, 'responses'),
+    atMost('slo:p95', m.responses > 0 ? m.latency.p95Ms : NaN, slo.p95Ms, 'ms'),
+    atMost('slo:p99', m.responses > 0 ? m.latency.p99Ms : NaN, slo.p99Ms, 'ms'),
+    atMost('slo:error-rate', m.scheduled > 0 ? m.errorRate * 100 : NaN, slo.errorRatePct, '%'),
+  ];
+}
+
+export function memoryThresholds(slo: Slo, ramMiB: number, mem: MemorySummary | null, leakLimit: number): ThresholdResult[] {
+  if (!mem || mem.remoteSamples === 0) {
+    return [{ id: 'memory:sampled', status: 'fail', limit: 'memory samples during the run', observed: 0, evidence: 'no memory samples: nothing to judge' }];
+  }
+  const ceilingMiB = Math.round(ramMiB * slo.memoryCeilingPct) / 100;
+  const out: ThresholdResult[] = [
+    atLeast('memory:sampled', mem.remoteSamples, 2, 'samples'),
+    atMost('memory:peak', mem.box.peak, ceilingMiB, `MiB (${slo.memoryCeilingPct}% of ${ramMiB})`),
+    atMost('memory:oom-kills', mem.oomKills ?? NaN, 0, 'OOM kills'),
+    atMost('memory:swap', mem.swapPeakMiB, 0, 'MiB swap'),
+    atMost('memory:leak', mem.box.slopePerMin, leakLimit, 'MiB/min'),
+  ];
+  for (const name of Object.keys(mem.services).sort()) {
+    out.push(atMost(`memory:leak:${name}`, mem.services[name].pss.slopePerMin, leakLimit, 'MiB/min PSS'));
+  }
+  return out;
+}
+
+export function judgeThresholds(input: ThresholdInput): ThresholdResult[] {
+  const leak = input.leakLimitMiBPerMin ?? defaultLeakLimitMiBPerMin(input.ramMiB);
+  return [
+    ...loadThresholds(input.slo, input.load, input.minAchievedShare ?? 0.95),
+    ...memoryThresholds(input.slo, input.ramMiB, input.memory, leak),
+  ];
+}
