@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
+import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
+import { Testing } from 'cdktf';
+import { BUILTIN_TIERS } from '../../images/tiers.ts';
+import { InputError } from '../../images/errors.ts';
+import { makeAmi, startMoto, type Moto } from './moto.testkit.ts';
+import { promote } from './promote.ts';
+import { revoke } from './revoke.ts';
+import { deploy } from './deploy.ts';
+import { pollInstanceRefresh } from './refresh-poller.ts';
+import { MissingPrerequisiteError } from './prereq.ts';
+import { PromotionRefusedError } from './verdict.ts';
+import type { FleetEnv } from './fleet-env.ts';
+
+let moto: Moto;
+let c: ReturnType<Moto['clients']>;
+const dir = mkdtempSync(join(tmpdir(), 'kiln-deploy-'));
+beforeAll(async () => { moto = await startMoto(); c = moto.clients(); });
+afterAll(async () => { await moto?.stop(); rmSync(dir, { recursive: true, force: true }); });
+beforeEach(async () => { await moto.reset(); });
+
+const nano = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
+const env: FleetEnv = {
+  region: 'us-east-1', accountId: '123456789012', vpcId: 'vpc-0abc', subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'],
+  capacity: { min: 2, max: 4, desired: 2 }, alarmNames: ['kiln-fleet-nano-5xx'], backend: { kind: 'local', path: 'terraform.fleet-nano.tfstate' },
+};
+let n = 0;
+async function promotedAmi(tier = 'nano') {
+  const ami = await makeAmi(c.ec2, `kiln-${tier}-${n}`, { 'kiln:tier': tier });
+  const path = join(dir, `verdict-${n++}.json`);
+  writeFileSync(path, JSON.stringify({ decision: 'pass', tier, image: { ref: ami.amiId }, n }));
+  return { ...ami, result: await promote(c, { tier, amiId: ami.amiId, verdictPath: path }) };
+}
+
+describe('deploy against the emulator', () => {
+  it('writes the literal promoted AMI id into the fleet stack, never $Latest or an SSM lookup', async () => {
+    const a = await promotedAmi();
+    const r = await deploy(c, { tier: nano, env, outdir: join(dir, 'out1'), apply: false, log: () => {} });
+    expect(r).toMatchObject({ amiId: a.amiId, version: 1, applied: false });
+    const json = readFileSync(join(r.stackDir, 'cdk.tf.json'), 'utf8');
+    expect(Testing.toHaveResourceWithProperties(json, 'aws_launch_template', { image_id: a.amiId, instance_type: 't3.nano', metadata_options: { http_tokens: 'required' } })).toBe(true);
+    expect(json).not.toContain('$Latest');
+    expect(json).not.toContain('resolve:ssm');
+    expect(json).not.toContain(dir);
+  });
+
+  it('refuses a revoked version, an unverified pointer and a tier with nothing promoted', async () => {
+    await expect(deploy(c, { tier: nano, env, outdir: join(dir, 'out2'), apply: false, log: () => {} })).rejects.toBeInstanceOf(InputError);
+    const a = await promotedAmi();
+    await revoke(c, { tier: 'nano', version: a.result.version });
+    await expect(deploy(c, { tier: nano, env, outdir: join(dir, 'out2'), apply: false, log: () => {} })).rejects.toThrow(/revoked/);
+    const rogue = await makeAmi(c.ec2, 'rogue');
+    await c.ssm.send(new PutParameterCommand({ Name: '/kiln/nano/ami', Value: rogue.amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }));
+    await expect(deploy(c, { tier: nano, env, outdir: join(dir, 'out2'), apply: false, log: () => {} })).rejects.toBeInstanceOf(PromotionRefusedError);
+  });
+
+  it('without an apply tool, synthesizes and then says what to install (exit 2)', async () => {
+    await promotedAmi();
+    const err = await deploy(c, { tier: nano, env, outdir: join(dir, 'out3'), apply: true, tool: null, log: () => {} }).catch((e) => e);
+    expect(err).toBeInstanceOf(MissingPrerequisiteError);
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toMatch(/terraform >= 1\.5/);
+    expect(readFileSync(join(dir, 'out3', 'stacks', 'fleet-nano', 'cdk.tf.json'), 'utf8')).toContain('aws_autoscaling_group');
+  });
+
+  it('the refresh poller reports the emulator\'s missing DescribeInstanceRefreshes instead of hanging', async () => {
+    // moto 5.1 implements ASGs and launch templates but not instance refreshes (it answers 500).
+    const a = await promotedAmi();
+    await c.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'kiln-fleet-nano', LaunchTemplateData: { ImageId: a.amiId, InstanceType: 't3.nano' } }));
+    await c.autoscaling.send(new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: 'kiln-fleet-nano', MinSize: 1, MaxSize: 2, DesiredCapacity: 1, AvailabilityZones: ['us-east-1a'],
+      LaunchTemplate: { LaunchTemplateName: 'kiln-fleet-nano', Version: '1' },
+    }));
+    const lines: string[] = [];
+    const err = await pollInstanceRefresh(c.autoscaling, { asgName: 'kiln-fleet-nano', since: new Date(), maxErrors: 2, sleep: async () => {}, log: (l) => lines.push(l) })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toMatch(/DescribeInstanceRefreshes for kiln-fleet-nano failed \(2\/2\)/);
+    expect(lines).toHaveLength(2);
+  });
+});
