@@ -1,0 +1,82 @@
+/** The local promotion registry: which image is promoted per tier, with the verdict digest and history. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../../images/errors.ts';
+import { readJson, sha256, writeFileAtomic } from './fsutil.ts';
+import { findImage } from './image.ts';
+import { withLock } from './lock.ts';
+import { defaultStateDir } from './paths.ts';
+
+export interface Promotion {
+  tier: string;
+  imageRef: string;
+  /** sha256 of the verdict document that allowed it. */
+  verdictDigest: string;
+  promotedAt: string;
+  /** What was promoted for the tier before (for rollback). */
+  previousRef?: string;
+}
+
+export interface Registry {
+  version: 1;
+  promoted: Record<string, Promotion>;
+  history: Promotion[];
+}
+
+export const registryPath = (stateDir: string) => join(stateDir, 'registry.json');
+
+const empty = (): Registry => ({ version: 1, promoted: {}, history: [] });
+
+export async function readRegistry(stateDir = defaultStateDir()): Promise<Registry> {
+  return (await readJson<Registry>(registryPath(stateDir))) ?? empty();
+}
+
+export class NotPromotableError extends Error {
+  readonly exitCode = 1;
+  constructor(decision: unknown) {
+    super(`the verdict's decision is ${JSON.stringify(decision)}, not "pass": nothing promoted`);
+    this.name = 'NotPromotableError';
+  }
+}
+
+export interface PromoteInput {
+  /** Path of the verdict JSON (`kiln verify --json` output). */
+  verdictPath: string;
+  stateDir?: string;
+}
+
+type Verdict = { tier?: unknown; decision?: unknown; imageRef?: unknown; image?: { ref?: unknown } };
+
+/** Promotes the verdict's image for its tier if and only if the verdict passed; returns the record. */
+export async function promote(input: PromoteInput): Promise<Promotion> {
+  const stateDir = input.stateDir ?? defaultStateDir();
+  const text = await readFile(input.verdictPath, 'utf8').catch(() => {
+    throw new InputError('--verdict', input.verdictPath, 'an existing verdict file', 'pass the file `kiln verify --json` wrote');
+  });
+  let v: Verdict;
+  try {
+    v = JSON.parse(text) as Verdict;
+  } catch {
+    throw new InputError('--verdict', input.verdictPath, 'a JSON verdict', 'pass the file `kiln verify --json` wrote');
+  }
+  const ref = v.image?.ref ?? v.imageRef;
+  if (typeof v.tier !== 'string' || typeof ref !== 'string') {
+    throw new InputError('--verdict', input.verdictPath, 'a verdict naming its tier and image ref', 'pass the file `kiln verify --json` wrote');
+  }
+  if (v.decision !== 'pass') throw new NotPromotableError(v.decision);
+  await findImage(stateDir, ref);
+  const tier = v.tier;
+  return withLock(join(stateDir, 'locks', 'registry'), async () => {
+    const reg = await readRegistry(stateDir);
+    const p: Promotion = { tier, imageRef: ref, verdictDigest: `sha256:${sha256(text)}`, promotedAt: new Date().toISOString(),
+      ...(reg.promoted[tier] ? { previousRef: reg.promoted[tier].imageRef } : {}) };
+    const next: Registry = { version: 1, promoted: { ...reg.promoted, [tier]: p }, history: [...reg.history, p] };
+    await writeFileAtomic(registryPath(stateDir), `${JSON.stringify(next, null, 2)}\n`);
+    return p;
+  });
+}
+
+/** The promoted image for a tier, or undefined when none has been promoted. */
+export async function promoted(tier: string, stateDir = defaultStateDir()): Promise<Promotion | undefined> {
+  return (await readRegistry(stateDir)).promoted[tier];
+}
