@@ -20,7 +20,8 @@ export const pgbouncerFiles: FileSpec[] = [
     role: 'pgbouncer',
     render: (ctx) => [{
       path: '/etc/pgbouncer/pgbouncer.ini',
-      mode: '0640',
+      // No secrets here (they are in the userlist): readable by the postgres user pgbouncer runs as.
+      mode: '0644',
       content: renderTemplate('pgbouncer/pgbouncer.ini.hbs', { ...ctx, db: dbName(ctx.recipe.app.name), params: pgbouncerParams(ctx) }),
     }],
   },

@@ -1,0 +1,56 @@
+/**
+ * PgBouncer loads the rendered ini: started in the sandbox (its real port, loopback only) with a scratch
+ * userlist, asked `SHOW CONFIG` / `SHOW DATABASES` on the admin console, compared with the tuned values, stopped.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { dbName, pgbouncerParams } from '../../../images/files/pgbouncer.ts';
+import { inSandbox } from '../sandbox.ts';
+import type { Validator } from '../types.ts';
+import { finding, mismatches, requirePath, rootfsOf } from './common.ts';
+
+const INI = '/etc/pgbouncer/pgbouncer.ini';
+const TOOL = 'pgbouncer';
+// A throwaway admin password for the scratch userlist (the image's userlist is written at first boot).
+const ADMIN_PASSWORD = 'kiln-validate-only';
+
+/** Starts pgbouncer as Debian's unit does (User=postgres, the drop-in's LimitNOFILE), queries, stops it by PID. */
+const script = (nofile: number) => `
+ulimit -n ${nofile}
+setpriv --reuid=postgres --regid=postgres --init-groups /usr/sbin/pgbouncer ${INI} > /var/log/pgbouncer.stderr 2>&1 &
+pid=$!
+query() { PGPASSWORD=${ADMIN_PASSWORD} PGCONNECT_TIMEOUT=2 psql -X -h 127.0.0.1 -p 6432 -U postgres -d pgbouncer -AtF'|' -c "$1"; }
+up=0
+for i in $(seq 100); do kill -0 $pid 2>/dev/null || break; if query 'SHOW VERSION' >/dev/null 2>&1; then up=1; break; fi; sleep 0.1; done
+if [ $up = 1 ]; then echo '--- SHOW CONFIG'; query 'SHOW CONFIG'; echo '--- SHOW DATABASES'; query 'SHOW DATABASES'; fi
+kill -INT $pid 2>/dev/null; wait $pid; rc=$?
+echo '--- log'; cat /var/log/pgbouncer.stderr
+[ $up = 1 ] && [ $rc = 0 ]`;
+
+export const pgbouncerValidator: Validator = {
+  name: TOOL,
+  roles: ['pgbouncer'],
+  needs: ['/usr/sbin/pgbouncer', 'psql', 'setpriv', 'unshare'],
+  run: async (ctx) => {
+    const missing = requirePath(ctx, TOOL, INI);
+    if (missing) return [missing];
+    const layer = join(ctx.scratch, 'userlist-layer');
+    await mkdir(join(layer, 'etc/pgbouncer'), { recursive: true });
+    await writeFile(join(layer, 'etc/pgbouncer/userlist.txt'), `"postgres" "${ADMIN_PASSWORD}"\n`, { mode: 0o644 });
+    const s = ctx.rendered.context.s;
+    const r = await inSandbox({
+      rootfs: rootfsOf(ctx),
+      extraRoots: [layer],
+      dirs: [['/run/postgresql', 'postgres:postgres'], ['/var/log/postgresql', 'postgres:postgres']],
+      script: script(Number(s.kernel.pgbouncer_nofile)),
+    });
+    if (r.exitCode !== 0) return [finding(TOOL, INI, false, r.output)];
+    const section = (name: string) => r.output.split(`--- ${name}\n`)[1]?.split('\n--- ')[0]?.split('\n') ?? [];
+    const config = new Map(section('SHOW CONFIG').map((l) => l.split('|')).map(([k, v]) => [k!, v ?? ''] as [string, string]));
+    const want = Object.fromEntries(pgbouncerParams(ctx.rendered.context).map((p) => [p.name, String(p.value)]));
+    const bad = mismatches({ ...want, auth_type: 'scram-sha-256', listen_addr: '127.0.0.1', listen_port: '6432' }, config);
+    const db = dbName(ctx.rendered.context.recipe.app.name);
+    if (!section('SHOW DATABASES').some((l) => l.startsWith(`${db}|127.0.0.1|5432|${db}|`))) bad.push(`SHOW DATABASES has no ${db} -> 127.0.0.1:5432/${db}`);
+    return [finding(TOOL, INI, bad.length === 0, bad.length ? `${bad.join('\n')}\n${r.output}` : r.output.split('--- log\n')[1] ?? r.output)];
+  },
+};

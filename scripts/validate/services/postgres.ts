@@ -1,0 +1,81 @@
+/**
+ * Postgres parses the rendered conf.d: a scratch cluster (initdb, cached) whose postgresql.conf ends with
+ * Debian's `include_dir`, then `postgres -C` for every tuned parameter, compared with the tuned value.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { appendFile, chown, mkdir, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import { pgParams, postgresConfPath } from '../../../images/files/postgres.ts';
+import { inSandbox, q } from '../sandbox.ts';
+import type { Validator } from '../types.ts';
+import { finding, REPO_ROOT, requirePath, rootfsOf } from './common.ts';
+
+/** What one unit of `postgres -C` output is worth in kB, for memory parameters (their base units). */
+const BASE_KB: Record<string, number> = {
+  shared_buffers: 8, wal_buffers: 8, effective_cache_size: 8, work_mem: 1, maintenance_work_mem: 1, min_wal_size: 1024, max_wal_size: 1024,
+};
+
+/** The newest Postgres on this host; an older conf.d (16 for Ubuntu) differs from 15's only by path. */
+export function hostPgBin(): string | undefined {
+  const majors = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((d) => /^\d+$/.test(d)).map(Number) : [];
+  const bin = majors.sort((a, b) => b - a).map((m) => `/usr/lib/postgresql/${m}/bin`).find((b) => existsSync(`${b}/postgres`));
+  return bin;
+}
+
+const cacheDir = () => resolve(process.env.KILN_CACHE_DIR ?? join(REPO_ROOT, '.kiln/cache'));
+const asPostgres = ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups'];
+
+/** initdb once per Postgres version (in the scratch dir, which postgres can reach), kept in the cache; later runs copy it. */
+async function templateCluster(bin: string, scratch: string): Promise<string> {
+  const version = (await execa(`${bin}/postgres`, ['--version'])).stdout.trim().replace(/[^A-Za-z0-9.]+/g, '_');
+  const dir = join(cacheDir(), 'validate', `initdb-${version}`);
+  if (existsSync(join(dir, 'PG_VERSION'))) return dir;
+  const fresh = join(scratch, 'initdb');
+  await mkdir(fresh, { mode: 0o700 });
+  await chown(fresh, ...(await pgIds()));
+  await execa(asPostgres[0]!, [...asPostgres.slice(1), `${bin}/initdb`, '-D', fresh, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions'], { cwd: '/' });
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await mkdir(join(dir, '..'), { recursive: true });
+  await execa('cp', ['-a', fresh, tmp]);
+  await rename(tmp, dir).catch(async (e) => { await rm(tmp, { recursive: true, force: true }); if (!existsSync(dir)) throw e; });
+  return dir;
+}
+
+async function pgIds(): Promise<[number, number]> {
+  const [u, g] = await Promise.all([execa('id', ['-u', 'postgres']), execa('id', ['-g', 'postgres'])]);
+  return [Number(u.stdout), Number(g.stdout)];
+}
+
+/** The tuned value in the form `postgres -C` prints it. */
+function expected(p: ReturnType<typeof pgParams>[number]): string {
+  if (p.unit === 'kB' || p.unit === 'MB') return String((Number(p.value) * (p.unit === 'MB' ? 1024 : 1)) / BASE_KB[p.name]!);
+  return String(p.value);
+}
+
+export const postgresValidator: Validator = {
+  name: 'postgres -C',
+  roles: ['postgres'],
+  needs: ['setpriv', 'unshare'],
+  run: async (ctx) => {
+    const conf = postgresConfPath(ctx.rendered.context);
+    const missing = requirePath(ctx, 'postgres -C', conf);
+    if (missing) return [missing];
+    const bin = hostPgBin();
+    if (!bin) return [finding('postgres -C', conf, false, 'no /usr/lib/postgresql/*/bin/postgres on this host: run scripts/setup.sh')];
+    const data = join(ctx.scratch, 'data');
+    await chown(ctx.scratch, ...(await pgIds()));
+    await execa('cp', ['-a', await templateCluster(bin, ctx.scratch), data]);
+    // As Debian's postgresql.conf does: conf.d is read last, so the rendered values win.
+    await appendFile(data + '/postgresql.conf', `\ninclude_dir '${ctx.rendered.context.distro.pgConfDir}/conf.d'\n`);
+    const params = pgParams(ctx.rendered.context);
+    const pg = [...asPostgres, `${bin}/postgres`, '-D', data].map(q).join(' ');
+    const script = params.map((p) => `printf '%s=' ${p.name}; ${pg} -C ${p.name} 2>&1 || exit 1`).join('\n');
+    const r = await inSandbox({ rootfs: rootfsOf(ctx), script });
+    if (r.exitCode !== 0) return [finding('postgres -C', conf, false, r.output)];
+    const got = new Map(r.output.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
+    const bad = params.filter((p) => got.get(p.name) !== expected(p))
+      .map((p) => `${p.name}: rendered ${p.text} (= ${expected(p)} in postgres -C units), postgres reads ${JSON.stringify(got.get(p.name))}`);
+    return [finding('postgres -C', conf, bad.length === 0, bad.length ? bad.join('\n') : `${params.length} parameters read back as rendered (${bin})\n${r.output}`)];
+  },
+};
