@@ -1,9 +1,14 @@
 /** Test builders: a LoadResult from latencies (through the real HdrHistogram code) and a memory summary from series. */
 import { encode, newHistogram, percentiles, recordMs } from '../load/hist.ts';
-import type { LoadResult, PhaseResult, SecondSample } from '../load/types.ts';
+import type { CapacityResult, LoadResult, PhaseResult, SecondSample } from '../load/types.ts';
+import { BUILTIN_TIERS } from '../../images/tiers.ts';
+import { compareWithBaseline } from '../baseline.ts';
+import type { CheckResult } from '../checks/types.ts';
+import { judgeThresholds } from '../thresholds.ts';
+import type { VerdictInput } from '../verdict.ts';
 import type { CgroupSample } from '../memory/cgroup.ts';
 import type { RemoteSample } from '../memory/remote.ts';
-import { type MemorySummary, summarizeMemory } from '../memory/summary.ts';
+import { type MemorySeries, type MemorySummary, summarizeMemory } from '../memory/summary.ts';
 
 const noErrors = { connect: 0, timeout: 0, reset: 0, status5xx: 0, status4xx: 0, protocol: 0 };
 
@@ -47,10 +52,16 @@ export function loadResult(o: LoadOpts): LoadResult {
 
 export interface MemOpts { seconds: number; baseMiB: number; leakMiBPerMin?: number; swapMiB?: number; oomKills?: number; limitMiB?: number }
 
+export const SERVICES = { 'nginx.service': 0.1, 'postgresql@15-main.service': 0.4, 'kiln-app.service': 0.5 };
+
 /** Series shaped like the sampler's output, summarised by the real summary code. */
 export function memorySummary(o: MemOpts): MemorySummary {
+  return summarizeMemory(memorySeries(o), Object.keys(SERVICES));
+}
+
+export function memorySeries(o: MemOpts): MemorySeries {
   const MiB = 1024 * 1024;
-  const services = { 'nginx.service': 0.1, 'postgresql@15-main.service': 0.4, 'kiln-app.service': 0.5 };
+  const services = SERVICES;
   const remote: RemoteSample[] = [];
   const cgroup: CgroupSample[] = [];
   for (let t = 0; t < o.seconds; t++) {
@@ -60,5 +71,35 @@ export function memorySummary(o: MemOpts): MemorySummary {
     remote.push({ uptimeSec: 100 + t, memTotalKiB: (o.limitMiB ?? 512) * 1024, memAvailableKiB: ((o.limitMiB ?? 512) - boxMiB) * 1024, swapUsedKiB: (o.swapMiB ?? 0) * 1024, vmstatOomKills: 0, groups });
     cgroup.push({ tMs: t * 1000, usageBytes: boxMiB * MiB, maxUsageBytes: boxMiB * MiB, limitBytes: (o.limitMiB ?? 512) * MiB, failcnt: 0, oomKills: o.oomKills ?? 0, stat: { total_inactive_file: 0 } });
   }
-  return summarizeMemory({ durationSec: o.seconds, remote, cgroup }, Object.keys(services));
+  return { durationSec: o.seconds, remote, cgroup };
+}
+
+/** A complete, passing verdict input for a nano box (every part real data shaped like a run's). */
+export function verdictInput(): VerdictInput {
+  const tier = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
+  const load = loadResult({ rps: 150, durationSec: 30, lat: latencies(4500, 20) });
+  const series = memorySeries({ seconds: 30, baseMiB: 200 });
+  const memory = summarizeMemory(series, Object.keys(SERVICES));
+  const checks: CheckResult[] = [
+    { id: 'service:nginx.service', status: 'pass', evidence: 'is-active=active is-enabled=enabled' },
+    { id: 'listening', status: 'pass', evidence: 'off loopback only: 0.0.0.0:80(nginx) 0.0.0.0:22(sshd)' },
+    { id: 'sshd:passwordauthentication', status: 'pass', evidence: 'passwordauthentication no' },
+  ];
+  const capacity: CapacityResult = {
+    schemaVersion: 1, slo: { p95Ms: 200, p99Ms: 500, maxErrorRate: 0.001 }, maxGoodRps: 420, firstBadRps: 480, limitedBy: 'slo', elapsedSec: 90,
+    steps: [150, 300, 600, 450, 420, 480].map((rps) => ({
+      stage: rps <= 600 && rps !== 450 && rps !== 420 && rps !== 480 ? 'ramp' : 'bisect', rps, good: rps <= 420, why: rps <= 420 ? [] : ['p95 over'],
+      valid: true, achievedRps: Math.min(rps, 460), p50Ms: 10 + rps / 20, p95Ms: rps <= 420 ? 40 + rps / 5 : 260 + rps / 3, p99Ms: rps <= 420 ? 90 + rps / 3 : 600, errorRate: 0, cpuShare: 0.3, late: 0, dropped: 0,
+    })),
+  };
+  return {
+    runId: 'run-0001', createdAt: '2026-11-22T22:00:00.000Z',
+    tier: { name: tier.name, ramMiB: tier.ramMiB, vcpus: tier.vcpus, slo: tier.slo }, target: 'local',
+    image: { ref: 'local:sha256-abc', lineage: { baseImage: 'debian:bookworm minbase', packageVersions: { nginx: '1.22.1-9', postgresql: '15.8-0+deb12u1' }, renderManifestSha256: 'a'.repeat(64) } },
+    host: { address: '10.77.1.2', port: 22, hostKey: 'SHA256:' + 'B'.repeat(43) },
+    checks, load, capacity, memory, memorySeries: series, memoryErrors: [],
+    thresholds: judgeThresholds({ slo: tier.slo, ramMiB: tier.ramMiB, load, memory }),
+    baselineRequired: true,
+    baseline: compareWithBaseline([{ metric: 'p95Ms', baseline: [20, 21, 19, 20, 22], candidate: [21, 20, 20, 19, 21] }]),
+  };
 }
