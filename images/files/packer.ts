@@ -1,4 +1,15 @@
-/** packer files: being written (owner: see the commit that fills this in). */
-import type { FileSpec } from '../render-types.ts';
+/** Packer bundle files (images/packer/): only for distros baked by Packer on EC2. */
+import type { PackerInput } from '../packer/input.ts';
+import { renderPacker } from '../packer/render.ts';
+import type { FileSpec, RenderContext } from '../render-types.ts';
 
-export const packerFiles: FileSpec[] = [];
+/** The model's input for one render (x86_64 by default; arm64 is a model option for Graviton bakes). */
+export const packerInputOf = (ctx: RenderContext, arch: PackerInput['arch'] = 'x86_64'): PackerInput =>
+  ({ tier: ctx.tier, recipe: ctx.recipe, distro: ctx.distro, imageHash: ctx.imageHash, arch });
+
+export const packerFiles: FileSpec[] = [
+  {
+    role: 'packer',
+    render: (ctx) => (ctx.distro.builder === 'packer' ? renderPacker(packerInputOf(ctx)) : []),
+  },
+];

@@ -1,0 +1,142 @@
+/** The Packer template as typed data: pure, from tier + recipe + distro + image hash, for one target. */
+import { attr, attrs, block, bool, call, list, num, obj, op, ref, str, tmpl, type Block, type HclFile, type Ref, type Value } from './ast.ts';
+import { UBUNTU_ARCH, type Arch, type PackerInput } from './input.ts';
+import { AMAZON_PLUGIN, PACKER_VERSION, type PackerTarget } from './targets.ts';
+import { VARIABLES } from './vars.ts';
+
+/** Where each Packer-built distro's base AMI comes from (Canonical's account). */
+export const SOURCE_AMIS: Record<string, { owner: string; name: (arch: Arch) => string }> = {
+  ubuntu2404: { owner: '099720109477', name: (arch) => `ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${UBUNTU_ARCH[arch]}-server-*` },
+};
+
+/** The build instance's upload dir; provision.sh takes it as its argument. */
+export const REMOTE_BUNDLE = '/tmp/kiln';
+export const ROOT_DEVICE = '/dev/sda1';
+// gp3's free baseline; 1.6.6 rejects a gp3 device without throughput.
+export const GP3 = { throughputMiBps: 125, iops: 3000 };
+
+// The provisioning scripts run as root with the environment Packer sets.
+const SUDO_EXEC = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E bash '{{ .Path }}'";
+
+/** 1.6.6 has no regex()/regexall() (and can() hides that): an anchored regex_replace leaves "" only on a full match. */
+function matches(pattern: string, value: Ref): Value {
+  const full = op(call('regex_replace', value, str(pattern), str('')), '==', str(''));
+  return new RegExp(pattern).test('') ? full : op(op(value, '!=', str('')), '&&', full);
+}
+
+const variableBlocks = (): Block[] =>
+  VARIABLES.map((v) => block('variable', [v.name], [
+    attr('type', v.type === 'string' ? ref('string') : call('map', ref('string'))),
+    attr('description', str(v.description)),
+    v.default !== undefined && attr('default', str(v.default)),
+    v.pattern !== undefined && block('validation', [], [
+      attr('condition', matches(v.pattern, ref(`var.${v.name}`))),
+      attr('error_message', str(`The ${v.name} value must match ${v.pattern}.`)),
+    ]),
+  ]));
+
+const lineage = () => block('locals', [], [
+  attr('image_hash_short', call('substr', ref('var.image_hash'), num(0), num(12))),
+  attr('lineage', obj({
+    'kiln:tier': ref('var.tier'),
+    'kiln:image-hash': ref('var.image_hash'),
+    'kiln:recipe': ref('var.recipe'),
+    'kiln:bake-id': ref('var.bake_id'),
+    'kiln:ttl': ref('var.ttl'),
+    // Go templates, filled by the amazon builder at build time.
+    'kiln:source-ami': str('{{ .SourceAMI }}'),
+    'kiln:source-ami-name': str('{{ .SourceAMIName }}'),
+  })),
+  // Lineage last: a user tag cannot overwrite it.
+  attr('tags', call('merge', ref('var.tags'), ref('local.lineage'))),
+]);
+
+function source(input: PackerInput, target: PackerTarget): Block {
+  const ami = SOURCE_AMIS[input.distro.id];
+  if (!ami) throw new Error(`kiln bug: distro ${input.distro.id} has no Packer source AMI`);
+  return block('source', ['amazon-ebs', 'kiln'], [
+    ...attrs({
+      region: ref('var.region'),
+      instance_type: ref('var.instance_type'),
+      ami_name: tmpl('kiln-', ref('var.recipe'), '-', ref('var.tier'), '-', ref('local.image_hash_short'), '-', ref('var.bake_id')),
+      ami_description: tmpl('kiln ', ref('var.recipe'), ' image for tier ', ref('var.tier'), ', image hash ', ref('var.image_hash')),
+      encrypt_boot: bool(true),
+      ssh_username: str('ubuntu'),
+      ssh_clear_authorized_keys: bool(true),
+      temporary_key_pair_type: str('ed25519'),
+      subnet_id: ref('var.subnet_id'),
+      vpc_id: ref('var.vpc_id'),
+    }),
+    target.imdsSupport && attr('imds_support', str('v2.0')),
+    target.deprecateAt && attr('deprecate_at', call('timeadd', call('timestamp'), ref('var.deprecate_after'))),
+    attr('tags', ref('local.tags'), 'Everything Packer creates carries the lineage, so a janitor can find leftovers.'),
+    ...attrs({ run_tags: ref('local.tags'), run_volume_tags: ref('local.tags'), snapshot_tags: ref('local.tags') }),
+    block('source_ami_filter', [], [
+      attr('filters', obj({
+        architecture: str(input.arch),
+        name: str(ami.name(input.arch)),
+        'root-device-type': str('ebs'),
+        'virtualization-type': str('hvm'),
+      })),
+      attr('most_recent', bool(true)),
+      attr('owners', list(str(ami.owner))),
+    ]),
+    block('launch_block_device_mappings', [], attrs({
+      device_name: str(ROOT_DEVICE),
+      volume_type: str('gp3'),
+      volume_size: num(input.tier.rootVolumeGiB),
+      throughput: num(GP3.throughputMiBps),
+      iops: num(GP3.iops),
+      delete_on_termination: bool(true),
+    })),
+    target.metadataOptions && block('metadata_options', [], attrs({
+      http_endpoint: str('enabled'),
+      http_tokens: str('required'),
+      http_put_response_hop_limit: num(1),
+    }), 'IMDSv2 only on the build instance too.'),
+  ]);
+}
+
+function build(input: PackerInput, target: PackerTarget): Block {
+  const bundle = (dir: string) => tmpl(ref('path.root'), `/${target.bundleRootFromTemplate}/${dir}`);
+  return block('build', [], [
+    attr('name', str('kiln')),
+    attr('sources', list(str('source.amazon-ebs.kiln'))),
+    block('provisioner', ['shell'], attrs({
+      inline: list(str(`mkdir -p ${REMOTE_BUNDLE}`), str('cloud-init status --wait')),
+      valid_exit_codes: list(num(0), num(2)),
+    }), 'apt races cloud-init on first boot; status exits 2 for recoverable (deprecation) errors.'),
+    block('provisioner', ['file'], attrs({
+      sources: list(bundle('rootfs'), bundle('provision')),
+      destination: str(`${REMOTE_BUNDLE}/`),
+    })),
+    block('provisioner', ['shell'], attrs({
+      environment_vars: list(str(`KILN_DISTRO=${input.distro.id}`)),
+      execute_command: str(SUDO_EXEC),
+      inline: list(str(`bash ${REMOTE_BUNDLE}/provision/provision.sh ${REMOTE_BUNDLE}`)),
+    })),
+    block('provisioner', ['shell'], attrs({
+      execute_command: str(SUDO_EXEC),
+      inline: list(str(`bash ${REMOTE_BUNDLE}/provision/hygiene.sh ${REMOTE_BUNDLE}`)),
+    }), 'Last step before the snapshot: nothing from the build may be shared by every box.'),
+    block('post-processor', ['manifest'], [
+      ...attrs({ output: str('packer-manifest.json'), strip_path: bool(true) }),
+      attr('custom_data', obj({ tier: ref('var.tier'), image_hash: ref('var.image_hash'), recipe: ref('var.recipe'), bake_id: ref('var.bake_id') })),
+    ]),
+  ]);
+}
+
+/** The whole template for one target; the targets differ only by the flags in targets.ts. */
+export function packerModel(input: PackerInput, target: PackerTarget): HclFile {
+  const packer = target.requiredPlugins && block('packer', [], [
+    attr('required_version', str(PACKER_VERSION)),
+    block('required_plugins', [], [attr('amazon', obj({ source: str(AMAZON_PLUGIN.source), version: str(AMAZON_PLUGIN.version) }))]),
+  ]);
+  return {
+    header: [
+      'Generated by kiln (images/packer/model.ts): edit the model, not this file.',
+      `Target ${target.id}; every value comes from the var file image.pkrvars.json.`,
+    ],
+    body: [...(packer ? [packer] : []), ...variableBlocks(), lineage(), source(input, target), build(input, target)],
+  };
+}

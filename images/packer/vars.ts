@@ -1,0 +1,108 @@
+/** Packer input variables: declared in the template, valued only in the JSON var file, so no value is ever HCL source. */
+import { InputError } from '../errors.ts';
+import type { PackerInput } from './input.ts';
+
+export interface VarSpec {
+  name: string;
+  type: 'string' | 'map(string)';
+  description: string;
+  /** RE2 and JS compatible; checked here (exit 2) and again by Packer's own validation block. */
+  pattern?: string;
+  /** Optional variables carry a default in the template. */
+  default?: string;
+}
+
+export const VARIABLES: readonly VarSpec[] = [
+  { name: 'region', type: 'string', description: 'AWS region the image is baked in', pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$' },
+  { name: 'tier', type: 'string', description: 'kiln hardware tier', pattern: '^[a-z0-9][a-z0-9-]{0,30}$' },
+  { name: 'recipe', type: 'string', description: 'kiln image recipe', pattern: '^[a-z0-9][a-z0-9-]{0,30}$' },
+  { name: 'image_hash', type: 'string', description: 'sha256 of the rendered image files', pattern: '^[0-9a-f]{64}$' },
+  { name: 'instance_type', type: 'string', description: 'EC2 type of the build instance', pattern: '^[a-z][a-z0-9-]*[.][a-z0-9]+$' },
+  { name: 'bake_id', type: 'string', description: 'unique id of this bake (AMI name suffix, lineage tag)', pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' },
+  { name: 'ttl', type: 'string', description: 'how long an unpromoted image may live, for the janitor', pattern: '^[0-9]{1,5}h$' },
+  { name: 'deprecate_after', type: 'string', description: 'AMI deprecation delay (Packer >= 1.10 only)', pattern: '^[0-9]{1,6}h$' },
+  { name: 'subnet_id', type: 'string', description: 'build subnet; empty = default VPC', pattern: '^(subnet-[0-9a-f]{8,17})?$', default: '' },
+  { name: 'vpc_id', type: 'string', description: 'build VPC; empty = default VPC', pattern: '^(vpc-[0-9a-f]{8,17})?$', default: '' },
+  { name: 'tags', type: 'map(string)', description: 'user tags on everything Packer creates (kiln lineage tags win)' },
+];
+
+/** What a bake supplies at bake time; rendering uses DEFAULT_BAKE so the bundle stays deterministic. */
+export interface BakeOptions {
+  region: string;
+  bakeId: string;
+  ttlHours: number;
+  deprecateAfterDays: number;
+  tags: Record<string, string>;
+  subnetId: string;
+  vpcId: string;
+}
+
+export const DEFAULT_BAKE: BakeOptions = {
+  region: 'us-east-1',
+  // A bake overrides it (`-var bake_id=...`); the render itself carries no run id.
+  bakeId: 'unbaked',
+  ttlHours: 72,
+  deprecateAfterDays: 365,
+  tags: {},
+  subnetId: '',
+  vpcId: '',
+};
+
+// AWS allows 50 tags per resource; kiln's lineage takes 7.
+const MAX_USER_TAGS = 40;
+const RESERVED_TAG_PREFIX = /^(aws|kiln):/i;
+
+/** Go templates run over tag keys and values at build time: `{{` must print itself, never call a function. */
+export const escapeGoTemplate = (text: string): string => text.replace(/\{\{/g, '{{"{{"}}');
+
+function checkTags(tags: Record<string, unknown>): Record<string, string> {
+  const entries = Object.entries(tags);
+  if (entries.length > MAX_USER_TAGS) {
+    throw new InputError('recipe.tags', `${entries.length} tags`, `at most ${MAX_USER_TAGS} user tags`, 'drop some tags');
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of entries) {
+    if (k.length < 1 || k.length > 128 || RESERVED_TAG_PREFIX.test(k)) {
+      throw new InputError(`recipe.tags.${k}`, k, 'keys are 1-128 characters and may not start with aws: or kiln: (reserved)', 'rename the tag');
+    }
+    if (typeof v !== 'string' || v.length > 256) {
+      throw new InputError(`recipe.tags.${k}`, v ?? null, 'values are strings of at most 256 characters', 'shorten or stringify the value');
+    }
+    out[escapeGoTemplate(k)] = escapeGoTemplate(v);
+  }
+  return out;
+}
+
+function checkPattern(spec: VarSpec, value: string, field: string): string {
+  if (spec.pattern && !new RegExp(spec.pattern).test(value)) {
+    throw new InputError(field, value, `must match ${spec.pattern} (${spec.description})`, `fix ${field}`);
+  }
+  return value;
+}
+
+/** The JSON var file's content; throws InputError (exit 2) naming the bad field. */
+export function packerVars(input: PackerInput, bake: BakeOptions): Record<string, unknown> {
+  const instanceType = input.tier.instanceTypes[input.arch][0];
+  if (!instanceType) {
+    throw new InputError(`tier ${input.tier.name}.instanceTypes.${input.arch}`, [], 'needs an instance type to bake on this architecture', `add one, or bake for the other architecture`);
+  }
+  const raw: Record<string, string> = {
+    region: bake.region,
+    tier: input.tier.name,
+    recipe: input.recipe.name,
+    image_hash: input.imageHash,
+    instance_type: instanceType,
+    bake_id: bake.bakeId,
+    ttl: `${bake.ttlHours}h`,
+    deprecate_after: `${bake.deprecateAfterDays * 24}h`,
+    subnet_id: bake.subnetId,
+    vpc_id: bake.vpcId,
+  };
+  const fields: Record<string, string> = { ttl: 'ttlHours', deprecate_after: 'deprecateAfterDays', bake_id: 'bakeId', subnet_id: 'subnetId', vpc_id: 'vpcId' };
+  const out: Record<string, unknown> = {};
+  for (const spec of VARIABLES) {
+    // The bake's own tags win over the recipe's.
+    out[spec.name] = spec.name === 'tags' ? checkTags({ ...input.recipe.tags, ...bake.tags }) : checkPattern(spec, raw[spec.name], fields[spec.name] ?? spec.name);
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+/** Runs Debian's packer fully offline: no checkpoint call, no AWS profile or instance metadata, caches in scratch. */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+
+export interface PackerRun { exitCode: number; output: string }
+
+/** Only loopback-free, credential-free settings: dummy keys satisfy the amazon builder's offline checks. */
+export async function packerEnv(scratch: string): Promise<Record<string, string>> {
+  const dirs = { PACKER_CACHE_DIR: join(scratch, 'cache'), TMPDIR: join(scratch, 'tmp'), HOME: join(scratch, 'home') };
+  for (const d of Object.values(dirs)) await mkdir(d, { recursive: true });
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    ...dirs,
+    CHECKPOINT_DISABLE: '1',
+    PACKER_NO_COLOR: '1',
+    AWS_ACCESS_KEY_ID: 'AKIAKILNVALIDATEONLY',
+    AWS_SECRET_ACCESS_KEY: 'kiln-validate-dummy-secret',
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+}
+
+export async function runPacker(args: string[], cwd: string, scratch: string, timeoutSec = 120): Promise<PackerRun> {
+  const r = await execa('packer', args, {
+    cwd,
+    env: await packerEnv(scratch),
+    extendEnv: false,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    timeout: timeoutSec * 1000,
+    killSignal: 'SIGTERM',
+  });
+  const tail = r.timedOut ? `\n(packer ${args[0]} timed out after ${timeoutSec} s)` : '';
+  return { exitCode: r.exitCode ?? -1, output: `${(r.all ?? '').trim()}${tail}` };
+}
