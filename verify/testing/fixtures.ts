@@ -45,7 +45,7 @@ export function loadResult(o: LoadOpts): LoadResult {
     spec: { rps: o.rps, warmupSec: 5, durationSec: o.durationSec, maxConnections: 64, timeoutMs: 5000, lateToleranceMs: 10, endpoints: [{ name: 'health', path: '/health', weight: 1 }] },
     startedAt: '2026-11-22T22:00:00.000Z', phases: [measure], measure,
     generator: { cpuShare: 0.2, cpuUserMs: 100, cpuSystemMs: 20, cpusAllowed: '1', peakConnections: 8, connectionsOpened: 8, eventLoopDelayP99Ms: 1 },
-    limits: { maxLateFraction: 0.01, maxDroppedFraction: 0.001, maxCpuShare: 0.85 },
+    limits: { maxLateFraction: 0.01, maxDroppedFraction: 0.001, maxCpuShare: 0.85, graceCount: 2 },
     valid, invalidReasons: valid ? [] : ['1200 of 6000 sends (20.00%) left more than 10 ms behind schedule'], series,
   };
 }
@@ -88,7 +88,7 @@ export function verdictInput(): VerdictInput {
   const capacity: CapacityResult = {
     schemaVersion: 1, slo: { p95Ms: 200, p99Ms: 500, maxErrorRate: 0.001 }, maxGoodRps: 420, firstBadRps: 480, limitedBy: 'slo', elapsedSec: 90,
     steps: [150, 300, 600, 450, 420, 480].map((rps) => ({
-      stage: rps <= 600 && rps !== 450 && rps !== 420 && rps !== 480 ? 'ramp' : 'bisect', rps, good: rps <= 420, why: rps <= 420 ? [] : ['p95 over'],
+      stage: rps <= 600 && rps !== 450 && rps !== 420 && rps !== 480 ? 'ramp' : 'bisect', rps, attempt: 0, good: rps <= 420, why: rps <= 420 ? [] : ['p95 over'],
       valid: true, achievedRps: Math.min(rps, 460), p50Ms: 10 + rps / 20, p95Ms: rps <= 420 ? 40 + rps / 5 : 260 + rps / 3, p99Ms: rps <= 420 ? 90 + rps / 3 : 600, errorRate: 0, cpuShare: 0.3, late: 0, dropped: 0,
     })),
   };
