@@ -4,7 +4,7 @@ import {
   DescribeInstancesCommand, DescribeKeyPairsCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand,
   DescribeVolumesCommand, RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { makeAmi, startMoto, type Moto } from './moto.testkit.ts';
+import { baseAmi, makeAmi, startMoto, type Moto } from './moto.testkit.ts';
 import { janitor } from './janitor.ts';
 import { runTags, toAwsTags } from './tags.ts';
 
@@ -29,7 +29,7 @@ async function leaveRun(runId: string, startedAt: Date, opts: { promoted?: boole
   if (opts.promoted) await c.ec2.send(new CreateTagsCommand({ Resources: [ami.amiId], Tags: [{ Key: 'kiln:promoted', Value: 'true' }] }));
   // Packer's snapshot_tags put the same tags on the AMI's snapshots.
   await c.ec2.send(new CreateTagsCommand({ Resources: ami.snapshotIds, Tags: toAwsTags(tags) }));
-  const base = (await c.ec2.send(new DescribeImagesCommand({ Owners: ['amazon'] }))).Images![0].ImageId!;
+  const base = await baseAmi(c.ec2);
   const inst = (await c.ec2.send(new RunInstancesCommand({
     ImageId: base, MinCount: 1, MaxCount: 1, SecurityGroupIds: [sg], KeyName: key, TagSpecifications: spec('instance'),
   }))).Instances![0].InstanceId!;
@@ -95,5 +95,14 @@ describe('janitor against the emulator', () => {
     await janitor(c, { now, apply: true, log: () => {} });
     const left = (await c.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'] }))).Snapshots!.map((s) => s.SnapshotId);
     for (const s of ami.snapshotIds) expect(left).not.toContain(s);
+  });
+
+  it('reads the Packer template\'s tags too: kiln:ttl counted from the creation time, kiln:bake-id as the run', async () => {
+    const ami = await makeAmi(c.ec2, 'kiln-web-nano-abc-bake1', { 'kiln:tier': 'nano', 'kiln:bake-id': 'bake1', 'kiln:ttl': '2h' });
+    const soon = await janitor(c, { now: new Date(Date.now() + 3_600_000), log: () => {} });
+    expect(soon.found.map((l) => l.id)).not.toContain(ami.amiId);
+    const later = await janitor(c, { now: new Date(Date.now() + 3 * 3_600_000), log: () => {} });
+    expect(later.found.find((l) => l.id === ami.amiId)).toMatchObject({ kind: 'image', runId: 'bake1', tier: 'nano' });
+    expect(later.found.find((l) => l.id === ami.instanceId)).toMatchObject({ kind: 'instance', runId: 'bake1' });
   });
 });

@@ -10,7 +10,7 @@ import {
   DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, TerminateInstancesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-import { TAG, tagMap, type AwsTag } from './tags.ts';
+import { expiryOf, TAG, tagMap, type AwsTag } from './tags.ts';
 
 export type LeftoverKind = 'instance' | 'image' | 'snapshot' | 'volume' | 'key-pair' | 'security-group';
 /** Removal order: what holds a resource goes before it. */
@@ -26,20 +26,23 @@ export interface JanitorReport {
   kept: Array<{ kind: LeftoverKind; id: string; why: string }>;
 }
 
-const kilnFilter = [{ Name: 'tag-key', Values: [TAG.expiresAt] }];
+// Either tag marks a kiln resource with a lifetime (EC2 ORs the values of one filter).
+const kilnFilter = [{ Name: 'tag-key', Values: [TAG.expiresAt, TAG.ttl] }];
 
-interface Tagged { kind: LeftoverKind; id: string; tags: Record<string, string> }
+interface Tagged { kind: LeftoverKind; id: string; tags: Record<string, string>; createdAt?: Date }
 
 async function inventory(ec2: EC2Client): Promise<{ tagged: Tagged[]; imageSnapshots: Map<string, string[]>; promotedImages: Set<string> }> {
   const tagged: Tagged[] = [];
-  const add = (kind: LeftoverKind, id: string | undefined, tags: AwsTag[] | undefined) => { if (id) tagged.push({ kind, id, tags: tagMap(tags) }); };
+  const add = (kind: LeftoverKind, id: string | undefined, tags: AwsTag[] | undefined, created?: Date | string) => {
+    if (id) tagged.push({ kind, id, tags: tagMap(tags), createdAt: created === undefined ? undefined : new Date(created) });
+  };
 
   let token: string | undefined;
   do {
     const r = await ec2.send(new DescribeInstancesCommand({
       Filters: [...kilnFilter, { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }], NextToken: token,
     }));
-    for (const res of r.Reservations ?? []) for (const i of res.Instances ?? []) add('instance', i.InstanceId, i.Tags);
+    for (const res of r.Reservations ?? []) for (const i of res.Instances ?? []) add('instance', i.InstanceId, i.Tags, i.LaunchTime);
     token = r.NextToken;
   } while (token);
 
@@ -51,12 +54,12 @@ async function inventory(ec2: EC2Client): Promise<{ tagged: Tagged[]; imageSnaps
     imageSnapshots.set(img.ImageId!, (img.BlockDeviceMappings ?? []).map((b) => b.Ebs?.SnapshotId).filter((s): s is string => Boolean(s)));
     const tags = tagMap(img.Tags);
     if (tags[TAG.promoted] === 'true') promotedImages.add(img.ImageId!);
-    if (tags[TAG.expiresAt]) add('image', img.ImageId, img.Tags);
+    if (tags[TAG.expiresAt] || tags[TAG.ttl]) add('image', img.ImageId, img.Tags, img.CreationDate);
   }
 
-  for (const s of (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: kilnFilter }))).Snapshots ?? []) add('snapshot', s.SnapshotId, s.Tags);
-  for (const v of (await ec2.send(new DescribeVolumesCommand({ Filters: [...kilnFilter, { Name: 'status', Values: ['available'] }] }))).Volumes ?? []) add('volume', v.VolumeId, v.Tags);
-  for (const k of (await ec2.send(new DescribeKeyPairsCommand({ Filters: kilnFilter }))).KeyPairs ?? []) add('key-pair', k.KeyName, k.Tags);
+  for (const s of (await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: kilnFilter }))).Snapshots ?? []) add('snapshot', s.SnapshotId, s.Tags, s.StartTime);
+  for (const v of (await ec2.send(new DescribeVolumesCommand({ Filters: [...kilnFilter, { Name: 'status', Values: ['available'] }] }))).Volumes ?? []) add('volume', v.VolumeId, v.Tags, v.CreateTime);
+  for (const k of (await ec2.send(new DescribeKeyPairsCommand({ Filters: kilnFilter }))).KeyPairs ?? []) add('key-pair', k.KeyName, k.Tags, k.CreateTime);
   for (const g of (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: kilnFilter }))).SecurityGroups ?? []) add('security-group', g.GroupId, g.Tags);
   return { tagged, imageSnapshots, promotedImages };
 }
@@ -68,10 +71,8 @@ export function selectLeftovers(
 ): { found: Leftover[]; kept: JanitorReport['kept'] } {
   const found: Leftover[] = [];
   const kept: JanitorReport['kept'] = [];
-  const expired = (t: Tagged) => {
-    const at = Date.parse(t.tags[TAG.expiresAt] ?? '');
-    return Number.isFinite(at) && at <= now.getTime();
-  };
+  const expiry = (t: Tagged) => expiryOf(t.tags, t.createdAt);
+  const expired = (t: Tagged) => (expiry(t)?.getTime() ?? Infinity) <= now.getTime();
   const doomedImages = new Set<string>();
   for (const t of inv.tagged.filter((t) => t.kind === 'image' && expired(t))) {
     if (inv.promotedImages.has(t.id)) kept.push({ kind: 'image', id: t.id, why: 'promoted' });
@@ -84,7 +85,7 @@ export function selectLeftovers(
     for (const s of snaps) (doomedImages.has(img) ? doomedSnaps.set(s, img) : protectedSnaps.add(s));
   }
   const leftover = (t: Tagged): Leftover => ({
-    kind: t.kind, id: t.id, runId: t.tags[TAG.runId], tier: t.tags[TAG.tier], expiresAt: t.tags[TAG.expiresAt] ?? '',
+    kind: t.kind, id: t.id, runId: t.tags[TAG.runId] ?? t.tags[TAG.bakeId], tier: t.tags[TAG.tier], expiresAt: expiry(t)?.toISOString() ?? '',
   });
   const seen = new Set<string>();
   for (const t of inv.tagged) {

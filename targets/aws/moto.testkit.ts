@@ -78,10 +78,21 @@ export async function startMoto(): Promise<Moto> {
   };
 }
 
+const baseCache = new WeakMap<EC2Client, string>();
+/** One of moto's built-in public AMIs to launch from (listing all of them is slow: cached per client). */
+export async function baseAmi(ec2: EC2Client): Promise<string> {
+  const hit = baseCache.get(ec2);
+  if (hit) return hit;
+  const { DescribeImagesCommand } = await import('@aws-sdk/client-ec2');
+  const id = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'architecture', Values: ['x86_64'] }, { Name: 'root-device-type', Values: ['ebs'] }] }))).Images![0].ImageId!;
+  baseCache.set(ec2, id);
+  return id;
+}
+
 /** An AMI made the way a bake makes one (an instance, then CreateImage), tagged like kiln tags it. */
 export async function makeAmi(ec2: EC2Client, name: string, tags: Record<string, string> = {}): Promise<{ amiId: string; instanceId: string; snapshotIds: string[] }> {
   const { DescribeImagesCommand, RunInstancesCommand, CreateImageCommand } = await import('@aws-sdk/client-ec2');
-  const base = (await ec2.send(new DescribeImagesCommand({ Owners: ['amazon'], Filters: [{ Name: 'architecture', Values: ['x86_64'] }] }))).Images![0].ImageId!;
+  const base = await baseAmi(ec2);
   const tagSpec = (ResourceType: 'instance' | 'image') => ({ ResourceType, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
   const run = await ec2.send(new RunInstancesCommand({ ImageId: base, MinCount: 1, MaxCount: 1, InstanceType: 't3.nano', ...(Object.keys(tags).length ? { TagSpecifications: [tagSpec('instance')] } : {}) }));
   const instanceId = run.Instances![0].InstanceId!;
