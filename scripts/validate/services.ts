@@ -1,8 +1,15 @@
 /** Validators of the service configs: each runs the production program over the rendered files (see services/). */
+import { gunicornValidator } from './services/gunicorn.ts';
 import { nginxValidator } from './services/nginx.ts';
 import { pgbouncerValidator } from './services/pgbouncer.ts';
 import { postgresValidator } from './services/postgres.ts';
+import { redisValidator } from './services/redis.ts';
 import { sshdValidator } from './services/sshd.ts';
+import { sysctlValidator } from './services/sysctl.ts';
+import { systemdValidator } from './services/systemd.ts';
 import type { Validator } from './types.ts';
 
-export const validators: Validator[] = [nginxValidator, postgresValidator, pgbouncerValidator, sshdValidator];
+export const validators: Validator[] = [
+  nginxValidator, postgresValidator, pgbouncerValidator, redisValidator, gunicornValidator,
+  sshdValidator, systemdValidator, sysctlValidator,
+];

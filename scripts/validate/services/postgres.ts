@@ -65,7 +65,11 @@ export const postgresValidator: Validator = {
     if (!bin) return [finding('postgres -C', conf, false, 'no /usr/lib/postgresql/*/bin/postgres on this host: run scripts/setup.sh')];
     const data = join(ctx.scratch, 'data');
     await chown(ctx.scratch, ...(await pgIds()));
-    await execa('cp', ['-a', await templateCluster(bin, ctx.scratch), data]);
+    // `postgres -C` reads only these from a data dir: copy them, not the 40 MB cluster.
+    await mkdir(data, { mode: 0o700 });
+    const template = await templateCluster(bin, ctx.scratch);
+    await execa('cp', ['-a', ...['PG_VERSION', 'postgresql.conf', 'postgresql.auto.conf'].map((f) => join(template, f)), data]);
+    await execa('chown', ['-R', 'postgres:postgres', data]);
     // As Debian's postgresql.conf does: conf.d is read last, so the rendered values win.
     await appendFile(data + '/postgresql.conf', `\ninclude_dir '${ctx.rendered.context.distro.pgConfDir}/conf.d'\n`);
     const params = pgParams(ctx.rendered.context);
