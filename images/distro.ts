@@ -7,11 +7,25 @@ export interface DistroProfile {
   pgConfDir: string;
   pgUnit: string;
   pythonBin: string;
+  /** Debian packages provision.sh installs (the stack, the venv, first-boot's needs); names differ per release. */
+  packages: readonly string[];
+  /** Units of those packages provision.sh enables (the image's own units are enabled from the bundle). */
+  packageUnits: readonly string[];
   /** Which bake path ships this distro: Packer on EC2, or the local rootfs builder. */
   builder: 'packer' | 'local';
+  /** Where first boot gets the app's secrets: SSM Parameter Store (instance role) or generated on the box. */
+  secretSource: 'ssm' | 'generate';
 }
 
-const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, builder: DistroProfile['builder']): DistroProfile => ({
+// What every profile installs; the web server and AWS client parts differ (see DISTROS).
+const STACK_PACKAGES = (pgMajor: number) => [
+  `postgresql-${pgMajor}`, 'postgresql-client-common', 'pgbouncer', 'redis-server', 'python3', 'python3-venv',
+  'openssh-server', 'cloud-init', 'ca-certificates', 'ssl-cert', 'sudo',
+];
+const PACKAGE_UNITS = ['postgresql.service', 'pgbouncer.service', 'redis-server.service', 'nginx.service'];
+
+const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, builder: DistroProfile['builder'],
+  secretSource: DistroProfile['secretSource'], extra: string[]): DistroProfile => ({
   id,
   codename,
   pgMajor,
@@ -19,10 +33,15 @@ const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, bui
   pgConfDir: `/etc/postgresql/${pgMajor}/main`,
   pgUnit: `postgresql@${pgMajor}-main.service`,
   pythonBin: '/usr/bin/python3',
+  packages: [...STACK_PACKAGES(pgMajor), ...extra],
+  packageUnits: PACKAGE_UNITS,
   builder,
+  secretSource,
 });
 
 export const DISTROS: Record<DistroProfile['id'], DistroProfile> = {
-  ubuntu2404: profile('ubuntu2404', 'noble', 16, 'packer'),
-  debian12: profile('debian12', 'bookworm', 15, 'local'),
+  // The AMI fetches its secrets from SSM at first boot (boto3 from the distro, signed with the instance role).
+  ubuntu2404: profile('ubuntu2404', 'noble', 16, 'packer', 'ssm', ['nginx', 'python3-boto3']),
+  // bookworm still has the small nginx build; the local image generates its secrets, so no AWS client.
+  debian12: profile('debian12', 'bookworm', 15, 'local', 'generate', ['nginx-light']),
 };
