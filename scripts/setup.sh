@@ -8,7 +8,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 # Debian packages: the real tools that read rendered files, and the local target's parts.
 apt_pkgs=(packer nginx-light postgresql pgbouncer redis-server cloud-init openssh-server openssh-client
   systemd systemd-container debootstrap zstd lxcfs iproute2 wrk apache2-utils chromium dbus
-  python3-venv python3-jsonschema ca-certificates curl)
+  python3-venv python3-jsonschema ca-certificates curl shellcheck)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
