@@ -11,12 +11,13 @@ export class MissingPrerequisiteError extends InputError {
 }
 
 /** `name --version`-style probe; null when the binary is not on PATH. */
-export async function probe(cmd: string, args: string[]): Promise<{ path: string; output: string } | null> {
+export async function probe(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ path: string; output: string } | null> {
   try {
-    const which = await execa('sh', ['-c', `command -v "$1"`, 'sh', cmd], { reject: false });
-    if (which.exitCode !== 0) return null;
-    const r = await execa(cmd, args, { reject: false, timeout: 20_000, env: { CHECKPOINT_DISABLE: '1' } });
-    return { path: which.stdout.trim(), output: `${r.stdout}\n${r.stderr}`.trim() };
+    const which = await execa('/bin/sh', ['-c', 'command -v "$1"', 'sh', cmd], { reject: false, env, extendEnv: false });
+    if (which.exitCode !== 0 || !which.stdout.trim()) return null;
+    const path = which.stdout.trim();
+    const r = await execa(path, args, { reject: false, timeout: 20_000, env: { ...env, CHECKPOINT_DISABLE: '1' }, extendEnv: false });
+    return { path, output: `${r.stdout}\n${r.stderr}`.trim() };
   } catch {
     return null;
   }
