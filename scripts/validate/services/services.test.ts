@@ -1,0 +1,135 @@
+/** The service validators run the real programs: the good render passes, a corrupted file fails with the tool's words. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DISTROS, type DistroProfile } from '../../../images/distro.ts';
+import { render } from '../../../images/render.ts';
+import { BUILTIN_TIERS } from '../../../images/tiers.ts';
+import { WEB } from '../../../images/web.ts';
+import { validateBundle } from '../run.ts';
+import { validators } from '../services.ts';
+import type { Validator } from '../types.ts';
+import { writeBundle } from '../../write-bundle.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'kiln-services-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+const tier = (name: string) => BUILTIN_TIERS.find((t) => t.name === name)!;
+const byName = (name: string) => validators.find((v) => v.name === name)!;
+let n = 0;
+
+async function bundle(tierName: string, distro: DistroProfile) {
+  const rendered = render(tier(tierName), WEB, distro);
+  const dir = await writeBundle(join(work, `b${n++}`), rendered);
+  return { rendered, dir, file: (p: string) => join(dir, 'rootfs', p) };
+}
+
+/** Renders nano/debian12, applies `edit` to one rendered file, runs one validator. */
+async function corrupted(validator: Validator, path: string, edit: (text: string) => string) {
+  const b = await bundle('nano', DISTROS.debian12);
+  const before = readFileSync(b.file(path), 'utf8');
+  const after = edit(before);
+  expect(after).not.toBe(before);
+  writeFileSync(b.file(path), after);
+  return validateBundle(b.dir, b.rendered, [validator]);
+}
+
+const failedWith = (findings: Awaited<ReturnType<typeof validateBundle>>, file: string, pattern: RegExp) => {
+  const bad = findings.filter((f) => !f.ok);
+  expect(bad.map((f) => f.file)).toContain(file);
+  expect(bad.map((f) => f.output).join('\n')).toMatch(pattern);
+};
+
+describe('the good render passes every service validator', () => {
+  for (const t of ['nano', '2xlarge']) {
+    for (const d of [DISTROS.debian12, DISTROS.ubuntu2404]) {
+      it(`${t} / ${d.id}`, async () => {
+        const b = await bundle(t, d);
+        const findings = await validateBundle(b.dir, b.rendered, validators);
+        expect(findings.filter((f) => !f.ok)).toEqual([]);
+        // Every validator ran (none was skipped for lack of files).
+        expect(new Set(findings.map((f) => f.tool))).toEqual(new Set(validators.map((v) => v.name)));
+        expect(findings.find((f) => f.tool === 'postgres -C')!.file).toBe(`${d.pgConfDir}/conf.d/kiln.conf`);
+      });
+    }
+  }
+});
+
+describe('a broken file fails its validator with the program\'s own message', () => {
+  it('nginx: unknown directive', async () => {
+    const f = await corrupted(byName('nginx -t'), '/etc/nginx/conf.d/kiln.conf', (s) => s.replace('proxy_redirect off;', 'proxy_redirekt off;'));
+    failedWith(f, '/etc/nginx/nginx.conf', /unknown directive "proxy_redirekt"/);
+  });
+
+  it('postgres: work_mem = banana', async () => {
+    const f = await corrupted(byName('postgres -C'), '/etc/postgresql/15/main/conf.d/kiln.conf', (s) => s.replace(/^work_mem = .*$/m, 'work_mem = banana'));
+    failedWith(f, '/etc/postgresql/15/main/conf.d/kiln.conf', /invalid value for parameter "work_mem": "banana"/);
+  });
+
+  it('postgres: a valid value that differs from the tuned one', async () => {
+    const f = await corrupted(byName('postgres -C'), '/etc/postgresql/15/main/conf.d/kiln.conf', (s) => `${s}\nshared_buffers = 3MB\n`);
+    failedWith(f, '/etc/postgresql/15/main/conf.d/kiln.conf', /shared_buffers: rendered \d+MB .* postgres reads "384"/);
+  });
+
+  it('pgbouncer: unknown key', async () => {
+    const f = await corrupted(byName('pgbouncer'), '/etc/pgbouncer/pgbouncer.ini', (s) => s.replace('pool_mode =', 'pool_mood ='));
+    failedWith(f, '/etc/pgbouncer/pgbouncer.ini', /unknown parameter: pgbouncer\/pool_mood[\s\S]*FATAL cannot load config file/);
+  });
+
+  it('pgbouncer: a bad value', async () => {
+    const f = await corrupted(byName('pgbouncer'), '/etc/pgbouncer/pgbouncer.ini', (s) => s.replace(/^max_client_conn = .*$/m, 'max_client_conn = lots'));
+    failedWith(f, '/etc/pgbouncer/pgbouncer.ini', /invalid value "lots" for parameter max_client_conn/);
+  });
+
+  it('redis: bad directive', async () => {
+    const f = await corrupted(byName('redis-server'), '/etc/redis/redis.conf', (s) => s.replace('maxmemory-policy', 'maxmemory-polizy'));
+    failedWith(f, '/etc/redis/redis.conf', /Bad directive or wrong number of arguments/);
+  });
+
+  it('gunicorn: a value gunicorn rejects', async () => {
+    const f = await corrupted(byName('gunicorn --check-config'), '/etc/kiln/gunicorn.conf.py', (s) => s.replace(/^workers = \d+$/m, 'workers = "many"'));
+    failedWith(f, '/etc/kiln/gunicorn.conf.py', /Invalid value for workers: many/);
+  });
+
+  it('gunicorn: the app cannot be imported from chdir', async () => {
+    const f = await corrupted(byName('gunicorn --check-config'), '/etc/kiln/gunicorn.conf.py', (s) => s.replace('chdir = "/opt/kiln/app"', 'chdir = "/opt/kiln"'));
+    failedWith(f, '/etc/kiln/gunicorn.conf.py', /No module named 'kiln_canary'/);
+  });
+
+  it('sshd: password login back on', async () => {
+    const f = await corrupted(byName('sshd -T'), '/etc/ssh/sshd_config.d/60-kiln.conf', (s) => s.replace('PasswordAuthentication no', 'PasswordAuthentication yes'));
+    failedWith(f, '/etc/ssh/sshd_config.d/60-kiln.conf', /passwordauthentication: rendered "no", the program reports "yes"/);
+  });
+
+  it('sshd: unknown keyword', async () => {
+    const f = await corrupted(byName('sshd -T'), '/etc/ssh/sshd_config.d/60-kiln.conf', (s) => `${s}PermitRootLogon no\n`);
+    failedWith(f, '/etc/ssh/sshd_config.d/60-kiln.conf', /Bad configuration option: PermitRootLogon/);
+  });
+
+  it('systemd: an unparsable value and an unknown key, each blamed on its drop-in', async () => {
+    const b = await bundle('nano', DISTROS.debian12);
+    const nginx = '/etc/systemd/system/nginx.service.d/kiln.conf';
+    const pgb = '/etc/systemd/system/pgbouncer.service.d/kiln.conf';
+    writeFileSync(b.file(nginx), readFileSync(b.file(nginx), 'utf8').replace('OOMPolicy=continue', 'OOMPolicy=banana'));
+    writeFileSync(b.file(pgb), `${readFileSync(b.file(pgb), 'utf8')}MemoryHgih=1M\n`);
+    const f = await validateBundle(b.dir, b.rendered, [byName('systemd-analyze verify')]);
+    failedWith(f, nginx, /Failed to parse OOM policy.*banana/);
+    failedWith(f, pgb, /Unknown key.*MemoryHgih/);
+    expect(f.find((x) => x.file === '/etc/systemd/system/redis-server.service.d/kiln.conf')!.ok).toBe(true);
+  });
+
+  it('sysctl: unknown key and malformed value; the host keeps its own values', async () => {
+    const hostBefore = execFileSync('sysctl', ['-n', 'net.core.somaxconn', 'net.ipv4.ip_local_port_range', 'vm.overcommit_memory'], { encoding: 'utf8' });
+    const f = await corrupted(byName('sysctl'), '/etc/sysctl.d/60-kiln.conf',
+      (s) => `${s.replace('net.core.somaxconn = 1024', 'net.core.somaxconn = 1024x')}vm.no_such_knob = 1\n`);
+    failedWith(f, '/etc/sysctl.d/60-kiln.conf', /vm\.no_such_knob = 1: no such key/);
+    failedWith(f, '/etc/sysctl.d/60-kiln.conf', /net\.core\.somaxconn = 1024x: value must be 1 integer/);
+    expect(execFileSync('sysctl', ['-n', 'net.core.somaxconn', 'net.ipv4.ip_local_port_range', 'vm.overcommit_memory'], { encoding: 'utf8' })).toBe(hostBefore);
+  });
+
+  it('sysctl: a well-formed value the kernel refuses', async () => {
+    const f = await corrupted(byName('sysctl'), '/etc/sysctl.d/60-kiln.conf', (s) => s.replace('net.ipv4.ip_local_port_range = 10240 65535', 'net.ipv4.ip_local_port_range = 65535 10240'));
+    failedWith(f, '/etc/sysctl.d/60-kiln.conf', /the kernel did not take net\.ipv4\.ip_local_port_range/);
+  });
+});
