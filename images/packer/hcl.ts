@@ -18,7 +18,8 @@ export function escapeHclString(text: string): string {
     else out += ch;
   }
   // `$${` and `%%{` are HCL's literal forms of `${` and `%{`.
-  return out.replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  // Function replacements: in a replacement string `$$` would itself collapse to `$`.
+  return out.replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 const quote = (text: string) => `"${escapeHclString(text)}"`;

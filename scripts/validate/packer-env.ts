@@ -23,14 +23,14 @@ export async function packerEnv(scratch: string): Promise<Record<string, string>
   };
 }
 
-export async function runPacker(args: string[], cwd: string, scratch: string, timeoutSec = 120): Promise<PackerRun> {
+export async function runPacker(args: string[], cwd: string, scratch: string, timeoutSec = 120, input?: string): Promise<PackerRun> {
   const r = await execa('packer', args, {
     cwd,
     env: await packerEnv(scratch),
     extendEnv: false,
     reject: false,
     all: true,
-    stdin: 'ignore',
+    ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
     timeout: timeoutSec * 1000,
     killSignal: 'SIGTERM',
   });

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { DISTROS } from '../distro.ts';
+import { InputError } from '../errors.ts';
+import { BUILTIN_TIERS } from '../tiers.ts';
+import { WEB } from '../web.ts';
+import type { Attr, Block, Item, Value } from './ast.ts';
+import { printHcl } from './hcl.ts';
+import type { PackerInput } from './input.ts';
+import { packerModel } from './model.ts';
+import { modernRequirements } from './requirements.ts';
+import { COMPAT166, MODERN } from './targets.ts';
+import { DEFAULT_BAKE, escapeGoTemplate, packerVars, VARIABLES } from './vars.ts';
+
+const HASH = 'ab'.repeat(32);
+const input = (tier = BUILTIN_TIERS[0], arch: PackerInput['arch'] = 'x86_64'): PackerInput =>
+  ({ tier, recipe: WEB, distro: DISTROS.ubuntu2404, imageHash: HASH, arch });
+const blocks = (items: Item[], type: string) => items.filter((i): i is Block => i.kind === 'block' && i.type === type);
+const value = (items: Item[], name: string): Value | undefined => items.find((i): i is Attr => i.kind === 'attr' && i.name === name)?.value;
+const plain = (v: Value | undefined): unknown => {
+  if (!v) return undefined;
+  if (v.kind === 'str' || v.kind === 'num' || v.kind === 'bool') return v.value;
+  if (v.kind === 'ref') return `<${v.hcl}>`;
+  if (v.kind === 'list') return v.items.map(plain);
+  if (v.kind === 'obj') return Object.fromEntries(v.entries.map(([k, x]) => [k, plain(x)]));
+  return `<${v.kind}>`;
+};
+const sourceOf = (t = MODERN, i = input()) => blocks(packerModel(i, t).body, 'source')[0];
+
+describe('packer model', () => {
+  it('amazon-ebs source: Canonical noble gp3 image, encrypted gp3 root sized by the tier, lineage tags everywhere', () => {
+    const src = sourceOf();
+    expect(src.labels).toEqual(['amazon-ebs', 'kiln']);
+    const filter = blocks(src.body, 'source_ami_filter')[0].body;
+    expect(plain(value(filter, 'owners'))).toEqual(['099720109477']);
+    expect(plain(value(filter, 'most_recent'))).toBe(true);
+    expect(plain(value(filter, 'filters'))).toMatchObject({ name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*', architecture: 'x86_64' });
+    for (const [k, v] of Object.entries({ ssh_username: 'ubuntu', encrypt_boot: true, ssh_clear_authorized_keys: true, temporary_key_pair_type: 'ed25519', instance_type: '<var.instance_type>', subnet_id: '<var.subnet_id>', vpc_id: '<var.vpc_id>', imds_support: 'v2.0' })) {
+      expect(plain(value(src.body, k)), k).toEqual(v);
+    }
+    for (const k of ['tags', 'run_tags', 'run_volume_tags', 'snapshot_tags']) expect(plain(value(src.body, k)), k).toBe('<local.tags>');
+    expect(plain(value(blocks(src.body, 'metadata_options')[0].body, 'http_tokens'))).toBe('required');
+  });
+
+  it.each(BUILTIN_TIERS.map((t) => [t.name, t] as const))('%s: root volume is the tier\'s, gp3 with explicit throughput and iops', (_n, tier) => {
+    const dev = blocks(sourceOf(MODERN, input(tier)).body, 'launch_block_device_mappings')[0].body;
+    expect(Object.fromEntries(dev.map((a) => [(a as Attr).name, plain((a as Attr).value)]))).toEqual({
+      device_name: '/dev/sda1', volume_type: 'gp3', volume_size: tier.rootVolumeGiB, throughput: 125, iops: 3000, delete_on_termination: true,
+    });
+  });
+
+  it('lineage: kiln tags come last in the merge and carry the source AMI as Go templates', () => {
+    const locals = blocks(packerModel(input(), MODERN).body, 'locals')[0].body;
+    expect(plain(value(locals, 'lineage'))).toEqual({
+      'kiln:tier': '<var.tier>', 'kiln:image-hash': '<var.image_hash>', 'kiln:recipe': '<var.recipe>', 'kiln:bake-id': '<var.bake_id>',
+      'kiln:ttl': '<var.ttl>', 'kiln:source-ami': '{{ .SourceAMI }}', 'kiln:source-ami-name': '{{ .SourceAMIName }}',
+    });
+    expect(printHcl(packerModel(input(), MODERN))).toContain('tags = merge(var.tags, local.lineage)');
+  });
+
+  it('build: cloud-init wait, upload rootfs + provision relative to path.root, provision, hygiene, manifest', () => {
+    for (const t of [MODERN, COMPAT166]) {
+      const b = blocks(packerModel(input(), t).body, 'build')[0];
+      const provs = blocks(b.body, 'provisioner');
+      expect(provs.map((p) => p.labels[0])).toEqual(['shell', 'file', 'shell', 'shell']);
+      expect(plain(value(provs[0].body, 'inline'))).toContain('cloud-init status --wait');
+      const root = t.bundleRootFromTemplate;
+      expect(printHcl({ header: [], body: [provs[1]] })).toContain(`sources     = ["\${path.root}/${root}/rootfs", "\${path.root}/${root}/provision"]`);
+      expect(plain(value(provs[2].body, 'inline'))).toEqual(['bash /tmp/kiln/provision/provision.sh /tmp/kiln']);
+      expect(plain(value(provs[2].body, 'environment_vars'))).toEqual(['KILN_DISTRO=ubuntu2404']);
+      expect(String(plain(value(provs[2].body, 'execute_command')))).toContain('sudo -E');
+      expect(plain(value(provs[3].body, 'inline'))).toEqual(['bash /tmp/kiln/provision/hygiene.sh /tmp/kiln']);
+      const pp = blocks(b.body, 'post-processor')[0];
+      expect(pp.labels).toEqual(['manifest']);
+      expect(plain(value(pp.body, 'custom_data'))).toMatchObject({ tier: '<var.tier>', image_hash: '<var.image_hash>' });
+      expect(plain(value(pp.body, 'strip_path'))).toBe(true);
+    }
+  });
+
+  it('compat166 drops exactly the modern-only features, by flag', () => {
+    expect(modernRequirements(packerModel(input(), MODERN))).toEqual([]);
+    expect(modernRequirements(packerModel(input(), COMPAT166))).toHaveLength(4);
+    const modern = printHcl(packerModel(input(), MODERN)).split('\n');
+    const compat = new Set(printHcl(packerModel(input(), COMPAT166)).split('\n'));
+    const onlyModern = modern.filter((l) => !compat.has(l)).map((l) => l.trim().split(/[ =]/)[0]);
+    expect(new Set(onlyModern)).toEqual(new Set(['#', 'packer', 'required_version', 'required_plugins', 'amazon', 'source', 'version', 'imds_support', 'deprecate_at', 'metadata_options', 'http_endpoint', 'http_tokens', 'http_put_response_hop_limit', 'sources']));
+  });
+
+  it('arm64 is a model option: Graviton type and arm64 image', () => {
+    const src = sourceOf(MODERN, input(BUILTIN_TIERS[0], 'arm64'));
+    expect(plain(value(blocks(src.body, 'source_ami_filter')[0].body, 'filters'))).toMatchObject({ name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-*', architecture: 'arm64' });
+    expect(packerVars(input(BUILTIN_TIERS[0], 'arm64'), DEFAULT_BAKE).instance_type).toBe('t4g.nano');
+  });
+});
+
+describe('var file', () => {
+  it('declares every variable the template declares, and user tags never change the HCL', () => {
+    const vars = packerVars(input(), DEFAULT_BAKE);
+    expect(Object.keys(vars)).toEqual(VARIABLES.map((v) => v.name));
+    const hostile = { ...WEB, tags: { team: '${file("/etc/hostname")}', x: '%{ if true }x%{ endif }' } };
+    const withTags = packerModel({ ...input(), recipe: hostile }, MODERN);
+    expect(printHcl(withTags)).toBe(printHcl(packerModel(input(), MODERN)));
+    expect(packerVars({ ...input(), recipe: hostile }, DEFAULT_BAKE).tags).toEqual(hostile.tags);
+  });
+
+  it('Go-template braces in tags are escaped so they print themselves at build time', () => {
+    expect(escapeGoTemplate('{{ vault "secret/x" "k" }}')).toBe('{{"{{"}} vault "secret/x" "k" }}');
+    expect(escapeGoTemplate('a{{{b')).toBe('a{{"{{"}}{b');
+    expect(packerVars(input(), { ...DEFAULT_BAKE, tags: { '{{k}}': '{{ .SourceAMI }}' } }).tags).toEqual({ '{{"{{"}}k}}': '{{"{{"}} .SourceAMI }}' });
+  });
+
+  it.each([
+    [{ bakeId: 'x y' }, 'bakeId'], [{ bakeId: '{{ uuid }}' }, 'bakeId'], [{ region: 'us-east-1"; x' }, 'region'], [{ ttlHours: -1 }, 'ttlHours'],
+    [{ subnetId: 'subnet-${x}' }, 'subnetId'], [{ tags: { 'kiln:tier': 'spoof' } }, 'recipe.tags.kiln:tier'], [{ tags: { 'aws:x': 'y' } }, 'recipe.tags.aws:x'],
+    [{ tags: { t: 'x'.repeat(257) } }, 'recipe.tags.t'], [{ tags: Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`k${i}`, 'v'])) }, 'recipe.tags'],
+  ])('bad bake input #%# is an InputError naming its field', (bad, field) => {
+    let err: unknown;
+    try { packerVars(input(), { ...DEFAULT_BAKE, ...bad }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).field).toBe(field);
+  });
+
+  it('a tier without a type for the architecture is an InputError', () => {
+    const tier = { ...BUILTIN_TIERS[0], instanceTypes: { x86_64: ['t3.nano'], arm64: [] } };
+    expect(() => packerVars(input(tier, 'arm64'), DEFAULT_BAKE)).toThrow(InputError);
+  });
+});
