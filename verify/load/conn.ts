@@ -5,6 +5,8 @@ import type { ErrorCounts } from './types.ts';
 /** A request the scheduler handed to a connection. Times are performance.now() ms. */
 export interface Inflight {
   intendedMs: number;
+  /** when the scheduler handed it out (intended + scheduler lag) */
+  dispatchMs: number;
   sentMs: number;
   endpoint: number;
   bytes: Buffer;

@@ -8,6 +8,10 @@ import type { GeneratorUsage, LoadResult, LoadSpec } from './types.ts';
 import { invalidReasons } from './validity.ts';
 
 /**
+ * Bookkeeping: a send is LATE when the scheduler reached it more than the tolerance after its
+ * intended time (the generator fell behind), and DROPPED when it then found no free connection
+ * within the tolerance (the pool ran out); either, above a small share, makes the run invalid.
+ *
  * Runs one open-loop load: request i is due at t0 + i/rps whatever happened to earlier ones;
  * latency is taken from that intended time. Sends go out on a bounded pool of keep-alive
  * connections; a send that finds no free connection within the tolerance is dropped and counted.
@@ -42,7 +46,6 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
     p.sendLag.recordValue(Math.max(1, Math.round(lag * 1000)));
     const s = series?.at(now);
     if (s) s.sent++;
-    if (lag > tol) { p.late++; if (s) s.late++; }
     conn.send(r);
   };
 
@@ -57,7 +60,7 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
     const now = performance.now();
     while (waitHead < waiting.length) {
       const r = waiting[waitHead++];
-      if (now - r.intendedMs > tol) { drop(r, now); continue; }
+      if (now - r.dispatchMs > tol && all.size >= spec.maxConnections) { drop(r, now); continue; }
       return markSent(conn, r, now);
     }
     idle.push(conn);
@@ -118,11 +121,17 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
   let next = 0;
 
   const dispatch = (now: number) => {
-    const r: Inflight = { intendedMs: t0 + next * intervalMs, sentMs: 0, endpoint: mix.next(), bytes: Buffer.alloc(0), isHead: false };
-    r.bytes = bytes[r.endpoint];
-    r.isHead = isHead[r.endpoint];
-    phaseOf(r).scheduled++;
+    const endpoint = mix.next();
+    const r: Inflight = { intendedMs: t0 + next * intervalMs, dispatchMs: now, sentMs: 0, endpoint, bytes: bytes[endpoint], isHead: isHead[endpoint] };
+    const p = phaseOf(r);
+    p.scheduled++;
     next++;
+    // the scheduler itself fell behind: the generator, not the server, is the bottleneck
+    if (now - r.intendedMs > tol) {
+      p.late++;
+      const s = series?.at(now);
+      if (s) s.late++;
+    }
     const c = idle.pop();
     if (c) return markSent(c, r, now);
     waiting.push(r);
@@ -130,7 +139,8 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
   };
 
   const sweepWaiting = (now: number) => {
-    while (waitHead < waiting.length && now - waiting[waitHead].intendedMs > tol) drop(waiting[waitHead++], now);
+    // only an exhausted pool drops: a send waiting on a connect in progress pays it in latency
+    while (waitHead < waiting.length && now - waiting[waitHead].dispatchMs > tol && all.size >= spec.maxConnections) drop(waiting[waitHead++], now);
     if (waitHead > 4096 && waitHead * 2 > waiting.length) { waiting.splice(0, waitHead); waitHead = 0; }
   };
 

@@ -1,7 +1,7 @@
 import { InputError } from '../../images/errors.ts';
 import type { LoadSpec, ValidityLimits } from './types.ts';
 
-export const DEFAULT_LIMITS: ValidityLimits = { maxLateFraction: 0.01, maxDroppedFraction: 0.001, maxCpuShare: 0.85 };
+export const DEFAULT_LIMITS: ValidityLimits = { maxLateFraction: 0.01, maxDroppedFraction: 0.001, maxCpuShare: 0.85, graceCount: 2 };
 /** a run never schedules more than this, whatever rps × duration says */
 export const MAX_REQUESTS = 5_000_000;
 export const MAX_RUN_SEC = 3600;

@@ -20,12 +20,14 @@ export interface Endpoint {
 
 /** Limits beyond which the run says the generator, not the server, was measured. */
 export interface ValidityLimits {
-  /** share of judged sends that left more than lateToleranceMs behind schedule (default 0.01) */
+  /** share of judged sends the scheduler reached more than lateToleranceMs behind schedule (default 0.01) */
   maxLateFraction: number;
   /** share of judged sends dropped: no free connection within lateToleranceMs (default 0.001) */
   maxDroppedFraction: number;
   /** generator CPU over the judged window, as a share of one core (default 0.85) */
   maxCpuShare: number;
+  /** this many late or dropped sends are always tolerated, so one hiccup in a short run is not a verdict (default 2) */
+  graceCount: number;
 }
 
 export interface LoadSpec {
@@ -45,7 +47,7 @@ export interface LoadSpec {
   preconnect?: number;
   /** a request in flight longer than this is aborted and counted as a timeout */
   timeoutMs: number;
-  /** a send this far behind its intended time is late; a send that cannot get a connection within it is dropped */
+  /** a send the scheduler reaches this far behind its intended time is late; one that then finds no connection within it is dropped */
   lateToleranceMs?: number;
   validity?: Partial<ValidityLimits>;
   /** hard stop for requests, whatever rps × duration says */
@@ -177,6 +179,8 @@ export interface CapacitySpec {
   resolution: number;
   /** the whole search, warm-ups included, stops starting new steps past this */
   budgetSec: number;
+  /** a bad step is re-run this many times and counts as bad only if every run is bad (default 1) */
+  confirmBad?: number;
   /** pool size for a step at this rate (default: base.maxConnections) */
   connectionsFor?: (rps: number) => number;
 }
@@ -184,6 +188,8 @@ export interface CapacitySpec {
 export interface CapacityStep {
   stage: 'ramp' | 'bisect';
   rps: number;
+  /** 0 for the first run at this rate, 1.. for confirmation re-runs of a bad result */
+  attempt: number;
   good: boolean;
   /** why a step is bad: SLO breaches and invalid-run reasons */
   why: string[];

@@ -11,11 +11,11 @@ export function invalidReasons(m: PhaseResult, g: GeneratorUsage, limits: Validi
   if (m.scheduled === 0) return ['no request was scheduled in the judged window'];
   if (m.responses === 0) why.push(`no response in the judged window (${m.errorTotal} errors, ${m.dropped} dropped)`);
   const late = m.late / m.scheduled;
-  if (late > limits.maxLateFraction) {
-    why.push(`${m.late} of ${m.scheduled} sends (${pct(late)}) left more than ${toleranceMs} ms behind schedule (limit ${pct(limits.maxLateFraction)}): the generator could not keep up`);
+  if (late > limits.maxLateFraction && m.late > limits.graceCount) {
+    why.push(`${m.late} of ${m.scheduled} sends (${pct(late)}) were due more than ${toleranceMs} ms before the scheduler reached them (limit ${pct(limits.maxLateFraction)}): the generator fell behind schedule`);
   }
   const dropped = m.dropped / m.scheduled;
-  if (dropped > limits.maxDroppedFraction) {
+  if (dropped > limits.maxDroppedFraction && m.dropped > limits.graceCount) {
     why.push(`${m.dropped} of ${m.scheduled} sends (${pct(dropped)}) dropped: no free connection within ${toleranceMs} ms, pool of ${maxConnections} exhausted (limit ${pct(limits.maxDroppedFraction)}); raise maxConnections or lower the rate`);
   }
   if (g.cpuShare > limits.maxCpuShare) {

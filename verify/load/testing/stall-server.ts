@@ -6,6 +6,8 @@
  * - stallEveryMs/stallMs: requests arriving in the first stallMs of each period are held until it ends
  * - serialMs: one request at a time, each holds the single "worker" this long (a service-time limit)
  * - status: response status for every request
+ * - coldMs/coldDelayMs: for coldMs after the first request, every response waits coldDelayMs (a cold start)
+ * - reset: destroy the connection instead of answering
  */
 import http from 'node:http';
 
@@ -16,12 +18,16 @@ export interface StallServerOptions {
   stallMs?: number;
   serialMs?: number;
   status?: number;
+  coldMs?: number;
+  coldDelayMs?: number;
+  reset?: boolean;
 }
 
 export function serve(o: StallServerOptions): http.Server {
   const body = Buffer.from('ok\n');
   const queue: (() => void)[] = [];
   let busy = false;
+  let firstMs = 0;
   const runSerial = () => {
     const job = queue.shift();
     if (!job) { busy = false; return; }
@@ -34,9 +40,13 @@ export function serve(o: StallServerOptions): http.Server {
       res.end(body);
     };
     req.resume();
+    if (o.reset) { req.socket.destroy(); return; }
+    const now = Date.now();
+    firstMs ||= now;
     let hold = o.delayMs ?? 0;
+    if (o.coldMs && now - firstMs < o.coldMs) hold = Math.max(hold, o.coldDelayMs ?? 0);
     if (o.stallEveryMs && o.stallMs) {
-      const phase = Date.now() % o.stallEveryMs;
+      const phase = now % o.stallEveryMs;
       if (phase < o.stallMs) hold = Math.max(hold, o.stallMs - phase);
     }
     const go = () => {
