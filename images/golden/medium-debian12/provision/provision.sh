@@ -66,7 +66,10 @@ rm -f /etc/nginx/sites-enabled/default
 say "python venv $KILN_VENV with the app's pinned requirements"
 [ -f "$KILN_APP_DIR/requirements.txt" ] || die "$KILN_APP_DIR/requirements.txt missing from the bundle"
 [ -x "$KILN_VENV/bin/python" ] || "$KILN_PYTHON" -m venv "$KILN_VENV"
-"$KILN_VENV/bin/pip" install -q --no-cache-dir --disable-pip-version-check --only-binary=:all: \
+# An optional wheelhouse in the bundle (BUNDLE/wheels, filled by the caller) makes the install offline.
+pip_source=()
+if [ -d "$bundle/wheels" ]; then pip_source=(--no-index --find-links "$bundle/wheels"); say "offline, from $bundle/wheels"; fi
+"$KILN_VENV/bin/pip" install -q --no-cache-dir --disable-pip-version-check --only-binary=:all: "${pip_source[@]}" \
   -r "$KILN_APP_DIR/requirements.txt"
 "$KILN_VENV/bin/python" -c 'import django, gunicorn, psycopg, redis' || die "the venv cannot import the app's runtime"
 if [ -n "$(find "$KILN_VENV" -type f -perm -o=w -print -quit)" ]; then die "world-writable file in the venv"; fi

@@ -205,6 +205,8 @@ def main():
     boot = load_boot()
     name = boot["app"]
     log(f"app {name}, tier {boot.get('tier')}, secrets from {boot['secrets']['source']}")
+    # Secrets first: a missing SSM parameter must fail the boot before anything on the box changes.
+    fetched = fetch_secrets(boot["secrets"])
     wait_for_postgres()
     password = secrets.token_urlsafe(32)
     verifier = create_role_and_db(name, scram_verifier(password))
@@ -212,7 +214,7 @@ def main():
     log(f"role and database {name} ready; {USERLIST} written (verifier only)")
     app_env = {**boot["env"], "KILN_DB_NAME": name, "KILN_DB_USER": name, "KILN_DB_PASSWORD": password,
                "KILN_DB_HOST": "127.0.0.1", "KILN_DB_PORT": PGBOUNCER_PORT, "KILN_REDIS_URL": REDIS_URL,
-               "KILN_ALLOWED_HOSTS": ",".join(boot["allowedHosts"]), **fetch_secrets(boot["secrets"])}
+               "KILN_ALLOWED_HOSTS": ",".join(boot["allowedHosts"]), **fetched}
     text = "# Written by kiln-firstboot for this instance only. Secrets: never copy into an image.\n"
     text += "".join(env_line(k, v) for k, v in sorted(app_env.items()))
     write_atomic(APP_ENV, text, 0o640, "root", grp.getgrgid(pwd.getpwnam(APP_USER).pw_gid).gr_name)
