@@ -49,7 +49,9 @@ describe('the good render passes every service validator', () => {
         const findings = await validateBundle(b.dir, b.rendered, validators);
         expect(findings.filter((f) => !f.ok)).toEqual([]);
         // Every validator ran (none was skipped for lack of files).
-        expect(new Set(findings.map((f) => f.tool))).toEqual(new Set(validators.map((v) => v.name)));
+        const tools = new Set(findings.map((f) => f.tool));
+        expect(validators.map((v) => v.name).filter((name) => !tools.has(name))).toEqual([]);
+        expect(tools.has('nginx (served)')).toBe(true);
         expect(findings.find((f) => f.tool === 'postgres -C')!.file).toBe(`${d.pgConfDir}/conf.d/kiln.conf`);
       });
     }
@@ -60,6 +62,12 @@ describe('a broken file fails its validator with the program\'s own message', ()
   it('nginx: unknown directive', async () => {
     const f = await corrupted(byName('nginx -t'), '/etc/nginx/conf.d/kiln.conf', (s) => s.replace('proxy_redirect off;', 'proxy_redirekt off;'));
     failedWith(f, '/etc/nginx/nginx.conf', /unknown directive "proxy_redirekt"/);
+  });
+
+  it('nginx: a static alias that points nowhere passes nginx -t but fails when served', async () => {
+    const f = await corrupted(byName('nginx -t'), '/etc/nginx/conf.d/kiln.conf', (s) => s.replace('alias /opt/kiln/app/static/;', 'alias /opt/kiln/static/;'));
+    expect(f.find((x) => x.tool === 'nginx -t')!.ok).toBe(true);
+    failedWith(f, '/etc/nginx/conf.d/kiln.conf', /GET \/static\/canary\.css -> 404/);
   });
 
   it('postgres: work_mem = banana', async () => {
