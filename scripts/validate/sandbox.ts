@@ -11,6 +11,8 @@ import { execa } from 'execa';
 export interface SandboxSpec {
   /** The rendered image root (`<bundle>/rootfs`). */
   rootfs: string;
+  /** Overlay layers above the rendered files (e.g. a copy with the owner provisioning gives a file). */
+  overRoots?: string[];
   /** Extra overlay layers below the rendered files and above the host (e.g. a mount point for the venv). */
   extraRoots?: string[];
   /** [host path, path inside] bind mounts applied after the overlays (a rendered file or dir wins over them). */
@@ -36,7 +38,7 @@ function topDirs(roots: string[]): string[] {
 }
 
 export function sandboxScript(spec: SandboxSpec): string {
-  const layers = [spec.rootfs, ...(spec.extraRoots ?? [])];
+  const layers = [...(spec.overRoots ?? []), spec.rootfs, ...(spec.extraRoots ?? [])];
   const lines = ['set -eu', 'mount --make-rprivate /'];
   for (const top of topDirs(layers)) {
     const lower = [...layers.map((l) => join(l, top)).filter((p) => existsSync(p)), `/${top}`];

@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dbName, pgbouncerParams } from '../../../images/files/pgbouncer.ts';
 import { inSandbox } from '../sandbox.ts';
+import { ownedLayer } from './owned.ts';
 import type { Validator } from '../types.ts';
 import { finding, mismatches, requirePath, rootfsOf } from './common.ts';
 
@@ -40,6 +41,7 @@ export const pgbouncerValidator: Validator = {
     const s = ctx.rendered.context.s;
     const r = await inSandbox({
       rootfs: rootfsOf(ctx),
+      overRoots: [await ownedLayer(ctx)],
       extraRoots: [layer],
       dirs: [['/run/postgresql', 'postgres:postgres'], ['/var/log/postgresql', 'postgres:postgres']],
       script: script(Number(s.kernel.pgbouncer_nofile)),

@@ -5,6 +5,7 @@
 import { inSandbox } from '../sandbox.ts';
 import type { Validator } from '../types.ts';
 import { finding, mismatches, requirePath, rootfsOf } from './common.ts';
+import { ownedLayer } from './owned.ts';
 
 const CONF = '/etc/redis/redis.conf';
 const TOOL = 'redis-server';
@@ -22,10 +23,10 @@ const expected = (s: Record<string, number | string | boolean>): Record<string, 
   'lazyfree-lazy-eviction': String(s.lazyfree_lazy_eviction),
 });
 
-// Runs as root: the rendered file is 0640 and the manifest carries no owner (see the report); the content is what is checked.
+// As Debian's unit runs it: User=redis, the drop-in's LimitNOFILE.
 const script = (nofile: number, port: number, keys: string[]) => `
 ulimit -n ${nofile}
-redis-server ${CONF} > /var/log/redis/stdout 2>&1 &
+setpriv --reuid=redis --regid=redis --init-groups redis-server ${CONF} > /var/log/redis/stdout 2>&1 &
 pid=$!
 up=0
 for i in $(seq 100); do kill -0 $pid 2>/dev/null || break; if redis-cli -p ${port} PING 2>/dev/null | grep -q PONG; then up=1; break; fi; sleep 0.05; done
@@ -37,7 +38,7 @@ echo '--- log'; cat /var/log/redis/stdout
 export const redisValidator: Validator = {
   name: TOOL,
   roles: ['redis'],
-  needs: ['redis-server', 'redis-cli', 'unshare'],
+  needs: ['redis-server', 'redis-cli', 'setpriv', 'unshare'],
   run: async (ctx) => {
     const missing = requirePath(ctx, TOOL, CONF);
     if (missing) return [missing];
@@ -45,6 +46,7 @@ export const redisValidator: Validator = {
     const want = expected(s.redis);
     const r = await inSandbox({
       rootfs: rootfsOf(ctx),
+      overRoots: [await ownedLayer(ctx)],
       dirs: [['/run/redis', 'redis:redis'], ['/var/log/redis', 'redis:redis']],
       script: script(Number(s.kernel.redis_nofile), Number(s.redis.port), Object.keys(want)),
     });
