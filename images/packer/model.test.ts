@@ -9,7 +9,7 @@ import type { PackerInput } from './input.ts';
 import { packerModel } from './model.ts';
 import { modernRequirements } from './requirements.ts';
 import { COMPAT166, MODERN } from './targets.ts';
-import { DEFAULT_BAKE, escapeGoTemplate, packerVars, VARIABLES } from './vars.ts';
+import { DEFAULT_BAKE, packerVars, VARIABLES } from './vars.ts';
 
 const HASH = 'ab'.repeat(32);
 const input = (tier = BUILTIN_TIERS[0], arch: PackerInput['arch'] = 'x86_64'): PackerInput =>
@@ -102,16 +102,10 @@ describe('var file', () => {
     expect(packerVars({ ...input(), recipe: hostile }, DEFAULT_BAKE).tags).toEqual(hostile.tags);
   });
 
-  it('Go-template braces in tags are escaped so they print themselves at build time', () => {
-    expect(escapeGoTemplate('{{ vault "secret/x" "k" }}')).toBe('{{"{{"}} vault "secret/x" "k" }}');
-    expect(escapeGoTemplate('a{{{b')).toBe('a{{"{{"}}{b');
-    expect(packerVars(input(), { ...DEFAULT_BAKE, tags: { '{{k}}': '{{ .SourceAMI }}' } }).tags).toEqual({ '{{"{{"}}k}}': '{{"{{"}} .SourceAMI }}' });
-  });
-
   it.each([
     [{ bakeId: 'x y' }, 'bakeId'], [{ bakeId: '{{ uuid }}' }, 'bakeId'], [{ region: 'us-east-1"; x' }, 'region'], [{ ttlHours: -1 }, 'ttlHours'],
     [{ subnetId: 'subnet-${x}' }, 'subnetId'], [{ tags: { 'kiln:tier': 'spoof' } }, 'recipe.tags.kiln:tier'], [{ tags: { 'aws:x': 'y' } }, 'recipe.tags.aws:x'],
-    [{ tags: { t: 'x'.repeat(257) } }, 'recipe.tags.t'], [{ tags: Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`k${i}`, 'v'])) }, 'recipe.tags'],
+    [{ tags: { t: 'x'.repeat(257) } }, 'recipe.tags.t'], [{ tags: { go: '{{ .SourceAMI }}' } }, 'recipe.tags.go'], [{ tags: { 'a{{b': 'v' } }, 'recipe.tags.a{{b'], [{ tags: Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`k${i}`, 'v'])) }, 'recipe.tags'],
   ])('bad bake input #%# is an InputError naming its field', (bad, field) => {
     let err: unknown;
     try { packerVars(input(), { ...DEFAULT_BAKE, ...bad }); } catch (e) { err = e; }

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 
 export interface PackerRun { exitCode: number; output: string }
 
-/** Only loopback-free, credential-free settings: dummy keys satisfy the amazon builder's offline checks. */
+/** No real credentials or profile: dummy keys satisfy the amazon builder's offline checks. */
 export async function packerEnv(scratch: string): Promise<Record<string, string>> {
   const dirs = { PACKER_CACHE_DIR: join(scratch, 'cache'), TMPDIR: join(scratch, 'tmp'), HOME: join(scratch, 'home') };
   for (const d of Object.values(dirs)) await mkdir(d, { recursive: true });
@@ -20,13 +20,17 @@ export async function packerEnv(scratch: string): Promise<Record<string, string>
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    // Any call off loopback goes to a closed local port and fails at once: offline by construction.
+    HTTP_PROXY: 'http://127.0.0.1:9',
+    HTTPS_PROXY: 'http://127.0.0.1:9',
+    NO_PROXY: '127.0.0.1,localhost',
   };
 }
 
-export async function runPacker(args: string[], cwd: string, scratch: string, timeoutSec = 120, input?: string): Promise<PackerRun> {
+export async function runPacker(args: string[], cwd: string, scratch: string, timeoutSec = 120, input?: string, extraEnv: Record<string, string> = {}): Promise<PackerRun> {
   const r = await execa('packer', args, {
     cwd,
-    env: await packerEnv(scratch),
+    env: { ...(await packerEnv(scratch)), ...extraEnv },
     extendEnv: false,
     reject: false,
     all: true,
