@@ -1,7 +1,7 @@
 /** bake: base root + rendered provisioning in a chroot + verified hygiene -> a content-addressed image. */
-import { copyFile, cp, mkdir, rename, stat } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run, say } from './exec.ts';
+import { run, runIsolated, say } from './exec.ts';
 import { DEFAULT_BASE, ensureBase, type BaseSpec } from './base.ts';
 import { inspectBundle } from './bundle.ts';
 import { readJson, removeTree, sha256, sha256File, tmpName, writeFileAtomic } from './fsutil.ts';
@@ -43,6 +43,11 @@ export class HygieneError extends Error {
 /** Bump when the bake procedure itself changes what an image contains. */
 const BAKE_RECIPE_VERSION = 1;
 
+/** Content address of an image: the same base, bundle and distro always give the same ref. */
+export function imageRef(baseKey: string, bundleHash: string, distro: string): string {
+  return `local-${sha256(JSON.stringify({ v: BAKE_RECIPE_VERSION, base: baseKey, bundle: bundleHash, distro })).slice(0, 20)}`;
+}
+
 export async function bake(input: BakeInput): Promise<BakeResult> {
   const t0 = Date.now();
   const cacheDir = input.cacheDir ?? defaultCacheDir();
@@ -53,7 +58,7 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
   await preflight('bake');
   const base = await ensureBase(cacheDir, spec);
   const baseSec = base.buildSec ?? 0;
-  const ref = `local-${sha256(JSON.stringify({ v: BAKE_RECIPE_VERSION, base: base.key, bundle: bundle.contentHash, distro })).slice(0, 20)}`;
+  const ref = imageRef(base.key, bundle.contentHash, distro);
   const tarball = imageTarball(stateDir, ref);
   const manifestPath = imageManifestPath(stateDir, ref);
   const reuse = async (): Promise<BakeResult | undefined> => {
@@ -77,13 +82,14 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
     await mkdir(root, { recursive: true });
     try {
       say(`baking ${ref} for tier ${input.tier} (log: ${log})`);
-      await run('tar', ['-C', root, '--numeric-owner', '--xattrs', '--acls', '-I', 'zstd', '-xpf', base.tarball]);
+      await runIsolated('tar -C "$1" --numeric-owner --xattrs --acls -I zstd -xpf "$2"', [root, base.tarball]);
       await cp(input.bundleDir, join(root, 'tmp/kiln'), { recursive: true, verbatimSymlinks: true });
       const tProv = Date.now();
       try {
         await provisionRoot(root, distro, log);
       } catch (e) {
-        throw new Error(`provisioning failed; see ${log}\n${(e as Error).message}`);
+        const tailText = (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').slice(-20).join('\n');
+        throw new Error(`provisioning failed (${(e as Error).message.split('\n')[0]}); log ${log} ends with:\n${tailText}`);
       }
       const provisionSec = (Date.now() - tProv) / 1000;
       const bad = await hygieneViolations(root);
@@ -91,8 +97,7 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
       const packages = await installedPackages(root);
       const tPack = Date.now();
       const tmpTar = join(work, 'image.tar.zst');
-      await run('bash', ['-euo', 'pipefail', '-c',
-        'tar -C "$1" --numeric-owner --xattrs --acls -cf - . | zstd -q -T0 -3 -o "$2"', 'pack', root, tmpTar]);
+      await runIsolated('tar -C "$1" --numeric-owner --xattrs --acls -cf - . | zstd -q -T0 -3 -o "$2"', [root, tmpTar]);
       const packSec = (Date.now() - tPack) / 1000;
       const manifest: ImageManifest = {
         ref, target: 'local', tier: input.tier, distro, createdAt: new Date().toISOString(),

@@ -1,7 +1,7 @@
 /** The debootstrapped base root, built once and cached as a tarball keyed by suite + package list. */
 import { mkdir, rm, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run, say } from './exec.ts';
+import { runIsolated, say } from './exec.ts';
 import { removeTree, sha256, tmpName } from './fsutil.ts';
 import { withLock } from './lock.ts';
 
@@ -38,10 +38,8 @@ export const baseTarball = (cacheDir: string, key: string) => join(cacheDir, 'ba
 
 const exists = (p: string) => stat(p).then(() => true, () => false);
 
-/** Shell for a private mount namespace: anything debootstrap or tar mounts vanishes with it, even on kill. */
-const inPrivateMounts = (script: string, ...args: string[]) =>
-  run('unshare', ['--mount', '--propagation', 'private', '--', 'bash', '-euo', 'pipefail', '-c', script, 'sh', ...args],
-    { all: false, maxBuffer: 64 * 1024 * 1024 });
+/** Anything debootstrap mounts or starts vanishes with the namespace, even when kiln is killed. */
+const inPrivateMounts = (script: string, ...args: string[]) => runIsolated(script, args, { maxBuffer: 64 * 1024 * 1024 });
 
 export async function ensureBase(cacheDir: string, spec: BaseSpec = DEFAULT_BASE): Promise<BaseImage> {
   const key = baseKey(spec);

@@ -42,3 +42,12 @@ export async function run(
 export function say(msg: string): void {
   if (process.env.KILN_QUIET !== '1') process.stderr.write(`kiln local: ${msg}\n`);
 }
+
+/**
+ * Runs a bash script in a private mount + PID namespace that dies with this process: if kiln is
+ * killed, everything the script started is killed and every mount it made disappears.
+ */
+export function runIsolated(script: string, args: readonly string[], opts: Options & { allowFail?: boolean } = {}): Promise<RunResult> {
+  return run('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'unshare', '--mount', '--pid', '--kill-child=SIGKILL', '--propagation', 'private', '--',
+    'bash', '-euo', 'pipefail', '-c', script, 'kiln', ...args], opts);
+}

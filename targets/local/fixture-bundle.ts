@@ -24,6 +24,8 @@ rm -rf /var/lib/apt/lists/*
 `;
 
 const USER_DATA = `#cloud-config
+locale: C.UTF-8
+manage_etc_hosts: true
 write_files:
   - path: /etc/kiln-fixture
     content: "fixture ${'${marker}'}\\n"

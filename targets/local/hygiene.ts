@@ -1,6 +1,7 @@
 /** Golden-image hygiene, verified on the baked root: what must not travel from the build into every box. */
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BUILD_CA_PATH } from './provision.ts';
 
 const present = (p: string) => lstat(p).then(() => true, () => false);
 const list = (p: string) => readdir(p).catch(() => [] as string[]);
@@ -37,5 +38,6 @@ export async function hygieneViolations(root: string): Promise<string[]> {
   if (await present(join(root, 'etc/resolv.conf'))) bad.push('/etc/resolv.conf from the build is still there');
   if (await present(join(root, 'usr/sbin/policy-rc.d'))) bad.push('/usr/sbin/policy-rc.d still blocks services');
   if (await present(join(root, 'tmp/kiln'))) bad.push('/tmp/kiln (the bundle) is still in the image');
+  if (await present(join(root, BUILD_CA_PATH))) bad.push(`${BUILD_CA_PATH} (the build host's CA bundle) is still in the image`);
   return bad;
 }

@@ -2,7 +2,7 @@
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
-import { run } from './exec.ts';
+import { runIsolated } from './exec.ts';
 import { readJson, removeTree, tmpName } from './fsutil.ts';
 import { withLock } from './lock.ts';
 import { imagesDir } from './paths.ts';
@@ -53,7 +53,7 @@ export async function ensureLowerDir(stateDir: string, ref: string): Promise<str
     const tmp = tmpName(lower);
     await mkdir(tmp, { recursive: true });
     try {
-      await run('tar', ['-C', tmp, '--numeric-owner', '--xattrs', '--acls', '-I', 'zstd', '-xpf', imageTarball(stateDir, ref)]);
+      await runIsolated('tar -C "$1" --numeric-owner --xattrs --acls -I zstd -xpf "$2"', [tmp, imageTarball(stateDir, ref)]);
       await rename(tmp, lower);
     } finally {
       await removeTree(tmp);

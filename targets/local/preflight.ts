@@ -13,7 +13,7 @@ export class PreflightError extends Error {
 export type Stage = 'bake' | 'launch' | 'destroy';
 
 const TOOLS: Record<Stage, string[]> = {
-  bake: ['debootstrap', 'tar', 'zstd', 'chroot', 'unshare', 'mount', 'dpkg-query'],
+  bake: ['debootstrap', 'tar', 'zstd', 'chroot', 'unshare', 'setpriv', 'mount', 'dpkg-query'],
   launch: ['systemd-nspawn', 'ip', 'nsenter', 'mount', 'umount', 'tar', 'zstd', 'ssh', 'ssh-keygen', 'setsid'],
   destroy: ['ip', 'nsenter', 'umount'],
 };
@@ -22,7 +22,7 @@ const TOOLS: Record<Stage, string[]> = {
 const PACKAGE_OF: Record<string, string> = {
   debootstrap: 'debootstrap', zstd: 'zstd', 'systemd-nspawn': 'systemd-container', ip: 'iproute2',
   ssh: 'openssh-client', 'ssh-keygen': 'openssh-client', nsenter: 'util-linux', unshare: 'util-linux',
-  setsid: 'util-linux', mount: 'mount', umount: 'mount', chroot: 'coreutils', tar: 'tar', 'dpkg-query': 'dpkg',
+  setsid: 'util-linux', setpriv: 'util-linux', mount: 'mount', umount: 'mount', chroot: 'coreutils', tar: 'tar', 'dpkg-query': 'dpkg',
 };
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { serializeUserData, withLaunchIdentity, type CloudConfig } from '../../cloud-init/user-data.ts';
 import type { BoxNet } from './net.ts';
 
 export const BOX_USER = 'kiln';
@@ -21,28 +22,14 @@ export interface Seed {
   networkConfig: string;
 }
 
-type Doc = Record<string, unknown>;
-
-/** Pure: merges the launch's identity into the rendered user data without dropping any of its keys. */
+/** Pure: the rendered user data plus this launch's login key and hostname (the renderer's own merge). */
 export function buildSeed(input: SeedInput): Seed {
   const text = input.userData.replace(/^\uFEFF/, '');
   if (!text.startsWith('#cloud-config')) {
     throw new Error('the rendered user-data must be plain `#cloud-config` YAML for the local target (no MIME, gzip or jinja)');
   }
-  const doc = (parse(text, { version: '1.1' }) ?? {}) as Doc;
-  const kilnUser = {
-    name: BOX_USER, shell: '/bin/bash', sudo: 'ALL=(ALL) NOPASSWD:ALL', lock_passwd: true,
-    ssh_authorized_keys: [input.publicKey],
-  };
-  const users = Array.isArray(doc.users) ? [...(doc.users as unknown[])] : ['default'];
-  const merged: Doc = {
-    // Minbase has no locales and no hosts entry for the box's name (FIELD-NOTES).
-    locale: 'C.UTF-8',
-    manage_etc_hosts: true,
-    ...doc,
-    users: [...users.filter((u) => (u as Doc)?.name !== BOX_USER), kilnUser],
-    ssh_authorized_keys: [...((doc.ssh_authorized_keys as string[] | undefined) ?? []), input.publicKey],
-  };
+  const doc = (parse(text, { version: '1.1' }) ?? {}) as CloudConfig;
+  const merged = withLaunchIdentity(doc, { sshPublicKey: input.publicKey, hostname: `kiln-${input.id}`, user: BOX_USER });
   const networkConfig = {
     version: 2,
     ethernets: {
@@ -53,7 +40,7 @@ export function buildSeed(input: SeedInput): Seed {
     },
   };
   return {
-    userData: `#cloud-config\n${stringify(merged, { version: '1.1', lineWidth: 0 })}`,
+    userData: serializeUserData(merged),
     metaData: stringify({ 'instance-id': input.id, 'local-hostname': `kiln-${input.id}` }, { version: '1.1' }),
     networkConfig: stringify(networkConfig, { version: '1.1' }),
   };

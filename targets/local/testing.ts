@@ -13,15 +13,16 @@ import { writeFixtureBundle } from './fixture-bundle.ts';
 export const TEST_STATE_DIR = join(REPO_ROOT, '.kiln/state-test');
 
 /**
- * The real `kiln render --tier nano` bundle once the renderer emits provisioning scripts, else the
+ * The real `kiln render --tier nano --distro debian12` bundle once the renderer emits provisioning scripts, else the
  * minimal fixture. KILN_LOCAL_TEST_BUNDLE=fixture|render forces one.
  */
 export async function testBundle(): Promise<{ dir: string; kind: 'render' | 'fixture' }> {
   const want = process.env.KILN_LOCAL_TEST_BUNDLE;
-  const dir = join(REPO_ROOT, '.kiln/test-bundle');
+  // Per process: test files run in parallel; the ref depends on content, not on this path.
+  const dir = join(REPO_ROOT, '.kiln/test-bundle', String(process.pid));
   await rm(dir, { recursive: true, force: true });
   if (want !== 'fixture') {
-    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--out', dir], { cwd: REPO_ROOT, reject: false });
+    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', 'debian12', '--out', dir], { cwd: REPO_ROOT, reject: false });
     if (existsSync(join(dir, 'provision/provision.sh')) && existsSync(join(dir, 'cloud-init/user-data'))) return { dir, kind: 'render' };
     if (want === 'render') throw new Error('KILN_LOCAL_TEST_BUNDLE=render but the renderer wrote no provision/provision.sh');
     await rm(dir, { recursive: true, force: true });
