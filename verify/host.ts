@@ -10,6 +10,12 @@ export interface HostDescription {
   keyPath: string;
   /** The host's public key as an OpenSSH line (`ssh-ed25519 AAAA… [comment]`) or a `SHA256:…` fingerprint. */
   hostKey: string;
+  /** Local target: the box's cgroup v1 memory dir on this host (`cgroup.memory` in `kiln launch --json`). */
+  memoryCgroupPath?: string;
+  /** Passed through from `kiln launch --json` when present. */
+  target?: string;
+  imageRef?: string;
+  tier?: string;
 }
 
 const KEY_LINE = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com)\s+[A-Za-z0-9+/]+=*(\s.*)?$/;
@@ -58,5 +64,9 @@ export function validateHost(raw: unknown): HostDescription {
   if (!existsSync(keyPath)) {
     throw new InputError('host.keyPath', keyPath, 'an existing private key file', 'point keyPath at the key `kiln launch` used');
   }
-  return { address: str('address'), port, user: str('user'), keyPath, hostKey };
+  const host: HostDescription = { address: str('address'), port, user: str('user'), keyPath, hostKey };
+  const cg = o.cgroup as Record<string, unknown> | undefined;
+  if (cg && typeof cg.memory === 'string' && cg.memory) host.memoryCgroupPath = cg.memory;
+  for (const key of ['target', 'imageRef', 'tier'] as const) if (typeof o[key] === 'string' && o[key]) host[key] = o[key] as string;
+  return host;
 }

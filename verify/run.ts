@@ -1,0 +1,128 @@
+/**
+ * The verify flow against one booted box: state checks over SSH, the judged load run at the tier's
+ * target rate with memory sampled alongside, an optional capacity search and baseline A/B, then the
+ * verdict. Never throws for a box that misbehaves: every failure lands in the verdict as a reason.
+ */
+import type { Tier } from '../images/tiers.ts';
+import { DEFAULT_BASELINE_POLICY, runBaselineComparison, type BaselineComparison, type BaselinePolicy } from './baseline.ts';
+import { runStateChecks, type StateExpectations } from './checks/index.ts';
+import type { CheckResult } from './checks/types.ts';
+import type { HostDescription } from './host.ts';
+import { searchCapacity } from './load/capacity.ts';
+import { runLoad as defaultRunLoad } from './load/run.ts';
+import type { CapacityResult, CapacitySpec, LoadResult, LoadSpec } from './load/types.ts';
+import { startMemorySampler } from './memory/sampler.ts';
+import { summarizeMemory, type MemorySeries, type MemorySummary } from './memory/summary.ts';
+import { SshSession } from './ssh.ts';
+import { judgeThresholds } from './thresholds.ts';
+import { buildVerdict, type Lineage, type Verdict } from './verdict.ts';
+
+export type LoadBase = Omit<LoadSpec, 'rps'>;
+
+/** Both sides run the candidate's load shape; only the address differs, so the comparison is like for like. */
+export interface BaselinePlan {
+  target: { host: string; port: number; hostHeader?: string };
+  repetitions: number;
+  durationSec?: number;
+  warmupSec?: number;
+  policy?: BaselinePolicy;
+}
+
+export interface VerifyPlan {
+  runId: string;
+  createdAt: string;
+  tier: Tier;
+  target: string;
+  image: { ref: string; lineage: Lineage | null };
+  host: HostDescription;
+  expectations: StateExpectations;
+  /** The judged run; its rate is always the tier's target rate. */
+  load: LoadBase;
+  /** Capacity search around the same endpoints; absent = not run (the curve is informational). */
+  capacity?: Omit<CapacitySpec, 'base' | 'slo'> | null;
+  /** Memory groups judged for leaks (default: the expected units). */
+  memoryUnits?: readonly string[];
+  /** The promoted baseline of this tier, booted in the same run, and how to compare. */
+  baseline?: BaselinePlan | null;
+  /** True when a promoted baseline exists for this tier (then a missing comparison fails). */
+  baselineRequired: boolean;
+  /** Injectable so a caller can run the generator pinned in a child process. */
+  runLoad?: (spec: LoadSpec) => Promise<LoadResult>;
+  log?: (line: string) => void;
+}
+
+const sec = (spec: LoadBase) => spec.warmupSec + spec.durationSec + Math.ceil(spec.timeoutMs / 1000) + 2;
+
+/** Candidate and baseline alternate (ABBA); each repetition's p95/p99 is null when its run was invalid. */
+async function compare(plan: VerifyPlan, run: (s: LoadSpec) => Promise<LoadResult>): Promise<BaselineComparison> {
+  const b = plan.baseline!;
+  const rps = plan.tier.slo.targetRps;
+  const shape: LoadSpec = { ...plan.load, rps, durationSec: b.durationSec ?? plan.load.durationSec, warmupSec: b.warmupSec ?? plan.load.warmupSec };
+  return runBaselineComparison(async (side) => {
+    const r = await run(side === 'baseline' ? { ...shape, ...b.target } : shape);
+    const ok = r.valid && r.measure.responses > 0;
+    return { p95Ms: ok ? r.measure.latency.p95Ms : null, p99Ms: ok ? r.measure.latency.p99Ms : null };
+  }, ['p95Ms', 'p99Ms'], b.repetitions, b.policy ?? DEFAULT_BASELINE_POLICY);
+}
+
+export async function verify(plan: VerifyPlan): Promise<Verdict> {
+  const log = plan.log ?? (() => {});
+  const run = plan.runLoad ?? defaultRunLoad;
+  const rps = plan.tier.slo.targetRps;
+  let checks: CheckResult[] = [];
+  let load: LoadResult | null = null;
+  let memory: MemorySummary | null = null;
+  let series: MemorySeries | null = null;
+  const memoryErrors: string[] = [];
+  let capacity: CapacityResult | null = null;
+  let baseline: BaselineComparison | null = null;
+
+  let session: SshSession | null = null;
+  try {
+    log(`connecting to ${plan.host.user}@${plan.host.address}:${plan.host.port}`);
+    session = await SshSession.connect(plan.host);
+  } catch (err) {
+    checks.push({ id: 'ssh:connect', status: 'error', evidence: (err as Error).message });
+  }
+  if (session) {
+    try {
+      log('state checks');
+      checks = await runStateChecks(session, plan.expectations);
+      log(`judged load at ${rps} req/s for ${plan.load.durationSec}s (+${plan.load.warmupSec}s warm-up), sampling memory`);
+      const sampler = startMemorySampler(session, { durationSec: sec(plan.load), cgroupPath: plan.host.memoryCgroupPath });
+      try {
+        load = await run({ ...plan.load, rps });
+      } catch (err) {
+        checks.push({ id: 'load:run', status: 'error', evidence: `load generator crashed: ${(err as Error).message}` });
+      }
+      const sampled = await sampler.done;
+      memoryErrors.push(...sampled.errors);
+      series = sampled;
+      memory = summarizeMemory(sampled, plan.memoryUnits ?? plan.expectations.units);
+    } finally {
+      session.close();
+    }
+    if (plan.capacity) {
+      log('capacity search');
+      const slo = { p95Ms: plan.tier.slo.p95Ms, p99Ms: plan.tier.slo.p99Ms, maxErrorRate: plan.tier.slo.errorRatePct / 100 };
+      try {
+        capacity = await searchCapacity({ ...plan.capacity, base: plan.load, slo }, run);
+      } catch (err) {
+        log(`capacity search failed: ${(err as Error).message}`);
+      }
+    }
+    if (plan.baseline) {
+      log(`baseline A/B: ${plan.baseline.repetitions} interleaved pairs`);
+      baseline = await compare(plan, run);
+    }
+  }
+  return buildVerdict({
+    runId: plan.runId, createdAt: plan.createdAt,
+    tier: { name: plan.tier.name, ramMiB: plan.tier.ramMiB, vcpus: plan.tier.vcpus, slo: plan.tier.slo },
+    target: plan.target, image: plan.image,
+    host: { address: plan.host.address, port: plan.host.port, hostKey: plan.host.hostKey },
+    checks, load, capacity, memory, memorySeries: series, memoryErrors,
+    thresholds: judgeThresholds({ slo: plan.tier.slo, ramMiB: plan.tier.ramMiB, load, memory }),
+    baselineRequired: plan.baselineRequired, baseline,
+  });
+}
