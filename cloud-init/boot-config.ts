@@ -4,6 +4,7 @@
  */
 import type { DistroProfile } from '../images/distro.ts';
 import { InputError } from '../images/errors.ts';
+import { serverNames } from '../images/files/nginx.ts';
 import type { Recipe } from '../images/web.ts';
 
 export const BOOT_JSON_PATH = '/etc/kiln/boot.json';
@@ -26,7 +27,7 @@ export interface BootConfig {
   app: string;
   /** Lineage: the image files this user data was rendered with. */
   imageHash: string;
-  /** Django ALLOWED_HOSTS: the recipe's domains, or `*` when nginx is the default server. */
+  /** Django ALLOWED_HOSTS: the recipe's domains (`*.x` as `.x`), or `*` when nginx is the default server. */
   allowedHosts: string[];
   /** Non-secret app environment from the recipe, sorted by name. */
   env: Record<string, string>;
@@ -60,7 +61,10 @@ export function bootConfig({ tierName, recipe, distro, imageHash }: BootInput): 
     ? { source: 'ssm', parameters: ssmParameters(app) }
     : { source: 'generate' };
   const domains = recipe.app.domains;
-  return { version: 1, tier: tierName, app, imageHash, allowedHosts: domains.length ? [...domains] : ['*'], env, secrets };
+  serverNames(domains); // the same host-name check nginx's server_name gets (InputError naming the entry)
+  // Django spells nginx's leading wildcard `*.example.com` as `.example.com`.
+  const allowedHosts = domains.length ? domains.map((d) => (d.startsWith('*.') ? d.slice(1) : d)) : ['*'];
+  return { version: 1, tier: tierName, app, imageHash, allowedHosts, env, secrets };
 }
 
 /** JSON with every non-ASCII character escaped: the file content survives any YAML or text tool unchanged. */

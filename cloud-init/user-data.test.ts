@@ -93,3 +93,11 @@ describe('withLaunchIdentity', () => {
     expect(() => withLaunchIdentity(base, { sshPublicKey: key, hostname: 'a b' })).toThrow(/DNS label/);
   });
 });
+
+describe('allowed hosts', () => {
+  it('domains become Django ALLOWED_HOSTS (leading wildcard as a leading dot); a hostile domain is an input error', () => {
+    expect(boot(recipeWith({}, ['example.com', '*.example.org'])).allowedHosts).toEqual(['example.com', '.example.org']);
+    expect(() => boot(recipeWith({}, ['a.com,evil.com']))).toThrow(/recipe.app.domains\[0\]/);
+    expect(() => boot(recipeWith({}, ['x.com\nruncmd: [id]']))).toThrow(InputError);
+  });
+});

@@ -69,7 +69,7 @@ const cloudInitValidator: Validator = {
 
 /** `bash -n`, then shellcheck (all severities) on one script. */
 export async function checkShell(file: string, label: string): Promise<Finding[]> {
-  const syntax = await execa('bash', ['-n', file], { reject: false, all: true });
+  const syntax = await execa('bash', ['--norc', '-n', file], { reject: false, all: true, stdin: 'ignore' });
   const lint = await execa('shellcheck', ['--shell=bash', '--external-sources', file], { reject: false, all: true });
   return [
     { tool: 'bash -n', file: label, ok: syntax.exitCode === 0, output: text(syntax) || 'syntax ok' },
@@ -94,7 +94,7 @@ const scriptsValidator: Validator = {
         findings.push({ tool: 'python3 compile', file: f.path, ok: r.exitCode === 0, output: text(r) || 'compiles' });
       } else if (f.path.endsWith('.env')) {
         // profile.env is sourced by bash: it must parse and define nothing but KILN_ variables.
-        const r = await execa('bash', ['-c', 'set -eu; . "$1"; compgen -v | grep -c "^KILN_"', 'sh', file], { reject: false, all: true });
+        const r = await execa('bash', ['--norc', '-c', 'set -eu; . "$1"; compgen -v | grep -c "^KILN_"', 'sh', file], { reject: false, all: true, stdin: 'ignore' });
         findings.push({ tool: 'bash source', file: f.path, ok: r.exitCode === 0, output: text(r) });
       }
     }

@@ -61,7 +61,7 @@ const firstboot = (extraEnv: Record<string, string> = {}) => execa(PY, [join(bun
 
 /** app.env as a POSIX shell reads it (same quoting rules as systemd's EnvironmentFile for these escapes). */
 async function readEnvFile(path: string): Promise<Record<string, string>> {
-  const r = await execa('bash', ['-c', 'set -a; . "$1"; env -0', 'sh', path], { extendEnv: false, env: {}, encoding: 'utf8' });
+  const r = await execa('bash', ['--norc', '-c', 'set -a; . "$1"; env -0', 'sh', path], { extendEnv: false, env: {}, stdin: 'ignore', encoding: 'utf8' });
   return Object.fromEntries(r.stdout.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 }
 

@@ -46,10 +46,16 @@ say "apt caches and lists"
 apt-get clean
 find /var/lib/apt/lists -mindepth 1 -maxdepth 1 -type f -delete
 
-say "logs: truncate, drop rotated ones and the journal"
+say "logs: drop rotated ones, the journal, truncate the rest"
 find /var/log -type f \( -name '*.gz' -o -name '*.[0-9]' -o -name '*.old' \) -delete
-find /var/log -type f -exec truncate -s 0 {} +
-if [ -d /var/log/journal ]; then find /var/log/journal -mindepth 1 -delete; fi
+if [ -d /run/systemd/system ]; then
+  # A live build VM (Packer): journald owns its files; rotate, then vacuum everything archived.
+  journalctl --rotate
+  journalctl --vacuum-time=1s
+elif [ -d /var/log/journal ]; then
+  find /var/log/journal -mindepth 1 -delete
+fi
+find /var/log -type f ! -path '/var/log/journal/*' -exec truncate -s 0 {} +
 
 say "the bundle in $BUNDLE_TMP"
 rm -rf "$BUNDLE_TMP"
@@ -76,7 +82,11 @@ done
 if [ -e /etc/resolv.conf ] && [ ! -L /etc/resolv.conf ]; then leftover "/etc/resolv.conf from the build"; fi
 if [ -n "$(find /var/lib/apt/lists -mindepth 1 -maxdepth 1 -type f ! -name lock -print -quit)" ]; then leftover "apt lists"; fi
 if [ -n "$(find /var/cache/apt/archives -maxdepth 1 -name '*.deb' -print -quit)" ]; then leftover "downloaded .debs"; fi
-if [ -n "$(find /var/log -type f -size +0 -print -quit)" ]; then leftover "non-empty logs: $(find /var/log -type f -size +0 | head -5 | tr '\n' ' ')"; fi
+# The build's package logs (what was installed, when, by whom): loggers on a live VM may still add lines elsewhere.
+for f in /var/log/dpkg.log /var/log/apt/history.log /var/log/apt/term.log /var/log/alternatives.log; do
+  if [ -s "$f" ]; then leftover "$f is not empty"; fi
+done
+if [ -n "$(find /var/log -type f \( -name '*.gz' -o -name '*.[0-9]' -o -name '*.old' \) -print -quit)" ]; then leftover "rotated logs in /var/log"; fi
 if [ -e "$BUNDLE_TMP" ]; then leftover "$BUNDLE_TMP"; fi
 if [ "$bad" != 0 ]; then echo "kiln hygiene: FAILED: leftovers above" >&2; exit 1; fi
 say "verified clean"

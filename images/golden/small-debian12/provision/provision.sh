@@ -25,7 +25,8 @@ read -ra package_units <<<"$KILN_PACKAGE_UNITS"
 read -ra group_files <<<"$KILN_GROUP_FILES"
 read -ra state_dirs <<<"$KILN_STATE_DIRS"
 
-export DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8
+# needrestart (Ubuntu) must list, not prompt or restart services mid-build.
+export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=l LC_ALL=C.UTF-8
 # Under Packer, apt may still race cloud-init or unattended-upgrades: wait for the lock instead of failing.
 apt_get() { apt-get -q -y -o DPkg::Lock::Timeout=300 "$@"; }
 
