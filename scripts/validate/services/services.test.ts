@@ -1,6 +1,6 @@
 /** The service validators run the real programs: the good render passes, a corrupted file fails with the tool's words. */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,16 @@ const failedWith = (findings: Awaited<ReturnType<typeof validateBundle>>, file: 
 };
 
 describe('the good render passes every service validator', () => {
+  // The host's own configs, logs and runtime dirs are never touched: everything happened in the sandbox.
+  const HOST_FILES = ['/etc/nginx/nginx.conf', '/etc/pgbouncer/pgbouncer.ini', '/etc/redis/redis.conf', '/etc/ssh/sshd_config'];
+  const snapshot = () => [
+    ...HOST_FILES.map((p) => (existsSync(p) ? readFileSync(p, 'utf8') : '-')),
+    ...['/etc/nginx/conf.d', '/etc/sysctl.d', '/etc/systemd/system', '/etc/ssh/sshd_config.d'].map((d) => (existsSync(d) ? readdirSync(d).sort().join(',') : '-')),
+    existsSync('/opt/kiln') ? 'opt/kiln exists' : '-',
+  ];
+  const before = snapshot();
+  afterAll(() => expect(snapshot()).toEqual(before));
+
   for (const t of ['nano', '2xlarge']) {
     for (const d of [DISTROS.debian12, DISTROS.ubuntu2404]) {
       it(`${t} / ${d.id}`, async () => {
