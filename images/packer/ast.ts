@@ -55,6 +55,9 @@ export function block(type: string, labels: string[], body: (Item | false | unde
   if (!IDENT.test(type)) throw new Error(`kiln bug: ${JSON.stringify(type)} is not an HCL block type`);
   // `false`/`undefined` entries let the model drop an item by a flag without branching around the list.
   const items = body.filter((i): i is Item => Boolean(i));
+  const names = items.flatMap((i) => (i.kind === 'attr' ? [i.name] : []));
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new Error(`kiln bug: attribute ${twice} set twice in ${type} (HCL rejects it)`);
   return comment === undefined ? { kind: 'block', type, labels, body: items } : { kind: 'block', type, labels, body: items, comment };
 }
 

@@ -38,7 +38,9 @@ function inline(v: Value): string {
     case 'list': return `[${v.items.map(inline).join(', ')}]`;
     case 'call': return `${v.fn}(${v.args.map(inline).join(', ')})`;
     case 'op': return `${inline(v.left)} ${v.op} ${inline(v.right)}`;
-    case 'obj': return '{}';
+    case 'obj':
+      if (v.entries.length) throw new Error('kiln bug: a non-empty object only prints as an attribute value, one entry per line');
+      return '{}';
   }
 }
 
