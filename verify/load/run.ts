@@ -138,9 +138,9 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
     if (all.size < spec.maxConnections) openConn();
   };
 
-  const sweepWaiting = (now: number) => {
+  const sweepWaiting = (now: number, force = false) => {
     // only an exhausted pool drops: a send waiting on a connect in progress pays it in latency
-    while (waitHead < waiting.length && now - waiting[waitHead].dispatchMs > tol && all.size >= spec.maxConnections) drop(waiting[waitHead++], now);
+    while (waitHead < waiting.length && (force || (now - waiting[waitHead].dispatchMs > tol && all.size >= spec.maxConnections))) drop(waiting[waitHead++], now);
     if (waitHead > 4096 && waitHead * 2 > waiting.length) { waiting.splice(0, waitHead); waitHead = 0; }
   };
 
@@ -178,11 +178,11 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
   // Drain: wait for what is in flight; the sweeper turns stragglers into timeouts.
   const drainDeadline = now + spec.timeoutMs + 500;
   while ((waitHead < waiting.length || [...all].some((c) => c.req || !c.connected)) && performance.now() < drainDeadline) {
-    await sleep(5);
+    await new Promise((r) => setTimeout(r, 5));
   }
   clearInterval(sweeper);
   for (const c of [...all]) { if (c.req) { c.aborted = true; c.abort('timeout'); } }
-  sweepWaiting(Number.POSITIVE_INFINITY);
+  sweepWaiting(performance.now(), true); // never sent by the end of the drain
   for (const c of [...all]) c.socket.destroy();
   eld.disable();
 
@@ -215,4 +215,5 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
   };
 }
 
+/** a timer that does not keep the process alive on its own */
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
