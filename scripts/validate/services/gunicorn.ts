@@ -6,7 +6,7 @@
 import { GUNICORN_CONF, gunicornParams } from '../../../images/files/gunicorn.ts';
 import { inSandbox } from '../sandbox.ts';
 import type { Validator } from '../types.ts';
-import { finding, IMAGE_VENV, mismatches, requirePath, rootfsOf, venvLayer } from './common.ts';
+import { finding, HOST_VENV, IMAGE_VENV, mismatches, requirePath, rootfsOf, venvLayer } from './common.ts';
 
 const TOOL = 'gunicorn --check-config';
 const APP = 'kiln_canary.wsgi:application';
@@ -17,7 +17,7 @@ const shown = (v: number | string | boolean) => (typeof v === 'boolean' ? (v ? '
 export const gunicornValidator: Validator = {
   name: TOOL,
   roles: ['gunicorn'],
-  needs: ['unshare'],
+  needs: ['unshare', `${HOST_VENV}/bin/gunicorn`],
   run: async (ctx) => {
     const missing = requirePath(ctx, TOOL, GUNICORN_CONF);
     if (missing) return [missing];

@@ -5,7 +5,7 @@
  */
 import { inSandbox, q } from '../sandbox.ts';
 import type { Finding, ValidateContext, Validator } from '../types.ts';
-import { finding, pathsOf, rootfsOf, venvLayer } from './common.ts';
+import { finding, HOST_VENV, pathsOf, rootfsOf, venvLayer } from './common.ts';
 
 const TOOL = 'systemd-analyze verify';
 const UNIT_DIR = '/etc/systemd/system/';
@@ -34,7 +34,7 @@ export function findingsOf(output: string, exitCode: number, files: string[]): F
 export const systemdValidator: Validator = {
   name: TOOL,
   roles: ['systemd'],
-  needs: ['systemd-analyze', 'unshare'],
+  needs: ['systemd-analyze', 'unshare', `${HOST_VENV}/bin/gunicorn`],
   run: async (ctx: ValidateContext) => {
     const files = pathsOf(ctx, 'systemd').filter((p) => p.startsWith(UNIT_DIR)).sort();
     if (!files.length) return [finding(TOOL, '*', false, 'no systemd unit or drop-in in the render')];
