@@ -20,3 +20,18 @@ describe('buildApp', () => {
     }
   });
 });
+
+describe('cdktf/main.ts (the app cdktf.json runs)', () => {
+  it('synthesizes the stacks named in KILN_STACKS into CDKTF_OUTDIR', async () => {
+    const { execa } = await import('execa');
+    const { writeFileSync } = await import('node:fs');
+    const stacks = join(dir, 'stacks.json');
+    writeFileSync(stacks, JSON.stringify({ fleets: { 'fleet-nano': exampleFleet } }));
+    const out = join(dir, 'cli-out');
+    await execa(process.execPath, ['--import', 'tsx', 'cdktf/main.ts'], { cwd: join(import.meta.dirname, '..'), env: { KILN_STACKS: stacks, CDKTF_OUTDIR: out } });
+    expect(JSON.parse(readFileSync(join(out, 'stacks', 'fleet-nano', 'cdk.tf.json'), 'utf8')).resource.aws_launch_template.lt.image_id).toBe(exampleFleet.amiId);
+    const r = await execa(process.execPath, ['--import', 'tsx', 'cdktf/main.ts'], { cwd: join(import.meta.dirname, '..'), env: { KILN_STACKS: '' }, reject: false });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/KILN_STACKS is not set/);
+  });
+});

@@ -9,9 +9,9 @@ export interface StacksInput {
   fleets?: Record<string, FleetStackData>;
 }
 
-/** Builds the stacks into an App writing to `outdir` (relative paths stay relative in the output). */
-export function buildApp(input: StacksInput, outdir = 'cdktf.out'): App {
-  const app = new App({ outdir, skipValidation: false });
+/** Builds the stacks into an App writing to `outdir` (default: the cdktf CLI's CDKTF_OUTDIR, else `cdktf.out`). */
+export function buildApp(input: StacksInput, outdir?: string): App {
+  const app = new App({ outdir: outdir ?? process.env.CDKTF_OUTDIR ?? 'cdktf.out', skipValidation: false });
   for (const [id, d] of Object.entries(input.candidates ?? {})) new CandidateStack(app, id, d);
   for (const [id, d] of Object.entries(input.fleets ?? {})) new FleetStack(app, id, d);
   return app;

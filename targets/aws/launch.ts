@@ -101,7 +101,8 @@ export async function launch(c: { ec2: EC2Client }, input: LaunchInput): Promise
   if (!tool) throw new MissingPrerequisiteError([`apply tool: terraform >= 1.5 on PATH; the stack is synthesized in ${stackDir}`], 'kiln launch --target aws');
   await applyStack(stackDir, tool);
   const instanceId = await stackOutput(stackDir, tool, 'instance_id');
-  const address = await stackOutput(stackDir, tool, 'address');
+  // No public address in a private subnet (verifier inside the VPC): use the private one.
+  const address = (await stackOutput(stackDir, tool, 'address')) || (await stackOutput(stackDir, tool, 'private_address'));
   log(`launch: ${instanceId} at ${address}; waiting for its host keys on the console`);
   const [hostKey] = await hostKeysFromConsole(c.ec2, instanceId, { timeoutSec: input.hostKeyTimeoutSec });
   return {

@@ -48,6 +48,9 @@ export async function startMoto(): Promise<Moto> {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
   });
+  // If the test process dies without afterAll, the emulator must not outlive it.
+  const reap = () => { try { if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } };
+  process.once('exit', reap);
   let stderr = '';
   child.stderr!.on('data', (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000); });
   try {
