@@ -123,4 +123,21 @@ describe('promote against the emulator', () => {
     expect(again.version).toBe(3);
     expect(await promoted(c, 'nano')).toMatchObject({ amiId: a.amiId, version: 3, verified: true, revoked: false });
   });
+
+  it('two verdicts for the same image promoted at once both bind: tags per digest never overwrite each other', async () => {
+    const a = await makeAmi(c.ec2, 'kiln-nano-a');
+    const v1 = pass(a.amiId, 'nano', { attempt: 1 });
+    const v2 = pass(a.amiId, 'nano', { attempt: 2 });
+    const [r1, r2] = await Promise.all([
+      promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: v1.path }),
+      promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: v2.path }),
+    ]);
+    expect([r1.version, r2.version].sort()).toEqual([1, 2]);
+    const tags = await imageTags(a.amiId);
+    expect(tags[`kiln:verdict:${v1.digest}`]).toBe('pass');
+    expect(tags[`kiln:verdict:${v2.digest}`]).toBe('pass');
+    const now = await promoted(c, 'nano');
+    expect(now).toMatchObject({ version: 2, verified: true, problems: [] });
+    expect(now!.verdictDigest).toBe(r1.version === 2 ? v1.digest : v2.digest);
+  });
 });
