@@ -1,4 +1,5 @@
 /** Validators of the service configs: each runs the production program over the rendered files (see services/). */
+import { appValidator } from './services/app.ts';
 import { gunicornValidator } from './services/gunicorn.ts';
 import { nginxValidator } from './services/nginx.ts';
 import { pgbouncerValidator } from './services/pgbouncer.ts';
@@ -11,5 +12,5 @@ import type { Validator } from './types.ts';
 
 export const validators: Validator[] = [
   nginxValidator, postgresValidator, pgbouncerValidator, redisValidator, gunicornValidator,
-  sshdValidator, systemdValidator, sysctlValidator,
+  appValidator, sshdValidator, systemdValidator, sysctlValidator,
 ];

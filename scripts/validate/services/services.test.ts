@@ -115,6 +115,11 @@ describe('a broken file fails its validator with the program\'s own message', ()
     failedWith(f, '/etc/kiln/gunicorn.conf.py', /No module named 'kiln_canary'/);
   });
 
+  it('app behind nginx: a socket group nginx is not in gives 502', async () => {
+    const f = await corrupted(byName('app behind nginx'), '/etc/systemd/system/kiln-app.service', (s) => s.replace('Group=www-data', 'Group=nogroup'));
+    failedWith(f, '/etc/systemd/system/kiln-app.service', /GET \/health -> 502[\s\S]*Permission denied/);
+  });
+
   it('sshd: password login back on', async () => {
     const f = await corrupted(byName('sshd -T'), '/etc/ssh/sshd_config.d/60-kiln.conf', (s) => s.replace('PasswordAuthentication no', 'PasswordAuthentication yes'));
     failedWith(f, '/etc/ssh/sshd_config.d/60-kiln.conf', /passwordauthentication: rendered "no", the program reports "yes"/);

@@ -1,0 +1,61 @@
+/**
+ * The app behind nginx, as the rendered unit starts it: the unit's ExecStart (host venv at the image's venv path),
+ * its Group= and RuntimeDirectoryMode= for the socket dir, a stand-in user (kiln-app exists only in the image);
+ * then nginx proxies GET /health over the unix socket. Proves the socket permissions and the upstream work together.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APP_UNIT, GUNICORN_CONF } from '../../../images/files/gunicorn.ts';
+import { inSandbox, q } from '../sandbox.ts';
+import type { Validator } from '../types.ts';
+import { finding, HOST_VENV, requirePath, rootfsOf, venvLayer } from './common.ts';
+
+const TOOL = 'app behind nginx';
+const UNIT = `/etc/systemd/system/${APP_UNIT}`;
+const STAND_IN_USER = 'nobody';
+
+/** `Key=value` of the [Service] section of a unit (last one wins, as systemd reads single-valued keys). */
+export function serviceKeys(unit: string): Map<string, string> {
+  const section = unit.split(/^\[Service\]$/m)[1]?.split(/^\[/m)[0] ?? '';
+  return new Map(section.split('\n').filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
+}
+
+const script = (exec: string, group: string, dirMode: string) => `
+mkdir -p /run/kiln-app && chown ${STAND_IN_USER}:${q(group)} /run/kiln-app && chmod ${q(dirMode)} /run/kiln-app
+cd /
+setpriv --reuid=${STAND_IN_USER} --regid=${q(group)} --clear-groups ${exec} > /var/log/gunicorn.out 2>&1 &
+g=$!
+nginx -g 'daemon off;' > /var/log/nginx/stderr 2>&1 &
+n=$!
+for i in $(seq 200); do kill -0 $g 2>/dev/null || break; [ -S /run/kiln-app/gunicorn.sock ] && break; sleep 0.05; done
+ls -l /run/kiln-app/
+sleep 0.2
+echo "GET /health -> $(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1/health)"
+kill -TERM $g 2>/dev/null; kill -QUIT $n 2>/dev/null; wait
+echo '--- gunicorn'; cat /var/log/gunicorn.out
+echo '--- nginx error.log'; cat /var/log/nginx/error.log 2>/dev/null`;
+
+export const appValidator: Validator = {
+  name: TOOL,
+  roles: ['gunicorn', 'nginx'],
+  needs: ['nginx', 'curl', 'setpriv', 'unshare', `${HOST_VENV}/bin/gunicorn`],
+  run: async (ctx) => {
+    const missing = requirePath(ctx, TOOL, UNIT) ?? requirePath(ctx, TOOL, GUNICORN_CONF);
+    if (missing) return [missing];
+    // The unit as written (what systemd would read), not the in-memory render.
+    const keys = serviceKeys(readFileSync(join(rootfsOf(ctx), UNIT), 'utf8'));
+    const [exec, group, dirMode] = [keys.get('ExecStart'), keys.get('Group'), keys.get('RuntimeDirectoryMode') ?? '0755'];
+    if (!exec || !group) return [finding(TOOL, UNIT, false, `${UNIT} has no ExecStart= or Group=`)];
+    const venv = await venvLayer(ctx.scratch);
+    const r = await inSandbox({
+      rootfs: rootfsOf(ctx),
+      extraRoots: [venv.root],
+      binds: [venv.bind],
+      dirs: [['/var/log/nginx', 'root']],
+      env: { ...process.env, KILN_SECRET_KEY: 'kiln-validate-not-a-secret', PYTHONDONTWRITEBYTECODE: '1' },
+      script: script(exec, group, dirMode),
+    });
+    const ok = r.output.includes('GET /health -> 200');
+    return [finding(TOOL, UNIT, ok, ok ? r.output.split('\n--- gunicorn')[0]! : r.output)];
+  },
+};
