@@ -7,6 +7,8 @@ import { readCgroupMemory } from './cgroup.ts';
 import { startMemorySampler } from './sampler.ts';
 import { median, slope, summarizeSeries } from './stats.ts';
 import { summarizeMemory } from './summary.ts';
+import { judgeThresholds } from '../thresholds.ts';
+import { BUILTIN_TIERS } from '../../images/tiers.ts';
 
 const CG_ROOT = '/sys/fs/cgroup/memory';
 const cgroupUsable = existsSync(`${CG_ROOT}/cgroup.procs`);
@@ -90,6 +92,9 @@ describe.runIf(cgroupUsable)('memory sampling on this machine', () => {
       expect(m.oomKills).toBe(0);
       expect(m.swapPeakMiB).toBe(0);
       expect(readFileSync('/proc/meminfo', 'utf8')).toContain('MemAvailable');
+      // The same real leak, judged: the gate fails it on the box slope and on the leaking group's PSS.
+      const failed = judgeThresholds({ slo: BUILTIN_TIERS[0].slo, ramMiB: 256, load: null, memory: m }).filter((t) => t.status === 'fail').map((t) => t.id);
+      expect(failed).toEqual(expect.arrayContaining(['memory:leak', 'memory:leak:kilnleak']));
     } finally {
       leak.kill('SIGKILL');
       await exited(leak);
