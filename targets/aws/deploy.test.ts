@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
@@ -16,6 +16,7 @@ import { pollInstanceRefresh } from './refresh-poller.ts';
 import { MissingPrerequisiteError } from './prereq.ts';
 import { PromotionRefusedError } from './verdict.ts';
 import type { FleetEnv } from './fleet-env.ts';
+import { writeVerdict } from './verdict.testkit.ts';
 
 let moto: Moto;
 let c: ReturnType<Moto['clients']>;
@@ -29,12 +30,10 @@ const env: FleetEnv = {
   region: 'us-east-1', accountId: '123456789012', vpcId: 'vpc-0abc', subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'],
   capacity: { min: 2, max: 4, desired: 2 }, alarmNames: ['kiln-fleet-nano-5xx'], backend: { kind: 'local', path: 'terraform.fleet-nano.tfstate' },
 };
-let n = 0;
-async function promotedAmi(tier = 'nano') {
-  const ami = await makeAmi(c.ec2, `kiln-${tier}-${n}`, { 'kiln:tier': tier });
-  const path = join(dir, `verdict-${n++}.json`);
-  writeFileSync(path, JSON.stringify({ decision: 'pass', tier, image: { ref: ami.amiId }, n }));
-  return { ...ami, result: await promote(c, { tier, amiId: ami.amiId, verdictPath: path }) };
+async function promotedAmi() {
+  const ami = await makeAmi(c.ec2, 'kiln-nano', { 'kiln:tier': 'nano' });
+  const { path } = writeVerdict(dir, ami.amiId);
+  return { ...ami, result: await promote(c, { tier: 'nano', amiId: ami.amiId, verdictPath: path }) };
 }
 
 describe('deploy against the emulator', () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
@@ -11,18 +10,12 @@ import { promoted } from './promoted.ts';
 import { revoke } from './revoke.ts';
 import { PromotionRefusedError } from './verdict.ts';
 import { InputError } from '../../images/errors.ts';
+import { writeVerdict } from './verdict.testkit.ts';
 
 let moto: Moto;
 let c: ReturnType<Moto['clients']>;
 const dir = mkdtempSync(join(tmpdir(), 'kiln-promote-'));
-let n = 0;
-function verdict(doc: object): { path: string; digest: string } {
-  const path = join(dir, `verdict-${n++}.json`);
-  const text = JSON.stringify(doc, null, 2);
-  writeFileSync(path, text);
-  return { path, digest: createHash('sha256').update(text).digest('hex') };
-}
-const pass = (amiId: string, tier = 'nano', extra: object = {}) => verdict({ decision: 'pass', tier, image: { ref: `us-east-1:${amiId}` }, ...extra });
+const pass = (amiId: string, runId?: string) => writeVerdict(dir, amiId, { runId });
 const imageTags = async (amiId: string) =>
   Object.fromEntries(((await c.ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }))).Images![0].Tags ?? []).map((t) => [t.Key, t.Value]));
 const versions = async () =>
@@ -36,7 +29,7 @@ describe('promote against the emulator', () => {
   it('writes a new labelled version per promotion and tags the AMI', async () => {
     const a = await makeAmi(c.ec2, 'kiln-nano-a', { 'kiln:tier': 'nano' });
     const b = await makeAmi(c.ec2, 'kiln-nano-b', { 'kiln:tier': 'nano' });
-    const va = pass(a.amiId, 'nano', { runId: 'run-a' });
+    const va = pass(a.amiId, 'run-a');
     const vb = pass(b.amiId);
     const r1 = await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: va.path });
     const r2 = await promote(c, { tier: 'nano', amiId: b.amiId, verdictPath: vb.path });
@@ -55,12 +48,16 @@ describe('promote against the emulator', () => {
     expect(now).toMatchObject({ amiId: b.amiId, version: 2, verdictDigest: vb.digest, verified: true, revoked: false, problems: [] });
   });
 
-  it('refuses a failing verdict and a verdict with no decision, writing nothing', async () => {
+  it('refuses a failing verdict, a verdict with no decision, an unearned pass and another target\'s verdict, writing nothing', async () => {
     const a = await makeAmi(c.ec2, 'kiln-nano-a');
-    const failed = verdict({ decision: 'fail', tier: 'nano', image: { ref: a.amiId } });
-    const missing = verdict({ tier: 'nano', image: { ref: a.amiId } });
+    const failed = writeVerdict(dir, a.amiId, { fail: true });
+    const missing = writeVerdict(dir, a.amiId, { mutate: (d) => { delete d.decision; } });
+    const forged = writeVerdict(dir, a.amiId, { fail: true, mutate: (d) => { d.decision = 'pass'; d.reasons = []; } });
+    const local = writeVerdict(dir, a.amiId, { mutate: (d) => { d.target = 'local'; } });
     await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: failed.path })).rejects.toBeInstanceOf(PromotionRefusedError);
     await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: missing.path })).rejects.toThrow(/missing counts as fail/);
+    await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: forged.path })).rejects.toThrow(/not a well-formed, earned pass: .*check service:nginx.service is fail/);
+    await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: local.path })).rejects.toThrow(/verdict.target/);
     expect(await versions()).toEqual([]);
     expect(await imageTags(a.amiId)).not.toHaveProperty('kiln:promoted');
     expect(await promoted(c, 'nano')).toBeNull();
@@ -78,7 +75,7 @@ describe('promote against the emulator', () => {
 
   it('concurrent promoters each get their own version, all labelled, and the pointer ends verified', async () => {
     const amis = await Promise.all([0, 1, 2, 3].map((i) => makeAmi(c.ec2, `kiln-nano-${i}`)));
-    const failing = verdict({ decision: 'fail', tier: 'nano', image: { ref: amis[0].amiId } });
+    const failing = writeVerdict(dir, amis[0].amiId, { fail: true });
     const runs = await Promise.allSettled([
       ...amis.map((a) => promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId).path })),
       promote(c, { tier: 'nano', amiId: amis[0].amiId, verdictPath: failing.path }),
@@ -119,15 +116,15 @@ describe('promote against the emulator', () => {
     await expect(promote(c, { tier: 'nano', amiId: b.amiId, verdictPath: pass(b.amiId).path })).rejects.toThrow(/revoked/);
     await expect(revoke(c, { tier: 'nano', version: 9 })).rejects.toBeInstanceOf(InputError);
     // Promoting the older good image again makes a fresh, trusted version.
-    const again = await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId, 'nano', { again: true }).path });
+    const again = await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId, 'again').path });
     expect(again.version).toBe(3);
     expect(await promoted(c, 'nano')).toMatchObject({ amiId: a.amiId, version: 3, verified: true, revoked: false });
   });
 
   it('two verdicts for the same image promoted at once both bind: tags per digest never overwrite each other', async () => {
     const a = await makeAmi(c.ec2, 'kiln-nano-a');
-    const v1 = pass(a.amiId, 'nano', { attempt: 1 });
-    const v2 = pass(a.amiId, 'nano', { attempt: 2 });
+    const v1 = pass(a.amiId, 'attempt-1');
+    const v2 = pass(a.amiId, 'attempt-2');
     const [r1, r2] = await Promise.all([
       promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: v1.path }),
       promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: v2.path }),

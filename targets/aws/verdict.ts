@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../images/errors.ts';
+import { checkVerdict } from '../../verify/verdict-guard.ts';
 
 /** The part of a verdict promote relies on; the rest of the document is hashed, not read. */
 export interface VerdictFacts {
@@ -24,7 +25,10 @@ export class PromotionRefusedError extends Error {
 
 const AMI = /\bami-[0-9a-f]{8,17}\b/;
 
-/** Reads a verdict file and fails closed: anything but an explicit `decision: "pass"` is refused. */
+/**
+ * Reads a verdict file and fails closed: anything but an explicit `decision: "pass"`, in a document
+ * that verify/verdict-guard.ts accepts (shape, and a pass every part earned), is refused.
+ */
 export function readVerdict(path: string): VerdictFacts {
   let bytes: Buffer;
   try {
@@ -42,12 +46,16 @@ export function readVerdict(path: string): VerdictFacts {
   if (doc?.decision !== 'pass') {
     throw new PromotionRefusedError(`verdict ${path} has decision ${JSON.stringify(doc?.decision ?? null)}: only "pass" is promoted (missing counts as fail)`);
   }
+  // The verify side's guard: the whole document's shape, and a pass that every check and threshold earned.
+  const guard = checkVerdict(doc);
+  if (!guard.ok) throw new PromotionRefusedError(`verdict ${path} is not a well-formed, earned pass: ${guard.errors.slice(0, 5).join('; ')}`);
+  if (doc.target !== 'aws') throw new InputError('verdict.target', doc.target, '"aws"', 'promote --target aws only verdicts of images verified on AWS');
   const tier = doc.tier;
   const imageRef = doc.image?.ref;
   if (typeof tier !== 'string' || !tier) throw new InputError('verdict.tier', tier, 'a tier name', 'promote a verdict written by kiln verify');
   if (typeof imageRef !== 'string') throw new InputError('verdict.image.ref', imageRef, 'an AWS image ref (ami-… or region:ami-…)', 'promote a verdict of an AWS bake');
   const amiId = imageRef.match(AMI)?.[0];
   if (!amiId) throw new InputError('verdict.image.ref', imageRef, 'an AWS image ref (ami-… or region:ami-…)', 'this verdict is for another target');
-  const runId = typeof doc.runId === 'string' ? doc.runId : typeof doc.run?.id === 'string' ? doc.run.id : undefined;
+  const runId = typeof doc.runId === 'string' ? doc.runId : undefined;
   return { decision: 'pass', tier, imageRef, amiId, runId, digest };
 }
