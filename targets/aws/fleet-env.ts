@@ -33,7 +33,7 @@ export function loadFleetEnv(path: string): FleetEnv {
   }
   const need: Array<[string, (v: any) => boolean]> = [
     ['region', (v) => typeof v === 'string'], ['accountId', (v) => /^\d{12}$/.test(v)], ['vpcId', (v) => typeof v === 'string'],
-    ['subnetIds', (v) => Array.isArray(v) && v.length > 0], ['securityGroupIds', Array.isArray], ['alarmNames', Array.isArray],
+    ['subnetIds', (v) => Array.isArray(v) && v.length > 0], ['securityGroupIds', Array.isArray], ['alarmNames', (v) => Array.isArray(v) && v.length > 0],
     ['capacity', (v) => v && [v.min, v.max, v.desired].every(Number.isInteger)], ['backend', (v) => v?.kind === 'local' || v?.kind === 's3'],
   ];
   for (const [field, ok] of need) if (!ok(env[field])) throw new InputError(`fleet env ${field}`, env[field], 'see the example in docs/aws.md', `set ${field} in ${path}`);
