@@ -25,6 +25,14 @@ function makeCgroup(name: string, limitMiB: number): string {
 function runIn(cgroup: string, comm: string, code: string): ChildProcess {
   return spawn('sh', ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec python3 -c "$0"`, `open('/proc/self/comm','w').write('${comm}')\n${code}`], { stdio: 'ignore' });
 }
+/** Waits until the child has renamed itself, i.e. python is running the payload. */
+async function started(pid: number, comm: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    try { if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return; } catch { /* not yet */ }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${comm} did not start`);
+}
 const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode ? r() : c.once('exit', () => r())));
 
 describe('memory statistics (pure)', () => {
@@ -75,9 +83,11 @@ describe.runIf(cgroupUsable)('memory sampling on this machine', () => {
     groups.push(cg);
     const leak = runIn(cg, 'kilnleak', [
       'import time', 'keep = []',
-      'for i in range(60):', '    keep.append(bytearray(1024 * 1024)); [b.__setitem__(slice(0, None, 4096), b"x" * 256) for b in keep[-1:]]; time.sleep(0.1)',
+      // grows 1 MiB (touched) every 0.1 s up to 150 MiB, then holds until killed: never exits mid-sample
+      'while True:', '    if len(keep) < 150: keep.append(bytearray(b"x" * (1024 * 1024)))', '    time.sleep(0.1)',
     ].join('\n'));
     try {
+      await started(leak.pid!, 'kilnleak');
       const run = startMemorySampler(s, { durationSec: 5, intervalSec: 0.5, cgroupPath: cg });
       const series = await run.done;
       expect(series.errors).toEqual([]);
