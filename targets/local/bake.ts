@@ -1,10 +1,10 @@
 /** bake: base root + rendered provisioning in a chroot + verified hygiene -> a content-addressed image. */
-import { copyFile, cp, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { copyFile, cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, runIsolated, say } from './exec.ts';
 import { DEFAULT_BASE, ensureBase, type BaseSpec } from './base.ts';
 import { inspectBundle } from './bundle.ts';
-import { readJson, removeTree, sha256, sha256File, tmpName, writeFileAtomic } from './fsutil.ts';
+import { mountsUnder, readJson, removeTree, sha256, sha256File, tmpName, writeFileAtomic } from './fsutil.ts';
 import { hygieneViolations } from './hygiene.ts';
 import { imageManifestPath, imageTarball, imageUserDataPath, type ImageManifest } from './image.ts';
 import { withLock } from './lock.ts';
@@ -19,6 +19,8 @@ export interface BakeInput {
   cacheDir?: string;
   stateDir?: string;
   base?: BaseSpec;
+  /** Build the root on a tmpfs (default true): much faster package installs, RAM-backed. */
+  tmpfs?: boolean;
   /** Value of KILN_DISTRO for provision.sh. */
   distro?: string;
 }
@@ -79,8 +81,12 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
     const work = tmpName(join(stateDir, 'tmp', `bake-${ref}`));
     const root = join(work, 'root');
     const log = join(stateDir, 'logs', `bake-${ref}.log`);
-    await mkdir(root, { recursive: true });
+    const tmpTar = tmpName(tarball);
+    await mkdir(work, { recursive: true });
     try {
+      // dpkg and initdb fsync every file; on tmpfs that costs nothing, and the tarball is what persists.
+      if (input.tmpfs !== false) await run('mount', ['-t', 'tmpfs', '-o', 'mode=0755,size=8g', `kiln-bake-${ref}`, work]);
+      await mkdir(root, { recursive: true });
       say(`baking ${ref} for tier ${input.tier} (log: ${log})`);
       await runIsolated('tar -C "$1" --numeric-owner --xattrs --acls -I zstd -xpf "$2"', [root, base.tarball]);
       await cp(input.bundleDir, join(root, 'tmp/kiln'), { recursive: true, verbatimSymlinks: true });
@@ -96,7 +102,7 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
       if (bad.length) throw new HygieneError(bad);
       const packages = await installedPackages(root);
       const tPack = Date.now();
-      const tmpTar = join(work, 'image.tar.zst');
+      await mkdir(imagesDir(stateDir), { recursive: true });
       await runIsolated('tar -C "$1" --numeric-owner --xattrs --acls -cf - . | zstd -q -T0 -3 -o "$2"', [root, tmpTar]);
       const packSec = (Date.now() - tPack) / 1000;
       const manifest: ImageManifest = {
@@ -107,7 +113,6 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
         tarball: { file: `${ref}.tar.zst`, sha256: await sha256File(tmpTar), bytes: (await stat(tmpTar)).size },
         bakeSec: (Date.now() - t0) / 1000,
       };
-      await mkdir(imagesDir(stateDir), { recursive: true });
       await rename(tmpTar, tarball);
       await copyFile(join(input.bundleDir, 'cloud-init/user-data'), imageUserDataPath(stateDir, ref));
       await copyFile(join(input.bundleDir, 'manifest.json'), join(imagesDir(stateDir), `${ref}.render-manifest.json`));
@@ -117,6 +122,8 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
       return { ref, reused: false, manifest, tarball, manifestPath,
         timings: { baseSec, provisionSec, packSec, totalSec: manifest.bakeSec } };
     } finally {
+      await rm(tmpTar, { force: true });
+      for (const m of await mountsUnder(work)) await run('umount', [m], { allowFail: true });
       await removeTree(work);
     }
   });

@@ -1,9 +1,9 @@
 /** janitor: removes what crashed runs left (boxes whose owner is dead, stale temp dirs), and only that. */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { say } from './exec.ts';
+import { run, say } from './exec.ts';
 import { groupPids, listKilnGroups } from './cgroup.ts';
-import { removeTree } from './fsutil.ts';
+import { mountsUnder, removeTree } from './fsutil.ts';
 import { pidAlive } from './lock.ts';
 import { listKilnNetns, listKilnVeths, subnetClaims } from './net.ts';
 import { claimedIds, ID_PATTERN, ownerAlive, readOwner } from './owner.ts';
@@ -78,7 +78,10 @@ export async function janitor(opts: JanitorOptions = {}): Promise<JanitorReport>
   const temps = await staleTemps([join(stateDir, 'tmp'), imagesDir(stateDir), join(cacheDir, 'tmp'), join(cacheDir, 'base')]);
   for (const t of temps) {
     report.tempDirs.push(t);
-    if (!opts.dryRun) await removeTree(t).catch((e: Error) => report.left.push(e.message));
+    if (opts.dryRun) continue;
+    // A killed bake can leave its tmpfs mounted over its work dir.
+    for (const m of await mountsUnder(t)) await run('umount', [m], { allowFail: true });
+    await removeTree(t).catch((e: Error) => report.left.push(e.message));
   }
   return report;
 }
