@@ -14,3 +14,18 @@ export function cpusAllowed(): string {
 export function checkCpuList(cpus: string): boolean {
   return /^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(cpus);
 }
+
+/** Where a process runs: CPUs (taskset -c) and CPU priority (nice -n; negative needs root). */
+export interface Placement {
+  cpus?: string;
+  nice?: number;
+}
+
+/** cmd prefixed with nice/taskset as `place` asks; a bare string is a CPU list. */
+export function placed(place: Placement | string | undefined, cmd: string[]): string[] {
+  const p = typeof place === 'string' ? { cpus: place } : place ?? {};
+  let out = cmd;
+  if (p.cpus !== undefined) out = ['taskset', '-c', p.cpus, ...out];
+  if (p.nice !== undefined && p.nice !== 0) out = ['nice', '-n', String(p.nice), ...out];
+  return out;
+}

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { placed, type Placement } from '../cpus.ts';
 
 export interface AbResult {
   rps: number;
@@ -14,10 +15,10 @@ export interface AbResult {
  * apache2-utils' ab with keep-alive: closed loop and, unlike wrk 4, no correction for
  * coordinated omission — the plain closed-loop view of latency. ms resolution.
  */
-export async function runAb(url: string, o: { connections: number; durationSec: number; cpus?: string }): Promise<AbResult> {
+export async function runAb(url: string, o: { connections: number; durationSec: number; place?: Placement }): Promise<AbResult> {
   // -t implies -n 50000; a later -n lifts that cap so -t alone bounds the run
   const args = ['-k', '-q', '-c', String(o.connections), '-t', String(o.durationSec), '-n', '10000000', url];
-  const [cmd, ...rest] = o.cpus ? ['taskset', '-c', o.cpus, 'ab', ...args] : ['ab', ...args];
+  const [cmd, ...rest] = placed(o.place, ['ab', ...args]);
   const { stdout } = await promisify(execFile)(cmd, rest, { timeout: (o.durationSec + 30) * 1000 });
   const num = (re: RegExp) => {
     const m = re.exec(stdout);

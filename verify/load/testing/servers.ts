@@ -4,6 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { placed, type Placement } from '../cpus.ts';
 import type { StallServerOptions } from './stall-server.ts';
 
 export interface Started {
@@ -21,7 +22,6 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-const taskset = (cpus: string | undefined, cmd: string[]) => (cpus ? ['taskset', '-c', cpus, ...cmd] : cmd);
 
 function stopper(child: ChildProcess, after?: () => void): () => Promise<void> {
   return async () => {
@@ -51,10 +51,10 @@ async function waitPort(port: number, child: ChildProcess, what: string, timeout
 }
 
 /** The stall server (stall-server.ts) in its own process, optionally pinned with taskset. */
-export async function startStallServer(o: StallServerOptions, cpus?: string): Promise<Started> {
+export async function startStallServer(o: StallServerOptions, place?: Placement | string): Promise<Started> {
   const port = o.port ?? (await freePort());
   const script = fileURLToPath(new URL('./stall-server.ts', import.meta.url));
-  const [cmd, ...args] = taskset(cpus, [process.execPath, '--import', 'tsx', script, JSON.stringify({ ...o, port })]);
+  const [cmd, ...args] = placed(place, [process.execPath, '--import', 'tsx', script, JSON.stringify({ ...o, port })]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   child.stdout!.resume();
   await waitPort(port, child, 'stall server');
@@ -62,7 +62,7 @@ export async function startStallServer(o: StallServerOptions, cpus?: string): Pr
 }
 
 /** Debian's nginx serving DIR/www/static/canary.css on a free loopback port. */
-export async function startNginx(cpus?: string, workers = 1): Promise<Started & { dir: string }> {
+export async function startNginx(place?: Placement | string, workers = 1): Promise<Started & { dir: string }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'kiln-load-nginx-'));
   mkdirSync(join(dir, 'www/static'), { recursive: true });
@@ -89,7 +89,7 @@ http {
   }
 }
 `);
-  const [cmd, ...args] = taskset(cpus, ['nginx', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`]);
+  const [cmd, ...args] = placed(place, ['nginx', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const rmDir = () => rmSync(dir, { recursive: true, force: true });
   try {

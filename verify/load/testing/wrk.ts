@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { placed, type Placement } from '../cpus.ts';
 
 export interface WrkResult {
   rps: number;
@@ -13,9 +14,9 @@ export interface WrkResult {
 }
 
 /** Debian's wrk (closed loop: each connection sends its next request when the last returns). */
-export async function runWrk(url: string, o: { threads: number; connections: number; durationSec: number; cpus?: string }): Promise<WrkResult> {
+export async function runWrk(url: string, o: { threads: number; connections: number; durationSec: number; place?: Placement }): Promise<WrkResult> {
   const args = ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationSec}s`, '--latency', url];
-  const [cmd, ...rest] = o.cpus ? ['taskset', '-c', o.cpus, 'wrk', ...args] : ['wrk', ...args];
+  const [cmd, ...rest] = placed(o.place, ['wrk', ...args]);
   const { stdout } = await promisify(execFile)(cmd, rest, { timeout: (o.durationSec + 30) * 1000 });
   return parseWrk(stdout);
 }
