@@ -1,6 +1,6 @@
 #!/bin/bash
 # kiln golden-image hygiene: removes what must not travel from the build into every box, then PROVES it.
-# Usage: hygiene.sh [BUNDLE_DIR]   Last step before the snapshot (Packer) or the pack (local target).
+# Usage: hygiene.sh [BUNDLE_DIR]   (removed when given) Last step before the snapshot (Packer) or the pack (local target).
 # Exit 1 when anything remains; each leftover is named on stderr.
 set -euo pipefail
 shopt -s nullglob dotglob
@@ -9,7 +9,10 @@ say() { printf '== kiln hygiene: %s\n' "$*" >&2; }
 trap 'printf "kiln hygiene: FAILED: line %s: \`%s\` exited %s\n" "$LINENO" "$BASH_COMMAND" "$?" >&2; exit 1' ERR
 [ "$(id -u)" = 0 ] || { echo "kiln hygiene: must run as root" >&2; exit 1; }
 
-BUNDLE_TMP=/tmp/kiln
+# The uploaded bundle ($1, the dir provision.sh ran from) goes too; only a dir that really is one is removed.
+bundle=""
+if [ -n "${1:-}" ] && [ -f "$1/provision/profile.env" ]; then bundle="$(cd "$1" && pwd -P)"; fi
+if [ "$bundle" = / ]; then echo "kiln hygiene: refusing to remove / as the bundle" >&2; exit 1; fi
 HISTORIES=(.bash_history .zsh_history .python_history .psql_history .rediscli_history .lesshst .viminfo .wget-hsts .node_repl_history)
 # Homes of people and of the service users that have one (psql/redis-cli histories land there).
 homes=(/root /home/* /var/lib/postgresql /var/lib/redis)
@@ -57,8 +60,7 @@ elif [ -d /var/log/journal ]; then
 fi
 find /var/log -type f ! -path '/var/log/journal/*' -exec truncate -s 0 {} +
 
-say "the bundle in $BUNDLE_TMP"
-rm -rf "$BUNDLE_TMP"
+if [ -n "$bundle" ]; then say "the bundle in $bundle"; rm -rf "$bundle"; fi
 
 # ---- verification: every effect above, checked independently; all leftovers are listed, then exit 1.
 bad=0
@@ -87,6 +89,6 @@ for f in /var/log/dpkg.log /var/log/apt/history.log /var/log/apt/term.log /var/l
   if [ -s "$f" ]; then leftover "$f is not empty"; fi
 done
 if [ -n "$(find /var/log -type f \( -name '*.gz' -o -name '*.[0-9]' -o -name '*.old' \) -print -quit)" ]; then leftover "rotated logs in /var/log"; fi
-if [ -e "$BUNDLE_TMP" ]; then leftover "$BUNDLE_TMP"; fi
+if [ -n "$bundle" ] && [ -e "$bundle" ]; then leftover "$bundle"; fi
 if [ "$bad" != 0 ]; then echo "kiln hygiene: FAILED: leftovers above" >&2; exit 1; fi
 say "verified clean"

@@ -1,0 +1,115 @@
+/**
+ * The rendered provisioning for real: provision.sh + hygiene.sh in a chroot of the Debian 12 base (the local
+ * target's bake), then two boxes booted under systemd from that one image. First boot must run once per box,
+ * before PgBouncer and the app, and give each box its own secrets; the stack must answer.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bake, destroy, launch, type HostDescription } from '../../targets/local/index.ts';
+import { REPO_ROOT } from '../../targets/local/paths.ts';
+import { sshRun, type SshTarget } from '../../targets/local/ssh.ts';
+import { leftovers } from '../../targets/local/testing.ts';
+
+const stateDir = join(REPO_ROOT, '.kiln/state-test-provision');
+const bundleDir = join(REPO_ROOT, '.kiln/test-bundle-provision');
+const boxes: HostDescription[] = [];
+const ssh = (h: HostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const get = async (h: HostDescription, path: string) => {
+  const res = await fetch(`http://${h.address}${path}`, { signal: AbortSignal.timeout(10_000) });
+  return { status: res.status, body: await res.text() };
+};
+/** Only hashes of per-instance values leave the box. */
+const FINGERPRINTS = [
+  'sudo bash --norc -c \'set -a; . /etc/kiln/app.env; printf "%s" "$KILN_SECRET_KEY" | sha256sum; printf "%s" "$KILN_DB_PASSWORD" | sha256sum\'',
+  'sudo sha256sum /etc/pgbouncer/userlist.txt /etc/ssl/private/ssl-cert-snakeoil.key /etc/machine-id',
+].join('; ');
+const fingerprints = async (h: HostDescription) => {
+  const r = await sshRun(ssh(h), FINGERPRINTS);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return r.stdout.split('\n').map((l) => l.split(' ')[0]);
+};
+/** Monotonic µs at which a unit became active / left inactive. */
+const startedAt = async (h: HostDescription, unit: string) => {
+  const r = await sshRun(ssh(h), `systemctl show -p ActiveEnterTimestampMonotonic -p InactiveExitTimestampMonotonic -p ConditionResult ${unit}`);
+  return Object.fromEntries(r.stdout.split('\n').map((l) => l.split('=') as [string, string]));
+};
+
+describe('rendered provisioning, baked and booted (local target)', () => {
+  beforeAll(async () => {
+    await rm(bundleDir, { recursive: true, force: true });
+    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', 'debian12', '--out', bundleDir], { cwd: REPO_ROOT });
+    // The build VM has PyPI; this machine reaches it only through the host's pip setup: a wheelhouse for the chroot.
+    await mkdir(join(bundleDir, 'wheels'));
+    await execa(join(REPO_ROOT, '.venv/bin/pip'), ['download', '-q', '--only-binary=:all:', '-d', join(bundleDir, 'wheels'),
+      '-r', join(bundleDir, 'rootfs/opt/kiln/app/requirements.txt')]);
+    const image = await bake({ tier: 'nano', bundleDir, stateDir, distro: 'debian12' });
+    const launched = await Promise.allSettled([`pa${process.pid}`, `pb${process.pid}`].map((id) =>
+      launch({ imageRef: image.ref, tier: 'nano', id, stateDir, userDataPath: join(bundleDir, 'cloud-init/user-data'), readyTimeoutSec: 240 })));
+    for (const r of launched) if (r.status === 'fulfilled') boxes.push(r.value);
+    for (const r of launched) if (r.status === 'rejected') throw r.reason;
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const h of boxes) await destroy(h.id, { stateDir }).catch(() => undefined);
+    await rm(bundleDir, { recursive: true, force: true });
+  }, 120_000);
+
+  it('the stack answers on each box: app, database through PgBouncer, cache, static file', async () => {
+    for (const h of boxes) {
+      expect(await get(h, '/health')).toMatchObject({ status: 200 });
+      const db = await get(h, '/db');
+      expect(db.status).toBe(200);
+      expect(db.body).toMatch(/"payload": "item-/);
+      expect(await get(h, '/cache')).toMatchObject({ status: 200 });
+      expect((await get(h, '/static/canary.css')).status).toBe(200);
+      const failed = await sshRun(ssh(h), 'systemctl is-system-running; systemctl --failed --no-legend');
+      expect(failed.stdout.trim()).toBe('running');
+    }
+  });
+
+  it('first boot ran after Postgres and before PgBouncer and the app', async () => {
+    const h = boxes[0];
+    const fb = await startedAt(h, 'kiln-firstboot.service');
+    const pg = await startedAt(h, 'postgresql@15-main.service');
+    expect(fb.ConditionResult).toBe('yes');
+    expect(Number(fb.InactiveExitTimestampMonotonic)).toBeGreaterThan(Number(pg.ActiveEnterTimestampMonotonic));
+    for (const unit of ['pgbouncer.service', 'kiln-app.service']) {
+      expect(Number((await startedAt(h, unit)).InactiveExitTimestampMonotonic), unit).toBeGreaterThanOrEqual(Number(fb.ActiveEnterTimestampMonotonic));
+    }
+  });
+
+  it('nothing per-instance is shared: secret key, DB password, userlist, snakeoil key, machine-id all differ', async () => {
+    const [a, b] = await Promise.all(boxes.map(fingerprints));
+    expect(a).toHaveLength(5);
+    a.forEach((x, i) => expect(x, `fingerprint ${i}`).not.toBe(b[i]));
+  });
+
+  it('after a reboot first boot is skipped, the secrets stay, the app still reaches its database', async () => {
+    const h = boxes[1];
+    const before = await fingerprints(h);
+    await sshRun(ssh(h), 'sudo touch /run/kiln-before-reboot && sudo systemctl reboot');
+    const deadline = Date.now() + 120_000;
+    let up = '';
+    while (Date.now() < deadline) {
+      const r = await sshRun(ssh(h), 'test ! -e /run/kiln-before-reboot && systemctl is-system-running --wait', 60);
+      up = r.stdout.trim();
+      if (r.exitCode === 0 && up === 'running') break;
+      await sleep(500);
+    }
+    expect(up).toBe('running');
+    expect((await startedAt(h, 'kiln-firstboot.service')).ConditionResult).toBe('no');
+    expect(await fingerprints(h)).toEqual(before);
+    expect((await get(h, '/db')).status).toBe(200);
+  }, 180_000);
+
+  it('destroy leaves nothing behind', async () => {
+    for (const h of [...boxes]) {
+      await destroy(h.id, { stateDir });
+      boxes.splice(boxes.indexOf(h), 1);
+      expect(await leftovers(h.id, stateDir)).toEqual([]);
+    }
+  }, 120_000);
+});
