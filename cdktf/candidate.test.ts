@@ -16,6 +16,7 @@ describe('CandidateStack', () => {
     expect(Testing.toHaveResourceWithProperties(out, 'aws_key_pair', { public_key: d.sshPublicKey, key_name: d.name })).toBe(true);
     const [vm] = resources(out, 'aws_instance');
     expect(vm.key_name).toMatch(/aws_key_pair\.key\.key_name/);
+    expect(vm.vpc_security_group_ids).toEqual(['${aws_security_group.sg.id}']);
     expect(vm.root_block_device).toMatchObject({ volume_size: 10, encrypted: true });
   });
 
