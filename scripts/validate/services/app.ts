@@ -29,9 +29,9 @@ nginx -g 'daemon off;' > /var/log/nginx/stderr 2>&1 &
 n=$!
 for i in $(seq 200); do kill -0 $g 2>/dev/null || break; [ -S /run/kiln-app/gunicorn.sock ] && break; sleep 0.05; done
 ls -l /run/kiln-app/
-sleep 0.2
 echo "GET /health -> $(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1/health)"
-kill -TERM $g 2>/dev/null; kill -QUIT $n 2>/dev/null; wait
+# Quick stop (INT): a graceful TERM would wait out the upstream keepalive connections.
+kill -INT $g 2>/dev/null; kill -QUIT $n 2>/dev/null; wait
 echo '--- gunicorn'; cat /var/log/gunicorn.out
 echo '--- nginx error.log'; cat /var/log/nginx/error.log 2>/dev/null`;
 
