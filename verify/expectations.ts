@@ -66,6 +66,8 @@ export interface ExpectationExtras {
   imageMachineId?: string;
   /** fingerprints of host keys that existed when the image was baked. */
   imageHostKeyFingerprints?: string[];
+  /** Where to look for baked secrets (default DEFAULT_SECRET_ROOTS). */
+  secretRoots?: string[];
 }
 
 export function expectationsFromRender(rendered: Rendered, host: HostDescription, extras: ExpectationExtras = {}): StateExpectations {
@@ -88,7 +90,7 @@ export function expectationsFromRender(rendered: Rendered, host: HostDescription
     sysctls,
     unitProperties,
     identity: { imageMachineId: extras.imageMachineId ?? '', imageHostKeyFingerprints: extras.imageHostKeyFingerprints ?? [], presentedHostKeyFingerprint: presented },
-    secrets: { loginUser: host.user, allowedPaths: bootWrittenPaths(rendered), roots: DEFAULT_SECRET_ROOTS },
+    secrets: { loginUser: host.user, allowedPaths: bootWrittenPaths(rendered), roots: extras.secretRoots ?? DEFAULT_SECRET_ROOTS },
     sshd: DEFAULT_SSHD_POLICY,
   };
 }

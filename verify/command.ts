@@ -1,0 +1,80 @@
+/**
+ * `kiln verify` as a function for the CLI: host JSON + tier -> verdict (+ report files) and the exit code.
+ * Bad input throws InputError (exit 2) before anything is measured; a failing box is exit 1, never a throw.
+ */
+import { DISTROS, type DistroProfile } from '../images/distro.ts';
+import { InputError } from '../images/errors.ts';
+import { render } from '../images/render.ts';
+import type { Tier } from '../images/tiers.ts';
+import { WEB } from '../images/web.ts';
+import { canaryLoad, connectionsFor, DEFAULT_LOAD_SHAPE, type LoadShape } from './defaults.ts';
+import { expectationsFromRender, type ExpectationExtras } from './expectations.ts';
+import type { HostDescription } from './host.ts';
+import type { LoadResult, LoadSpec } from './load/types.ts';
+import { writeReport, type ReportFiles } from './report/write.ts';
+import { verify } from './run.ts';
+import type { Lineage, Verdict } from './verdict.ts';
+
+/** Which distro profile a target's image is built from (DESIGN: AMI = Ubuntu 24.04, local = Debian 12). */
+export const DISTRO_BY_TARGET: Record<string, DistroProfile['id']> = { local: 'debian12', aws: 'ubuntu2404' };
+
+export interface VerifyCommandInput {
+  host: HostDescription;
+  tier: Tier;
+  target?: string;
+  imageRef?: string;
+  lineage: Lineage | null;
+  /** A promoted baseline of this tier exists (its verdict was passed): a comparison is then required. */
+  baselineRequired: boolean;
+  /** The booted baseline box's HTTP endpoint, to run interleaved A/B against. */
+  baselineTarget?: { host: string; port: number } | null;
+  baselineRepetitions?: number;
+  reportDir?: string;
+  shape?: LoadShape;
+  httpPort?: number;
+  /** Seconds for the capacity search; 0 or absent = not run. */
+  capacityBudgetSec?: number;
+  extras?: ExpectationExtras;
+  runId?: string;
+  now?: () => Date;
+  runLoad?: (spec: LoadSpec) => Promise<LoadResult>;
+  log?: (line: string) => void;
+}
+
+export interface VerifyCommandResult { verdict: Verdict; exitCode: 0 | 1; files: ReportFiles | null }
+
+export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCommandResult> {
+  const target = input.target ?? input.host.target ?? '';
+  const distroId = DISTRO_BY_TARGET[target];
+  if (!distroId) {
+    throw new InputError('target', target, `one of ${Object.keys(DISTRO_BY_TARGET).join(', ')}`, 'pass --target or a host JSON from `kiln launch` (it names its target)');
+  }
+  const imageRef = input.imageRef ?? input.host.imageRef ?? '';
+  if (input.host.tier && input.host.tier !== input.tier.name) {
+    throw new InputError('--tier', input.tier.name, `the tier the box was launched as (${input.host.tier})`, 'verify a box against its own tier');
+  }
+  const rendered = render(input.tier, WEB, DISTROS[distroId]);
+  const now = (input.now ?? (() => new Date()))();
+  const shape = input.shape ?? DEFAULT_LOAD_SHAPE;
+  const load = canaryLoad(input.host.address, input.tier.slo, shape, input.httpPort ?? 80);
+  const budget = input.capacityBudgetSec ?? 0;
+  const slo = input.tier.slo;
+  const verdict = await verify({
+    runId: input.runId ?? `verify-${now.toISOString().replace(/[-:.]/g, '')}`,
+    createdAt: now.toISOString(),
+    tier: input.tier, target, image: { ref: imageRef, lineage: input.lineage },
+    host: input.host,
+    expectations: expectationsFromRender(rendered, input.host, input.extras),
+    load,
+    capacity: budget > 0 ? {
+      startRps: Math.max(1, Math.round(slo.targetRps / 2)), growth: 1.5, maxRps: slo.targetRps * 8, resolution: 0.1,
+      budgetSec: budget, connectionsFor: (rps) => connectionsFor(rps, slo),
+    } : null,
+    baselineRequired: input.baselineRequired,
+    baseline: input.baselineTarget ? { target: input.baselineTarget, repetitions: input.baselineRepetitions ?? 5, durationSec: Math.min(shape.durationSec, 15) } : null,
+    runLoad: input.runLoad,
+    log: input.log,
+  });
+  const files = input.reportDir ? writeReport(verdict, input.reportDir) : null;
+  return { verdict, exitCode: verdict.decision === 'pass' ? 0 : 1, files };
+}
