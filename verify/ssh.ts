@@ -43,10 +43,17 @@ export interface ConnectOptions {
 }
 
 export class SshSession {
+  /** Set when the link failed after login (keepalive timeout, reset); later execs report it instead of hanging. */
+  private linkError: Error | null = null;
+
   private constructor(
     private readonly client: Client,
     readonly host: HostDescription,
-  ) {}
+  ) {
+    // Without a listener, a late 'error' event (e.g. keepalive timeout) would crash the whole process.
+    client.on('error', (err) => { this.linkError = err; });
+    client.on('close', () => { this.linkError ??= new Error('connection closed'); });
+  }
 
   static connect(host: HostDescription, opts: ConnectOptions = {}): Promise<SshSession> {
     const pin = pinHostKey(host.hostKey);
@@ -107,7 +114,12 @@ export class SshSession {
         channel?.close();
         finish(null, null);
       }, (opts.timeoutSec + CLIENT_GRACE_SEC) * 1000);
-      this.client.exec(wrapped, (err, ch) => {
+      if (this.linkError) {
+        stderr += `exec failed: ${this.linkError.message}`;
+        finish(null, null);
+        return;
+      }
+      const onChannel = (err: Error | undefined, ch: ClientChannel) => {
         if (err) {
           stderr += `exec failed: ${err.message}`;
           finish(null, null);
@@ -131,7 +143,13 @@ export class SshSession {
         });
         ch.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
         ch.on('close', () => finish(exitCode, signal));
-      });
+      };
+      try {
+        this.client.exec(wrapped, onChannel);
+      } catch (err) {
+        stderr += `exec failed: ${(err as Error).message}`;
+        finish(null, null);
+      }
     });
   }
 
