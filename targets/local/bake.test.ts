@@ -1,9 +1,9 @@
 /** Bake: cache reuse, content addressing, hygiene enforced, a killed bake leaves nothing finished, bad input. */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../images/errors.ts';
 import { bake, HygieneError, imageRef } from './bake.ts';
 import { DEFAULT_BASE, baseKey } from './base.ts';
@@ -17,10 +17,15 @@ import { REPO_ROOT } from './paths.ts';
 import { TEST_STATE_DIR, testBundle } from './testing.ts';
 
 const stateDir = TEST_STATE_DIR;
-const scratch = (name: string) => join(REPO_ROOT, '.kiln/test-scratch', `${name}-${process.pid}`);
+const scratchDir = join(REPO_ROOT, '.kiln/test-scratch');
+const scratch = (name: string) => join(scratchDir, `${name}-${process.pid}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('local target: bake', () => {
+  afterAll(async () => {
+    for (const n of ['ref', 'dirty', 'killed']) await rm(scratch(n), { recursive: true, force: true });
+  });
+
   it('reuses the image when the inputs are unchanged', async () => {
     const bundle = await testBundle();
     const first = await bake({ tier: 'nano', bundleDir: bundle.dir, stateDir });

@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bake, destroy, launch, memoryStats, type HostDescription } from './index.ts';
+import { bake, destroy, launch, memoryStats, setCpuQuota, type HostDescription } from './index.ts';
 import { sshRun, type SshTarget } from './ssh.ts';
 import { leftovers, TEST_STATE_DIR, testBundle } from './testing.ts';
 
@@ -20,7 +20,8 @@ describe('local target: a nano box', () => {
     const image = await bake({ tier: 'nano', bundleDir: bundle.dir, stateDir });
     const ids = [`ba${process.pid}`, `bb${process.pid}`];
     // Two boxes at once, as the gate runs a candidate beside a baseline.
-    const launched = await Promise.allSettled(ids.map((id) => launch({ imageRef: image.ref, tier: 'nano', id, stateDir })));
+    // Box a is pinned to CPU 1 (as the gate pins the stack away from the load generator).
+    const launched = await Promise.allSettled(ids.map((id, i) => launch({ imageRef: image.ref, tier: 'nano', id, stateDir, cpus: i === 0 ? '1' : undefined })));
     for (const r of launched) if (r.status === 'fulfilled') boxes.push(r.value);
     for (const r of launched) if (r.status === 'rejected') throw r.reason;
     [a, b] = boxes as [HostDescription, HostDescription];
@@ -73,6 +74,22 @@ describe('local target: a nano box', () => {
     expect(after.maxUsageBytes).toBeLessThanOrEqual(after.limitBytes);
     expect((await sshRun(ssh(a), 'systemctl is-active ssh.service nginx.service')).stdout).toBe('active\nactive');
   }, 120_000);
+
+  it('is pinned to its CPU set and capped by its CFS quota', async () => {
+    expect((await sshRun(ssh(a), 'nproc')).stdout.trim()).toBe('1');
+    expect((await sshRun(ssh(b), 'nproc')).stdout.trim()).toBe('2');
+    const usage = () => readFile(join('/sys/fs/cgroup/cpuacct', `kiln-${a.id}`, 'cpuacct.usage'), 'utf8').then(Number);
+    // A T instance out of credits: 0.1 CPU. A 3 s busy loop may then use about 0.3 s of CPU, not 3 s.
+    await setCpuQuota(a.id, 10_000);
+    try {
+      const before = await usage();
+      await sshRun(ssh(a), 'timeout 3 sh -c "while :; do :; done"; true', 30);
+      const usedSec = (await usage() - before) / 1e9;
+      expect(usedSec).toBeLessThan(1);
+    } finally {
+      await setCpuQuota(a.id, a.limits.cpuQuotaUs);
+    }
+  }, 60_000);
 
   it('comes back from an in-guest reboot with the same identity', async () => {
     expect((await sshRun(ssh(b), 'sudo touch /run/kiln-before-reboot && sudo systemctl reboot')).exitCode).not.toBe(127);

@@ -46,6 +46,11 @@ export async function createGroups(id: string, limits: BoxLimits): Promise<Recor
   return paths;
 }
 
+/** Changes the box's CPU quota while it runs (e.g. a T instance whose credits are spent). */
+export async function setCpuQuota(id: string, quotaUs: number): Promise<void> {
+  await put(groupPath('cpu', id), 'cpu.cfs_quota_us', quotaUs);
+}
+
 /** All group dirs of `id` in one hierarchy, deepest first (nspawn adds payload/ and supervisor/). */
 async function subtree(dir: string): Promise<string[]> {
   if (!(await exists(dir))) return [];

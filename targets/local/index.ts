@@ -6,7 +6,7 @@ export { destroy, TeardownError, type DestroyOptions } from './destroy.ts';
 export { janitor, type JanitorOptions, type JanitorReport } from './janitor.ts';
 export { promote, promoted, readRegistry, NotPromotableError, type Promotion, type PromoteInput, type Registry } from './registry.ts';
 export { findImage, listImages, type ImageManifest } from './image.ts';
-export { memoryStats, type MemoryStats } from './cgroup.ts';
+export { limitsFor, memoryStats, setCpuQuota, type BoxLimits, type MemoryStats } from './cgroup.ts';
 export { missingFor, preflight, PreflightError } from './preflight.ts';
 export { BoxNotReadyError } from './ready.ts';
 export type { HostDescription, BootTimings } from './instance.ts';

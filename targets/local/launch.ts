@@ -7,7 +7,7 @@ import { buildCatalog, findTier } from '../../images/catalog.ts';
 import { InputError } from '../../images/errors.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { run, say } from './exec.ts';
-import { createGroups, groupPath, limitsFor } from './cgroup.ts';
+import { createGroups, groupPath, limitsFor, setCpuQuota } from './cgroup.ts';
 import { startWrapper, type Wrapper } from './box.ts';
 import { ensureLowerDir, findImage, imageUserDataPath } from './image.ts';
 import { type BootTimings, type HostDescription, writeRecord } from './instance.ts';
@@ -26,7 +26,7 @@ export interface LaunchInput {
   /** Launch id (1-12 of a-z0-9); random when absent. Must not be in use on this host. */
   id?: string;
   stateDir?: string;
-  /** Cap CPU at the tier's burstable baseline share (a T instance out of credits). */
+  /** Once booted, cap CPU at the tier's burstable baseline share (a T instance out of credits); boots at full quota. */
   burstBaseline?: boolean;
   /** Pin the box to these CPUs (cpuset syntax, e.g. "1"). */
   cpus?: string;
@@ -58,7 +58,11 @@ export async function launch(input: LaunchInput): Promise<HostDescription> {
   let wrapper: Wrapper | undefined;
   try {
     const net = await claimSubnet(id);
-    const limits = limitsFor(tier.ramMiB, tier.vcpus, input.burstBaseline ? tier.burstBaselineShare : undefined, input.cpus);
+    // Boot at full quota (launch credits); the baseline, if asked for, applies once the box is ready.
+    let limits = limitsFor(tier.ramMiB, tier.vcpus, undefined, input.cpus);
+    if (input.burstBaseline && tier.burstBaselineShare === undefined) {
+      throw new InputError('burstBaseline', true, `tier ${tier.name} is not burstable`, 'drop the option or pick a T-class tier');
+    }
     await writeRecord(stateDir, { id, imageRef: image.ref, tier: tier.name, net, limits });
     const lower = await ensureLowerDir(stateDir, image.ref);
     const dir = instanceDir(stateDir, id);
@@ -83,6 +87,10 @@ export async function launch(input: LaunchInput): Promise<HostDescription> {
       target: { address: net.guestAddress, port: 22, user: BOX_USER, keyPath, knownHostsPath },
     });
     const timings: BootTimings = { overlayMs, ...ready.timings };
+    if (input.burstBaseline) {
+      limits = limitsFor(tier.ramMiB, tier.vcpus, tier.burstBaselineShare, input.cpus);
+      await setCpuQuota(id, limits.cpuQuotaUs);
+    }
     const host: HostDescription = {
       id, target: 'local', imageRef: image.ref, tier: tier.name, address: net.guestAddress, port: 22, user: BOX_USER,
       keyPath, hostKey: ready.hostKey, knownHostsPath,

@@ -8,6 +8,7 @@ import { mountsUnder } from './fsutil.ts';
 import { listKilnNetns, listKilnVeths, netnsName, vethName } from './net.ts';
 import { instanceDir, REPO_ROOT, RUN_DIR } from './paths.ts';
 import { writeFixtureBundle } from './fixture-bundle.ts';
+import { pidAlive } from './lock.ts';
 
 /** One state dir for all local-target tests, so the baked image is reused across runs. */
 export const TEST_STATE_DIR = join(REPO_ROOT, '.kiln/state-test');
@@ -19,8 +20,11 @@ export const TEST_STATE_DIR = join(REPO_ROOT, '.kiln/state-test');
 export async function testBundle(): Promise<{ dir: string; kind: 'render' | 'fixture' }> {
   const want = process.env.KILN_LOCAL_TEST_BUNDLE;
   // Per process: test files run in parallel; the ref depends on content, not on this path.
-  const dir = join(REPO_ROOT, '.kiln/test-bundle', String(process.pid));
-  await rm(dir, { recursive: true, force: true });
+  const parent = join(REPO_ROOT, '.kiln/test-bundle');
+  const dir = join(parent, String(process.pid));
+  for (const n of await readdir(parent).catch(() => [] as string[])) {
+    if (!pidAlive(Number(n)) || n === String(process.pid)) await rm(join(parent, n), { recursive: true, force: true });
+  }
   if (want !== 'fixture') {
     await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', 'debian12', '--out', dir], { cwd: REPO_ROOT, reject: false });
     if (existsSync(join(dir, 'provision/provision.sh')) && existsSync(join(dir, 'cloud-init/user-data'))) return { dir, kind: 'render' };
