@@ -74,7 +74,7 @@ export const postgresValidator: Validator = {
     await appendFile(data + '/postgresql.conf', `\ninclude_dir '${ctx.rendered.context.distro.pgConfDir}/conf.d'\n`);
     const params = pgParams(ctx.rendered.context);
     const pg = [...asPostgres, `${bin}/postgres`, '-D', data].map(q).join(' ');
-    const script = params.map((p) => `printf '%s=' ${p.name}; ${pg} -C ${p.name} 2>&1 || exit 1`).join('\n');
+    const script = params.map((p) => `v=$(${pg} -C ${p.name} 2>&1) || { echo "$v"; exit 1; }; echo "${p.name}=$v"`).join('\n');
     const r = await inSandbox({ rootfs: rootfsOf(ctx), script });
     if (r.exitCode !== 0) return [finding('postgres -C', conf, false, r.output)];
     const got = new Map(r.output.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
