@@ -30,7 +30,7 @@ describe('open-loop generator against nginx', () => {
 
   it('achieves a modest target rate, honours the mix, excludes warm-up, and the histogram re-reads', async () => {
     const r = await runLoad(base(nginx.port, {
-      rps: 200, warmupSec: 1, durationSec: 3,
+      rps: 200, warmupSec: 1, durationSec: 3, maxConnections: 128,
       endpoints: [{ name: 'static', path: '/static/canary.css', weight: 3 }, { name: 'health', path: '/health', weight: 1 }],
       validity: { maxLateFraction: 0.05 }, // a shared 2-core box stalls now and then
     }));
@@ -69,7 +69,7 @@ describe('open-loop generator against nginx', () => {
 describe('open-loop generator against a controllable server', () => {
   it('exposes a periodic 300 ms stall in p99, which a closed-loop measure hides', async () => {
     const s = await stall({ stallEveryMs: 1000, stallMs: 300 });
-    const r = await runLoad(base(s.port, { rps: 100, warmupSec: 0.5, durationSec: 4, maxConnections: 64 }));
+    const r = await runLoad(base(s.port, { rps: 100, warmupSec: 0.5, durationSec: 4, maxConnections: 256 }));
     expect(r.measure.latency.p99Ms).toBeGreaterThanOrEqual(250);
     expect(r.measure.latency.p50Ms).toBeLessThan(100);
     expect(r.measure.dropped).toBe(0);
