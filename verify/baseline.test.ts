@@ -45,6 +45,13 @@ describe('baseline comparison', () => {
     expect(r.outcome).toBe('pass');
   });
 
+  it('a relative change below the absolute floor is noise, not a regression', () => {
+    const tiny = [3.0, 3.1, 2.9, 3.0, 3.05];
+    const r = compareWithBaseline([{ metric: 'p95Ms', baseline: tiny, candidate: tiny.map((x) => x * 1.5) }]);
+    expect(r.metrics[0].changePct).toBeGreaterThan(40);
+    expect(r.outcome).toBe('pass');
+  });
+
   it('worse but noisy is inconclusive, and fails after the rerun', () => {
     const noisy = { metric: 'p95Ms', baseline: [20, 40, 21, 39, 22], candidate: [23, 45, 19, 44, 30] };
     expect(compareWithBaseline([noisy]).outcome).toBe('inconclusive');

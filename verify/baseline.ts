@@ -1,7 +1,7 @@
 /**
  * Candidate vs the promoted baseline of the same tier, measured in the same run with interleaved A/B
  * repetitions (ABBA order cancels slow drift). Regression = worse by more than the effect threshold
- * AND significant by a one-sided Mann-Whitney U. Worse but not significant is inconclusive: the caller
+ * (relative AND absolute) AND significant by a one-sided Mann-Whitney U. Worse but not significant is inconclusive: the caller
  * reruns once; inconclusive again, too few repetitions, or any missing repetition fail closed.
  */
 import { median } from './memory/stats.ts';
@@ -13,9 +13,11 @@ export interface BaselinePolicy {
   maxWorsePct: number;
   /** Per side; with fewer, a one-sided test at alpha can never reject. */
   minRepetitions: number;
+  /** metric -> smallest absolute worsening that counts (in the metric's unit): 10% of a 3 ms p95 is scheduler noise. */
+  minWorseAbs: Readonly<Record<string, number>>;
 }
 
-export const DEFAULT_BASELINE_POLICY: BaselinePolicy = { alpha: 0.05, maxWorsePct: 10, minRepetitions: 5 };
+export const DEFAULT_BASELINE_POLICY: BaselinePolicy = { alpha: 0.05, maxWorsePct: 10, minRepetitions: 5, minWorseAbs: { p95Ms: 5, p99Ms: 10 } };
 
 /** One metric per repetition, higher is worse (latency ms, peak MiB); null = that repetition produced no valid value. */
 export interface MetricSamples {
@@ -66,10 +68,11 @@ export function compareMetric(s: MetricSamples, policy: BaselinePolicy): MetricC
   const cm = median(c);
   const changePct = bm > 0 ? ((cm - bm) / bm) * 100 : cm > 0 ? Infinity : 0;
   const { u, pValue } = mannWhitneyGreater(b, c);
-  const worse = changePct > policy.maxWorsePct;
+  const floor = policy.minWorseAbs[s.metric] ?? 0;
+  const worse = changePct > policy.maxWorsePct && cm - bm > floor;
   const significant = pValue < policy.alpha;
   const outcome: MetricOutcome = worse ? (significant ? 'regression' : 'inconclusive') : 'ok';
-  const evidence = `median ${round(bm)} -> ${round(cm)} (${changePct >= 0 ? '+' : ''}${round(changePct, 1)}%, limit +${policy.maxWorsePct}%), one-sided Mann-Whitney U=${u} p=${round(pValue, 4)} (alpha ${policy.alpha})`;
+  const evidence = `median ${round(bm)} -> ${round(cm)} (${changePct >= 0 ? '+' : ''}${round(changePct, 1)}%, limit +${policy.maxWorsePct}%${floor ? ` and +${floor}` : ''}), one-sided Mann-Whitney U=${u} p=${round(pValue, 4)} (alpha ${policy.alpha})`;
   return { ...base, baselineMedian: round(bm), candidateMedian: round(cm), changePct: round(changePct, 2), u, pValue: round(pValue, 6), outcome, evidence };
 }
 
