@@ -51,7 +51,7 @@ async function staticTopRate(): Promise<void> {
     const wrk = await runWrk(url, { threads: 1, connections: 16, durationSec: 10, place: GEN_CPU });
     rows.push({ case: 'static top rate', tool: 'wrk -t1 -c16 (closed)', rps: Math.round(wrk.rps), p50Ms: wrk.p50Ms, p99Ms: wrk.p99Ms, note: `${wrk.errors} errors` });
 
-    log('(a) kiln-load capacity search (SLO p95 ≤ 25 ms, p99 ≤ 50 ms, errors ≤ 0.1%, valid run, late = 50 ms) ...');
+    log('(a) kiln-load capacity search (loose SLO p95 ≤ 100 ms, p99 ≤ 250 ms, errors ≤ 0.1%, valid run, late = 50 ms) ...');
     const base: Omit<LoadSpec, 'rps'> = {
       host: '127.0.0.1', port: nginx.port, endpoints: [{ name: 'static', path: '/static/canary.css', weight: 1 }],
       warmupSec: 1, durationSec: 3, maxConnections: 64, timeoutMs: 2000,
@@ -60,9 +60,9 @@ async function staticTopRate(): Promise<void> {
       lateToleranceMs: 50,
     };
     const cap = await searchCapacity({
-      base, slo: { p95Ms: 25, p99Ms: 50, maxErrorRate: 0.001 },
+      base, slo: { p95Ms: 100, p99Ms: 250, maxErrorRate: 0.001 },
       startRps: 500, growth: 2, maxRps: 200_000, resolution: 0.1, budgetSec: 120, confirmBad: 1,
-      connectionsFor: (rps) => Math.min(512, Math.max(32, Math.ceil(rps / 250))),
+      connectionsFor: (rps) => Math.min(512, Math.max(32, Math.ceil(rps / 100))),
     }, (s) => runLoadInChild(s, GEN_CPU));
     for (const s of cap.steps) {
       log(`    ${s.stage} ${s.rps} rps: ${s.good ? 'good' : 'bad'} achieved ${s.achievedRps} p99 ${s.p99Ms} ms cpu ${s.cpuShare} late ${s.late} dropped ${s.dropped}${s.why.length ? ` — ${s.why[0].slice(0, 90)}` : ''}`);
@@ -90,7 +90,7 @@ async function stalls(): Promise<void> {
     log('(b) kiln-load 500 rps, 1 s warm-up + 10 s, on a server stalling 300 ms every second ...');
     const r = await runLoadInChild({
       host: '127.0.0.1', port: server.port, endpoints: [{ name: 'root', path: '/', weight: 1 }],
-      rps: 500, warmupSec: 1, durationSec: 10, maxConnections: 256, timeoutMs: 2000,
+      rps: 500, warmupSec: 1, durationSec: 10, maxConnections: 256, timeoutMs: 2000, lateToleranceMs: 50,
     }, GEN_CPU);
     const m = r.measure;
     rows.push({ case: 'stall 300ms/1s', tool: 'kiln-load 500 rps (open)', rps: m.achievedRps, p50Ms: m.latency.p50Ms, p99Ms: m.latency.p99Ms, note: `valid ${r.valid}, max ${m.latency.maxMs} ms, late ${m.late}, dropped ${m.dropped}` });
