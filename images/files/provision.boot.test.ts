@@ -3,7 +3,7 @@
  * target's bake), then two boxes booted under systemd from that one image. First boot must run once per box,
  * before PgBouncer and the app, and give each box its own secrets; the stack must answer.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,8 +13,12 @@ import { sshRun, type SshTarget } from '../../targets/local/ssh.ts';
 import { leftovers } from '../../targets/local/testing.ts';
 
 const stateDir = join(REPO_ROOT, '.kiln/state-test-provision');
-const bundleDir = join(REPO_ROOT, '.kiln/test-bundle-provision');
+// Per process: another run of the suite may be baking beside this one (images are content-addressed and shared).
+const bundleDir = join(REPO_ROOT, '.kiln/test-bundle-provision', String(process.pid));
 const boxes: HostDescription[] = [];
+// Recipe env values that a YAML 1.1 reader, a shell or systemd could each misread: they must arrive verbatim.
+const HOSTILE_ENV = { APP_NO: 'no', APP_DATE: '2024-01-01', APP_MODE: '0640', APP_NULL: '~', APP_YAML: '*ref !!python/object:os.system <<',
+  APP_SHELL: '$(touch /tmp/pwned) `touch /tmp/pwned2` ${HOME} "dq" \'sq\' back\\slash ; # not a comment', APP_SPACES: '  padded  ' };
 const ssh = (h: HostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const get = async (h: HostDescription, path: string) => {
@@ -40,7 +44,10 @@ const startedAt = async (h: HostDescription, unit: string) => {
 describe('rendered provisioning, baked and booted (local target)', () => {
   beforeAll(async () => {
     await rm(bundleDir, { recursive: true, force: true });
-    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', 'debian12', '--out', bundleDir], { cwd: REPO_ROOT });
+    const recipe = join(REPO_ROOT, '.kiln', `provision-boot-recipe-${process.pid}.json`);
+    await writeFile(recipe, JSON.stringify({ app: { env: HOSTILE_ENV } }));
+    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', 'debian12', '--recipe', recipe, '--out', bundleDir], { cwd: REPO_ROOT });
+    await rm(recipe);
     // The build VM has PyPI; this machine reaches it only through the host's pip setup: a wheelhouse for the chroot.
     await mkdir(join(bundleDir, 'wheels'));
     await execa(join(REPO_ROOT, '.venv/bin/pip'), ['download', '-q', '--only-binary=:all:', '-d', join(bundleDir, 'wheels'),
@@ -68,6 +75,17 @@ describe('rendered provisioning, baked and booted (local target)', () => {
       const failed = await sshRun(ssh(h), 'systemctl is-system-running; systemctl --failed --no-legend');
       expect(failed.stdout.trim()).toBe('running');
     }
+  });
+
+  it('hostile recipe env values reach the app verbatim: user data (PyYAML) -> boot.json -> app.env -> systemd EnvironmentFile', async () => {
+    const h = boxes[0];
+    // systemd's own EnvironmentFile parser, as it starts kiln-app; only the non-secret APP_ values come back.
+    const r = await sshRun(ssh(h), 'sudo systemd-run --quiet --wait --pipe -p EnvironmentFile=/etc/kiln/app.env /usr/bin/env -0 | tr "\\0" "\\n" | grep -a "^APP_" | base64 -w0; echo; ls /tmp/pwned /tmp/pwned2 2>&1 | grep -c "No such file"');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [b64, notThere] = r.stdout.split('\n');
+    const got = Object.fromEntries(Buffer.from(b64, 'base64').toString('utf8').split('\n').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    expect(got).toEqual(HOSTILE_ENV);
+    expect(notThere).toBe('2');
   });
 
   it('first boot ran after Postgres and before PgBouncer and the app', async () => {
