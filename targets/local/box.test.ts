@@ -78,6 +78,8 @@ describe('local target: a nano box', () => {
   it('is pinned to its CPU set and capped by its CFS quota', async () => {
     expect((await sshRun(ssh(a), 'nproc')).stdout.trim()).toBe('1');
     expect((await sshRun(ssh(b), 'nproc')).stdout.trim()).toBe('2');
+    // lxcfs: the box's own /proc/meminfo shows the tier's RAM, not the host's.
+    expect((await sshRun(ssh(a), 'head -1 /proc/meminfo')).stdout).toMatch(/^MemTotal:\s+524288 kB/);
     const usage = () => readFile(join('/sys/fs/cgroup/cpuacct', `kiln-${a.id}`, 'cpuacct.usage'), 'utf8').then(Number);
     // A T instance out of credits: 0.1 CPU. A 3 s busy loop may then use about 0.3 s of CPU, not 3 s.
     await setCpuQuota(a.id, 10_000);

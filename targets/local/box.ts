@@ -16,13 +16,13 @@ export interface BoxPaths {
 export const machineName = (id: string) => `kiln-${id}`;
 
 /** The wrapper script; its path carries the id, so `ps` and the janitor can tell whose it is. */
-export function wrapperScript(id: string, p: BoxPaths, groups: Record<Hierarchy, string>): string {
+export function wrapperScript(id: string, p: BoxPaths, groups: Record<Hierarchy, string>, extraArgs: string[] = []): string {
   const joins = Object.values(groups).map((g) => `echo $$ > '${g}/cgroup.procs'`).join('\n');
   const nspawn = ['systemd-nspawn', '-b', '-D', p.root, '-M', machineName(id), '--register=no', '--keep-unit',
     // --private-network next to the netns path, or the guest loses CAP_NET_ADMIN (FIELD-NOTES).
     '--private-network', `--network-namespace-path=${netnsPath(id)}`,
     `--bind-ro=${p.seed}:/var/lib/cloud/seed/nocloud`, '--link-journal=no', '--resolv-conf=off',
-    '--timezone=off', '--console=read-only'].map((a) => `'${a}'`).join(' ');
+    '--timezone=off', '--console=read-only', ...extraArgs].map((a) => `'${a}'`).join(' ');
   return `#!/bin/bash
 # kiln local box ${id}: joins the box's cgroups, then boots it; exit 133 is an in-guest reboot.
 set -u
@@ -44,9 +44,9 @@ export interface Wrapper {
   startTicks: number;
 }
 
-export async function startWrapper(id: string, p: BoxPaths, groups: Record<Hierarchy, string>): Promise<Wrapper> {
+export async function startWrapper(id: string, p: BoxPaths, groups: Record<Hierarchy, string>, extraArgs: string[] = []): Promise<Wrapper> {
   const script = join(p.dir, `boot-kiln-${id}.sh`);
-  await writeFile(script, wrapperScript(id, p, groups), { mode: 0o755 });
+  await writeFile(script, wrapperScript(id, p, groups, extraArgs), { mode: 0o755 });
   const log = await open(join(p.dir, 'console.log'), 'a');
   try {
     const child = spawn('/bin/bash', [script], { detached: true, stdio: ['ignore', log.fd, log.fd] });

@@ -9,6 +9,7 @@ import type { Tier } from '../../images/tiers.ts';
 import { run, say } from './exec.ts';
 import { createGroups, groupPath, limitsFor, setCpuQuota } from './cgroup.ts';
 import { startWrapper, type Wrapper } from './box.ts';
+import { installLxcfsUnit, startLxcfs } from './lxcfs.ts';
 import { ensureLowerDir, findImage, imageUserDataPath } from './image.ts';
 import { type BootTimings, type HostDescription, writeRecord } from './instance.ts';
 import { claimSubnet, createNetwork } from './net.ts';
@@ -32,6 +33,8 @@ export interface LaunchInput {
   cpus?: string;
   /** User data to seed instead of the one baked alongside the image. */
   userDataPath?: string;
+  /** Box-sized /proc/meminfo etc. via lxcfs (default: when lxcfs and /dev/fuse exist). */
+  lxcfs?: boolean;
   /** Seconds for the whole boot (ssh, cloud-init, all units) before the box is torn down as failed. */
   readyTimeoutSec?: number;
 }
@@ -77,7 +80,9 @@ export async function launch(input: LaunchInput): Promise<HostDescription> {
     await writeSeed(p.seed, buildSeed({ id, userData, publicKey: (await readFile(`${keyPath}.pub`, 'utf8')).trim(), net }));
     await createNetwork(id, net);
     const groups = await createGroups(id, limits);
-    wrapper = await startWrapper(id, p, groups);
+    const lxcfs = input.lxcfs === false ? undefined : await startLxcfs(dir);
+    if (lxcfs) await installLxcfsUnit(p.root);
+    wrapper = await startWrapper(id, p, groups, lxcfs ? [`--bind=${lxcfs}:/var/lib/lxcfs`] : []);
     await writeOwner({ ...owner, wrapperPid: wrapper.pid, wrapperStartTicks: wrapper.startTicks });
     await writeRecord(stateDir, { id, imageRef: image.ref, tier: tier.name, net, limits, wrapper });
     say(`box ${id} booting (${tier.name}: ${tier.ramMiB} MiB, quota ${limits.cpuQuotaUs / limits.cpuPeriodUs} CPU) at ${net.guestAddress}`);

@@ -5,6 +5,7 @@ import { removeGroups } from './cgroup.ts';
 import { stopBox, type Wrapper } from './box.ts';
 import { releaseSubnets, removeNetwork } from './net.ts';
 import { releaseId } from './owner.ts';
+import { stopLxcfs } from './lxcfs.ts';
 import { instanceDir } from './paths.ts';
 
 /** Returns what could not be removed (empty = nothing left). */
@@ -15,6 +16,7 @@ export async function teardown(id: string, stateDir: string | undefined, wrapper
   left.push(...(await removeGroups(id)));
   if (stateDir) {
     const dir = instanceDir(stateDir, id);
+    await stopLxcfs(dir);
     for (const m of await mountsUnder(dir)) {
       const r = await run('umount', [m], { allowFail: true });
       if (r.exitCode !== 0) left.push(`mount ${m}: ${r.stderr}`);

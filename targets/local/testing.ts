@@ -49,7 +49,7 @@ export async function leftovers(id: string, stateDir: string): Promise<string[]>
   for (const p of await readdir('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     const cmd = (await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')).replace(/\0/g, ' ');
-    if (cmd.includes(`kiln-${id}`) || cmd.includes(`kiln-${id}.sh`)) left.push(`process ${p}: ${cmd.slice(0, 120)}`);
+    if (cmd.includes(`kiln-${id}`) || cmd.includes(`/instances/${id}/`)) left.push(`process ${p}: ${cmd.slice(0, 120)}`);
   }
   return left;
 }
