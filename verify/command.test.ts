@@ -33,7 +33,7 @@ describe('verifyCommand', () => {
   it('runs end to end on loopback: exit 1 with a verdict and report files (this machine is no kiln box)', async () => {
     const r = await verifyCommand({
       host: { ...sshd.host, target: 'local', imageRef: 'local-test' }, tier: nano, lineage: null, baselineRequired: false,
-      httpPort: nginx.port, shape: { warmupSec: 0.5, durationSec: 1.5, timeoutMs: 2000 }, reportDir: out,
+      httpPort: nginx.port, shape: { warmupSec: 0.5, durationSec: 1.5, timeoutMs: 2000 }, reportDir: out, capacityBudgetSec: 12,
       now: () => new Date('2026-11-22T23:00:00Z'), extras: { secretRoots: [out] },
     });
     expect(r.exitCode).toBe(1);
@@ -41,6 +41,7 @@ describe('verifyCommand', () => {
     expect(r.verdict.reasons).toEqual(expect.arrayContaining(['image: no lineage']));
     // nginx here has no /db or /cache: those requests are 404s, counted as errors of the mix.
     expect(r.verdict.load.target?.measure.errors.status4xx).toBeGreaterThan(0);
+    expect(r.verdict.load.capacity?.steps.length).toBeGreaterThanOrEqual(1);
     expect(existsSync(r.files!.html) && existsSync(r.files!.junit) && existsSync(r.files!.verdict)).toBe(true);
   }, 120_000);
 });

@@ -68,6 +68,8 @@ export interface ExpectationExtras {
   imageHostKeyFingerprints?: string[];
   /** Where to look for baked secrets (default DEFAULT_SECRET_ROOTS). */
   secretRoots?: string[];
+  /** The manifest recorded at bake time (preferred over a fresh render when the image carries one). */
+  manifest?: { path: string; sha256: string }[];
 }
 
 export function expectationsFromRender(rendered: Rendered, host: HostDescription, extras: ExpectationExtras = {}): StateExpectations {
@@ -86,7 +88,7 @@ export function expectationsFromRender(rendered: Rendered, host: HostDescription
     // Every unit kiln adjusts with a drop-in is a service the image promises to run.
     units: Object.keys(unitProperties).sort(),
     publicListeners: DEFAULT_PUBLIC_LISTENERS,
-    manifest: rendered.manifest.filter((e) => e.path.startsWith('/')).map((e) => ({ path: e.path, sha256: e.sha256 })),
+    manifest: (extras.manifest ?? rendered.manifest).filter((e) => e.path.startsWith('/')).map((e) => ({ path: e.path, sha256: e.sha256 })),
     sysctls,
     unitProperties,
     identity: { imageMachineId: extras.imageMachineId ?? '', imageHostKeyFingerprints: extras.imageHostKeyFingerprints ?? [], presentedHostKeyFingerprint: presented },
