@@ -40,9 +40,12 @@ export async function checkUserData(file: string, label: string): Promise<Findin
   const header = raw.subarray(0, 14).toString('utf8');
   findings.push({ tool: 'user-data header', file: label, ok: header === '#cloud-config\n',
     output: header === '#cloud-config\n' ? '#cloud-config' : `first line must be "#cloud-config", got ${JSON.stringify(header.split('\n')[0])}` });
-  const schema = await execa('cloud-init', ['schema', '--config-file', file], { reject: false, all: true });
+  // Two Python start-ups: run them side by side.
+  const [schema, keys] = await Promise.all([
+    execa('cloud-init', ['schema', '--config-file', file], { reject: false, all: true }),
+    execa('python3', ['-c', PY_KEYS, file], { reject: false }),
+  ]);
   findings.push({ tool: 'cloud-init schema', file: label, ok: schema.exitCode === 0, output: text(schema) || `exit ${schema.exitCode}` });
-  const keys = await execa('python3', ['-c', PY_KEYS, file], { reject: false });
   if (keys.exitCode !== 0) {
     findings.push({ tool: 'cloud-config keys', file: label, ok: false, output: `PyYAML could not load it: ${text(keys)}` });
     return findings;
@@ -69,8 +72,10 @@ const cloudInitValidator: Validator = {
 
 /** `bash -n`, then shellcheck (all severities) on one script. */
 export async function checkShell(file: string, label: string): Promise<Finding[]> {
-  const syntax = await execa('bash', ['--norc', '-n', file], { reject: false, all: true, stdin: 'ignore' });
-  const lint = await execa('shellcheck', ['--shell=bash', '--external-sources', file], { reject: false, all: true });
+  const [syntax, lint] = await Promise.all([
+    execa('bash', ['--norc', '-n', file], { reject: false, all: true, stdin: 'ignore' }),
+    execa('shellcheck', ['--shell=bash', '--external-sources', file], { reject: false, all: true }),
+  ]);
   return [
     { tool: 'bash -n', file: label, ok: syntax.exitCode === 0, output: text(syntax) || 'syntax ok' },
     { tool: 'shellcheck', file: label, ok: lint.exitCode === 0, output: text(lint) || 'clean' },
