@@ -62,7 +62,7 @@ async function staticTopRate(): Promise<void> {
     const cap = await searchCapacity({
       base, slo: { p95Ms: 100, p99Ms: 250, maxErrorRate: 0.001 },
       startRps: 500, growth: 2, maxRps: 200_000, resolution: 0.1, budgetSec: 120, confirmBad: 1,
-      connectionsFor: (rps) => Math.min(512, Math.max(32, Math.ceil(rps / 100))),
+      connectionsFor: (rps) => Math.min(512, Math.max(32, Math.ceil(rps / 50))),
     }, (s) => runLoadInChild(s, GEN_CPU));
     for (const s of cap.steps) {
       log(`    ${s.stage} ${s.rps} rps: ${s.good ? 'good' : 'bad'} achieved ${s.achievedRps} p99 ${s.p99Ms} ms cpu ${s.cpuShare} late ${s.late} dropped ${s.dropped}${s.why.length ? ` — ${s.why[0].slice(0, 90)}` : ''}`);

@@ -4,7 +4,7 @@ import { runLoad } from './run.ts';
 import type { CapacityResult, CapacitySpec, CapacityStep, LoadResult, LoadSpec, Slo } from './types.ts';
 
 /** How a finished run fares against the SLO: bad for a breach or for an invalid run. */
-export function judgeStep(r: LoadResult, slo: Slo): { good: boolean; why: string[]; generatorLimited: boolean } {
+export function judgeStep(r: LoadResult, slo: Slo): { good: boolean; why: string[]; generatorLimited: boolean; sloBreached: boolean } {
   const m = r.measure;
   const why = [...r.invalidReasons];
   if (m.latency.p95Ms > slo.p95Ms) why.push(`p95 ${m.latency.p95Ms} ms > ${slo.p95Ms} ms`);
@@ -12,14 +12,17 @@ export function judgeStep(r: LoadResult, slo: Slo): { good: boolean; why: string
   if (m.errorRate > slo.maxErrorRate) why.push(`error rate ${(m.errorRate * 100).toFixed(2)}% > ${(slo.maxErrorRate * 100).toFixed(2)}%`);
   const generatorLimited = !r.valid && m.scheduled > 0 &&
     (m.late / m.scheduled > r.limits.maxLateFraction || r.generator.cpuShare > r.limits.maxCpuShare);
-  return { good: why.length === 0, why, generatorLimited };
+  const sloBreached = why.length > r.invalidReasons.length;
+  return { good: why.length === 0, why, generatorLimited, sloBreached };
 }
 
-function toStep(stage: CapacityStep['stage'], rps: number, attempt: number, r: LoadResult, slo: Slo): CapacityStep & { generatorLimited: boolean } {
+type Judged = CapacityStep & { generatorLimited: boolean; sloBreached: boolean };
+
+function toStep(stage: CapacityStep['stage'], rps: number, attempt: number, r: LoadResult, slo: Slo): Judged {
   const j = judgeStep(r, slo);
   const m = r.measure;
   return {
-    stage, rps, attempt, good: j.good, why: j.why, valid: r.valid, generatorLimited: j.generatorLimited,
+    stage, rps, attempt, good: j.good, why: j.why, valid: r.valid, generatorLimited: j.generatorLimited, sloBreached: j.sloBreached,
     achievedRps: m.achievedRps, p50Ms: m.latency.p50Ms, p95Ms: m.latency.p95Ms, p99Ms: m.latency.p99Ms,
     errorRate: m.errorRate, cpuShare: r.generator.cpuShare, late: m.late, dropped: m.dropped,
   };
@@ -40,7 +43,7 @@ export async function searchCapacity(
   const t0 = performance.now();
   const elapsedSec = () => (performance.now() - t0) / 1000;
   const stepSec = spec.base.warmupSec + spec.base.durationSec + spec.base.timeoutMs / 1000 + 1;
-  const steps: (CapacityStep & { generatorLimited: boolean })[] = [];
+  const steps: Judged[] = [];
   const fits = () => elapsedSec() + stepSec <= spec.budgetSec;
   const step = async (stage: CapacityStep['stage'], rps: number) => {
     const maxConnections = spec.connectionsFor ? spec.connectionsFor(rps) : spec.base.maxConnections;
@@ -54,7 +57,7 @@ export async function searchCapacity(
   };
 
   let good = 0;
-  let bad: (CapacityStep & { generatorLimited: boolean }) | null = null;
+  let bad: Judged | null = null;
   let limitedBy: CapacityResult['limitedBy'] = 'maxRps';
   for (let rps = spec.startRps; ; rps = Math.min(spec.maxRps, rps * spec.growth)) {
     if (!fits()) { limitedBy = 'budget'; break; }
@@ -67,14 +70,14 @@ export async function searchCapacity(
     const s = await step('bisect', round(Math.sqrt(good * bad.rps)));
     if (s.good) good = s.rps; else bad = s;
   }
-  if (bad) limitedBy = good === 0 ? 'none-good' : bad.generatorLimited ? 'generator' : 'slo';
+  if (bad) limitedBy = good === 0 ? 'none-good' : bad.generatorLimited ? 'generator' : bad.sloBreached ? 'slo' : 'pool';
   return {
     schemaVersion: 1,
     slo: spec.slo,
     maxGoodRps: good,
     firstBadRps: bad ? bad.rps : null,
     limitedBy,
-    steps: steps.map(({ generatorLimited: _g, ...s }) => s),
+    steps: steps.map(({ generatorLimited: _g, sloBreached: _s, ...s }) => s),
     elapsedSec: Math.round(elapsedSec() * 10) / 10,
   };
 }

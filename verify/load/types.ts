@@ -211,8 +211,9 @@ export interface CapacityResult {
   maxGoodRps: number;
   /** lowest rate seen to break (null if the ramp never broke) */
   firstBadRps: number | null;
-  /** what ended the search */
-  limitedBy: 'slo' | 'generator' | 'maxRps' | 'budget' | 'none-good';
+  /** what ended the search: the SLO, an exhausted pool (dropped sends: the server's latency × rate outgrew
+   *  the pool), the generator (late/CPU: the figure is a floor), maxRps, the time budget, or no good step */
+  limitedBy: 'slo' | 'pool' | 'generator' | 'maxRps' | 'budget' | 'none-good';
   steps: CapacityStep[];
   elapsedSec: number;
 }
