@@ -11,8 +11,6 @@ export interface ResolvedSpec extends Required<Omit<LoadSpec, 'validity' | 'host
   limits: ValidityLimits;
   /** requests in the whole schedule (warm-up + measure) */
   total: number;
-  /** index of the first request whose intended time is in the measure window */
-  firstMeasured: number;
 }
 
 /** Checks a LoadSpec and fills defaults; throws InputError (exit 2) naming the field. */
@@ -60,6 +58,5 @@ export function resolveSpec(s: LoadSpec): ResolvedSpec {
     maxRequests,
     limits,
     total,
-    firstMeasured: Math.ceil(s.rps * s.warmupSec),
   };
 }
