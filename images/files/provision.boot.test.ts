@@ -3,7 +3,7 @@
  * target's bake), then two boxes booted under systemd from that one image. First boot must run once per box,
  * before PgBouncer and the app, and give each box its own secrets; the stack must answer.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import { bake, destroy, launch, type HostDescription } from '../../targets/local
 import { REPO_ROOT } from '../../targets/local/paths.ts';
 import { sshRun, type SshTarget } from '../../targets/local/ssh.ts';
 import { leftovers } from '../../targets/local/testing.ts';
+import { imageManifestPath, listImages } from '../../targets/local/image.ts';
+import { imagesDir } from '../../targets/local/paths.ts';
 
 const stateDir = join(REPO_ROOT, '.kiln/state-test-provision');
 // Per process: another run of the suite may be baking beside this one (images are content-addressed and shared).
@@ -20,6 +22,16 @@ const boxes: HostDescription[] = [];
 const HOSTILE_ENV = { APP_NO: 'no', APP_DATE: '2024-01-01', APP_MODE: '0640', APP_NULL: '~', APP_YAML: '*ref !!python/object:os.system <<',
   APP_SHELL: '$(touch /tmp/pwned) `touch /tmp/pwned2` ${HOME} "dq" \'sq\' back\\slash ; # not a comment', APP_SPACES: '  padded  ' };
 const ssh = (h: HostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
+/** Images this test baked from older renders (~1 GiB each with the unpacked root); a day is longer than any run. */
+async function pruneOldImages(keep: string): Promise<void> {
+  for (const ref of await listImages(stateDir)) {
+    const age = Date.now() - (await stat(imageManifestPath(stateDir, ref))).mtimeMs;
+    if (ref === keep || age < 24 * 3600_000) continue;
+    for (const suffix of ['.json', '.tar.zst', '.user-data', '.render-manifest.json', '.root']) {
+      await rm(join(imagesDir(stateDir), ref + suffix), { recursive: true, force: true });
+    }
+  }
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const get = async (h: HostDescription, path: string) => {
   const res = await fetch(`http://${h.address}${path}`, { signal: AbortSignal.timeout(10_000) });
@@ -53,6 +65,7 @@ describe('rendered provisioning, baked and booted (local target)', () => {
     await execa(join(REPO_ROOT, '.venv/bin/pip'), ['download', '-q', '--only-binary=:all:', '-d', join(bundleDir, 'wheels'),
       '-r', join(bundleDir, 'rootfs/opt/kiln/app/requirements.txt')]);
     const image = await bake({ tier: 'nano', bundleDir, stateDir, distro: 'debian12' });
+    await pruneOldImages(image.ref);
     const launched = await Promise.allSettled([`pa${process.pid}`, `pb${process.pid}`].map((id) =>
       launch({ imageRef: image.ref, tier: 'nano', id, stateDir, userDataPath: join(bundleDir, 'cloud-init/user-data'), readyTimeoutSec: 240 })));
     for (const r of launched) if (r.status === 'fulfilled') boxes.push(r.value);
