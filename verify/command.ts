@@ -9,7 +9,7 @@ import type { Tier } from '../images/tiers.ts';
 import { WEB } from '../images/web.ts';
 import { canaryLoad, connectionsFor, DEFAULT_LOAD_SHAPE, type LoadShape } from './defaults.ts';
 import { expectationsFromRender, type ExpectationExtras } from './expectations.ts';
-import type { HostDescription } from './host.ts';
+import { launchKeyBlob, type HostDescription } from './host.ts';
 import type { LoadResult, LoadSpec } from './load/types.ts';
 import { writeReport, type ReportFiles } from './report/write.ts';
 import { verify } from './run.ts';
@@ -64,7 +64,7 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     createdAt: now.toISOString(),
     tier: input.tier, target, image: { ref: imageRef, lineage: input.lineage },
     host: input.host,
-    expectations: expectationsFromRender(rendered, input.host, input.extras),
+    expectations: expectationsFromRender(rendered, input.host, { launchKeyBlobs: [launchKeyBlob(input.host.keyPath)], ...input.extras }),
     load,
     capacity: budget > 0 ? {
       startRps: Math.max(1, Math.round(slo.targetRps / 2)), growth: 1.5, maxRps: slo.targetRps * 8, resolution: 0.1,

@@ -68,6 +68,8 @@ export interface ExpectationExtras {
   imageHostKeyFingerprints?: string[];
   /** Where to look for baked secrets (default DEFAULT_SECRET_ROOTS). */
   secretRoots?: string[];
+  /** Base64 blobs of the launch key(s) (see launchKeyBlob in host.ts). */
+  launchKeyBlobs?: string[];
   /** The manifest recorded at bake time (preferred over a fresh render when the image carries one). */
   manifest?: { path: string; sha256: string }[];
 }
@@ -92,7 +94,7 @@ export function expectationsFromRender(rendered: Rendered, host: HostDescription
     sysctls,
     unitProperties,
     identity: { imageMachineId: extras.imageMachineId ?? '', imageHostKeyFingerprints: extras.imageHostKeyFingerprints ?? [], presentedHostKeyFingerprint: presented },
-    secrets: { loginUser: host.user, allowedPaths: bootWrittenPaths(rendered), roots: extras.secretRoots ?? DEFAULT_SECRET_ROOTS },
+    secrets: { loginUser: host.user, launchKeyBlobs: extras.launchKeyBlobs ?? [], allowedPaths: bootWrittenPaths(rendered), roots: extras.secretRoots ?? DEFAULT_SECRET_ROOTS },
     sshd: DEFAULT_SSHD_POLICY,
   };
 }

@@ -1,5 +1,6 @@
 /** The host description `kiln launch` prints, parsed and validated (bad input -> InputError, exit 2). */
 import { readFileSync, existsSync } from 'node:fs';
+import { utils } from 'ssh2';
 import { InputError } from '../images/errors.ts';
 
 export interface HostDescription {
@@ -69,4 +70,12 @@ export function validateHost(raw: unknown): HostDescription {
   if (cg && typeof cg.memory === 'string' && cg.memory) host.memoryCgroupPath = cg.memory;
   for (const key of ['target', 'imageRef', 'tier'] as const) if (typeof o[key] === 'string' && o[key]) host[key] = o[key] as string;
   return host;
+}
+
+/** The public half of the login key as its base64 wire blob (what an authorized_keys line carries). */
+export function launchKeyBlob(keyPath: string): string {
+  const key = utils.parseKey(readFileSync(keyPath));
+  if (key instanceof Error) throw new InputError('host.keyPath', keyPath, `a private key ssh2 can read (${key.message})`, 'point keyPath at the key `kiln launch` used');
+  const k = Array.isArray(key) ? key[0] : key;
+  return k.getPublicSSH().toString('base64');
 }

@@ -15,6 +15,7 @@ import { checkCloudInit, judgeCloudInit } from './cloudinit.ts';
 import { checkIdentity } from './identity.ts';
 import { checkSecrets } from './secrets.ts';
 import { checkSshd, DEFAULT_SSHD_POLICY } from './sshd.ts';
+import { launchKeyBlob } from '../host.ts';
 
 let sshd: LocalSshd;
 let s: SshSession;
@@ -98,6 +99,9 @@ describe('state checks over ssh against this machine', () => {
   it('cloud-init: a machine where it never ran fails; errors in result.json fail', async () => {
     expect((await checkCloudInit(s)).status).toBe('fail');
     expect(judgeCloudInit('status: done\n', '{"v1":{"datasource":"x","errors":[]}}').status).toBe('pass');
+    // the shape a booted Debian 12 box prints (seen on the local target)
+    const long = 'status: done\nboot_status_code: enabled-by-generator\nlast_update: Thu, 01 Jan 1970 00:00:22 +0000\ndetail:\nDataSourceNoCloud [seed=/var/lib/cloud/seed/nocloud][dsmode=net]\n';
+    expect(judgeCloudInit(long, '{"v1":{"datasource":"DataSourceNoCloud","errors":[]}}').status).toBe('pass');
     expect(judgeCloudInit('status: done\n', '{"v1":{"errors":["boom"]}}').status).toBe('fail');
     expect(judgeCloudInit('status: done\n', '').status).toBe('fail');
     expect(judgeCloudInit('status: error\n', '{"v1":{"errors":[]}}').status).toBe('fail');
@@ -122,13 +126,17 @@ describe('state checks over ssh against this machine', () => {
     const root = join(work, 'secrets');
     mkdirSync(join(root, 'home/admin/.ssh'), { recursive: true });
     writeFileSync(join(root, 'home/admin/.ssh/authorized_keys'), readFileSync(`${sshd.dir}/client_key.pub`));
-    const exp = { loginUser: 'admin', allowedPaths: [join(root, 'home/admin/.ssh/authorized_keys')], roots: [root] };
+    // root's disable_root stub and the default user's file carry the launch key too: written at boot, fine
+    mkdirSync(join(root, 'root/.ssh'), { recursive: true });
+    writeFileSync(join(root, 'root/.ssh/authorized_keys'), `no-port-forwarding,command="echo 'Please login as the user'" ${readFileSync(`${sshd.dir}/client_key.pub`, 'utf8')}`);
+    writeFileSync(join(root, 'home/admin/.ssh/authorized_keys2'), '');
+    const exp = { loginUser: 'admin', launchKeyBlobs: [launchKeyBlob(`${sshd.dir}/client_key`)], allowedPaths: [], roots: [root] };
     expect((await checkSecrets(s, exp)).status).toBe('pass');
     execFileSync('cp', [`${sshd.dir}/client_key`, join(root, 'home/admin/.ssh/id_ed25519')]);
     writeFileSync(join(root, 'home/admin/.bash_history'), 'export DB_PASSWORD=x\n');
     writeFileSync(join(root, 'app.env'), 'SECRET_KEY=x\n');
     mkdirSync(join(root, 'home/builder/.ssh'), { recursive: true });
-    writeFileSync(join(root, 'home/builder/.ssh/authorized_keys'), 'ssh-ed25519 AAAA build\n');
+    writeFileSync(join(root, 'home/builder/.ssh/authorized_keys'), readFileSync(`${sshd.dir}/other_host_key.pub`));
     const r = await checkSecrets(s, exp);
     expect(r.status).toBe('fail');
     const kinds = (r.data as { findings: { kind: string }[] }).findings.map((f) => f.kind).sort();

@@ -5,7 +5,7 @@ const SEP = '----kiln-result-json----';
 
 export function judgeCloudInit(statusText: string, resultJson: string): CheckResult {
   const id = 'cloud-init';
-  const status = /^status:\s*(\S+(?:\s\S+)?)/m.exec(statusText)?.[1]?.trim() ?? '(unknown)';
+  const status = /^status:[ \t]*(\S+(?:[ \t]\S+)?)[ \t]*$/m.exec(statusText)?.[1]?.trim() ?? '(unknown)';
   if (status !== 'done') return fail(id, `cloud-init status: ${status}`, { status, statusText: statusText.trim() });
   let parsed: { v1?: { errors?: unknown[]; recoverable_errors?: Record<string, unknown[]> } };
   try {

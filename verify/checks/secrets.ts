@@ -2,8 +2,10 @@
 import { type CheckResult, type Remote, error, fail, pass, shellQuote } from './types.ts';
 
 export interface SecretsExpectations {
-  /** The user `kiln launch` logs in as: its authorized_keys is expected. */
+  /** The user `kiln launch` logs in as (for the evidence). */
   loginUser: string;
+  /** Base64 blobs of the launch key(s): an authorized_keys holding only these was written at boot; any other key was baked. */
+  launchKeyBlobs: readonly string[];
   /** Files legitimately written at boot (e.g. cloud-init's app env): never findings. */
   allowedPaths: readonly string[];
   /** Directories to search; bounded so the scan stays fast. */
@@ -21,7 +23,8 @@ export function secretsScript(roots: readonly string[]): string {
   return [
     `R=""; for d in ${r}; do [ -d "$d" ] && R="$R $d"; done`,
     `[ -n "$R" ] && find $R -xdev -type f -size -256k -not -path '/etc/ssh/ssh_host_*_key' -exec grep -lE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' {} + 2>/dev/null | sed 's/^/KEY\\t/'`,
-    `[ -n "$R" ] && find $R -xdev \\( -name authorized_keys -o -name authorized_keys2 \\) -type f 2>/dev/null | sed 's/^/AUTHKEYS\\t/'`,
+    // One line per key (its base64 blob) so the judge can tell the launch key from a key left by the build.
+    `[ -n "$R" ] && find $R -xdev \\( -name authorized_keys -o -name authorized_keys2 \\) -type f 2>/dev/null | while IFS= read -r f; do n=0; for b in $(grep -oE 'AAAA[A-Za-z0-9+/]+=*' "$f"); do printf 'AUTHKEYS\\t%s\\t%s\\n' "$f" "$b"; n=1; done; [ $n = 0 ] && printf 'AUTHKEYS\\t%s\\t\\n' "$f"; done`,
     `[ -n "$R" ] && find $R -xdev -type f \\( -name .env -o -name '.env.*' -o -name '*.env' \\) 2>/dev/null | sed 's/^/ENV\\t/'`,
     `[ -n "$R" ] && find $R -xdev -type f \\( ${hist} \\) 2>/dev/null | sed 's/^/HIST\\t/'`,
     `CUR=$(cat /var/lib/cloud/data/instance-id 2>/dev/null); for d in /var/lib/cloud/instances/*; do [ -d "$d" ] && [ "$(basename "$d")" != "$CUR" ] && printf 'CIINST\\t%s\\n' "$d"; done`,
@@ -30,24 +33,27 @@ export function secretsScript(roots: readonly string[]): string {
   ].join('; ');
 }
 
-export interface Finding { kind: 'KEY' | 'AUTHKEYS' | 'ENV' | 'HIST' | 'CIINST' | 'CILOG'; path: string }
+export interface Finding { kind: 'KEY' | 'AUTHKEYS' | 'ENV' | 'HIST' | 'CIINST' | 'CILOG'; path: string; keyBlob?: string }
 
 export function parseFindings(text: string): { findings: Finding[]; complete: boolean } {
   const findings: Finding[] = [];
   for (const line of text.split('\n')) {
-    const [kind, path] = line.split('\t');
-    if (path && ['KEY', 'AUTHKEYS', 'ENV', 'HIST', 'CIINST', 'CILOG'].includes(kind)) findings.push({ kind: kind as Finding['kind'], path });
+    const [kind, path, keyBlob] = line.split('\t');
+    if (!path || !['KEY', 'AUTHKEYS', 'ENV', 'HIST', 'CIINST', 'CILOG'].includes(kind)) continue;
+    findings.push(kind === 'AUTHKEYS' ? { kind, path, keyBlob: keyBlob ?? '' } : { kind: kind as Finding['kind'], path });
   }
   return { findings, complete: /^DONE$/m.test(text) };
 }
 
 export function judgeSecrets(findings: readonly Finding[], exp: SecretsExpectations): CheckResult {
   const id = 'secrets';
-  const home = exp.loginUser === 'root' ? '/root' : `/home/${exp.loginUser}`;
-  const allowed = new Set([...exp.allowedPaths, `${home}/.ssh/authorized_keys`]);
-  const bad = findings.filter((f) => !allowed.has(f.path));
+  const allowed = new Set(exp.allowedPaths);
+  const launch = new Set(exp.launchKeyBlobs);
+  // cloud-init writes the launch key at boot (for the login user, the distro's default user and root's
+  // disable_root stub): only a key other than the launch key is a leftover of the build.
+  const bad = findings.filter((f) => (f.kind === 'AUTHKEYS' ? f.keyBlob !== '' && !launch.has(f.keyBlob!) : !allowed.has(f.path)));
   if (bad.length) {
-    return fail(id, `${bad.length} baked secrets/leftovers: ${bad.slice(0, 8).map((f) => `${f.kind} ${f.path}`).join('; ')}`, { findings: bad });
+    return fail(id, `${bad.length} baked secrets/leftovers: ${bad.slice(0, 8).map((f) => `${f.kind} ${f.path}${f.keyBlob ? ` (key …${f.keyBlob.slice(-12)})` : ''}`).join('; ')}`, { findings: bad });
   }
   return pass(id, `no stray keys, authorized_keys, .env, histories or build cloud-init state in ${exp.roots.join(' ')}`);
 }

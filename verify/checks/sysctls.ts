@@ -15,10 +15,14 @@ export function judgeSysctls(expected: SysctlMap, seen: Map<string, string>): Ch
   });
 }
 
+/** `net.ipv4.tcp_tw_reuse` -> `/proc/sys/net/ipv4/tcp_tw_reuse` (a `/` in a key stays a `.` in the path). */
+export const procPath = (key: string): string => `/proc/sys/${key.split('.').map((seg) => seg.replaceAll('/', '.')).join('/')}`;
+
 export async function checkSysctls(remote: Remote, expected: SysctlMap): Promise<CheckResult[]> {
   const keys = Object.keys(expected);
   if (keys.length === 0) return [fail('sysctl', 'no sysctls given to check: refusing to pass an empty map')];
-  const script = keys.map((k) => `printf '%s\\t%s\\n' ${shellQuote(k)} "$(sysctl -n ${shellQuote(k)} 2>&1 | tr '\\n' ' ')"`).join('; ');
+  // Read /proc/sys directly: the sysctl binary lives in /usr/sbin, off an ordinary login user's PATH.
+  const script = keys.map((k) => `printf '%s\\t%s\\n' ${shellQuote(k)} "$(cat ${shellQuote(procPath(k))} 2>&1 | tr '\\n' ' ')"`).join('; ');
   const r = await remote.exec(script, { timeoutSec: DEFAULT_TIMEOUT_SEC });
   const seen = new Map<string, string>();
   for (const line of r.stdout.split('\n')) {
