@@ -65,10 +65,18 @@ export async function awaitReady(r: ReadyInput) {
   await poll('ssh', async () => ((await sshRun(r.target, 'true', 10)).exitCode === 0 ? true : undefined));
   const sshMs = ms();
   const left = () => Math.max(5, Math.round((deadline - Date.now()) / 1000));
-  const ci = await sshRun(r.target, 'cloud-init status --wait >/dev/null; cloud-init status --long', left());
+  // cloud-init restarts sshd when it applies ssh settings: a dropped connection (ssh exits 255) is retried.
+  const sshSteady = async (cmd: string) => {
+    for (;;) {
+      const res = await sshRun(r.target, cmd, left());
+      if (res.exitCode !== 255 || Date.now() > deadline) return res;
+      await sleep(300);
+    }
+  };
+  const ci = await sshSteady('cloud-init status --wait >/dev/null; cloud-init status --long');
   if (ci.exitCode !== 0 || !/status: done/.test(ci.stdout)) await fail(`cloud-init: ${ci.stdout || ci.stderr}`.trim());
   const cloudInitMs = ms();
-  const sys = await sshRun(r.target, 'systemctl is-system-running --wait', left());
+  const sys = await sshSteady('systemctl is-system-running --wait');
   if (sys.stdout.trim() !== 'running') await fail(`systemd: ${sys.stdout.trim() || sys.stderr.trim() || 'timeout'}`);
   return { hostKey, timings: { hostKeyMs, sshMs, cloudInitMs, readyMs: ms() } };
 }
