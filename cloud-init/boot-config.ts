@@ -34,8 +34,11 @@ export interface BootConfig {
   secrets: SecretSpec;
 }
 
-/** SSM parameter names per secret (instance role reads them at boot); SecureString values never leave SSM. */
-export const ssmParameters = (app: string): Record<string, string> => ({ KILN_SECRET_KEY: `/kiln/${app}/django-secret-key` });
+/** The SSM path the fleet's instance role may read (cdktf/policy.ts grants `<path>/*`; targets/aws/fleet-env.ts). */
+export const secretsPathFor = (tierName: string) => `/kiln/${tierName}/app`;
+
+/** SSM parameter names per secret (the instance role reads them at boot); SecureString values never leave SSM. */
+export const ssmParameters = (tierName: string): Record<string, string> => ({ KILN_SECRET_KEY: `${secretsPathFor(tierName)}/django-secret-key` });
 
 export interface BootInput { tierName: string; recipe: Recipe; distro: DistroProfile; imageHash: string }
 
@@ -58,7 +61,7 @@ export function bootConfig({ tierName, recipe, distro, imageHash }: BootInput): 
     env[name] = value;
   }
   const secrets: SecretSpec = distro.secretSource === 'ssm'
-    ? { source: 'ssm', parameters: ssmParameters(app) }
+    ? { source: 'ssm', parameters: ssmParameters(tierName) }
     : { source: 'generate' };
   const domains = recipe.app.domains;
   serverNames(domains); // the same host-name check nginx's server_name gets (InputError naming the entry)

@@ -50,7 +50,7 @@ describe('cloud-config YAML for PyYAML (YAML 1.1)', () => {
 
 describe('boot config: names only, never secrets', () => {
   it('the AMI profile names its SSM parameters; the local profile generates', () => {
-    expect(boot(WEB, DISTROS.ubuntu2404).secrets).toEqual({ source: 'ssm', parameters: { KILN_SECRET_KEY: '/kiln/canary/django-secret-key' } });
+    expect(boot(WEB, DISTROS.ubuntu2404).secrets).toEqual({ source: 'ssm', parameters: { KILN_SECRET_KEY: '/kiln/nano/app/django-secret-key' } });
     expect(boot(WEB, DISTROS.debian12).secrets).toEqual({ source: 'generate' });
     expect(boot(WEB).allowedHosts).toEqual(['*']);
   });
@@ -99,5 +99,21 @@ describe('allowed hosts', () => {
     expect(boot(recipeWith({}, ['example.com', '*.example.org'])).allowedHosts).toEqual(['example.com', '.example.org']);
     expect(() => boot(recipeWith({}, ['a.com,evil.com']))).toThrow(/recipe.app.domains\[0\]/);
     expect(() => boot(recipeWith({}, ['x.com\nruncmd: [id]']))).toThrow(InputError);
+  });
+});
+
+describe('SSM names the fleet can read', () => {
+  it('every parameter in boot.json is under a Resource of the instance role policy (cdktf/policy.ts)', async () => {
+    const { instanceSecretsPolicy } = await import('../cdktf/policy.ts');
+    const { secretsPathFor } = await import('./boot-config.ts');
+    for (const tier of ['nano', '2xlarge']) {
+      const b = bootConfig({ tierName: tier, recipe: WEB, distro: DISTROS.ubuntu2404, imageHash: 'x' });
+      const policy = instanceSecretsPolicy({ region: 'us-east-1', accountId: '123456789012', secretsPath: secretsPathFor(tier) });
+      const globs = policy.Statement.filter((s) => s.Action.includes('ssm:GetParameter')).flatMap((s) => s.Resource);
+      const covered = (arn: string) => globs.some((g) => (g.endsWith('/*') ? arn.startsWith(g.slice(0, -1)) : arn === g));
+      const params = b.secrets.source === 'ssm' ? Object.values(b.secrets.parameters) : [];
+      expect(params.length).toBeGreaterThan(0);
+      for (const p of params) expect(covered(`arn:aws:ssm:us-east-1:123456789012:parameter${p}`), p).toBe(true);
+    }
   });
 });

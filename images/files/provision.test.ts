@@ -63,7 +63,7 @@ describe('no secret is baked into the image or the user data', () => {
         const ud = r.files.find((f) => f.path === 'cloud-init/user-data')!.content;
         const boot = JSON.parse(JSON.parse(/content: ("(?:[^"\\]|\\.)*")/.exec(ud)![1]) as string) as { secrets: { source: string; parameters?: Record<string, string> } };
         expect(Object.keys(boot.secrets).sort()).toEqual(d.secretSource === 'ssm' ? ['parameters', 'source'] : ['source']);
-        for (const name of Object.values(boot.secrets.parameters ?? {})) expect(name).toMatch(/^\/kiln\/[a-z0-9_]+\/[a-z0-9-]+$/);
+        for (const name of Object.values(boot.secrets.parameters ?? {})) expect(name.startsWith(`/kiln/${tier.name}/app/`), name).toBe(true);
       });
     }
   }
