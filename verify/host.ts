@@ -1,6 +1,6 @@
 /** The host description `kiln launch` prints, parsed and validated (bad input -> InputError, exit 2). */
 import { readFileSync, existsSync } from 'node:fs';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { InputError } from '../images/errors.ts';
 
 export interface HostDescription {
@@ -74,7 +74,8 @@ export function validateHost(raw: unknown): HostDescription {
 
 /** The public half of the login key as its base64 wire blob (what an authorized_keys line carries). */
 export function launchKeyBlob(keyPath: string): string {
-  const key = utils.parseKey(readFileSync(keyPath));
+  // ssh2 is CommonJS: Node's ESM loader exposes `utils` only on the default export.
+  const key = ssh2.utils.parseKey(readFileSync(keyPath));
   if (key instanceof Error) throw new InputError('host.keyPath', keyPath, `a private key ssh2 can read (${key.message})`, 'point keyPath at the key `kiln launch` used');
   const k = Array.isArray(key) ? key[0] : key;
   return k.getPublicSSH().toString('base64');

@@ -39,6 +39,12 @@ describe('thresholds', () => {
     expect(failed(judgeThresholds({ ...good(), memory: memorySummary({ seconds: 30, baseMiB: 200, swapMiB: 3 }) }))).toEqual(['memory:swap']);
     const leak = failed(judgeThresholds({ ...good(), memory: memorySummary({ seconds: 60, baseMiB: 200, leakMiBPerMin: 60 }) }));
     expect(leak.every((id) => id.startsWith('memory:leak'))).toBe(true);
+    // a short run whose last half rises by one small step (a buffer pool warming) is not a leak
+    const step = memorySummary({ seconds: 30, baseMiB: 200 });
+    const stepped = { ...step, box: { ...step.box, slopePerMin: 8.2, tailSec: 15 } };
+    const r = judgeThresholds({ ...good(), memory: stepped }).find((t) => t.id === 'memory:leak')!;
+    expect(r.status).toBe('pass');
+    expect(r.evidence).toContain('a step, not a leak');
     expect(leak).toContain('memory:leak');
     expect(leak).toContain('memory:leak:kiln-app.service');
   });

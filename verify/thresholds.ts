@@ -1,6 +1,7 @@
 /** The tier's SLO and memory rules applied to one load run and its memory summary. Anything unknown fails. */
 import type { Slo } from '../images/tiers.ts';
 import type { LoadResult } from './load/types.ts';
+import type { SeriesSummary } from './memory/stats.ts';
 import type { MemorySummary } from './memory/summary.ts';
 
 export interface ThresholdResult {
@@ -27,6 +28,17 @@ export interface ThresholdInput {
 
 /** 1% of RAM per minute, at least 8 MiB/min: below that, page-cache and allocator noise dominate short runs. */
 export const defaultLeakLimitMiBPerMin = (ramMiB: number): number => Math.max(8, ramMiB * 0.01);
+/** A leak must also have grown this much over the fitted window: one buffer-pool step is not a leak. */
+export const defaultLeakMinGrowthMiB = (ramMiB: number): number => Math.max(4, ramMiB * 0.01);
+
+/** Fails when the slope is over the limit AND the fitted growth over the window is real; unknown fails. */
+function leak(id: string, s: SeriesSummary, limit: number, minGrowthMiB: number, unit: string): ThresholdResult {
+  const slopeCheck = atMost(id, s.slopePerMin, limit, unit);
+  if (slopeCheck.status === 'pass' || slopeCheck.observed === null) return slopeCheck;
+  const growth = (s.slopePerMin * s.tailSec) / 60;
+  if (growth > minGrowthMiB) return { ...slopeCheck, evidence: `${slopeCheck.evidence}, grew ${growth.toFixed(1)} MiB in ${Math.round(s.tailSec)} s` };
+  return { ...slopeCheck, status: 'pass', evidence: `${slopeCheck.evidence} but grew only ${growth.toFixed(1)} MiB in ${Math.round(s.tailSec)} s (<= ${minGrowthMiB} MiB): a step, not a leak` };
+}
 
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
@@ -63,7 +75,7 @@ export function loadThresholds(slo: Slo, load: LoadResult | null, minAchievedSha
   ];
 }
 
-export function memoryThresholds(slo: Slo, ramMiB: number, mem: MemorySummary | null, leakLimit: number): ThresholdResult[] {
+export function memoryThresholds(slo: Slo, ramMiB: number, mem: MemorySummary | null, leakLimit: number, minGrowth = defaultLeakMinGrowthMiB(ramMiB)): ThresholdResult[] {
   if (!mem || mem.remoteSamples === 0) {
     return [{ id: 'memory:sampled', status: 'fail', limit: 'memory samples during the run', observed: 0, evidence: 'no memory samples: nothing to judge' }];
   }
@@ -73,10 +85,10 @@ export function memoryThresholds(slo: Slo, ramMiB: number, mem: MemorySummary | 
     atMost('memory:peak', mem.box.peak, ceilingMiB, `MiB (${slo.memoryCeilingPct}% of ${ramMiB})`),
     atMost('memory:oom-kills', mem.oomKills ?? NaN, 0, 'OOM kills'),
     atMost('memory:swap', mem.swapPeakMiB, 0, 'MiB swap'),
-    atMost('memory:leak', mem.box.slopePerMin, leakLimit, 'MiB/min'),
+    leak('memory:leak', mem.box, leakLimit, minGrowth, 'MiB/min'),
   ];
   for (const name of Object.keys(mem.services).sort()) {
-    out.push(atMost(`memory:leak:${name}`, mem.services[name].pss.slopePerMin, leakLimit, 'MiB/min PSS'));
+    out.push(leak(`memory:leak:${name}`, mem.services[name].pss, leakLimit, minGrowth, 'MiB/min PSS'));
   }
   return out;
 }

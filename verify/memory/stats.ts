@@ -26,12 +26,14 @@ export interface SeriesSummary {
   steady: number;
   /** Least-squares slope over the last half, per minute. */
   slopePerMin: number;
+  /** Length of the last half the slope was fitted over, seconds. */
+  tailSec: number;
 }
 
 /** Summarises a time series (t in seconds); the last half excludes warm-up growth from the leak slope. */
 export function summarizeSeries(tSec: readonly number[], values: readonly number[]): SeriesSummary {
   const n = Math.min(tSec.length, values.length);
-  if (n === 0) return { samples: 0, peak: NaN, steady: NaN, slopePerMin: NaN };
+  if (n === 0) return { samples: 0, peak: NaN, steady: NaN, slopePerMin: NaN, tailSec: 0 };
   const half = Math.floor(n / 2);
   const tailT = tSec.slice(half, n);
   const tailV = values.slice(half, n);
@@ -40,5 +42,6 @@ export function summarizeSeries(tSec: readonly number[], values: readonly number
     peak: Math.max(...values.slice(0, n)),
     steady: median(tailV),
     slopePerMin: slope(tailT, tailV) * 60,
+    tailSec: tailT.length ? tailT[tailT.length - 1] - tailT[0] : 0,
   };
 }
