@@ -78,6 +78,10 @@ describe('baseline comparison', () => {
     }, ['p95Ms'], 5);
     expect(calls.length).toBe(20);
     expect(r).toMatchObject({ outcome: 'fail', attempt: 2 });
+    // one invalid run is repeated; a repetition invalid twice is missing data: fail
+    let calls3 = 0;
+    const once = await runBaselineComparison(async (side, i) => (i === 3 && calls3++ === 0 ? null : { p95Ms: 20 + (side === 'candidate' ? 0.1 : 0) }), ['p95Ms'], 5);
+    expect(once.outcome).toBe('pass');
     const invalid = await runBaselineComparison(async (side, i) => (i === 3 ? null : { p95Ms: 20 + (side === 'candidate' ? 0.1 : 0) }), ['p95Ms'], 5);
     expect(invalid.outcome).toBe('fail');
   });

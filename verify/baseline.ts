@@ -100,7 +100,7 @@ export function interleavedOrder(repetitions: number): ('baseline' | 'candidate'
 /** One repetition against one side: metric name -> value, or null when the run was invalid. */
 export type Repetition = (side: 'baseline' | 'candidate', index: number) => Promise<Record<string, number | null> | null>;
 
-/** Runs the interleaved repetitions, compares, and reruns once when inconclusive. */
+/** Runs the interleaved repetitions (an invalid one is repeated once), compares, and reruns once when inconclusive. */
 export async function runBaselineComparison(run: Repetition, metricNames: readonly string[], repetitions: number, policy: BaselinePolicy = DEFAULT_BASELINE_POLICY): Promise<BaselineComparison> {
   let last: BaselineComparison | null = null;
   for (let attempt = 1; attempt <= 2; attempt++) {
@@ -108,7 +108,8 @@ export async function runBaselineComparison(run: Repetition, metricNames: readon
     const order = interleavedOrder(repetitions);
     for (let i = 0; i < order.length; i++) {
       const side = order[i];
-      const got = await run(side, i);
+      // An invalid run measured the generator, not the image: repeat it once before counting it missing.
+      const got = (await run(side, i)) ?? (await run(side, i));
       for (const name of metricNames) (values[side][name] ??= []).push(got?.[name] ?? null);
     }
     last = compareWithBaseline(metricNames.map((metric) => ({
