@@ -15,8 +15,18 @@ import { writeReport, type ReportFiles } from './report/write.ts';
 import { verify } from './run.ts';
 import type { Lineage, Verdict } from './verdict.ts';
 
-/** Which distro profile a target's image is built from (DESIGN: AMI = Ubuntu 24.04, local = Debian 12). */
-export const DISTRO_BY_TARGET: Record<string, DistroProfile['id']> = { local: 'debian12', aws: 'ubuntu2404' };
+/** What differs per target, as data. */
+export interface TargetProfile {
+  /** The distro the target's image is built from (DESIGN: AMI = Ubuntu 24.04, local = Debian 12). */
+  distro: DistroProfile['id'];
+  /** Sysctl prefixes a box sets for itself; absent = all. An nspawn box owns its netns (`net.*`), not `vm.*`. */
+  sysctlEffectPrefixes?: readonly string[];
+}
+
+export const TARGETS: Record<string, TargetProfile> = {
+  local: { distro: 'debian12', sysctlEffectPrefixes: ['net.'] },
+  aws: { distro: 'ubuntu2404' },
+};
 
 export interface VerifyCommandInput {
   host: HostDescription;
@@ -45,15 +55,15 @@ export interface VerifyCommandResult { verdict: Verdict; exitCode: 0 | 1; files:
 
 export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCommandResult> {
   const target = input.target ?? input.host.target ?? '';
-  const distroId = DISTRO_BY_TARGET[target];
-  if (!distroId) {
-    throw new InputError('target', target, `one of ${Object.keys(DISTRO_BY_TARGET).join(', ')}`, 'pass --target or a host JSON from `kiln launch` (it names its target)');
+  const profile = TARGETS[target];
+  if (!profile) {
+    throw new InputError('target', target, `one of ${Object.keys(TARGETS).join(', ')}`, 'pass --target or a host JSON from `kiln launch` (it names its target)');
   }
   const imageRef = input.imageRef ?? input.host.imageRef ?? '';
   if (input.host.tier && input.host.tier !== input.tier.name) {
     throw new InputError('--tier', input.tier.name, `the tier the box was launched as (${input.host.tier})`, 'verify a box against its own tier');
   }
-  const rendered = render(input.tier, WEB, DISTROS[distroId]);
+  const rendered = render(input.tier, WEB, DISTROS[profile.distro]);
   const now = (input.now ?? (() => new Date()))();
   const shape = input.shape ?? DEFAULT_LOAD_SHAPE;
   const load = canaryLoad(input.host.address, input.tier.slo, shape, input.httpPort ?? 80);
@@ -64,7 +74,10 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     createdAt: now.toISOString(),
     tier: input.tier, target, image: { ref: imageRef, lineage: input.lineage },
     host: input.host,
-    expectations: expectationsFromRender(rendered, input.host, { launchKeyBlobs: [launchKeyBlob(input.host.keyPath)], ...input.extras }),
+    expectations: {
+      ...expectationsFromRender(rendered, input.host, { launchKeyBlobs: [launchKeyBlob(input.host.keyPath)], ...input.extras }),
+      sysctlEffectPrefixes: profile.sysctlEffectPrefixes,
+    },
     load,
     capacity: budget > 0 ? {
       startRps: Math.max(1, Math.round(slo.targetRps / 2)), growth: 1.5, maxRps: slo.targetRps * 8, resolution: 0.1,

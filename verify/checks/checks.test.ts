@@ -89,6 +89,10 @@ describe('state checks over ssh against this machine', () => {
     expect(ok.map((c) => c.status)).toEqual(['pass', 'pass']);
     const bad = await checkSysctls(s, { 'vm.swappiness': Number(swappiness) + 1, 'kiln.no_such_key': 1 });
     expect(bad.map((c) => c.status)).toEqual(['fail', 'fail']);
+    // a container target sets only net.*: vm.* is judged by configuration and says so
+    const scoped = await checkSysctls(s, { 'vm.swappiness': Number(swappiness) + 1, 'net.ipv4.ip_local_port_range': '1 2' }, ['net.']);
+    expect(scoped.map((c) => c.status)).toEqual(['fail', 'pass']);
+    expect(scoped[1].evidence).toContain('effect not verifiable here');
   });
 
   it('drop-ins: without a reachable systemd the check errors', async () => {

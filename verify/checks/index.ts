@@ -18,6 +18,8 @@ export interface StateExpectations {
   /** The render manifest's files (non-absolute entries are ignored). */
   manifest: readonly ManifestEntry[];
   sysctls: SysctlMap;
+  /** Sysctl prefixes a box of this target sets itself (absent = all; the local stand-in: only `net.`). */
+  sysctlEffectPrefixes?: readonly string[];
   unitProperties: UnitProperties;
   identity: IdentityExpectations;
   secrets: SecretsExpectations;
@@ -35,7 +37,7 @@ export async function runStateChecks(remote: Remote, exp: StateExpectations): Pr
     ['service', () => checkServices(remote, exp.units)],
     ['listening', () => checkListening(remote, exp.publicListeners)],
     ['files:manifest', () => checkFiles(remote, exp.manifest)],
-    ['sysctl', () => checkSysctls(remote, exp.sysctls)],
+    ['sysctl', () => checkSysctls(remote, exp.sysctls, exp.sysctlEffectPrefixes)],
     ['dropin', () => checkDropIns(remote, exp.unitProperties)],
     ['cloud-init', () => checkCloudInit(remote)],
     ['identity', () => checkIdentity(remote, exp.identity)],

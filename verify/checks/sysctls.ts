@@ -5,12 +5,20 @@ export type SysctlMap = Readonly<Record<string, string | number>>;
 
 const norm = (v: string | number): string => String(v).trim().split(/\s+/).join(' ');
 
-export function judgeSysctls(expected: SysctlMap, seen: Map<string, string>): CheckResult[] {
+/**
+ * `effectPrefixes`: the keys a box of this target can set for itself (a container owns only its netns's
+ * `net.*`; `vm.*` stays the host's). Keys outside are judged by configuration (the sysctl.d file is in the
+ * sha256-checked manifest) and say so in their evidence; absent = every key must be in effect.
+ */
+export function judgeSysctls(expected: SysctlMap, seen: Map<string, string>, effectPrefixes?: readonly string[]): CheckResult[] {
   return Object.keys(expected).sort().map((key) => {
     const id = `sysctl:${key}`;
     const got = seen.get(key);
     if (got === undefined) return error(id, 'no value read');
     const want = norm(expected[key]);
+    if (effectPrefixes && !effectPrefixes.some((p) => key.startsWith(p))) {
+      return pass(id, `${key}: host-global on this target, effect not verifiable here (configured ${want} in the checked sysctl.d file; host has ${norm(got)})`, { effectVerified: false });
+    }
     return norm(got) === want ? pass(id, `${key} = ${norm(got)}`) : fail(id, `${key} = ${norm(got)}, expected ${want}`);
   });
 }
@@ -18,7 +26,7 @@ export function judgeSysctls(expected: SysctlMap, seen: Map<string, string>): Ch
 /** `net.ipv4.tcp_tw_reuse` -> `/proc/sys/net/ipv4/tcp_tw_reuse` (a `/` in a key stays a `.` in the path). */
 export const procPath = (key: string): string => `/proc/sys/${key.split('.').map((seg) => seg.replaceAll('/', '.')).join('/')}`;
 
-export async function checkSysctls(remote: Remote, expected: SysctlMap): Promise<CheckResult[]> {
+export async function checkSysctls(remote: Remote, expected: SysctlMap, effectPrefixes?: readonly string[]): Promise<CheckResult[]> {
   const keys = Object.keys(expected);
   if (keys.length === 0) return [fail('sysctl', 'no sysctls given to check: refusing to pass an empty map')];
   // Read /proc/sys directly: the sysctl binary lives in /usr/sbin, off an ordinary login user's PATH.
@@ -29,5 +37,5 @@ export async function checkSysctls(remote: Remote, expected: SysctlMap): Promise
     const tab = line.indexOf('\t');
     if (tab > 0) seen.set(line.slice(0, tab), line.slice(tab + 1));
   }
-  return judgeSysctls(expected, seen);
+  return judgeSysctls(expected, seen, effectPrefixes);
 }
