@@ -20,6 +20,8 @@ export interface Lineage {
 /** Memory over time, compact, for the report's plots (MiB, one point per sample). */
 export interface MemoryPlot {
   tSec: number[];
+  /** The box line has its own clock: the host's cgroup polls when sampled, else the box's samples. */
+  boxTSec: number[];
   boxMiB: number[];
   /** service -> PSS MiB per sample */
   services: Record<string, number[]>;
@@ -74,10 +76,11 @@ export function memoryPlot(series: MemorySeries | null): MemoryPlot | null {
   const services: Record<string, number[]> = {};
   for (const n of names) services[n] = series.remote.map((s) => r1((s.groups[n]?.pssKiB ?? 0) / 1024));
   // The box line comes from the cgroup when sampled (host view), else from the box's own meminfo.
-  const box = series.cgroup.length === series.remote.length
-    ? series.cgroup.map((c) => r1(workingSetMiB(c)))
-    : series.remote.map((s) => r1((s.memTotalKiB - s.memAvailableKiB) / 1024));
-  return { tSec: series.remote.map((s) => r1(s.uptimeSec - t0)), boxMiB: box, services };
+  // Same source as the summary's box figures (cgroup working set when sampled), so plot and numbers agree.
+  const tSec = series.remote.map((s) => r1(s.uptimeSec - t0));
+  return series.cgroup.length
+    ? { tSec, boxTSec: series.cgroup.map((c) => r1(c.tMs / 1000)), boxMiB: series.cgroup.map((c) => r1(workingSetMiB(c))), services }
+    : { tSec, boxTSec: tSec, boxMiB: series.remote.map((s) => r1((s.memTotalKiB - s.memAvailableKiB) / 1024)), services };
 }
 
 /** Why the decision is fail; empty means pass. Order is stable: lineage, checks, thresholds, memory, baseline. */

@@ -45,7 +45,7 @@ export function memoryOverTime(v: Verdict): string {
   const plot = v.memory.plot;
   const series: Series[] = [];
   if (plot) {
-    series.push({ name: 'box total', points: plot.tSec.map((t, i) => [t, plot.boxMiB[i]]) });
+    series.push({ name: 'box total', points: plot.boxTSec.map((t, i) => [t, plot.boxMiB[i]]) });
     const top = Object.keys(plot.services)
       .sort((a, b) => Math.max(...plot.services[b]) - Math.max(...plot.services[a]) || a.localeCompare(b))
       .slice(0, 8);
