@@ -1,0 +1,49 @@
+/** The local target behind the common Target shape (state and cache dirs fixed per instance of it). */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { lineageFromLocalImage } from '../../verify/defaults.ts';
+import type { BakedImage, Target } from '../target.ts';
+import { bake } from './bake.ts';
+import { destroy } from './destroy.ts';
+import { findImage, type ImageManifest } from './image.ts';
+import { janitor } from './janitor.ts';
+import { launch } from './launch.ts';
+import { defaultCacheDir, defaultStateDir, imagesDir } from './paths.ts';
+import { promote, promoted, type Promotion } from './registry.ts';
+
+export interface LocalTargetOptions { stateDir?: string; cacheDir?: string }
+
+type RenderManifest = { files: { path: string; sha256: string }[] };
+
+async function baked(stateDir: string, m: ImageManifest, reused: boolean): Promise<BakedImage> {
+  const text = await readFile(join(imagesDir(stateDir), `${m.ref}.render-manifest.json`), 'utf8');
+  const files = (JSON.parse(text) as RenderManifest).files.filter((f) => f.path.startsWith('/'));
+  return { ref: m.ref, tier: m.tier, reused, lineage: lineageFromLocalImage(m), manifestFiles: files.map(({ path, sha256 }) => ({ path, sha256 })) };
+}
+
+const record = (p: Promotion) => ({ tier: p.tier, ref: p.imageRef, verdictDigest: p.verdictDigest, ...(p.previousRef ? { previousRef: p.previousRef } : {}) });
+
+export function localTarget(opts: LocalTargetOptions = {}): Target {
+  const stateDir = opts.stateDir ?? defaultStateDir();
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  return {
+    name: 'local',
+    distro: 'debian12',
+    async bake({ tier, bundleDir }) {
+      const r = await bake({ tier: tier.name, bundleDir, stateDir, cacheDir, distro: 'debian12' });
+      return baked(stateDir, r.manifest, r.reused);
+    },
+    async image(ref) {
+      return baked(stateDir, await findImage(stateDir, ref), true);
+    },
+    launch: ({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec }) =>
+      launch({ imageRef: ref, tier, id, stateDir, cpus, burstBaseline, readyTimeoutSec }),
+    destroy: (id) => destroy(id, { stateDir }),
+    promote: async ({ verdictPath }) => record(await promote({ verdictPath, stateDir })),
+    promoted: async (tier) => {
+      const p = await promoted(tier, stateDir);
+      return p && record(p);
+    },
+    janitor: ({ dryRun }) => janitor({ stateDir, cacheDir, dryRun }),
+  };
+}

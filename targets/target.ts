@@ -1,0 +1,54 @@
+/**
+ * One shape for every target, so the CLI and the flows (nightly, gate, bench) never branch on a target's
+ * name: bake a rendered bundle, boot a copy, tear it down, promote a verdict, read the promoted image.
+ */
+import type { Tier } from '../images/tiers.ts';
+import type { DistroProfile } from '../images/distro.ts';
+import type { Lineage } from '../verify/verdict.ts';
+import type { HostDescription } from '../verify/host.ts';
+
+export type Log = (line: string) => void;
+
+export interface BakedImage {
+  ref: string;
+  tier: string;
+  /** True when unchanged inputs reused an existing image. */
+  reused: boolean;
+  lineage: Lineage;
+  /** Files the image must hold (absolute path -> sha256), from the render manifest baked into it. */
+  manifestFiles: { path: string; sha256: string }[];
+}
+
+export interface LaunchRequest {
+  ref: string;
+  tier: Tier;
+  /** Names every resource of this box (janitor finds leftovers by it). */
+  id: string;
+  /** CPU set for the box (local), so a load generator can run on another core. */
+  cpus?: string;
+  /** Hold the box at its burstable baseline CPU share (a T-instance out of credits). */
+  burstBaseline?: boolean;
+  readyTimeoutSec?: number;
+  log?: Log;
+}
+
+export interface PromotionRecord {
+  tier: string;
+  ref: string;
+  verdictDigest: string;
+  previousRef?: string;
+}
+
+export interface Target {
+  readonly name: 'local' | 'aws';
+  readonly distro: DistroProfile['id'];
+  bake(req: { tier: Tier; bundleDir: string; log?: Log }): Promise<BakedImage>;
+  /** A baked image by ref (InputError naming the known refs when unknown). */
+  image(ref: string): Promise<BakedImage>;
+  launch(req: LaunchRequest): Promise<HostDescription>;
+  destroy(id: string): Promise<void>;
+  /** Promotes the verdict's image iff the verdict passed (fails closed otherwise). */
+  promote(req: { verdictPath: string }): Promise<PromotionRecord>;
+  promoted(tier: string): Promise<PromotionRecord | undefined>;
+  janitor(req: { dryRun: boolean }): Promise<unknown>;
+}
