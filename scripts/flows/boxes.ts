@@ -10,6 +10,8 @@ export interface WithBoxesOptions {
   log?: Log;
   /** Called with every box id before its launch starts (a ledger records it, so a killed run can be cleaned). */
   onLaunching?: (id: string) => void | Promise<void>;
+  /** Called before the teardown starts. */
+  onDestroying?: (ids: string[]) => void | Promise<void>;
   /** Called once every box is destroyed (or failed to be: the errors are listed). */
   onDestroyed?: (ids: string[], errors: string[]) => void | Promise<void>;
 }
@@ -71,6 +73,7 @@ export async function withBoxes<T>(target: Target, requests: LaunchRequest[], fn
     return await fn(hosts);
   } finally {
     const errors: string[] = [];
+    if (mine.length) await opts.onDestroying?.(mine.map((b) => b.id));
     for (const b of mine.reverse()) {
       await destroyBox(target, b.id).catch((e: Error) => errors.push(`${b.id}: ${e.message}`));
       untrack(b);

@@ -7,6 +7,7 @@ import type { Tier } from '../../images/tiers.ts';
 import type { LaunchRequest, Log, Target } from '../../targets/target.ts';
 import { verifyCommand } from '../../verify/command.ts';
 import type { LoadShape } from '../../verify/defaults.ts';
+import { validateHost } from '../../verify/host.ts';
 import type { Verdict } from '../../verify/verdict.ts';
 import { withBoxes } from './boxes.ts';
 
@@ -33,6 +34,7 @@ export interface JudgeInput {
   onLaunching?: (id: string) => void | Promise<void>;
   /** Every box is up; verification starts. */
   onVerifying?: (ids: string[]) => void | Promise<void>;
+  onDestroying?: (ids: string[]) => void | Promise<void>;
   onDestroyed?: (ids: string[], errors: string[]) => void | Promise<void>;
 }
 
@@ -72,10 +74,12 @@ export async function judge(input: JudgeInput): Promise<JudgeResult> {
   const base = { tier, readyTimeoutSec: input.readyTimeoutSec, cpus: input.cpus, log };
   const requests: LaunchRequest[] = [{ ...base, ref: input.candidateRef, id: `${prefix}c` }];
   if (input.baselineRef) requests.push({ ...base, ref: input.baselineRef, id: `${prefix}b` });
-  return withBoxes(target, requests, async ([host, baselineHost]) => {
+  return withBoxes(target, requests, async ([raw, baselineHost]) => {
     await input.onVerifying?.(requests.map((r) => r.id));
+    // validateHost maps the local box's `cgroup.memory` to memoryCgroupPath: without it OOM kills are read host-wide.
+    const host = validateHost(raw);
     const r = await withTimeout(verifyCommand({
-      host: host!, tier, target: target.name, imageRef: input.candidateRef, lineage: candidate.lineage,
+      host, tier, target: target.name, imageRef: input.candidateRef, lineage: candidate.lineage,
       baselineRequired: Boolean(input.baselineRef),
       baselineTarget: baselineHost ? { host: baselineHost.address, port: 80 } : null,
       baselineRepetitions: input.baselineRepetitions,
@@ -84,5 +88,5 @@ export async function judge(input: JudgeInput): Promise<JudgeResult> {
     }), input.verifyTimeoutSec);
     if (!r.files) throw new Error('verify wrote no report files');
     return { decision: r.verdict.decision, verdict: r.verdict, verdictPath: r.files.verdict, reportHtml: r.files.html, boxIds: requests.map((q) => q.id) };
-  }, { log, onLaunching: input.onLaunching, onDestroyed: input.onDestroyed });
+  }, { log, onLaunching: input.onLaunching, onDestroying: input.onDestroying, onDestroyed: input.onDestroyed });
 }
