@@ -7,6 +7,7 @@ import { InputError } from '../images/errors.ts';
 import { parseRecipe } from '../images/recipe-file.ts';
 import type { Tier } from '../images/tiers.ts';
 import { WEB, type Recipe } from '../images/web.ts';
+import { TARGET_NAMES, targetEntry, targetFor, type KilnTarget, type TargetOptions } from '../targets/registry.ts';
 
 export type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -55,3 +56,67 @@ export function selectDistros(v: Record<string, unknown>, fallback: DistroProfil
 }
 
 export const progress = (msg: string) => process.stderr.write(`kiln: ${msg}\n`);
+
+// --- Target commands (bake, launch, verify, promote, promoted, destroy, janitor, deploy, revoke) ---
+
+/** Every target's flags, mapped to the registry's option keys; a flag meant for another target is refused. */
+const TARGET_FLAG_KEYS: Record<string, keyof TargetOptions> = {
+  'state-dir': 'stateDir', 'cache-dir': 'cacheDir', region: 'region', subnet: 'subnetId', vpc: 'vpcId',
+  'verifier-cidr': 'verifierCidr', 'work-dir': 'workDir', 'ttl-hours': 'ttlHours', 'ssm-prefix': 'ssmPrefix', tag: 'tags',
+};
+
+export const TARGET_FLAGS: Options = {
+  target: { type: 'string' },
+  ...Object.fromEntries(Object.keys(TARGET_FLAG_KEYS).map((f) => [f, f === 'tag' ? { type: 'string', multiple: true } : { type: 'string' }])),
+};
+
+export const TARGET_HELP = `  Target flags: --target local|aws
+    local: --state-dir DIR (images, boxes, registry; default <repo>/.kiln/state or KILN_STATE_DIR)
+           --cache-dir DIR (debootstrap base; default <repo>/.kiln/cache or KILN_CACHE_DIR)
+    aws:   --region R --subnet subnet-… --vpc vpc-… --verifier-cidr A.B.C.D/32 --work-dir DIR
+           --ttl-hours N (default 24) --ssm-prefix /kiln --tag KEY=VALUE (repeatable)
+           or the env vars KILN_AWS_REGION (else AWS_REGION), KILN_AWS_SUBNET_ID, KILN_AWS_VPC_ID,
+           KILN_AWS_VERIFIER_CIDR, KILN_AWS_WORK_DIR, KILN_AWS_TTL_HOURS, KILN_AWS_SSM_PREFIX; credentials
+           from the usual AWS sources (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, OIDC role)`;
+
+function parseTags(values: string[]): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const t of values) {
+    const eq = t.indexOf('=');
+    if (eq < 1) throw new InputError('--tag', t, 'KEY=VALUE', 'write --tag team=web');
+    tags[t.slice(0, eq)] = t.slice(eq + 1);
+  }
+  return tags;
+}
+
+/** The target options in `v` (parsed with TARGET_FLAGS); refuses a flag the chosen target does not read. */
+export function targetOptions(v: Record<string, unknown>, name: string): TargetOptions {
+  const entry = targetEntry(name);
+  const opts: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(TARGET_FLAG_KEYS)) {
+    if (v[flag] === undefined) continue;
+    if (!entry.options.includes(key)) {
+      const owners = TARGET_NAMES.filter((n) => targetEntry(n).options.includes(key)).join(', ');
+      throw new InputError(`--${flag}`, v[flag], `applies to --target ${owners} only, not ${name}`, `drop --${flag}`);
+    }
+    opts[key] = key === 'tags' ? parseTags(v[flag] as string[]) : v[flag];
+  }
+  return opts as TargetOptions;
+}
+
+/** `--target` (required) -> the target, built through the registry. */
+export function selectTarget(v: Record<string, unknown>): { name: string; target: KilnTarget } {
+  if (typeof v.target !== 'string') throw new InputError('--target', null, `is required; targets: ${TARGET_NAMES.join(', ')}`, 'pass --target local or --target aws');
+  return { name: v.target, target: targetFor(v.target, targetOptions(v, v.target)) };
+}
+
+/** One tier by name (required). */
+export function requireTier(v: Record<string, unknown>, catalog: Tier[]): Tier {
+  if (typeof v.tier !== 'string') throw new InputError('--tier', null, `is required; tiers: ${catalog.map((t) => t.name).join(', ')}`, 'pass --tier NAME');
+  return findTier(catalog, v.tier);
+}
+
+/** `--json`: exactly one document on stdout; otherwise the human line. */
+export function output(v: Record<string, unknown>, doc: unknown, human: string): void {
+  process.stdout.write(v.json ? `${JSON.stringify(doc, null, 2)}\n` : `${human}\n`);
+}

@@ -6,6 +6,15 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   tiers: () => import('./cmd-tiers.ts'),
   render: () => import('./cmd-render.ts'),
   validate: () => import('./cmd-validate.ts'),
+  bake: () => import('./cmd-bake.ts'),
+  launch: () => import('./cmd-launch.ts'),
+  verify: () => import('./cmd-verify.ts'),
+  promote: () => import('./cmd-promote.ts'),
+  promoted: () => import('./cmd-promoted.ts'),
+  destroy: () => import('./cmd-destroy.ts'),
+  janitor: () => import('./cmd-janitor.ts'),
+  deploy: () => import('./cmd-deploy.ts'),
+  revoke: () => import('./cmd-revoke.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -34,6 +34,7 @@ describe('aws settings', () => {
     [{ ssmPrefix: '/aws/kiln' }, /--ssm-prefix/],
     [{ env: { KILN_AWS_REGION: 'mars-1' } }, /KILN_AWS_REGION = "mars-1"/],
     [{ tags: { team: '${file("/etc/passwd")}' } }, /--tag team = .*must not contain "\$\{"/],
+    [{ tags: { 'x{{y': 'v' } }, /--tag x\{\{y = "x\{\{y": .*Go template/],
   ])('refuses %j naming the flag or env var', (o, msg) => {
     expect(() => awsSettings(o)).toThrow(msg);
   });

@@ -52,14 +52,14 @@ export const AWS_FIELDS: Field[] = [
 
 const fieldOf = (key: keyof AwsTargetOptions) => AWS_FIELDS.find((f) => f.key === key)!;
 
-// Terraform interpolates `${` and `%{` in any string of a synthesized stack; `{{` is refused on the Packer path.
-const INTERPOLATION = /\$\{|%\{/;
+// Terraform interpolates `${` and `%{` in any string of a synthesized stack; Packer's amazon builder runs `{{` as a Go template.
+const INTERPOLATION = /\$\{|%\{|\{\{/;
 
 /** Tag values that reach AWS as data only: no template or interpolation syntax in keys or values. */
 export function checkTagSyntax(tags: Record<string, string>, where = '--tag'): void {
   for (const [k, v] of Object.entries(tags)) {
     const bad = [k, v].find((s) => INTERPOLATION.test(s));
-    if (bad !== undefined) throw new InputError(`${where} ${k}`, bad, 'must not contain "${" or "%{" (Terraform evaluates them in stack files)', 'remove the interpolation syntax');
+    if (bad !== undefined) throw new InputError(`${where} ${k}`, bad, 'must not contain "${", "%{" (Terraform evaluates them in stack files) or "{{" (Packer runs it as a Go template)', 'remove the interpolation syntax');
   }
 }
 

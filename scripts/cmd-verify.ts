@@ -1,0 +1,87 @@
+/** `kiln verify --host JSON|FILE --tier T [--baseline VERDICT] [--baseline-host JSON|FILE] [--report DIR] [--json]`: exit 0 only on pass. */
+import { readFileSync } from 'node:fs';
+import { InputError } from '../images/errors.ts';
+import { DEFAULT_LOAD_SHAPE, type LoadShape } from '../verify/defaults.ts';
+import { parseHost } from '../verify/host.ts';
+import { verifyCommand } from '../verify/command.ts';
+import { checkVerdict } from '../verify/verdict-guard.ts';
+import type { Lineage } from '../verify/verdict.ts';
+import { loadCatalog, output, parse, progress, requireTier, TARGET_FLAGS, TARGET_HELP, targetOptions } from './args.ts';
+import { targetFor } from '../targets/registry.ts';
+
+export const help = `kiln verify --host JSON|FILE --tier T [--baseline VERDICT] [--baseline-host JSON|FILE] [--report DIR] [--json]
+  Judges a booted box (the JSON kiln launch printed): state checks over SSH, open-loop load at the tier's
+  target rate with memory sampled, thresholds, and an A/B comparison with the baseline box. Lineage and
+  the files-check manifest come from the image the host names (through its target; --state-dir / aws
+  flags say where it is); a host naming no image fails closed. --baseline is the promoted baseline's
+  verdict: a comparison is then required, against --baseline-host (without it the verdict fails).
+  --report DIR writes verdict.json, report.html and junit.xml. --json prints the verdict.
+  Exit 0 only when the decision is pass; 1 when it is fail.
+${TARGET_HELP}`;
+
+const seconds = (v: Record<string, unknown>, flag: string, lo: number, hi: number, fallback: number): number => {
+  if (v[flag] === undefined) return fallback;
+  const n = Number(v[flag]);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new InputError(`--${flag}`, v[flag], `whole seconds from ${lo} to ${hi}`, `pass --${flag} N`);
+  return n;
+};
+
+function readBaseline(file: string, tier: string): void {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError('--baseline', file, 'a readable verdict JSON file', `pass the promoted baseline's verdict.json (${(e as Error).message.split('\n')[0]})`);
+  }
+  const g = checkVerdict(doc);
+  if (!g.ok || g.verdict.decision !== 'pass') {
+    throw new InputError('--baseline', file, 'a well-formed passing verdict (the promoted baseline\'s)', g.ok ? 'its decision is fail: pass the promoted image\'s verdict' : `fix or replace it: ${g.errors.slice(0, 3).join('; ')}`);
+  }
+  if (g.verdict.tier !== tier) throw new InputError('--baseline', file, `a verdict of tier ${tier} (it is ${g.verdict.tier})`, 'compare with the baseline of the same tier');
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const v = parse(argv, {
+    ...TARGET_FLAGS, host: { type: 'string' }, tier: { type: 'string' }, baseline: { type: 'string' }, 'baseline-host': { type: 'string' },
+    report: { type: 'string' }, 'duration-sec': { type: 'string' }, 'warmup-sec': { type: 'string' }, 'capacity-sec': { type: 'string' },
+  });
+  const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
+  if (typeof v.host !== 'string') throw new InputError('--host', null, 'is required', 'pass the JSON kiln launch printed, or a file holding it');
+  const host = parseHost(v.host);
+  // Hidden: a shorter load shape for tests and quick looks (a real gate keeps the defaults).
+  const shape: LoadShape = {
+    ...DEFAULT_LOAD_SHAPE,
+    durationSec: seconds(v, 'duration-sec', 5, 3600, DEFAULT_LOAD_SHAPE.durationSec),
+    warmupSec: seconds(v, 'warmup-sec', 0, 600, DEFAULT_LOAD_SHAPE.warmupSec),
+  };
+  const capacitySec = seconds(v, 'capacity-sec', 0, 3600, 0);
+  if (v.baseline !== undefined) readBaseline(v.baseline as string, tier.name);
+  const baselineHost = v['baseline-host'] === undefined ? null : parseHost(v['baseline-host'] as string);
+  const targetName = (v.target as string | undefined) ?? host.target;
+  if (v.target !== undefined && host.target && v.target !== host.target) {
+    throw new InputError('--target', v.target, `the host's own target (${host.target})`, 'drop --target or verify a box of that target');
+  }
+  let lineage: Lineage | null = null;
+  let manifest: { path: string; sha256: string }[] | undefined;
+  if (host.imageRef && targetName) {
+    const image = await targetFor(targetName, targetOptions(v, targetName)).image(host.imageRef);
+    if (image.tier && image.tier !== tier.name) throw new InputError('--tier', tier.name, `the tier of image ${image.ref} (${image.tier})`, 'verify the box against its own tier');
+    lineage = image.lineage;
+    // An empty manifest would check no files: fall back to a fresh render instead.
+    if (image.manifestFiles.length) manifest = image.manifestFiles;
+  } else {
+    progress('the host names no image: no lineage, so the verdict fails closed');
+  }
+  progress(`verifying ${host.address}:${host.port} as ${tier.name} (${shape.warmupSec} s warm-up, ${shape.durationSec} s judged)`);
+  const r = await verifyCommand({
+    host, tier, target: targetName, lineage, baselineRequired: v.baseline !== undefined,
+    baselineTarget: baselineHost ? { host: baselineHost.address, port: 80 } : null,
+    reportDir: v.report as string | undefined, shape, capacityBudgetSec: capacitySec,
+    extras: manifest ? { manifest } : undefined, log: progress,
+  });
+  const verdict = r.verdict;
+  for (const reason of verdict.reasons) progress(`fail: ${reason}`);
+  if (r.files) progress(`report: ${r.files.html} (verdict ${r.files.verdict}, junit ${r.files.junit})`);
+  output(v, verdict, `${verdict.decision} ${verdict.tier} ${verdict.image.ref}${verdict.reasons.length ? ` (${verdict.reasons.length} reasons)` : ''}`);
+  return r.exitCode;
+}
