@@ -6,4 +6,5 @@ urlpatterns = [
     path("health", views.health),
     path("db", views.db),
     path("cache", views.cache_view),
+    path("slow", views.slow),
 ]

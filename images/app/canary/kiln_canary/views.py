@@ -1,5 +1,6 @@
-"""The endpoints the verification suite loads: no I/O, one indexed DB read, one cache round trip."""
+"""The endpoints the verification suite loads: no I/O, one indexed DB read, one cache round trip, a bounded sleep."""
 import random
+import time
 
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
@@ -7,6 +8,8 @@ from django.http import HttpResponse, JsonResponse
 from kiln_canary.models import Item
 
 ITEM_COUNT = 10000
+# A slow request holds its worker (or thread) this long at most: a benchmark knob, never a way to pin workers for minutes.
+SLOW_MAX_MS = 2000
 
 
 def health(_request):
@@ -28,3 +31,12 @@ def cache_view(_request):
         value = "v" * 256
         cache.set(key, value, 60)
     return JsonResponse({"key": key, "bytes": len(value)})
+
+
+def slow(request):
+    """Sleeps ms (0..SLOW_MAX_MS) while holding its worker, like a slow upstream call; kiln bench bursts these."""
+    raw = request.GET.get("ms", "100")
+    if not raw.isdigit() or int(raw) > SLOW_MAX_MS:
+        return JsonResponse({"error": f"ms must be an integer 0..{SLOW_MAX_MS}", "ms": raw}, status=400)
+    time.sleep(int(raw) / 1000)
+    return JsonResponse({"sleptMs": int(raw)})
