@@ -6,6 +6,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   tiers: () => import('./cmd-tiers.ts'),
   render: () => import('./cmd-render.ts'),
   validate: () => import('./cmd-validate.ts'),
+  nightly: () => import('./cmd-nightly.ts'),
   bake: () => import('./cmd-bake.ts'),
   launch: () => import('./cmd-launch.ts'),
   verify: () => import('./cmd-verify.ts'),

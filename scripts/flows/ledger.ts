@@ -102,6 +102,10 @@ export const failStep = (l: RunLedger, tier: string, step: StepName, error: stri
 export const skipStep = (l: RunLedger, tier: string, step: StepName, why: string, now: Date): RunLedger =>
   mapStep(l, tier, step, () => ({ state: 'skipped', endedAt: now.toISOString(), outputs: { note: why } }), now);
 
+/** Back to pending: a step recorded done whose output is gone (a bundle or image removed since) must run again. */
+export const resetStep = (l: RunLedger, tier: string, step: StepName, now: Date): RunLedger =>
+  mapStep(l, tier, step, () => ({ state: 'pending', outputs: {} }), now);
+
 /** Steps a killed process left `running`: they must be cleaned (boxes destroyed) and rerun. */
 export function interrupted(l: RunLedger): { tier: string; step: StepName; record: StepRecord }[] {
   return Object.entries(l.steps).flatMap(([tier, steps]) =>
