@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../images/errors.ts';
 import { DEFAULT_LOAD_SHAPE, type LoadShape } from '../verify/defaults.ts';
 import { parseHost } from '../verify/host.ts';
+import { runLoadInChild } from '../verify/load/child.ts';
+import { checkCpuList } from '../verify/load/cpus.ts';
 import { verifyCommand } from '../verify/command.ts';
 import { checkVerdict } from '../verify/verdict-guard.ts';
 import type { Lineage } from '../verify/verdict.ts';
@@ -16,6 +18,8 @@ export const help = `kiln verify --host JSON|FILE --tier T [--baseline VERDICT] 
   flags say where it is); a host naming no image fails closed. --baseline is the promoted baseline's
   verdict: a comparison is then required, against --baseline-host (without it the verdict fails).
   --report DIR writes verdict.json, report.html and junit.xml. --json prints the verdict.
+  --generator-cpus SET / --generator-nice N run the load generator in its own process, pinned (taskset)
+  away from the box's CPUs (kiln launch --cpus) and/or at a higher priority (negative N needs root).
   Exit 0 only when the decision is pass; 1 when it is fail.
 ${TARGET_HELP}`;
 
@@ -44,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, {
     ...TARGET_FLAGS, host: { type: 'string' }, tier: { type: 'string' }, baseline: { type: 'string' }, 'baseline-host': { type: 'string' },
     report: { type: 'string' }, 'duration-sec': { type: 'string' }, 'warmup-sec': { type: 'string' }, 'capacity-sec': { type: 'string' },
+    'generator-cpus': { type: 'string' }, 'generator-nice': { type: 'string' },
   });
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
   if (typeof v.host !== 'string') throw new InputError('--host', null, 'is required', 'pass the JSON kiln launch printed, or a file holding it');
@@ -55,6 +60,13 @@ export async function run(argv: string[]): Promise<number> {
     warmupSec: seconds(v, 'warmup-sec', 0, 600, DEFAULT_LOAD_SHAPE.warmupSec),
   };
   const capacitySec = seconds(v, 'capacity-sec', 0, 3600, 0);
+  const genCpus = v['generator-cpus'] as string | undefined;
+  if (genCpus !== undefined && !checkCpuList(genCpus)) throw new InputError('--generator-cpus', genCpus, 'a CPU list like 0 or 0,2 or 2-3', 'fix the CPU list');
+  const genNice = v['generator-nice'] === undefined ? undefined : Number(v['generator-nice']);
+  if (genNice !== undefined && !(Number.isInteger(genNice) && genNice >= -20 && genNice <= 19)) {
+    throw new InputError('--generator-nice', v['generator-nice'], 'a whole number from -20 to 19', 'pass e.g. -5');
+  }
+  const place = genCpus !== undefined || genNice !== undefined ? { cpus: genCpus, nice: genNice } : undefined;
   if (v.baseline !== undefined) readBaseline(v.baseline as string, tier.name);
   const baselineHost = v['baseline-host'] === undefined ? null : parseHost(v['baseline-host'] as string);
   const targetName = (v.target as string | undefined) ?? host.target;
@@ -78,6 +90,7 @@ export async function run(argv: string[]): Promise<number> {
     baselineTarget: baselineHost ? { host: baselineHost.address, port: 80 } : null,
     reportDir: v.report as string | undefined, shape, capacityBudgetSec: capacitySec,
     extras: manifest ? { manifest } : undefined, log: progress,
+    runLoad: place ? (spec) => runLoadInChild(spec, place) : undefined,
   });
   const verdict = r.verdict;
   for (const reason of verdict.reasons) progress(`fail: ${reason}`);

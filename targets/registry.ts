@@ -2,6 +2,7 @@
  * The one place a target name becomes a Target: commands and flows call `targetFor(name, opts)` and never
  * branch on the name. Per-target facts (which options apply, the janitor's default) are data here.
  */
+import { resolve } from 'node:path';
 import { InputError } from '../images/errors.ts';
 import { awsTarget, type FleetOps } from './aws/target.ts';
 import type { AwsTargetOptions } from './aws/settings.ts';
@@ -27,7 +28,8 @@ export interface TargetEntry {
 
 export const TARGETS = {
   local: {
-    make: (o) => localTarget({ stateDir: o.stateDir, cacheDir: o.cacheDir }),
+    // Absolute, so the host JSON's key paths work from any directory.
+    make: (o) => localTarget({ stateDir: o.stateDir && resolve(o.stateDir), cacheDir: o.cacheDir && resolve(o.cacheDir) }),
     options: ['stateDir', 'cacheDir'],
     janitorDryRunByDefault: false,
     about: 'this machine: debootstrap + systemd-nspawn boxes (root)',
