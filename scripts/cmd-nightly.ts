@@ -11,7 +11,7 @@ import type { JudgeKnobs } from './flows/candidate.ts';
 import { nightly } from './flows/nightly.ts';
 
 /** The measurement a nightly makes per tier: the verify defaults, a short capacity search, 5 A/B repetitions. */
-export const NIGHTLY_KNOBS = { loadSec: DEFAULT_LOAD_SHAPE.durationSec, capacitySec: 60, readyTimeoutSec: 300, verifyTimeoutSec: 1200, baselineRepetitions: 5 };
+export const NIGHTLY_KNOBS = { loadSec: DEFAULT_LOAD_SHAPE.durationSec, capacitySec: 60, readyTimeoutSec: 300, verifyTimeoutSec: 1200, baselineRepetitions: 5, generatorNice: -5 };
 
 export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--resume RUN_ID] [--state-dir DIR] [--out DIR] [--json]
              [--load-sec N] [--capacity-sec N] [--ready-timeout-sec N] [--verify-timeout-sec N] [--catalog FILE]
@@ -25,7 +25,8 @@ export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--resume R
   this run that passed, for the image this run baked, is ever promoted.
   Measurement: --load-sec (judged window at the tier's target rate, default ${NIGHTLY_KNOBS.loadSec}), --capacity-sec
   (capacity search budget, default ${NIGHTLY_KNOBS.capacitySec}, 0 = none), --ready-timeout-sec (default ${NIGHTLY_KNOBS.readyTimeoutSec}),
-  --verify-timeout-sec (default ${NIGHTLY_KNOBS.verifyTimeoutSec}).
+  --verify-timeout-sec (default ${NIGHTLY_KNOBS.verifyTimeoutSec}). The load generator runs in its own process at nice
+  ${NIGHTLY_KNOBS.generatorNice}: on a shared machine a starved generator measures itself (verify rejects such a run as invalid).
   Prints a table (tier, decision, p95/p99 at the target rate, memory peak, promoted ref or why not, report
   links) on stderr; --json prints the summary document. Exit 0 = every tier promoted (or its promoted
   image held with a pass), 1 = any tier failed or was rejected, 2 = bad input.
@@ -68,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
     readyTimeoutSec: seconds(v, 'ready-timeout-sec', NIGHTLY_KNOBS.readyTimeoutSec, 1),
     verifyTimeoutSec: seconds(v, 'verify-timeout-sec', NIGHTLY_KNOBS.verifyTimeoutSec, 1),
     baselineRepetitions: NIGHTLY_KNOBS.baselineRepetitions,
+    generator: { nice: NIGHTLY_KNOBS.generatorNice },
   };
   const r = await nightly({
     target, tiers, findTier: (n) => findTier(catalog, n), stateDir, outDir: v.out as string | undefined,

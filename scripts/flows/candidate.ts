@@ -15,7 +15,7 @@ import { reportDirFor } from './prepare.ts';
 import { begin, doneOutputs, end, fail, progress, step, type StepContext } from './steps.ts';
 
 /** Knobs of the measurement, passed through to judge. */
-export type JudgeKnobs = Pick<JudgeInput, 'shape' | 'capacityBudgetSec' | 'baselineRepetitions' | 'readyTimeoutSec' | 'verifyTimeoutSec' | 'cpus'>;
+export type JudgeKnobs = Pick<JudgeInput, 'shape' | 'capacityBudgetSec' | 'baselineRepetitions' | 'readyTimeoutSec' | 'verifyTimeoutSec' | 'cpus' | 'generator'>;
 
 export const verdictRunId = (runId: string, tier: string) => `${runId}-${tier}`;
 

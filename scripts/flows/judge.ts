@@ -8,6 +8,8 @@ import type { LaunchRequest, Log, Target } from '../../targets/target.ts';
 import { verifyCommand } from '../../verify/command.ts';
 import type { LoadShape } from '../../verify/defaults.ts';
 import { validateHost } from '../../verify/host.ts';
+import { runLoadInChild } from '../../verify/load/child.ts';
+import type { Placement } from '../../verify/load/cpus.ts';
 import type { Verdict } from '../../verify/verdict.ts';
 import { withBoxes } from './boxes.ts';
 
@@ -29,6 +31,8 @@ export interface JudgeInput {
   /** Wall-clock limit for the verification itself (boot excluded); on expiry the boxes go and judge throws. */
   verifyTimeoutSec?: number;
   cpus?: string;
+  /** Run the load generator in its own process, pinned and/or reniced (verify/load/child.ts); absent = in-process. */
+  generator?: Placement;
   log?: Log;
   /** Box ids, before each launch (a ledger records them so a killed run can destroy them by id). */
   onLaunching?: (id: string) => void | Promise<void>;
@@ -85,6 +89,7 @@ export async function judge(input: JudgeInput): Promise<JudgeResult> {
       baselineRepetitions: input.baselineRepetitions,
       reportDir: input.reportDir, shape: input.shape, capacityBudgetSec: input.capacityBudgetSec,
       extras: { manifest: candidate.manifestFiles }, runId: input.runId, log,
+      runLoad: input.generator ? (spec) => runLoadInChild(spec, input.generator) : undefined,
     }), input.verifyTimeoutSec);
     if (!r.files) throw new Error('verify wrote no report files');
     return { decision: r.verdict.decision, verdict: r.verdict, verdictPath: r.files.verdict, reportHtml: r.files.html, boxIds: requests.map((q) => q.id) };
