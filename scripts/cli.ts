@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   janitor: () => import('./cmd-janitor.ts'),
   deploy: () => import('./cmd-deploy.ts'),
   revoke: () => import('./cmd-revoke.ts'),
+  bench: () => import('./cmd-bench.ts'),
   gate: () => import('./cmd-gate.ts'),
 };
 

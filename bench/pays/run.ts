@@ -1,0 +1,105 @@
+/**
+ * The bench: per tier, one box per config (the tier's kiln image, the config's files applied), all pinned to the
+ * box CPU; capacity searched round-robin (the order rotates each round); then the survival tests; boxes destroyed.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Tier } from '../../images/tiers.ts';
+import { destroy } from '../../targets/local/index.ts';
+import { VARIANTS } from '../configs/index.ts';
+import { renderVariant } from '../configs/render.ts';
+import { STOCK } from '../configs/stock.ts';
+import { bootVariant, type BenchBox } from './box.ts';
+import { measureCapacity, type CapacityRun, DEFAULT_SEARCH } from './capacity.ts';
+import { kilnImage } from './image.ts';
+import type { BenchResult } from './report.ts';
+import { cells, verdicts } from './summary.ts';
+import { redisFill, slowBurst, type SurvivalRun } from './survival.ts';
+
+export interface BenchOptions {
+  tiers: Tier[];
+  repeat: number;
+  stateDir: string;
+  /** CPU list for the boxes and for the generator; undefined = unpinned (both share every CPU). */
+  boxCpus?: string;
+  genCpus?: string;
+  /** Tiers that also get the slow-request burst and the Redis fill. */
+  survivalTiers: string[];
+  log: (line: string) => void;
+}
+
+const loadavg = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const startedAt = new Date().toISOString();
+  const start = await loadavg();
+  const runs: CapacityRun[] = [];
+  const survival: SurvivalRun[] = [];
+  const errors: string[] = [];
+  const boxesOut: BenchResult['boxes'] = [];
+  for (const tier of o.tiers) {
+    const img = await kilnImage(tier, o.stateDir);
+    o.log(`${tier.name}: image ${img.ref} (${img.reused ? 'cached' : `baked in ${Math.round(img.bakeSec)} s`})`);
+    const boxes: BenchBox[] = [];
+    try {
+      for (const v of VARIANTS) {
+        const id = `bn${tier.name.slice(0, 2)}${v.name.slice(0, 2)}${process.pid % 10000}`;
+        try {
+          const b = await bootVariant({ tier, imageRef: img.ref, stateDir: o.stateDir, id, cpus: o.boxCpus, variant: v.name, files: renderVariant(tier, v, STOCK).files, log: o.log });
+          boxes.push(b);
+          boxesOut.push({ tier: tier.name, variant: v.name, id, effective: b.effective });
+        } catch (e) {
+          errors.push(`${tier.name}/${v.name}: ${(e as Error).message}`);
+          o.log(`${tier.name}/${v.name}: FAILED to boot: ${(e as Error).message}`);
+          await destroy(id, { stateDir: o.stateDir }).catch(() => undefined);
+        }
+      }
+      const last = new Map<string, number>();
+      for (let round = 1; round <= o.repeat; round++) {
+        const order = boxes.map((_, i) => boxes[(i + round - 1) % boxes.length]);
+        for (const b of order) {
+          const prev = last.get(b.variant);
+          // Round 1 ramps from low; later rounds start under the last figure and climb in finer steps.
+          const shape = prev ? { ...DEFAULT_SEARCH, growth: 1.15 } : { ...DEFAULT_SEARCH, growth: 1.6 };
+          const startRps = prev ? Math.max(5, Math.round(prev * 0.8)) : Math.max(5, Math.round(tier.slo.targetRps / 2));
+          try {
+            let r = await measureCapacity(b, round, startRps, o.genCpus, shape);
+            // Nothing held at the first rate: search again from a quarter of it (a weak config must not read as 0 by accident).
+            if (r.limitedBy === 'none-good' && startRps > 5) r = await measureCapacity(b, round, Math.max(5, Math.round(startRps / 4)), o.genCpus, { ...DEFAULT_SEARCH, growth: 1.6 });
+            runs.push(r);
+            if (r.capacityRps > 0) last.set(b.variant, r.capacityRps);
+            o.log(`${tier.name}/${b.variant} round ${round}: capacity ${r.capacityRps} req/s (${r.limitedBy}, first bad ${r.firstBadRps}: ${r.firstBadWhy.join('; ').slice(0, 160)}), p99 ${r.atCapacity?.p99Ms ?? '—'} ms, peak ${r.memoryPeakMiB} MiB (${r.memoryPeakPct}%), OOM ${r.oomKills}, ${r.steps.length} steps in ${r.elapsedSec} s; load ${await loadavg()}`);
+          } catch (e) {
+            errors.push(`${tier.name}/${b.variant} round ${round}: ${(e as Error).message}`);
+            o.log(`${tier.name}/${b.variant} round ${round}: FAILED: ${(e as Error).message}`);
+          }
+        }
+      }
+      if (o.survivalTiers.includes(tier.name)) {
+        for (const test of [slowBurst, redisFill]) {
+          for (const b of boxes) {
+            try {
+              const s = await test(b, o.genCpus);
+              survival.push(s);
+              o.log(`${tier.name}/${b.variant} ${s.test}: survived ${s.survived}, OOM ${s.oomKills}, canary errors ${s.background.errors}/${s.background.scheduled}${s.slow ? `, slow errors ${s.slow.errors}/${s.slow.scheduled} p99 ${s.slow.p99Ms} ms` : ''}${s.fill ? `, fill ${JSON.stringify(s.fill)}` : ''}`);
+            } catch (e) {
+              errors.push(`${tier.name}/${b.variant} ${test.name}: ${(e as Error).message}`);
+              o.log(`${tier.name}/${b.variant} ${test.name}: FAILED: ${(e as Error).message}`);
+            }
+          }
+        }
+      }
+    } finally {
+      for (const b of boxes) await destroy(b.host.id, { stateDir: o.stateDir }).catch((e: Error) => errors.push(`destroy ${b.host.id}: ${e.message}`));
+    }
+  }
+  const all = cells(runs);
+  const sloOf = (name: string) => o.tiers.find((t) => t.name === name)!.slo;
+  return {
+    schemaVersion: 1, startedAt, finishedAt: new Date().toISOString(),
+    mode: o.boxCpus ? `pinned: each box on CPU ${o.boxCpus} (cpuset; quota = tier vCPUs), generator on CPU ${o.genCpus}` : 'unpinned: boxes and generator share every CPU',
+    loadavg: { start, end: await loadavg() },
+    tiers: o.tiers.map((t) => t.name), repeat: o.repeat,
+    variants: VARIANTS.map((v) => ({ name: v.name, summary: v.summary, values: Object.fromEntries(o.tiers.map((t) => [t.name, renderVariant(t, v, STOCK).values])) })),
+    boxes: boxesOut, runs, cells: all, verdicts: verdicts(all, sloOf), survival, errors,
+  };
+}

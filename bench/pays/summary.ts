@@ -1,0 +1,70 @@
+/** Pure: capacity runs -> medians and spread per tier and config, the ratios the targets name, and the verdict on each target. */
+import type { CapacityRun } from './capacity.ts';
+
+export interface Spread { median: number; min: number; max: number; n: number }
+export interface Cell {
+  tier: string;
+  variant: string;
+  capacityRps: Spread;
+  p99AtCapacityMs: Spread;
+  memoryPeakMiB: Spread;
+  memoryPeakPct: Spread;
+  oomKills: number;
+  /** rounds whose search ended on the generator or the budget (the figure is a floor) */
+  floors: number;
+}
+export interface TierVerdict {
+  tier: string;
+  kilnVsSeed: number | null;
+  bestOther: string | null;
+  kilnVsBestOther: number | null;
+  targets: { name: string; met: boolean; detail: string }[];
+}
+
+export function spread(xs: number[]): Spread {
+  if (!xs.length) return { median: NaN, min: NaN, max: NaN, n: 0 };
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median: Math.round(m * 10) / 10, min: s[0], max: s.at(-1)!, n: s.length };
+}
+
+export function cells(runs: CapacityRun[]): Cell[] {
+  const keys = [...new Set(runs.map((r) => `${r.tier}\0${r.variant}`))];
+  return keys.map((k) => {
+    const [tier, variant] = k.split('\0');
+    const rs = runs.filter((r) => r.tier === tier && r.variant === variant);
+    return {
+      tier, variant,
+      capacityRps: spread(rs.map((r) => r.capacityRps)),
+      p99AtCapacityMs: spread(rs.flatMap((r) => (r.atCapacity ? [r.atCapacity.p99Ms] : []))),
+      memoryPeakMiB: spread(rs.map((r) => r.memoryPeakMiB)),
+      memoryPeakPct: spread(rs.map((r) => r.memoryPeakPct)),
+      oomKills: rs.reduce((a, r) => a + r.oomKills, 0),
+      floors: rs.filter((r) => r.limitedBy === 'generator' || r.limitedBy === 'budget' || r.limitedBy === 'maxRps').length,
+    };
+  });
+}
+
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : null);
+
+/** The issue's targets: kiln >= 1.6x seed and >= 1.2x the best other, p99 in SLO, zero OOM, peak <= 85% RAM. */
+export function verdicts(all: Cell[], slo: (tier: string) => { p99Ms: number; memoryCeilingPct: number }): TierVerdict[] {
+  return [...new Set(all.map((c) => c.tier))].map((tier) => {
+    const row = all.filter((c) => c.tier === tier);
+    const k = row.find((c) => c.variant === 'kiln');
+    const s = row.find((c) => c.variant === 'seed');
+    const others = row.filter((c) => c.variant !== 'kiln').sort((a, b) => b.capacityRps.median - a.capacityRps.median);
+    const best = others[0];
+    const kilnVsSeed = k && s ? ratio(k.capacityRps.median, s.capacityRps.median) : null;
+    const kilnVsBestOther = k && best ? ratio(k.capacityRps.median, best.capacityRps.median) : null;
+    const lim = slo(tier);
+    const targets = k ? [
+      { name: 'capacity >= 1.6x seed', met: (kilnVsSeed ?? 0) >= 1.6, detail: `${kilnVsSeed}x` },
+      { name: 'capacity >= 1.2x best other', met: (kilnVsBestOther ?? 0) >= 1.2, detail: `${kilnVsBestOther}x (${best?.variant})` },
+      { name: 'p99 within SLO at capacity', met: k.p99AtCapacityMs.max <= lim.p99Ms, detail: `max ${k.p99AtCapacityMs.max} ms <= ${lim.p99Ms} ms` },
+      { name: 'zero OOM kills', met: k.oomKills === 0, detail: `${k.oomKills}` },
+      { name: `memory peak <= ${lim.memoryCeilingPct}% RAM`, met: k.memoryPeakPct.max <= lim.memoryCeilingPct, detail: `max ${k.memoryPeakPct.max}%` },
+    ] : [];
+    return { tier, kilnVsSeed, bestOther: best?.variant ?? null, kilnVsBestOther, targets };
+  });
+}
