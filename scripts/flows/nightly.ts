@@ -5,6 +5,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { InputError } from '../../images/errors.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { WEB, type Recipe } from '../../images/web.ts';
 import type { Log, Target } from '../../targets/target.ts';
@@ -66,6 +67,7 @@ export async function nightly(input: NightlyInput): Promise<NightlyResult> {
   let doc: RunLedger;
   if (input.resume) {
     doc = await readLedger(stateDir, input.resume);
+    if (doc.target !== target.name) throw new InputError('--target', target.name, `the run's own target (${doc.target})`, `resume with --target ${doc.target}`);
   } else {
     const runId = newRunId();
     doc = newLedger(runId, target.name, input.tiers.map((t) => t.name), resolve(input.outDir ?? runDir(stateDir, runId)), new Date());
