@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../images/errors.ts';
+import { BUILTIN_TIERS } from '../images/tiers.ts';
 import { awsSettings, required } from './aws/settings.ts';
 import { TARGET_NAMES, targetEntry, targetFor } from './registry.ts';
 
@@ -18,6 +19,21 @@ describe('target registry', () => {
   it.each(['gcp', '', 'toString', undefined])('refuses target %j with an InputError naming --target', (name) => {
     expect(() => targetEntry(name)).toThrow(InputError);
     expect(() => targetEntry(name)).toThrow(/--target = .*must be one of local, aws/);
+  });
+});
+
+describe('aws target refuses what it cannot honour, before any call', () => {
+  const tier = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
+  it('local-only launch options', async () => {
+    const aws = targetFor('aws', { region: 'us-east-1', env });
+    await expect(aws.launch({ ref: 'ami-0123456789abcdef0', tier, id: 'x1', cpus: '1' })).rejects.toThrow(/--cpus = "1": applies to --target local only/);
+    await expect(aws.launch({ ref: 'ami-0123456789abcdef0', tier, id: 'x1', burstBaseline: true })).rejects.toThrow(/--burst-baseline/);
+    await expect(aws.launch({ ref: 'ami-0123456789abcdef0', tier, id: 'x1' })).rejects.toThrow(/--vpc = null: is required for kiln launch --target aws/);
+  });
+
+  it('deploy under another SSM prefix than the one deploy reads', async () => {
+    const aws = targetFor('aws', { region: 'us-east-1', ssmPrefix: '/team/kiln', env });
+    await expect(aws.fleet!.deploy({ tier, fleetEnvPath: '/nonexistent', apply: false })).rejects.toThrow(/--ssm-prefix = "\/team\/kiln": deploy reads the pointer under \/kiln only/);
   });
 });
 

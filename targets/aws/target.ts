@@ -19,6 +19,7 @@ import type { BakedImage, Log, PromotionRecord, Target } from '../target.ts';
 import { bake } from './bake.ts';
 import { awsClients, type AwsClients } from './clients.ts';
 import { janitor } from './janitor.ts';
+import { DEFAULT_PREFIX } from './pointer.ts';
 import { promote } from './promote.ts';
 import { promoted } from './promoted.ts';
 import { revoke } from './revoke.ts';
@@ -98,7 +99,10 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       return { ...(await image(rec.ref)), reused: false };
     },
     image,
-    async launch({ ref, tier, id, readyTimeoutSec, log }): Promise<HostDescription> {
+    async launch({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec, log }): Promise<HostDescription> {
+      // The instance type sets CPU on EC2; refusing beats silently ignoring what the caller asked for.
+      if (cpus !== undefined) throw new InputError('--cpus', cpus, 'applies to --target local only (EC2 instances are not pinned)', 'drop --cpus');
+      if (burstBaseline) throw new InputError('--burst-baseline', true, 'applies to --target local only (a T instance runs out of credits by itself)', 'drop --burst-baseline');
       const net = required(s, ['region', 'vpcId', 'subnetId', 'verifierCidr'], 'kiln launch --target aws');
       if (!LAUNCH_ID.test(id)) throw new InputError('--id', id, '1-24 of a-z, 0-9 and -', 'pick a shorter launch id');
       const img = await image(ref);
@@ -136,6 +140,8 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     janitor: ({ dryRun }) => janitor(c(), { apply: !dryRun }),
     fleet: {
       async deploy({ tier, fleetEnvPath, apply, log }) {
+        // targets/aws/deploy.ts resolves the pointer under the default prefix only.
+        if (s.ssmPrefix !== DEFAULT_PREFIX) throw new InputError('--ssm-prefix', s.ssmPrefix, `deploy reads the pointer under ${DEFAULT_PREFIX} only`, `drop --ssm-prefix / KILN_AWS_SSM_PREFIX for deploy`);
         const { deploy, loadFleetEnv } = await import('./index.ts');
         return deploy(c(), { tier, env: loadFleetEnv(fleetEnvPath), outdir: join(s.workDir, 'cdktf.out'), apply, log });
       },
