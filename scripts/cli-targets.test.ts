@@ -37,11 +37,11 @@ const scratch = () => {
 };
 
 /** A host description that parses (existing key file, well-formed host key), for argument checks only. */
-function hostFile(dir: string): string {
+function hostFile(dir: string, extra: Record<string, string> = {}): string {
   const k = ssh2.utils.generateKeyPairSync('ed25519');
   writeFileSync(join(dir, 'id'), k.private, { mode: 0o600 });
   const file = join(dir, 'host.json');
-  writeFileSync(file, JSON.stringify({ address: '127.0.0.1', port: 22, user: 'kiln', keyPath: join(dir, 'id'), hostKey: k.public, target: 'local', tier: 'nano' }));
+  writeFileSync(file, JSON.stringify({ address: '127.0.0.1', port: 22, user: 'kiln', keyPath: join(dir, 'id'), hostKey: k.public, target: 'local', tier: 'nano', ...extra }));
   return file;
 }
 
@@ -82,6 +82,7 @@ describe('target commands: bad input is an InputError (exit 2) naming the flag, 
     [['verify', '--host', 'H', '--tier', 'nano', '--duration-sec', '1'], /--duration-sec = "1": whole seconds from 5/],
     [['verify', '--host', 'H', '--tier', 'nano', '--baseline', 'F:{"decision":"pass"}'], /--baseline = .*a well-formed passing verdict/],
     [['verify', '--host', 'H', '--tier', 'nano', '--generator-cpus', 'all'], /--generator-cpus = "all"/],
+    [['verify', '--host', 'HI', '--tier', 'nano', '--state-dir', 'S'], /host\.imageRef = "local-00000000000000000000": an image the local target knows .*pass the --state-dir/],
     [['promote', '--target', 'local', '--state-dir', 'S'], /--verdict = null: is required/],
     [['promote', '--target', 'local', '--verdict', '/nonexistent/verdict.json', '--state-dir', 'S'], /--verdict = "\/nonexistent\/verdict.json": a readable verdict/],
     [['promote', '--target', 'aws', '--verdict', 'V'], /--target = "aws": the verdict's target \(local\)/],
@@ -99,7 +100,7 @@ describe('target commands: bad input is an InputError (exit 2) naming the flag, 
     const state = join(dir, 'state');
     const made = (a: string) => {
       if (a === 'S') return state;
-      if (a === 'H') return hostFile(dir);
+      if (a === 'H' || a === 'HI') return hostFile(dir, a === 'HI' ? { imageRef: 'local-00000000000000000000' } : {});
       if (a === 'V') return verdictFile(dir);
       if (!a.startsWith('F:')) return a;
       const f = join(dir, a.includes('tags:') ? 'recipe.yaml' : 'file.json');

@@ -76,7 +76,10 @@ export async function run(argv: string[]): Promise<number> {
   let lineage: Lineage | null = null;
   let manifest: { path: string; sha256: string }[] | undefined;
   if (host.imageRef && targetName) {
-    const image = await targetFor(targetName, targetOptions(v, targetName)).image(host.imageRef);
+    const image = await targetFor(targetName, targetOptions(v, targetName)).image(host.imageRef).catch((e: unknown) => {
+      if (!(e instanceof InputError)) throw e;
+      throw new InputError('host.imageRef', host.imageRef, `an image the ${targetName} target knows (${e.allowed})`, 'pass the --state-dir (local) or aws settings the image was baked with');
+    });
     if (image.tier && image.tier !== tier.name) throw new InputError('--tier', tier.name, `the tier of image ${image.ref} (${image.tier})`, 'verify the box against its own tier');
     lineage = image.lineage;
     // An empty manifest would check no files: fall back to a fresh render instead.
