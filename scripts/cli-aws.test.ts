@@ -41,7 +41,7 @@ describe('kiln --target aws against moto', () => {
     const good = writeVerdict(dir, a.amiId);
     const p = await kiln(['promote', '--target', 'aws', '--verdict', good.path, '--json']);
     expect(p.exitCode, p.stderr).toBe(0);
-    expect(json(p)).toEqual({ tier: 'nano', ref: `us-east-1:${a.amiId}`, verdictDigest: good.digest });
+    expect(json(p)).toEqual({ tier: 'nano', ref: `us-east-1:${a.amiId}`, verdictDigest: `sha256:${good.digest}` });
 
     // A failing verdict for the other image: exit 1, the pointer keeps its one version.
     const bad = writeVerdict(dir, b.amiId, { fail: true });
@@ -52,7 +52,7 @@ describe('kiln --target aws against moto', () => {
 
     const q = await kiln(['promoted', '--target', 'aws', '--tier', 'nano', '--json']);
     expect(q.exitCode, q.stderr).toBe(0);
-    expect(json(q)).toMatchObject({ tier: 'nano', ref: `us-east-1:${a.amiId}`, verdictDigest: good.digest });
+    expect(json(q)).toMatchObject({ tier: 'nano', ref: `us-east-1:${a.amiId}`, verdictDigest: `sha256:${good.digest}` });
     const none = await kiln(['promoted', '--target', 'aws', '--tier', 'micro', '--json']);
     expect([none.exitCode, json(none)]).toEqual([0, null]);
 

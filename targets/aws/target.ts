@@ -128,14 +128,15 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       const v = readVerdict(verdictPath);
       const before = await promoted(c(), v.tier, pointer);
       const r = await promote(c(), { tier: v.tier, amiId: v.amiId, verdictPath, parameterPrefix: s.ssmPrefix });
-      return { tier: r.tier, ref: `${s.region}:${r.amiId}`, verdictDigest: r.verdictDigest, ...(before ? { previousRef: `${s.region}:${before.amiId}` } : {}) };
+      return { tier: r.tier, ref: `${s.region}:${r.amiId}`, verdictDigest: `sha256:${r.verdictDigest}`, ...(before ? { previousRef: `${s.region}:${before.amiId}` } : {}) };
     },
     async promoted(tier) {
       const p = await promoted(c(), tier, pointer);
       if (!p) return undefined;
       // Fail closed: an unverified or revoked pointer is never handed out as a baseline or for deploy.
       if (p.problems.length) throw new Error(`${p.parameter} version ${p.version} (${p.amiId}) cannot be used: ${p.problems.join('; ')}`);
-      return { tier, ref: `${s.region}:${p.amiId}`, verdictDigest: p.verdictDigest! };
+      // Same digest notation as the local registry (`sha256:<hex>`).
+      return { tier, ref: `${s.region}:${p.amiId}`, verdictDigest: `sha256:${p.verdictDigest}` };
     },
     janitor: ({ dryRun }) => janitor(c(), { apply: !dryRun }),
     fleet: {
