@@ -1,11 +1,12 @@
 /** `kiln promote/promoted/revoke/janitor/launch --target aws` through the binary, against moto's server mode with the real SDK. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { history, parameterName } from '../targets/aws/pointer.ts';
+import { awsTarget } from '../targets/aws/target.ts';
 import { makeAmi, startMoto, type Moto } from '../targets/aws/moto.testkit.ts';
 import { writeVerdict } from '../targets/aws/verdict.testkit.ts';
 
@@ -81,6 +82,24 @@ describe('kiln --target aws against moto', () => {
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toMatch(/--version = 7: a stored version of \/kiln\/nano\/ami \(1\)/);
   }, 180_000);
+
+  it.concurrent('image(ref): lineage from the AMI\'s tags and the bake\'s record; unknown refs are bad input', async () => {
+    const { ec2 } = moto.clients();
+    const work = join(dir, 'work-image');
+    const m = await makeAmi(ec2, 'kiln-micro-lineage', { 'kiln:tier': 'micro', 'kiln:source-ami': 'ami-0aaaaaaaaaaaaaaaa' });
+    const target = awsTarget({ region: 'us-east-1', workDir: work, env });
+    const bare = await target.image(m.amiId);
+    expect(bare).toMatchObject({ ref: `us-east-1:${m.amiId}`, tier: 'micro', manifestFiles: [] });
+    // No record of the bake here: no render manifest hash, so a verdict of this image fails closed.
+    expect(bare.lineage).toEqual({ baseImage: 'ami-0aaaaaaaaaaaaaaaa', packageVersions: {}, renderManifestSha256: '' });
+    mkdirSync(join(work, 'images'), { recursive: true });
+    const files = [{ path: '/etc/redis/redis.conf', sha256: 'b'.repeat(64) }];
+    writeFileSync(join(work, 'images', `${m.amiId}.json`), JSON.stringify({ ref: `us-east-1:${m.amiId}`, tier: 'micro', renderManifestSha256: 'c'.repeat(64), manifestFiles: files }));
+    const rec = await target.image(`us-east-1:${m.amiId}`);
+    expect([rec.lineage.renderManifestSha256, rec.manifestFiles]).toEqual(['c'.repeat(64), files]);
+    await expect(target.image('ami-0123456789abcdef0')).rejects.toThrow(/--image = "ami-0123456789abcdef0": an AMI visible in us-east-1/);
+    await expect(target.image('local-0123')).rejects.toThrow(/an AWS image ref/);
+  }, 60_000);
 
   it.concurrent('launch of an image the account does not have is bad input naming --image', async () => {
     const r = await kiln(['launch', '--target', 'aws', '--image', 'us-east-1:ami-0123456789abcdef0', '--tier', 'nano',
