@@ -67,7 +67,7 @@ export const defaultPlacement = (): GatePlacement => {
 };
 
 /** Bound on attempts per load run: an invalid run (late/dropped sends, generator CPU) measured the host, not the box. */
-const LOAD_ATTEMPTS = 3;
+const LOAD_ATTEMPTS = 2;
 
 /** The load runner the gate hands to verify: placed as `place` says, an invalid run repeated (bounded), never a valid one. */
 export function gateRunLoad(place: GatePlacement, log: (line: string) => void = () => {}, lateToleranceMs?: number): (spec: LoadSpec) => Promise<LoadResult> {
@@ -132,25 +132,24 @@ export async function resolvePrevious(stateDir: string, tier: string, explicit?:
   return { ...(await resolveAppBuild('canary', CANARY_DIR)), source: 'canary' };
 }
 
-/** Seconds verifyCommand spends under load (judged run + one A/B round), so both samplers cover the same window. */
-const sampleSec = (shape: LoadShape, reps: number) => {
-  const run = (d: number) => shape.warmupSec + d + Math.ceil(shape.timeoutMs / 1000) + 2;
-  return 10 + run(shape.durationSec) + 2 * reps * run(Math.min(shape.durationSec, 15));
-};
+/** Upper bound of one sampling window; the gate ends both samplers as soon as verify is done. */
+const MAX_SAMPLE_SEC = 1800;
 
-async function sampleBox(host: HostDescription, durationSec: number, units: readonly string[]): Promise<{ summary: MemorySummary | null; errors: string[] }> {
+/**
+ * Samples one box's memory over SSH (the box's own view, so both boxes are read the same way on any target) until
+ * `stop` resolves: closing the session ends the remote loop, so both windows end with verify.
+ */
+async function sampleBox(host: HostDescription, units: readonly string[], stop: Promise<unknown>): Promise<{ summary: MemorySummary | null; errors: string[] }> {
   let session: SshSession;
   try {
     session = await SshSession.connect(host);
   } catch (e) {
     return { summary: null, errors: [`memory sampler ssh: ${(e as Error).message}`] };
   }
-  try {
-    const s = await startMemorySampler(session, { durationSec, cgroupPath: host.memoryCgroupPath }).done;
-    return { summary: s.remote.length || s.cgroup.length ? summarizeMemory(s, units) : null, errors: s.errors };
-  } finally {
-    session.close();
-  }
+  const run = startMemorySampler(session, { durationSec: MAX_SAMPLE_SEC }).done;
+  void stop.finally(() => session.close());
+  const s = await run.finally(() => session.close());
+  return { summary: s.remote.length ? summarizeMemory(s, units) : null, errors: s.errors.filter((e) => !/ended with exit null/.test(e)) };
 }
 
 const latencyReasons = (v: Verdict): string[] => {
@@ -185,15 +184,16 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     });
     if (result.reasons.length) return;
     const appFiles = (f: { path: string }) => f.path === APP_ROOT || f.path.startsWith(`${APP_ROOT}/`);
-    const window = sampleSec(shape, reps);
-    const sampling = Promise.all([sampleBox(cand, window, units), sampleBox(prev, window, units)]);
+    let verifyDone!: () => void;
+    const stop = new Promise<void>((resolve) => { verifyDone = resolve; });
+    const sampling = Promise.all([sampleBox(cand, units, stop), sampleBox(prev, units, stop)]);
     const verified = await verifyCommand({
       host: cand, tier: input.tier, target: input.target.name, imageRef: image.ref, lineage: image.lineage,
       baselineRequired: true, baselineTarget: { host: prev.address, port: 80 }, baselineRepetitions: reps,
       shape, runLoad: gateRunLoad(place, log, input.lateToleranceMs), reportDir: input.reportDir ? join(input.reportDir, 'verify') : undefined, log,
       // The build replaces the image's app files; everything else must still be the baked manifest.
       extras: { manifest: image.manifestFiles.filter((f) => !appFiles(f)) },
-    });
+    }).finally(() => verifyDone());
     const [cm, pm] = await sampling;
     const v = verified.verdict;
     result.verdictDecision = v.decision;
