@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const kiln = (args: string[]) => execa('bin/kiln', args, { reject: false, cwd: new URL('..', import.meta.url).pathname });
-const scratch = () => mkdtempSync(join(tmpdir(), 'kiln-cli-'));
+const scratches: string[] = [];
+const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'kiln-cli-')); scratches.push(d); return d; };
+afterAll(() => { for (const d of scratches) rmSync(d, { recursive: true, force: true }); });
 
 describe('kiln CLI contract', () => {
   it('lists tiers as text and as exactly one JSON document', async () => {
