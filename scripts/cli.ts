@@ -24,7 +24,9 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const helps = await Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).help));
-    process.stdout.write(`kiln: bake tuned server images, prove them under load, promote them.\n\n${helps.join('\n\n')}\n`);
+    // The overview lists usage lines only; each command's --help has the details (and the shared flag blocks).
+    const usage = helps.map((h) => h.split('\n')[0]).join('\n');
+    process.stdout.write(`kiln: bake tuned server images, prove them under load, promote them.\n\n${usage}\n\nkiln COMMAND --help shows a command's flags and exit codes.\n`);
     return name ? 0 : 2;
   }
   const load = COMMANDS[name];
