@@ -3,6 +3,8 @@ import { link, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../images/errors.ts';
+import { buildVerdict } from '../../verify/verdict.ts';
+import { verdictInput } from '../../verify/testing/fixtures.ts';
 import { bake } from './bake.ts';
 import { imageManifestPath, imageTarball } from './image.ts';
 import { REPO_ROOT } from './paths.ts';
@@ -11,9 +13,14 @@ import { TEST_STATE_DIR, testBundle } from './testing.ts';
 
 let stateDir = '';
 let ref = '';
-const verdict = async (name: string, body: object) => {
+// Verdicts as `kiln verify` writes them (verify's own builder), for this image; `body` overrides fields.
+const verdict = async (name: string, body: Record<string, unknown>) => {
+  const input = verdictInput();
+  input.image = { ...input.image, ref: (body.image as { ref: string } | undefined)?.ref ?? ref };
+  const doc = { ...JSON.parse(JSON.stringify(buildVerdict(input))), ...body, image: { ...input.image } };
+  if (doc.decision === 'fail') doc.reasons = ['fixture: failed'];
   const p = join(stateDir, `${name}.json`);
-  await writeFile(p, JSON.stringify(body));
+  await writeFile(p, JSON.stringify(doc));
   return p;
 };
 
@@ -29,11 +36,11 @@ describe('local promotion registry', () => {
 
   it('promotes a passing verdict, keeps history and the previous ref', async () => {
     expect(await promoted('nano', stateDir)).toBeUndefined();
-    const v1 = await verdict('v1', { tier: 'nano', image: { ref }, decision: 'pass', run: 1 });
+    const v1 = await verdict('v1', { tier: 'nano', decision: 'pass', runId: 'run-1' });
     const p1 = await promote({ verdictPath: v1, stateDir });
     expect(p1).toMatchObject({ tier: 'nano', imageRef: ref });
     expect(p1.verdictDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const v2 = await verdict('v2', { tier: 'nano', imageRef: ref, decision: 'pass', run: 2 });
+    const v2 = await verdict('v2', { tier: 'nano', decision: 'pass', runId: 'run-2' });
     const p2 = await promote({ verdictPath: v2, stateDir });
     expect(p2.previousRef).toBe(ref);
     expect(p2.verdictDigest).not.toBe(p1.verdictDigest);
@@ -48,6 +55,9 @@ describe('local promotion registry', () => {
       .rejects.toBeInstanceOf(NotPromotableError);
     await expect(promote({ verdictPath: await verdict('u', { tier: 'nano', image: { ref: 'local-00000000000000000000' }, decision: 'pass' }), stateDir }))
       .rejects.toBeInstanceOf(InputError);
+    // a pass typed into a verdict without the checks that earn it
+    await expect(promote({ verdictPath: await verdict('typed', { decision: 'pass', checks: [] }), stateDir }))
+      .rejects.toThrow(/no checks/);
     await writeFile(join(stateDir, 'bad.json'), '{not json');
     await expect(promote({ verdictPath: join(stateDir, 'bad.json'), stateDir })).rejects.toBeInstanceOf(InputError);
     await expect(promote({ verdictPath: join(stateDir, 'missing.json'), stateDir })).rejects.toBeInstanceOf(InputError);

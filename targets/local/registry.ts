@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
+import { checkVerdict } from '../../verify/verdict-guard.ts';
 import { readJson, sha256, writeFileAtomic } from './fsutil.ts';
 import { findImage } from './image.ts';
 import { withLock } from './lock.ts';
@@ -33,8 +34,8 @@ export async function readRegistry(stateDir = defaultStateDir()): Promise<Regist
 
 export class NotPromotableError extends Error {
   readonly exitCode = 1;
-  constructor(decision: unknown) {
-    super(`the verdict's decision is ${JSON.stringify(decision)}, not "pass": nothing promoted`);
+  constructor(decision: unknown, why: string[] = []) {
+    super(`the verdict's decision is ${JSON.stringify(decision)}, not an earned "pass"${why.length ? ` (${why.join('; ')})` : ''}: nothing promoted`);
     this.name = 'NotPromotableError';
   }
 }
@@ -64,6 +65,9 @@ export async function promote(input: PromoteInput): Promise<Promotion> {
     throw new InputError('--verdict', input.verdictPath, 'a verdict naming its tier and image ref', 'pass the file `kiln verify --json` wrote');
   }
   if (v.decision !== 'pass') throw new NotPromotableError(v.decision);
+  // Library callers get the same fail-closed check as the CLI: a pass must be earned, not typed in.
+  const guard = checkVerdict(v);
+  if (!guard.ok) throw new NotPromotableError(v.decision, guard.errors);
   await findImage(stateDir, ref);
   const tier = v.tier;
   return withLock(join(stateDir, 'locks', 'registry'), async () => {
