@@ -57,18 +57,21 @@ describe('packer model', () => {
     expect(printHcl(packerModel(input(), MODERN))).toContain('tags = merge(var.tags, local.lineage)');
   });
 
-  it('build: cloud-init wait, upload rootfs + provision relative to path.root, provision, hygiene, manifest', () => {
+  it('build: cloud-init wait, upload rootfs + provision relative to path.root, provision, package list down, hygiene, manifest', () => {
     for (const t of [MODERN, COMPAT166]) {
       const b = blocks(packerModel(input(), t).body, 'build')[0];
       const provs = blocks(b.body, 'provisioner');
-      expect(provs.map((p) => p.labels[0])).toEqual(['shell', 'file', 'shell', 'shell']);
+      expect(provs.map((p) => p.labels[0])).toEqual(['shell', 'file', 'shell', 'shell', 'file', 'shell']);
       expect(plain(value(provs[0].body, 'inline'))).toContain('cloud-init status --wait');
       const root = t.bundleRootFromTemplate;
       expect(printHcl({ header: [], body: [provs[1]] })).toContain(`sources     = ["\${path.root}/${root}/rootfs", "\${path.root}/${root}/provision"]`);
       expect(plain(value(provs[2].body, 'inline'))).toEqual(['bash /tmp/kiln/provision/provision.sh /tmp/kiln']);
       expect(plain(value(provs[2].body, 'environment_vars'))).toEqual(['KILN_DISTRO=ubuntu2404']);
       expect(String(plain(value(provs[2].body, 'execute_command')))).toContain('sudo -E');
-      expect(plain(value(provs[3].body, 'inline'))).toEqual(['bash /tmp/kiln/provision/hygiene.sh /tmp/kiln']);
+      expect(plain(value(provs[3].body, 'inline'))).toEqual(['dpkg-query -W > /tmp/kiln/packages.tsv']);
+      expect(plain(value(provs[4].body, 'direction'))).toBe('download');
+      expect(plain(value(provs[4].body, 'source'))).toBe('/tmp/kiln/packages.tsv');
+      expect(plain(value(provs[5].body, 'inline'))).toEqual(['bash /tmp/kiln/provision/hygiene.sh /tmp/kiln']);
       const pp = blocks(b.body, 'post-processor')[0];
       expect(pp.labels).toEqual(['manifest']);
       expect(plain(value(pp.body, 'custom_data'))).toMatchObject({ tier: '<var.tier>', image_hash: '<var.image_hash>' });

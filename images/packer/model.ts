@@ -12,6 +12,8 @@ export const SOURCE_AMIS: Record<string, { owner: string; name: (arch: Arch) => 
 /** The build instance's upload dir; provision.sh takes it as its argument. */
 export const REMOTE_BUNDLE = '/tmp/kiln';
 export const ROOT_DEVICE = '/dev/sda1';
+/** Installed packages (`dpkg-query -W`: name TAB version), downloaded next to the bake for the verdict's lineage. */
+export const PACKAGES_FILE = 'packages.tsv';
 // gp3's free baseline; 1.6.6 rejects a gp3 device without throughput.
 export const GP3 = { throughputMiBps: 125, iops: 3000 };
 
@@ -114,6 +116,14 @@ function build(input: PackerInput, target: PackerTarget): Block {
       environment_vars: list(str(`KILN_DISTRO=${input.distro.id}`)),
       execute_command: str(SUDO_EXEC),
       inline: list(str(`bash ${REMOTE_BUNDLE}/provision/provision.sh ${REMOTE_BUNDLE}`)),
+    })),
+    block('provisioner', ['shell'], attrs({
+      inline: list(str(`dpkg-query -W > ${REMOTE_BUNDLE}/${PACKAGES_FILE}`)),
+    }), "The verdict records the image's package versions; dpkg-query's default format is name TAB version."),
+    block('provisioner', ['file'], attrs({
+      direction: str('download'),
+      source: str(`${REMOTE_BUNDLE}/${PACKAGES_FILE}`),
+      destination: str(PACKAGES_FILE),
     })),
     block('provisioner', ['shell'], attrs({
       execute_command: str(SUDO_EXEC),

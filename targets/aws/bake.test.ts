@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bake, bakeVars, preflight } from './bake.ts';
+import { bake, bakeVars, parsePackages, preflight } from './bake.ts';
 import { MissingPrerequisiteError } from './prereq.ts';
 import { InputError } from '../../images/errors.ts';
 
@@ -76,5 +76,17 @@ describe('bake vars', () => {
     expect(() => bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'x"; rm -rf /', region: 'us-east-1', ttlHours: 1 })).toThrow(InputError);
     expect(() => bakeVars({ tier: 'micro', bundleDir: b, bakeId: 'b', region: 'us-east-1', ttlHours: 1 })).toThrow(/bundle's tier/);
     expect(() => bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'b', region: 'us-east-1', ttlHours: 1, vars: { source_ami: 'x' } })).toThrow(/vars.source_ami/);
+  });
+});
+
+describe('package list', () => {
+  it('parses what dpkg-query -W prints (the list the template downloads) into the lineage map', async () => {
+    const { execa } = await import('execa');
+    const text = (await execa('dpkg-query', ['-W'])).stdout;
+    const pkgs = parsePackages(text);
+    const nginx = (await execa('dpkg-query', ['-W', '-f=${Version}', 'nginx-light'])).stdout;
+    expect(pkgs['nginx-light']).toBe(nginx);
+    expect(Object.keys(pkgs).length).toBe(text.trim().split('\n').filter((l) => l.split('\t')[1]).length);
+    expect(parsePackages('')).toEqual({});
   });
 });

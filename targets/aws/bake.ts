@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { InputError } from '../../images/errors.ts';
 import { VARIABLES } from '../../images/packer/vars.ts';
 import { MODERN, VARS_PATH } from '../../images/packer/targets.ts';
+import { PACKAGES_FILE } from '../../images/packer/model.ts';
 import { atLeast, CREDENTIALS_HINT, credentialSource, MissingPrerequisiteError, parseSemver, probe } from './prereq.ts';
 import { parseManifest, runUuids, thisRun, type PackerManifest } from './manifest.ts';
 import { runStreamed } from './process.ts';
@@ -57,7 +58,21 @@ export interface BakeInput {
   log?: (line: string) => void;
 }
 
-export interface BakeResult { bakeId: string; packerRunUuid: string; amis: Record<string, string>; amiId: string; manifestPath: string; varFile: string }
+export interface BakeResult {
+  bakeId: string; packerRunUuid: string; amis: Record<string, string>; amiId: string; manifestPath: string; varFile: string;
+  /** Installed packages of the built image, name -> version (the template downloads dpkg-query's list). */
+  packages: Record<string, string>;
+}
+
+/** `dpkg-query -W` output (name TAB version per line); an architecture suffix stays part of the name. */
+export function parsePackages(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const [name, version] = line.split('\t');
+    if (name && version) out[name] = version.trim();
+  }
+  return out;
+}
 
 /** The bundle's var file with this bake's values; every value checked against the template's own patterns. */
 export function bakeVars(input: Pick<BakeInput, 'bundleDir' | 'bakeId' | 'region' | 'ttlHours' | 'vars' | 'tier'>): Record<string, unknown> {
@@ -116,5 +131,8 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
   const amiId = run.amis[input.region];
   if (!amiId) throw new Error(`packer run ${run.runUuid} made no image in ${input.region} (${JSON.stringify(run.amis)})`);
   log(`bake: ${input.region}:${amiId}`);
-  return { bakeId: input.bakeId, packerRunUuid: run.runUuid, amis: run.amis, amiId, manifestPath, varFile };
+  const packagesPath = join(work, PACKAGES_FILE);
+  const packages = existsSync(packagesPath) ? parsePackages(readFileSync(packagesPath, 'utf8')) : {};
+  if (!Object.keys(packages).length) log(`bake: ${PACKAGES_FILE} missing or empty: the verdict will fail closed on the image's lineage`);
+  return { bakeId: input.bakeId, packerRunUuid: run.runUuid, amis: run.amis, amiId, manifestPath, varFile, packages };
 }

@@ -33,7 +33,7 @@ export interface FleetOps {
   revoke(req: { tier: string; version: number; reason?: string }): Promise<unknown>;
 }
 
-interface ImageRecord { ref: string; tier: string; renderManifestSha256: string; manifestFiles: { path: string; sha256: string }[] }
+interface ImageRecord { ref: string; tier: string; renderManifestSha256: string; manifestFiles: { path: string; sha256: string }[]; packageVersions?: Record<string, string> }
 
 const AMI_REF = /^(?:([a-z]{2}(?:-[a-z]+)+-\d+):)?(ami-[0-9a-f]{8,17})$/;
 const LAUNCH_ID = /^[a-z0-9][a-z0-9-]{0,23}$/;
@@ -74,8 +74,8 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     const rec = existsSync(recordPath) ? readJson<ImageRecord>(recordPath) : undefined;
     return {
       ref: `${s.region}:${amiId}`, tier: tags['kiln:tier'] ?? rec?.tier ?? '', reused: true,
-      // Package versions are not recorded on AWS yet: the verdict says so and fails closed.
-      lineage: { baseImage: tags['kiln:source-ami'] ?? '', packageVersions: {}, renderManifestSha256: rec?.renderManifestSha256 ?? '' },
+      // Without the bake's record (another machine baked it) there are no package versions: the verdict fails closed.
+      lineage: { baseImage: tags['kiln:source-ami'] ?? '', packageVersions: rec?.packageVersions ?? {}, renderManifestSha256: rec?.renderManifestSha256 ?? '' },
       manifestFiles: rec?.manifestFiles ?? [],
     };
   }
@@ -92,7 +92,7 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       const files = (JSON.parse(manifestText.toString()) as { files: { path: string; sha256: string }[] }).files.filter((f) => f.path.startsWith('/'));
       const rec: ImageRecord = {
         ref: `${region}:${r.amiId}`, tier: tier.name, renderManifestSha256: createHash('sha256').update(manifestText).digest('hex'),
-        manifestFiles: files.map(({ path, sha256 }) => ({ path, sha256 })),
+        manifestFiles: files.map(({ path, sha256 }) => ({ path, sha256 })), packageVersions: r.packages,
       };
       mkdirSync(imagesDir, { recursive: true });
       writeFileSync(join(imagesDir, `${r.amiId}.json`), JSON.stringify(rec, null, 2) + '\n');

@@ -201,6 +201,17 @@ build {
     inline           = ["bash /tmp/kiln/provision/provision.sh /tmp/kiln"]
   }
 
+  # The verdict records the image's package versions; dpkg-query's default format is name TAB version.
+  provisioner "shell" {
+    inline = ["dpkg-query -W > /tmp/kiln/packages.tsv"]
+  }
+
+  provisioner "file" {
+    direction   = "download"
+    source      = "/tmp/kiln/packages.tsv"
+    destination = "packages.tsv"
+  }
+
   # Last step before the snapshot: nothing from the build may be shared by every box.
   provisioner "shell" {
     execute_command = "chmod +x {{ .Path }}; {{ .Vars }} sudo -E bash '{{ .Path }}'"
