@@ -1,3 +1,6 @@
+// A user's key or value may hold newlines or escapes: the one-line message shows them escaped, never raw.
+const oneLine = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+
 /** A user error: names the field, the value, what is allowed and what to change. Exit code 2. */
 export class InputError extends Error {
   readonly exitCode = 2;
@@ -7,7 +10,7 @@ export class InputError extends Error {
     readonly allowed: string,
     readonly fix: string,
   ) {
-    super(`${field} = ${JSON.stringify(value)}: ${allowed}; ${fix}`);
+    super(oneLine(`${field} = ${JSON.stringify(value)}: ${allowed}; ${fix}`));
     this.name = 'InputError';
   }
 }

@@ -38,6 +38,13 @@ describe('recipe overrides', () => {
     expect(field(raw)).toBe(name);
   });
 
+  it('shows a hostile key escaped on one line, never as a raw newline', () => {
+    let msg = '';
+    try { recipeFrom({ app: { env: { 'A\nkiln: ok': 'x' } } }); } catch (e) { msg = (e as Error).message; }
+    expect(msg).toContain('recipe.app.env.A\\nkiln: ok');
+    expect(msg).not.toContain('\n');
+  });
+
   it('reads YAML 1.1 so an unquoted no/on/date is caught, not silently turned into a boolean', () => {
     expect(() => parseRecipe('app:\n  env:\n    DEBUG: no\n', 'r.yaml')).toThrow(/recipe\.app\.env\.DEBUG = false: must be a string/);
     expect(parseRecipe('app:\n  env:\n    DEBUG: "no"\n', 'r.yaml').app.env.DEBUG).toBe('no');
