@@ -4,14 +4,14 @@ import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { findTier } from '../images/catalog.ts';
 import { InputError } from '../images/errors.ts';
-import { runBench } from '../bench/pays/run.ts';
+import { destroyLive, runBench } from '../bench/pays/run.ts';
 import { markdown, plots } from '../bench/pays/report.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { loadCatalog, parse, progress } from './args.ts';
 
 export const help = `kiln bench [--tiers nano,micro,small] [--repeat N] [--out DIR] [--no-pin] [--survival TIERS|none] [--json]
   Boots each tier's kiln image once per config (kiln, seed 001, Debian stock, common rules), searches each one's
-  capacity on the canary mix round-robin N times (default 3), then (on --survival tiers, default nano) bursts slow requests and fills Redis past its limit.
+  capacity on the canary mix round-robin N times (default 3; 0 = survival tests only), then (on --survival tiers, default nano) bursts slow requests and fills Redis past its limit.
   Pinned by default: boxes on CPU 1, the load generator on CPU 0. Writes bench.json, bench.md and SVG plots to DIR
   (default .kiln/bench/<time>). Needs root (local target).`;
 
@@ -20,10 +20,14 @@ export async function run(argv: string[]): Promise<number> {
   const catalog = loadCatalog(v.catalog as string | undefined);
   const tiers = String(v.tiers ?? 'nano,micro,small').split(',').filter(Boolean).map((n) => findTier(catalog, n.trim()));
   const repeat = Number(v.repeat ?? 3);
-  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 20) throw new InputError('--repeat', v.repeat, 'an integer 1..20', 'pass e.g. --repeat 3');
+  if (!Number.isInteger(repeat) || repeat < 0 || repeat > 20) throw new InputError('--repeat', v.repeat, 'an integer 0..20 (0: survival tests only)', 'pass e.g. --repeat 3');
   const pin = !v['no-pin'];
   if (pin && availableParallelism() < 2) throw new InputError('--no-pin', false, 'pinning needs 2 CPUs (box on 1, generator on 0)', 'pass --no-pin');
   const out = resolve(String(v.out ?? join('.kiln/bench', new Date().toISOString().replace(/[-:.]/g, ''))));
+  // Interrupted: take this run's boxes down before exiting (130 = killed by a signal, as a shell reports it).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => { progress(`bench: ${sig}: destroying this run's boxes`); void destroyLive(defaultStateDir()).finally(() => process.exit(130)); });
+  }
   const result = await runBench({
     tiers, repeat, stateDir: defaultStateDir(), boxCpus: pin ? '1' : undefined, genCpus: pin ? '0' : undefined,
     survivalTiers: String(v.survival ?? 'nano') === 'none' ? [] : String(v.survival ?? 'nano').split(',').map((n) => findTier(catalog, n.trim()).name), log: (l) => progress(`bench: ${l}`),

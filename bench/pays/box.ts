@@ -62,9 +62,8 @@ export async function effectiveSettings(host: HostDescription): Promise<Record<s
     'postgres.work_mem': await psql('show work_mem'),
     'redis.maxmemory': await redis('maxmemory'),
     'redis.maxmemory-policy': await redis('maxmemory-policy'),
-    // The arbiter plus its workers; nlwp (threads) of the first worker.
+    // The arbiter plus its workers (gthread starts its threads on demand, so an idle count says nothing).
     'gunicorn.workers': String(Math.max(0, gunicorn.length - 1)),
-    'gunicorn.worker_threads': gunicorn[1]?.trim().split(/\s+/)[0] ?? '?',
   };
 }
 

@@ -3,15 +3,25 @@ import { searchCapacity } from '../../verify/load/capacity.ts';
 import { runLoadInChild } from '../../verify/load/child.ts';
 import type { CapacityResult, LoadResult, LoadSpec } from '../../verify/load/types.ts';
 import { canaryLoad, connectionsFor } from '../../verify/defaults.ts';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { groupPath } from '../../targets/local/cgroup.ts';
 import type { BenchBox } from './box.ts';
+import { cpuByPid, cpuDelta } from './proc-cpu.ts';
 import { memoryStats, resetPeak } from './box.ts';
 
 export interface SearchShape { warmupSec: number; durationSec: number; timeoutMs: number; growth: number; resolution: number; budgetSec: number }
-export const DEFAULT_SEARCH: SearchShape = { warmupSec: 2, durationSec: 6, timeoutMs: 5000, growth: 1.4, resolution: 0.1, budgetSec: 240 };
-/** This shared box's timers wake 15+ ms late under other jobs' load; lateness still counts as latency (measured from the intended time). */
+export const DEFAULT_SEARCH: SearchShape = { warmupSec: 2, durationSec: 5, timeoutMs: 5000, growth: 2, resolution: 0.15, budgetSec: 200 };
+/**
+ * This VM's timers wake 50+ ms late for 5-15% of sends under other jobs' load, even pinned at nice -10 with the
+ * generator at 5% CPU; late sends still count as latency (measured from the intended time), so the SLO judges them.
+ */
 export const LATE_TOLERANCE_MS = 50;
+export const MAX_LATE_FRACTION = 0.2;
 /** The generator runs at nice -10 on its CPU: other jobs on this host must not make the box look slower. */
 export const GEN_NICE = -10;
+/** cgroup v1 cpu.shares of the box while it is measured (default 1024). */
+export const BOX_UNDER_TEST_SHARES = 8192;
 
 export interface CapacityRun {
   tier: string;
@@ -25,6 +35,12 @@ export interface CapacityRun {
   memoryPeakMiB: number;
   memoryPeakPct: number;
   oomKills: number;
+  /** The box's CPU time (cpuacct) over the search / the requests it answered: what a request costs, whatever the noise. */
+  boxCpuMsPerRequest: number;
+  /** CPU seconds by process name over the search (live processes only: recycled workers take theirs along). */
+  cpuByProcessSec: Record<string, number>;
+  /** Error kinds of every step that had errors (the capacity search keeps only the rate). */
+  stepErrors: { rps: number; errors: Record<string, number> }[];
   /** why the first bad step was bad (SLO breaches, invalid-run reasons) */
   firstBadWhy: string[];
   steps: CapacityResult['steps'];
@@ -40,19 +56,31 @@ export async function measureCapacity(box: BenchBox, round: number, startRps: nu
   const slo = tier.slo;
   const oom0 = (await memoryStats(host.id)).oomKills;
   await resetPeak(host.id);
+  const cpuNs = async () => Number((await readFile(join(groupPath('cpuacct', host.id), 'cpuacct.usage'), 'utf8')).trim());
+  const cpu0 = await cpuNs();
+  const procs0 = await cpuByPid(host.id);
+  // The box under test outweighs other jobs on its CPU (idle boxes of this bench and other users' work); back to default after.
+  const shares = join(groupPath('cpu', host.id), 'cpu.shares');
+  await writeFile(shares, String(BOX_UNDER_TEST_SHARES));
+  let responses = 0;
+  const stepErrors: CapacityRun['stepErrors'] = [];
   const step = async (s: LoadSpec): Promise<LoadResult> => {
     const before = (await memoryStats(host.id)).oomKills;
     const r = await runLoadInChild(s, { cpus: genCpus, nice: GEN_NICE });
     const kills = (await memoryStats(host.id)).oomKills - before;
+    responses += r.phases.reduce((a, p) => a + p.responses, 0);
+    if (r.measure.errorTotal > 0) stepErrors.push({ rps: s.rps, errors: Object.fromEntries(Object.entries(r.measure.errors).filter(([, n]) => n > 0)) });
     return kills > 0 ? { ...r, valid: false, invalidReasons: [...r.invalidReasons, `${kills} OOM kill(s) in the box`] } : r;
   };
-  const base = { ...canaryLoad(host.address, slo, { warmupSec: shape.warmupSec, durationSec: shape.durationSec, timeoutMs: shape.timeoutMs }), lateToleranceMs: LATE_TOLERANCE_MS };
+  const base = { ...canaryLoad(host.address, slo, { warmupSec: shape.warmupSec, durationSec: shape.durationSec, timeoutMs: shape.timeoutMs }), lateToleranceMs: LATE_TOLERANCE_MS, validity: { maxLateFraction: MAX_LATE_FRACTION } };
   const res = await searchCapacity({
     base, slo: { p95Ms: slo.p95Ms, p99Ms: slo.p99Ms, maxErrorRate: 0 },
     startRps, growth: shape.growth, maxRps: slo.targetRps * 20, resolution: shape.resolution, budgetSec: shape.budgetSec,
     confirmBad: 1, connectionsFor: (rps) => connectionsFor(rps, slo),
-  }, step);
+  }, step).finally(() => writeFile(shares, '1024'));
   const mem = await memoryStats(host.id);
+  const cpuMs = (await cpuNs() - cpu0) / 1e6;
+  const cpuByProcessSec = cpuDelta(procs0, await cpuByPid(host.id));
   const best = res.steps.filter((s) => s.good && s.rps === res.maxGoodRps).at(-1);
   const peakMiB = mem.maxUsageBytes / 2 ** 20;
   return {
@@ -60,6 +88,6 @@ export async function measureCapacity(box: BenchBox, round: number, startRps: nu
     capacityRps: res.maxGoodRps, firstBadRps: res.firstBadRps, limitedBy: res.limitedBy,
     atCapacity: best ? { p95Ms: best.p95Ms, p99Ms: best.p99Ms, errorRate: best.errorRate, achievedRps: Math.round(best.achievedRps * 10) / 10 } : null,
     memoryPeakMiB: Math.round(peakMiB * 10) / 10, memoryPeakPct: Math.round((peakMiB / tier.ramMiB) * 1000) / 10,
-    oomKills: mem.oomKills - oom0, firstBadWhy: res.steps.find((s) => !s.good && s.rps === res.firstBadRps)?.why ?? [], steps: res.steps, elapsedSec: res.elapsedSec,
+    oomKills: mem.oomKills - oom0, stepErrors, cpuByProcessSec, boxCpuMsPerRequest: responses ? Math.round((cpuMs / responses) * 100) / 100 : 0, firstBadWhy: res.steps.find((s) => !s.good && s.rps === res.firstBadRps)?.why ?? [], steps: res.steps, elapsedSec: res.elapsedSec,
   };
 }

@@ -27,6 +27,12 @@ export interface BenchOptions {
   log: (line: string) => void;
 }
 
+/** Boxes booted and not yet destroyed, so a signal handler can take them down. */
+const live = new Set<string>();
+export async function destroyLive(stateDir: string): Promise<void> {
+  for (const id of [...live]) await destroy(id, { stateDir }).catch(() => undefined).finally(() => live.delete(id));
+}
+
 const loadavg = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
@@ -43,6 +49,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     try {
       for (const v of VARIANTS) {
         const id = `bn${tier.name.slice(0, 2)}${v.name.slice(0, 2)}${process.pid % 10000}`;
+        live.add(id);
         try {
           const b = await bootVariant({ tier, imageRef: img.ref, stateDir: o.stateDir, id, cpus: o.boxCpus, variant: v.name, files: renderVariant(tier, v, STOCK).files, log: o.log });
           boxes.push(b);
@@ -51,6 +58,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
           errors.push(`${tier.name}/${v.name}: ${(e as Error).message}`);
           o.log(`${tier.name}/${v.name}: FAILED to boot: ${(e as Error).message}`);
           await destroy(id, { stateDir: o.stateDir }).catch(() => undefined);
+          live.delete(id);
         }
       }
       const last = new Map<string, number>();
@@ -59,15 +67,15 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         for (const b of order) {
           const prev = last.get(b.variant);
           // Round 1 ramps from low; later rounds start under the last figure and climb in finer steps.
-          const shape = prev ? { ...DEFAULT_SEARCH, growth: 1.15 } : { ...DEFAULT_SEARCH, growth: 1.6 };
-          const startRps = prev ? Math.max(5, Math.round(prev * 0.8)) : Math.max(5, Math.round(tier.slo.targetRps / 2));
+          const shape = prev ? { ...DEFAULT_SEARCH, growth: 1.25 } : DEFAULT_SEARCH;
+          const startRps = prev ? Math.max(5, Math.round(prev * 0.85)) : tier.slo.targetRps;
           try {
             let r = await measureCapacity(b, round, startRps, o.genCpus, shape);
             // Nothing held at the first rate: search again from a quarter of it (a weak config must not read as 0 by accident).
-            if (r.limitedBy === 'none-good' && startRps > 5) r = await measureCapacity(b, round, Math.max(5, Math.round(startRps / 4)), o.genCpus, { ...DEFAULT_SEARCH, growth: 1.6 });
+            if (r.limitedBy === 'none-good' && startRps > 5) r = await measureCapacity(b, round, Math.max(5, Math.round(startRps / 4)), o.genCpus, DEFAULT_SEARCH);
             runs.push(r);
             if (r.capacityRps > 0) last.set(b.variant, r.capacityRps);
-            o.log(`${tier.name}/${b.variant} round ${round}: capacity ${r.capacityRps} req/s (${r.limitedBy}, first bad ${r.firstBadRps}: ${r.firstBadWhy.join('; ').slice(0, 160)}), p99 ${r.atCapacity?.p99Ms ?? '—'} ms, peak ${r.memoryPeakMiB} MiB (${r.memoryPeakPct}%), OOM ${r.oomKills}, ${r.steps.length} steps in ${r.elapsedSec} s; load ${await loadavg()}`);
+            o.log(`${tier.name}/${b.variant} round ${round}: capacity ${r.capacityRps} req/s (${r.limitedBy}, first bad ${r.firstBadRps}: ${r.firstBadWhy.join('; ').slice(0, 160)}), p99 ${r.atCapacity?.p99Ms ?? '—'} ms, peak ${r.memoryPeakMiB} MiB (${r.memoryPeakPct}%), OOM ${r.oomKills}, box CPU ${r.boxCpuMsPerRequest} ms/req (${Object.entries(r.cpuByProcessSec).slice(0, 4).map(([k, v]) => `${k} ${v}s`).join(', ')}), ${r.steps.length} steps in ${r.elapsedSec} s; load ${await loadavg()}`);
           } catch (e) {
             errors.push(`${tier.name}/${b.variant} round ${round}: ${(e as Error).message}`);
             o.log(`${tier.name}/${b.variant} round ${round}: FAILED: ${(e as Error).message}`);
@@ -89,7 +97,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         }
       }
     } finally {
-      for (const b of boxes) await destroy(b.host.id, { stateDir: o.stateDir }).catch((e: Error) => errors.push(`destroy ${b.host.id}: ${e.message}`));
+      for (const b of boxes) {
+        await destroy(b.host.id, { stateDir: o.stateDir }).catch((e: Error) => errors.push(`destroy ${b.host.id}: ${e.message}`));
+        live.delete(b.host.id);
+      }
     }
   }
   const all = cells(runs);

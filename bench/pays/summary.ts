@@ -10,6 +10,7 @@ export interface Cell {
   memoryPeakMiB: Spread;
   memoryPeakPct: Spread;
   oomKills: number;
+  boxCpuMsPerRequest: Spread;
   /** rounds whose search ended on the generator or the budget (the figure is a floor) */
   floors: number;
 }
@@ -25,7 +26,7 @@ export function spread(xs: number[]): Spread {
   if (!xs.length) return { median: NaN, min: NaN, max: NaN, n: 0 };
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return { median: Math.round(m * 10) / 10, min: s[0], max: s.at(-1)!, n: s.length };
+  return { median: Math.round(m * 100) / 100, min: s[0], max: s.at(-1)!, n: s.length };
 }
 
 export function cells(runs: CapacityRun[]): Cell[] {
@@ -40,6 +41,7 @@ export function cells(runs: CapacityRun[]): Cell[] {
       memoryPeakMiB: spread(rs.map((r) => r.memoryPeakMiB)),
       memoryPeakPct: spread(rs.map((r) => r.memoryPeakPct)),
       oomKills: rs.reduce((a, r) => a + r.oomKills, 0),
+      boxCpuMsPerRequest: spread(rs.map((r) => r.boxCpuMsPerRequest)),
       floors: rs.filter((r) => r.limitedBy === 'generator' || r.limitedBy === 'budget' || r.limitedBy === 'maxRps').length,
     };
   });
