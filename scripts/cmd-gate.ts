@@ -10,7 +10,7 @@ export const help = `kiln gate --tier T [--target local|aws] [--app PATH] [--pre
   The pre-release performance gate: boots the tier's promoted image (or --image REF) twice, installs the
   candidate app build (--app: a wheel or a Django project dir; default the canary) on one box and the previous
   release on the other (--previous; default the last build that passed the gate for this tier, else the
-  canary), runs interleaved A/B load (rank test + effect size on p95/p99) and compares the stack's memory.
+  canary), runs interleaved A/B load (rank test + effect size on p50/p95/p99) and compares the stack's memory.
   Exit 0 pass (the candidate becomes the tier's previous release), 1 regressed or no trustworthy answer
   (a box that does not boot, an app that does not come up, a missing figure), 2 bad input.
   --report DIR writes gate.json and verify/{verdict.json,report.html,junit.xml}.
@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   for (const reason of r.reasons) progress(`  ${reason}`);
   const mem = r.memory?.metrics.map((m) => `${m.metric} ${m.previous} -> ${m.candidate} MiB`).join(', ') ?? 'not measured';
-  const lat = r.latency?.metrics.map((m) => `${m.metric} ${m.baselineMedian} -> ${m.candidateMedian} ms`).join(', ') ?? 'not measured';
+  const lat = r.latency ? [...(r.latencyMedian ? [r.latencyMedian] : []), ...r.latency.metrics].map((m) => `${m.metric} ${m.baselineMedian} -> ${m.candidateMedian} ms`).join(', ') : 'not measured';
   output(v, r, `gate ${r.tier}: ${r.decision.toUpperCase()} (${r.candidate.name} vs ${r.previous.name} [${r.previous.source}] on ${r.imageRef}; latency ${lat}; memory ${mem}; ${r.wallSec} s)${r.recorded ? `; recorded as ${r.tier}'s previous release` : ''}`);
   return r.exitCode;
 }

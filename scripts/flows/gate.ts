@@ -5,7 +5,6 @@
  * closed: an unbootable box, an app that does not come up, or any missing figure is exit 1 with the reason.
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { DISTROS } from '../../images/distro.ts';
 import { InputError } from '../../images/errors.ts';
@@ -18,10 +17,6 @@ import type { BakedImage, Target } from '../../targets/target.ts';
 import { writeFileAtomic } from '../../targets/local/fsutil.ts';
 import { verifyCommand } from '../../verify/command.ts';
 import type { LoadShape } from '../../verify/defaults.ts';
-import { runLoadInChild } from '../../verify/load/child.ts';
-import { runLoad as runLoadHere } from '../../verify/load/run.ts';
-import type { LoadResult, LoadSpec } from '../../verify/load/types.ts';
-import type { Placement } from '../../verify/load/cpus.ts';
 import { validateHost, type HostDescription } from '../../verify/host.ts';
 import { startMemorySampler } from '../../verify/memory/sampler.ts';
 import { summarizeMemory, type MemorySummary } from '../../verify/memory/summary.ts';
@@ -29,7 +24,10 @@ import { SshSession } from '../../verify/ssh.ts';
 import type { Verdict } from '../../verify/verdict.ts';
 import { CANARY_DIR, resolveAppBuild, type AppBuild } from './app-build.ts';
 import { installApp } from './app-install.ts';
+import { defaultPlacement, gateRunLoad, type GatePlacement } from './gate-load.ts';
+import { compareMedians, type ObservedRun } from './gate-median.ts';
 import { compareMemory, type MemoryComparison } from './gate-memory.ts';
+import type { MetricComparison } from '../../verify/baseline.ts';
 import { previousRelease, recordRelease } from './releases.ts';
 import { withBoxes } from './boxes.ts';
 
@@ -53,38 +51,6 @@ export interface GateInput {
   log?: (line: string) => void;
 }
 
-export interface GatePlacement { boxCpus?: string; generator?: Placement }
-
-/**
- * The generator in its own process at a higher priority, so SSH samplers on the caller's event loop cannot delay
- * sends. Not pinned: on this shared 2-core host a generator pinned to one CPU was late more often (other jobs'
- * load lands there too, and verify/load/README measured that pinning does not fix timer wake-ups); with 4+ CPUs
- * the boxes get the upper half and the generator the rest.
- */
-export const defaultPlacement = (): GatePlacement => {
-  const n = availableParallelism();
-  return n >= 4 ? { boxCpus: `${n / 2}-${n - 1}`, generator: { cpus: `0-${n / 2 - 1}`, nice: -10 } } : { generator: { nice: -10 } };
-};
-
-/** Bound on attempts per load run: an invalid run (late/dropped sends, generator CPU) measured the host, not the box. */
-const LOAD_ATTEMPTS = 2;
-
-/** The load runner the gate hands to verify: placed as `place` says, an invalid run repeated (bounded), never a valid one. */
-export function gateRunLoad(place: GatePlacement, log: (line: string) => void = () => {}, lateToleranceMs?: number): (spec: LoadSpec) => Promise<LoadResult> {
-  const once = (given: LoadSpec) => {
-    const spec = lateToleranceMs === undefined ? given : { ...given, lateToleranceMs };
-    return place.generator ? runLoadInChild(spec, place.generator) : runLoadHere(spec);
-  };
-  return async (spec) => {
-    let r = await once(spec);
-    for (let attempt = 2; !r.valid && attempt <= LOAD_ATTEMPTS; attempt++) {
-      log(`load run on ${spec.host} invalid (${r.invalidReasons.join('; ')}): repeating (${attempt}/${LOAD_ATTEMPTS})`);
-      r = await once(spec);
-    }
-    return r;
-  };
-}
-
 /** The stack's services (every unit the image adjusts with a drop-in, plus the app): what memory is judged on. */
 export function stackUnits(tier: Tier, distro: keyof typeof DISTROS): string[] {
   const units = new Set([APP_UNIT]);
@@ -104,6 +70,8 @@ export interface GateResult {
   candidate: AppBuild;
   previous: AppBuild & { source: 'flag' | 'recorded' | 'canary' };
   latency: NonNullable<Verdict['baseline']>['comparison'];
+  /** Median latency A/B from the same repetitions (verify compares the tail only). */
+  latencyMedian: MetricComparison | null;
   memory: MemoryComparison | null;
   verdictDecision: Verdict['decision'] | null;
   recorded: boolean;
@@ -169,7 +137,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   const reps = input.repetitions ?? 5;
   const result: GateResult = {
     decision: 'fail', exitCode: 1, reasons: [], tier: input.tier.name, imageRef: image.ref, candidate: input.candidate, previous,
-    latency: null, memory: null, verdictDecision: null, recorded: false, wallSec: 0, report: null,
+    latency: null, latencyMedian: null, memory: null, verdictDecision: null, recorded: false, wallSec: 0, report: null,
   };
   log(`gate ${input.tier.name}: candidate ${input.candidate.name} vs previous ${previous.name} (${previous.source}) on ${image.ref}`);
   const place = input.placement ?? defaultPlacement();
@@ -187,10 +155,11 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     let verifyDone!: () => void;
     const stop = new Promise<void>((resolve) => { verifyDone = resolve; });
     const sampling = Promise.all([sampleBox(cand, units, stop), sampleBox(prev, units, stop)]);
+    const runs: ObservedRun[] = [];
     const verified = await verifyCommand({
       host: cand, tier: input.tier, target: input.target.name, imageRef: image.ref, lineage: image.lineage,
       baselineRequired: true, baselineTarget: { host: prev.address, port: 80 }, baselineRepetitions: reps,
-      shape, runLoad: gateRunLoad(place, log, input.lateToleranceMs), reportDir: input.reportDir ? join(input.reportDir, 'verify') : undefined, log,
+      shape, runLoad: gateRunLoad(place, log, input.lateToleranceMs, (r) => runs.push(r)), reportDir: input.reportDir ? join(input.reportDir, 'verify') : undefined, log,
       // The build replaces the image's app files; everything else must still be the baked manifest.
       extras: { manifest: image.manifestFiles.filter((f) => !appFiles(f)) },
     }).finally(() => verifyDone());
@@ -198,8 +167,10 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     const v = verified.verdict;
     result.verdictDecision = v.decision;
     result.latency = v.baseline.comparison;
+    result.latencyMedian = v.baseline.comparison ? compareMedians(runs, cand.address, prev.address) : null;
+    const median = result.latencyMedian && result.latencyMedian.outcome !== 'ok' ? [`latency ${result.latencyMedian.outcome} vs the previous release: p50Ms ${result.latencyMedian.evidence}`] : [];
     result.memory = compareMemory(cm.summary, pm.summary, units);
-    result.reasons.push(...latencyReasons(v), ...v.reasons.filter((r) => !r.startsWith('baseline:')), ...result.memory.reasons);
+    result.reasons.push(...latencyReasons(v), ...median, ...v.reasons.filter((r) => !r.startsWith('baseline:')), ...result.memory.reasons);
     for (const e of [...cm.errors, ...pm.errors]) log(`memory sampler: ${e}`);
     if (verified.files) result.report = { gate: '', ...verified.files };
   }, { log }).catch((e: Error) => {
