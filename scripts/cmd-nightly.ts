@@ -10,8 +10,8 @@ import { loadCatalog, loadRecipe, parse, TARGET_FLAGS, TARGET_HELP, targetOption
 import type { JudgeKnobs } from './flows/candidate.ts';
 import { nightly } from './flows/nightly.ts';
 
-/** The measurement a nightly makes per tier: the verify defaults, a short capacity search, 5 A/B repetitions. */
-export const NIGHTLY_KNOBS = { loadSec: DEFAULT_LOAD_SHAPE.durationSec, capacitySec: 60, readyTimeoutSec: 300, verifyTimeoutSec: 1200, baselineRepetitions: 5, generatorNice: -5 };
+/** Per tier: the verify defaults, a short capacity search, 5 A/B pairs (the fewest at which the one-sided Mann-Whitney test at 0.05 can reject). */
+export const NIGHTLY_KNOBS = { loadSec: DEFAULT_LOAD_SHAPE.durationSec, capacitySec: 30, readyTimeoutSec: 300, verifyTimeoutSec: 1200, baselineRepetitions: 5, generatorNice: -10 };
 
 export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--resume RUN_ID] [--state-dir DIR] [--out DIR] [--json]
              [--load-sec N] [--capacity-sec N] [--ready-timeout-sec N] [--verify-timeout-sec N] [--catalog FILE]

@@ -1,8 +1,8 @@
 /**
  * Faults `kiln nightly` must survive, on the real local target (one tier, a tiny load shape): a bake whose
  * provisioning fails, a box that never becomes ready, a verify that times out, and the process SIGKILLed
- * mid-verify then resumed, then janitor. Each asserts: nothing promoted that was not verified, nothing left
- * running, the ledger tells the truth. Faults go in through the Target interface around the real target.
+ * while a box boots and while it is measured, then resumed, then janitor. Each asserts: nothing promoted
+ * that was not verified, nothing left running, the ledger tells the truth. Faults go in through the Target interface around the real target.
  */
 import { spawn } from 'node:child_process';
 import { cp, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -108,9 +108,11 @@ describe('kiln nightly under faults (local target, nano)', () => {
     await assertClean(r.ledger);
   }, 300_000);
 
-  it('SIGKILLed mid-verify: the box outlives it, --resume destroys it, verifies again and promotes only a pass; janitor finds nothing', async () => {
+  // Killed while its box boots (launch) and while it measures (verify): both leave a live box behind.
+  it.each(['launch', 'verify'] as const)('SIGKILLed at %s: the box outlives it, --resume destroys it, verifies again and promotes only a pass; janitor finds nothing', async (at) => {
     const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'nightly', '--state-dir', stateDir, '--load-sec', '5', '--capacity-sec', '0', ...args],
       { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const promotedBefore = await real.promoted('nano');
     const known = new Set(await readdir(join(stateDir, 'runs')).catch(() => [] as string[]));
     const first = cli(['--tiers', 'nano']);
     let err = '';
@@ -118,19 +120,24 @@ describe('kiln nightly under faults (local target, nano)', () => {
     let runId: string | undefined;
     let l: RunLedger | undefined;
     const deadline = Date.now() + 240_000;
+    const reached = async (x?: RunLedger) => {
+      const step = x?.steps.nano![at];
+      const box = x?.steps.nano!.launch.outputs.boxes?.[0];
+      return step?.state === 'running' && box !== undefined && (await leftovers(box, stateDir)).length > 0;
+    };
     while (Date.now() < deadline && first.exitCode === null) {
       runId ??= (await readdir(join(stateDir, 'runs')).catch(() => [] as string[])).find((n) => !known.has(n));
       l = runId ? await readLedger(stateDir, runId).catch(() => undefined) : undefined;
-      if (l?.steps.nano!.verify.state === 'running') break;
+      if (await reached(l)) break;
       await new Promise((res) => setTimeout(res, 200));
     }
-    expect(l?.steps.nano!.verify.state, err).toBe('running');
+    expect(l?.steps.nano![at].state, err).toBe('running');
     first.kill('SIGKILL');
     await new Promise((res) => first.once('exit', res));
     const killed = await readLedger(stateDir, runId!);
     const [box] = killed.steps.nano!.launch.outputs.boxes!;
     boxesSeen.add(box!);
-    expect(killed.steps.nano!.verify.state).toBe('running');
+    expect(killed.steps.nano![at].state).toBe('running');
     expect(killed.steps.nano!.promote.state).toBe('pending');
     expect(await leftovers(box!, stateDir)).not.toEqual([]);
 
@@ -143,6 +150,7 @@ describe('kiln nightly under faults (local target, nano)', () => {
     const s = done.steps.nano!;
     expect(done.attempts).toHaveLength(2);
     expect(done.finishedAt).toBeDefined();
+    for (const x of STEPS) expect(['done', 'skipped']).toContain(s[x].state);
     expect(s.bake.outputs.imageRef).toBe(killed.steps.nano!.bake.outputs.imageRef);
     expect(s.launch.outputs.boxes).not.toContain(box);
     for (const id of s.launch.outputs.boxes ?? []) boxesSeen.add(id);
@@ -159,7 +167,7 @@ describe('kiln nightly under faults (local target, nano)', () => {
     } else {
       expect(code).toBe(1);
       expect(s.promote.state).toBe('skipped');
-      expect(promoted).toBeUndefined();
+      expect(promoted).toEqual(promotedBefore);
     }
     const report = (await real.janitor({ dryRun: false })) as { removed: string[]; left: string[] };
     for (const id of boxesSeen) expect(report.removed).not.toContain(id);
