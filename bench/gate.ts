@@ -23,7 +23,7 @@ try {
     const d = JSON.parse(r.stdout);
     console.log(JSON.stringify({
       case: label, exitCode: r.exitCode, decision: d.decision, wallSec: d.wallSec,
-      latency: d.latency?.metrics.map((m: { metric: string; baselineMedian: number; candidateMedian: number; changePct: number; pValue: number; outcome: string }) =>
+      latency: [...(d.latencyMedian ? [d.latencyMedian] : []), ...(d.latency?.metrics ?? [])].map((m: { metric: string; baselineMedian: number; candidateMedian: number; changePct: number; pValue: number; outcome: string }) =>
         `${m.metric} ${m.baselineMedian} -> ${m.candidateMedian} ms (${m.changePct}%, p=${m.pValue}) ${m.outcome}`),
       attempt: d.latency?.attempt,
       memory: d.memory?.metrics.map((m: { metric: string; evidence: string }) => `${m.metric} ${m.evidence}`),
