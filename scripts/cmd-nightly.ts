@@ -14,7 +14,7 @@ import { nightly } from './flows/nightly.ts';
 export const NIGHTLY_KNOBS = { loadSec: DEFAULT_LOAD_SHAPE.durationSec, capacitySec: 30, readyTimeoutSec: 300, verifyTimeoutSec: 1200, baselineRepetitions: 5, generatorNice: -10 };
 
 export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--resume RUN_ID] [--state-dir DIR] [--out DIR] [--json]
-             [--load-sec N] [--capacity-sec N] [--ready-timeout-sec N] [--verify-timeout-sec N] [--catalog FILE]
+             [--load-sec N] [--capacity-sec N] [--ready-timeout-sec N] [--verify-timeout-sec N] [--catalog FILE] [--recipe FILE]
   The whole loop, all tiers by default: render -> validate -> bake -> launch -> verify (against the
   promoted image of the tier when there is one, booted beside it) -> promote on pass, reject otherwise
   -> destroy -> janitor. Renders and validates run in parallel; bakes and measurements run ONE tier at

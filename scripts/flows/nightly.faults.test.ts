@@ -108,6 +108,31 @@ describe('kiln nightly under faults (local target, nano)', () => {
     await assertClean(r.ledger);
   }, 300_000);
 
+  it('SIGTERM mid-verify: the boxes are destroyed before it exits 143; the ledger shows the step it died in', async () => {
+    const promotedBefore = await real.promoted('nano');
+    const known = new Set(await readdir(join(stateDir, 'runs')).catch(() => [] as string[]));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'nightly', '--state-dir', stateDir, '--load-sec', '5', '--capacity-sec', '0', '--tiers', 'nano'],
+      { cwd: REPO_ROOT, stdio: 'ignore' });
+    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+    let l: RunLedger | undefined;
+    const deadline = Date.now() + 240_000;
+    while (Date.now() < deadline && child.exitCode === null && l?.steps.nano!.verify.state !== 'running') {
+      const runId = (await readdir(join(stateDir, 'runs')).catch(() => [] as string[])).find((n) => !known.has(n));
+      l = runId ? await readLedger(stateDir, runId).catch(() => undefined) : undefined;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(l?.steps.nano!.verify.state).toBe('running');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    const after = await readLedger(stateDir, l!.runId);
+    const [box] = after.steps.nano!.launch.outputs.boxes!;
+    boxesSeen.add(box!);
+    expect(await leftovers(box!, stateDir)).toEqual([]);
+    expect(after.steps.nano!.verify.state).toBe('running');
+    expect(after.steps.nano!.promote.state).toBe('pending');
+    expect(await real.promoted('nano')).toEqual(promotedBefore);
+  }, 300_000);
+
   // Killed while its box boots (launch) and while it measures (verify): both leave a live box behind.
   it.each(['launch', 'verify'] as const)('SIGKILLed at %s: the box outlives it, --resume destroys it, verifies again and promotes only a pass; janitor finds nothing', async (at) => {
     const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'nightly', '--state-dir', stateDir, '--load-sec', '5', '--capacity-sec', '0', ...args],
