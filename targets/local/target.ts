@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lineageFromLocalImage } from '../../verify/defaults.ts';
+import { validateHost } from '../../verify/host.ts';
 import type { BakedImage, Target } from '../target.ts';
 import { bake } from './bake.ts';
 import { destroy } from './destroy.ts';
@@ -36,8 +37,12 @@ export function localTarget(opts: LocalTargetOptions = {}): Target {
     async image(ref) {
       return baked(stateDir, await findImage(stateDir, ref), true);
     },
-    launch: ({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec }) =>
-      launch({ imageRef: ref, tier, id, stateDir, cpus, burstBaseline, readyTimeoutSec }),
+    // validateHost maps the box's `cgroup.memory` to memoryCgroupPath: without it OOM kills would be read host-wide.
+    // The rest of the launch output (id, cgroup paths, boot timings) is kept for `kiln launch --json`.
+    launch: async ({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec }) => {
+      const raw = await launch({ imageRef: ref, tier, id, stateDir, cpus, burstBaseline, readyTimeoutSec });
+      return { ...raw, ...validateHost(raw) };
+    },
     destroy: (id) => destroy(id, { stateDir }),
     promote: async ({ verdictPath }) => record(await promote({ verdictPath, stateDir })),
     promoted: async (tier) => {
