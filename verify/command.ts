@@ -82,6 +82,7 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     capacity: budget > 0 ? {
       startRps: Math.max(1, Math.round(slo.targetRps / 2)), growth: 1.5, maxRps: slo.targetRps * 8, resolution: 0.1,
       budgetSec: budget, connectionsFor: (rps) => connectionsFor(rps, slo),
+      step: { warmupSec: Math.min(shape.warmupSec, 2), durationSec: Math.min(shape.durationSec, 5) },
     } : null,
     baselineRequired: input.baselineRequired,
     baseline: input.baselineTarget ? { target: input.baselineTarget, repetitions: input.baselineRepetitions ?? 5, durationSec: Math.min(shape.durationSec, 15) } : null,

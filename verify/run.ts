@@ -39,7 +39,10 @@ export interface VerifyPlan {
   /** The judged run; its rate is always the tier's target rate. */
   load: LoadBase;
   /** Capacity search around the same endpoints; absent = not run (the curve is informational). */
-  capacity?: Omit<CapacitySpec, 'base' | 'slo'> | null;
+  capacity?: (Omit<CapacitySpec, 'base' | 'slo'> & {
+    /** Each step's warm-up and window; the judged run's 40 s steps would not fit a short budget at all. */
+    step?: Pick<LoadBase, 'warmupSec' | 'durationSec'>;
+  }) | null;
   /** Memory groups judged for leaks (default: the expected units). */
   memoryUnits?: readonly string[];
   /** The promoted baseline of this tier, booted in the same run, and how to compare. */
@@ -106,7 +109,8 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
       log('capacity search');
       const slo = { p95Ms: plan.tier.slo.p95Ms, p99Ms: plan.tier.slo.p99Ms, maxErrorRate: plan.tier.slo.errorRatePct / 100 };
       try {
-        capacity = await searchCapacity({ ...plan.capacity, base: plan.load, slo }, run);
+        const { step, ...search } = plan.capacity;
+        capacity = await searchCapacity({ ...search, base: { ...plan.load, ...step }, slo }, run);
       } catch (err) {
         log(`capacity search failed: ${(err as Error).message}`);
       }
