@@ -11,6 +11,7 @@ import { findLeader } from '../../targets/local/box.ts';
 import { run } from '../../targets/local/exec.ts';
 import { groupPath } from '../../targets/local/cgroup.ts';
 import type { RenderedFile } from '../../images/render-types.ts';
+import { CANARY_MIX } from '../../verify/defaults.ts';
 
 export const STACK_UNITS = [DISTROS.debian12.pgUnit, 'pgbouncer.service', 'redis-server.service', 'kiln-app.service', 'nginx.service'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,7 +40,7 @@ export async function stackHealth(host: HostDescription): Promise<{ inactive: st
   const states = r.stdout.split('\n');
   const inactive = STACK_UNITS.filter((_u, i) => states[i] !== 'active');
   const failing: string[] = [];
-  for (const p of ['/health', '/db', '/cache', '/static/canary.css']) if (!(await httpOk(host.address, p))) failing.push(p);
+  for (const { path } of CANARY_MIX) if (!(await httpOk(host.address, path))) failing.push(path);
   return { inactive, failing };
 }
 
