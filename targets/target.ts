@@ -52,3 +52,9 @@ export interface Target {
   promoted(tier: string): Promise<PromotionRecord | undefined>;
   janitor(req: { dryRun: boolean }): Promise<unknown>;
 }
+
+/** The files an image must hold, from its render manifest (manifest.json): absolute paths only, with their sha256. */
+export function imageFiles(renderManifestJson: string): BakedImage['manifestFiles'] {
+  const { files } = JSON.parse(renderManifestJson) as { files: { path: string; sha256: string }[] };
+  return files.filter((f) => f.path.startsWith('/')).map(({ path, sha256 }) => ({ path, sha256 }));
+}

@@ -15,7 +15,7 @@ import { DEFAULT_BAKE, packerVars } from '../../images/packer/vars.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { WEB } from '../../images/web.ts';
 import type { HostDescription } from '../../verify/host.ts';
-import type { BakedImage, Log, PromotionRecord, Target } from '../target.ts';
+import { imageFiles, type BakedImage, type Log, type PromotionRecord, type Target } from '../target.ts';
 import { bake } from './bake.ts';
 import { awsClients, type AwsClients } from './clients.ts';
 import { janitor } from './janitor.ts';
@@ -89,10 +89,9 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       const vars = checkedVars(tier, bundleDir, { region, bakeId, ttlHours: s.ttlHours, subnetId: s.subnetId, vpcId: s.vpcId, tags: s.tags });
       const r = await bake({ tier: tier.name, bundleDir, workDir: join(s.workDir, 'bakes', bakeId), bakeId, region, ttlHours: s.ttlHours, vars, env: s.env, log });
       const manifestText = readFileSync(join(bundleDir, 'manifest.json'));
-      const files = (JSON.parse(manifestText.toString()) as { files: { path: string; sha256: string }[] }).files.filter((f) => f.path.startsWith('/'));
       const rec: ImageRecord = {
         ref: `${region}:${r.amiId}`, tier: tier.name, renderManifestSha256: createHash('sha256').update(manifestText).digest('hex'),
-        manifestFiles: files.map(({ path, sha256 }) => ({ path, sha256 })), packageVersions: r.packages,
+        manifestFiles: imageFiles(manifestText.toString()), packageVersions: r.packages,
       };
       mkdirSync(imagesDir, { recursive: true });
       writeFileSync(join(imagesDir, `${r.amiId}.json`), JSON.stringify(rec, null, 2) + '\n');

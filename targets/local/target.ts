@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { lineageFromLocalImage } from '../../verify/defaults.ts';
 import { validateHost } from '../../verify/host.ts';
-import type { BakedImage, Target } from '../target.ts';
+import { imageFiles, type BakedImage, type Target } from '../target.ts';
 import { bake } from './bake.ts';
 import { destroy } from './destroy.ts';
 import { findImage, type ImageManifest } from './image.ts';
@@ -14,12 +14,9 @@ import { promote, promoted, type Promotion } from './registry.ts';
 
 export interface LocalTargetOptions { stateDir?: string; cacheDir?: string }
 
-type RenderManifest = { files: { path: string; sha256: string }[] };
-
 async function baked(stateDir: string, m: ImageManifest, reused: boolean): Promise<BakedImage> {
   const text = await readFile(join(imagesDir(stateDir), `${m.ref}.render-manifest.json`), 'utf8');
-  const files = (JSON.parse(text) as RenderManifest).files.filter((f) => f.path.startsWith('/'));
-  return { ref: m.ref, tier: m.tier, reused, lineage: lineageFromLocalImage(m), manifestFiles: files.map(({ path, sha256 }) => ({ path, sha256 })) };
+  return { ref: m.ref, tier: m.tier, reused, lineage: lineageFromLocalImage(m), manifestFiles: imageFiles(text) };
 }
 
 const record = (p: Promotion) => ({ tier: p.tier, ref: p.imageRef, verdictDigest: p.verdictDigest, ...(p.previousRef ? { previousRef: p.previousRef } : {}) });
