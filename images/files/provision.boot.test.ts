@@ -57,6 +57,7 @@ describe('rendered provisioning, baked and booted (local target)', () => {
   beforeAll(async () => {
     await rm(bundleDir, { recursive: true, force: true });
     const recipe = join(REPO_ROOT, '.kiln', `provision-boot-recipe-${process.pid}.json`);
+    await mkdir(join(REPO_ROOT, '.kiln'), { recursive: true });
     await writeFile(recipe, JSON.stringify({ app: { env: HOSTILE_ENV } }));
     await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', 'debian12', '--recipe', recipe, '--out', bundleDir], { cwd: REPO_ROOT });
     await rm(recipe);
