@@ -31,7 +31,7 @@ export interface JudgeInput {
   /** Wall-clock limit for the verification itself (boot excluded); on expiry the boxes go and judge throws. */
   verifyTimeoutSec?: number;
   cpus?: string;
-  /** Run the load generator in its own process, pinned and/or reniced (verify/load/child.ts); absent = in-process. */
+  /** Where the load generator's own process runs (pinned and/or reniced, verify/load/child.ts); absent = anywhere, default nice. */
   generator?: Placement;
   log?: Log;
   /** Box ids, before each launch (a ledger records them so a killed run can destroy them by id). */
@@ -59,14 +59,16 @@ export class VerifyTimeoutError extends Error {
 
 export const newBoxIdPrefix = (): string => `j${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).slice(0, 8)}`;
 
-function withTimeout<T>(work: Promise<T>, timeoutSec: number | undefined): Promise<T> {
+/** On timeout, aborts `abort` (its load generator is killed) and rejects; the abandoned work then fails on its own. */
+function withTimeout<T>(work: Promise<T>, timeoutSec: number | undefined, abort: AbortController): Promise<T> {
   if (!timeoutSec) return work;
   let timer: NodeJS.Timeout | undefined;
-  // The abandoned verification fails on its own once its boxes are gone; its rejection is expected.
   work.catch(() => undefined);
   return Promise.race([
     work,
-    new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new VerifyTimeoutError(timeoutSec)), timeoutSec * 1000); }),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => { abort.abort(); reject(new VerifyTimeoutError(timeoutSec)); }, timeoutSec * 1000);
+    }),
   ]).finally(() => clearTimeout(timer));
 }
 
@@ -82,6 +84,7 @@ export async function judge(input: JudgeInput): Promise<JudgeResult> {
     await input.onVerifying?.(requests.map((r) => r.id));
     // validateHost maps the local box's `cgroup.memory` to memoryCgroupPath: without it OOM kills are read host-wide.
     const host = validateHost(raw);
+    const abort = new AbortController();
     const r = await withTimeout(verifyCommand({
       host, tier, target: target.name, imageRef: input.candidateRef, lineage: candidate.lineage,
       baselineRequired: Boolean(input.baselineRef),
@@ -89,8 +92,9 @@ export async function judge(input: JudgeInput): Promise<JudgeResult> {
       baselineRepetitions: input.baselineRepetitions,
       reportDir: input.reportDir, shape: input.shape, capacityBudgetSec: input.capacityBudgetSec,
       extras: { manifest: candidate.manifestFiles }, runId: input.runId, log,
-      runLoad: input.generator ? (spec) => runLoadInChild(spec, input.generator) : undefined,
-    }), input.verifyTimeoutSec);
+      // Always a child process: a timed-out verify kills it instead of leaving load running until its own deadline.
+      runLoad: (spec) => runLoadInChild(spec, input.generator, abort.signal),
+    }), input.verifyTimeoutSec, abort);
     if (!r.files) throw new Error('verify wrote no report files');
     return { decision: r.verdict.decision, verdict: r.verdict, verdictPath: r.files.verdict, reportHtml: r.files.html, boxIds: requests.map((q) => q.id) };
   }, { log, onLaunching: input.onLaunching, onDestroying: input.onDestroying, onDestroyed: input.onDestroyed });

@@ -59,6 +59,16 @@ describe('open-loop generator against nginx', () => {
     expect(() => runLoadInChild(base(nginx.port), '0;rm')).toThrow(InputError);
   });
 
+  it('kills the child when its signal aborts, long before the run would end', async () => {
+    const ac = new AbortController();
+    const started = Date.now();
+    const run = runLoadInChild(base(nginx.port, { rps: 20, warmupSec: 0, durationSec: 120, endpoints: [{ name: 'health', path: '/health', weight: 1 }] }), undefined, ac.signal);
+    setTimeout(() => ac.abort(), 1000);
+    await expect(run).rejects.toThrow(/aborted/);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    await expect(runLoadInChild(base(nginx.port), undefined, ac.signal)).rejects.toThrow(/not started/);
+  });
+
   it('counts 4xx by kind and keeps them out of ok', async () => {
     const r = await runLoad(base(nginx.port, { rps: 100, warmupSec: 0, durationSec: 1, endpoints: [{ name: 'missing', path: '/missing', weight: 1 }] }));
     expect(r.measure.errors.status4xx).toBe(100);
