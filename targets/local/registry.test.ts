@@ -58,6 +58,8 @@ describe('local promotion registry', () => {
     // a pass typed into a verdict without the checks that earn it
     await expect(promote({ verdictPath: await verdict('typed', { decision: 'pass', checks: [] }), stateDir }))
       .rejects.toThrow(/no checks/);
+    await expect(promote({ verdictPath: await verdict('aws', { tier: 'nano', decision: 'pass', target: 'aws' }), stateDir }))
+      .rejects.toThrow(/verdict.target/);
     await writeFile(join(stateDir, 'bad.json'), '{not json');
     await expect(promote({ verdictPath: join(stateDir, 'bad.json'), stateDir })).rejects.toBeInstanceOf(InputError);
     await expect(promote({ verdictPath: join(stateDir, 'missing.json'), stateDir })).rejects.toBeInstanceOf(InputError);

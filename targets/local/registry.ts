@@ -46,7 +46,7 @@ export interface PromoteInput {
   stateDir?: string;
 }
 
-type Verdict = { tier?: unknown; decision?: unknown; imageRef?: unknown; image?: { ref?: unknown } };
+type Verdict = { tier?: unknown; target?: unknown; decision?: unknown; imageRef?: unknown; image?: { ref?: unknown } };
 
 /** Promotes the verdict's image for its tier if and only if the verdict passed; returns the record. */
 export async function promote(input: PromoteInput): Promise<Promotion> {
@@ -68,6 +68,8 @@ export async function promote(input: PromoteInput): Promise<Promotion> {
   // Library callers get the same fail-closed check as the CLI: a pass must be earned, not typed in.
   const guard = checkVerdict(v);
   if (!guard.ok) throw new NotPromotableError(v.decision, guard.errors);
+  // A pass earned on another target says nothing about this image on this one.
+  if (v.target !== 'local') throw new InputError('verdict.target', v.target, '"local"', 'promote on the local target only verdicts of local boxes');
   await findImage(stateDir, ref);
   const tier = v.tier;
   return withLock(join(stateDir, 'locks', 'registry'), async () => {
