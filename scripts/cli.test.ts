@@ -50,6 +50,8 @@ describe('kiln CLI contract', () => {
     [['render', '--tier', 'nano', '--bogus', '--out', 'X'], /bogus/],
     [['render', '--tier', 'nano', '--distro', 'arch', '--out', 'X'], /--distro = "arch"/],
     [['frobnicate'], /not a kiln command/],
+    [['bench', '--io-ms', '5000', '--out', 'X'], /--io-ms = "5000": .*1\.\.2000/],
+    [['bench', '--repeat', 'lots', '--out', 'X'], /--repeat/],
   ])('bad input %j exits 2 with a message, no stack, nothing written', async (args, msg) => {
     const dir = scratch();
     const r = await kiln(args.map((a) => (a === 'X' ? join(dir, 'out') : a)));

@@ -2,13 +2,24 @@
 import { searchCapacity } from '../../verify/load/capacity.ts';
 import { runLoadInChild } from '../../verify/load/child.ts';
 import type { CapacityResult, LoadResult, LoadSpec } from '../../verify/load/types.ts';
-import { canaryLoad, connectionsFor } from '../../verify/defaults.ts';
+import { CANARY_MIX, canaryLoad, connectionsFor } from '../../verify/defaults.ts';
+import type { Endpoint } from '../../verify/load/types.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupPath } from '../../targets/local/cgroup.ts';
 import type { BenchBox } from './box.ts';
 import { cpuByPid, cpuDelta } from './proc-cpu.ts';
 import { memoryStats, resetPeak } from './box.ts';
+
+/**
+ * The canary mix plus a sixth of requests that wait `ioMs` on an upstream while holding their worker (the canary's
+ * /slow, like a slow query or an API call): the canary alone costs ~1 ms of CPU and almost no waiting, so it measures
+ * CPU per request, not concurrency. Absent = the canary mix as verify runs it.
+ */
+/** The canary's /slow refuses more (SLOW_MAX_MS in images/app/canary/kiln_canary/views.py). */
+export const IO_MS_MAX = 2000;
+export const benchMix = (ioMs?: number): Endpoint[] =>
+  ioMs === undefined ? [...CANARY_MIX] : [...CANARY_MIX, { name: 'io', path: `/slow?ms=${ioMs}`, weight: 2 }];
 
 export interface SearchShape { warmupSec: number; durationSec: number; timeoutMs: number; growth: number; resolution: number; budgetSec: number }
 export const DEFAULT_SEARCH: SearchShape = { warmupSec: 2, durationSec: 5, timeoutMs: 5000, growth: 2, resolution: 0.15, budgetSec: 200 };
@@ -51,7 +62,7 @@ export interface CapacityRun {
  * Ramps from `startRps`; a step during which the box's cgroup saw an OOM kill is bad whatever its latency.
  * `genCpus`: where the generator runs (taskset -c).
  */
-export async function measureCapacity(box: BenchBox, round: number, startRps: number, genCpus: string | undefined, shape: SearchShape = DEFAULT_SEARCH): Promise<CapacityRun> {
+export async function measureCapacity(box: BenchBox, round: number, startRps: number, genCpus: string | undefined, shape: SearchShape = DEFAULT_SEARCH, ioMs?: number): Promise<CapacityRun> {
   const { host, tier } = box;
   const slo = tier.slo;
   const oom0 = (await memoryStats(host.id)).oomKills;
@@ -72,7 +83,7 @@ export async function measureCapacity(box: BenchBox, round: number, startRps: nu
     if (r.measure.errorTotal > 0) stepErrors.push({ rps: s.rps, errors: Object.fromEntries(Object.entries(r.measure.errors).filter(([, n]) => n > 0)) });
     return kills > 0 ? { ...r, valid: false, invalidReasons: [...r.invalidReasons, `${kills} OOM kill(s) in the box`] } : r;
   };
-  const base = { ...canaryLoad(host.address, slo, { warmupSec: shape.warmupSec, durationSec: shape.durationSec, timeoutMs: shape.timeoutMs }), lateToleranceMs: LATE_TOLERANCE_MS, validity: { maxLateFraction: MAX_LATE_FRACTION } };
+  const base = { ...canaryLoad(host.address, slo, { warmupSec: shape.warmupSec, durationSec: shape.durationSec, timeoutMs: shape.timeoutMs }), endpoints: benchMix(ioMs), lateToleranceMs: LATE_TOLERANCE_MS, validity: { maxLateFraction: MAX_LATE_FRACTION } };
   const res = await searchCapacity({
     base, slo: { p95Ms: slo.p95Ms, p99Ms: slo.p99Ms, maxErrorRate: 0 },
     startRps, growth: shape.growth, maxRps: slo.targetRps * 20, resolution: shape.resolution, budgetSec: shape.budgetSec,

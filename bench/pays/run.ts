@@ -24,6 +24,8 @@ export interface BenchOptions {
   genCpus?: string;
   /** Tiers that also get the slow-request burst and the Redis fill. */
   survivalTiers: string[];
+  /** Adds the upstream-bound endpoint to the capacity mix (capacity.ts benchMix); absent = the canary mix. */
+  ioMs?: number;
   log: (line: string) => void;
 }
 
@@ -34,6 +36,8 @@ export async function destroyLive(stateDir: string): Promise<void> {
 }
 
 const loadavg = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+
+const mixName = (ioMs?: number) => (ioMs === undefined ? 'the canary mix' : `the canary mix + 1 in 6 requests waiting ${ioMs} ms upstream (/slow?ms=${ioMs})`);
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
@@ -70,9 +74,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
           const shape = prev ? { ...DEFAULT_SEARCH, growth: 1.25 } : DEFAULT_SEARCH;
           const startRps = prev ? Math.max(5, Math.round(prev * 0.85)) : tier.slo.targetRps;
           try {
-            let r = await measureCapacity(b, round, startRps, o.genCpus, shape);
+            let r = await measureCapacity(b, round, startRps, o.genCpus, shape, o.ioMs);
             // Nothing held at the first rate: search again from a quarter of it (a weak config must not read as 0 by accident).
-            if (r.limitedBy === 'none-good' && startRps > 5) r = await measureCapacity(b, round, Math.max(5, Math.round(startRps / 4)), o.genCpus, DEFAULT_SEARCH);
+            if (r.limitedBy === 'none-good' && startRps > 5) r = await measureCapacity(b, round, Math.max(5, Math.round(startRps / 4)), o.genCpus, DEFAULT_SEARCH, o.ioMs);
             runs.push(r);
             if (r.capacityRps > 0) last.set(b.variant, r.capacityRps);
             o.log(`${tier.name}/${b.variant} round ${round}: capacity ${r.capacityRps} req/s (${r.limitedBy}, first bad ${r.firstBadRps}: ${r.firstBadWhy.join('; ').slice(0, 160)}), p99 ${r.atCapacity?.p99Ms ?? '—'} ms, peak ${r.memoryPeakMiB} MiB (${r.memoryPeakPct}%), OOM ${r.oomKills}, box CPU ${r.boxCpuMsPerRequest} ms/req (${Object.entries(r.cpuByProcessSec).slice(0, 4).map(([k, v]) => `${k} ${v}s`).join(', ')}), ${r.steps.length} steps in ${r.elapsedSec} s; load ${await loadavg()}`);
@@ -107,7 +111,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const sloOf = (name: string) => o.tiers.find((t) => t.name === name)!.slo;
   return {
     schemaVersion: 1, startedAt, finishedAt: new Date().toISOString(),
-    mode: o.boxCpus ? `pinned: each box on CPU ${o.boxCpus} (cpuset; quota = tier vCPUs), generator on CPU ${o.genCpus}` : 'unpinned: boxes and generator share every CPU',
+    mode: `${o.boxCpus ? `pinned: each box on CPU ${o.boxCpus} (cpuset; quota = tier vCPUs), generator on CPU ${o.genCpus}` : 'unpinned: boxes and generator share every CPU'}; mix: ${mixName(o.ioMs)}`,
     loadavg: { start, end: await loadavg() },
     tiers: o.tiers.map((t) => t.name), repeat: o.repeat,
     variants: VARIANTS.map((v) => ({ name: v.name, summary: v.summary, values: Object.fromEntries(o.tiers.map((t) => [t.name, renderVariant(t, v, STOCK).values])) })),
