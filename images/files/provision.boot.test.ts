@@ -102,6 +102,15 @@ describe('rendered provisioning, baked and booted (local target)', () => {
     expect(notThere).toBe('2');
   });
 
+  it("the PgBouncer admin console answers the operator on the box's unix socket, and refuses the same login over TCP", async () => {
+    const h = boxes[0];
+    const console = (host: string) => sshRun(ssh(h), `sudo runuser -u postgres -- psql -h ${host} -p 6432 -U pgbouncer -d pgbouncer -w -Atc 'SHOW POOLS'`);
+    const local = await console('/var/run/postgresql');
+    expect(local.exitCode, local.stderr).toBe(0);
+    expect(local.stdout).toMatch(/^canary\|canary\|/m);
+    expect((await console('127.0.0.1')).exitCode).not.toBe(0);
+  });
+
   it('first boot ran after Postgres and before PgBouncer and the app', async () => {
     const h = boxes[0];
     const fb = await startedAt(h, 'kiln-firstboot.service');

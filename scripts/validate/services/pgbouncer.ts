@@ -1,6 +1,7 @@
 /**
- * PgBouncer loads the rendered ini: started in the sandbox (its real port, loopback only) with a scratch
- * userlist, asked `SHOW CONFIG` / `SHOW DATABASES` on the admin console, compared with the tuned values, stopped.
+ * PgBouncer loads the rendered ini: started in the sandbox (its real port, loopback only) with an empty scratch
+ * userlist, asked `SHOW CONFIG` / `SHOW DATABASES` on the admin console the way an operator reaches it on the box
+ * (user pgbouncer, unix socket, PgBouncer's own OS user, no password), compared with the tuned values, stopped.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,15 +13,13 @@ import { finding, mismatches, requirePath, rootfsOf } from './common.ts';
 
 const INI = '/etc/pgbouncer/pgbouncer.ini';
 const TOOL = 'pgbouncer';
-// A throwaway admin password for the scratch userlist (the image's userlist is written at first boot).
-const ADMIN_PASSWORD = 'kiln-validate-only';
 
 /** Starts pgbouncer as Debian's unit does (User=postgres, the drop-in's LimitNOFILE), queries, stops it by PID. */
 const script = (nofile: number) => `
 ulimit -n ${nofile}
 setpriv --reuid=postgres --regid=postgres --init-groups /usr/sbin/pgbouncer ${INI} > /var/log/pgbouncer.stderr 2>&1 &
 pid=$!
-query() { PGPASSWORD=${ADMIN_PASSWORD} PGCONNECT_TIMEOUT=2 psql -X -h 127.0.0.1 -p 6432 -U postgres -d pgbouncer -AtF'|' -c "$1"; }
+query() { PGCONNECT_TIMEOUT=2 setpriv --reuid=postgres --regid=postgres --init-groups psql -X -w -h /run/postgresql -p 6432 -U pgbouncer -d pgbouncer -AtF'|' -c "$1"; }
 up=0
 for i in $(seq 100); do kill -0 $pid 2>/dev/null || break; if query 'SHOW VERSION' >/dev/null 2>&1; then up=1; break; fi; sleep 0.1; done
 if [ $up = 1 ]; then echo '--- SHOW CONFIG'; query 'SHOW CONFIG'; echo '--- SHOW DATABASES'; query 'SHOW DATABASES'; fi
@@ -37,7 +36,8 @@ export const pgbouncerValidator: Validator = {
     if (missing) return [missing];
     const layer = join(ctx.scratch, 'userlist-layer');
     await mkdir(join(layer, 'etc/pgbouncer'), { recursive: true });
-    await writeFile(join(layer, 'etc/pgbouncer/userlist.txt'), `"postgres" "${ADMIN_PASSWORD}"\n`, { mode: 0o644 });
+    // The image's userlist is written at first boot; the console needs none.
+    await writeFile(join(layer, 'etc/pgbouncer/userlist.txt'), '', { mode: 0o644 });
     const s = ctx.rendered.context.s;
     const r = await inSandbox({
       rootfs: rootfsOf(ctx),
