@@ -13,7 +13,7 @@ export const help = `kiln gate --tier T [--target local|aws] [--app PATH] [--pre
   canary), runs interleaved A/B load (rank test + effect size on p50/p95/p99) and compares the stack's memory.
   Exit 0 pass (the candidate becomes the tier's previous release), 1 regressed or no trustworthy answer
   (a box that does not boot, an app that does not come up, a missing figure), 2 bad input.
-  --report DIR writes gate.json and verify/{verdict.json,report.html,junit.xml}.
+  --report DIR writes gate.json, gate.html (the page to open) and verify/{verdict.json,report.html,junit.xml}.
 ${TARGET_HELP}`;
 
 const whole = (v: Record<string, unknown>, flag: string, lo: number, hi: number, fallback: number): number => {
@@ -47,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
     lateToleranceMs: v['late-tolerance-ms'] === undefined ? undefined : whole(v, 'late-tolerance-ms', 1, 1000, 10),
   });
   for (const reason of r.reasons) progress(`  ${reason}`);
+  if (r.report?.gateHtml) progress(`gate: report ${r.report.gateHtml}`);
   const mem = r.memory?.metrics.map((m) => `${m.metric} ${m.previous} -> ${m.candidate} MiB`).join(', ') ?? 'not measured';
   const lat = r.latency ? [...(r.latencyMedian ? [r.latencyMedian] : []), ...r.latency.metrics].map((m) => `${m.metric} ${m.baselineMedian} -> ${m.candidateMedian} ms`).join(', ') : 'not measured';
   output(v, r, `gate ${r.tier}: ${r.decision.toUpperCase()} (${r.candidate.name} vs ${r.previous.name} [${r.previous.source}] on ${r.imageRef}; latency ${lat}; memory ${mem}; ${r.wallSec} s)${r.recorded ? `; recorded as ${r.tier}'s previous release` : ''}`);

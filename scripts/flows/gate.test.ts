@@ -107,6 +107,7 @@ describe('kiln gate', () => {
     const gateDoc = JSON.parse(await readFile(join(report, 'gate.json'), 'utf8'));
     expect(gateDoc.decision).toBe('pass');
     expect(existsSync(join(report, 'verify/report.html'))).toBe(true);
+    expect(await readFile(join(report, 'gate.html'), 'utf8')).toMatch(/kiln gate: <span class="pass">pass<\/span>[\s\S]*<td>p50Ms<\/td>[\s\S]*servicesPssPeakMiB/);
     const rec = JSON.parse(await readFile(releasePath(stateDir, 'nano'), 'utf8'));
     expect(rec.build.sha256).toBe(r.doc.candidate.sha256);
     expect(existsSync(rec.build.path)).toBe(true);

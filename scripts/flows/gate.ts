@@ -30,6 +30,7 @@ import { compareMemory, type MemoryComparison } from './gate-memory.ts';
 import type { MetricComparison } from '../../verify/baseline.ts';
 import { previousRelease, recordRelease } from './releases.ts';
 import { withBoxes } from './boxes.ts';
+import { gateHtml } from './gate-html.ts';
 
 export interface GateInput {
   tier: Tier;
@@ -76,7 +77,7 @@ export interface GateResult {
   verdictDecision: Verdict['decision'] | null;
   recorded: boolean;
   wallSec: number;
-  report: { gate: string; verdict?: string; html?: string; junit?: string } | null;
+  report: { gate: string; gateHtml?: string; verdict?: string; html?: string; junit?: string } | null;
 }
 
 export const GATE_SHAPE: LoadShape = { warmupSec: 5, durationSec: 15, timeoutMs: 5000 };
@@ -188,8 +189,9 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   result.wallSec = Math.round((Date.now() - t0) / 100) / 10;
   if (input.reportDir) {
     const gate = join(input.reportDir, 'gate.json');
-    result.report = { ...(result.report ?? {}), gate };
+    result.report = { ...(result.report ?? {}), gate, gateHtml: join(input.reportDir, 'gate.html') };
     await writeFileAtomic(gate, `${JSON.stringify(result, null, 2)}\n`);
+    await writeFileAtomic(result.report.gateHtml!, gateHtml(result));
   }
   return result;
 }
