@@ -28,6 +28,14 @@ describe('bench summary', () => {
     ]);
   });
 
+  it('a ratio over another config whose figure is a floor is not proven; a floor on kiln only understates it', () => {
+    const floor = (r: CapacityRun): CapacityRun => ({ ...r, limitedBy: 'generator' });
+    const [v] = verdicts(cells([floor(run('kiln', 300)), run('seed', 100), floor(run('rules', 200))]), slo);
+    expect(v.kilnVsBestOther).toBe(1.5);
+    expect(v.targets.find((t) => t.name === 'capacity >= 1.2x best other')).toMatchObject({ met: false, detail: expect.stringMatching(/rules's figure is a floor in 1 round\(s\): inconclusive/) });
+    expect(v.targets.find((t) => t.name === 'capacity >= 1.6x seed')?.met).toBe(true);
+  });
+
   it('one OOM kill or one peak over the ceiling in any round fails the target', () => {
     const [v] = verdicts(cells([run('kiln', 200, 100, 50, 1), run('kiln', 200, 100, 90), run('seed', 10)]), slo);
     expect(v.targets.filter((t) => !t.met).map((t) => t.name)).toEqual(['zero OOM kills', 'memory peak <= 85% RAM']);
