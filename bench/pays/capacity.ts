@@ -31,7 +31,10 @@ export const LATE_TOLERANCE_MS = 50;
 export const MAX_LATE_FRACTION = 0.2;
 /** The generator runs at nice -10 on its CPU: other jobs on this host must not make the box look slower. */
 export const GEN_NICE = -10;
-/** cgroup v1 cpu.shares of the box while it is measured (default 1024). */
+/**
+ * cgroup v1 cpu.shares of the box while it is measured (default 1024), pinned runs only: on its own CPU it must
+ * outweigh idle boxes and other jobs; unpinned it would outweigh the generator, whose late sends then read as latency.
+ */
 export const BOX_UNDER_TEST_SHARES = 8192;
 
 export interface CapacityRun {
@@ -72,7 +75,8 @@ export async function measureCapacity(box: BenchBox, round: number, startRps: nu
   const procs0 = await cpuByPid(host.id);
   // The box under test outweighs other jobs on its CPU (idle boxes of this bench and other users' work); back to default after.
   const shares = join(groupPath('cpu', host.id), 'cpu.shares');
-  await writeFile(shares, String(BOX_UNDER_TEST_SHARES));
+  const weight = genCpus === undefined ? 1024 : BOX_UNDER_TEST_SHARES;
+  await writeFile(shares, String(weight));
   let responses = 0;
   const stepErrors: CapacityRun['stepErrors'] = [];
   const step = async (s: LoadSpec): Promise<LoadResult> => {
