@@ -11,7 +11,7 @@ import { findLeader } from '../../targets/local/box.ts';
 import { run } from '../../targets/local/exec.ts';
 import { groupPath } from '../../targets/local/cgroup.ts';
 import type { RenderedFile } from '../../images/render-types.ts';
-import { CANARY_MIX } from '../../verify/defaults.ts';
+import { failingCanaryEndpoints } from '../../verify/canary-probe.ts';
 
 export const STACK_UNITS = [DISTROS.debian12.pgUnit, 'pgbouncer.service', 'redis-server.service', 'kiln-app.service', 'nginx.service'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,24 +23,12 @@ export async function inBox(id: string, cmd: string[], timeoutMs = 60_000) {
   return run('nsenter', ['-t', String(leader), '-m', '-p', '-u', '-i', '-n', '--', ...cmd], { allowFail: true, timeout: timeoutMs });
 }
 
-/** GET http://box/path answers 2xx within timeoutMs. */
-export async function httpOk(address: string, path: string, timeoutMs = 3000): Promise<boolean> {
-  try {
-    const r = await fetch(`http://${address}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
-    await r.arrayBuffer();
-    return r.ok;
-  } catch {
-    return false;
-  }
-}
-
 /** Units not active, and canary endpoints not answering 2xx: empty lists mean the stack is up. */
 export async function stackHealth(host: HostDescription): Promise<{ inactive: string[]; failing: string[] }> {
   const r = await inBox(host.id, ['systemctl', 'is-active', ...STACK_UNITS], 20_000);
   const states = r.stdout.split('\n');
   const inactive = STACK_UNITS.filter((_u, i) => states[i] !== 'active');
-  const failing: string[] = [];
-  for (const { path } of CANARY_MIX) if (!(await httpOk(host.address, path))) failing.push(path);
+  const failing = (await failingCanaryEndpoints(host.address, 80, 3000)).map((f) => f.path);
   return { inactive, failing };
 }
 

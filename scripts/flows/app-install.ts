@@ -17,6 +17,7 @@ import type { HostDescription } from '../../verify/host.ts';
 import { pinHostKey } from '../../verify/hostkey.ts';
 import { shellQuote as q, SshSession } from '../../verify/ssh.ts';
 import { sourceFiles, type AppBuild } from './app-build.ts';
+import { failingCanaryEndpoints } from '../../verify/canary-probe.ts';
 
 export class AppInstallError extends Error {
   constructor(message: string) {
@@ -135,12 +136,8 @@ export async function waitForApp(address: string, port: number, timeoutSec: numb
     if (Date.now() > deadline) throw new AppInstallError(`the app did not answer /health through nginx within ${timeoutSec} s (last: ${last})`);
     await new Promise((r) => setTimeout(r, 1000));
   }
-  for (const e of CANARY_MIX) {
-    const r = await fetch(`${base}${e.path}`, { signal: AbortSignal.timeout(10_000) }).catch((err: Error) => err);
-    if (r instanceof Error || r.status >= 300) {
-      throw new AppInstallError(`the app does not serve ${e.path} (${r instanceof Error ? r.message : `HTTP ${r.status}`}): the gate loads the canary mix (${CANARY_MIX.map((m) => m.path).join(', ')})`);
-    }
-  }
+  const [bad] = await failingCanaryEndpoints(address, port);
+  if (bad) throw new AppInstallError(`the app does not serve ${bad.path} (${bad.why}): the gate loads the canary mix (${CANARY_MIX.map((m) => m.path).join(', ')})`);
 }
 
 /** Installs `build` into the box and returns once it serves; AppInstallError (with the unit's journal tail) otherwise. */
