@@ -79,8 +79,9 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
       sysctlEffectPrefixes: profile.sysctlEffectPrefixes,
     },
     load,
+    // From the target rate (the judged run just held it), doubling: a 30 s budget's three steps reach 4x, not 1.1x.
     capacity: budget > 0 ? {
-      startRps: Math.max(1, Math.round(slo.targetRps / 2)), growth: 1.5, maxRps: slo.targetRps * 8, resolution: 0.1,
+      startRps: slo.targetRps, growth: 2, maxRps: slo.targetRps * 16, resolution: 0.1,
       budgetSec: budget, connectionsFor: (rps) => connectionsFor(rps, slo),
       step: { warmupSec: Math.min(shape.warmupSec, 2), durationSec: Math.min(shape.durationSec, 5) },
     } : null,
