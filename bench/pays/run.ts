@@ -31,7 +31,10 @@ export interface BenchOptions {
 
 /** Boxes booted and not yet destroyed, so a signal handler can take them down. */
 const live = new Set<string>();
+/** The boot in flight: destroying before it has started the box's processes would miss them, so it settles first. */
+let booting: Promise<unknown> = Promise.resolve();
 export async function destroyLive(stateDir: string): Promise<void> {
+  await booting.catch(() => undefined);
   for (const id of [...live]) await destroy(id, { stateDir }).catch(() => undefined).finally(() => live.delete(id));
 }
 
@@ -55,7 +58,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         const id = `bn${tier.name.slice(0, 2)}${v.name.slice(0, 2)}${process.pid % 10000}`;
         live.add(id);
         try {
-          const b = await bootVariant({ tier, imageRef: img.ref, stateDir: o.stateDir, id, cpus: o.boxCpus, variant: v.name, files: renderVariant(tier, v, STOCK).files, log: o.log });
+          const boot = bootVariant({ tier, imageRef: img.ref, stateDir: o.stateDir, id, cpus: o.boxCpus, variant: v.name, files: renderVariant(tier, v, STOCK).files, log: o.log });
+          booting = boot;
+          const b = await boot;
           boxes.push(b);
           boxesOut.push({ tier: tier.name, variant: v.name, id, effective: b.effective });
         } catch (e) {

@@ -33,13 +33,16 @@ export async function destroyBox(target: Target, id: string): Promise<void> {
 
 type Live = { target: Target; id: string };
 const live = new Set<Live>();
+/** Launches in flight: a destroy that lands before a launch has started the box's processes would miss them. */
+const launching = new Set<Promise<unknown>>();
 const SIGNALS = { SIGINT: 2, SIGTERM: 15 } as const;
 let handling = false;
 
 async function onSignal(sig: keyof typeof SIGNALS): Promise<void> {
   if (handling) return;
   handling = true;
-  process.stderr.write(`kiln: ${sig}: destroying ${live.size} box(es) before exiting\n`);
+  process.stderr.write(`kiln: ${sig}: destroying ${live.size} box(es) before exiting${launching.size ? ' (after the launch in flight settles)' : ''}\n`);
+  await Promise.allSettled([...launching]);
   await Promise.allSettled([...live].map((b) => destroyBox(b.target, b.id)));
   process.exit(128 + SIGNALS[sig]);
 }
@@ -67,7 +70,9 @@ export async function withBoxes<T>(target: Target, requests: LaunchRequest[], fn
       track(b);
       mine.push(b);
       const t0 = Date.now();
-      hosts.push(await target.launch({ ...req, log: req.log ?? log }));
+      const launch = target.launch({ ...req, log: req.log ?? log });
+      launching.add(launch);
+      hosts.push(await launch.finally(() => launching.delete(launch)));
       log(`box ${req.id} (${req.ref}) ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
     return await fn(hosts);
