@@ -108,44 +108,39 @@ describe('kiln nightly under faults (local target, nano)', () => {
     await assertClean(r.ledger);
   }, 300_000);
 
-  it('SIGTERM mid-launch: the launch in flight settles, then its box is destroyed; nothing is left for the janitor', async () => {
+  /** Starts `kiln nightly --tiers nano` and SIGTERMs it once its ledger satisfies `ready` (polled every 50 ms). */
+  async function sigtermWhen(ready: (l: RunLedger) => boolean): Promise<{ code: number | null; at: RunLedger | undefined }> {
     const known = new Set(await readdir(join(stateDir, 'runs')).catch(() => [] as string[]));
     const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'nightly', '--state-dir', stateDir, '--load-sec', '5', '--capacity-sec', '0', '--tiers', 'nano'],
       { cwd: REPO_ROOT, stdio: 'ignore' });
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
     let l: RunLedger | undefined;
     const deadline = Date.now() + 240_000;
-    // As soon as the ledger names the box: before the launch has started its processes.
-    while (Date.now() < deadline && child.exitCode === null && !l?.steps.nano!.launch.outputs.boxes?.length) {
+    while (Date.now() < deadline && child.exitCode === null && !(l && ready(l))) {
       const runId = (await readdir(join(stateDir, 'runs')).catch(() => [] as string[])).find((n) => !known.has(n));
       l = runId ? await readLedger(stateDir, runId).catch(() => undefined) : undefined;
       await new Promise((res) => setTimeout(res, 50));
     }
-    expect(l?.steps.nano!.launch.state).toBe('running');
     child.kill('SIGTERM');
-    expect(await exited).toBe(143);
-    const [box] = (await readLedger(stateDir, l!.runId)).steps.nano!.launch.outputs.boxes!;
+    return { code: await exited, at: l };
+  }
+
+  it('SIGTERM mid-launch: the launch in flight settles, then its box is destroyed; nothing is left for the janitor', async () => {
+    // As soon as the ledger names the box: before the launch has started its processes.
+    const { code, at } = await sigtermWhen((l) => Boolean(l.steps.nano!.launch.outputs.boxes?.length));
+    expect(at?.steps.nano!.launch.state).toBe('running');
+    expect(code).toBe(143);
+    const [box] = (await readLedger(stateDir, at!.runId)).steps.nano!.launch.outputs.boxes!;
     boxesSeen.add(box!);
     expect(await leftovers(box!, stateDir)).toEqual([]);
   }, 300_000);
 
   it('SIGTERM mid-verify: the boxes are destroyed before it exits 143; the ledger shows the step it died in', async () => {
     const promotedBefore = await real.promoted('nano');
-    const known = new Set(await readdir(join(stateDir, 'runs')).catch(() => [] as string[]));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'nightly', '--state-dir', stateDir, '--load-sec', '5', '--capacity-sec', '0', '--tiers', 'nano'],
-      { cwd: REPO_ROOT, stdio: 'ignore' });
-    const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-    let l: RunLedger | undefined;
-    const deadline = Date.now() + 240_000;
-    while (Date.now() < deadline && child.exitCode === null && l?.steps.nano!.verify.state !== 'running') {
-      const runId = (await readdir(join(stateDir, 'runs')).catch(() => [] as string[])).find((n) => !known.has(n));
-      l = runId ? await readLedger(stateDir, runId).catch(() => undefined) : undefined;
-      await new Promise((res) => setTimeout(res, 200));
-    }
-    expect(l?.steps.nano!.verify.state).toBe('running');
-    child.kill('SIGTERM');
-    expect(await exited).toBe(143);
-    const after = await readLedger(stateDir, l!.runId);
+    const { code, at } = await sigtermWhen((l) => l.steps.nano!.verify.state === 'running');
+    expect(at?.steps.nano!.verify.state).toBe('running');
+    expect(code).toBe(143);
+    const after = await readLedger(stateDir, at!.runId);
     const [box] = after.steps.nano!.launch.outputs.boxes!;
     boxesSeen.add(box!);
     expect(await leftovers(box!, stateDir)).toEqual([]);
