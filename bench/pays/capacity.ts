@@ -1,9 +1,8 @@
 /** Capacity of one bench box: the verify capacity search on the canary mix, generator pinned apart, plus its memory peak and OOM kills. */
 import { searchCapacity } from '../../verify/load/capacity.ts';
 import { runLoadInChild } from '../../verify/load/child.ts';
-import type { CapacityResult, LoadResult, LoadSpec } from '../../verify/load/types.ts';
+import type { CapacityResult, Endpoint, LoadResult, LoadSpec } from '../../verify/load/types.ts';
 import { CANARY_MIX, canaryLoad, connectionsFor } from '../../verify/defaults.ts';
-import type { Endpoint } from '../../verify/load/types.ts';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupPath } from '../../targets/local/cgroup.ts';
@@ -11,13 +10,13 @@ import type { BenchBox } from './box.ts';
 import { cpuByPid, cpuDelta } from './proc-cpu.ts';
 import { memoryStats, resetPeak } from './box.ts';
 
+/** The canary's /slow refuses more (SLOW_MAX_MS in images/app/canary/kiln_canary/views.py). */
+export const IO_MS_MAX = 2000;
 /**
  * The canary mix plus a sixth of requests that wait `ioMs` on an upstream while holding their worker (the canary's
  * /slow, like a slow query or an API call): the canary alone costs ~1 ms of CPU and almost no waiting, so it measures
  * CPU per request, not concurrency. Absent = the canary mix as verify runs it.
  */
-/** The canary's /slow refuses more (SLOW_MAX_MS in images/app/canary/kiln_canary/views.py). */
-export const IO_MS_MAX = 2000;
 export const benchMix = (ioMs?: number): Endpoint[] =>
   ioMs === undefined ? [...CANARY_MIX] : [...CANARY_MIX, { name: 'io', path: `/slow?ms=${ioMs}`, weight: 2 }];
 
