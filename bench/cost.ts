@@ -5,11 +5,8 @@
  * the overload's: a capacity search's CPU/request also counts timeouts, retries and recycles past saturation.
  * Usage: npx tsx bench/cost.ts [tier=nano] [rounds=3] [rps=500] [durationSec=15]
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { buildCatalog, findTier } from '../images/catalog.ts';
 import { destroy } from '../targets/local/index.ts';
-import { groupPath } from '../targets/local/cgroup.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { runLoadInChild } from '../verify/load/child.ts';
 import { canaryLoad } from '../verify/defaults.ts';
@@ -19,7 +16,7 @@ import { STOCK } from './configs/stock.ts';
 import { bootVariant, type BenchBox } from './pays/box.ts';
 import { GEN_NICE, LATE_TOLERANCE_MS, MAX_LATE_FRACTION } from './pays/capacity.ts';
 import { kilnImage } from './pays/image.ts';
-import { cpuByPid, cpuDelta } from './pays/proc-cpu.ts';
+import { boxCpuNs, cpuByPid, cpuDelta } from './pays/proc-cpu.ts';
 import { spread } from './pays/summary.ts';
 
 const [tierName = 'nano', roundsArg = '3', rpsArg = '500', durArg = '15'] = process.argv.slice(2);
@@ -28,7 +25,6 @@ const stateDir = defaultStateDir();
 const log = (l: string) => process.stderr.write(`cost: ${l}\n`);
 const img = await kilnImage(tier, stateDir);
 const boxes: BenchBox[] = [];
-const cpuNs = async (id: string) => Number((await readFile(join(groupPath('cpuacct', id), 'cpuacct.usage'), 'utf8')).trim());
 const byVariant = new Map<string, number[]>();
 const teardown = () => Promise.all(boxes.map((b) => destroy(b.host.id, { stateDir }).catch(() => undefined)));
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void teardown().finally(() => process.exit(130)));
@@ -40,9 +36,9 @@ try {
   for (let round = 1; round <= Number(roundsArg); round++) {
     for (const b of boxes.map((_, i) => boxes[(i + round - 1) % boxes.length])) {
       const spec = { ...canaryLoad(b.host.address, tier.slo, { warmupSec: 3, durationSec: Number(durArg), timeoutMs: 5000 }), rps: Number(rpsArg), lateToleranceMs: LATE_TOLERANCE_MS, validity: { maxLateFraction: MAX_LATE_FRACTION } };
-      const [c0, p0] = [await cpuNs(b.host.id), await cpuByPid(b.host.id)];
+      const [c0, p0] = [await boxCpuNs(b.host.id), await cpuByPid(b.host.id)];
       const r = await runLoadInChild(spec, { cpus: '0', nice: GEN_NICE });
-      const [c1, p1] = [await cpuNs(b.host.id), await cpuByPid(b.host.id)];
+      const [c1, p1] = [await boxCpuNs(b.host.id), await cpuByPid(b.host.id)];
       const responses = r.phases.reduce((a, p) => a + p.responses, 0);
       const ms = Math.round(((c1 - c0) / 1e6 / responses) * 1000) / 1000;
       byVariant.set(b.variant, [...(byVariant.get(b.variant) ?? []), ms]);

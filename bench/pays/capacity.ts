@@ -3,11 +3,11 @@ import { searchCapacity } from '../../verify/load/capacity.ts';
 import { runLoadInChild } from '../../verify/load/child.ts';
 import type { CapacityResult, Endpoint, LoadResult, LoadSpec } from '../../verify/load/types.ts';
 import { CANARY_MIX, canaryLoad, connectionsFor } from '../../verify/defaults.ts';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupPath } from '../../targets/local/cgroup.ts';
 import type { BenchBox } from './box.ts';
-import { cpuByPid, cpuDelta } from './proc-cpu.ts';
+import { boxCpuNs, cpuByPid, cpuDelta } from './proc-cpu.ts';
 import { memoryStats, resetPeak } from './box.ts';
 
 /** The canary's /slow refuses more (SLOW_MAX_MS in images/app/canary/kiln_canary/views.py). */
@@ -69,8 +69,7 @@ export async function measureCapacity(box: BenchBox, round: number, startRps: nu
   const slo = tier.slo;
   const oom0 = (await memoryStats(host.id)).oomKills;
   await resetPeak(host.id);
-  const cpuNs = async () => Number((await readFile(join(groupPath('cpuacct', host.id), 'cpuacct.usage'), 'utf8')).trim());
-  const cpu0 = await cpuNs();
+  const cpu0 = await boxCpuNs(host.id);
   const procs0 = await cpuByPid(host.id);
   // The box under test outweighs other jobs on its CPU (idle boxes of this bench and other users' work); back to default after.
   const shares = join(groupPath('cpu', host.id), 'cpu.shares');
@@ -93,7 +92,7 @@ export async function measureCapacity(box: BenchBox, round: number, startRps: nu
     confirmBad: 1, connectionsFor: (rps) => connectionsFor(rps, slo),
   }, step).finally(() => writeFile(shares, '1024'));
   const mem = await memoryStats(host.id);
-  const cpuMs = (await cpuNs() - cpu0) / 1e6;
+  const cpuMs = (await boxCpuNs(host.id) - cpu0) / 1e6;
   const cpuByProcessSec = cpuDelta(procs0, await cpuByPid(host.id));
   const best = res.steps.filter((s) => s.good && s.rps === res.maxGoodRps).at(-1);
   const peakMiB = mem.maxUsageBytes / 2 ** 20;

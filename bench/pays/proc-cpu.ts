@@ -5,6 +5,10 @@ import { groupPath } from '../../targets/local/cgroup.ts';
 
 const TICKS_PER_SEC = 100;
 
+/** The whole box's CPU time so far (cpuacct.usage, ns): every process in it, live or exited. */
+export const boxCpuNs = async (id: string): Promise<number> =>
+  Number((await readFile(join(groupPath('cpuacct', id), 'cpuacct.usage'), 'utf8')).trim());
+
 async function pidsUnder(dir: string): Promise<number[]> {
   const own = (await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean).map(Number);
   const subs = (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory());
