@@ -3,16 +3,17 @@ import type { Verdict } from '../verdict.ts';
 import { capacityCurve, latencyOverTime, latencySpectrum, memoryOverTime } from './plots.ts';
 import { esc } from './svg.ts';
 
-const CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
+export const REPORT_CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}
 .pass{color:#176d1a;font-weight:bold}.fail,.error,.regression,.inconclusive{color:#b00;font-weight:bold}
 .decision{font-size:20px;padding:8px 12px;display:inline-block;border-radius:4px}.decision.pass{background:#e6f4e6}.decision.fail{background:#fbe9e9}
 .plots svg{border:1px solid #eee;margin:6px 0}code{font-size:12px}`;
 
-const cell = (s: unknown) => `<td>${esc(s === null || s === undefined ? '—' : String(s))}</td>`;
-const statusCell = (s: string) => `<td class="${esc(s)}">${esc(s)}</td>`;
-const table = (head: string[], rows: string[]) =>
+export const cell = (s: unknown) => `<td>${esc(s === null || s === undefined ? '—' : String(s))}</td>`;
+export const statusCell = (s: string) => `<td class="${esc(s)}">${esc(s)}</td>`;
+/** `rows`: whole `<tr>` elements. */
+export const table = (head: string[], rows: string[]) =>
   `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 
 function summary(v: Verdict): string {
@@ -59,7 +60,7 @@ export function renderHtml(v: Verdict): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>kiln verdict: ${esc(v.tier)} ${esc(v.decision)}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<style>${CSS}</style></head><body>
+<style>${REPORT_CSS}</style></head><body>
 <h1>kiln verdict: ${esc(v.tier)} on ${esc(v.target)}</h1>
 <p class="decision ${esc(v.decision)}" id="decision">${esc(v.decision.toUpperCase())}</p>${reasons}
 <h2>Summary</h2>${summary(v)}
