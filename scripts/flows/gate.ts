@@ -189,9 +189,10 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   result.wallSec = Math.round((Date.now() - t0) / 100) / 10;
   if (input.reportDir) {
     const gate = join(input.reportDir, 'gate.json');
-    result.report = { ...(result.report ?? {}), gate, gateHtml: join(input.reportDir, 'gate.html') };
+    const page = join(input.reportDir, 'gate.html');
+    result.report = { ...(result.report ?? {}), gate, gateHtml: page };
     await writeFileAtomic(gate, `${JSON.stringify(result, null, 2)}\n`);
-    await writeFileAtomic(result.report.gateHtml!, gateHtml(result));
+    await writeFileAtomic(page, gateHtml(result));
   }
   return result;
 }
