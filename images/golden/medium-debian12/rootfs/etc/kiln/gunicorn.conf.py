@@ -8,8 +8,9 @@ umask = 0o007
 chdir = "/opt/kiln/app"
 # Heartbeat files in RAM: a slow disk must not make the arbiter kill healthy workers.
 worker_tmp_dir = "/dev/shm"
-# Logs go to the journal through stdout/stderr.
-accesslog = "-"
+# Errors go to the journal through stderr. No access log: nginx logs every request with its upstream time, and a
+# second line per request from Python cost ~4% of the box's CPU (nano, 500 req/s: 1.22 -> 1.17 ms per request).
+accesslog = None
 errorlog = "-"
 loglevel = "warning"
 
