@@ -6,17 +6,18 @@
  * Usage: npx tsx bench/cost.ts [tier=nano] [rounds=3] [rps=500] [durationSec=15]
  */
 import { buildCatalog, findTier } from '../images/catalog.ts';
-import { destroy } from '../targets/local/index.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { runLoadInChild } from '../verify/load/child.ts';
 import { canaryLoad } from '../verify/defaults.ts';
 import { VARIANTS } from './configs/index.ts';
 import { renderVariant } from './configs/render.ts';
 import { STOCK } from './configs/stock.ts';
-import { bootVariant, type BenchBox } from './pays/box.ts';
+import type { BenchBox } from './pays/box.ts';
 import { GEN_NICE, LATE_TOLERANCE_MS, MAX_LATE_FRACTION } from './pays/capacity.ts';
 import { kilnImage } from './pays/image.ts';
+import { bootTracked, destroyLive, destroyLiveOnSignal } from './pays/live.ts';
 import { boxCpuNs, cpuByPid, cpuDelta } from './pays/proc-cpu.ts';
+import { roundOrder } from './pays/run.ts';
 import { spread } from './pays/summary.ts';
 
 const [tierName = 'nano', roundsArg = '3', rpsArg = '500', durArg = '15'] = process.argv.slice(2);
@@ -26,15 +27,14 @@ const log = (l: string) => process.stderr.write(`cost: ${l}\n`);
 const img = await kilnImage(tier, stateDir);
 const boxes: BenchBox[] = [];
 const byVariant = new Map<string, number[]>();
-const teardown = () => Promise.all(boxes.map((b) => destroy(b.host.id, { stateDir }).catch(() => undefined)));
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void teardown().finally(() => process.exit(130)));
+destroyLiveOnSignal(stateDir, log);
 try {
   for (const v of VARIANTS) {
     const id = `cs${v.name.slice(0, 2)}${process.pid % 10000}`;
-    boxes.push(await bootVariant({ tier, imageRef: img.ref, stateDir, id, cpus: '1', variant: v.name, files: renderVariant(tier, v, STOCK).files, log }));
+    boxes.push(await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: '1', variant: v.name, files: renderVariant(tier, v, STOCK).files, log }));
   }
   for (let round = 1; round <= Number(roundsArg); round++) {
-    for (const b of boxes.map((_, i) => boxes[(i + round - 1) % boxes.length])) {
+    for (const b of roundOrder(boxes, round)) {
       const spec = { ...canaryLoad(b.host.address, tier.slo, { warmupSec: 3, durationSec: Number(durArg), timeoutMs: 5000 }), rps: Number(rpsArg), lateToleranceMs: LATE_TOLERANCE_MS, validity: { maxLateFraction: MAX_LATE_FRACTION } };
       const [c0, p0] = [await boxCpuNs(b.host.id), await cpuByPid(b.host.id)];
       const r = await runLoadInChild(spec, { cpus: '0', nice: GEN_NICE });
@@ -47,5 +47,5 @@ try {
   }
   for (const [v, xs] of byVariant) log(`${tier.name}/${v}: box CPU ${JSON.stringify(spread(xs))} ms per request at ${rpsArg} req/s`);
 } finally {
-  await teardown();
+  await destroyLive(stateDir);
 }

@@ -2,19 +2,22 @@
  * Gunicorn process models on one kiln box: the image's gunicorn.conf.py with workers / threads / worker_class
  * swapped (everything else kiln's), the app restarted, a capacity search per model, models interleaved R rounds.
  * A model is `kiln` (as rendered), `syncN` (N sync workers) or `gWxT` (W gthread workers x T threads).
- * Usage: npx tsx bench/gunicorn-models.ts [tier=nano] [rounds=2] [models=kiln,sync5,g3x2] [pin|nopin]
+ * Usage: npx tsx bench/gunicorn-models.ts [tier=nano] [rounds=2] [models=kiln,sync5,g3x2] [pin|nopin] [ioMs]
+ * ioMs: add the bench's upstream wait (kiln bench --io-ms) to the mix.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildCatalog, findTier } from '../images/catalog.ts';
 import { GUNICORN_CONF } from '../images/files/gunicorn.ts';
-import { destroy } from '../targets/local/index.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
-import { bootVariant, inBox, waitHealthy } from './pays/box.ts';
-import { DEFAULT_SEARCH, measureCapacity } from './pays/capacity.ts';
+import { inBox, waitHealthy } from './pays/box.ts';
+import { DEFAULT_SEARCH, IO_MS_MAX, measureCapacity } from './pays/capacity.ts';
 import { kilnImage } from './pays/image.ts';
+import { bootTracked, destroyLive, destroyLiveOnSignal } from './pays/live.ts';
 
-const [tierName = 'nano', roundsArg = '2', modelsArg = 'kiln,sync5,g3x2', pinArg = 'pin'] = process.argv.slice(2);
+const [tierName = 'nano', roundsArg = '2', modelsArg = 'kiln,sync5,g3x2', pinArg = 'pin', ioArg] = process.argv.slice(2);
+const ioMs = ioArg === undefined ? undefined : Number(ioArg);
+if (ioMs !== undefined && !(Number.isInteger(ioMs) && ioMs >= 1 && ioMs <= IO_MS_MAX)) throw new Error(`ioMs ${ioArg}: use an integer 1..${IO_MS_MAX}`);
 const tier = findTier(buildCatalog(), tierName);
 const pin = pinArg !== 'nopin';
 const stateDir = defaultStateDir();
@@ -35,10 +38,9 @@ function model(name: string, conf: string): string {
 
 const img = await kilnImage(tier, stateDir);
 const id = `gm${tierName.slice(0, 2)}${process.pid % 10000}`;
-const teardown = () => destroy(id, { stateDir }).catch(() => undefined);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void teardown().finally(() => process.exit(130)));
+destroyLiveOnSignal(stateDir, log);
 try {
-  const box = await bootVariant({ tier, imageRef: img.ref, stateDir, id, cpus: pin ? '1' : undefined, variant: 'kiln', files: null, log });
+  const box = await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: pin ? '1' : undefined, variant: 'kiln', files: null, log });
   const conf = join(box.host.root, GUNICORN_CONF);
   const rendered = await readFile(conf, 'utf8');
   const last = new Map<string, number>();
@@ -49,11 +51,11 @@ try {
       const h = await waitHealthy(box.host, 60);
       if (h.inactive.length || h.failing.length) throw new Error(`model ${name}: app not healthy (${[...h.inactive, ...h.failing]})`);
       const prev = last.get(name);
-      const r = await measureCapacity({ ...box, variant: name }, round, prev ? Math.round(prev * 0.85) : tier.slo.targetRps, pin ? '0' : undefined, prev ? { ...DEFAULT_SEARCH, growth: 1.25 } : DEFAULT_SEARCH);
+      const r = await measureCapacity({ ...box, variant: name }, round, prev ? Math.round(prev * 0.85) : tier.slo.targetRps, pin ? '0' : undefined, prev ? { ...DEFAULT_SEARCH, growth: 1.25 } : DEFAULT_SEARCH, ioMs);
       if (r.capacityRps > 0) last.set(name, r.capacityRps);
-      console.log(JSON.stringify({ tier: tier.name, model: name, round, pinned: pin, capacityRps: r.capacityRps, limitedBy: r.limitedBy, firstBadRps: r.firstBadRps, boxCpuMsPerRequest: r.boxCpuMsPerRequest, memoryPeakMiB: r.memoryPeakMiB }));
+      console.log(JSON.stringify({ tier: tier.name, model: name, round, pinned: pin, ioMs, capacityRps: r.capacityRps, limitedBy: r.limitedBy, firstBadRps: r.firstBadRps, boxCpuMsPerRequest: r.boxCpuMsPerRequest, memoryPeakMiB: r.memoryPeakMiB }));
     }
   }
 } finally {
-  await teardown();
+  await destroyLive(stateDir);
 }

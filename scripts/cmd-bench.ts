@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { findTier } from '../images/catalog.ts';
 import { InputError } from '../images/errors.ts';
-import { destroyLive, runBench } from '../bench/pays/run.ts';
+import { destroyLiveOnSignal } from '../bench/pays/live.ts';
+import { runBench } from '../bench/pays/run.ts';
 import { IO_MS_MAX } from '../bench/pays/capacity.ts';
 import { markdown, plots } from '../bench/pays/report.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
@@ -28,10 +29,8 @@ export async function run(argv: string[]): Promise<number> {
   const pin = !v['no-pin'];
   if (pin && availableParallelism() < 2) throw new InputError('--no-pin', false, 'pinning needs 2 CPUs (box on 1, generator on 0)', 'pass --no-pin');
   const out = resolve(String(v.out ?? join('.kiln/bench', new Date().toISOString().replace(/[-:.]/g, ''))));
-  // Interrupted: take this run's boxes down before exiting (130 = killed by a signal, as a shell reports it).
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => { progress(`bench: ${sig}: destroying this run's boxes`); void destroyLive(defaultStateDir()).finally(() => process.exit(130)); });
-  }
+  // Interrupted: take this run's boxes down before exiting.
+  destroyLiveOnSignal(defaultStateDir(), (l) => progress(`bench: ${l}`));
   const result = await runBench({
     tiers, repeat, stateDir: defaultStateDir(), boxCpus: pin ? '1' : undefined, genCpus: pin ? '0' : undefined,
     ioMs,

@@ -4,13 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Tier } from '../../images/tiers.ts';
-import { destroy } from '../../targets/local/index.ts';
 import { VARIANTS } from '../configs/index.ts';
 import { renderVariant } from '../configs/render.ts';
 import { STOCK } from '../configs/stock.ts';
-import { bootVariant, type BenchBox } from './box.ts';
+import type { BenchBox } from './box.ts';
 import { measureCapacity, type CapacityRun, DEFAULT_SEARCH } from './capacity.ts';
 import { kilnImage } from './image.ts';
+import { bootTracked, destroyTracked } from './live.ts';
 import type { BenchResult } from './report.ts';
 import { cells, verdicts } from './summary.ts';
 import { redisFill, slowBurst, type SurvivalRun } from './survival.ts';
@@ -29,16 +29,10 @@ export interface BenchOptions {
   log: (line: string) => void;
 }
 
-/** Boxes booted and not yet destroyed, so a signal handler can take them down. */
-const live = new Set<string>();
-/** The boot in flight: destroying before it has started the box's processes would miss them, so it settles first. */
-let booting: Promise<unknown> = Promise.resolve();
-export async function destroyLive(stateDir: string): Promise<void> {
-  await booting.catch(() => undefined);
-  for (const id of [...live]) await destroy(id, { stateDir }).catch(() => undefined).finally(() => live.delete(id));
-}
-
 const loadavg = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+
+/** Round r's order of the configs: rotated by one each round so no config always runs first (or right after a boot). */
+export const roundOrder = <T>(xs: T[], round: number): T[] => xs.map((_, i) => xs[(i + round - 1) % xs.length]);
 
 const mixName = (ioMs?: number) => (ioMs === undefined ? 'the canary mix' : `the canary mix + 1 in 6 requests waiting ${ioMs} ms upstream (/slow?ms=${ioMs})`);
 
@@ -56,24 +50,18 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     try {
       for (const v of VARIANTS) {
         const id = `bn${tier.name.slice(0, 2)}${v.name.slice(0, 2)}${process.pid % 10000}`;
-        live.add(id);
         try {
-          const boot = bootVariant({ tier, imageRef: img.ref, stateDir: o.stateDir, id, cpus: o.boxCpus, variant: v.name, files: renderVariant(tier, v, STOCK).files, log: o.log });
-          booting = boot;
-          const b = await boot;
+          const b = await bootTracked({ tier, imageRef: img.ref, stateDir: o.stateDir, id, cpus: o.boxCpus, variant: v.name, files: renderVariant(tier, v, STOCK).files, log: o.log });
           boxes.push(b);
           boxesOut.push({ tier: tier.name, variant: v.name, id, effective: b.effective });
         } catch (e) {
           errors.push(`${tier.name}/${v.name}: ${(e as Error).message}`);
           o.log(`${tier.name}/${v.name}: FAILED to boot: ${(e as Error).message}`);
-          await destroy(id, { stateDir: o.stateDir }).catch(() => undefined);
-          live.delete(id);
         }
       }
       const last = new Map<string, number>();
       for (let round = 1; round <= o.repeat; round++) {
-        const order = boxes.map((_, i) => boxes[(i + round - 1) % boxes.length]);
-        for (const b of order) {
+        for (const b of roundOrder(boxes, round)) {
           const prev = last.get(b.variant);
           // Round 1 ramps from low; later rounds start under the last figure and climb in finer steps.
           const shape = prev ? { ...DEFAULT_SEARCH, growth: 1.25 } : DEFAULT_SEARCH;
@@ -107,8 +95,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       }
     } finally {
       for (const b of boxes) {
-        await destroy(b.host.id, { stateDir: o.stateDir }).catch((e: Error) => errors.push(`destroy ${b.host.id}: ${e.message}`));
-        live.delete(b.host.id);
+        await destroyTracked(b.host.id, o.stateDir).catch((e: Error) => errors.push(`destroy ${b.host.id}: ${e.message}`));
       }
     }
   }
