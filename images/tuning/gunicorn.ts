@@ -1,4 +1,4 @@
-/** Gunicorn: one process per vCPU (the GIL caps a process at one core), gthreads to overlap DB and cache waits. */
+/** Gunicorn: one process per vCPU (the GIL caps a process at one core), 16 gthreads each to overlap DB, cache and upstream waits. */
 import type { Tier } from '../tiers.ts';
 import type { AppProfile } from '../web.ts';
 import { set, type Setting } from './setting.ts';
@@ -20,17 +20,26 @@ export interface GunicornSettings {
 export const workerCostMiB = (app: AppProfile, threads: number): number =>
   app.workerPrivateMiB + (threads - 1) * app.threadMiB + app.workerGrowthMiB;
 
+/**
+ * Threads per worker before the memory cap: a waiting thread costs ~1 MiB and no CPU. Measured on nano with
+ * bench/gunicorn-models.ts, 2 x 16 served 1.5x the capacity of 2 x 4 with 1 request in 6 waiting 50 ms upstream
+ * (1200 vs 779 req/s, pinned) and no less on the CPU-bound canary (pinned 1020-1200 vs 1009-1073 req/s).
+ */
+export const MAX_THREADS = 16;
+
 /** `capMiB`: the most the app server may take; workers, then threads, shrink to fit it. */
 export function tuneGunicorn(tier: Tier, app: AppProfile, capMiB: number): GunicornSettings {
   let workers = Math.max(2, tier.vcpus);
-  let threads = 4;
+  let threads = MAX_THREADS;
   const cost = () => app.masterMiB + workers * workerCostMiB(app, threads);
+  // Threads give way first: a process is worth a core, a thread only a wait.
+  while (cost() > capMiB && threads > 4) threads--;
   while (cost() > capMiB && workers > 1) workers--;
   while (cost() > capMiB && threads > 2) threads--;
   const shrunk = workers < Math.max(2, tier.vcpus) ? `, cut to fit ${capMiB} MiB` : '';
   return {
     workers: set(workers, `one process per vCPU (${tier.vcpus}) saturates the CPU despite the GIL; at least 2 so one serves while the other recycles${shrunk}`),
-    threads: set(threads, 'gthreads overlap waits on PgBouncer and Redis; each costs ~1 MiB, a process costs ~36 MiB'),
+    threads: set(threads, `gthreads overlap waits on PgBouncer, Redis and upstreams; each costs ~1 MiB, a process ~36 MiB${threads < MAX_THREADS ? `; cut from ${MAX_THREADS} to fit ${capMiB} MiB` : ''}`),
     worker_class: set('gthread', 'threads share one interpreter: concurrency without a process per connection'),
     max_requests: set(50000, 'recycles a leaking worker after minutes at the top rate, not every few seconds as 1000 does'),
     max_requests_jitter: set(5000, 'spreads recycles so workers never restart together'),

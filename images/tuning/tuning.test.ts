@@ -4,6 +4,7 @@ import { BUILTIN_TIERS, type Tier } from '../tiers.ts';
 import { WEB } from '../web.ts';
 import { settingReasons, settingValues, tune } from './index.ts';
 import { broken, RULES } from './rules.ts';
+import { MAX_THREADS, tuneGunicorn, workerCostMiB } from './gunicorn.ts';
 
 /** The worst case, recomputed here from the raw settings and the assumptions written down in the test, not from budget.ts. */
 function worstCaseMiB(t: Tier) {
@@ -115,5 +116,23 @@ describe('a tier too small for the stack', () => {
     try { tune(tiny, WEB); } catch (e) { msg = (e as Error).message; }
     const want = Number(/at least (\d+) MiB/.exec(msg)![1]);
     expect(() => tune({ ...tiny, ramMiB: want }, WEB)).not.toThrow();
+  });
+});
+
+describe('gunicorn process model', () => {
+  const nano = BUILTIN_TIERS[0];
+  const costMiB = (w: number, t: number) => WEB.app.masterMiB + w * workerCostMiB(WEB.app, t);
+  it('runs one process per vCPU (at least 2) with MAX_THREADS threads when memory allows', () => {
+    for (const t of BUILTIN_TIERS) {
+      const g = settingValues(tune(t, WEB).settings).gunicorn;
+      expect([g.workers, g.threads], t.name).toEqual([Math.max(2, t.vcpus), MAX_THREADS]);
+    }
+  });
+  it('gives up threads before processes, and says so', () => {
+    const g = tuneGunicorn(nano, WEB.app, costMiB(2, 8));
+    expect([g.workers.value, g.threads.value]).toEqual([2, 8]);
+    expect(g.threads.reason).toMatch(new RegExp(`cut from ${MAX_THREADS} to fit ${costMiB(2, 8)} MiB`));
+    const tight = tuneGunicorn(nano, WEB.app, costMiB(2, 4) - 1);
+    expect([tight.workers.value, tight.threads.value]).toEqual([1, 4]);
   });
 });

@@ -17,8 +17,8 @@ loglevel = "warning"
 # one process per vCPU (2) saturates the CPU despite the GIL; at least 2 so one serves while the other recycles
 workers = 2
 
-# gthreads overlap waits on PgBouncer and Redis; each costs ~1 MiB, a process costs ~36 MiB
-threads = 4
+# gthreads overlap waits on PgBouncer, Redis and upstreams; each costs ~1 MiB, a process ~36 MiB
+threads = 16
 
 # threads share one interpreter: concurrency without a process per connection
 worker_class = "gthread"
