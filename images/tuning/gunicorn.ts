@@ -27,7 +27,7 @@ export const workerCostMiB = (app: AppProfile, threads: number): number =>
  */
 export const MAX_THREADS = 16;
 
-/** `capMiB`: the most the app server may take; workers, then threads, shrink to fit it. */
+/** `capMiB`: the most the app server may take; threads shrink to 4, then workers to 1, then threads to 2, to fit it. */
 export function tuneGunicorn(tier: Tier, app: AppProfile, capMiB: number): GunicornSettings {
   let workers = Math.max(2, tier.vcpus);
   let threads = MAX_THREADS;
