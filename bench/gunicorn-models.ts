@@ -11,13 +11,13 @@ import { buildCatalog, findTier } from '../images/catalog.ts';
 import { GUNICORN_CONF } from '../images/files/gunicorn.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { inBox, waitHealthy } from './pays/box.ts';
-import { DEFAULT_SEARCH, IO_MS_MAX, measureCapacity } from './pays/capacity.ts';
+import { DEFAULT_SEARCH, IO_MS_MAX, ioMsAllowed, measureCapacity } from './pays/capacity.ts';
 import { kilnImage } from './pays/image.ts';
 import { bootTracked, destroyLive, destroyLiveOnSignal } from './pays/live.ts';
 
 const [tierName = 'nano', roundsArg = '2', modelsArg = 'kiln,sync5,g3x2', pinArg = 'pin', ioArg] = process.argv.slice(2);
 const ioMs = ioArg === undefined ? undefined : Number(ioArg);
-if (ioMs !== undefined && !(Number.isInteger(ioMs) && ioMs >= 1 && ioMs <= IO_MS_MAX)) throw new Error(`ioMs ${ioArg}: use an integer 1..${IO_MS_MAX}`);
+if (ioMs !== undefined && !ioMsAllowed(ioMs)) throw new Error(`ioMs ${ioArg}: use an integer 1..${IO_MS_MAX}`);
 const tier = findTier(buildCatalog(), tierName);
 const pin = pinArg !== 'nopin';
 const stateDir = defaultStateDir();

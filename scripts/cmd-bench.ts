@@ -6,7 +6,7 @@ import { findTier } from '../images/catalog.ts';
 import { InputError } from '../images/errors.ts';
 import { destroyLiveOnSignal } from '../bench/pays/live.ts';
 import { runBench } from '../bench/pays/run.ts';
-import { IO_MS_MAX } from '../bench/pays/capacity.ts';
+import { IO_MS_MAX, ioMsAllowed } from '../bench/pays/capacity.ts';
 import { markdown, plots } from '../bench/pays/report.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { loadCatalog, parse, progress } from './args.ts';
@@ -25,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   const repeat = Number(v.repeat ?? 3);
   if (!Number.isInteger(repeat) || repeat < 0 || repeat > 20) throw new InputError('--repeat', v.repeat, 'an integer 0..20 (0: survival tests only)', 'pass e.g. --repeat 3');
   const ioMs = v['io-ms'] === undefined ? undefined : Number(v['io-ms']);
-  if (ioMs !== undefined && !(Number.isInteger(ioMs) && ioMs >= 1 && ioMs <= IO_MS_MAX)) throw new InputError('--io-ms', v['io-ms'], `an integer 1..${IO_MS_MAX} (ms an upstream-bound request waits)`, 'pass e.g. --io-ms 50, or leave it out for the canary mix');
+  if (ioMs !== undefined && !ioMsAllowed(ioMs)) throw new InputError('--io-ms', v['io-ms'], `an integer 1..${IO_MS_MAX} (ms an upstream-bound request waits)`, 'pass e.g. --io-ms 50, or leave it out for the canary mix');
   const pin = !v['no-pin'];
   if (pin && availableParallelism() < 2) throw new InputError('--no-pin', false, 'pinning needs 2 CPUs (box on 1, generator on 0)', 'pass --no-pin');
   const out = resolve(String(v.out ?? join('.kiln/bench', new Date().toISOString().replace(/[-:.]/g, ''))));

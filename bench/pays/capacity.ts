@@ -12,6 +12,8 @@ import { memoryStats, resetPeak } from './box.ts';
 
 /** The canary's /slow refuses more (SLOW_MAX_MS in images/app/canary/kiln_canary/views.py). */
 export const IO_MS_MAX = 2000;
+/** An upstream wait the canary serves: whole ms, 1..IO_MS_MAX. */
+export const ioMsAllowed = (ms: number): boolean => Number.isInteger(ms) && ms >= 1 && ms <= IO_MS_MAX;
 /**
  * The canary mix plus a sixth of requests that wait `ioMs` on an upstream while holding their worker (the canary's
  * /slow, like a slow query or an API call): the canary alone costs ~1 ms of CPU and almost no waiting, so it measures
