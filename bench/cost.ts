@@ -15,7 +15,7 @@ import { STOCK } from './configs/stock.ts';
 import type { BenchBox } from './pays/box.ts';
 import { GEN_NICE, LATE_TOLERANCE_MS, MAX_LATE_FRACTION } from './pays/capacity.ts';
 import { kilnImage } from './pays/image.ts';
-import { bootTracked, destroyLive, destroyLiveOnSignal } from './pays/live.ts';
+import { bootTracked, destroyLive } from './pays/live.ts';
 import { boxCpuNs, cpuByPid, cpuDelta } from './pays/proc-cpu.ts';
 import { roundOrder } from './pays/run.ts';
 import { spread } from './pays/summary.ts';
@@ -27,7 +27,6 @@ const log = (l: string) => process.stderr.write(`cost: ${l}\n`);
 const img = await kilnImage(tier, stateDir);
 const boxes: BenchBox[] = [];
 const byVariant = new Map<string, number[]>();
-destroyLiveOnSignal(stateDir, log);
 try {
   for (const v of VARIANTS) {
     const id = `cs${v.name.slice(0, 2)}${process.pid % 10000}`;
@@ -47,5 +46,5 @@ try {
   }
   for (const [v, xs] of byVariant) log(`${tier.name}/${v}: box CPU ${JSON.stringify(spread(xs))} ms per request at ${rpsArg} req/s`);
 } finally {
-  await destroyLive(stateDir);
+  await destroyLive(log);
 }

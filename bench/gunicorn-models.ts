@@ -13,7 +13,7 @@ import { defaultStateDir } from '../targets/local/paths.ts';
 import { inBox, waitHealthy } from './pays/box.ts';
 import { DEFAULT_SEARCH, IO_MS_MAX, ioMsAllowed, measureCapacity } from './pays/capacity.ts';
 import { kilnImage } from './pays/image.ts';
-import { bootTracked, destroyLive, destroyLiveOnSignal } from './pays/live.ts';
+import { bootTracked, destroyLive } from './pays/live.ts';
 
 const [tierName = 'nano', roundsArg = '2', modelsArg = 'kiln,sync5,g3x2', pinArg = 'pin', ioArg] = process.argv.slice(2);
 const ioMs = ioArg === undefined ? undefined : Number(ioArg);
@@ -38,7 +38,6 @@ function model(name: string, conf: string): string {
 
 const img = await kilnImage(tier, stateDir);
 const id = `gm${tierName.slice(0, 2)}${process.pid % 10000}`;
-destroyLiveOnSignal(stateDir, log);
 try {
   const box = await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: pin ? '1' : undefined, variant: 'kiln', files: null, log });
   const conf = join(box.host.root, GUNICORN_CONF);
@@ -57,5 +56,5 @@ try {
     }
   }
 } finally {
-  await destroyLive(stateDir);
+  await destroyLive(log);
 }

@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { findTier } from '../images/catalog.ts';
 import { InputError } from '../images/errors.ts';
-import { destroyLiveOnSignal } from '../bench/pays/live.ts';
 import { runBench } from '../bench/pays/run.ts';
 import { IO_MS_MAX, ioMsAllowed } from '../bench/pays/capacity.ts';
 import { markdown, plots } from '../bench/pays/report.ts';
@@ -29,8 +28,6 @@ export async function run(argv: string[]): Promise<number> {
   const pin = !v['no-pin'];
   if (pin && availableParallelism() < 2) throw new InputError('--no-pin', false, 'pinning needs 2 CPUs (box on 1, generator on 0)', 'pass --no-pin');
   const out = resolve(String(v.out ?? join('.kiln/bench', new Date().toISOString().replace(/[-:.]/g, ''))));
-  // Interrupted: take this run's boxes down before exiting.
-  destroyLiveOnSignal(defaultStateDir(), (l) => progress(`bench: ${l}`));
   const result = await runBench({
     tiers, repeat, stateDir: defaultStateDir(), boxCpus: pin ? '1' : undefined, genCpus: pin ? '0' : undefined,
     ioMs,

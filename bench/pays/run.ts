@@ -95,7 +95,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       }
     } finally {
       for (const b of boxes) {
-        await destroyTracked(b.host.id, o.stateDir).catch((e: Error) => errors.push(`destroy ${b.host.id}: ${e.message}`));
+        await destroyTracked(b.host.id).catch((e: Error) => errors.push(`destroy ${b.host.id}: ${e.message}`));
       }
     }
   }
