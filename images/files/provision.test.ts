@@ -26,7 +26,7 @@ describe('provisioning render', () => {
   });
 
   it('the scripts are the same for both distros and never branch on a distro name', () => {
-    for (const path of ['provision/provision.sh', 'provision/hygiene.sh', '/usr/local/lib/kiln/firstboot.py']) {
+    for (const path of ['provision/provision.sh', 'provision/hygiene.sh', '/usr/local/lib/kiln/firstboot.py', '/usr/local/lib/kiln/kiln_secrets.py']) {
       const a = file('debian12', path).content;
       expect(file('ubuntu2404', path).content).toBe(a);
       // Comments may name releases; no test or case may branch on one.

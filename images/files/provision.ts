@@ -11,6 +11,8 @@ import { APP_ROOT } from './app.ts';
 export const APP_USER = 'kiln-app';
 export const VENV = '/opt/kiln/venv';
 export const FIRSTBOOT_SCRIPT = '/usr/local/lib/kiln/firstboot.py';
+// Imported by firstboot.py from its own directory (python3 puts the script's directory first on sys.path).
+export const FIRSTBOOT_SECRETS = '/usr/local/lib/kiln/kiln_secrets.py';
 export const FIRSTBOOT_UNIT = '/etc/systemd/system/kiln-firstboot.service';
 export const SNAKEOIL_UNIT = '/etc/systemd/system/kiln-snakeoil.service';
 
@@ -54,6 +56,7 @@ export const provisionFiles: FileSpec[] = [
       { path: 'provision/hygiene.sh', mode: '0755', content: verbatim('provision/hygiene.sh') },
       { path: 'provision/profile.env', mode: '0644', content: profileEnv(ctx.distro) },
       { path: FIRSTBOOT_SCRIPT, mode: '0755', content: verbatim('firstboot/firstboot.py') },
+      { path: FIRSTBOOT_SECRETS, mode: '0644', content: verbatim('firstboot/kiln_secrets.py') },
     ],
   },
   {

@@ -5,7 +5,7 @@ Run once per instance by kiln-firstboot.service, after PostgreSQL and cloud-init
 PgBouncer and the app. Nothing it writes comes from the image or the user data: the database password is
 generated here; other secrets come from SSM Parameter Store (instance role, IMDSv2) or are generated here.
 /etc/kiln/boot.json (from user data) holds only names. Values are never evaluated by a shell.
-Stdlib only; boto3 (the distro's python3-boto3) only when secrets.source is "ssm".
+Stdlib only; secrets come from kiln_secrets.py beside this file.
 """
 import base64
 import grp
@@ -19,7 +19,8 @@ import secrets
 import subprocess
 import sys
 import time
-import urllib.request
+
+from kiln_secrets import SecretsError, fetch_secrets
 
 # Tests point these at a scratch tree and a scratch cluster; the unit sets none of them.
 ROOT = os.environ.get("KILN_FIRSTBOOT_ROOT", "")
@@ -112,7 +113,7 @@ def wait_for_postgres(timeout_sec=120):
         try:
             psql("SELECT 1;")
             return
-        except BootError as e:
+        except (BootError, SecretsError) as e:
             if time.monotonic() > deadline:
                 raise BootError(f"PostgreSQL did not answer on {PG_SOCKET_DIR}:{PG_PORT} within {timeout_sec} s: {e}")
             time.sleep(1)
@@ -156,42 +157,6 @@ def env_line(name, value):
     return f'{name}="{esc}"\n'
 
 
-def imds_region():
-    """Region from IMDSv2 (token first: the launch template requires tokens)."""
-    base = "http://169.254.169.254/latest"
-    for attempt in range(10):
-        try:
-            req = urllib.request.Request(f"{base}/api/token", method="PUT",
-                                         headers={"X-aws-ec2-metadata-token-ttl-seconds": "60"})
-            token = urllib.request.urlopen(req, timeout=3).read().decode()
-            req = urllib.request.Request(f"{base}/meta-data/placement/region", headers={"X-aws-ec2-metadata-token": token})
-            return urllib.request.urlopen(req, timeout=3).read().decode().strip()
-        except OSError as e:
-            last = e
-            time.sleep(min(2 ** attempt, 10))
-    raise BootError(f"IMDSv2 did not answer: {last}")
-
-
-def fetch_secrets(spec):
-    if spec["source"] == "generate":
-        return {"KILN_SECRET_KEY": secrets.token_urlsafe(50)}
-    try:
-        import boto3  # the distro's python3-boto3 (AMI profile); it signs with the instance role via IMDSv2
-    except ImportError:
-        raise BootError("secrets.source is 'ssm' but boto3 is not installed (profile packages: python3-boto3)")
-    region = spec.get("region") or os.environ.get("AWS_DEFAULT_REGION") or imds_region()
-    client = boto3.client("ssm", region_name=region, endpoint_url=os.environ.get("KILN_SSM_ENDPOINT_URL") or None)
-    out = {}
-    for env_name, param in sorted(spec["parameters"].items()):
-        try:
-            out[env_name] = client.get_parameter(Name=param, WithDecryption=True)["Parameter"]["Value"]
-        except Exception as e:  # noqa: BLE001 - any SDK error is fatal for the boot, named by parameter
-            raise BootError(f"SSM parameter {param} (for {env_name}): {e}")
-    if not out.get("KILN_SECRET_KEY"):
-        raise BootError("secrets.parameters must provide KILN_SECRET_KEY")
-    return out
-
-
 def manage(args, env):
     argv = [f"{VENV}/bin/python", f"{APP_DIR}/manage.py", *args]
     return run_as(APP_USER, argv, env={"PATH": f"{VENV}/bin:/usr/bin:/bin", "LC_ALL": "C.UTF-8",
@@ -233,6 +198,6 @@ def main():
 if __name__ == "__main__":
     try:
         sys.exit(main())
-    except BootError as e:
+    except (BootError, SecretsError) as e:
         log(f"FAILED: {e}")
         sys.exit(1)
