@@ -1,4 +1,8 @@
-/** CPU seconds by process name inside a box (utime + stime of the live processes in its cpuacct tree), for "where does a request's CPU go". */
+/**
+ * CPU seconds by process name inside a box, for "where does a request's CPU go": each live process's own time plus
+ * the time of the children it reaped, so gunicorn's recycled workers count under gunicorn and Postgres's exited
+ * backends under postgres.
+ */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupPath } from '../../targets/local/cgroup.ts';
@@ -15,15 +19,22 @@ async function pidsUnder(dir: string): Promise<number[]> {
   return [...own, ...(await Promise.all(subs.map((d) => pidsUnder(join(dir, d.name))))).flat()];
 }
 
-/** pid -> [name, CPU seconds]; processes that exit between two readings take their time with them. */
+/** [name, CPU seconds] of one process: utime + stime + cutime + cstime (reaped children); undefined once it is gone. */
+export async function processCpu(pid: number): Promise<[string, number] | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  // fields 14..17 of proc(5), counted from the state field that follows the name
+  const [utime, stime, cutime, cstime] = stat.slice(close + 2).split(' ').slice(11, 15).map(Number);
+  return [stat.slice(stat.indexOf('(') + 1, close), (utime + stime + cutime + cstime) / TICKS_PER_SEC];
+}
+
+/** pid -> [name, CPU seconds]; a process that exits unreaped by a live one between two readings takes its time along. */
 export async function cpuByPid(id: string): Promise<Map<number, [string, number]>> {
   const out = new Map<number, [string, number]>();
   for (const pid of await pidsUnder(groupPath('cpuacct', id))) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const close = stat.lastIndexOf(')');
-    if (close < 0) continue;
-    const f = stat.slice(close + 2).split(' ');
-    out.set(pid, [stat.slice(stat.indexOf('(') + 1, close), (Number(f[11]) + Number(f[12])) / TICKS_PER_SEC]);
+    const cpu = await processCpu(pid);
+    if (cpu) out.set(pid, cpu);
   }
   return out;
 }
