@@ -62,7 +62,7 @@ export interface VerdictInput {
   memorySeries: MemorySeries | null;
   memoryErrors: string[];
   thresholds: ThresholdResult[];
-  /** Required whenever a promoted baseline of this tier exists; only the first image of a tier goes without. */
+  /** Required whenever a promoted image other than the candidate exists: a tier's first image and a re-verified promoted one go without. */
   baselineRequired: boolean;
   baseline: BaselineComparison | null;
 }

@@ -46,7 +46,7 @@ function memoryTable(v: Verdict): string {
 
 function baselineSection(v: Verdict): string {
   const c = v.baseline.comparison;
-  if (!c) return `<p class="${v.baseline.required ? 'fail' : ''}">${v.baseline.required ? 'required but missing' : 'no promoted baseline for this tier (first image)'}</p>`;
+  if (!c) return `<p class="${v.baseline.required ? 'fail' : ''}">${v.baseline.required ? 'required but missing' : 'none: the tier has no promoted image yet, or this is the promoted image verified again'}</p>`;
   return `<p>outcome: <span class="${esc(c.outcome)}">${esc(c.outcome)}</span> (attempt ${c.attempt})</p>`
     + table(['metric', 'outcome', 'baseline', 'candidate', 'evidence'], c.metrics.map((m) =>
       `<tr>${cell(m.metric)}${statusCell(m.outcome)}${cell(m.baseline.join(', '))}${cell(m.candidate.join(', '))}${cell(m.evidence)}</tr>`));
