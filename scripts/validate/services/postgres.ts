@@ -2,6 +2,7 @@
  * Postgres parses the rendered conf.d: a scratch cluster (initdb, cached) whose postgresql.conf ends with
  * Debian's `include_dir`, then `postgres -C` for every tuned parameter, compared with the tuned value.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, chown, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -26,16 +27,26 @@ export function hostPgBin(): string | undefined {
 const cacheDir = () => resolve(process.env.KILN_CACHE_DIR ?? join(REPO_ROOT, '.kiln/cache'));
 const asPostgres = ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups'];
 
+/** One build per cache dir in this process: tiers validated side by side (nightly, cold cache) share it. */
+const building = new Map<string, Promise<string>>();
+
 /** initdb once per Postgres version (in the scratch dir, which postgres can reach), kept in the cache; later runs copy it. */
 async function templateCluster(bin: string, scratch: string): Promise<string> {
   const version = (await execa(`${bin}/postgres`, ['--version'])).stdout.trim().replace(/[^A-Za-z0-9.]+/g, '_');
   const dir = join(cacheDir(), 'validate', `initdb-${version}`);
   if (existsSync(join(dir, 'PG_VERSION'))) return dir;
+  const pending = building.get(dir) ?? buildCluster(bin, scratch, dir).finally(() => building.delete(dir));
+  building.set(dir, pending);
+  return pending;
+}
+
+async function buildCluster(bin: string, scratch: string, dir: string): Promise<string> {
   const fresh = join(scratch, 'initdb');
   await mkdir(fresh, { mode: 0o700 });
   await chown(fresh, ...(await pgIds()));
   await execa(asPostgres[0]!, [...asPostgres.slice(1), `${bin}/initdb`, '-D', fresh, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions'], { cwd: '/' });
-  const tmp = `${dir}.tmp-${process.pid}`;
+  // Unique per writer: another kiln process may be filling the same cache; the first rename wins.
+  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await mkdir(join(dir, '..'), { recursive: true });
   await execa('cp', ['-a', fresh, tmp]);
   await rename(tmp, dir).catch(async (e) => { await rm(tmp, { recursive: true, force: true }); if (!existsSync(dir)) throw e; });
