@@ -19,7 +19,7 @@ afterAll(() => {
   rmSync(work, { recursive: true, force: true });
 });
 
-it('two tiers on an empty cache both pass and leave one template cluster, no temp dirs', async () => {
+it('three tiers on an empty cache all pass and leave one template cluster, no temp dirs', async () => {
   process.env.KILN_CACHE_DIR = join(work, 'cache');
   const runs = ['nano', 'micro', 'small'].map(async (name) => {
     const rendered = render(BUILTIN_TIERS.find((t) => t.name === name)!, WEB, DISTROS.debian12);

@@ -2,12 +2,12 @@
  * Postgres parses the rendered conf.d: a scratch cluster (initdb, cached) whose postgresql.conf ends with
  * Debian's `include_dir`, then `postgres -C` for every tuned parameter, compared with the tuned value.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, chown, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { pgParams, postgresConfPath } from '../../../images/files/postgres.ts';
+import { tmpName } from '../../../targets/local/fsutil.ts';
 import { inSandbox, q } from '../sandbox.ts';
 import type { Validator } from '../types.ts';
 import { finding, REPO_ROOT, requirePath, rootfsOf } from './common.ts';
@@ -46,7 +46,7 @@ async function buildCluster(bin: string, scratch: string, dir: string): Promise<
   await chown(fresh, ...(await pgIds()));
   await execa(asPostgres[0]!, [...asPostgres.slice(1), `${bin}/initdb`, '-D', fresh, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions'], { cwd: '/' });
   // Unique per writer: another kiln process may be filling the same cache; the first rename wins.
-  const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = tmpName(dir);
   await mkdir(join(dir, '..'), { recursive: true });
   await execa('cp', ['-a', fresh, tmp]);
   await rename(tmp, dir).catch(async (e) => { await rm(tmp, { recursive: true, force: true }); if (!existsSync(dir)) throw e; });
