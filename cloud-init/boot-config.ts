@@ -11,7 +11,8 @@ export const BOOT_JSON_PATH = '/etc/kiln/boot.json';
 
 /** Env names the image's first boot writes itself; the recipe may not set them. */
 export const KILN_ENV = ['KILN_DB_NAME', 'KILN_DB_USER', 'KILN_DB_PASSWORD', 'KILN_DB_HOST', 'KILN_DB_PORT',
-  'KILN_REDIS_URL', 'KILN_ALLOWED_HOSTS', 'KILN_SECRET_KEY'] as const;
+  'KILN_REDIS_URL', 'KILN_ALLOWED_HOSTS', 'KILN_SECRET_KEY',
+  'DATABASE_URL', 'REDIS_URL', 'SECRET_KEY', 'ALLOWED_HOSTS', 'DJANGO_SETTINGS_MODULE'] as const;
 
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 // The app name is also the Postgres role and database name (firstboot checks the same pattern).
@@ -32,6 +33,8 @@ export interface BootConfig {
   /** Non-secret app environment from the recipe, sorted by name. */
   env: Record<string, string>;
   secrets: SecretSpec;
+  /** Migrate at first boot: a single box does; a fleet's instances leave it to one explicit step. */
+  migrate: boolean;
 }
 
 /** The SSM path the fleet's instance role may read (cdktf/policy.ts grants `<path>/*`; targets/aws/fleet-env.ts). */
@@ -40,9 +43,9 @@ export const secretsPathFor = (tierName: string) => `/kiln/${tierName}/app`;
 /** SSM parameter names per secret (the instance role reads them at boot); SecureString values never leave SSM. */
 export const ssmParameters = (tierName: string): Record<string, string> => ({ KILN_SECRET_KEY: `${secretsPathFor(tierName)}/django-secret-key` });
 
-export interface BootInput { tierName: string; recipe: Recipe; distro: DistroProfile; imageHash: string }
+export interface BootInput { tierName: string; recipe: Recipe; distro: DistroProfile; imageHash: string; migrate?: boolean }
 
-export function bootConfig({ tierName, recipe, distro, imageHash }: BootInput): BootConfig {
+export function bootConfig({ tierName, recipe, distro, imageHash, migrate = true }: BootInput): BootConfig {
   const app = recipe.app.name;
   if (typeof app !== 'string' || !PG_NAME.test(app)) {
     throw new InputError('recipe.app.name', app, `lower-case letters, digits and _ (${PG_NAME.source}): it names the Postgres role and database`, 'rename the app');
@@ -67,7 +70,7 @@ export function bootConfig({ tierName, recipe, distro, imageHash }: BootInput): 
   serverNames(domains); // the same host-name check nginx's server_name gets (InputError naming the entry)
   // Django spells nginx's leading wildcard `*.example.com` as `.example.com`.
   const allowedHosts = domains.length ? domains.map((d) => (d.startsWith('*.') ? d.slice(1) : d)) : ['*'];
-  return { version: 1, tier: tierName, app, imageHash, allowedHosts, env, secrets };
+  return { version: 1, tier: tierName, app, imageHash, allowedHosts, env, secrets, migrate };
 }
 
 /** JSON with every non-ASCII character escaped: the file content survives any YAML or text tool unchanged. */

@@ -7,6 +7,7 @@ import { runLoadInChild } from '../verify/load/child.ts';
 import { checkCpuList } from '../verify/load/cpus.ts';
 import { verifyCommand } from '../verify/command.ts';
 import { checkVerdict } from '../verify/verdict-guard.ts';
+import type { ImageBundle } from '../verify/image-bundle.ts';
 import type { Lineage } from '../verify/verdict.ts';
 import { loadCatalog, output, parse, progress, requireTier, TARGET_FLAGS, TARGET_HELP, targetOptions } from './args.ts';
 import { targetFor } from '../targets/registry.ts';
@@ -75,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let lineage: Lineage | null = null;
   let manifest: { path: string; sha256: string }[] | undefined;
+  let bundle: ImageBundle | null = null;
   if (host.imageRef && targetName) {
     const image = await targetFor(targetName, targetOptions(v, targetName)).image(host.imageRef).catch((e: unknown) => {
       if (!(e instanceof InputError)) throw e;
@@ -82,6 +84,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     if (image.tier && image.tier !== tier.name) throw new InputError('--tier', tier.name, `the tier of image ${image.ref} (${image.tier})`, 'verify the box against its own tier');
     lineage = image.lineage;
+    bundle = image.bundle;
     // An empty manifest would check no files: fall back to a fresh render instead.
     if (image.manifestFiles.length) manifest = image.manifestFiles;
   } else {
@@ -89,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   progress(`verifying ${host.address}:${host.port} as ${tier.name} (${shape.warmupSec} s warm-up, ${shape.durationSec} s judged)`);
   const r = await verifyCommand({
-    host, tier, target: targetName, lineage, baselineRequired: v.baseline !== undefined,
+    host, tier, target: targetName, lineage, bundle, baselineRequired: v.baseline !== undefined,
     baselineTarget: baselineHost ? { host: baselineHost.address, port: 80 } : null,
     reportDir: v.report as string | undefined, shape, capacityBudgetSec: capacitySec,
     extras: manifest ? { manifest } : undefined, log: progress,

@@ -1,8 +1,19 @@
-/** The `kiln render --json` document (DESIGN.md contract). */
+/** The `kiln render --json` document (DESIGN.md contract); written as manifest.json, it is what the image records of itself. */
 import type { Rendered } from '../images/render.ts';
+import type { Recipe } from '../images/web.ts';
+
+/** The recipe as the image records it: a host path of the app's source says nothing on another machine. */
+export const recordedRecipe = (recipe: Recipe): Recipe => ({
+  ...recipe,
+  app: {
+    ...recipe.app,
+    source: recipe.app.source.kind === 'canary' ? recipe.app.source : { kind: recipe.app.source.kind, path: recipe.app.source.path.split('/').pop()! },
+    requirements: recipe.app.requirements === null ? null : 'requirements.txt',
+  },
+});
 
 export function renderJson(r: Rendered, out: string | null) {
-  const { tier, tuned, distro, s, r: reasons } = r.context;
+  const { tier, tuned, distro, s, r: reasons, recipe } = r.context;
   return {
     tier: tier.name,
     ramMiB: tier.ramMiB,
@@ -20,6 +31,8 @@ export function renderJson(r: Rendered, out: string | null) {
     files: r.manifest,
     imageHash: r.imageHash,
     renderHash: r.renderHash,
+    tierSpec: tier,
+    recipe: recordedRecipe(recipe),
     out,
   };
 }

@@ -6,6 +6,7 @@ import type { Tier } from '../images/tiers.ts';
 import type { DistroProfile } from '../images/distro.ts';
 import type { Lineage } from '../verify/verdict.ts';
 import type { HostDescription } from '../verify/host.ts';
+import type { ImageBundle } from '../verify/image-bundle.ts';
 
 export type Log = (line: string) => void;
 
@@ -17,6 +18,8 @@ export interface BakedImage {
   lineage: Lineage;
   /** Files the image must hold (absolute path -> sha256), from the render manifest baked into it. */
   manifestFiles: { path: string; sha256: string }[];
+  /** The bundle the image was baked from, as the bake recorded it; null when this machine has no record of it. */
+  bundle: ImageBundle | null;
 }
 
 export interface LaunchRequest {
@@ -42,7 +45,8 @@ export interface PromotionRecord {
 export interface Target {
   readonly name: 'local' | 'aws';
   readonly distro: DistroProfile['id'];
-  bake(req: { tier: Tier; bundleDir: string; log?: Log }): Promise<BakedImage>;
+  /** `base`: a release layer on this image (the tier's promoted base) instead of a full bake. */
+  bake(req: { tier: Tier; bundleDir: string; base?: string; log?: Log }): Promise<BakedImage>;
   /** A baked image by ref (InputError naming the known refs when unknown). */
   image(ref: string): Promise<BakedImage>;
   launch(req: LaunchRequest): Promise<HostDescription>;

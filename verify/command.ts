@@ -2,14 +2,14 @@
  * `kiln verify` as a function for the CLI: host JSON + tier -> verdict (+ report files) and the exit code.
  * Bad input throws InputError (exit 2) before anything is measured; a failing box is exit 1, never a throw.
  */
-import { DISTROS, type DistroProfile } from '../images/distro.ts';
+import type { DistroProfile } from '../images/distro.ts';
 import { InputError } from '../images/errors.ts';
-import { render } from '../images/render.ts';
 import type { Tier } from '../images/tiers.ts';
-import { WEB } from '../images/web.ts';
+import { fail } from './checks/types.ts';
 import { canaryLoad, connectionsFor, DEFAULT_LOAD_SHAPE, type LoadShape } from './defaults.ts';
 import { expectationsFromRender, type ExpectationExtras } from './expectations.ts';
 import { launchKeyBlob, type HostDescription } from './host.ts';
+import type { ImageBundle } from './image-bundle.ts';
 import type { LoadResult, LoadSpec } from './load/types.ts';
 import { writeReport, type ReportFiles } from './report/write.ts';
 import { verify } from './run.ts';
@@ -34,6 +34,8 @@ export interface VerifyCommandInput {
   target?: string;
   imageRef?: string;
   lineage: Lineage | null;
+  /** What the image was baked from, as it recorded it: files, recipe (seed, traffic). Null fails the verdict. */
+  bundle: ImageBundle | null;
   /** A promoted baseline of this tier exists (its verdict was passed): a comparison is then required. */
   baselineRequired: boolean;
   /** The booted baseline box's HTTP endpoint, to run interleaved A/B against. */
@@ -63,7 +65,9 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
   if (input.host.tier && input.host.tier !== input.tier.name) {
     throw new InputError('--tier', input.tier.name, `the tier the box was launched as (${input.host.tier})`, 'verify a box against its own tier');
   }
-  const rendered = render(input.tier, WEB, DISTROS[profile.distro]);
+  // The image's own record, never a fresh render: a recipe with another app would expect other files and limits.
+  const rendered = input.bundle ? { files: input.bundle.files, manifest: input.bundle.manifest.files } : { files: [], manifest: [] };
+  const preChecks = input.bundle ? [] : [fail('image:bundle', `image ${imageRef || '(none named)'} records no bundle: nothing says what it must hold`)];
   const now = (input.now ?? (() => new Date()))();
   const shape = input.shape ?? DEFAULT_LOAD_SHAPE;
   const load = canaryLoad(input.host.address, input.tier.slo, shape, input.httpPort ?? 80);
@@ -87,6 +91,8 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     } : null,
     baselineRequired: input.baselineRequired,
     baseline: input.baselineTarget ? { target: input.baselineTarget, repetitions: input.baselineRepetitions ?? 5, durationSec: Math.min(shape.durationSec, 15) } : null,
+    seed: input.bundle?.manifest.recipe.app.seed ?? null,
+    preChecks,
     runLoad: input.runLoad,
     log: input.log,
   });

@@ -3,7 +3,7 @@
  * the systemd drop-ins, cloud-init's write_files), so checks never branch on a tier's name.
  */
 import { parse as parseYaml } from 'yaml';
-import type { Rendered } from '../images/render.ts';
+import type { Role } from '../images/render-types.ts';
 import type { StateExpectations } from './checks/index.ts';
 import { DEFAULT_PUBLIC_LISTENERS } from './checks/index.ts';
 import { DEFAULT_SECRET_ROOTS } from './checks/secrets.ts';
@@ -44,7 +44,13 @@ export function parseUnitSection(text: string, section: string): Record<string, 
  * Files written at boot on purpose (never "baked secrets"): EnvironmentFile= targets, what a first-boot unit
  * creates (`ConditionPathExists=!PATH`, e.g. the per-instance snakeoil key) and cloud-init write_files.
  */
-export function bootWrittenPaths(rendered: Rendered): string[] {
+/** The files an image was rendered with: a fresh render, or the bundle the image recorded at bake. */
+export interface RenderedFiles {
+  files: readonly { path: string; role: Role; content: string }[];
+  manifest: readonly { path: string; sha256: string }[];
+}
+
+export function bootWrittenPaths(rendered: RenderedFiles): string[] {
   const paths = new Set<string>();
   for (const f of rendered.files) {
     if (f.role === 'systemd') {
@@ -74,7 +80,7 @@ export interface ExpectationExtras {
   manifest?: { path: string; sha256: string }[];
 }
 
-export function expectationsFromRender(rendered: Rendered, host: HostDescription, extras: ExpectationExtras = {}): StateExpectations {
+export function expectationsFromRender(rendered: RenderedFiles, host: HostDescription, extras: ExpectationExtras = {}): StateExpectations {
   const sysctls: Record<string, string> = {};
   for (const f of rendered.files) if (f.role === 'sysctl') Object.assign(sysctls, parseSysctlFile(f.content));
   const unitProperties: Record<string, Record<string, string>> = {};

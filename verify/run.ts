@@ -13,6 +13,7 @@ import { runLoad as defaultRunLoad } from './load/run.ts';
 import type { CapacityResult, CapacitySpec, LoadResult, LoadSpec } from './load/types.ts';
 import { startMemorySampler } from './memory/sampler.ts';
 import { summarizeMemory, type MemorySeries, type MemorySummary } from './memory/summary.ts';
+import { runSeed } from './seed.ts';
 import { SshSession } from './ssh.ts';
 import { judgeThresholds } from './thresholds.ts';
 import { buildVerdict, type Lineage, type Verdict } from './verdict.ts';
@@ -49,6 +50,10 @@ export interface VerifyPlan {
   baseline?: BaselinePlan | null;
   /** True when a promoted baseline exists for this tier (then a missing comparison fails). */
   baselineRequired: boolean;
+  /** manage.py argv run on the box after the state checks, before any load (the recipe's seed); null: none. */
+  seed?: readonly string[] | null;
+  /** Findings made before the box was reached (e.g. the image records no bundle): they count like any check. */
+  preChecks?: CheckResult[];
   /** Injectable so a caller can run the generator pinned in a child process. */
   runLoad?: (spec: LoadSpec) => Promise<LoadResult>;
   log?: (line: string) => void;
@@ -91,6 +96,9 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
     try {
       log('state checks');
       checks = await runStateChecks(session, plan.expectations);
+      if (plan.seed?.length) log(`seed: manage.py ${plan.seed.join(' ')}`);
+      const seeded = await runSeed(session, plan.seed ?? null);
+      if (seeded) checks.push(seeded);
       log(`judged load at ${rps} req/s for ${plan.load.durationSec}s (+${plan.load.warmupSec}s warm-up), sampling memory`);
       const sampler = startMemorySampler(session, { durationSec: sec(plan.load), cgroupPath: plan.host.memoryCgroupPath });
       try {
@@ -125,7 +133,7 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
     tier: { name: plan.tier.name, ramMiB: plan.tier.ramMiB, vcpus: plan.tier.vcpus, slo: plan.tier.slo },
     target: plan.target, image: plan.image,
     host: { address: plan.host.address, port: plan.host.port, hostKey: plan.host.hostKey },
-    checks, load, capacity, memory, memorySeries: series, memoryErrors,
+    checks: [...(plan.preChecks ?? []), ...checks], load, capacity, memory, memorySeries: series, memoryErrors,
     thresholds: judgeThresholds({ slo: plan.tier.slo, ramMiB: plan.tier.ramMiB, load, memory }),
     baselineRequired: plan.baselineRequired, baseline,
   });

@@ -9,12 +9,32 @@ import type { ThresholdResult } from './thresholds.ts';
 
 export const VERDICT_SCHEMA_VERSION = 1;
 
+/** One layer of an image, bottom first: the OS root, the base image (stack + canary), a team's app. */
+export interface ImageLayer {
+  kind: 'os' | 'base' | 'app';
+  /** The OS root's cache key, or an image ref. */
+  ref: string;
+  /** For an app layer: its name and the sha256 of its build (source dir or wheel). */
+  app?: { name: string; sha256: string };
+}
+
+/** The memory figures the image was tuned to, and where they come from. */
+export interface AppMemoryProfile {
+  workerPrivateMiB: number;
+  threadMiB: number;
+  workerGrowthMiB: number;
+  masterMiB: number;
+  source: 'assumed' | 'declared' | 'measured';
+}
+
 export interface Lineage {
   baseImage: string;
   /** package -> version, as installed in the image */
   packageVersions: Record<string, string>;
   /** sha256 of the render manifest the image was baked from */
   renderManifestSha256: string;
+  layers?: ImageLayer[];
+  appProfile?: AppMemoryProfile;
 }
 
 /** Memory over time, compact, for the report's plots (MiB, one point per sample). */

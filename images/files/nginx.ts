@@ -2,6 +2,7 @@
 import { renderTemplate } from '../../templates/engine.ts';
 import { InputError } from '../errors.ts';
 import type { FileSpec, RenderContext } from '../render-types.ts';
+import { STATIC_LINK } from './app.ts';
 
 // A host name or a leading-wildcard one: anything else could end the server_name directive.
 const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
@@ -16,7 +17,7 @@ export function serverNames(domains: string[]): string {
   return domains.length ? domains.join(' ') : '_';
 }
 
-const site = (ctx: RenderContext) => renderTemplate('nginx/site.conf.hbs', { ...ctx, serverNames: serverNames(ctx.recipe.app.domains) });
+const site = (ctx: RenderContext) => renderTemplate('nginx/site.conf.hbs', { ...ctx, serverNames: serverNames(ctx.recipe.app.domains), staticLink: STATIC_LINK });
 
 export const nginxFiles: FileSpec[] = [
   {

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { renderTemplate } from '../../templates/engine.ts';
 import type { DistroProfile } from '../distro.ts';
 import type { FileSpec } from '../render-types.ts';
-import { APP_ROOT } from './app.ts';
+import { APP_DATA_DIR, APP_ROOT, STATIC_LINK } from './app.ts';
+import type { RenderContext } from '../render-types.ts';
 
 export const APP_USER = 'kiln-app';
 export const VENV = '/opt/kiln/venv';
@@ -39,6 +40,8 @@ export function profileEnv(distro: DistroProfile): string {
     ['KILN_VENV', VENV],
     ['KILN_GROUP_FILES', GROUP_OWNED.join(' ')],
     ['KILN_STATE_DIRS', STATE_DIRS.join(' ')],
+    ['KILN_APP_DATA_DIR', APP_DATA_DIR],
+    ['KILN_STATIC_LINK', STATIC_LINK],
   ];
   const lines = vars.map(([k, v]) => {
     // Profile data is ours, but it still must not be able to become shell code.
@@ -48,6 +51,28 @@ export function profileEnv(distro: DistroProfile): string {
   return `# kiln distro profile ${distro.id} (${distro.codename}): sourced by provision.sh; generated, do not edit.\n${lines.join('\n')}\n`;
 }
 
+/** Stands in at bake for what the box makes at first boot: the app's settings import without any real secret. */
+const BAKE_ONLY = 'kiln-bake-only-not-a-secret';
+
+/**
+ * The environment the app's settings are imported with at bake (collectstatic): the recipe's non-secret env, the
+ * names the image gives the app with throwaway values (no database is reachable at bake), and empty declared secrets.
+ */
+export function buildEnv(ctx: RenderContext): Record<string, string> {
+  const app = ctx.recipe.app;
+  const env: Record<string, string> = {
+    ...Object.fromEntries(app.secrets.map((name) => [name, ''])),
+    ...app.env,
+    DATABASE_URL: `postgres://${app.name}:${BAKE_ONLY}@127.0.0.1:9/${app.name}`,
+    REDIS_URL: 'redis://127.0.0.1:9/0',
+    SECRET_KEY: BAKE_ONLY,
+    ALLOWED_HOSTS: 'localhost',
+    KILN_SECRET_KEY: BAKE_ONLY,
+    KILN_STATIC_LINK: STATIC_LINK,
+  };
+  return Object.fromEntries(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
 export const provisionFiles: FileSpec[] = [
   {
     role: 'provision',
@@ -55,6 +80,8 @@ export const provisionFiles: FileSpec[] = [
       { path: 'provision/provision.sh', mode: '0755', content: verbatim('provision/provision.sh') },
       { path: 'provision/hygiene.sh', mode: '0755', content: verbatim('provision/hygiene.sh') },
       { path: 'provision/profile.env', mode: '0644', content: profileEnv(ctx.distro) },
+      { path: 'provision/app_build.py', mode: '0644', content: verbatim('provision/app_build.py') },
+      { path: 'provision/build-env.json', mode: '0644', content: `${JSON.stringify(buildEnv(ctx), null, 2)}\n` },
       { path: FIRSTBOOT_SCRIPT, mode: '0755', content: verbatim('firstboot/firstboot.py') },
       { path: FIRSTBOOT_SECRETS, mode: '0644', content: verbatim('firstboot/kiln_secrets.py') },
     ],

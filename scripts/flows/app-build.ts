@@ -27,8 +27,8 @@ export const CANARY_DIR = join(REPO_ROOT, 'images/app/canary');
 // PEP 427 file name: distribution-version(-build)?-python-abi-platform.whl (the only name pip accepts).
 const WHEEL_NAME = /^[A-Za-z0-9_.]+-[A-Za-z0-9_.!+]+(-[0-9][A-Za-z0-9_]*)?-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+-[A-Za-z0-9_.]+\.whl$/;
 const PACKAGE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-/** Never shipped to a box: caches and VCS metadata. */
-const SKIPPED = new Set(['__pycache__', '.git', '.venv', 'venv', 'node_modules', '.mypy_cache', '.pytest_cache']);
+/** Never shipped to a box: caches, VCS metadata and kiln's own state when it runs from the project dir. */
+const SKIPPED = new Set(['__pycache__', '.git', '.venv', 'venv', 'node_modules', '.mypy_cache', '.pytest_cache', '.kiln']);
 
 const ALLOWED = 'a wheel file (NAME-VERSION-PY-ABI-PLATFORM.whl) or a Django project dir (manage.py + PACKAGE/wsgi.py + PACKAGE/settings)';
 

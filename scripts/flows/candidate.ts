@@ -14,6 +14,19 @@ import { noteStep, resetStep, skipStep, type StepOutputs, undestroyedBoxes } fro
 import { reportDirFor } from './prepare.ts';
 import { begin, doneOutputs, end, fail, progress, step, type StepContext } from './steps.ts';
 
+/**
+ * One promotion channel of the run: a tier's base image (key = the tier), or a team's app released on the tier's
+ * promoted base (key `<tier>.<app>`, baked as a layer on `base`, its memory measured by `profile` before it is judged).
+ */
+export interface Lane {
+  key: string;
+  tier: Tier;
+  /** Image ref a release layer is baked on. */
+  base?: string;
+  /** Measures the baked image's app and returns the image to judge (re-baked when the figures change its tuning). */
+  profile?: (imageRef: string) => Promise<StepOutputs>;
+}
+
 /** Knobs of the measurement, passed through to judge. */
 export type JudgeKnobs = Pick<JudgeInput, 'shape' | 'capacityBudgetSec' | 'baselineRepetitions' | 'readyTimeoutSec' | 'verifyTimeoutSec' | 'cpus' | 'generator'>;
 
@@ -30,8 +43,9 @@ export async function cleanBoxes(ctx: StepContext, target: Target, tier: string)
   await end(ctx, tier, 'destroy', started, {}, `destroyed ${ids.join(', ')}`);
 }
 
-async function measure(ctx: StepContext, target: Target, tier: Tier, imageRef: string, knobs: JudgeKnobs): Promise<StepOutputs> {
-  const t = tier.name;
+async function measure(ctx: StepContext, target: Target, lane: Lane, imageRef: string, knobs: JudgeKnobs): Promise<StepOutputs> {
+  const t = lane.key;
+  const tier = lane.tier;
   const prior = doneOutputs(ctx, t, 'verify');
   if (prior?.verdictPath && existsSync(prior.verdictPath)) {
     await cleanBoxes(ctx, target, t);
@@ -75,12 +89,13 @@ async function measure(ctx: StepContext, target: Target, tier: Tier, imageRef: s
 
 const sha256 = (text: string) => `sha256:${createHash('sha256').update(text).digest('hex')}`;
 
-async function promoteFrom(ctx: StepContext, target: Target, tier: string, imageRef: string, verdictPath: string): Promise<StepOutputs> {
+async function promoteFrom(ctx: StepContext, target: Target, lane: Lane, imageRef: string, verdictPath: string): Promise<StepOutputs> {
+  const tier = lane.key;
   const text = await readFile(verdictPath, 'utf8');
   const v = assertPromotable(JSON.parse(text));
   const runId = verdictRunId(ctx.ledger.current.runId, tier);
   if (v.image.ref !== imageRef) throw new Error(`verdict is for image ${v.image.ref}, this run baked ${imageRef}: not promoted`);
-  if (v.tier !== tier) throw new Error(`verdict is for tier ${v.tier}, not ${tier}: not promoted`);
+  if (v.tier !== lane.tier.name) throw new Error(`verdict is for tier ${v.tier}, not ${lane.tier.name}: not promoted`);
   if (v.runId !== runId) throw new Error(`verdict belongs to run ${v.runId}, not ${runId}: not promoted`);
   const current = await target.promoted(tier);
   if (current?.ref === imageRef) {
@@ -91,23 +106,31 @@ async function promoteFrom(ctx: StepContext, target: Target, tier: string, image
   return { promotedRef: rec.ref, verdictDigest: rec.verdictDigest, ...(rec.previousRef ? { previousRef: rec.previousRef } : {}) };
 }
 
-export async function bakeJudgePromote(ctx: StepContext, target: Target, tier: Tier, bundleDir: string, knobs: JudgeKnobs): Promise<void> {
-  const t = tier.name;
+export async function bakeJudgePromote(ctx: StepContext, target: Target, lane: Lane, bundleDir: string, knobs: JudgeKnobs): Promise<void> {
+  const t = lane.key;
+  const tier = lane.tier;
   const prior = doneOutputs(ctx, t, 'bake');
   // A bake recorded done whose image is gone is baked again (same inputs, same ref).
   if (prior?.imageRef && !(await target.image(prior.imageRef).then(() => true, () => false))) {
     await ctx.ledger.update((l, now) => resetStep(l, t, 'bake', now));
   }
   const baked = await step(ctx, t, 'bake', async () => {
-    const img = await target.bake({ tier, bundleDir, log: (line) => progress(ctx, t, 'bake', line) });
+    const img = await target.bake({ tier, bundleDir, base: lane.base, log: (line) => progress(ctx, t, 'bake', line) });
     return { imageRef: img.ref, reused: img.reused };
   });
-  const imageRef = baked.imageRef!;
-  const verdict = await measure(ctx, target, tier, imageRef, knobs);
+  let imageRef = baked.imageRef!;
+  if (lane.profile) {
+    const profile = lane.profile;
+    const profiled = await step(ctx, t, 'profile', () => profile(baked.imageRef!));
+    imageRef = profiled.imageRef ?? imageRef;
+  } else if (ctx.ledger.current.steps[t]!.profile?.state === 'pending') {
+    await ctx.ledger.update((l, now) => skipStep(l, t, 'profile', 'a base image: its app is the canary, whose figures are kiln\'s own', now));
+  }
+  const verdict = await measure(ctx, target, lane, imageRef, knobs);
   if (verdict.decision !== 'pass') {
     await ctx.ledger.update((l, now) => skipStep(l, t, 'promote', 'rejected: the verdict is fail', now));
     progress(ctx, t, 'promote', 'skipped: the verdict is fail');
     return;
   }
-  await step(ctx, t, 'promote', () => promoteFrom(ctx, target, t, imageRef, verdict.verdictPath!));
+  await step(ctx, t, 'promote', () => promoteFrom(ctx, target, lane, imageRef, verdict.verdictPath!));
 }

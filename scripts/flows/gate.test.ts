@@ -44,7 +44,7 @@ async function verifyAndPromote(ref: string): Promise<void> {
     try {
       const host = validateHost(await target.launch({ ref, tier: nano, id, cpus: place.boxCpus, readyTimeoutSec: 240 }));
       const r = await verifyCommand({
-        host, tier: nano, target: 'local', imageRef: ref, lineage: image.lineage, baselineRequired: false, runLoad: gateRunLoad(place, undefined, LATE_MS),
+        host, tier: nano, target: 'local', imageRef: ref, lineage: image.lineage, bundle: image.bundle, baselineRequired: false, runLoad: gateRunLoad(place, undefined, LATE_MS),
         shape: { warmupSec: 2, durationSec: 5, timeoutMs: 5000 }, extras: { manifest: image.manifestFiles }, reportDir: join(work, `promote-${attempt}`),
       });
       reasons = r.verdict.reasons;

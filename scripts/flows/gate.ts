@@ -158,7 +158,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     const sampling = Promise.all([sampleBox(cand, units, stop), sampleBox(prev, units, stop)]);
     const runs: ObservedRun[] = [];
     const verified = await verifyCommand({
-      host: cand, tier: input.tier, target: input.target.name, imageRef: image.ref, lineage: image.lineage,
+      host: cand, tier: input.tier, target: input.target.name, imageRef: image.ref, lineage: image.lineage, bundle: image.bundle,
       baselineRequired: true, baselineTarget: { host: prev.address, port: 80 }, baselineRepetitions: reps,
       shape, runLoad: gateRunLoad(place, log, input.lateToleranceMs, (r) => runs.push(r)), reportDir: input.reportDir ? join(input.reportDir, 'verify') : undefined, log,
       // The build replaces the image's app files; everything else must still be the baked manifest.

@@ -8,8 +8,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
+import type { AppMemoryProfile } from '../../verify/verdict.ts';
 
-export const STEPS = ['render', 'validate', 'bake', 'launch', 'verify', 'destroy', 'promote'] as const;
+export const STEPS = ['render', 'validate', 'bake', 'profile', 'launch', 'verify', 'destroy', 'promote'] as const;
 export type StepName = (typeof STEPS)[number];
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
@@ -28,6 +29,8 @@ export interface StepOutputs {
   promotedRef?: string;
   previousRef?: string;
   verdictDigest?: string;
+  /** The app's memory figures the judged image is tuned to (a release lane's profile step). */
+  profile?: AppMemoryProfile;
   note?: string;
 }
 
@@ -115,8 +118,11 @@ export function interrupted(l: RunLedger): { tier: string; step: StepName; recor
 /** Box ids the run recorded that a later step has not seen destroyed. */
 export function undestroyedBoxes(l: RunLedger, tier: string): string[] {
   const s = l.steps[tier];
-  if (!s || s.destroy.state === 'done') return [];
-  return [...new Set([...(s.launch.outputs.boxes ?? [])])];
+  if (!s) return [];
+  // The profile step boots its own box and tears it down before it ends: a done step left none.
+  const profiled = s.profile?.state === 'done' ? [] : s.profile?.outputs.boxes ?? [];
+  const judged = s.destroy.state === 'done' ? [] : s.launch.outputs.boxes ?? [];
+  return [...new Set([...profiled, ...judged])];
 }
 
 /** Reads a ledger for --resume (InputError when the run is unknown or its file unreadable). */

@@ -7,11 +7,13 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../images/errors.ts';
 import type { Tier } from '../../images/tiers.ts';
-import { WEB, type Recipe } from '../../images/web.ts';
+import { isCanary, WEB, type Recipe } from '../../images/web.ts';
 import type { Log, Target } from '../../targets/target.ts';
+import { appPayload } from './app-payload.ts';
 import { bakeJudgePromote, cleanBoxes, type JudgeKnobs } from './candidate.ts';
 import { interrupted, ledgerPath, Ledger, newLedger, newRunId, readLedger, resetStep, runDir, skipStep, STEPS, type RunLedger } from './ledger.ts';
 import { prepareTier } from './prepare.ts';
+import { releaseKey, releaseLane, releaseRecipe } from './release.ts';
 import { errorText, progress, StepFailed, type StepContext } from './steps.ts';
 import { summarize, summaryTable, type NightlySummary } from './summary.ts';
 
@@ -21,6 +23,8 @@ export interface NightlyInput {
   tiers: Tier[];
   /** Looks a ledger's tier names up again on resume. */
   findTier: (name: string) => Tier;
+  /** Every tier a release could move to when its app does not fit (default: the run's tiers). */
+  catalog?: readonly Tier[];
   stateDir: string;
   outDir?: string;
   resume?: string;
@@ -64,38 +68,60 @@ export async function nightly(input: NightlyInput): Promise<NightlyResult> {
   const log = input.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const stateDir = resolve(input.stateDir);
   const { target } = input;
+  const recipe = input.recipe ?? WEB;
+  // A team's app: the base lanes bake and prove the stack with the canary; release lanes put the app on top.
+  const app = isCanary(recipe) ? null : recipe;
+  const payload = app ? appPayload(app) : null;
   let doc: RunLedger;
   if (input.resume) {
     doc = await readLedger(stateDir, input.resume);
     if (doc.target !== target.name) throw new InputError('--target', target.name, `the run's own target (${doc.target})`, `resume with --target ${doc.target}`);
   } else {
     const runId = newRunId();
-    doc = newLedger(runId, target.name, input.tiers.map((t) => t.name), resolve(input.outDir ?? runDir(stateDir, runId)), new Date());
+    const lanes = input.tiers.flatMap((t) => (app ? [t.name, releaseKey(t, app)] : [t.name]));
+    doc = newLedger(runId, target.name, lanes, resolve(input.outDir ?? runDir(stateDir, runId)), new Date());
   }
   const ledger = new Ledger(stateDir, { ...doc, finishedAt: undefined, attempts: [...doc.attempts, { pid: process.pid, startedAt: new Date().toISOString() }] });
   await ledger.update((l) => l);
   const ctx: StepContext = { ledger, log, t0: Date.now() };
-  const tiers = ledger.current.tiers.map(input.findTier);
+  // A ledger's lanes: each tier's base image, and with a team's app its release on that tier (`<tier>.<app>`).
+  const tiers = [...new Set(ledger.current.tiers.map((k) => k.split('.')[0]!))].map(input.findTier);
   log(`kiln nightly: run ${ledger.current.runId} (${target.name}) tiers ${ledger.current.tiers.join(', ')}; ledger ${ledgerPath(stateDir, ledger.current.runId)}`);
 
   // A killed attempt: its boxes are destroyed by id first; its running steps then rerun from scratch.
   for (const { tier, step } of interrupted(ledger.current)) progress(ctx, tier, step, 'was running when the last attempt died; cleaning and rerunning');
-  for (const t of tiers) {
-    const cleaned = await cleanBoxes(ctx, target, t.name).then(() => true, () => false);
+  for (const lane of ledger.current.tiers) {
+    const cleaned = await cleanBoxes(ctx, target, lane).then(() => true, () => false);
     // What did not finish runs again; what failed before is not carried over as if it were this attempt's.
     for (const s of STEPS) {
-      const st = ledger.current.steps[t.name]![s].state;
-      if (cleaned && (st === 'running' || st === 'failed' || st === 'skipped')) await ledger.update((l, now) => resetStep(l, t.name, s, now));
+      const st = ledger.current.steps[lane]![s]?.state;
+      if (cleaned && (st === 'running' || st === 'failed' || st === 'skipped')) await ledger.update((l, now) => resetStep(l, lane, s, now));
     }
   }
 
+  const knobs = input.knobs ?? {};
   const ready = new Map<string, string>();
-  await pool(tiers, input.prepareConcurrency ?? 2, async (t) => {
-    await guarded(ctx, t.name, async () => ready.set(t.name, await prepareTier(ctx, t, input.recipe ?? WEB, target.distro)));
+  const prepares = tiers.flatMap((t) => [
+    { lane: t.name, run: () => prepareTier(ctx, t, WEB, target.distro) },
+    ...(app && payload ? [{ lane: releaseKey(t, app), run: async () => prepareTier(ctx, t, await releaseRecipe(stateDir, t, app, payload, target.distro), target.distro, releaseKey(t, app), payload) }] : []),
+  ]);
+  await pool(prepares, input.prepareConcurrency ?? 2, async (p) => {
+    await guarded(ctx, p.lane, async () => ready.set(p.lane, await p.run()));
   });
   for (const t of tiers) {
-    const bundleDir = ready.get(t.name);
-    if (bundleDir) await guarded(ctx, t.name, () => bakeJudgePromote(ctx, target, t, bundleDir, input.knobs ?? {}));
+    const baseDir = ready.get(t.name);
+    if (baseDir) await guarded(ctx, t.name, () => bakeJudgePromote(ctx, target, { key: t.name, tier: t }, baseDir, knobs));
+    if (!app || !payload) continue;
+    const key = releaseKey(t, app);
+    const releaseDir = ready.get(key);
+    if (!releaseDir) continue;
+    await guarded(ctx, key, async () => {
+      // The release goes on the tier's promoted base: this run's, or the one before it when this run's was not promoted.
+      const base = await target.promoted(t.name);
+      if (!base) throw new Error(`tier ${t.name} has no promoted base image to release ${app.app.name} on`);
+      const lane = releaseLane({ ctx, target, tier: t, recipe: app, payload, baseRef: base.ref, stateDir, catalog: input.catalog ?? tiers, knobs });
+      await bakeJudgePromote(ctx, target, lane, releaseDir, knobs);
+    });
   }
 
   const j0 = Date.now();

@@ -4,7 +4,7 @@
  * (CDKTF synth for launch and deploy) load only when used.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { DISTROS } from '../../images/distro.ts';
@@ -15,6 +15,7 @@ import { DEFAULT_BAKE, packerVars } from '../../images/packer/vars.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { WEB } from '../../images/web.ts';
 import type { HostDescription } from '../../verify/host.ts';
+import { readImageBundle } from '../../verify/image-bundle.ts';
 import { imageFiles, type BakedImage, type Log, type PromotionRecord, type Target } from '../target.ts';
 import { bake } from './bake.ts';
 import { awsClients, type AwsClients } from './clients.ts';
@@ -72,7 +73,9 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     const recordPath = join(imagesDir, `${amiId}.json`);
     // The bake's own record holds the render manifest; without it the files check falls back to a fresh render.
     const rec = existsSync(recordPath) ? readJson<ImageRecord>(recordPath) : undefined;
+    const bundle = await readImageBundle(join(imagesDir, `${amiId}.bundle`)).catch(() => null);
     return {
+      bundle,
       ref: `${s.region}:${amiId}`, tier: tags['kiln:tier'] ?? rec?.tier ?? '', reused: true,
       // Without the bake's record (another machine baked it) there are no package versions: the verdict fails closed.
       lineage: { baseImage: tags['kiln:source-ami'] ?? '', packageVersions: rec?.packageVersions ?? {}, renderManifestSha256: rec?.renderManifestSha256 ?? '' },
@@ -94,6 +97,8 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
         manifestFiles: imageFiles(manifestText.toString()), packageVersions: r.packages,
       };
       mkdirSync(imagesDir, { recursive: true });
+      // The image keeps what it was rendered from (verify, gate and deploy read it); not the app payload.
+      cpSync(bundleDir, join(imagesDir, `${r.amiId}.bundle`), { recursive: true, filter: (src) => !/\/(app|wheels)$/.test(src.slice(bundleDir.length)) });
       writeFileSync(join(imagesDir, `${r.amiId}.json`), JSON.stringify(rec, null, 2) + '\n');
       return { ...(await image(rec.ref)), reused: false };
     },

@@ -1,4 +1,5 @@
 /** bake: base root + rendered provisioning in a chroot + verified hygiene -> a content-addressed image. */
+import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, runIsolated, say } from './exec.ts';
@@ -6,7 +7,9 @@ import { DEFAULT_BASE, ensureBase, type BaseSpec } from './base.ts';
 import { inspectBundle } from './bundle.ts';
 import { mountsUnder, readJson, removeTree, sha256, sha256File, tmpName, writeFileAtomic } from './fsutil.ts';
 import { hygieneViolations } from './hygiene.ts';
-import { imageManifestPath, imageTarball, imageUserDataPath, type ImageManifest } from './image.ts';
+import { findImage, imageBundleDir, imageManifestPath, imageTarball, imageUserDataPath, type ImageManifest } from './image.ts';
+import { InputError } from '../../images/errors.ts';
+import type { ImageLayer } from '../../verify/verdict.ts';
 import { withLock } from './lock.ts';
 import { defaultCacheDir, defaultStateDir, imagesDir } from './paths.ts';
 import { preflight } from './preflight.ts';
@@ -23,6 +26,8 @@ export interface BakeInput {
   tmpfs?: boolean;
   /** Value of KILN_DISTRO for provision.sh. */
   distro?: string;
+  /** A release layer: bake on this image (a promoted base of the same tier and distro) instead of the OS root. */
+  layerOn?: string;
 }
 
 export interface BakeResult {
@@ -58,8 +63,13 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
   const distro = input.distro ?? 'debian12';
   const bundle = await inspectBundle(input.bundleDir);
   await preflight('bake');
-  const base = await ensureBase(cacheDir, spec);
+  const under = input.layerOn ? await layerBase(stateDir, input.layerOn, input.tier, distro) : undefined;
+  const base = under ? { key: under.ref, tarball: imageTarball(stateDir, under.ref), buildSec: 0 } : await ensureBase(cacheDir, spec);
   const baseSec = base.buildSec ?? 0;
+  const layers: ImageLayer[] = under
+    ? [...(under.layers ?? [{ kind: 'os', ref: under.base.key }]), { kind: 'base', ref: under.ref }]
+    : [{ kind: 'os', ref: base.key }];
+  if (bundle.app) layers.push({ kind: 'app', ref: '', app: bundle.app });
   const ref = imageRef(base.key, bundle.contentHash, distro);
   const tarball = imageTarball(stateDir, ref);
   const manifestPath = imageManifestPath(stateDir, ref);
@@ -68,6 +78,8 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
     const ok = m && (await stat(tarball).then((s) => s.size === m.tarball.bytes, () => false));
     if (!m || !ok) return undefined;
     say(`image ${ref} already baked from these inputs; reusing it`);
+    // Same inputs, same bundle: an image baked before images kept theirs gets it now.
+    if (!existsSync(join(imageBundleDir(stateDir, ref), 'manifest.json'))) await recordBundle(input.bundleDir, imageBundleDir(stateDir, ref));
     return { ref, reused: true, manifest: m, tarball, manifestPath,
       timings: { baseSec, provisionSec: 0, packSec: 0, totalSec: (Date.now() - t0) / 1000 } };
   };
@@ -92,7 +104,7 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
       await cp(input.bundleDir, join(root, 'tmp/kiln'), { recursive: true, verbatimSymlinks: true });
       const tProv = Date.now();
       try {
-        await provisionRoot(root, distro, log);
+        await provisionRoot(root, distro, log, under ? 'app' : 'full');
       } catch (e) {
         const tailText = (await readFile(log, 'utf8').catch(() => '')).trim().split('\n').slice(-20).join('\n');
         throw new Error(`provisioning failed (${(e as Error).message.split('\n')[0]}); log ${log} ends with:\n${tailText}`);
@@ -107,7 +119,8 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
       const packSec = (Date.now() - tPack) / 1000;
       const manifest: ImageManifest = {
         ref, target: 'local', tier: input.tier, distro, createdAt: new Date().toISOString(),
-        base: { key: base.key, suite: spec.suite, include: [...spec.include] },
+        base: under ? { ...under.base } : { key: base.key, suite: spec.suite, include: [...spec.include] },
+        layers: layers.map((l) => (l.kind === 'app' ? { ...l, ref } : l)),
         bundle: { contentHash: bundle.contentHash, manifestSha256: bundle.manifestSha256, fileCount: bundle.fileCount },
         packages,
         tarball: { file: `${ref}.tar.zst`, sha256: await sha256File(tmpTar), bytes: (await stat(tmpTar)).size },
@@ -116,6 +129,7 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
       await rename(tmpTar, tarball);
       await copyFile(join(input.bundleDir, 'cloud-init/user-data'), imageUserDataPath(stateDir, ref));
       await copyFile(join(input.bundleDir, 'manifest.json'), join(imagesDir(stateDir), `${ref}.render-manifest.json`));
+      await recordBundle(input.bundleDir, imageBundleDir(stateDir, ref));
       // The manifest lands last: a bake killed before this line leaves no image a later run could take.
       await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
       say(`baked ${ref} in ${manifest.bakeSec.toFixed(1)} s (${(manifest.tarball.bytes / 2 ** 20).toFixed(0)} MiB)`);
@@ -127,6 +141,22 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
       await removeTree(work);
     }
   });
+}
+
+/** The image a release layer goes on: complete, of the same tier and distro (its stack was tuned and proven for them). */
+async function layerBase(stateDir: string, ref: string, tier: string, distro: string): Promise<ImageManifest> {
+  const m = await findImage(stateDir, ref);
+  if (m.tier !== tier) throw new InputError('base image', ref, `an image of tier ${tier} (it is ${m.tier}'s)`, `bake the release on tier ${tier}'s promoted base`);
+  if (m.distro !== distro) throw new InputError('base image', ref, `an image of distro ${distro} (it is ${m.distro})`, 'bake the release on a base of the same distro');
+  return m;
+}
+
+/** The image keeps what it was rendered from (verify, gate and deploy read it); the app payload is in the image itself. */
+async function recordBundle(bundleDir: string, dest: string): Promise<void> {
+  const tmp = tmpName(dest);
+  await cp(bundleDir, tmp, { recursive: true, filter: (src) => !/\/(app|wheels)$/.test(src.slice(bundleDir.length)) });
+  await removeTree(dest);
+  await rename(tmp, dest);
 }
 
 async function installedPackages(root: string): Promise<Record<string, string>> {

@@ -13,6 +13,8 @@ export interface BundleInfo {
   /** sha256 of manifest.json as rendered (the lineage the verdict records). */
   manifestSha256: string;
   fileCount: number;
+  /** A team's app the bundle carries (name and build sha256 from manifest.json); absent for the canary. */
+  app?: { name: string; sha256: string };
 }
 
 async function walk(dir: string, root: string, out: string[]): Promise<void> {
@@ -39,10 +41,14 @@ export async function inspectBundle(dir: string): Promise<BundleInfo> {
   }
   const lines: string[] = [];
   await walk(dir, dir, lines);
+  const manifestText = await readFile(join(dir, 'manifest.json'));
+  const rec = (JSON.parse(manifestText.toString()) as { app?: { kind?: string; name?: string; sha256?: string } }).app;
+  const app = rec && rec.kind !== 'canary' && rec.name && rec.sha256 ? { app: { name: rec.name, sha256: rec.sha256 } } : {};
   return {
+    ...app,
     dir,
     contentHash: sha256(lines.join('\n')),
-    manifestSha256: sha256(await readFile(join(dir, 'manifest.json'))),
+    manifestSha256: sha256(manifestText),
     fileCount: lines.length,
   };
 }

@@ -2,6 +2,7 @@
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
+import type { ImageLayer } from '../../verify/verdict.ts';
 import { runIsolated } from './exec.ts';
 import { readJson, removeTree, tmpName } from './fsutil.ts';
 import { withLock } from './lock.ts';
@@ -19,12 +20,16 @@ export interface ImageManifest {
   packages: Record<string, string>;
   tarball: { file: string; sha256: string; bytes: number };
   bakeSec: number;
+  /** Bottom first: the debootstrapped OS, then the base image a release layer was baked on, then the app. */
+  layers?: ImageLayer[];
 }
 
 export const REF_PATTERN = /^local-[0-9a-f]{20}$/;
 export const imageTarball = (stateDir: string, ref: string) => join(imagesDir(stateDir), `${ref}.tar.zst`);
 export const imageUserDataPath = (stateDir: string, ref: string) => join(imagesDir(stateDir), `${ref}.user-data`);
 export const imageManifestPath = (stateDir: string, ref: string) => join(imagesDir(stateDir), `${ref}.json`);
+/** The bundle the image was baked from (rendered files + manifest.json; not the app payload, which is in the image). */
+export const imageBundleDir = (stateDir: string, ref: string) => join(imagesDir(stateDir), `${ref}.bundle`);
 
 export async function listImages(stateDir: string): Promise<string[]> {
   const names = await readdir(imagesDir(stateDir)).catch(() => [] as string[]);

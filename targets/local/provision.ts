@@ -9,7 +9,7 @@ import { runIsolated } from './exec.ts';
  * package scripts left behind dies and every mount (proc, sys, dev, dev/pts) disappears with it.
  */
 const SCRIPT = String.raw`
-R="$1"; DISTRO="$2"; shift 2
+R="$1"; DISTRO="$2"; LAYER="$3"; shift 3
 mount -t proc proc "$R/proc"
 mount -t sysfs -o ro sysfs "$R/sys"
 mount --bind /dev "$R/dev"
@@ -18,7 +18,7 @@ cp -L /etc/resolv.conf "$R/etc/resolv.conf"
 printf '#!/bin/sh\nexit 101\n' > "$R/usr/sbin/policy-rc.d"; chmod 0755 "$R/usr/sbin/policy-rc.d"
 in_root() {
   chroot "$R" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive KILN_DISTRO="$DISTRO" "$@"
+    HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive KILN_DISTRO="$DISTRO" KILN_LAYER="$LAYER" "$@"
 }
 echo "== provision.sh"; in_root "$@" /bin/bash /tmp/kiln/provision/provision.sh /tmp/kiln
 echo "== hygiene.sh"; in_root "$@" /bin/bash /tmp/kiln/provision/hygiene.sh /tmp/kiln
@@ -36,17 +36,18 @@ const PASSED_ENV = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTP
   'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_DEFAULT_TIMEOUT'];
 
 /**
- * Runs provision.sh then hygiene.sh (bundle already copied to ROOT/tmp/kiln); output goes to logPath.
+ * Runs provision.sh then hygiene.sh (bundle already copied to ROOT/tmp/kiln); output goes to logPath. `app`: a
+ * release layer on a provisioned base (no package installs).
  * The build host's CA bundle is lent to pip/curl inside (egress may be TLS-intercepted) and removed after.
  */
-export async function provisionRoot(root: string, distro: string, logPath: string): Promise<void> {
+export async function provisionRoot(root: string, distro: string, logPath: string, layer: 'full' | 'app' = 'full'): Promise<void> {
   const env = PASSED_ENV.filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]}`);
   const hostCa = process.env.SSL_CERT_FILE ?? '/etc/ssl/certs/ca-certificates.crt';
   if (existsSync(hostCa)) {
     await copyFile(hostCa, join(root, BUILD_CA_PATH));
     env.push(...['PIP_CERT', 'SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'].map((k) => `${k}=${BUILD_CA_PATH}`));
   }
-  await runIsolated(SCRIPT, [root, distro, ...env], {
+  await runIsolated(SCRIPT, [root, distro, layer, ...env], {
     env: { BUILD_CA: BUILD_CA_PATH },
     stdout: { file: logPath, append: true }, stderr: { file: logPath, append: true }, stdin: 'ignore',
   });

@@ -6,9 +6,12 @@ import { checkVerdict } from '../../verify/verdict-guard.ts';
 import { readJson, sha256, writeFileAtomic } from './fsutil.ts';
 import { findImage } from './image.ts';
 import { withLock } from './lock.ts';
+import { appOfLineage, channelOf } from '../channel.ts';
+import type { Lineage } from '../../verify/verdict.ts';
 import { defaultStateDir } from './paths.ts';
 
 export interface Promotion {
+  /** The channel: a tier's name (its base image), or `<tier>.<app>` (a release of that app on it). */
   tier: string;
   imageRef: string;
   /** sha256 of the verdict document that allowed it. */
@@ -46,7 +49,7 @@ export interface PromoteInput {
   stateDir?: string;
 }
 
-type Verdict = { tier?: unknown; target?: unknown; decision?: unknown; imageRef?: unknown; image?: { ref?: unknown } };
+type Verdict = { tier?: unknown; target?: unknown; decision?: unknown; imageRef?: unknown; image?: { ref?: unknown; lineage?: Lineage } };
 
 /** Promotes the verdict's image for its tier if and only if the verdict passed; returns the record. */
 export async function promote(input: PromoteInput): Promise<Promotion> {
@@ -71,7 +74,8 @@ export async function promote(input: PromoteInput): Promise<Promotion> {
   // A pass earned on another target says nothing about this image on this one.
   if (v.target !== 'local') throw new InputError('verdict.target', v.target, '"local"', 'promote on the local target only verdicts of local boxes');
   await findImage(stateDir, ref);
-  const tier = v.tier;
+  // A team's app image is a release of that app on the tier: its own channel, beside the tier's base image.
+  const tier = channelOf(v.tier, appOfLineage(v.image?.lineage));
   return withLock(join(stateDir, 'locks', 'registry'), async () => {
     const reg = await readRegistry(stateDir);
     const p: Promotion = { tier, imageRef: ref, verdictDigest: `sha256:${sha256(text)}`, promotedAt: new Date().toISOString(),
@@ -82,7 +86,7 @@ export async function promote(input: PromoteInput): Promise<Promotion> {
   });
 }
 
-/** The promoted image for a tier, or undefined when none has been promoted. */
+/** The promoted image of a channel (a tier, or `<tier>.<app>`), or undefined when none has been promoted. */
 export async function promoted(tier: string, stateDir = defaultStateDir()): Promise<Promotion | undefined> {
   return (await readRegistry(stateDir)).promoted[tier];
 }

@@ -1,12 +1,13 @@
 /** The local target behind the common Target shape (state and cache dirs fixed per instance of it). */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { lineageFromLocalImage } from '../../verify/defaults.ts';
+import { appProfileOf, lineageFromLocalImage } from '../../verify/defaults.ts';
 import { validateHost } from '../../verify/host.ts';
 import { imageFiles, type BakedImage, type Target } from '../target.ts';
 import { bake } from './bake.ts';
 import { destroy } from './destroy.ts';
-import { findImage, type ImageManifest } from './image.ts';
+import { readImageBundle } from '../../verify/image-bundle.ts';
+import { findImage, imageBundleDir, type ImageManifest } from './image.ts';
 import { janitor } from './janitor.ts';
 import { launch } from './launch.ts';
 import { defaultCacheDir, defaultStateDir, imagesDir } from './paths.ts';
@@ -16,7 +17,9 @@ export interface LocalTargetOptions { stateDir?: string; cacheDir?: string }
 
 async function baked(stateDir: string, m: ImageManifest, reused: boolean): Promise<BakedImage> {
   const text = await readFile(join(imagesDir(stateDir), `${m.ref}.render-manifest.json`), 'utf8');
-  return { ref: m.ref, tier: m.tier, reused, lineage: lineageFromLocalImage(m), manifestFiles: imageFiles(text) };
+  const bundle = await readImageBundle(imageBundleDir(stateDir, m.ref)).catch(() => null);
+  const lineage = { ...lineageFromLocalImage(m), ...(bundle ? { appProfile: appProfileOf(bundle.manifest.recipe.app) } : {}) };
+  return { ref: m.ref, tier: m.tier, reused, lineage, manifestFiles: imageFiles(text), bundle };
 }
 
 const record = (p: Promotion) => ({ tier: p.tier, ref: p.imageRef, verdictDigest: p.verdictDigest, ...(p.previousRef ? { previousRef: p.previousRef } : {}) });
@@ -27,8 +30,8 @@ export function localTarget(opts: LocalTargetOptions = {}): Target {
   return {
     name: 'local',
     distro: 'debian12',
-    async bake({ tier, bundleDir }) {
-      const r = await bake({ tier: tier.name, bundleDir, stateDir, cacheDir, distro: 'debian12' });
+    async bake({ tier, bundleDir, base }) {
+      const r = await bake({ tier: tier.name, bundleDir, stateDir, cacheDir, distro: 'debian12', layerOn: base });
       return baked(stateDir, r.manifest, r.reused);
     },
     async image(ref) {

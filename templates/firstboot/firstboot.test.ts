@@ -80,6 +80,8 @@ beforeAll(async () => {
   sock = join(tmp, 'sock');
   for (const d of ['etc/kiln', 'etc/pgbouncer', 'var/lib']) await mkdir(join(root, d), { recursive: true });
   bundle = await writeBundle(join(tmp, 'bundle'), render(BUILTIN_TIERS.find((t) => t.name === 'nano')!, WEB, DISTROS.debian12));
+  // The image carries app.json (rendered): first boot reads the settings module and boot commands from it.
+  await writeFile(join(root, 'etc/kiln/app.json'), await readFile(join(bundle, 'rootfs/etc/kiln/app.json')));
   const data = join(tmp, 'pgdata');
   await mkdir(data, { mode: 0o700 });
   await mkdir(sock);
@@ -120,7 +122,7 @@ describe('kiln-firstboot against real PostgreSQL, PgBouncer and SSM (moto)', () 
   it('creates role + database, writes userlist (verifier only) and app.env, migrates and seeds; the app logs in through PgBouncer', async () => {
     await writeBoot({ KILN_SECRET_KEY: '/kiln/canary/django-secret-key' });
     const r = await firstboot();
-    expect(r.stderr).toMatch(/migrated and seeded/);
+    expect(r.stderr).toMatch(/migrated\n.*ran manage.py seed_canary/);
     expect(r.exitCode).toBe(0);
 
     const envPath = join(root, 'etc/kiln/app.env');
@@ -129,8 +131,11 @@ describe('kiln-firstboot against real PostgreSQL, PgBouncer and SSM (moto)', () 
     expect([st.uid, st.gid]).toEqual([0, Number((await execa('id', ['-g', 'nobody'])).stdout)]);
     const env = await readEnvFile(envPath);
     expect(env).toMatchObject({ ...HOSTILE_ENV, KILN_SECRET_KEY: SECRET_KEY, KILN_DB_NAME: 'canary', KILN_DB_USER: 'canary',
-      KILN_DB_HOST: '127.0.0.1', KILN_DB_PORT: '6432', KILN_REDIS_URL: 'redis://127.0.0.1:6379/0', KILN_ALLOWED_HOSTS: 'example.com' });
+      KILN_DB_HOST: '127.0.0.1', KILN_DB_PORT: '6432', KILN_REDIS_URL: 'redis://127.0.0.1:6379/0', KILN_ALLOWED_HOSTS: 'example.com',
+      // The names Django projects read through dj-database-url / django-environ.
+      REDIS_URL: 'redis://127.0.0.1:6379/0', SECRET_KEY: SECRET_KEY, ALLOWED_HOSTS: 'example.com', DJANGO_SETTINGS_MODULE: 'kiln_canary.settings' });
     const password = env.KILN_DB_PASSWORD;
+    expect(env.DATABASE_URL).toBe(`postgres://canary:${password}@127.0.0.1:6432/canary`);
     expect(password.length).toBeGreaterThanOrEqual(40);
 
     const userlist = await readFile(join(root, 'etc/pgbouncer/userlist.txt'), 'utf8');

@@ -2,6 +2,10 @@
  * nginx -t over the whole config tree, the rendered nginx.conf and site at their real paths; then nginx is
  * started in the sandbox on port 80 to prove the static alias serves a rendered file and / reaches the upstream.
  */
+import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { APP_ROOT, STATIC_LINK } from '../../../images/files/app.ts';
 import { inSandbox } from '../sandbox.ts';
 import type { Validator } from '../types.ts';
 import { finding, requirePath, rootfsOf } from './common.ts';
@@ -32,7 +36,11 @@ export const nginxValidator: Validator = {
     const out = [finding('nginx -t', CONF, t.exitCode === 0 && !t.timedOut, t.output)];
     if (t.exitCode !== 0 || !ctx.rendered.files.some((f) => f.path.endsWith(`/app${STATIC_PROBE}`))) return out;
     // The app is not running here: / must reach the upstream and get nginx's 502, not a 404 from a wrong location.
-    const s = await inSandbox({ ...spec, script: serveScript });
+    // Provisioning links the static dir where nginx serves it; the canary's is its own static/ dir.
+    const link = await mkdtemp(join(tmpdir(), 'kiln-nginx-static-'));
+    await mkdir(dirname(join(link, STATIC_LINK)), { recursive: true });
+    await symlink(`${APP_ROOT}/static`, join(link, STATIC_LINK));
+    const s = await inSandbox({ ...spec, overRoots: [link], script: serveScript }).finally(() => rm(link, { recursive: true, force: true }));
     const ok = s.output.includes(`GET ${STATIC_PROBE} -> 200`) && s.output.includes('GET / -> 502');
     out.push(finding('nginx (served)', SITE, ok, `${s.output}\n${ok ? '' : `expected ${STATIC_PROBE} -> 200 from the alias and / -> 502 (no gunicorn here)`}`));
     return out;
