@@ -1,6 +1,6 @@
 /** The user's recipe file (kiln.yaml, version 2): app, services, traffic and tags, read from YAML or JSON and validated. */
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { parseDocument, visit } from 'yaml';
 import { InputError } from './errors.ts';
 import { appFrom } from './recipe/app.ts';
 import { servicesFrom } from './recipe/services.ts';
@@ -9,7 +9,7 @@ import { trafficFrom } from './recipe/traffic.ts';
 import { WEB, type Recipe } from './web.ts';
 
 export const RECIPE_VERSION = 2;
-const RECIPE_KEYS = ['version', 'app', 'services', 'traffic', 'tags'] as const;
+export const RECIPE_KEYS = ['version', 'app', 'services', 'traffic', 'tags'] as const;
 // AWS tag rules; aws: and kiln: prefixes are reserved (kiln's own lineage tags use kiln:).
 const TAG_KEY = /^(?!aws:|kiln:)[\p{L}\p{N} +\-=._:/@]{1,128}$/u;
 // As many as the Packer vars accept (images/packer/vars.ts): AWS allows 50, kiln's lineage tags take the rest.
@@ -52,17 +52,23 @@ function yamlDoc(text: string): unknown {
   const d = parseDocument(text, { version: '1.1', logLevel: 'silent' });
   const problem = d.errors[0] ?? d.warnings[0];
   if (problem) throw problem;
+  // YAML 1.1's float pattern also matches a bare "." (NaN): `source: .` means this directory.
+  visit(d, { Scalar(_key, node) {
+    if (node.type === 'PLAIN' && Number.isNaN(node.value) && node.source === '.') node.value = '.';
+  } });
   return d.toJS();
 }
 
-/** Reads a recipe file's text: JSON when the name ends in .json, else YAML 1.1; paths in it are relative to its directory. */
-export function parseRecipe(text: string, fileName: string): Recipe {
+/** A recipe file's text as a document: JSON when the name ends in .json, else YAML 1.1; not yet validated. */
+export function recipeDocument(text: string, fileName: string): unknown {
   const json = /\.json$/i.test(fileName);
-  let doc: unknown;
   try {
-    doc = json ? JSON.parse(text) : yamlDoc(text);
+    return json ? JSON.parse(text) : yamlDoc(text);
   } catch (e) {
     throw new InputError('--recipe', fileName, `is not valid ${json ? 'JSON' : 'YAML'} (${(e as Error).message.split('\n')[0]})`, 'fix the file syntax');
   }
-  return recipeFrom(doc, 'recipe', dirname(resolve(fileName)));
 }
+
+/** Reads and validates a recipe file's text; paths in it are relative to the file's directory. */
+export const parseRecipe = (text: string, fileName: string): Recipe =>
+  recipeFrom(recipeDocument(text, fileName), 'recipe', dirname(resolve(fileName)));

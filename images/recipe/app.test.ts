@@ -45,6 +45,9 @@ describe('app with a source', () => {
     expect(r.app.source).toEqual({ kind: 'dir', path: `${process.cwd()}/deploy/shop/app` });
     expect(r.app.requirements).toBe(`${process.cwd()}/deploy/shop/req/prod.txt`);
     expect(recipeFrom({ app: SRC }).app.source).toEqual({ kind: 'dir', path: process.cwd() });
+    // A bare "." is a YAML 1.1 float (NaN) to the YAML library; the recipe reads it as this directory.
+    expect(parseRecipe('app:\n  name: mysite\n  source: .\n  settings: mysite.settings\n', '/srv/shop/kiln.yaml').app.source).toEqual({ kind: 'dir', path: '/srv/shop' });
+    expect(() => parseRecipe('app:\n  name: mysite\n  source: .nan\n  settings: mysite.settings\n', '/srv/shop/kiln.yaml')).toThrow(/recipe\.app\.source/);
   });
 
   it.each([

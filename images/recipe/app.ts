@@ -6,7 +6,7 @@ import { envFrom, secretsFrom } from './env.ts';
 import { CONTROL, list, mapping, number, text } from './strings.ts';
 import { requestPath } from './traffic.ts';
 
-const APP_KEYS = ['name', 'source', 'requirements', 'settings', 'wsgi', 'health', 'static', 'staticUrl', 'seed',
+export const APP_KEYS = ['name', 'source', 'requirements', 'settings', 'wsgi', 'health', 'static', 'staticUrl', 'seed',
   'env', 'secrets', 'domains', 'requestTimeoutSec', 'workerPrivateMiB'] as const;
 // Keys that describe an app's code: the canary brings its own.
 const SOURCE_KEYS = ['settings', 'wsgi', 'seed', 'requirements', 'health', 'static', 'staticUrl'] as const;

@@ -33,7 +33,7 @@ describe('traffic', () => {
     expect(t.endpoints.map((e) => e.name)).toEqual(['GET /q?a=1', 'search again']);
   });
 
-  it.each([
+  it.each<[unknown, string]>([
     [one({ weight: 0 }), 'recipe.traffic.endpoints[0].weight'],
     [one({ weight: -1 }), 'recipe.traffic.endpoints[0].weight'],
     [one({ weight: 1e6 + 1 }), 'recipe.traffic.endpoints[0].weight'],
@@ -70,7 +70,7 @@ describe('traffic', () => {
     [one({ headers: { 'X-A': 'a\0b' } }), 'recipe.traffic.endpoints[0].headers.X-A'],
     [one({ headers: { 'X-A': 1 } }), 'recipe.traffic.endpoints[0].headers.X-A'],
     [one({ headers: { 'X-A': 'a', 'x-a': 'b' } }), 'recipe.traffic.endpoints[0].headers.x-a'],
-    ...['Host', 'content-length', 'Transfer-Encoding', 'CONNECTION', 'keep-alive', 'Upgrade', 'TE'].map((h) => [one({ headers: { [h]: 'x' } }), `recipe.traffic.endpoints[0].headers.${h}`] as const),
+    ...['Host', 'content-length', 'Transfer-Encoding', 'CONNECTION', 'keep-alive', 'Upgrade', 'TE'].map((h): [unknown, string] => [one({ headers: { [h]: 'x' } }), `recipe.traffic.endpoints[0].headers.${h}`]),
     [one({ name: '' }), 'recipe.traffic.endpoints[0].name'],
     [one({ name: 'a\nb' }), 'recipe.traffic.endpoints[0].name'],
     [one({ timeout: 5 }), 'recipe.traffic.endpoints[0].timeout'],

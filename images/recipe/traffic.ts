@@ -19,7 +19,7 @@ const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE_BAD = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 // Framing and connection headers: the load generator writes these itself, a second copy desynchronises the stream.
 const GENERATOR_HEADERS = ['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'te'];
-const ENDPOINT_KEYS = ['name', 'method', 'path', 'weight', 'body', 'headers', 'status', 'p95Ms', 'p99Ms'] as const;
+export const ENDPOINT_KEYS = ['name', 'method', 'path', 'weight', 'body', 'headers', 'status', 'p95Ms', 'p99Ms'] as const;
 
 /** An absolute request path with optional query, as sent on the request line. */
 export function requestPath(v: unknown, where: string): string {
