@@ -4,12 +4,12 @@ import { parseDocument, visit } from 'yaml';
 import { InputError } from './errors.ts';
 import { appFrom } from './recipe/app.ts';
 import { servicesFrom } from './recipe/services.ts';
-import { isMapping, mapping, refuseUnencodable, stringMap } from './recipe/strings.ts';
+import { isMapping, mapping, refuseUnencodable, stringMap, text } from './recipe/strings.ts';
 import { trafficFrom } from './recipe/traffic.ts';
 import { WEB, type Recipe } from './web.ts';
 
 export const RECIPE_VERSION = 2;
-export const RECIPE_KEYS = ['version', 'app', 'services', 'traffic', 'tags'] as const;
+export const RECIPE_KEYS = ['$schema', 'version', 'app', 'services', 'traffic', 'tags'] as const;
 // AWS tag rules; aws: and kiln: prefixes are reserved (kiln's own lineage tags use kiln:).
 const TAG_KEY = /^(?!aws:|kiln:)[\p{L}\p{N} +\-=._:/@]{1,128}$/u;
 // As many as the Packer vars accept (images/packer/vars.ts): AWS allows 50, kiln's lineage tags take the rest.
@@ -32,6 +32,8 @@ export function recipeFrom(raw: unknown, where = 'recipe', baseDir: string = pro
   if (!isMapping(raw)) throw new InputError(where, raw ?? null, 'must be a mapping with app, services, traffic and/or tags', 'see docs/recipe.md');
   refuseUnencodable(raw, where);
   const doc = mapping(raw, where, RECIPE_KEYS, '{ app: { ... } }');
+  // Editors read "$schema" to find docs/kiln.schema.json; kiln only checks it is a plain string.
+  if (doc.$schema !== undefined) text(doc.$schema, `${where}.$schema`, 'a URL or path of the JSON Schema, for editors', 2048);
   if (doc.version !== undefined && doc.version !== RECIPE_VERSION) {
     throw new InputError(`${where}.version`, doc.version, `this kiln reads recipe version ${RECIPE_VERSION}`, `write version: ${RECIPE_VERSION}, or remove it`);
   }

@@ -19,7 +19,11 @@ const parserRefuses = (doc: unknown): string => {
 
 const SRC = 'app:\n  name: mysite\n  source: .\n  settings: mysite.settings\n';
 
+// The complete example of docs/recipe.md, so the reference cannot drift from what kiln reads.
+const DOC_EXAMPLE = readFileSync(new URL('../docs/recipe.md', import.meta.url), 'utf8').split('## A complete example')[1].split('```yaml\n')[1].split('```')[0];
+
 const VALID: Record<string, string> = {
+  'the complete example of docs/recipe.md': DOC_EXAMPLE,
   'the reference example': `version: 2
 app:
   name: mysite
@@ -65,6 +69,7 @@ services: [nginx, gunicorn, redis]
 `,
   'only nginx and gunicorn, the database and Redis from secrets': `${SRC}  secrets: [DATABASE_URL, REDIS_URL]\nservices: [gunicorn, nginx]\n`,
   'explicit null traffic': `${SRC}traffic: null\n`,
+  'a JSON-style $schema key': '$schema: ../docs/kiln.schema.json\nversion: 2\n',
 };
 
 const INVALID: Record<string, string> = {
@@ -72,6 +77,7 @@ const INVALID: Record<string, string> = {
   'unknown app key': `${SRC}  colour: red\n`,
   'unknown endpoint key': 'traffic:\n  endpoints: [{ path: /, weight: 1, timeout: 5 }]\n',
   'version 1': 'version: 1\n',
+  'a $schema that is not a string': '$schema: 5\n',
   'weight as a string': 'traffic:\n  endpoints: [{ path: /, weight: "1" }]\n',
   'env value that YAML 1.1 reads as a boolean': 'app:\n  env: { DEBUG: no }\n',
   'services as a string': `${SRC}services: nginx\n`,
