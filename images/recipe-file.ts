@@ -4,7 +4,7 @@ import { parseDocument, visit } from 'yaml';
 import { InputError } from './errors.ts';
 import { appFrom } from './recipe/app.ts';
 import { servicesFrom } from './recipe/services.ts';
-import { isMapping, mapping, refuseUnencodable, stringMap, text } from './recipe/strings.ts';
+import { CONTROL, isMapping, mapping, refuseUnencodable, stringMap, text } from './recipe/strings.ts';
 import { trafficFrom } from './recipe/traffic.ts';
 import { WEB, type Recipe } from './web.ts';
 
@@ -20,7 +20,7 @@ function tagsFrom(v: unknown, where: string): Record<string, string> {
   return stringMap(v, where, MAX_TAGS, (k, field) => {
     if (!TAG_KEY.test(k)) throw new InputError(field, k, 'tag keys are 1-128 letters, digits, spaces and + - = . _ : / @, not starting with aws: or kiln:', 'rename it');
   }, (val, field) => {
-    if (val.length > MAX_TAG_VALUE_CHARS || /[\u0000-\u001f\u007f]/.test(val)) throw new InputError(field, val, `must be at most ${MAX_TAG_VALUE_CHARS} characters with no control characters`, 'shorten it or remove them');
+    if (val.length > MAX_TAG_VALUE_CHARS || CONTROL.test(val)) throw new InputError(field, val, `must be at most ${MAX_TAG_VALUE_CHARS} characters with no control characters`, 'shorten it or remove them');
   });
 }
 
