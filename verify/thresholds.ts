@@ -56,13 +56,19 @@ function atLeast(id: string, observed: unknown, limit: number, unit: string): Th
   return { id, status: ok ? 'pass' : 'fail', limit, observed: shown, evidence: `${shown} ${unit} ${ok ? '>=' : '<'} ${limit} ${unit}` };
 }
 
-/** "expected 201, got 403 x120, 302 x3": the statuses that counted as errors (any 4xx/5xx when none is expected). */
-export function unexpectedStatuses(e: Pick<EndpointSummary, 'expectedStatus' | 'statuses'>): string {
-  const expected = e.expectedStatus;
-  const wrong = Object.entries(e.statuses ?? {}).filter(([code]) => (expected === null || expected === undefined ? Number(code) >= 400 : Number(code) !== expected));
-  const got = wrong.map(([code, n]) => `${code} x${n}`).join(', ');
-  if (expected === null || expected === undefined) return got ? `got ${got}` : '';
-  return got ? `expected ${expected}, got ${got}` : '';
+type StatusSeen = Pick<EndpointSummary, 'expectedStatus' | 'statuses'>;
+
+/** The statuses that counted as errors, as [code, responses]: not the expected one, or any 4xx/5xx when none is expected. */
+export function wrongStatuses(e: StatusSeen): [string, number][] {
+  const expected = e.expectedStatus ?? null;
+  return Object.entries(e.statuses ?? {}).filter(([code]) => (expected === null ? Number(code) >= 400 : Number(code) !== expected));
+}
+
+/** "expected 201, got 403 x120, 302 x3"; empty when every response had the right status. */
+export function unexpectedStatuses(e: StatusSeen): string {
+  const got = wrongStatuses(e).map(([code, n]) => `${code} x${n}`).join(', ');
+  if (!got) return '';
+  return e.expectedStatus === null || e.expectedStatus === undefined ? `got ${got}` : `expected ${e.expectedStatus}, got ${got}`;
 }
 
 /** Per endpoint of the judged run: its error share within the tier's limit, and its own p95/p99 limits when set. */

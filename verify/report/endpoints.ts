@@ -1,18 +1,14 @@
 /** The judged run per endpoint: what was sent, what came back, and the endpoint's own limits with pass/fail. */
 import type { EndpointSummary } from '../load/types.ts';
-import { unexpectedStatuses } from '../thresholds.ts';
+import { unexpectedStatuses, wrongStatuses } from '../thresholds.ts';
 import type { Verdict } from '../verdict.ts';
 import { esc } from './svg.ts';
 import { cell, table } from './table.ts';
 
 /** "120 (expected 201, got 403 x118; 2 without a response)": the count, then what the errors were. */
 function errorsText(e: EndpointSummary): string {
-  const statuses = e.statuses ?? {};
-  const expected = e.expectedStatus ?? null;
-  const wrongStatus = Object.entries(statuses)
-    .filter(([code]) => (expected === null ? Number(code) >= 400 : Number(code) !== expected))
-    .reduce((n, [, count]) => n + count, 0);
-  const parts = [unexpectedStatuses({ expectedStatus: expected, statuses }), e.errors > wrongStatus ? `${e.errors - wrongStatus} without a response` : ''].filter(Boolean);
+  const wrongStatus = wrongStatuses(e).reduce((n, [, count]) => n + count, 0);
+  const parts = [unexpectedStatuses(e), e.errors > wrongStatus ? `${e.errors - wrongStatus} without a response` : ''].filter(Boolean);
   return parts.length ? `${e.errors} (${parts.join('; ')})` : String(e.errors);
 }
 
