@@ -46,4 +46,26 @@ describe('verifyCommand', () => {
     expect(r.verdict.load.capacity?.steps.length).toBeGreaterThanOrEqual(1);
     expect(existsSync(r.files!.html) && existsSync(r.files!.junit) && existsSync(r.files!.verdict)).toBe(true);
   }, 120_000);
+
+  it("judges a recipe's traffic at its own rate: the judged run, the thresholds, the capacity start and the verdict's tierSpec", async () => {
+    const r = await verifyCommand({
+      host: { ...sshd.host, target: 'local', imageRef: 'local-test' }, tier: nano, lineage: null, bundle: null, baselineRequired: false,
+      httpPort: nginx.port, shape: { warmupSec: 0.5, durationSec: 1.5, timeoutMs: 2000 }, capacityBudgetSec: 6,
+      traffic: { targetRps: 40, endpoints: [
+        { name: 'health', method: 'GET', path: '/health', weight: 3, status: 200, p99Ms: 1000 },
+        { name: 'style', method: 'GET', path: '/static/canary.css', weight: 1, status: 200 },
+      ] },
+      extras: { secretRoots: [out] },
+    });
+    const v = r.verdict;
+    expect(v.tierSpec.slo).toEqual({ ...nano.slo, targetRps: 40 });
+    expect(v.load.target?.measure.targetRps).toBe(40);
+    expect(v.load.target?.spec.endpoints.map((e) => [e.name, e.status])).toEqual([['health', 200], ['style', 200]]);
+    expect(v.load.target?.measure.byEndpoint.map((e) => [e.name, e.errors, e.statuses])).toEqual([['health', 0, { 200: 45 }], ['style', 0, { 200: 15 }]]);
+    expect(v.thresholds.find((t) => t.id === 'load:target-rps')).toMatchObject({ status: 'pass', limit: 40 });
+    expect(v.thresholds.filter((t) => /^(errors|slo:p99):/.test(t.id)).map((t) => t.id)).toEqual(['errors:health', 'slo:p99:health', 'errors:style']);
+    expect(v.thresholds.find((t) => t.id === 'errors:health')?.status).toBe('pass');
+    expect(v.load.capacity?.steps[0].rps).toBe(40);
+    await expect(verifyCommand({ host: { ...sshd.host, target: 'local' }, tier: nano, lineage: null, bundle: null, baselineRequired: false, traffic: { endpoints: [] } })).rejects.toThrow(/traffic\.endpoints/);
+  }, 120_000);
 });

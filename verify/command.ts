@@ -5,8 +5,9 @@
 import type { DistroProfile } from '../images/distro.ts';
 import { InputError } from '../images/errors.ts';
 import type { Tier } from '../images/tiers.ts';
+import type { Traffic } from '../images/web.ts';
 import { fail } from './checks/types.ts';
-import { canaryLoad, connectionsFor, DEFAULT_LOAD_SHAPE, type LoadShape } from './defaults.ts';
+import { connectionsFor, DEFAULT_LOAD_SHAPE, targetRpsFor, trafficLoad, type LoadShape } from './defaults.ts';
 import { expectationsFromRender, type ExpectationExtras } from './expectations.ts';
 import { launchKeyBlob, type HostDescription } from './host.ts';
 import type { ImageBundle } from './image-bundle.ts';
@@ -44,6 +45,8 @@ export interface VerifyCommandInput {
   reportDir?: string;
   shape?: LoadShape;
   httpPort?: number;
+  /** Traffic for the judged run, the capacity search and the A/B; absent = what the image's bundle records; null = the canary mix. */
+  traffic?: Traffic | null;
   /** Seconds for the capacity search; 0 or absent = not run. */
   capacityBudgetSec?: number;
   extras?: ExpectationExtras;
@@ -70,13 +73,15 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
   const preChecks = input.bundle ? [] : [fail('image:bundle', `image ${imageRef || '(none named)'} records no bundle: nothing says what it must hold`)];
   const now = (input.now ?? (() => new Date()))();
   const shape = input.shape ?? DEFAULT_LOAD_SHAPE;
-  const load = canaryLoad(input.host.address, input.tier.slo, shape, input.httpPort ?? 80);
+  const traffic = input.traffic !== undefined ? input.traffic : input.bundle?.manifest.recipe.traffic ?? null;
+  const load = trafficLoad(input.host.address, traffic, input.tier.slo, shape, input.httpPort ?? 80);
   const budget = input.capacityBudgetSec ?? 0;
-  const slo = input.tier.slo;
+  // The rate judged is the traffic's when it sets one: thresholds and the verdict's tierSpec then record that rate.
+  const slo = { ...input.tier.slo, targetRps: targetRpsFor(input.tier.slo, traffic) };
   const verdict = await verify({
     runId: input.runId ?? `verify-${now.toISOString().replace(/[-:.]/g, '')}`,
     createdAt: now.toISOString(),
-    tier: input.tier, target, image: { ref: imageRef, lineage: input.lineage },
+    tier: { ...input.tier, slo }, target, image: { ref: imageRef, lineage: input.lineage },
     host: input.host,
     expectations: {
       ...expectationsFromRender(rendered, input.host, { launchKeyBlobs: [launchKeyBlob(input.host.keyPath)], ...input.extras }),
@@ -86,7 +91,7 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     // From the target rate (the judged run just held it), doubling: a 30 s budget's three steps reach 4x, not 1.1x.
     capacity: budget > 0 ? {
       startRps: slo.targetRps, growth: 2, maxRps: slo.targetRps * 16, resolution: 0.1,
-      budgetSec: budget, connectionsFor: (rps) => connectionsFor(rps, slo),
+      budgetSec: budget, connectionsFor: (rps) => connectionsFor(rps, slo, load.endpoints),
       step: { warmupSec: Math.min(shape.warmupSec, 2), durationSec: Math.min(shape.durationSec, 5) },
     } : null,
     baselineRequired: input.baselineRequired,

@@ -37,7 +37,7 @@ export interface VerifyPlan {
   image: { ref: string; lineage: Lineage | null };
   host: HostDescription;
   expectations: StateExpectations;
-  /** The judged run; its rate is always the tier's target rate. */
+  /** The judged run; its rate is always `tier.slo.targetRps` (a caller judging a recipe's traffic passes its rate there). */
   load: LoadBase;
   /** Capacity search around the same endpoints; absent = not run (the curve is informational). */
   capacity?: (Omit<CapacitySpec, 'base' | 'slo'> & {

@@ -1,6 +1,6 @@
 /** The tier's SLO and memory rules applied to one load run and its memory summary. Anything unknown fails. */
 import type { Slo } from '../images/tiers.ts';
-import type { LoadResult } from './load/types.ts';
+import type { EndpointSummary, LoadResult } from './load/types.ts';
 import type { SeriesSummary } from './memory/stats.ts';
 import type { MemorySummary } from './memory/summary.ts';
 
@@ -56,6 +56,38 @@ function atLeast(id: string, observed: unknown, limit: number, unit: string): Th
   return { id, status: ok ? 'pass' : 'fail', limit, observed: shown, evidence: `${shown} ${unit} ${ok ? '>=' : '<'} ${limit} ${unit}` };
 }
 
+type StatusSeen = Pick<EndpointSummary, 'expectedStatus' | 'statuses'>;
+
+/** The statuses that counted as errors, as [code, responses]: not the expected one, or any 4xx/5xx when none is expected. */
+export function wrongStatuses(e: StatusSeen): [string, number][] {
+  const expected = e.expectedStatus ?? null;
+  return Object.entries(e.statuses ?? {}).filter(([code]) => (expected === null ? Number(code) >= 400 : Number(code) !== expected));
+}
+
+/** "expected 201, got 403 x120, 302 x3"; empty when every response had the right status. */
+export function unexpectedStatuses(e: StatusSeen): string {
+  const got = wrongStatuses(e).map(([code, n]) => `${code} x${n}`).join(', ');
+  if (!got) return '';
+  return e.expectedStatus === null || e.expectedStatus === undefined ? `got ${got}` : `expected ${e.expectedStatus}, got ${got}`;
+}
+
+/** Per endpoint of the judged run: its error share within the tier's limit, and its own p95/p99 limits when set. */
+export function endpointThresholds(slo: Slo, load: LoadResult): ThresholdResult[] {
+  const out: ThresholdResult[] = [];
+  (load.spec?.endpoints ?? []).forEach((ep, i) => {
+    const got = load.measure.byEndpoint?.[i];
+    // matched by position and name: a summary of another endpoint is no measurement of this one
+    const e = got && got.name === ep.name ? got : null;
+    const measured = e !== null && e.responses > 0;
+    const errors = atMost(`errors:${ep.name}`, measured && e.scheduled > 0 ? (e.errors / e.scheduled) * 100 : NaN, slo.errorRatePct, '%');
+    const detail = e ? [`${e.errors} of ${e.scheduled} requests`, unexpectedStatuses(e)].filter(Boolean).join(': ') : '';
+    out.push(detail ? { ...errors, evidence: `${errors.evidence} (${detail})` } : errors);
+    if (ep.p95Ms !== undefined) out.push(atMost(`slo:p95:${ep.name}`, measured ? e.p95Ms : NaN, ep.p95Ms, 'ms'));
+    if (ep.p99Ms !== undefined) out.push(atMost(`slo:p99:${ep.name}`, measured ? e.p99Ms : NaN, ep.p99Ms, 'ms'));
+  });
+  return out;
+}
+
 export function loadThresholds(slo: Slo, load: LoadResult | null, minAchievedShare: number): ThresholdResult[] {
   if (!load || !load.measure) {
     return [{ id: 'load:ran', status: 'fail', limit: 'a load run at the target rate', observed: null, evidence: 'no load run: nothing to judge' }];
@@ -72,6 +104,7 @@ export function loadThresholds(slo: Slo, load: LoadResult | null, minAchievedSha
     atMost('slo:p95', m.responses > 0 ? m.latency.p95Ms : NaN, slo.p95Ms, 'ms'),
     atMost('slo:p99', m.responses > 0 ? m.latency.p99Ms : NaN, slo.p99Ms, 'ms'),
     atMost('slo:error-rate', m.scheduled > 0 ? m.errorRate * 100 : NaN, slo.errorRatePct, '%'),
+    ...endpointThresholds(slo, load),
   ];
 }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../images/errors.ts';
 import { searchCapacity } from './capacity.ts';
 import { runLoadInChild } from './child.ts';
-import { Mix } from './mix.ts';
+import { Mix, requestBytes } from './mix.ts';
 import { runLoad } from './run.ts';
 import { freePort, startNginx, startStallServer, type Started } from './testing/servers.ts';
 import type { StallServerOptions } from './testing/stall-server.ts';
@@ -165,6 +165,22 @@ describe('spec and mix', () => {
     await expect(runLoad(base(1, { rps: -1 }))).rejects.toBeInstanceOf(InputError);
     await expect(runLoad(base(1, { endpoints: [] }))).rejects.toThrow(/endpoints/);
     await expect(runLoad(base(1, { rps: 1e6, durationSec: 3600 }))).rejects.toThrow(/rps/);
+  });
+
+  it('checks what lands on the wire: unique names, header names and values, no framing headers', async () => {
+    const ep = { name: 'a', path: '/', weight: 1 };
+    await expect(runLoad(base(1, { endpoints: [ep, ep] }))).rejects.toThrow(/endpoints\[1\]\.name/);
+    await expect(runLoad(base(1, { endpoints: [{ ...ep, headers: { 'X-A': 'x\r\nEvil: 1' } }] }))).rejects.toThrow(/endpoints\[0\]\.headers\.X-A/);
+    await expect(runLoad(base(1, { endpoints: [{ ...ep, headers: { 'Transfer-Encoding': 'chunked' } }] }))).rejects.toThrow(InputError);
+    await expect(runLoad(base(1, { endpoints: [{ ...ep, status: 99 }] }))).rejects.toThrow(/endpoints\[0\]\.status/);
+  });
+
+  it('builds the canary request bytes as before, and frames bodies in UTF-8', () => {
+    expect(requestBytes({ name: 'h', path: '/health', weight: 1 }, '10.0.0.2:80').toString('latin1'))
+      .toBe('GET /health HTTP/1.1\r\nHost: 10.0.0.2:80\r\nUser-Agent: kiln-load\r\nAccept: */*\r\n\r\n');
+    const put = requestBytes({ name: 'p', path: '/x', weight: 1, method: 'PUT', body: 'é', headers: { host: 'app.example' } }, 'h:80');
+    expect(put.toString('utf8')).toBe('PUT /x HTTP/1.1\r\nhost: app.example\r\nUser-Agent: kiln-load\r\nAccept: */*\r\nContent-Length: 2\r\n\r\né');
+    expect(requestBytes({ name: 'd', path: '/x', weight: 1, method: 'PATCH' }, 'h').toString()).toContain('Content-Length: 0');
   });
 
   it('spreads the weighted mix smoothly and deterministically', () => {

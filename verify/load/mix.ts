@@ -24,12 +24,15 @@ export class Mix {
   }
 }
 
-/** The bytes of one request per endpoint, built once. */
+/** methods whose requests carry a body: they always state its length (nginx answers 411 otherwise) */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+
+/** The bytes of one request per endpoint, built once. The endpoint's headers replace the defaults by name. */
 export function requestBytes(e: Endpoint, hostHeader: string): Buffer {
   const method = e.method ?? 'GET';
-  const body = e.body ?? '';
-  const lines = [`${method} ${e.path} HTTP/1.1`, `Host: ${hostHeader}`, 'User-Agent: kiln-load', 'Accept: */*'];
-  for (const [k, v] of Object.entries(e.headers ?? {})) lines.push(`${k}: ${v}`);
-  if (method === 'POST' || body !== '') lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n${body}`, 'latin1');
+  const body = Buffer.from(e.body ?? '', 'utf8');
+  const lines = new Map([['host', `Host: ${hostHeader}`], ['user-agent', 'User-Agent: kiln-load'], ['accept', 'Accept: */*']]);
+  for (const [k, v] of Object.entries(e.headers ?? {})) lines.set(k.toLowerCase(), `${k}: ${v}`);
+  if (BODY_METHODS.has(method) || body.length > 0) lines.set('content-length', `Content-Length: ${body.length}`);
+  return Buffer.concat([Buffer.from(`${method} ${e.path} HTTP/1.1\r\n${[...lines.values()].join('\r\n')}\r\n\r\n`, 'latin1'), body]);
 }

@@ -3,7 +3,15 @@ import { encode, newHistogram, percentiles, recordMs } from './hist.ts';
 import type { Endpoint, ErrorCounts, PhaseResult, SecondSample } from './types.ts';
 import type { ErrorKind } from './conn.ts';
 
-const zeroErrors = (): ErrorCounts => ({ connect: 0, timeout: 0, reset: 0, status5xx: 0, status4xx: 0, protocol: 0 });
+const zeroErrors = (): ErrorCounts => ({ connect: 0, timeout: 0, reset: 0, status5xx: 0, status4xx: 0, protocol: 0, unexpectedStatus: 0 });
+
+interface EndpointCounts { h: Histogram; scheduled: number; responses: number; errors: number; statuses: Record<string, number> }
+
+/** Which error a response is, or null when it is the answer the endpoint expects. */
+export function statusError(status: number, expected: number | undefined): 'status5xx' | 'status4xx' | 'unexpectedStatus' | null {
+  if (expected !== undefined ? status === expected : status < 400) return null;
+  return status >= 500 ? 'status5xx' : status >= 400 ? 'status4xx' : 'unexpectedStatus';
+}
 
 /** Counters and histograms of one window, keyed by intended send time. */
 export class PhaseRecorder {
@@ -16,21 +24,30 @@ export class PhaseRecorder {
   readonly errors = zeroErrors();
   readonly latency: Histogram = newHistogram();
   readonly sendLag: Histogram = newHistogram(2);
-  private readonly perEndpoint: { h: Histogram; responses: number; errors: number }[];
+  private readonly perEndpoint: EndpointCounts[];
 
   constructor(readonly name: 'warmup' | 'measure', private readonly endpoints: Endpoint[]) {
-    this.perEndpoint = endpoints.map(() => ({ h: newHistogram(2), responses: 0, errors: 0 }));
+    this.perEndpoint = endpoints.map(() => ({ h: newHistogram(2), scheduled: 0, responses: 0, errors: 0, statuses: {} }));
   }
 
-  response(endpoint: number, latencyMs: number, status: number): void {
+  schedule(endpoint: number): void {
+    this.scheduled++;
+    this.perEndpoint[endpoint].scheduled++;
+  }
+
+  /** Records a response; true when its status is the one the endpoint expects. */
+  response(endpoint: number, latencyMs: number, status: number): boolean {
     this.responses++;
     recordMs(this.latency, latencyMs);
     const e = this.perEndpoint[endpoint];
     e.responses++;
+    e.statuses[status] = (e.statuses[status] ?? 0) + 1;
     recordMs(e.h, latencyMs);
-    if (status >= 500) { this.errors.status5xx++; e.errors++; }
-    else if (status >= 400) { this.errors.status4xx++; e.errors++; }
-    else this.ok++;
+    const kind = statusError(status, this.endpoints[endpoint].status);
+    if (kind === null) { this.ok++; return true; }
+    this.errors[kind]++;
+    e.errors++;
+    return false;
   }
 
   error(endpoint: number, kind: ErrorKind): void {
@@ -59,8 +76,13 @@ export class PhaseRecorder {
       sendLagMaxMs: lag.maxMs,
       latency: percentiles(this.latency),
       byEndpoint: this.endpoints.map((ep, i) => {
-        const p = percentiles(this.perEndpoint[i].h);
-        return { name: ep.name, path: ep.path, responses: this.perEndpoint[i].responses, errors: this.perEndpoint[i].errors, p50Ms: p.p50Ms, p95Ms: p.p95Ms, p99Ms: p.p99Ms };
+        const c = this.perEndpoint[i];
+        const p = percentiles(c.h);
+        return {
+          name: ep.name, path: ep.path, method: ep.method ?? 'GET', expectedStatus: ep.status ?? null,
+          scheduled: c.scheduled, responses: c.responses, errors: c.errors, statuses: { ...c.statuses },
+          p50Ms: p.p50Ms, p95Ms: p.p95Ms, p99Ms: p.p99Ms,
+        };
       }),
       histogramBase64: encode(this.latency),
     };

@@ -71,9 +71,9 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
     onResponse: (conn, r, status) => {
       const now = performance.now();
       const lat = now - r.intendedMs;
-      phaseOf(r).response(r.endpoint, lat, status);
+      const ok = phaseOf(r).response(r.endpoint, lat, status);
       series?.completed(now, lat);
-      if (status >= 400 && series) series.at(now).errors++;
+      if (!ok && series) series.at(now).errors++;
       if (!conn.closing) release(conn);
     },
     onError: (_conn, r, kind: ErrorKind) => {
@@ -124,7 +124,7 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
     const endpoint = mix.next();
     const r: Inflight = { intendedMs: t0 + next * intervalMs, dispatchMs: now, sentMs: 0, endpoint, bytes: bytes[endpoint], isHead: isHead[endpoint] };
     const p = phaseOf(r);
-    p.scheduled++;
+    p.schedule(endpoint);
     next++;
     // the scheduler itself fell behind: the generator, not the server, is the bottleneck
     if (now - r.intendedMs > tol) {

@@ -1,4 +1,5 @@
 import { InputError } from '../../images/errors.ts';
+import { checkEndpoints } from './endpoint.ts';
 import type { LoadSpec, ValidityLimits } from './types.ts';
 
 export const DEFAULT_LIMITS: ValidityLimits = { maxLateFraction: 0.01, maxDroppedFraction: 0.001, maxCpuShare: 0.85, graceCount: 2 };
@@ -27,13 +28,7 @@ export function resolveSpec(s: LoadSpec): ResolvedSpec {
   num('durationSec', s.durationSec, 0.1, MAX_RUN_SEC, 'give the judged window in seconds');
   num('maxConnections', s.maxConnections, 1, 10_000, 'size the pool for rps × worst latency');
   num('timeoutMs', s.timeoutMs, 1, 600_000, 'give a per-request timeout in ms');
-  if (!Array.isArray(s.endpoints) || s.endpoints.length === 0) {
-    throw new InputError('endpoints', s.endpoints, 'a non-empty list of { name, path, weight }', 'give at least one endpoint');
-  }
-  s.endpoints.forEach((e, i) => {
-    if (typeof e.path !== 'string' || !e.path.startsWith('/')) throw new InputError(`endpoints[${i}].path`, e.path, 'an absolute path like /health', 'fix the path');
-    num(`endpoints[${i}].weight`, e.weight, Number.MIN_VALUE, 1e9, 'give a positive weight');
-  });
+  checkEndpoints(s.endpoints);
   const limits = { ...DEFAULT_LIMITS, ...s.validity };
   const total = Math.ceil(s.rps * (s.warmupSec + s.durationSec));
   const maxRequests = s.maxRequests ?? MAX_REQUESTS;

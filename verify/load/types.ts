@@ -7,15 +7,25 @@
  * of silently thinning the sample (coordinated omission). Times are in ms unless the name says so.
  */
 
+export type LoadMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
 /** One weighted endpoint of the scenario mix (e.g. `/health` weight 4, `/db` weight 2). */
 export interface Endpoint {
+  /** unique within the mix: reports and per-endpoint thresholds are keyed by it */
   name: string;
   path: string;
   /** relative share of requests; integers or fractions, must be > 0 */
   weight: number;
-  method?: 'GET' | 'HEAD' | 'POST';
+  method?: LoadMethod;
+  /** sent as UTF-8 with its Content-Length */
   body?: string;
+  /** override the generator's Host/User-Agent/Accept by name (case-insensitive); Content-Length is always computed */
   headers?: Record<string, string>;
+  /** the status a correct answer has: any other is an error; absent = any 2xx/3xx is ok */
+  status?: number;
+  /** per-endpoint latency limits, judged on top of the tier's SLO */
+  p95Ms?: number;
+  p99Ms?: number;
 }
 
 /** Limits beyond which the run says the generator, not the server, was measured. */
@@ -62,6 +72,8 @@ export interface ErrorCounts {
   status5xx: number;
   status4xx: number;
   protocol: number;
+  /** a status below 400 other than the endpoint's expected one (e.g. a 302 where 200 was expected) */
+  unexpectedStatus: number;
 }
 
 export interface Percentiles {
@@ -94,8 +106,16 @@ export interface SecondSample {
 export interface EndpointSummary {
   name: string;
   path: string;
+  method: LoadMethod;
+  /** the endpoint's expected status; null = any 2xx/3xx was ok */
+  expectedStatus: number | null;
+  /** requests of this endpoint scheduled in the window: the denominator of its error share */
+  scheduled: number;
   responses: number;
+  /** every kind: transport errors and responses with a wrong status */
   errors: number;
+  /** status code -> responses with it, so a report can say "expected 201, got 403 x120" */
+  statuses: Record<string, number>;
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
@@ -112,7 +132,7 @@ export interface PhaseResult {
   /** responses received (any status) / durationSec */
   achievedRps: number;
   responses: number;
-  /** responses with a 2xx/3xx status */
+  /** responses with the endpoint's expected status (2xx/3xx when it has none) */
   ok: number;
   errors: ErrorCounts;
   errorTotal: number;

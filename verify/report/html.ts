@@ -1,7 +1,9 @@
 /** The self-contained HTML report: inline CSS and SVG only, no script, no external asset. Same verdict -> same bytes. */
 import type { Verdict } from '../verdict.ts';
+import { endpointTable } from './endpoints.ts';
 import { capacityCurve, latencyOverTime, latencySpectrum, memoryOverTime } from './plots.ts';
 import { esc } from './svg.ts';
+import { cell, statusCell, table } from './table.ts';
 
 export const REPORT_CSS = `body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd}
@@ -10,11 +12,7 @@ table{border-collapse:collapse;width:100%;font-size:13px}td,th{border:1px solid 
 .decision{font-size:20px;padding:8px 12px;display:inline-block;border-radius:4px}.decision.pass{background:#e6f4e6}.decision.fail{background:#fbe9e9}
 .plots svg{border:1px solid #eee;margin:6px 0}code{font-size:12px}`;
 
-export const cell = (s: unknown) => `<td>${esc(s === null || s === undefined ? '—' : String(s))}</td>`;
-export const statusCell = (s: string) => `<td class="${esc(s)}">${esc(s)}</td>`;
-/** `rows`: whole `<tr>` elements. */
-export const table = (head: string[], rows: string[]) =>
-  `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+export { cell, statusCell, table } from './table.ts';
 
 function summary(v: Verdict): string {
   const m = v.load.target?.measure;
@@ -67,6 +65,7 @@ export function renderHtml(v: Verdict): string {
 <h2>Plots</h2><div class="plots">${latencyOverTime(v)}${latencySpectrum(v)}${memoryOverTime(v)}${capacityCurve(v)}</div>
 <h2>Checks</h2>${checks}
 <h2>Thresholds</h2>${thresholds}
+<h2>Endpoints (judged window)</h2>${endpointTable(v)}
 <h2>Memory per service</h2>${memoryTable(v)}
 <h2>Baseline comparison</h2>${baselineSection(v)}
 <p><small>schemaVersion ${v.schemaVersion}</small></p>

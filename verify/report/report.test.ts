@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { judgeThresholds } from '../thresholds.ts';
 import { buildVerdict } from '../verdict.ts';
 import { verdictInput } from '../testing/fixtures.ts';
 import { renderHtml } from './html.ts';
@@ -97,6 +98,39 @@ describe('report', () => {
     expect(p2.error).toBeNull();
     expect(p2.failures).toBe(2); // the check and the decision
     expect(p2.names).toContain('weird<name>&');
+  });
+
+  it("shows the judged run per endpoint with its limits, escaping the names and paths a user's recipe gave", async () => {
+    const input = verdictInput();
+    const load = input.load!;
+    const evil = 'create <script>alert(1)</script>';
+    load.spec.endpoints = [
+      { name: 'home', path: '/', weight: 4, method: 'GET', status: 200, p99Ms: 400 },
+      { name: evil, path: '/items?next=<script>x</script>&a="b"', weight: 1, method: 'POST', status: 201, p95Ms: 100, p99Ms: 200 },
+    ];
+    load.measure.byEndpoint = [
+      { name: 'home', path: '/', method: 'GET', expectedStatus: 200, scheduled: 3600, responses: 3600, errors: 0, statuses: { 200: 3600 }, p50Ms: 12, p95Ms: 40, p99Ms: 90 },
+      { name: evil, path: '/items?next=<script>x</script>&a="b"', method: 'POST', expectedStatus: 201, scheduled: 900, responses: 898, errors: 122, statuses: { 201: 778, 403: 120 }, p50Ms: 30, p95Ms: 80, p99Ms: 250 },
+    ];
+    input.thresholds = judgeThresholds({ slo: input.tier.slo, ramMiB: input.tier.ramMiB, load, memory: input.memory });
+    const v = buildVerdict(input);
+    const html = renderHtml(v);
+    expect(html).not.toContain('<script>');
+    const page = await browser.newPage();
+    await page.setContent(html);
+    expect(await page.locator('script').count()).toBe(0);
+    const rows = await page.$$eval('h2:has-text("Endpoints") + table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => [td.textContent, td.className])));
+    expect(rows.map((r) => r.map(([text]) => text))).toEqual([
+      ['home', 'GET /', '200', '3600', '0', '12', '40', '90', '—', '<= 400 ms: pass', '<= 0.1 %: pass'],
+      [evil, 'POST /items?next=<script>x</script>&a="b"', '201', '898', '122 (expected 201, got 403 x120; 2 without a response)', '30', '80', '250', '<= 100 ms: pass', '<= 200 ms: fail', '<= 0.1 %: fail'],
+    ]);
+    expect(rows[1].slice(8).map(([, cls]) => cls)).toEqual(['pass', 'fail', 'fail']);
+    await page.close();
+
+    const junit = await parseJunit(renderJunit(v));
+    expect(junit.error).toBeNull();
+    expect(junit.names).toEqual(expect.arrayContaining(['errors:home', 'slo:p99:home', `errors:${evil}`, `slo:p95:${evil}`, `slo:p99:${evil}`]));
+    expect(junit.failures).toBe(3); // the endpoint's p99 and error share, and the decision
   });
 
   it('is deterministic given the same verdict', () => {

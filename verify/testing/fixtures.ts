@@ -1,6 +1,6 @@
 /** Test builders: a LoadResult from latencies (through the real HdrHistogram code) and a memory summary from series. */
 import { encode, newHistogram, percentiles, recordMs } from '../load/hist.ts';
-import type { CapacityResult, LoadResult, PhaseResult, SecondSample } from '../load/types.ts';
+import type { CapacityResult, EndpointSummary, LoadResult, PhaseResult, SecondSample } from '../load/types.ts';
 import { BUILTIN_TIERS } from '../../images/tiers.ts';
 import { compareWithBaseline } from '../baseline.ts';
 import type { CheckResult } from '../checks/types.ts';
@@ -10,7 +10,7 @@ import type { CgroupSample } from '../memory/cgroup.ts';
 import type { RemoteSample } from '../memory/remote.ts';
 import { type MemorySeries, type MemorySummary, summarizeMemory } from '../memory/summary.ts';
 
-const noErrors = { connect: 0, timeout: 0, reset: 0, status5xx: 0, status4xx: 0, protocol: 0 };
+const noErrors = { connect: 0, timeout: 0, reset: 0, status5xx: 0, status4xx: 0, protocol: 0, unexpectedStatus: 0 };
 
 /** Deterministic pseudo-random latencies around `medianMs` with a tail (LCG, so tests are repeatable). */
 export function latencies(n: number, medianMs: number, seed = 1): number[] {
@@ -26,12 +26,21 @@ export function loadResult(o: LoadOpts): LoadResult {
   for (const v of o.lat) recordMs(h, v);
   const scheduled = Math.round(o.rps * o.durationSec);
   const errors = o.errors ?? 0;
+  const p = percentiles(h);
+  const statuses: Record<string, number> = {};
+  if (o.lat.length - errors > 0) statuses['200'] = o.lat.length - errors;
+  if (errors > 0) statuses['500'] = errors;
+  // the whole run is the one endpoint the spec below names
+  const health: EndpointSummary = {
+    name: 'health', path: '/health', method: 'GET', expectedStatus: null, scheduled, responses: o.lat.length, errors, statuses,
+    p50Ms: p.p50Ms, p95Ms: p.p95Ms, p99Ms: p.p99Ms,
+  };
   const measure: PhaseResult = {
     name: 'measure', durationSec: o.durationSec, targetRps: o.rps, scheduled, sent: scheduled,
     achievedRps: o.lat.length / o.durationSec, responses: o.lat.length, ok: o.lat.length - errors,
     errors: { ...noErrors, status5xx: errors }, errorTotal: errors, errorRate: scheduled ? errors / scheduled : 0,
-    late: o.late ?? 0, dropped: 0, sendLagP99Ms: 0.4, sendLagMaxMs: 2, latency: percentiles(h),
-    byEndpoint: [], histogramBase64: encode(h),
+    late: o.late ?? 0, dropped: 0, sendLagP99Ms: 0.4, sendLagMaxMs: 2, latency: p,
+    byEndpoint: [health], histogramBase64: encode(h),
   };
   const perSec = Math.max(1, Math.floor(o.lat.length / o.durationSec));
   const series: SecondSample[] = Array.from({ length: o.durationSec }, (_, i) => {

@@ -8,8 +8,16 @@
  * - status: response status for every request
  * - coldMs/coldDelayMs: for coldMs after the first request, every response waits coldDelayMs (a cold start)
  * - reset: destroy the connection instead of answering
+ * - routes: per request path (with query), a status and delay replacing the ones above
+ * - logPath: each request's method, url, headers and body appended as one JSON line (what arrived, for tests)
  */
+import { appendFileSync } from 'node:fs';
 import http from 'node:http';
+
+export interface Route { status?: number; delayMs?: number }
+
+/** One request as the server received it. */
+export interface LoggedRequest { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
 
 export interface StallServerOptions {
   port?: number;
@@ -21,6 +29,8 @@ export interface StallServerOptions {
   coldMs?: number;
   coldDelayMs?: number;
   reset?: boolean;
+  routes?: Record<string, Route>;
+  logPath?: string;
 }
 
 export function serve(o: StallServerOptions): http.Server {
@@ -35,15 +45,29 @@ export function serve(o: StallServerOptions): http.Server {
     setTimeout(() => { job(); runSerial(); }, o.serialMs);
   };
   const server = http.createServer((req, res) => {
-    const reply = () => {
-      res.writeHead(o.status ?? 200, { 'content-type': 'text/plain', 'content-length': body.length });
+    const route = o.routes?.[req.url ?? ''];
+    const answer = () => {
+      res.writeHead(route?.status ?? o.status ?? 200, { 'content-type': 'text/plain', 'content-length': body.length });
       res.end(body);
     };
-    req.resume();
+    const chunks: Buffer[] = [];
+    let ended = !o.logPath;
+    let replyDue = false;
+    // with a log, the line is written before the answer leaves: a client that has its answer can read the log
+    const reply = () => { if (ended) answer(); else replyDue = true; };
+    if (o.logPath) {
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const got: LoggedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        appendFileSync(o.logPath!, `${JSON.stringify(got)}\n`);
+        ended = true;
+        if (replyDue) answer();
+      });
+    } else req.resume();
     if (o.reset) { req.socket.destroy(); return; }
     const now = Date.now();
     firstMs ||= now;
-    let hold = o.delayMs ?? 0;
+    let hold = route?.delayMs ?? o.delayMs ?? 0;
     if (o.coldMs && now - firstMs < o.coldMs) hold = Math.max(hold, o.coldDelayMs ?? 0);
     if (o.stallEveryMs && o.stallMs) {
       const phase = now % o.stallEveryMs;
