@@ -5,6 +5,7 @@ import { InputError } from '../images/errors.ts';
 import { render, type Rendered } from '../images/render.ts';
 import { loadCatalog, loadRecipe, parse, progress, selectDistros, selectTiers } from './args.ts';
 import { renderJson } from './render-json.ts';
+import { appPayload } from './flows/app-payload.ts';
 import { writeBundle } from './write-bundle.ts';
 
 export const help = `kiln render (--tier T | --all) [--distro ubuntu2404|debian12] [--out DIR] [--json] [--catalog FILE] [--recipe FILE]
@@ -19,12 +20,14 @@ export async function run(argv: string[]): Promise<number> {
   if (!v.out && !v.json) throw new InputError('--out', null, 'is required unless --json is given', 'pass --out DIR');
   // Tune and render every tier before writing anything: a bad tier leaves no files behind.
   const renders: Rendered[] = tiers.map((t) => render(t, recipe, distro));
+  // A team's app is checked on disk before anything is written, and goes in beside the files it renders.
+  const payload = v.out ? appPayload(recipe) : null;
   const docs = [];
   for (const r of renders) {
     const name = r.context.tier.name;
     const dir = v.out ? (v.all ? join(v.out as string, name) : (v.out as string)) : null;
     if (dir) {
-      await writeBundle(dir, r);
+      await writeBundle(dir, r, payload);
       progress(`rendered ${name} (${distro.id}): ${r.files.length} files -> ${dir}`);
     }
     docs.push(renderJson(r, dir));

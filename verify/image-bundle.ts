@@ -24,7 +24,7 @@ export interface BundleManifest {
   renderHash: string;
   tierSpec: Tier;
   recipe: Recipe;
-  app: { kind: 'canary' } | { kind: 'dir' | 'wheel'; name: string; sha256: string; files: number; requirementsSha256: string | null; addedGunicorn: boolean };
+  app: { kind: 'canary' } | { kind: 'dir' | 'wheel'; build: string; sha256: string; files: number; requirementsSha256: string | null; addedGunicorn: boolean };
 }
 
 export interface ImageBundle {

@@ -91,5 +91,5 @@ export async function writePayload(bundleDir: string, p: AppPayload): Promise<vo
 
 /** What the image records of its app (lineage): identity, never host paths. */
 export const payloadRecord = (p: AppPayload | null) => (p
-  ? { kind: p.kind, name: p.name, sha256: p.sha256, files: p.files.length, requirementsSha256: p.requirements?.sha256 ?? null, addedGunicorn: p.addGunicorn }
+  ? { kind: p.kind, build: p.name, sha256: p.sha256, files: p.files.length, requirementsSha256: p.requirements?.sha256 ?? null, addedGunicorn: p.addGunicorn }
   : { kind: 'canary' as const });

@@ -13,7 +13,7 @@ export interface BundleInfo {
   /** sha256 of manifest.json as rendered (the lineage the verdict records). */
   manifestSha256: string;
   fileCount: number;
-  /** A team's app the bundle carries (name and build sha256 from manifest.json); absent for the canary. */
+  /** A team's app the bundle carries (the recipe's app name, the build's sha256); absent for the canary. */
   app?: { name: string; sha256: string };
 }
 
@@ -42,8 +42,9 @@ export async function inspectBundle(dir: string): Promise<BundleInfo> {
   const lines: string[] = [];
   await walk(dir, dir, lines);
   const manifestText = await readFile(join(dir, 'manifest.json'));
-  const rec = (JSON.parse(manifestText.toString()) as { app?: { kind?: string; name?: string; sha256?: string } }).app;
-  const app = rec && rec.kind !== 'canary' && rec.name && rec.sha256 ? { app: { name: rec.name, sha256: rec.sha256 } } : {};
+  const doc = JSON.parse(manifestText.toString()) as { app?: { kind?: string; sha256?: string }; recipe?: { app?: { name?: string } } };
+  const name = doc.recipe?.app?.name;
+  const app = doc.app && doc.app.kind !== 'canary' && name && doc.app.sha256 ? { app: { name, sha256: doc.app.sha256 } } : {};
   return {
     ...app,
     dir,

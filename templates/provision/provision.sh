@@ -75,11 +75,12 @@ wheels=("$app"/*.whl)
 if [ -d "$app/src" ]; then
   say "the app's project dir -> $KILN_APP_DIR (root-owned, read-only to the app)"
   rm -rf "$KILN_APP_DIR"
+  install -d -m 0755 "$(dirname "$KILN_APP_DIR")"
   cp -a "$app/src" "$KILN_APP_DIR"
 elif ((${#wheels[@]})); then
   say "the app's wheel ${wheels[*]##*/}: installed into the venv; $KILN_APP_DIR is gunicorn's empty working dir"
   rm -rf "$KILN_APP_DIR"
-  install -d -m 0755 "$KILN_APP_DIR"
+  install -d -m 0755 "$(dirname "$KILN_APP_DIR")" "$KILN_APP_DIR"
 fi
 if [ -d "$app/src" ] || ((${#wheels[@]})); then
   chown -R root:root "$KILN_APP_DIR"
