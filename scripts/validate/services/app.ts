@@ -42,6 +42,8 @@ export const appValidator: Validator = {
   run: async (ctx) => {
     const missing = requirePath(ctx, TOOL, UNIT) ?? requirePath(ctx, TOOL, GUNICORN_CONF);
     if (missing) return [missing];
+    // Only the canary can serve here (a team's app needs its venv, built at bake): its boot proves the rest.
+    if (ctx.rendered.context.recipe.app.source.kind !== 'canary') return [];
     // The unit as written (what systemd would read), not the in-memory render.
     const keys = serviceKeys(readFileSync(join(rootfsOf(ctx), UNIT), 'utf8'));
     const [exec, group, dirMode] = [keys.get('ExecStart'), keys.get('Group'), keys.get('RuntimeDirectoryMode') ?? '0755'];
