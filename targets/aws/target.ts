@@ -98,7 +98,7 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       };
       mkdirSync(imagesDir, { recursive: true });
       // The image keeps what it was rendered from (verify, gate and deploy read it); not the app payload.
-      cpSync(bundleDir, join(imagesDir, `${r.amiId}.bundle`), { recursive: true, filter: (src) => !/\/(app|wheels)$/.test(src.slice(bundleDir.length)) });
+      cpSync(bundleDir, join(imagesDir, `${r.amiId}.bundle`), { recursive: true, filter: (src) => !/^\/(app|wheels)$/.test(src.slice(bundleDir.length)) });
       writeFileSync(join(imagesDir, `${r.amiId}.json`), JSON.stringify(rec, null, 2) + '\n');
       return { ...(await image(rec.ref)), reused: false };
     },

@@ -154,7 +154,7 @@ async function layerBase(stateDir: string, ref: string, tier: string, distro: st
 /** The image keeps what it was rendered from (verify, gate and deploy read it); the app payload is in the image itself. */
 async function recordBundle(bundleDir: string, dest: string): Promise<void> {
   const tmp = tmpName(dest);
-  await cp(bundleDir, tmp, { recursive: true, filter: (src) => !/\/(app|wheels)$/.test(src.slice(bundleDir.length)) });
+  await cp(bundleDir, tmp, { recursive: true, filter: (src) => !/^\/(app|wheels)$/.test(src.slice(bundleDir.length)) });
   await removeTree(dest);
   await rename(tmp, dest);
 }
