@@ -72,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
     generator: { nice: NIGHTLY_KNOBS.generatorNice },
   };
   const r = await nightly({
-    target, tiers, findTier: (n) => findTier(catalog, n), stateDir, outDir: v.out as string | undefined,
+    target, tiers, findTier: (n) => findTier(catalog, n), catalog, stateDir, outDir: v.out as string | undefined,
     resume: v.resume as string | undefined, recipe: loadRecipe(v.recipe as string | undefined), knobs,
   });
   if (v.json) process.stdout.write(`${JSON.stringify(r.summary, null, 2)}\n`);

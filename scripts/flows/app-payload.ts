@@ -3,13 +3,30 @@
  * host and named by content, so the bundle (and with it the image ref) changes exactly when the app does.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, cp, mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { InputError } from '../../images/errors.ts';
 import type { Recipe } from '../../images/web.ts';
 import { REPO_ROOT } from '../../targets/local/paths.ts';
-import { sourceFiles } from './app-build.ts';
+
+/** Never shipped to a box: caches, VCS metadata and kiln's own state when it runs from the project dir. */
+const SKIPPED = new Set(['__pycache__', '.git', '.venv', 'venv', 'node_modules', '.mypy_cache', '.pytest_cache', '.kiln']);
+
+/** Files of a source dir, relative, sorted, without caches (what goes into the image). */
+export function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (SKIPPED.has(e.name) || e.name.endsWith('.pyc')) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) out.push(relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
 
 export interface AppPayload {
   kind: 'dir' | 'wheel';

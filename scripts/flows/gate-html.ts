@@ -20,17 +20,18 @@ function memoryRows(r: GateResult): string[] {
 }
 
 export function gateHtml(r: GateResult): string {
-  const build = (b: GateResult['candidate']) => `${b.kind} ${b.name} (${b.package}, ${b.sha256.slice(0, 12)})`;
+  const build = (b: GateResult['previous'] | GateResult['candidate']) => `${b.ref} (${b.app ?? 'no app'}${b.sha256 ? `, build ${b.sha256.slice(0, 12)}` : ''})`;
   const reasons = r.reasons.length ? `<ul>${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : '<p>none</p>';
   const latency = latencyRows(r);
   const memory = memoryRows(r);
   return `<!doctype html><html><head><meta charset="utf-8"><title>kiln gate ${esc(r.tier)}: ${esc(r.decision)}</title><style>${CSS}</style></head><body>
 <h1>kiln gate: <span class="${esc(r.decision)}">${esc(r.decision)}</span> (exit ${r.exitCode})</h1>
 ${table(['', ''], [
-  tr([cell('tier'), cell(r.tier)]), tr([cell('image'), cell(r.imageRef)]), tr([cell('candidate'), cell(build(r.candidate))]),
+  tr([cell('tier'), cell(r.tier)]), tr([cell('channel'), cell(r.channel)]), tr([cell('base image'), cell(r.baseRef)]),
+  tr([cell('candidate'), cell(`${build(r.candidate)}; baked in ${r.candidate.bakeSec} s${r.candidate.reused ? ' (reused)' : ''}`)]),
   tr([cell('previous release'), cell(`${build(r.previous)} [${r.previous.source}]`)]),
   tr([cell('verify decision'), r.verdictDecision ? statusCell(r.verdictDecision) : '<td class="fail">—</td>']),
-  tr([cell('recorded as the previous release'), cell(r.recorded ? 'yes' : 'no')]), tr([cell('wall time'), cell(`${r.wallSec} s`)]),
+  tr([cell('promoted as the release'), cell(r.promoted ? 'yes' : 'no')]), tr([cell('wall time'), cell(`${r.wallSec} s`)]),
 ])}
 <h2>Why</h2>${reasons}
 <h2>Latency, previous release → candidate (ms, median of the repetitions)</h2>

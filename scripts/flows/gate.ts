@@ -1,46 +1,48 @@
 /**
- * `kiln gate` as a flow: boot the tier's promoted image twice, install the candidate app build on one box and the
- * previous release on the other, verify the candidate with interleaved A/B against the previous box (rank test +
- * effect size, in verifyCommand) while both boxes' memory is sampled over the same window, then decide. Fails
- * closed: an unbootable box, an app that does not come up, or any missing figure is exit 1 with the reason.
+ * `kiln gate` as a flow: a new build of a team's app against its previous release, as images. The candidate is
+ * baked as a release layer on the previous release's own base (so only the app differs), both images boot on
+ * boxes of the tier, verify judges the candidate under the app's traffic with interleaved A/B against the previous
+ * box (rank test + effect size) while both boxes' memory is sampled over the same window, then the gate decides.
+ * A pass promotes the candidate on the app's channel. Fails closed: a box that does not boot, an app that does not
+ * come up or any missing figure is exit 1 with the reason; a recipe or previous release that cannot be used is exit 2.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DISTROS } from '../../images/distro.ts';
 import { InputError } from '../../images/errors.ts';
-import { APP_ROOT } from '../../images/files/app.ts';
-import { APP_UNIT } from '../../images/files/gunicorn.ts';
-import { render } from '../../images/render.ts';
 import type { Tier } from '../../images/tiers.ts';
-import { WEB } from '../../images/web.ts';
-import type { BakedImage, Target } from '../../targets/target.ts';
+import { isCanary, type Recipe } from '../../images/web.ts';
+import { appOfLineage } from '../../targets/channel.ts';
 import { writeFileAtomic } from '../../targets/local/fsutil.ts';
+import type { BakedImage, Target } from '../../targets/target.ts';
+import type { MetricComparison } from '../../verify/baseline.ts';
 import { verifyCommand } from '../../verify/command.ts';
 import type { LoadShape } from '../../verify/defaults.ts';
 import { validateHost, type HostDescription } from '../../verify/host.ts';
+import type { ImageBundle } from '../../verify/image-bundle.ts';
 import { startMemorySampler } from '../../verify/memory/sampler.ts';
 import { summarizeMemory, type MemorySummary } from '../../verify/memory/summary.ts';
+import { runSeed } from '../../verify/seed.ts';
 import { SshSession } from '../../verify/ssh.ts';
 import type { Verdict } from '../../verify/verdict.ts';
-import { CANARY_DIR, resolveAppBuild, type AppBuild } from './app-build.ts';
-import { installApp } from './app-install.ts';
+import { appPayload } from './app-payload.ts';
+import { withBoxes } from './boxes.ts';
+import { gateHtml } from './gate-html.ts';
 import { defaultPlacement, gateRunLoad, type GatePlacement } from './gate-load.ts';
 import { compareMedians, type ObservedRun } from './gate-median.ts';
 import { compareMemory, type MemoryComparison } from './gate-memory.ts';
-import type { MetricComparison } from '../../verify/baseline.ts';
-import { previousRelease, recordRelease } from './releases.ts';
-import { withBoxes } from './boxes.ts';
-import { gateHtml } from './gate-html.ts';
+import { renderValidated } from './prepare.ts';
+import { readProfile, profileKey, releaseKey, withProfile } from './release.ts';
 
 export interface GateInput {
   tier: Tier;
   target: Target;
-  /** Where the previous-release record lives. */
+  /** Where measured app figures are kept (kiln nightly's --state-dir). */
   stateDir: string;
-  candidate: AppBuild;
-  /** Explicit previous release; default: the recorded one for the tier, else the canary. */
-  previous?: AppBuild;
-  imageRef?: string;
+  /** The candidate: the recipe's app at its source as it is now. */
+  recipe: Recipe;
+  /** Explicit previous release image; default: the promoted release on the app's channel. */
+  previousRef?: string;
   reportDir?: string;
   /** Load shape of the judged run and of each A/B repetition (capped at 15 s by verify). */
   shape?: LoadShape;
@@ -52,53 +54,64 @@ export interface GateInput {
   log?: (line: string) => void;
 }
 
-/** The stack's services (every unit the image adjusts with a drop-in, plus the app): what memory is judged on. */
-export function stackUnits(tier: Tier, distro: keyof typeof DISTROS): string[] {
-  const units = new Set([APP_UNIT]);
-  for (const f of render(tier, WEB, DISTROS[distro]).files) {
-    const m = /^\/etc\/systemd\/system\/([^/]+\.service)\.d\//.exec(f.path);
-    if (m) units.add(m[1]);
-  }
-  return [...units].sort();
-}
+export interface GateImage { ref: string; app: string | null; sha256: string | null }
 
 export interface GateResult {
   decision: 'pass' | 'fail';
   exitCode: 0 | 1;
   reasons: string[];
   tier: string;
-  imageRef: string;
-  candidate: AppBuild;
-  previous: AppBuild & { source: 'flag' | 'recorded' | 'canary' };
+  /** The app's release channel (`<tier>.<app>`). */
+  channel: string;
+  /** The base image both releases are layers on. */
+  baseRef: string;
+  candidate: GateImage & { bakeSec: number; reused: boolean };
+  previous: GateImage & { source: 'flag' | 'promoted' };
   latency: NonNullable<Verdict['baseline']>['comparison'];
   /** Median latency A/B from the same repetitions (verify compares the tail only). */
   latencyMedian: MetricComparison | null;
   memory: MemoryComparison | null;
   verdictDecision: Verdict['decision'] | null;
-  recorded: boolean;
+  /** The candidate became the app's release on the tier. */
+  promoted: boolean;
   wallSec: number;
   report: { gate: string; gateHtml?: string; verdict?: string; html?: string; junit?: string } | null;
 }
 
 export const GATE_SHAPE: LoadShape = { warmupSec: 5, durationSec: 15, timeoutMs: 5000 };
 
-/** The promoted image of the tier, or the one named; bad input when there is none or it is another tier's. */
-export async function gateImage(target: Target, tier: Tier, imageRef?: string): Promise<BakedImage> {
-  if (!imageRef) {
-    const p = await target.promoted(tier.name);
-    if (!p) throw new InputError('--tier', tier.name, `a tier with a promoted image on target ${target.name} (none is promoted)`, 'promote one first (kiln nightly, or bake + verify + promote), or pass --image REF');
-    imageRef = p.ref;
+/** The stack's services an image runs (every unit its bundle adjusts with a drop-in): what memory is judged on. */
+export function stackUnits(bundle: ImageBundle): string[] {
+  const units = new Set<string>();
+  for (const f of bundle.files) {
+    const m = /^\/etc\/systemd\/system\/([^/]+\.service)\.d\//.exec(f.path);
+    if (m) units.add(m[1]);
   }
-  const image = await target.image(imageRef);
-  if (image.tier !== tier.name) throw new InputError('--image', imageRef, `an image baked for tier ${tier.name} (it is ${image.tier}'s)`, `pass --tier ${image.tier} or an image of ${tier.name}`);
-  return image;
+  return [...units].sort();
 }
 
-export async function resolvePrevious(stateDir: string, tier: string, explicit?: AppBuild): Promise<GateResult['previous']> {
-  if (explicit) return { ...explicit, source: 'flag' };
-  const rec = await previousRelease(stateDir, tier);
-  if (rec) return { ...rec.build, source: 'recorded' };
-  return { ...(await resolveAppBuild('canary', CANARY_DIR)), source: 'canary' };
+const imageOf = (i: BakedImage): GateImage => {
+  const app = i.bundle?.manifest.app;
+  return { ref: i.ref, app: appOfLineage(i.lineage), sha256: app && app.kind !== 'canary' ? app.sha256 : null };
+};
+
+/** The previous release: named, or promoted on the app's channel; it must be this app on this tier, on a base, with its bundle. */
+export async function previousRelease(target: Target, tier: Tier, recipe: Recipe, flag?: string): Promise<{ image: BakedImage; source: 'flag' | 'promoted'; baseRef: string }> {
+  const channel = releaseKey(tier, recipe);
+  let ref = flag;
+  if (!ref) {
+    const p = await target.promoted(channel);
+    if (!p) throw new InputError('--recipe', recipe.app.name, `an app with a promoted release on tier ${tier.name} (channel ${channel} on ${target.name} has none)`, `release it first: kiln nightly --tiers ${tier.name} --recipe FILE, or pass --previous REF`);
+    ref = p.ref;
+  }
+  const image = await target.image(ref);
+  const field = flag ? '--previous' : 'previous release';
+  if (image.tier !== tier.name) throw new InputError(field, ref, `an image of tier ${tier.name} (it is ${image.tier}'s)`, 'gate against a release of the same tier');
+  if (appOfLineage(image.lineage) !== recipe.app.name) throw new InputError(field, ref, `a release of app ${recipe.app.name} (it carries ${appOfLineage(image.lineage) ?? 'no app: a base image'})`, 'pass a release image of this app');
+  const baseRef = image.lineage.layers?.find((l) => l.kind === 'base')?.ref;
+  if (!baseRef) throw new InputError(field, ref, 'a release layered on a base image (its lineage names none)', 'release the app with kiln nightly --recipe first');
+  if (!image.bundle) throw new InputError(field, ref, 'an image whose bundle this machine keeps', 'gate where the previous release was baked, or release it again');
+  return { image, source: flag ? 'flag' : 'promoted', baseRef };
 }
 
 /** Upper bound of one sampling window; the gate ends both samplers as soon as verify is done. */
@@ -121,6 +134,17 @@ async function sampleBox(host: HostDescription, units: readonly string[], stop: 
   return { summary: s.remote.length ? summarizeMemory(s, units) : null, errors: s.errors.filter((e) => !/ended with exit null/.test(e)) };
 }
 
+/** The previous release's box gets the same seed the candidate's does (verify seeds the candidate). */
+async function seedPrevious(host: HostDescription, bundle: ImageBundle): Promise<string | null> {
+  const session = await SshSession.connect(host);
+  try {
+    const r = await runSeed(session, bundle.manifest.recipe.app.seed);
+    return r && r.status !== 'pass' ? `previous release box: seed failed: ${r.evidence}` : null;
+  } finally {
+    session.close();
+  }
+}
+
 const latencyReasons = (v: Verdict): string[] => {
   const c = v.baseline.comparison;
   if (!c) return ['latency: no A/B comparison against the previous release ran'];
@@ -129,51 +153,75 @@ const latencyReasons = (v: Verdict): string[] => {
   return bad;
 };
 
+/** Bakes the candidate as a layer on `baseRef`, tuned like the previous release unless this build's own figures were measured. */
+async function bakeCandidate(input: GateInput, prev: BakedImage, baseRef: string, log: (line: string) => void): Promise<{ image: BakedImage; bakeSec: number }> {
+  const { target, tier, recipe } = input;
+  const payload = appPayload(recipe)!;
+  const stored = await readProfile(input.stateDir, profileKey(payload, tier, target.distro));
+  const figures = stored?.profile ?? prev.bundle!.manifest.recipe.app;
+  const tuned = withProfile(recipe, figures);
+  const work = await mkdtemp(join(input.stateDir, 'gate-bundle-'));
+  try {
+    const dir = await renderValidated(join(work, 'bundle'), tier, tuned, target.distro, payload);
+    const t0 = Date.now();
+    const image = await target.bake({ tier, bundleDir: dir, base: baseRef, log });
+    return { image, bakeSec: Math.round((Date.now() - t0) / 100) / 10 };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
 export async function runGate(input: GateInput): Promise<GateResult> {
   const t0 = Date.now();
   const log = input.log ?? (() => {});
-  const image = await gateImage(input.target, input.tier, input.imageRef);
-  const previous = await resolvePrevious(input.stateDir, input.tier.name, input.previous);
+  const { tier, target, recipe } = input;
+  if (isCanary(recipe)) throw new InputError('--recipe', null, 'a recipe whose app has a source (the gate compares builds of a team\'s app)', 'pass --recipe kiln.yaml');
+  const prev = await previousRelease(target, tier, recipe, input.previousRef);
+  log(`gate ${tier.name}: ${recipe.app.name} at its source vs the previous release ${prev.image.ref} (${prev.source}), both on ${prev.baseRef}`);
+  const { image: cand, bakeSec } = await bakeCandidate(input, prev.image, prev.baseRef, log);
   const shape = input.shape ?? GATE_SHAPE;
   const reps = input.repetitions ?? 5;
   const result: GateResult = {
-    decision: 'fail', exitCode: 1, reasons: [], tier: input.tier.name, imageRef: image.ref, candidate: input.candidate, previous,
-    latency: null, latencyMedian: null, memory: null, verdictDecision: null, recorded: false, wallSec: 0, report: null,
+    decision: 'fail', exitCode: 1, reasons: [], tier: tier.name, channel: releaseKey(tier, recipe), baseRef: prev.baseRef,
+    candidate: { ...imageOf(cand), bakeSec, reused: cand.reused }, previous: { ...imageOf(prev.image), source: prev.source },
+    latency: null, latencyMedian: null, memory: null, verdictDecision: null, promoted: false, wallSec: 0, report: null,
   };
-  log(`gate ${input.tier.name}: candidate ${input.candidate.name} vs previous ${previous.name} (${previous.source}) on ${image.ref}`);
+  if (cand.ref === prev.image.ref) log(`the candidate is the previous release's image (same inputs): an A/A comparison`);
   const place = input.placement ?? defaultPlacement();
-  const units = stackUnits(input.tier, input.target.distro);
+  const units = stackUnits(cand.bundle!);
   const tag = randomBytes(3).toString('hex');
-  const boxes = [`g${tag}c`, `g${tag}p`].map((id) => ({ ref: image.ref, tier: input.tier, id, cpus: place.boxCpus, readyTimeoutSec: 240 }));
-  await withBoxes(input.target, boxes, async (raw) => {
-    const [cand, prev] = raw.map((r) => validateHost(r));
-    const installed = await Promise.allSettled([installApp(cand, input.candidate, { log }), installApp(prev, previous, { log })]);
-    installed.forEach((r, i) => {
-      if (r.status === 'rejected') result.reasons.push(`${i === 0 ? 'candidate' : 'previous release'} box: ${(r.reason as Error).message}`);
-    });
-    if (result.reasons.length) return;
-    const appFiles = (f: { path: string }) => f.path === APP_ROOT || f.path.startsWith(`${APP_ROOT}/`);
+  // A pass is promoted from its verdict file: without --report the verify files go under the state dir.
+  const reportDir = input.reportDir ?? join(input.stateDir, 'gates', `${tier.name}-${tag}`);
+  const boxes = [{ ref: cand.ref, id: `g${tag}c` }, { ref: prev.image.ref, id: `g${tag}p` }]
+    .map((b) => ({ ...b, tier, cpus: place.boxCpus, readyTimeoutSec: 240 }));
+  let verdictPath: string | undefined;
+  await withBoxes(target, boxes, async (raw) => {
+    const [c, p] = raw.map((r) => validateHost(r));
+    const seeded = await seedPrevious(p, prev.image.bundle!);
+    if (seeded) { result.reasons.push(seeded); return; }
     let verifyDone!: () => void;
     const stop = new Promise<void>((resolve) => { verifyDone = resolve; });
-    const sampling = Promise.all([sampleBox(cand, units, stop), sampleBox(prev, units, stop)]);
+    const sampling = Promise.all([sampleBox(c, units, stop), sampleBox(p, units, stop)]);
     const runs: ObservedRun[] = [];
     const verified = await verifyCommand({
-      host: cand, tier: input.tier, target: input.target.name, imageRef: image.ref, lineage: image.lineage, bundle: image.bundle,
-      baselineRequired: true, baselineTarget: { host: prev.address, port: 80 }, baselineRepetitions: reps,
-      shape, runLoad: gateRunLoad(place, log, input.lateToleranceMs, (r) => runs.push(r)), reportDir: input.reportDir ? join(input.reportDir, 'verify') : undefined, log,
-      // The build replaces the image's app files; everything else must still be the baked manifest.
-      extras: { manifest: image.manifestFiles.filter((f) => !appFiles(f)) },
+      host: c, tier, target: target.name, imageRef: cand.ref, lineage: cand.lineage, bundle: cand.bundle,
+      baselineRequired: true, baselineTarget: { host: p.address, port: 80 }, baselineRepetitions: reps,
+      shape, runLoad: gateRunLoad(place, log, input.lateToleranceMs, (r) => runs.push(r)), reportDir: join(reportDir, 'verify'), log,
+      extras: { manifest: cand.manifestFiles },
     }).finally(() => verifyDone());
     const [cm, pm] = await sampling;
     const v = verified.verdict;
     result.verdictDecision = v.decision;
     result.latency = v.baseline.comparison;
-    result.latencyMedian = v.baseline.comparison ? compareMedians(runs, cand.address, prev.address) : null;
+    result.latencyMedian = v.baseline.comparison ? compareMedians(runs, c.address, p.address) : null;
     const median = result.latencyMedian && result.latencyMedian.outcome !== 'ok' ? [`latency ${result.latencyMedian.outcome} vs the previous release: p50Ms ${result.latencyMedian.evidence}`] : [];
     result.memory = compareMemory(cm.summary, pm.summary, units);
     result.reasons.push(...latencyReasons(v), ...median, ...v.reasons.filter((r) => !r.startsWith('baseline:')), ...result.memory.reasons);
     for (const e of [...cm.errors, ...pm.errors]) log(`memory sampler: ${e}`);
-    if (verified.files) result.report = { gate: '', ...verified.files };
+    if (verified.files) {
+      result.report = { gate: '', ...verified.files };
+      verdictPath = verified.files.verdict;
+    }
   }, { log }).catch((e: Error) => {
     // A box that did not boot, or did not go away: the gate has no trustworthy answer.
     result.reasons.push(`boxes: ${e.message}`);
@@ -181,18 +229,19 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   if (result.reasons.length === 0 && result.verdictDecision === 'pass' && result.memory?.outcome === 'pass') {
     result.decision = 'pass';
     result.exitCode = 0;
-    await recordRelease(input.stateDir, input.tier.name, input.candidate, image.ref);
-    result.recorded = true;
+    // The passing build becomes the app's release on the tier (deploy ships it); an A/A run changes nothing.
+    if (cand.ref !== prev.image.ref && verdictPath) {
+      await target.promote({ verdictPath });
+      result.promoted = true;
+    }
   } else if (result.reasons.length === 0) {
     result.reasons.push('no decision could be reached: failing closed');
   }
   result.wallSec = Math.round((Date.now() - t0) / 100) / 10;
-  if (input.reportDir) {
-    const gate = join(input.reportDir, 'gate.json');
-    const page = join(input.reportDir, 'gate.html');
-    result.report = { ...(result.report ?? {}), gate, gateHtml: page };
-    await writeFileAtomic(gate, `${JSON.stringify(result, null, 2)}\n`);
-    await writeFileAtomic(page, gateHtml(result));
-  }
+  const gate = join(reportDir, 'gate.json');
+  const page = join(reportDir, 'gate.html');
+  result.report = { ...(result.report ?? {}), gate, gateHtml: page };
+  await writeFileAtomic(gate, `${JSON.stringify(result, null, 2)}\n`);
+  await writeFileAtomic(page, gateHtml(result));
   return result;
 }
