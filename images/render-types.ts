@@ -2,7 +2,7 @@
 import type { DistroProfile } from './distro.ts';
 import type { Tier } from './tiers.ts';
 import type { Tuned } from './tuning/index.ts';
-import type { Recipe } from './web.ts';
+import type { Recipe, ServiceName } from './web.ts';
 
 export const ROLES = ['nginx', 'postgres', 'pgbouncer', 'redis', 'gunicorn', 'systemd', 'sysctl', 'sshd', 'provision', 'packer', 'cloud-init', 'app'] as const;
 export type Role = (typeof ROLES)[number];
@@ -31,5 +31,7 @@ export interface RenderContext {
 /** One generated file (or several) of one role. */
 export interface FileSpec {
   role: Role;
+  /** Rendered only when the recipe runs this service. */
+  service?: ServiceName;
   render: (ctx: RenderContext) => Omit<RenderedFile, 'role'>[];
 }

@@ -34,7 +34,8 @@ const hashOf = (entries: ManifestEntry[]) =>
   sha256(entries.map((e) => `${e.path}\0${e.mode}\0${e.sha256}\n`).join(''));
 
 function renderSpecs(specs: FileSpec[], ctx: RenderContext): RenderedFile[] {
-  return specs.flatMap((spec) => spec.render(ctx).map((f) => ({ ...f, role: spec.role })));
+  return specs.filter((spec) => !spec.service || ctx.recipe.services.includes(spec.service))
+    .flatMap((spec) => spec.render(ctx).map((f) => ({ ...f, role: spec.role })));
 }
 
 function toManifest(files: RenderedFile[]): ManifestEntry[] {

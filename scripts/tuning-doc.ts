@@ -25,7 +25,7 @@ export function tuningDoc(): string {
     const s = settingValues(t.settings) as Record<string, Record<string, number | string>>;
     const pg = pgtuneWeb(tier);
     const seed = SEEDS[tier.name];
-    const kilnPgWorst = Math.round(t.budget.components.postgres);
+    const kilnPgWorst = Math.round(t.budget.components.postgres!);
     const row = (name: string, kiln: unknown, tune: unknown, seedV: unknown, why: string) =>
       `| ${name} | ${kiln} | ${tune} | ${seedV ?? '-'} | ${why} |`;
     out.push(`## ${tier.name}: ${tier.ramMiB} MiB, ${tier.vcpus} vCPU`, '',

@@ -6,6 +6,10 @@ export const GUNICORN_CONF = '/etc/kiln/gunicorn.conf.py';
 export const APP_UNIT = 'kiln-app.service';
 export const APP_SOCKET = '/run/kiln-app/gunicorn.sock';
 
+/** What the app waits for at start: first boot, and the pool and cache when the image runs them. */
+export const appAfter = (ctx: RenderContext): string =>
+  ['kiln-firstboot.service', ...(['pgbouncer', 'redis'] as const).filter((s) => ctx.recipe.services.includes(s)).map((s) => (s === 'redis' ? 'redis-server.service' : `${s}.service`))].join(' ');
+
 /** A tuned value as a Python literal (JSON strings are valid Python for the ASCII values tuning produces). */
 export const pyLiteral = (v: number | string | boolean): string =>
   typeof v === 'boolean' ? (v ? 'True' : 'False') : typeof v === 'number' ? String(v) : JSON.stringify(v);
@@ -23,7 +27,10 @@ export const gunicornFiles: FileSpec[] = [
     render: (ctx) => [{
       path: `/etc/systemd/system/${APP_UNIT}`,
       mode: '0644',
-      content: renderTemplate('gunicorn/kiln-app.service.hbs', { ...ctx, stopSec: Number(ctx.s.gunicorn.graceful_timeout) + 10 }),
+      content: renderTemplate('gunicorn/kiln-app.service.hbs', {
+        ...ctx, stopSec: Number(ctx.s.gunicorn.graceful_timeout) + 10,
+        after: appAfter(ctx), wants: appAfter(ctx).split(' ').filter((u) => u !== 'kiln-firstboot.service').join(' '),
+      }),
     }],
   },
 ];

@@ -18,6 +18,7 @@ export const pgbouncerParams = (ctx: RenderContext) =>
 export const pgbouncerFiles: FileSpec[] = [
   {
     role: 'pgbouncer',
+    service: 'pgbouncer',
     render: (ctx) => [{
       path: '/etc/pgbouncer/pgbouncer.ini',
       // No secrets here (they are in the userlist): readable by the postgres user pgbouncer runs as.

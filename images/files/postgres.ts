@@ -43,6 +43,7 @@ export const postgresConfPath = (ctx: Pick<RenderContext, 'distro'>) => `${ctx.d
 export const postgresFiles: FileSpec[] = [
   {
     role: 'postgres',
+    service: 'postgres',
     render: (ctx) => [{ path: postgresConfPath(ctx), mode: '0644', content: renderTemplate('postgres/kiln.conf.hbs', { ...ctx, params: pgParams(ctx) }) }],
   },
 ];

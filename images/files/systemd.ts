@@ -2,9 +2,10 @@
 import { renderTemplate } from '../../templates/engine.ts';
 import type { FileSpec, RenderContext } from '../render-types.ts';
 import type { Budget } from '../tuning/budget.ts';
-import { APP_UNIT } from './gunicorn.ts';
+import { APP_UNIT, appAfter } from './gunicorn.ts';
+import type { ServiceName } from '../web.ts';
 
-type Component = keyof Budget['components'];
+type Component = keyof Budget['components'] & ServiceName;
 
 interface Service {
   unit: string;
@@ -22,18 +23,21 @@ const RESTART_SEC = 2;
 /** Page cache (logs, static files) and socket buffers are charged to the unit's cgroup but not to the RSS budget. */
 export const CGROUP_SLACK_MIB = 16;
 
-export const services = (ctx: RenderContext): Service[] => [
+/** The units of the services the recipe runs, each with its memory component and ordering. */
+export const services = (ctx: RenderContext): Service[] => allServices(ctx).filter((svc) => ctx.recipe.services.includes(svc.component));
+
+const allServices = (ctx: RenderContext): Service[] => [
   { unit: 'nginx.service', component: 'nginx', why: 'serves static files and proxies to the app', nofileKey: 'nginx_nofile' },
   { unit: ctx.distro.pgUnit, component: 'postgres', why: 'the database cluster' },
   { unit: 'pgbouncer.service', component: 'pgbouncer', why: 'pools the app\'s connections to Postgres', nofileKey: 'pgbouncer_nofile',
     after: ctx.distro.pgUnit, orderWhy: 'its pool connects to Postgres: start after it, so the first clients do not wait out a retry' },
   { unit: 'redis-server.service', component: 'redis', why: 'the app\'s cache', nofileKey: 'redis_nofile' },
   { unit: APP_UNIT, component: 'gunicorn', why: 'the app under gunicorn',
-    after: 'kiln-firstboot.service pgbouncer.service redis-server.service', orderWhy: 'the env file, the database role, the pool and the cache exist before the first request' },
+    after: appAfter(ctx), orderWhy: 'the env file, the database role, the pool and the cache exist before the first request' },
 ];
 
 export function dropIn(ctx: RenderContext, svc: Service) {
-  const worstMiB = ctx.tuned.budget.components[svc.component];
+  const worstMiB = ctx.tuned.budget.components[svc.component]!;
   return {
     ...ctx,
     ...svc,

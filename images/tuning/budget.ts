@@ -12,7 +12,8 @@ export interface Budget {
   ramMiB: number;
   ceilingMiB: number;
   osReserveMiB: number;
-  components: { postgres: number; pgbouncer: number; redis: number; gunicorn: number; nginx: number };
+  /** Worst case per service the image runs (a service left out has no entry). */
+  components: { postgres?: number; pgbouncer?: number; redis?: number; gunicorn: number; nginx: number };
   /** RAM left for the page cache at the worst case. */
   headroomMiB: number;
   /** How each component's worst case is made up. */
@@ -52,19 +53,19 @@ export function postgresMiB(pg: {
 
 export function computeBudget(
   tier: Tier, app: AppProfile,
-  s: { postgres: PostgresSettings; pgbouncer: PgbouncerSettings; redis: RedisSettings; gunicorn: GunicornSettings; nginx: NginxSettings },
+  s: { postgres?: PostgresSettings; pgbouncer?: PgbouncerSettings; redis?: RedisSettings; gunicorn: GunicornSettings; nginx: NginxSettings },
 ): Budget {
-  const pg = Object.fromEntries(Object.entries(s.postgres).map(([k, v]) => [k, v.value])) as never;
-  const components = {
-    postgres: mib(postgresMiB(pg)),
-    pgbouncer: mib(pgbouncerMiB(s.pgbouncer)),
-    redis: mib(redisMiB(s.redis.maxmemory_mib.value)),
+  const p = s.postgres;
+  const pg = p ? Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.value])) as never : undefined;
+  const components: Budget['components'] = {
+    ...(pg ? { postgres: mib(postgresMiB(pg)) } : {}),
+    ...(s.pgbouncer ? { pgbouncer: mib(pgbouncerMiB(s.pgbouncer)) } : {}),
+    ...(s.redis ? { redis: mib(redisMiB(s.redis.maxmemory_mib.value)) } : {}),
     gunicorn: mib(gunicornMiB(s.gunicorn, app)),
     nginx: mib(nginxMiB(s.nginx)),
   };
   const os = osReserveMiB(tier);
   const used = Object.values(components).reduce((a, b) => a + b, 0);
-  const p = s.postgres;
   return {
     ramMiB: tier.ramMiB,
     ceilingMiB: ceilingMiB(tier),
@@ -72,9 +73,9 @@ export function computeBudget(
     components,
     headroomMiB: mib(tier.ramMiB - os - used),
     formulas: {
-      postgres: `shared_buffers ${p.shared_buffers_mib.value} + wal_buffers ${p.wal_buffers_mib.value} + ${COSTS.pgAuxProcesses} aux x ${COSTS.pgAuxMiB} + (${p.max_connections.value} conns + ${p.max_parallel_workers.value} parallel) x (${COSTS.pgBackendMiB} + ${COSTS.pgNodesPerQuery} nodes x work_mem ${p.work_mem_kib.value} KiB, hash x${p.hash_mem_multiplier.value}) + (${p.autovacuum_max_workers.value} autovacuum + 1 manual) x maintenance_work_mem ${p.maintenance_work_mem_mib.value}`,
-      pgbouncer: `${COSTS.pgbouncerBaseMiB} + ${s.pgbouncer.max_client_conn.value} clients x ${COSTS.pgbouncerClientKiB} KiB`,
-      redis: `${COSTS.redisBaseMiB} + maxmemory ${s.redis.maxmemory_mib.value} x ${1 + COSTS.redisOverheadPct / 100}`,
+      ...(p ? { postgres: `shared_buffers ${p.shared_buffers_mib.value} + wal_buffers ${p.wal_buffers_mib.value} + ${COSTS.pgAuxProcesses} aux x ${COSTS.pgAuxMiB} + (${p.max_connections.value} conns + ${p.max_parallel_workers.value} parallel) x (${COSTS.pgBackendMiB} + ${COSTS.pgNodesPerQuery} nodes x work_mem ${p.work_mem_kib.value} KiB, hash x${p.hash_mem_multiplier.value}) + (${p.autovacuum_max_workers.value} autovacuum + 1 manual) x maintenance_work_mem ${p.maintenance_work_mem_mib.value}` } : {}),
+      ...(s.pgbouncer ? { pgbouncer: `${COSTS.pgbouncerBaseMiB} + ${s.pgbouncer.max_client_conn.value} clients x ${COSTS.pgbouncerClientKiB} KiB` } : {}),
+      ...(s.redis ? { redis: `${COSTS.redisBaseMiB} + maxmemory ${s.redis.maxmemory_mib.value} x ${1 + COSTS.redisOverheadPct / 100}` } : {}),
       gunicorn: `master ${app.masterMiB} + ${s.gunicorn.workers.value} workers x (${app.workerPrivateMiB} + ${s.gunicorn.threads.value - 1} threads x ${app.threadMiB} + growth ${app.workerGrowthMiB})`,
       nginx: `${COSTS.nginxMasterMiB} + ${s.nginx.worker_processes.value} workers x (${COSTS.nginxWorkerMiB} + ${s.nginx.worker_connections.value} conns x ${COSTS.nginxConnKiB} KiB)`,
     },

@@ -1,7 +1,7 @@
 /** tune(): tier + recipe -> memory budget -> settings for every service, each with its reason. Pure. */
 import { TierTooSmallError } from '../errors.ts';
 import type { Tier } from '../tiers.ts';
-import type { Recipe } from '../web.ts';
+import type { Recipe, ServiceName } from '../web.ts';
 import { ceilingMiB, computeBudget, gunicornMiB, nginxMiB, osReserveMiB, pgbouncerMiB, postgresMiB, redisMiB, type Budget } from './budget.ts';
 import { COSTS } from './costs.ts';
 import { tuneGunicorn, type GunicornSettings } from './gunicorn.ts';
@@ -13,10 +13,11 @@ import { tuneRedis, type RedisSettings } from './redis.ts';
 import { broken } from './rules.ts';
 import { clamp, reasonsOf, valuesOf } from './setting.ts';
 
+/** Settings of every service the recipe runs: a service left out (an external database, no cache) has none. */
 export interface TunedSettings {
-  postgres: PostgresSettings;
-  pgbouncer: PgbouncerSettings;
-  redis: RedisSettings;
+  postgres?: PostgresSettings;
+  pgbouncer?: PgbouncerSettings;
+  redis?: RedisSettings;
   gunicorn: GunicornSettings;
   nginx: NginxSettings;
   kernel: KernelSettings;
@@ -30,7 +31,11 @@ export interface Tuned {
 
 /** How the memory left after fixed costs is split; the rest stays free as page cache. */
 export const SHARES = { sharedBuffers: 0.35, redis: 0.2, workMem: 0.2, maintenance: 0.1 } as const;
-const GUNICORN_CAP_SHARE = 0.4;
+/**
+ * What the other services keep of the memory the app server could take: with the whole stack gunicorn may use 40%;
+ * a service the recipe leaves out gives its share to the app.
+ */
+export const RESERVED_SHARES: Partial<Record<ServiceName, number>> = { postgres: 0.45, redis: 0.15 };
 
 export function tune(tier: Tier, recipe: Recipe): Tuned {
   const result = attempt(tier, recipe);
@@ -51,29 +56,31 @@ function minimumRamMiB(tier: Tier, recipe: Recipe): number {
 
 function attempt(tier: Tier, recipe: Recipe): { tuned: Tuned } | { shortMiB: number; detail: string } {
   const app = recipe.app;
+  const has = (svc: ServiceName) => recipe.services.includes(svc);
   const appMiB = ceilingMiB(tier) - osReserveMiB(tier);
-  const gunicorn = tuneGunicorn(tier, app, Math.floor(appMiB * GUNICORN_CAP_SHARE));
-  const pgbouncer = tunePgbouncer(tier, gunicorn);
+  const capShare = 1 - Object.entries(RESERVED_SHARES).reduce((sum, [svc, share]) => sum + (has(svc as ServiceName) ? share : 0), 0);
+  const gunicorn = tuneGunicorn(tier, app, Math.floor(appMiB * capShare));
+  const pgbouncer = has('pgbouncer') ? tunePgbouncer(tier, gunicorn) : undefined;
   const nginx = tuneNginx(tier, gunicorn);
-  const shape = postgresShape(tier, pgbouncer);
-  const backends = shape.maxConnections + shape.parallelWorkers;
-  const pgFixed = postgresMiB({ max_connections: shape.maxConnections, max_parallel_workers: shape.parallelWorkers,
-    shared_buffers_mib: 0, wal_buffers_mib: 0, work_mem_kib: 0, hash_mem_multiplier: 1, maintenance_work_mem_mib: 0, autovacuum_max_workers: 0 });
-  const fixed = gunicornMiB(gunicorn, app) + nginxMiB(nginx) + pgbouncerMiB(pgbouncer) + redisMiB(0) + pgFixed;
+  const shape = has('postgres') && pgbouncer ? postgresShape(tier, pgbouncer) : undefined;
+  const backends = shape ? shape.maxConnections + shape.parallelWorkers : 0;
+  const pgFixed = shape ? postgresMiB({ max_connections: shape.maxConnections, max_parallel_workers: shape.parallelWorkers,
+    shared_buffers_mib: 0, wal_buffers_mib: 0, work_mem_kib: 0, hash_mem_multiplier: 1, maintenance_work_mem_mib: 0, autovacuum_max_workers: 0 }) : 0;
+  const fixed = gunicornMiB(gunicorn, app) + nginxMiB(nginx) + (pgbouncer ? pgbouncerMiB(pgbouncer) : 0) + (has('redis') ? redisMiB(0) : 0) + pgFixed;
   const free = Math.max(0, appMiB - fixed);
 
   // shared_buffers carries wal_buffers (1/32) inside its share.
   const sharedBuffersMiB = clamp(Math.floor((free * SHARES.sharedBuffers * 32) / 33), 16, Math.floor(tier.ramMiB / 4));
   const maxmemoryMiB = Math.max(8, Math.floor((free * SHARES.redis) / (1 + COSTS.redisOverheadPct / 100)));
   const nodeFactor = COSTS.pgNodesPerQuery - 1 + COSTS.pgHashMemMultiplier;
-  const workMemKiB = clamp(Math.floor((free * SHARES.workMem * 1024) / (backends * nodeFactor) / 64) * 64, 1024, 262144);
-  const maintenanceMiB = clamp(Math.floor((free * SHARES.maintenance) / (shape.autovacuumWorkers + 1)), 8, 2048);
+  const workMemKiB = clamp(Math.floor((free * SHARES.workMem * 1024) / (Math.max(1, backends) * nodeFactor) / 64) * 64, 1024, 262144);
+  const maintenanceMiB = clamp(Math.floor((free * SHARES.maintenance) / ((shape?.autovacuumWorkers ?? 0) + 1)), 8, 2048);
 
-  const redis = tuneRedis(maxmemoryMiB, gunicorn);
+  const redis = has('redis') ? tuneRedis(maxmemoryMiB, gunicorn) : undefined;
   const kernel = tuneKernel(nginx, pgbouncer, redis);
   const memory = { sharedBuffersMiB, workMemKiB, maintenanceMiB, effectiveCacheMiB: sharedBuffersMiB };
-  let postgres = tunePostgres(tier, pgbouncer, shape, memory);
-  const settings = { postgres, pgbouncer, redis, gunicorn, nginx, kernel };
+  const pgOf = (effectiveCacheMiB: number) => (shape && pgbouncer ? { postgres: tunePostgres(tier, pgbouncer, shape, { ...memory, effectiveCacheMiB }) } : {});
+  const settings: TunedSettings = { ...pgOf(sharedBuffersMiB), ...(pgbouncer ? { pgbouncer } : {}), ...(redis ? { redis } : {}), gunicorn, nginx, kernel };
   const budget = computeBudget(tier, app, settings);
   const used = budget.osReserveMiB + Object.values(budget.components).reduce((a, b) => a + b, 0);
   if (used > budget.ceilingMiB) {
@@ -81,8 +88,7 @@ function attempt(tier: Tier, recipe: Recipe): { tuned: Tuned } | { shortMiB: num
       detail: `worst case ${Math.ceil(used)} MiB with minimum settings vs a ceiling of ${budget.ceilingMiB} MiB (${tier.slo.memoryCeilingPct}% of ${tier.ramMiB})` };
   }
   // The page cache the worst case leaves free is what the planner may count on.
-  postgres = tunePostgres(tier, pgbouncer, shape, { ...memory, effectiveCacheMiB: sharedBuffersMiB + Math.floor(budget.headroomMiB) });
-  const tuned: Tuned = { tier, budget, settings: { ...settings, postgres } };
+  const tuned: Tuned = { tier, budget, settings: { ...settings, ...pgOf(sharedBuffersMiB + Math.floor(budget.headroomMiB)) } };
   const bad = broken(tuned);
   if (bad.length) throw new Error(`kiln bug: tuned ${tier.name} breaks ${bad.join('; ')}`);
   return { tuned };
@@ -90,7 +96,7 @@ function attempt(tier: Tier, recipe: Recipe): { tuned: Tuned } | { shortMiB: num
 
 /** The `settings` object of `kiln render --json`: plain values per service. */
 export const settingValues = (s: TunedSettings) =>
-  Object.fromEntries(Object.entries(s).map(([k, g]) => [k, valuesOf(g)])) as Record<keyof TunedSettings, Record<string, number | string | boolean>>;
+  Object.fromEntries(Object.entries(s).map(([k, g]) => [k, valuesOf(g)])) as Partial<Record<keyof TunedSettings, Record<string, number | string | boolean>>> & Record<'gunicorn' | 'nginx' | 'kernel', Record<string, number | string | boolean>>;
 
 export const settingReasons = (s: TunedSettings): Record<string, string> =>
   Object.assign({}, ...Object.entries(s).map(([k, g]) => reasonsOf(k, g)));

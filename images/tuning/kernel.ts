@@ -5,7 +5,8 @@ import type { RedisSettings } from './redis.ts';
 import { set, type Setting } from './setting.ts';
 
 export interface KernelSettings {
-  [k: string]: Setting;
+  // Optional limits are absent (never undefined) when their service is not on the box.
+  [k: string]: Setting | undefined;
   vm_overcommit_memory: Setting<number>;
   vm_swappiness: Setting<number>;
   net_core_somaxconn: Setting<number>;
@@ -13,11 +14,12 @@ export interface KernelSettings {
   net_ipv4_ip_local_port_range: Setting<string>;
   net_ipv4_tcp_tw_reuse: Setting<number>;
   nginx_nofile: Setting<number>;
-  pgbouncer_nofile: Setting<number>;
-  redis_nofile: Setting<number>;
+  pgbouncer_nofile?: Setting<number>;
+  redis_nofile?: Setting<number>;
 }
 
-export function tuneKernel(nginx: NginxSettings, pgb: PgbouncerSettings, redis: RedisSettings): KernelSettings {
+/** Limits of the services the image runs: PgBouncer's and Redis's only when they are there. */
+export function tuneKernel(nginx: NginxSettings, pgb: PgbouncerSettings | undefined, redis: RedisSettings | undefined): KernelSettings {
   return {
     vm_overcommit_memory: set(1,
       'Redis needs it to fork safely; 2 (the Postgres docs) caps commit at 50% of RAM with no swap, below what the app threads reserve, so allocations fail on small tiers; the worst-case budget, not the commit limit, keeps memory bounded'),
@@ -27,7 +29,7 @@ export function tuneKernel(nginx: NginxSettings, pgb: PgbouncerSettings, redis: 
     net_ipv4_ip_local_port_range: set('10240 65535', 'more ephemeral ports for loopback connections to the app, PgBouncer and Redis'),
     net_ipv4_tcp_tw_reuse: set(1, 'reuses TIME_WAIT ports for new outgoing loopback connections'),
     nginx_nofile: set(nginx.worker_rlimit_nofile.value, 'matches worker_rlimit_nofile'),
-    pgbouncer_nofile: set(pgb.max_client_conn.value + pgb.max_db_connections.value + 64, 'one descriptor per client and server connection'),
-    redis_nofile: set(redis.maxclients.value + 64, 'Redis lowers maxclients when the limit is below it'),
+    ...(pgb ? { pgbouncer_nofile: set(pgb.max_client_conn.value + pgb.max_db_connections.value + 64, 'one descriptor per client and server connection') } : {}),
+    ...(redis ? { redis_nofile: set(redis.maxclients.value + 64, 'Redis lowers maxclients when the limit is below it') } : {}),
   };
 }

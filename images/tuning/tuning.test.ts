@@ -50,8 +50,8 @@ describe('settings', () => {
   it('sizes max_connections from the PgBouncer pool, not a default of 100', () => {
     for (const t of BUILTIN_TIERS) {
       const s = settingValues(tune(t, WEB).settings);
-      expect(s.postgres.max_connections).toBe((s.pgbouncer.max_db_connections as number) + 3 + 2);
-      expect(s.postgres.max_connections).toBeLessThan(50);
+      expect(s.postgres!.max_connections).toBe((s.pgbouncer!.max_db_connections as number) + 3 + 2);
+      expect(s.postgres!.max_connections).toBeLessThan(50);
     }
   });
 
@@ -63,7 +63,7 @@ describe('settings', () => {
     const vals = BUILTIN_TIERS.map((t) => settingValues(tune(t, WEB).settings));
     for (let i = 1; i < vals.length; i++) {
       for (const [g, k] of [['postgres', 'shared_buffers_mib'], ['postgres', 'work_mem_kib'], ['redis', 'maxmemory_mib'], ['postgres', 'effective_cache_size_mib']] as const) {
-        expect(vals[i][g][k] as number).toBeGreaterThanOrEqual(vals[i - 1][g][k] as number);
+        expect(vals[i][g]![k] as number).toBeGreaterThanOrEqual(vals[i - 1][g]![k] as number);
       }
     }
   });
@@ -73,7 +73,7 @@ describe('settings', () => {
     expect(s.gunicorn.max_requests).toBeGreaterThanOrEqual(10000);
     expect(s.gunicorn.max_requests_jitter).toBeGreaterThan(0);
     expect(s.kernel.vm_overcommit_memory).toBe(1);
-    expect(s.redis.save).toBe('');
+    expect(s.redis!.save).toBe('');
   });
 
   it('is pure and deterministic', () => {
@@ -84,10 +84,10 @@ describe('settings', () => {
 describe('cross-field rules catch broken combinations', () => {
   const base = () => structuredClone(tune(BUILTIN_TIERS[0], WEB));
   it.each([
-    ['pgbouncer-clients-cover-app', (t: ReturnType<typeof base>) => { t.settings.pgbouncer.max_client_conn.value = 3; }],
-    ['pool-within-postgres', (t: ReturnType<typeof base>) => { t.settings.postgres.max_connections.value = 5; }],
+    ['pgbouncer-clients-cover-app', (t: ReturnType<typeof base>) => { t.settings.pgbouncer!.max_client_conn.value = 3; }],
+    ['pool-within-postgres', (t: ReturnType<typeof base>) => { t.settings.postgres!.max_connections.value = 5; }],
     ['gunicorn-before-nginx', (t: ReturnType<typeof base>) => { t.settings.nginx.proxy_read_timeout.value = 30; }],
-    ['pool-wait-before-gunicorn', (t: ReturnType<typeof base>) => { t.settings.pgbouncer.query_wait_timeout.value = 120; }],
+    ['pool-wait-before-gunicorn', (t: ReturnType<typeof base>) => { t.settings.pgbouncer!.query_wait_timeout.value = 120; }],
     ['upstream-keepalive-order', (t: ReturnType<typeof base>) => { t.settings.gunicorn.keepalive.value = 5; }],
     ['worst-case-fits', (t: ReturnType<typeof base>) => { t.budget.components.redis = 400; }],
   ])('%s', (id, mutate) => {
