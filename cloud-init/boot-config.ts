@@ -18,9 +18,13 @@ const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 // The app name is also the Postgres role and database name (firstboot checks the same pattern).
 const PG_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * Where first boot gets secrets. ssm: one SecureString parameter per name (the instance role reads them). generate:
+ * made on the box, or taken from the launch's secrets file when it has the name (local boxes; never in user data).
+ */
 export type SecretSpec =
   | { source: 'ssm'; parameters: Record<string, string> }
-  | { source: 'generate' };
+  | { source: 'generate'; names?: string[] };
 
 export interface BootConfig {
   version: 1;
@@ -41,7 +45,10 @@ export interface BootConfig {
 export const secretsPathFor = (tierName: string) => `/kiln/${tierName}/app`;
 
 /** SSM parameter names per secret (the instance role reads them at boot); SecureString values never leave SSM. */
-export const ssmParameters = (tierName: string): Record<string, string> => ({ KILN_SECRET_KEY: `${secretsPathFor(tierName)}/django-secret-key` });
+export const ssmParameters = (tierName: string, names: readonly string[] = []): Record<string, string> => ({
+  KILN_SECRET_KEY: `${secretsPathFor(tierName)}/django-secret-key`,
+  ...Object.fromEntries([...names].sort().map((n) => [n, `${secretsPathFor(tierName)}/${n}`])),
+});
 
 export interface BootInput { tierName: string; recipe: Recipe; distro: DistroProfile; imageHash: string; migrate?: boolean }
 
@@ -63,9 +70,10 @@ export function bootConfig({ tierName, recipe, distro, imageHash, migrate = true
     }
     env[name] = value;
   }
+  const names = [...recipe.app.secrets].sort();
   const secrets: SecretSpec = distro.secretSource === 'ssm'
-    ? { source: 'ssm', parameters: ssmParameters(tierName) }
-    : { source: 'generate' };
+    ? { source: 'ssm', parameters: ssmParameters(tierName, names) }
+    : { source: 'generate', ...(names.length ? { names } : {}) };
   const domains = recipe.app.domains;
   serverNames(domains); // the same host-name check nginx's server_name gets (InputError naming the entry)
   // Django spells nginx's leading wildcard `*.example.com` as `.example.com`.

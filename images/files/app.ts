@@ -54,6 +54,8 @@ export interface AppConfig {
   bootCommands: string[][];
   /** Names of the secrets first boot resolves (values never in the image). */
   secrets: string[];
+  /** The services the image runs: first boot makes a database role only when PostgreSQL is one of them. */
+  services: string[];
   dataDir: string;
 }
 
@@ -70,6 +72,7 @@ export function appConfig(ctx: RenderContext): AppConfig {
     collectstatic: !canary && app.staticUrl !== null,
     bootCommands: canary ? CANARY_BOOT_COMMANDS : [],
     secrets: [...app.secrets].sort(),
+    services: [...ctx.recipe.services],
     dataDir: APP_DATA_DIR,
   };
 }

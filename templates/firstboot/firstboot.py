@@ -82,6 +82,9 @@ def load_boot(path=BOOT_JSON):
     params = src.get("parameters", {})
     if not isinstance(params, dict) or not all(ENV_NAME.match(k) and isinstance(v, str) for k, v in params.items()):
         raise BootError("boot.json secrets.parameters must map env names to SSM parameter names")
+    names = src.get("names", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and ENV_NAME.match(n) for n in names):
+        raise BootError("boot.json secrets.names must be a list of env names")
     return boot
 
 
@@ -96,6 +99,9 @@ def load_app(path=APP_JSON):
         raise BootError(f"app.json settings {app.get('settings')!r} is not a Python module path")
     if not isinstance(app.get("chdir"), str) or not app["chdir"].startswith("/"):
         raise BootError(f"app.json chdir {app.get('chdir')!r} is not an absolute path")
+    services = app.get("services")
+    if not isinstance(services, list) or not all(isinstance(x, str) for x in services):
+        raise BootError("app.json services must list the services the image runs")
     cmds = app.get("bootCommands", [])
     if not isinstance(cmds, list) or not all(isinstance(c, list) and c and COMMAND.match(str(c[0])) and all(isinstance(a, str) for a in c) for c in cmds):
         raise BootError("app.json bootCommands must be lists of manage.py arguments")
@@ -206,24 +212,30 @@ def main():
     log(f"app {name}, tier {boot.get('tier')}, secrets from {boot['secrets']['source']}")
     # Secrets first: a missing SSM parameter must fail the boot before anything on the box changes.
     fetched = fetch_secrets(boot["secrets"])
-    wait_for_postgres()
-    password = secrets.token_urlsafe(32)
-    verifier = create_role_and_db(name, scram_verifier(password))
-    write_atomic(USERLIST, f'"{name}" "{verifier}"\n', 0o640, "root", PG_OS_USER)
-    log(f"role and database {name} ready; {USERLIST} written (verifier only)")
     hosts = ",".join(boot["allowedHosts"])
+    declared = {k: v for k, v in fetched.items() if k != "KILN_SECRET_KEY"}
     # The names Django projects read through dj-database-url / django-environ, and kiln's own KILN_* beside them.
-    app_env = {**boot["env"], "KILN_DB_NAME": name, "KILN_DB_USER": name, "KILN_DB_PASSWORD": password,
-               "KILN_DB_HOST": "127.0.0.1", "KILN_DB_PORT": PGBOUNCER_PORT, "KILN_REDIS_URL": REDIS_URL,
-               "KILN_ALLOWED_HOSTS": hosts, **fetched,
-               "DATABASE_URL": database_url(name, password, PGBOUNCER_PORT), "REDIS_URL": REDIS_URL,
+    app_env = {**boot["env"], **declared, "KILN_SECRET_KEY": fetched["KILN_SECRET_KEY"], "KILN_ALLOWED_HOSTS": hosts,
                "SECRET_KEY": fetched["KILN_SECRET_KEY"], "ALLOWED_HOSTS": hosts, "DJANGO_SETTINGS_MODULE": app["settings"]}
+    if "redis" in app["services"]:
+        app_env.update({"KILN_REDIS_URL": REDIS_URL, "REDIS_URL": REDIS_URL})
+    local_db = "postgres" in app["services"]
+    if local_db:
+        wait_for_postgres()
+        password = secrets.token_urlsafe(32)
+        verifier = create_role_and_db(name, scram_verifier(password))
+        write_atomic(USERLIST, f'"{name}" "{verifier}"\n', 0o640, "root", PG_OS_USER)
+        log(f"role and database {name} ready; {USERLIST} written (verifier only)")
+        app_env.update({"KILN_DB_NAME": name, "KILN_DB_USER": name, "KILN_DB_PASSWORD": password, "KILN_DB_HOST": "127.0.0.1",
+                        "KILN_DB_PORT": PGBOUNCER_PORT, "DATABASE_URL": database_url(name, password, PGBOUNCER_PORT)})
+    elif "DATABASE_URL" not in app_env:
+        raise BootError("the image runs no PostgreSQL and no DATABASE_URL secret was given")
     text = "# Written by kiln-firstboot for this instance only. Secrets: never copy into an image.\n"
     text += "".join(env_line(k, v) for k, v in sorted(app_env.items()))
     write_atomic(APP_ENV, text, 0o640, "root", grp.getgrgid(pwd.getpwnam(APP_USER).pw_gid).gr_name)
     log(f"{APP_ENV} written ({len(app_env)} variables)")
     # PgBouncer is not up yet (it starts after this unit): talk to PostgreSQL directly.
-    direct = {**app_env, "KILN_DB_PORT": PG_PORT, "DATABASE_URL": database_url(name, password, PG_PORT)}
+    direct = {**app_env, "KILN_DB_PORT": PG_PORT, "DATABASE_URL": database_url(name, password, PG_PORT)} if local_db else app_env
     if boot.get("migrate", True):
         manage(app, ["migrate", "--noinput"], direct)
         log("migrated")

@@ -4,6 +4,7 @@
  * logs in THROUGH PgBouncer with the password from app.env: the verifier in the userlist must be right.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -165,5 +166,32 @@ describe('kiln-firstboot against real PostgreSQL, PgBouncer and SSM (moto)', () 
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toMatch(/firstboot\.done exists: nothing to do/);
     expect(await readFile(join(root, 'etc/kiln/app.env'), 'utf8')).toBe(before);
+  });
+});
+
+describe('kiln-firstboot for an image without PostgreSQL (an external database)', () => {
+  it('takes DATABASE_URL from the launch\'s secrets file, makes no role, generates the other declared secrets; without the file it fails naming it', async () => {
+    const ext = join(tmp, 'ext');
+    for (const d of ['etc/kiln', 'etc/pgbouncer', 'var/lib']) await mkdir(join(ext, d), { recursive: true });
+    const app = JSON.parse(await readFile(join(bundle, 'rootfs/etc/kiln/app.json'), 'utf8'));
+    await writeFile(join(ext, 'etc/kiln/app.json'), JSON.stringify({ ...app, services: ['nginx', 'gunicorn', 'redis'], bootCommands: [], secrets: ['API_TOKEN', 'DATABASE_URL'] }));
+    const boot = bootConfig({ tierName: 'nano', recipe: WEB, distro: DISTROS.debian12, imageHash: 'x', migrate: false });
+    await writeFile(join(ext, 'etc/kiln/boot.json'), bootJson({ ...boot, secrets: { source: 'generate', names: ['API_TOKEN', 'DATABASE_URL'] } }));
+    const secretsFile = join(tmp, 'secrets.json');
+    const run = () => firstboot({ KILN_FIRSTBOOT_ROOT: ext, KILN_SECRETS_FILE: secretsFile });
+    const missing = await run();
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stderr).toMatch(/FAILED: DATABASE_URL is a secret of this app and cannot be generated: give it in the launch's secrets file/);
+    expect(existsSync(join(ext, 'etc/kiln/app.env'))).toBe(false);
+    const url = 'postgres://shop:s3cret@db.internal:5432/shop';
+    await writeFile(secretsFile, JSON.stringify({ DATABASE_URL: url }));
+    const r = await run();
+    expect(r.stderr).toMatch(/migrations skipped/);
+    expect(r.exitCode).toBe(0);
+    const env = await readEnvFile(join(ext, 'etc/kiln/app.env'));
+    expect(env).toMatchObject({ DATABASE_URL: url, REDIS_URL: 'redis://127.0.0.1:6379/0', DJANGO_SETTINGS_MODULE: 'kiln_canary.settings' });
+    expect(env.API_TOKEN.length).toBeGreaterThanOrEqual(40);
+    expect(env.KILN_DB_PASSWORD).toBeUndefined();
+    expect(await readdir(join(ext, 'etc/pgbouncer'))).toEqual([]);
   });
 });

@@ -2,10 +2,18 @@
 
 Imported by firstboot.py from the same directory. boto3 (the distro's python3-boto3) only when the source is "ssm".
 """
+import json
 import os
+import re
 import secrets
 import time
 import urllib.request
+
+# A local box's secrets file, bind-mounted read-only by the launcher (never in the image or the user data).
+SECRETS_FILE = os.environ.get("KILN_SECRETS_FILE", "/run/kiln/secrets.json")
+NAME = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+# Connection strings point at something that exists: they are given, never made up.
+NOT_GENERATED = {"DATABASE_URL", "REDIS_URL"}
 
 
 class SecretsError(Exception):
@@ -28,9 +36,32 @@ def imds_region():
     raise SecretsError(f"IMDSv2 did not answer: {last}")
 
 
+def given_secrets(path=SECRETS_FILE):
+    """The launch's secrets file, when there is one: a JSON object of names to strings."""
+    if not os.path.exists(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError) as e:
+        raise SecretsError(f"{path}: {e}")
+    if not isinstance(doc, dict) or not all(isinstance(k, str) and NAME.match(k) and isinstance(v, str) for k, v in doc.items()):
+        raise SecretsError(f"{path} must map NAMES (A-Z, 0-9, _) to strings")
+    return doc
+
+
 def fetch_secrets(spec):
     if spec["source"] == "generate":
-        return {"KILN_SECRET_KEY": secrets.token_urlsafe(50)}
+        given = given_secrets()
+        out = {"KILN_SECRET_KEY": given.get("SECRET_KEY") or secrets.token_urlsafe(50)}
+        for name in spec.get("names", []):
+            if name in given:
+                out[name] = given[name]
+            elif name in NOT_GENERATED:
+                raise SecretsError(f"{name} is a secret of this app and cannot be generated: give it in the launch's secrets file ({SECRETS_FILE})")
+            else:
+                out[name] = secrets.token_urlsafe(32)
+        return out
     try:
         import boto3  # the distro's python3-boto3 (AMI profile); it signs with the instance role via IMDSv2
     except ImportError:
