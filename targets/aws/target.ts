@@ -46,9 +46,11 @@ function checkedVars(tier: Tier, bundleDir: string, o: { region: string; bakeId:
   if (!existsSync(path)) throw new InputError('bundle', bundleDir, `a kiln render output with ${VARS_PATH}`, 'render the tier for ubuntu2404 first');
   const base = readJson<Record<string, unknown>>(path);
   const arch: Arch = tier.instanceTypes.x86_64[0] === base.instance_type ? 'x86_64' : 'arm64';
-  const recipe = { ...WEB, name: String(base.recipe), tags: (base.tags ?? {}) as Record<string, string> };
+  const app = typeof base.app_name === 'string' ? { ...WEB.app, name: base.app_name } : WEB.app;
+  const recipe = { ...WEB, name: String(base.recipe), tags: (base.tags ?? {}) as Record<string, string>, app };
   const vars = packerVars(
-    { tier, recipe, distro: DISTROS.ubuntu2404, imageHash: String(base.image_hash), arch },
+    // A bundle with an app has app_name in its var file (images/packer/vars.ts).
+    { tier, recipe, distro: DISTROS.ubuntu2404, imageHash: String(base.image_hash), arch, app: app !== WEB.app },
     { ...DEFAULT_BAKE, region: o.region, bakeId: o.bakeId, ttlHours: o.ttlHours, subnetId: o.subnetId, vpcId: o.vpcId, tags: o.tags },
   );
   checkTagSyntax(vars.tags as Record<string, string>, 'tags');
