@@ -91,7 +91,7 @@ describe('kiln --target aws against moto', () => {
     const bare = await target.image(m.amiId);
     expect(bare).toMatchObject({ ref: `us-east-1:${m.amiId}`, tier: 'micro', manifestFiles: [] });
     // No record of the bake here: no render manifest hash, so a verdict of this image fails closed.
-    expect(bare.lineage).toEqual({ baseImage: 'ami-0aaaaaaaaaaaaaaaa', packageVersions: {}, renderManifestSha256: '' });
+    expect(bare.lineage).toEqual({ baseImage: 'ami-0aaaaaaaaaaaaaaaa', packageVersions: {}, renderManifestSha256: '', layers: [{ kind: 'os', ref: 'ami-0aaaaaaaaaaaaaaaa' }] });
     mkdirSync(join(work, 'images'), { recursive: true });
     const files = [{ path: '/etc/redis/redis.conf', sha256: 'b'.repeat(64) }];
     writeFileSync(join(work, 'images', `${m.amiId}.json`), JSON.stringify({ ref: `us-east-1:${m.amiId}`, tier: 'micro', renderManifestSha256: 'c'.repeat(64), manifestFiles: files }));
