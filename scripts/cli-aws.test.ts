@@ -101,6 +101,39 @@ describe('kiln --target aws against moto', () => {
     await expect(target.image('local-0123')).rejects.toThrow(/an AWS image ref/);
   }, 60_000);
 
+  it.concurrent('a release of a recipe\'s app: promoted on <tier>.<app>, read and revoked with --recipe, the tier\'s base untouched', async () => {
+    const { ec2, ssm } = moto.clients();
+    const project = join(dir, 'shop');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'manage.py'), '');
+    const recipe = join(project, 'kiln.yaml');
+    writeFileSync(recipe, 'version: 2\napp:\n  name: shop\n  source: .\n  settings: shop.settings\n');
+    const app = { 'kiln:tier': 'small', 'kiln:app': 'shop', 'kiln:app-sha256': 'c'.repeat(64) };
+    const a = await makeAmi(ec2, 'kiln-small-shop', app);
+    const verdict = writeVerdict(dir, a.amiId, { mutate: (d) => {
+      d.tier = 'small';
+      d.image.lineage.layers = [{ kind: 'base', ref: 'us-east-1:ami-0aaaaaaaaaaaaaaaa' }, { kind: 'app', ref: `us-east-1:${a.amiId}`, app: { name: 'shop', sha256: 'c'.repeat(64) } }];
+    } });
+    const p = await kiln(['promote', '--target', 'aws', '--verdict', verdict.path, '--json']);
+    expect(p.exitCode, p.stderr).toBe(0);
+    expect(json(p)).toEqual({ tier: 'small.shop', ref: `us-east-1:${a.amiId}`, verdictDigest: `sha256:${verdict.digest}` });
+    expect((await history(ssm, parameterName('small.shop'))).map((h) => h.Value)).toEqual([a.amiId]);
+    expect(await history(ssm, parameterName('small'))).toEqual([]);
+    const q = await kiln(['promoted', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--json']);
+    expect(q.exitCode, q.stderr).toBe(0);
+    expect(json(q)).toMatchObject({ tier: 'small.shop', ref: `us-east-1:${a.amiId}` });
+    const base = await kiln(['promoted', '--target', 'aws', '--tier', 'small', '--json']);
+    expect([base.exitCode, json(base)]).toEqual([0, null]);
+    const b = await makeAmi(ec2, 'kiln-small-shop-b', app);
+    const second = writeVerdict(dir, b.amiId, { mutate: (d) => { d.tier = 'small'; d.image.lineage.layers = [{ kind: 'app', ref: `us-east-1:${b.amiId}`, app: { name: 'shop', sha256: 'c'.repeat(64) } }]; } });
+    const target = awsTarget({ region: 'us-east-1', workDir: join(dir, 'work-release'), env });
+    expect(await target.promote({ verdictPath: second.path })).toMatchObject({ tier: 'small.shop', ref: `us-east-1:${b.amiId}`, previousRef: `us-east-1:${a.amiId}` });
+    const rv = await kiln(['revoke', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--version', '2', '--json']);
+    expect(rv.exitCode, rv.stderr).toBe(0);
+    expect(json(rv)).toMatchObject({ tier: 'small.shop', parameter: '/kiln/small.shop/ami', version: 2, amiId: b.amiId });
+    await expect(target.promoted('small.shop')).rejects.toThrow(/cannot be used: .*revoked/);
+  }, 120_000);
+
   it.concurrent('launch of an image the account does not have is bad input naming --image', async () => {
     const r = await kiln(['launch', '--target', 'aws', '--image', 'us-east-1:ami-0123456789abcdef0', '--tier', 'nano',
       '--vpc', 'vpc-0123456789abcdef0', '--subnet', 'subnet-0123456789abcdef0', '--verifier-cidr', '203.0.113.7/32']);

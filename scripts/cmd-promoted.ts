@@ -1,18 +1,21 @@
-/** `kiln promoted --target local|aws --tier T [--json]`: the tier's promoted image. */
-import { loadCatalog, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
+/** `kiln promoted --target local|aws --tier T [--recipe kiln.yaml] [--json]`: the promoted image of a tier, or of an app's releases on it. */
+import { channelOfRecipe } from '../targets/channel.ts';
+import { loadCatalog, loadRecipe, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
 
-export const help = `kiln promoted --target local|aws --tier T [--json]
+export const help = `kiln promoted --target local|aws --tier T [--recipe kiln.yaml] [--json]
   Prints the promoted image ref of the tier (--json: { tier, ref, verdictDigest, previousRef? }, or null
-  when nothing was promoted; exit 0 either way). aws: a pointer that is unverified or revoked is an error
+  when nothing was promoted; exit 0 either way). With a recipe that has app.source: the promoted release
+  of that app on the tier (channel <tier>.<app>). aws: a pointer that is unverified or revoked is an error
   (exit 1): deploy and the gate would refuse it too.
 ${TARGET_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, { ...TARGET_FLAGS, tier: { type: 'string' } });
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
+  const channel = channelOfRecipe(tier.name, loadRecipe(v.recipe as string | undefined));
   const { name, target } = selectTarget(v);
-  const rec = (await target.promoted(tier.name)) ?? null;
-  if (!rec) progress(`nothing promoted for ${tier.name} on ${name}`);
+  const rec = (await target.promoted(channel)) ?? null;
+  if (!rec) progress(`nothing promoted for ${channel} on ${name}`);
   output(v, rec, rec ? rec.ref : '');
   return 0;
 }

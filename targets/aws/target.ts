@@ -133,9 +133,9 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     },
     async promote({ verdictPath }): Promise<PromotionRecord> {
       const v = readVerdict(verdictPath);
-      const before = await promoted(c(), v.tier, pointer);
+      // On its channel (the tier, or `<tier>.<app>` for a release); what it replaced comes from the pointer's own history.
       const r = await promote(c(), { tier: v.tier, amiId: v.amiId, verdictPath, parameterPrefix: s.ssmPrefix });
-      return { tier: r.tier, ref: `${s.region}:${r.amiId}`, verdictDigest: `sha256:${r.verdictDigest}`, ...(before ? { previousRef: `${s.region}:${before.amiId}` } : {}) };
+      return { tier: r.channel, ref: `${s.region}:${r.amiId}`, verdictDigest: `sha256:${r.verdictDigest}`, ...(r.previousAmiId ? { previousRef: `${s.region}:${r.previousAmiId}` } : {}) };
     },
     async promoted(tier) {
       const p = await promoted(c(), tier, pointer);
