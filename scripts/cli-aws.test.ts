@@ -108,7 +108,7 @@ describe('kiln --target aws against moto', () => {
     writeFileSync(join(project, 'manage.py'), '');
     const recipe = join(project, 'kiln.yaml');
     writeFileSync(recipe, 'version: 2\napp:\n  name: shop\n  source: .\n  settings: shop.settings\n');
-    const app = { 'kiln:tier': 'small', 'kiln:app': 'shop', 'kiln:app-sha256': 'c'.repeat(64) };
+    const app = { 'kiln:tier': 'small', 'kiln:app': 'shop', 'kiln:app-sha256': 'c'.repeat(64), 'kiln:image-hash': 'a'.repeat(64) };
     const a = await makeAmi(ec2, 'kiln-small-shop', app);
     const verdict = writeVerdict(dir, a.amiId, { mutate: (d) => {
       d.tier = 'small';
@@ -128,10 +128,21 @@ describe('kiln --target aws against moto', () => {
     const second = writeVerdict(dir, b.amiId, { mutate: (d) => { d.tier = 'small'; d.image.lineage.layers = [{ kind: 'app', ref: `us-east-1:${b.amiId}`, app: { name: 'shop', sha256: 'c'.repeat(64) } }]; } });
     const target = awsTarget({ region: 'us-east-1', workDir: join(dir, 'work-release'), env });
     expect(await target.promote({ verdictPath: second.path })).toMatchObject({ tier: 'small.shop', ref: `us-east-1:${b.amiId}`, previousRef: `us-east-1:${a.amiId}` });
+    const fleetEnv = join(dir, 'fleet-small.json');
+    writeFileSync(fleetEnv, JSON.stringify({
+      region: 'us-east-1', accountId: '123456789012', vpcId: 'vpc-0abc', subnetIds: ['subnet-0abc'], securityGroupIds: [],
+      capacity: { min: 1, max: 2, desired: 1 }, alarmNames: ['a'], backend: { kind: 'local', path: 'terraform.fleet-small.tfstate' },
+    }));
+    const plan = await kiln(['deploy', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--fleet-env', fleetEnv, '--plan', '--json']);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(json(plan)).toMatchObject({ channel: 'small.shop', amiId: b.amiId, version: 2, applied: false });
     const rv = await kiln(['revoke', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--version', '2', '--json']);
     expect(rv.exitCode, rv.stderr).toBe(0);
     expect(json(rv)).toMatchObject({ tier: 'small.shop', parameter: '/kiln/small.shop/ami', version: 2, amiId: b.amiId });
     await expect(target.promoted('small.shop')).rejects.toThrow(/cannot be used: .*revoked/);
+    const refused = await kiln(['deploy', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--fleet-env', fleetEnv, '--plan']);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/refusing to deploy \/kiln\/small\.shop\/ami version 2/);
   }, 120_000);
 
   it.concurrent('launch of an image the account does not have is bad input naming --image', async () => {

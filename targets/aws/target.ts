@@ -10,6 +10,7 @@ import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
 import { InputError } from '../../images/errors.ts';
 import type { PackerLayer } from '../../images/packer/targets.ts';
 import type { Tier } from '../../images/tiers.ts';
+import type { Recipe } from '../../images/web.ts';
 import { appProfileOf } from '../../verify/defaults.ts';
 import type { HostDescription } from '../../verify/host.ts';
 import { readImageBundle } from '../../verify/image-bundle.ts';
@@ -30,7 +31,8 @@ import { readVerdict } from './verdict.ts';
 
 /** Operations only a target with a fleet has (typed capability, so commands never branch on a name). */
 export interface FleetOps {
-  deploy(req: { tier: Tier; fleetEnvPath: string; apply: boolean; log?: Log }): Promise<unknown>;
+  /** `recipe`: its app's promoted release (`<tier>.<app>`) is deployed; the canary (default) deploys the tier's base image. */
+  deploy(req: { tier: Tier; recipe?: Recipe; fleetEnvPath: string; apply: boolean; log?: Log }): Promise<unknown>;
   revoke(req: { tier: string; version: number; reason?: string }): Promise<unknown>;
 }
 
@@ -147,11 +149,11 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     },
     janitor: ({ dryRun }) => janitor(c(), { apply: !dryRun }),
     fleet: {
-      async deploy({ tier, fleetEnvPath, apply, log }) {
+      async deploy({ tier, recipe, fleetEnvPath, apply, log }) {
         // targets/aws/deploy.ts resolves the pointer under the default prefix only.
         if (s.ssmPrefix !== DEFAULT_PREFIX) throw new InputError('--ssm-prefix', s.ssmPrefix, `deploy reads the pointer under ${DEFAULT_PREFIX} only`, `drop --ssm-prefix / KILN_AWS_SSM_PREFIX for deploy`);
         const { deploy, loadFleetEnv } = await import('./index.ts');
-        return deploy(c(), { tier, env: loadFleetEnv(fleetEnvPath), outdir: join(s.workDir, 'cdktf.out'), apply, log });
+        return deploy(c(), { tier, recipe, env: loadFleetEnv(fleetEnvPath), outdir: join(s.workDir, 'cdktf.out'), apply, log });
       },
       revoke: (req) => revoke(c(), { ...req, parameterPrefix: s.ssmPrefix }),
     },
