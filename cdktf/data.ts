@@ -61,5 +61,6 @@ export interface FleetStackData {
   secretsPath: string;
   accountId: string;
   tags: Record<string, string>;
+  /** The fleet's cloud-config (plain text; the stack base64-encodes it for the launch template). */
   userData?: string;
 }

@@ -21,6 +21,15 @@ describe('FleetStack', () => {
     expect(out).not.toContain('$Default');
   });
 
+  it('hands the launch template its user data base64-encoded, so no `${` in it reaches Terraform as an interpolation', () => {
+    const userData = '#cloud-config\nwrite_files: [{ path: /etc/kiln/boot.json, content: "{\\"env\\":{\\"X\\":\\"${var.x}\\"}}" }]\n';
+    const out = synth({ ...d, userData });
+    const lt = one(out, 'aws_launch_template');
+    expect(Buffer.from(lt.user_data, 'base64').toString('utf8')).toBe(userData);
+    expect(out).not.toContain('${var.x}');
+    expect(one(synth(), 'aws_launch_template').user_data).toBeUndefined();
+  });
+
   it('pins the ASG to the numbered version terraform creates, never $Latest', () => {
     const asg = one(synth(), 'aws_autoscaling_group');
     expect(asg.launch_template.version).toBe('${aws_launch_template.lt.latest_version}');

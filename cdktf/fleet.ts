@@ -60,7 +60,8 @@ export class FleetStack extends TerraformStack {
         deviceName: d.rootDeviceName,
         ebs: { volumeSize: d.rootVolumeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
       }],
-      userData: d.userData,
+      // aws_launch_template takes user_data base64-encoded (aws_instance encodes it itself); base64 also keeps `${` out of the JSON.
+      userData: d.userData === undefined ? undefined : Buffer.from(d.userData, 'utf8').toString('base64'),
       // Every apply with a new AMI id makes a new numbered version; the ASG pins that number.
       updateDefaultVersion: true,
       tagSpecifications: [

@@ -91,7 +91,7 @@ describe('kiln --target aws against moto', () => {
     const bare = await target.image(m.amiId);
     expect(bare).toMatchObject({ ref: `us-east-1:${m.amiId}`, tier: 'micro', manifestFiles: [] });
     // No record of the bake here: no render manifest hash, so a verdict of this image fails closed.
-    expect(bare.lineage).toEqual({ baseImage: 'ami-0aaaaaaaaaaaaaaaa', packageVersions: {}, renderManifestSha256: '' });
+    expect(bare.lineage).toEqual({ baseImage: 'ami-0aaaaaaaaaaaaaaaa', packageVersions: {}, renderManifestSha256: '', layers: [{ kind: 'os', ref: 'ami-0aaaaaaaaaaaaaaaa' }] });
     mkdirSync(join(work, 'images'), { recursive: true });
     const files = [{ path: '/etc/redis/redis.conf', sha256: 'b'.repeat(64) }];
     writeFileSync(join(work, 'images', `${m.amiId}.json`), JSON.stringify({ ref: `us-east-1:${m.amiId}`, tier: 'micro', renderManifestSha256: 'c'.repeat(64), manifestFiles: files }));
@@ -100,6 +100,50 @@ describe('kiln --target aws against moto', () => {
     await expect(target.image('ami-0123456789abcdef0')).rejects.toThrow(/--image = "ami-0123456789abcdef0": an AMI visible in us-east-1/);
     await expect(target.image('local-0123')).rejects.toThrow(/an AWS image ref/);
   }, 60_000);
+
+  it.concurrent('a release of a recipe\'s app: promoted on <tier>.<app>, read and revoked with --recipe, the tier\'s base untouched', async () => {
+    const { ec2, ssm } = moto.clients();
+    const project = join(dir, 'shop');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'manage.py'), '');
+    const recipe = join(project, 'kiln.yaml');
+    writeFileSync(recipe, 'version: 2\napp:\n  name: shop\n  source: .\n  settings: shop.settings\n');
+    const app = { 'kiln:tier': 'small', 'kiln:app': 'shop', 'kiln:app-sha256': 'c'.repeat(64), 'kiln:image-hash': 'a'.repeat(64) };
+    const a = await makeAmi(ec2, 'kiln-small-shop', app);
+    const verdict = writeVerdict(dir, a.amiId, { mutate: (d) => {
+      d.tier = 'small';
+      d.image.lineage.layers = [{ kind: 'base', ref: 'us-east-1:ami-0aaaaaaaaaaaaaaaa' }, { kind: 'app', ref: `us-east-1:${a.amiId}`, app: { name: 'shop', sha256: 'c'.repeat(64) } }];
+    } });
+    const p = await kiln(['promote', '--target', 'aws', '--verdict', verdict.path, '--json']);
+    expect(p.exitCode, p.stderr).toBe(0);
+    expect(json(p)).toEqual({ tier: 'small.shop', ref: `us-east-1:${a.amiId}`, verdictDigest: `sha256:${verdict.digest}` });
+    expect((await history(ssm, parameterName('small.shop'))).map((h) => h.Value)).toEqual([a.amiId]);
+    expect(await history(ssm, parameterName('small'))).toEqual([]);
+    const q = await kiln(['promoted', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--json']);
+    expect(q.exitCode, q.stderr).toBe(0);
+    expect(json(q)).toMatchObject({ tier: 'small.shop', ref: `us-east-1:${a.amiId}` });
+    const base = await kiln(['promoted', '--target', 'aws', '--tier', 'small', '--json']);
+    expect([base.exitCode, json(base)]).toEqual([0, null]);
+    const b = await makeAmi(ec2, 'kiln-small-shop-b', app);
+    const second = writeVerdict(dir, b.amiId, { mutate: (d) => { d.tier = 'small'; d.image.lineage.layers = [{ kind: 'app', ref: `us-east-1:${b.amiId}`, app: { name: 'shop', sha256: 'c'.repeat(64) } }]; } });
+    const target = awsTarget({ region: 'us-east-1', workDir: join(dir, 'work-release'), env });
+    expect(await target.promote({ verdictPath: second.path })).toMatchObject({ tier: 'small.shop', ref: `us-east-1:${b.amiId}`, previousRef: `us-east-1:${a.amiId}` });
+    const fleetEnv = join(dir, 'fleet-small.json');
+    writeFileSync(fleetEnv, JSON.stringify({
+      region: 'us-east-1', accountId: '123456789012', vpcId: 'vpc-0abc', subnetIds: ['subnet-0abc'], securityGroupIds: [],
+      capacity: { min: 1, max: 2, desired: 1 }, alarmNames: ['a'], backend: { kind: 'local', path: 'terraform.fleet-small.tfstate' },
+    }));
+    const plan = await kiln(['deploy', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--fleet-env', fleetEnv, '--plan', '--json']);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(json(plan)).toMatchObject({ channel: 'small.shop', amiId: b.amiId, version: 2, applied: false });
+    const rv = await kiln(['revoke', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--version', '2', '--json']);
+    expect(rv.exitCode, rv.stderr).toBe(0);
+    expect(json(rv)).toMatchObject({ tier: 'small.shop', parameter: '/kiln/small.shop/ami', version: 2, amiId: b.amiId });
+    await expect(target.promoted('small.shop')).rejects.toThrow(/cannot be used: .*revoked/);
+    const refused = await kiln(['deploy', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--fleet-env', fleetEnv, '--plan']);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/refusing to deploy \/kiln\/small\.shop\/ami version 2/);
+  }, 120_000);
 
   it.concurrent('launch of an image the account does not have is bad input naming --image', async () => {
     const r = await kiln(['launch', '--target', 'aws', '--image', 'us-east-1:ami-0123456789abcdef0', '--tier', 'nano',

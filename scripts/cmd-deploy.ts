@@ -1,11 +1,13 @@
-/** `kiln deploy --target aws --tier T --fleet-env FILE [--plan]`: fleet replace-on-deploy, polled to the end. */
+/** `kiln deploy --target aws --tier T [--recipe kiln.yaml] --fleet-env FILE [--plan]`: fleet replace-on-deploy, polled to the end. */
 import { InputError } from '../images/errors.ts';
-import { loadCatalog, output, parse, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
+import { loadCatalog, loadRecipe, output, parse, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
 
-export const help = `kiln deploy --target aws --tier T --fleet-env FILE [--plan] [--json]
-  Resolves the tier's promoted image once (refused when unverified or revoked), writes its literal AMI id
-  into a new launch template version of the fleet stack, applies it (terraform >= 1.5 on PATH) and polls
-  the instance refresh to its end, reporting a rollback. --plan stops after synthesizing the stack.
+export const help = `kiln deploy --target aws --tier T [--recipe kiln.yaml] --fleet-env FILE [--plan] [--json]
+  Resolves the promoted image once (refused when unverified or revoked): with a recipe that has app.source,
+  the promoted release of its app on the tier (<tier>.<app>), else the tier's base image. Writes its literal
+  AMI id and the fleet's user data (the recipe's boot.json with migrate: false: instances do not migrate
+  at boot) into a new launch template version of the fleet stack, applies it (terraform >= 1.5 on PATH)
+  and polls the instance refresh to its end, reporting a rollback. --plan stops after synthesizing the stack.
   The fleet env file (or KILN_AWS_FLEET_ENV) holds the account side: region, accountId, vpcId, subnetIds,
   securityGroupIds, capacity, alarmNames, backend (docs/aws.md). Only targets with a fleet (aws).
 ${TARGET_HELP}`;
@@ -13,11 +15,12 @@ ${TARGET_HELP}`;
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, { ...TARGET_FLAGS, tier: { type: 'string' }, 'fleet-env': { type: 'string' }, plan: { type: 'boolean' } });
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
+  const recipe = loadRecipe(v.recipe as string | undefined);
   const fleetEnvPath = (v['fleet-env'] as string | undefined) ?? process.env.KILN_AWS_FLEET_ENV;
   if (!fleetEnvPath) throw new InputError('--fleet-env', null, 'is required (the fleet\'s account settings)', 'pass --fleet-env FILE or set KILN_AWS_FLEET_ENV');
   const { name, target } = selectTarget(v);
   if (!target.fleet) throw new InputError('--target', name, 'a target with a fleet (aws)', 'deploy with --target aws');
-  const r = await target.fleet.deploy({ tier, fleetEnvPath, apply: !v.plan });
+  const r = await target.fleet.deploy({ tier, recipe, fleetEnvPath, apply: !v.plan });
   output(v, r, JSON.stringify(r));
   return 0;
 }

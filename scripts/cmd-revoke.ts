@@ -1,10 +1,12 @@
-/** `kiln revoke --target aws --tier T --version N [--reason TEXT]`: marks a promoted version (and its image) as never to deploy. */
+/** `kiln revoke --target aws --tier T [--recipe kiln.yaml] --version N [--reason TEXT]`: marks a promoted version (and its image) as never to deploy. */
 import { InputError } from '../images/errors.ts';
-import { loadCatalog, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
+import { channelOfRecipe } from '../targets/channel.ts';
+import { loadCatalog, loadRecipe, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
 
-export const help = `kiln revoke --target aws --tier T --version N [--reason TEXT] [--json]
+export const help = `kiln revoke --target aws --tier T [--recipe kiln.yaml] --version N [--reason TEXT] [--json]
   Labels version N of the tier's SSM pointer revoked-vN and tags its AMI kiln:revoked, so deploy and
-  promote refuse it from then on. N comes from kiln promoted / the parameter history. Only targets with
+  promote refuse it from then on. With a recipe that has app.source: version N of that app's release
+  pointer on the tier (<tier>.<app>). N comes from kiln promoted / the parameter history. Only targets with
   a fleet (aws).
 ${TARGET_HELP}`;
 
@@ -17,8 +19,9 @@ export async function run(argv: string[]): Promise<number> {
   if (reason !== undefined && (reason.length > 200 || /[\u0000-\u001f]/.test(reason))) throw new InputError('--reason', reason, 'at most 200 characters, no control characters', 'shorten it');
   const { name, target } = selectTarget(v);
   if (!target.fleet) throw new InputError('--target', name, 'a target with a fleet (aws)', 'revoke with --target aws');
-  const r = await target.fleet.revoke({ tier: tier.name, version, reason });
-  progress(`revoked ${tier.name} version ${version}`);
+  const channel = channelOfRecipe(tier.name, loadRecipe(v.recipe as string | undefined));
+  const r = await target.fleet.revoke({ tier: channel, version, reason });
+  progress(`revoked ${channel} version ${version}`);
   output(v, r, JSON.stringify(r));
   return 0;
 }

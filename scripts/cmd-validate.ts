@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DISTROS } from '../images/distro.ts';
 import { render } from '../images/render.ts';
 import { loadCatalog, loadRecipe, parse, progress, selectDistros, selectTiers } from './args.ts';
+import { appPayload } from './flows/app-payload.ts';
 import { validateBundle } from './validate/run.ts';
 import { writeBundle } from './write-bundle.ts';
 
@@ -19,6 +20,8 @@ export async function run(argv: string[]): Promise<number> {
   const recipe = loadRecipe(v.recipe as string | undefined);
   const distros = selectDistros(v, [DISTROS.ubuntu2404, DISTROS.debian12]);
   const renders = tiers.flatMap((t) => distros.map((d) => render(t, recipe, d)));
+  // A team's app goes in beside the render, as for a bake: the Packer templates upload it.
+  const payload = appPayload(recipe);
   const work = await mkdtemp(join(process.env.KILN_TMP ?? tmpdir(), 'kiln-validate-'));
   const results = [];
   let failed = 0;
@@ -26,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const r of renders) {
       const label = `${r.context.tier.name}/${r.context.distro.id}`;
       const started = Date.now();
-      const dir = await writeBundle(join(work, label.replace('/', '-')), r);
+      const dir = await writeBundle(join(work, label.replace('/', '-')), r, payload);
       const findings = await validateBundle(dir, r);
       // Fail closed: a bundle no program has read is not valid.
       if (!findings.length) findings.push({ tool: 'kiln', file: '*', ok: false, output: 'no validator ran on this bundle' });

@@ -1,4 +1,4 @@
-/** What the Packer model is built from: one tier, one recipe, one distro, the image hash and an architecture. */
+/** What the Packer model is built from: one tier, one recipe, one distro, the image hash, an architecture, whether the bundle has an app. */
 import type { DistroProfile } from '../distro.ts';
 import type { Tier } from '../tiers.ts';
 import type { Recipe } from '../web.ts';
@@ -11,6 +11,8 @@ export interface PackerInput {
   distro: DistroProfile;
   imageHash: string;
   arch: Arch;
+  /** The bundle carries a team's app under app/ (the recipe names a source): uploaded, tagged, and a release can be built. */
+  app: boolean;
 }
 
 /** Ubuntu's name for the architecture in its AMI names. */

@@ -8,12 +8,12 @@ import { printHcl } from './hcl.ts';
 import type { PackerInput } from './input.ts';
 import { packerModel } from './model.ts';
 import { modernRequirements } from './requirements.ts';
-import { COMPAT166, MODERN } from './targets.ts';
+import { bundleRootOf, COMPAT166, MODERN } from './targets.ts';
 import { DEFAULT_BAKE, packerVars, VARIABLES } from './vars.ts';
 
 const HASH = 'ab'.repeat(32);
 const input = (tier = BUILTIN_TIERS[0], arch: PackerInput['arch'] = 'x86_64'): PackerInput =>
-  ({ tier, recipe: WEB, distro: DISTROS.ubuntu2404, imageHash: HASH, arch });
+  ({ tier, recipe: WEB, distro: DISTROS.ubuntu2404, imageHash: HASH, arch, app: false });
 const blocks = (items: Item[], type: string) => items.filter((i): i is Block => i.kind === 'block' && i.type === type);
 const value = (items: Item[], name: string): Value | undefined => items.find((i): i is Attr => i.kind === 'attr' && i.name === name)?.value;
 const plain = (v: Value | undefined): unknown => {
@@ -63,7 +63,7 @@ describe('packer model', () => {
       const provs = blocks(b.body, 'provisioner');
       expect(provs.map((p) => p.labels[0])).toEqual(['shell', 'file', 'shell', 'shell', 'file', 'shell']);
       expect(plain(value(provs[0].body, 'inline'))).toContain('cloud-init status --wait');
-      const root = t.bundleRootFromTemplate;
+      const root = bundleRootOf(t.path);
       expect(printHcl({ header: [], body: [provs[1]] })).toContain(`sources     = ["\${path.root}/${root}/rootfs", "\${path.root}/${root}/provision"]`);
       expect(plain(value(provs[2].body, 'inline'))).toEqual(['bash /tmp/kiln/provision/provision.sh /tmp/kiln']);
       expect(plain(value(provs[2].body, 'environment_vars'))).toEqual(['KILN_DISTRO=ubuntu2404']);
@@ -119,5 +119,67 @@ describe('var file', () => {
   it('a tier without a type for the architecture is an InputError', () => {
     const tier = { ...BUILTIN_TIERS[0], instanceTypes: { x86_64: ['t3.nano'], arm64: [] } };
     expect(() => packerVars(input(tier, 'arm64'), DEFAULT_BAKE)).toThrow(InputError);
+  });
+});
+
+describe('a bundle with an app, and a release built on a base AMI', () => {
+  const shop = { ...WEB, app: { ...WEB.app, name: 'shop', source: { kind: 'dir' as const, path: '/src/shop' } } };
+  const withApp = (): PackerInput => ({ ...input(), recipe: shop, app: true });
+  const provisioners = (t = MODERN, layer: 'full' | 'app' = 'full', i = withApp()) =>
+    blocks(blocks(packerModel(i, t, layer).body, 'build')[0].body, 'provisioner');
+
+  it('release: source_ami from the var file, no Ubuntu filter, KILN_LAYER=app, the app uploaded from packer/release/', () => {
+    for (const t of [MODERN, COMPAT166]) {
+      const src = blocks(packerModel(withApp(), t, 'app').body, 'source')[0];
+      expect(plain(value(src.body, 'source_ami'))).toBe('<var.source_ami>');
+      expect(blocks(src.body, 'source_ami_filter')).toEqual([]);
+      const provs = provisioners(t, 'app');
+      expect(provs.map((p) => p.labels[0])).toEqual(['shell', 'file', 'shell', 'shell', 'file', 'shell']);
+      const root = t === MODERN ? '../..' : '../../..';
+      expect(printHcl({ header: [], body: [provs[1]] })).toContain(`"\${path.root}/${root}/provision", "\${path.root}/${root}/app"]`);
+      expect(plain(value(provs[2].body, 'environment_vars'))).toEqual(['KILN_DISTRO=ubuntu2404', 'KILN_LAYER=app']);
+    }
+  });
+
+  it('full bake of an app bundle: the Ubuntu filter, the app uploaded, no KILN_LAYER; the canary uploads no app', () => {
+    const src = blocks(packerModel(withApp(), MODERN).body, 'source')[0];
+    expect(value(src.body, 'source_ami')).toBeUndefined();
+    expect(blocks(src.body, 'source_ami_filter')).toHaveLength(1);
+    const provs = provisioners();
+    expect(printHcl({ header: [], body: [provs[1]] })).toContain('"${path.root}/../app"]');
+    expect(plain(value(provs[2].body, 'environment_vars'))).toEqual(['KILN_DISTRO=ubuntu2404']);
+    expect(printHcl({ header: [], body: [provisioners(MODERN, 'full', input())[1]] })).not.toContain('/app"');
+    expect(() => packerModel(input(), MODERN, 'app')).toThrow(/needs a bundle with an app/);
+  });
+
+  it('lineage names the app, its build and (release) the base AMI; the variables are declared only where used', () => {
+    const lineageOf = (layer: 'full' | 'app') => plain(value(blocks(packerModel(withApp(), MODERN, layer).body, 'locals')[0].body, 'lineage')) as Record<string, unknown>;
+    expect(lineageOf('full')).toMatchObject({ 'kiln:app': '<var.app_name>', 'kiln:app-sha256': '<var.app_sha256>' });
+    expect(lineageOf('full')).not.toHaveProperty('kiln:base-ami');
+    expect(lineageOf('app')).toMatchObject({ 'kiln:app': '<var.app_name>', 'kiln:base-ami': '<var.source_ami>' });
+    const declared = (i: PackerInput, layer: 'full' | 'app') => blocks(packerModel(i, MODERN, layer).body, 'variable').map((b) => b.labels[0]);
+    expect(declared(input(), 'full')).toEqual(VARIABLES.map((v) => v.name));
+    expect(declared(withApp(), 'full').slice(VARIABLES.length)).toEqual(['app_name', 'app_sha256']);
+    expect(declared(withApp(), 'app').slice(VARIABLES.length)).toEqual(['app_name', 'app_sha256', 'source_ami']);
+  });
+
+  it('the rendered var file carries the app name; the base AMI and the build hash come from the bake, checked', () => {
+    expect(packerVars(withApp(), DEFAULT_BAKE)).toMatchObject({ app_name: 'shop' });
+    expect(packerVars(withApp(), DEFAULT_BAKE)).not.toHaveProperty('app_sha256');
+    const bake = { ...DEFAULT_BAKE, appSha256: 'c'.repeat(64), sourceAmi: 'ami-0123456789abcdef0' };
+    expect(packerVars(withApp(), bake, 'app')).toMatchObject({ app_sha256: 'c'.repeat(64), source_ami: 'ami-0123456789abcdef0' });
+    expect(packerVars(withApp(), bake, 'full')).not.toHaveProperty('source_ami');
+    for (const [bad, field] of [[{ sourceAmi: 'ami-x"}' }, 'sourceAmi'], [{ appSha256: 'nothex' }, 'appSha256']] as const) {
+      let err: unknown;
+      try { packerVars(withApp(), { ...bake, ...bad }, 'app'); } catch (e) { err = e; }
+      expect((err as InputError).field).toBe(field);
+    }
+  });
+
+  it('the tag budget leaves room for the app lineage and a promotion (AWS allows 50 per resource)', () => {
+    const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+    expect(() => packerVars(input(), { ...DEFAULT_BAKE, tags: tags(39) })).not.toThrow();
+    expect(() => packerVars(input(), { ...DEFAULT_BAKE, tags: tags(40) })).toThrow(/at most 39 user tags/);
+    expect(() => packerVars(withApp(), { ...DEFAULT_BAKE, tags: tags(37) })).toThrow(/at most 36 user tags/);
   });
 });

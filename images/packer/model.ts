@@ -1,8 +1,8 @@
 /** The Packer template as typed data: pure, from tier + recipe + distro + image hash, for one target. */
-import { attr, attrs, block, bool, call, list, num, obj, op, ref, str, tmpl, type Block, type HclFile, type Ref, type Value } from './ast.ts';
+import { attr, attrs, block, bool, call, list, num, obj, op, ref, str, tmpl, type Block, type HclFile, type Item, type Ref, type Value } from './ast.ts';
 import { UBUNTU_ARCH, type Arch, type PackerInput } from './input.ts';
-import { AMAZON_PLUGIN, PACKER_VERSION, type PackerTarget } from './targets.ts';
-import { VARIABLES } from './vars.ts';
+import { AMAZON_PLUGIN, bundleRootOf, PACKER_VERSION, templatePath, type PackerLayer, type PackerTarget } from './targets.ts';
+import { variablesOf } from './vars.ts';
 
 /** Where each Packer-built distro's base AMI comes from (Canonical's account). */
 export const SOURCE_AMIS: Record<string, { owner: string; name: (arch: Arch) => string }> = {
@@ -26,8 +26,11 @@ function matches(pattern: string, value: Ref): Value {
   return new RegExp(pattern).test('') ? full : op(op(value, '!=', str('')), '&&', full);
 }
 
-const variableBlocks = (): Block[] =>
-  VARIABLES.map((v) => block('variable', [v.name], [
+/** The layers a bundle's templates are rendered for: a release only when the bundle carries an app. */
+export const packerLayers = (input: PackerInput): PackerLayer[] => (input.app ? ['full', 'app'] : ['full']);
+
+const variableBlocks = (input: PackerInput, layer: PackerLayer): Block[] =>
+  variablesOf(input.app, layer).map((v) => block('variable', [v.name], [
     attr('type', v.type === 'string' ? ref('string') : call('map', ref('string'))),
     attr('description', str(v.description)),
     v.default !== undefined && attr('default', str(v.default)),
@@ -37,7 +40,13 @@ const variableBlocks = (): Block[] =>
     ]),
   ]));
 
-const lineage = () => block('locals', [], [
+/** The image's layers as tags: its app (name, build) when it carries one, and for a release the base AMI it is built on. */
+const layerTags = (input: PackerInput, layer: PackerLayer): Record<string, Value> => ({
+  ...(input.app ? { 'kiln:app': ref('var.app_name'), 'kiln:app-sha256': ref('var.app_sha256') } : {}),
+  ...(layer === 'app' ? { 'kiln:base-ami': ref('var.source_ami') } : {}),
+});
+
+const lineage = (input: PackerInput, layer: PackerLayer) => block('locals', [], [
   attr('image_hash_short', call('substr', ref('var.image_hash'), num(0), num(12))),
   attr('lineage', obj({
     'kiln:tier': ref('var.tier'),
@@ -48,14 +57,30 @@ const lineage = () => block('locals', [], [
     // Go templates, filled by the amazon builder at build time.
     'kiln:source-ami': str('{{ .SourceAMI }}'),
     'kiln:source-ami-name': str('{{ .SourceAMIName }}'),
+    ...layerTags(input, layer),
   })),
   // Lineage last: a user tag cannot overwrite it.
   attr('tags', call('merge', ref('var.tags'), ref('local.lineage'))),
 ]);
 
-function source(input: PackerInput, target: PackerTarget): Block {
+/** Stock Ubuntu by Canonical's name filter for a full bake; a release starts from the promoted base AMI the bake names. */
+function sourceAmi(input: PackerInput, layer: PackerLayer): Item[] {
+  if (layer === 'app') return [attr('source_ami', ref('var.source_ami'), "A release: the tier's promoted base image, named in the var file by the bake.")];
   const ami = SOURCE_AMIS[input.distro.id];
   if (!ami) throw new Error(`kiln bug: distro ${input.distro.id} has no Packer source AMI`);
+  return [block('source_ami_filter', [], [
+    attr('filters', obj({
+      architecture: str(input.arch),
+      name: str(ami.name(input.arch)),
+      'root-device-type': str('ebs'),
+      'virtualization-type': str('hvm'),
+    })),
+    attr('most_recent', bool(true)),
+    attr('owners', list(str(ami.owner))),
+  ])];
+}
+
+function source(input: PackerInput, target: PackerTarget, layer: PackerLayer): Block {
   return block('source', ['amazon-ebs', 'kiln'], [
     ...attrs({
       region: ref('var.region'),
@@ -73,16 +98,7 @@ function source(input: PackerInput, target: PackerTarget): Block {
     target.deprecateAt && attr('deprecate_at', call('timeadd', call('timestamp'), ref('var.deprecate_after'))),
     attr('tags', ref('local.tags'), 'Everything Packer creates carries the lineage, so a janitor can find leftovers.'),
     ...attrs({ run_tags: ref('local.tags'), run_volume_tags: ref('local.tags'), snapshot_tags: ref('local.tags') }),
-    block('source_ami_filter', [], [
-      attr('filters', obj({
-        architecture: str(input.arch),
-        name: str(ami.name(input.arch)),
-        'root-device-type': str('ebs'),
-        'virtualization-type': str('hvm'),
-      })),
-      attr('most_recent', bool(true)),
-      attr('owners', list(str(ami.owner))),
-    ]),
+    ...sourceAmi(input, layer),
     block('launch_block_device_mappings', [], attrs({
       device_name: str(ROOT_DEVICE),
       volume_type: str('gp3'),
@@ -99,8 +115,11 @@ function source(input: PackerInput, target: PackerTarget): Block {
   ]);
 }
 
-function build(input: PackerInput, target: PackerTarget): Block {
-  const bundle = (dir: string) => tmpl(ref('path.root'), `/${target.bundleRootFromTemplate}/${dir}`);
+function build(input: PackerInput, target: PackerTarget, layer: PackerLayer): Block {
+  const root = bundleRootOf(templatePath(target, layer));
+  const bundle = (dir: string) => tmpl(ref('path.root'), `/${root}/${dir}`);
+  // A team's app (project dir or wheel, its requirements) travels as the bundle's app/ dir; provision.sh installs it.
+  const uploads = [bundle('rootfs'), bundle('provision'), ...(input.app ? [bundle('app')] : [])];
   return block('build', [], [
     attr('name', str('kiln')),
     attr('sources', list(str('source.amazon-ebs.kiln'))),
@@ -109,11 +128,12 @@ function build(input: PackerInput, target: PackerTarget): Block {
       valid_exit_codes: list(num(0), num(2)),
     }), 'apt races cloud-init on first boot; status exits 2 for recoverable (deprecation) errors.'),
     block('provisioner', ['file'], attrs({
-      sources: list(bundle('rootfs'), bundle('provision')),
+      sources: list(...uploads),
       destination: str(`${REMOTE_BUNDLE}/`),
     })),
     block('provisioner', ['shell'], attrs({
-      environment_vars: list(str(`KILN_DISTRO=${input.distro.id}`)),
+      // KILN_LAYER=app: the base installed the stack, a release adds the app (no apt).
+      environment_vars: list(str(`KILN_DISTRO=${input.distro.id}`), ...(layer === 'app' ? [str('KILN_LAYER=app')] : [])),
       execute_command: str(SUDO_EXEC),
       inline: list(str(`bash ${REMOTE_BUNDLE}/provision/provision.sh ${REMOTE_BUNDLE}`)),
     })),
@@ -136,8 +156,10 @@ function build(input: PackerInput, target: PackerTarget): Block {
   ]);
 }
 
-/** The whole template for one target; the targets differ only by the flags in targets.ts. */
-export function packerModel(input: PackerInput, target: PackerTarget): HclFile {
+/** The whole template for one target and layer; the targets differ only by the flags in targets.ts. */
+export function packerModel(input: PackerInput, target: PackerTarget, layer: PackerLayer = 'full'): HclFile {
+  if (layer === 'app' && !input.app) throw new Error('kiln bug: a release template needs a bundle with an app');
+  const late = variablesOf(input.app, layer).filter((v) => v.bakeTime).map((v) => v.name);
   const packer = target.requiredPlugins && block('packer', [], [
     attr('required_version', str(PACKER_VERSION)),
     block('required_plugins', [], [attr('amazon', obj({ source: str(AMAZON_PLUGIN.source), version: str(AMAZON_PLUGIN.version) }))]),
@@ -145,8 +167,10 @@ export function packerModel(input: PackerInput, target: PackerTarget): HclFile {
   return {
     header: [
       'Generated by kiln (images/packer/model.ts): edit the model, not this file.',
-      `Target ${target.id}; every value comes from the var file image.pkrvars.json.`,
+      late.length
+        ? `Target ${target.id}${layer === 'app' ? ', a release on a base AMI' : ''}; values from image.pkrvars.json, plus ${late.join(' and ')} from the bake.`
+        : `Target ${target.id}; every value comes from the var file image.pkrvars.json.`,
     ],
-    body: [...(packer ? [packer] : []), ...variableBlocks(), lineage(), source(input, target), build(input, target)],
+    body: [...(packer ? [packer] : []), ...variableBlocks(input, layer), lineage(input, layer), source(input, target, layer), build(input, target, layer)],
   };
 }

@@ -2,10 +2,8 @@
 
 export interface PackerTarget {
   id: 'modern' | 'compat166';
-  /** Bundle path of the rendered template. */
+  /** Bundle path of the rendered template (a full bake's; a release's is `templatePath(target, 'app')`). */
   path: string;
-  /** From the template's directory (`path.root`) back to the bundle root. */
-  bundleRootFromTemplate: string;
   /** `packer { required_version, required_plugins }`: 1.6.6 has no plugin installer and rejects the block. */
   requiredPlugins: boolean;
   /** `imds_support = "v2.0"` on the AMI: unknown to 1.6.6's built-in amazon builder. */
@@ -19,7 +17,6 @@ export interface PackerTarget {
 export const MODERN: PackerTarget = {
   id: 'modern',
   path: 'packer/image.pkr.hcl',
-  bundleRootFromTemplate: '..',
   requiredPlugins: true,
   imdsSupport: true,
   metadataOptions: true,
@@ -30,7 +27,6 @@ export const MODERN: PackerTarget = {
 export const COMPAT166: PackerTarget = {
   id: 'compat166',
   path: 'packer/compat/image.pkr.hcl',
-  bundleRootFromTemplate: '../..',
   requiredPlugins: false,
   imdsSupport: false,
   metadataOptions: false,
@@ -38,6 +34,19 @@ export const COMPAT166: PackerTarget = {
 };
 
 export const PACKER_TARGETS = [MODERN, COMPAT166] as const;
+
+/**
+ * What a bake lays down: `full` = the whole stack on stock Ubuntu; `app` = a release, a team's app on the
+ * tier's promoted base AMI (provision.sh's KILN_LAYER). Only a bundle that carries an app has the second.
+ */
+export type PackerLayer = 'full' | 'app';
+
+/** Bundle path of one variant's template: a release's templates sit under packer/release/, beside the full bake's. */
+export const templatePath = (target: PackerTarget, layer: PackerLayer): string =>
+  (layer === 'full' ? target.path : target.path.replace(/^packer\//, 'packer/release/'));
+
+/** From a template's directory (`path.root`) back to the bundle root, e.g. `..` for packer/image.pkr.hcl. */
+export const bundleRootOf = (bundlePath: string): string => bundlePath.split('/').slice(1).map(() => '..').join('/');
 
 export const VARS_PATH = 'packer/image.pkrvars.json';
 

@@ -1,6 +1,7 @@
 /** Packer input variables: declared in the template, valued only in the JSON var file, so no value is ever HCL source. */
 import { InputError } from '../errors.ts';
 import type { PackerInput } from './input.ts';
+import type { PackerLayer } from './targets.ts';
 
 export interface VarSpec {
   name: string;
@@ -10,6 +11,10 @@ export interface VarSpec {
   pattern?: string;
   /** Optional variables carry a default in the template. */
   default?: string;
+  /** Known only when baking (a bake id is not): absent from the rendered var file, the bake supplies it. */
+  bakeTime?: boolean;
+  /** For a bakeTime variable: a value of the right shape that validation passes with `-var` (it names nothing real). */
+  placeholder?: string;
 }
 
 export const VARIABLES: readonly VarSpec[] = [
@@ -26,6 +31,24 @@ export const VARIABLES: readonly VarSpec[] = [
   { name: 'tags', type: 'map(string)', description: 'user tags on everything Packer creates (kiln lineage tags win)' },
 ];
 
+/** A bundle with a team's app: its name (from the recipe) and its build's sha256 (manifest.json app.sha256, known once the payload is written). */
+export const APP_VARIABLES: readonly VarSpec[] = [
+  { name: 'app_name', type: 'string', description: "the team's app in the image (recipe app.name)", pattern: '^[a-z][a-z0-9_]{0,30}$' },
+  { name: 'app_sha256', type: 'string', description: 'sha256 of the app build (bundle manifest.json app.sha256)', pattern: '^[0-9a-f]{64}$', bakeTime: true, placeholder: '0'.repeat(64) },
+];
+
+/** A release: the promoted base AMI of the tier it is built on. */
+export const RELEASE_VARIABLES: readonly VarSpec[] = [
+  { name: 'source_ami', type: 'string', description: "the tier's promoted base AMI a release is built on", pattern: '^ami-[0-9a-f]{8,17}$', bakeTime: true, placeholder: 'ami-00000000' },
+];
+
+/** The variables one template declares. */
+export const variablesOf = (app: boolean, layer: PackerLayer): VarSpec[] =>
+  [...VARIABLES, ...(app ? APP_VARIABLES : []), ...(layer === 'app' ? RELEASE_VARIABLES : [])];
+
+/** Every variable any kiln template declares (a bake's overrides are checked against these). */
+export const ALL_VARIABLES: readonly VarSpec[] = [...VARIABLES, ...APP_VARIABLES, ...RELEASE_VARIABLES];
+
 /** What a bake supplies at bake time; rendering uses DEFAULT_BAKE so the bundle stays deterministic. */
 export interface BakeOptions {
   region: string;
@@ -35,6 +58,10 @@ export interface BakeOptions {
   tags: Record<string, string>;
   subnetId: string;
   vpcId: string;
+  /** The app build's sha256 (bundles with an app; bake time only). */
+  appSha256?: string;
+  /** A release's base AMI (bake time only). */
+  sourceAmi?: string;
 }
 
 export const DEFAULT_BAKE: BakeOptions = {
@@ -48,8 +75,10 @@ export const DEFAULT_BAKE: BakeOptions = {
   vpcId: '',
 };
 
-// AWS allows 50 tags per resource; kiln's lineage takes 7.
-const MAX_USER_TAGS = 40;
+// AWS allows 50 tags per resource: kiln's lineage takes 7 (10 with an app and a base AMI), a promotion adds 4.
+const MAX_TAGS = 50;
+const PROMOTION_TAGS = 4;
+const lineageTags = (app: boolean) => (app ? 10 : 7);
 const RESERVED_TAG_PREFIX = /^(aws|kiln):/i;
 
 /**
@@ -59,10 +88,11 @@ const RESERVED_TAG_PREFIX = /^(aws|kiln):/i;
  */
 export const GO_TEMPLATE = /\{\{/;
 
-function checkTags(tags: Record<string, unknown>): Record<string, string> {
+function checkTags(tags: Record<string, unknown>, app: boolean): Record<string, string> {
   const entries = Object.entries(tags);
-  if (entries.length > MAX_USER_TAGS) {
-    throw new InputError('recipe.tags', `${entries.length} tags`, `at most ${MAX_USER_TAGS} user tags`, 'drop some tags');
+  const max = MAX_TAGS - lineageTags(app) - PROMOTION_TAGS;
+  if (entries.length > max) {
+    throw new InputError('recipe.tags', `${entries.length} tags`, `at most ${max} user tags (AWS allows ${MAX_TAGS} per resource; kiln's lineage and promotion take the rest)`, 'drop some tags');
   }
   const out: Record<string, string> = {};
   for (const [k, v] of entries) {
@@ -87,8 +117,11 @@ function checkPattern(spec: VarSpec, value: string, field: string): string {
   return value;
 }
 
-/** The JSON var file's content; throws InputError (exit 2) naming the bad field. */
-export function packerVars(input: PackerInput, bake: BakeOptions): Record<string, unknown> {
+/**
+ * The var file's content for one template; throws InputError (exit 2) naming the bad field. A bake-time
+ * variable the options do not carry is left out (the render's var file); the bake checks nothing is missing.
+ */
+export function packerVars(input: PackerInput, bake: BakeOptions, layer: PackerLayer = 'full'): Record<string, unknown> {
   const instanceType = input.tier.instanceTypes[input.arch][0];
   if (!instanceType) {
     throw new InputError(`tier ${input.tier.name}.instanceTypes.${input.arch}`, [], 'needs an instance type to bake on this architecture', `add one, or bake for the other architecture`);
@@ -105,11 +138,17 @@ export function packerVars(input: PackerInput, bake: BakeOptions): Record<string
     subnet_id: bake.subnetId,
     vpc_id: bake.vpcId,
   };
-  const fields: Record<string, string> = { ttl: 'ttlHours', deprecate_after: 'deprecateAfterDays', bake_id: 'bakeId', subnet_id: 'subnetId', vpc_id: 'vpcId' };
+  const late: Record<string, string | undefined> = { app_name: input.recipe.app.name, app_sha256: bake.appSha256, source_ami: bake.sourceAmi };
+  const fields: Record<string, string> = {
+    ttl: 'ttlHours', deprecate_after: 'deprecateAfterDays', bake_id: 'bakeId', subnet_id: 'subnetId', vpc_id: 'vpcId',
+    app_name: 'recipe.app.name', app_sha256: 'appSha256', source_ami: 'sourceAmi',
+  };
   const out: Record<string, unknown> = {};
-  for (const spec of VARIABLES) {
+  for (const spec of variablesOf(input.app, layer)) {
+    const value = raw[spec.name] ?? late[spec.name];
+    if (spec.bakeTime && value === undefined) continue;
     // The bake's own tags win over the recipe's.
-    out[spec.name] = spec.name === 'tags' ? checkTags({ ...input.recipe.tags, ...bake.tags }) : checkPattern(spec, raw[spec.name], fields[spec.name] ?? spec.name);
+    out[spec.name] = spec.name === 'tags' ? checkTags({ ...input.recipe.tags, ...bake.tags }, input.app) : checkPattern(spec, String(value), fields[spec.name] ?? spec.name);
   }
   return out;
 }

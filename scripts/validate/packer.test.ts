@@ -84,6 +84,52 @@ describe('packer validators (Debian packer 1.6.6, offline)', () => {
   });
 });
 
+describe('a bundle with an app: the release templates too (Debian packer 1.6.6, offline)', () => {
+  const shop: Recipe = { ...WEB, app: { ...WEB.app, name: 'shop', source: { kind: 'dir', path: '/src/shop' } } };
+  /** The payload's place in the bundle (write-bundle.ts puts the app there); its content is not Packer's business. */
+  async function appBundle(r: Rendered): Promise<string> {
+    const dir = await bundle(r);
+    await mkdir(join(dir, 'app', 'src'), { recursive: true });
+    return dir;
+  }
+
+  it('both layers validate, all four templates are fmt-clean and match their models', async () => {
+    const r = nano(shop);
+    const findings = await validateBundle(await appBundle(r), r, validators);
+    expect(findings.map((f) => `${f.tool} ${f.file}`)).toEqual([
+      'packer validate (1.6.6) packer/compat/image.pkr.hcl', 'packer validate (1.6.6) packer/release/compat/image.pkr.hcl',
+      'packer fmt -check packer/image.pkr.hcl', 'packer fmt -check packer/compat/image.pkr.hcl',
+      'packer fmt -check packer/release/image.pkr.hcl', 'packer fmt -check packer/release/compat/image.pkr.hcl',
+      'packer model (modern) packer/image.pkr.hcl', 'packer model (modern) packer/release/image.pkr.hcl',
+    ]);
+    expect(findings.filter((f) => !f.ok)).toEqual([]);
+  });
+
+  it('the release builds from the bake\'s source_ami: packer requires it, refuses a bad one, and tags the image with it', async () => {
+    const r = nano(shop);
+    const dir = await appBundle(r);
+    const cwd = join(dir, 'packer');
+    const scratch = join(work, 'scratch-release');
+    const release = 'release/compat/image.pkr.hcl';
+    const sha = `-var=app_sha256=${'d'.repeat(64)}`;
+    const unset = await runPacker(['validate', '-var-file=image.pkrvars.json', sha, release], cwd, scratch);
+    expect(unset.exitCode).not.toBe(0);
+    expect(unset.output).toMatch(/source_ami/);
+    const hostile = await runPacker(['validate', '-var-file=image.pkrvars.json', sha, '-var=source_ami=ami-1"}', release], cwd, scratch);
+    expect(hostile.output).toMatch(/source_ami value must match/);
+    const out = await runPacker(['console', '-var-file=image.pkrvars.json', sha, '-var=source_ami=ami-0123456789abcdef0', release], cwd, scratch, 60, 'jsonencode(local.tags)\n');
+    expect(out.exitCode, out.output).toBe(0);
+    expect(JSON.parse(out.output)).toMatchObject({ 'kiln:base-ami': 'ami-0123456789abcdef0', 'kiln:app': 'shop', 'kiln:app-sha256': 'd'.repeat(64), 'kiln:tier': 'nano' });
+  });
+
+  it('a bundle whose app/ dir is missing fails packer validate (the template uploads it)', async () => {
+    const r = nano(shop);
+    const bad = await failed(await bundle(r), r);
+    expect(bad.map((f) => f.file)).toEqual(['packer/compat/image.pkr.hcl', 'packer/release/compat/image.pkr.hcl']);
+    expect(bad[0].output).toMatch(/\/app.*(no such file|does not exist|Bad source)/i);
+  });
+});
+
 describe('hostile values stay literal', () => {
   it('tags with ${file()}, %{ }, quotes and newlines validate and read back unchanged', async () => {
     const canary = join(work, 'canary');

@@ -7,8 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../images/errors.ts';
-import { VARIABLES } from '../../images/packer/vars.ts';
-import { MODERN, VARS_PATH } from '../../images/packer/targets.ts';
+import { ALL_VARIABLES, variablesOf } from '../../images/packer/vars.ts';
+import { MODERN, templatePath, VARS_PATH, type PackerLayer } from '../../images/packer/targets.ts';
 import { PACKAGES_FILE } from '../../images/packer/model.ts';
 import { atLeast, CREDENTIALS_HINT, credentialSource, MissingPrerequisiteError, parseSemver, probe } from './prereq.ts';
 import { parseManifest, runUuids, thisRun, type PackerManifest } from './manifest.ts';
@@ -50,8 +50,10 @@ export interface BakeInput {
   bakeId: string;
   region: string;
   ttlHours: number;
-  /** More var overrides (subnet_id, vpc_id, tags): checked against the template's declared variables. */
+  /** More var overrides (subnet_id, vpc_id, tags, a release's source_ami): checked against the template's declared variables. */
   vars?: Record<string, unknown>;
+  /** `app`: a release on the base AMI named by vars.source_ami (the bundle's packer/release/ template); default `full`. */
+  layer?: PackerLayer;
   timeoutSec?: number;
   graceSec?: number;
   env?: NodeJS.ProcessEnv;
@@ -75,17 +77,23 @@ export function parsePackages(text: string): Record<string, string> {
 }
 
 /** The bundle's var file with this bake's values; every value checked against the template's own patterns. */
-export function bakeVars(input: Pick<BakeInput, 'bundleDir' | 'bakeId' | 'region' | 'ttlHours' | 'vars' | 'tier'>): Record<string, unknown> {
+export function bakeVars(input: Pick<BakeInput, 'bundleDir' | 'bakeId' | 'region' | 'ttlHours' | 'vars' | 'tier' | 'layer'>): Record<string, unknown> {
   const path = join(input.bundleDir, VARS_PATH);
   if (!existsSync(path)) throw new InputError('--bundle', input.bundleDir, `a kiln render output with ${VARS_PATH}`, 'run kiln render --tier T --out DIR first');
   const base = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
   if (base.tier !== input.tier) throw new InputError('--tier', input.tier, `the bundle's tier (${String(base.tier)})`, 'render the tier you bake');
   const vars = { ...base, ...input.vars, bake_id: input.bakeId, region: input.region, ttl: `${input.ttlHours}h` };
   for (const [name, value] of Object.entries(vars)) {
-    const spec = VARIABLES.find((s) => s.name === name);
-    if (!spec) throw new InputError(`vars.${name}`, value, `one of ${VARIABLES.map((s) => s.name).join(', ')}`, 'drop it');
+    const spec = ALL_VARIABLES.find((s) => s.name === name);
+    if (!spec) throw new InputError(`vars.${name}`, value, `one of ${ALL_VARIABLES.map((s) => s.name).join(', ')}`, 'drop it');
     if (spec.pattern && (typeof value !== 'string' || !new RegExp(spec.pattern).test(value))) {
       throw new InputError(`vars.${name}`, value, `must match ${spec.pattern} (${spec.description})`, `fix ${name}`);
+    }
+  }
+  // A bundle with an app names it in its var file; what only the bake knows (a release's base AMI, the build's hash) must be there now.
+  for (const spec of variablesOf('app_name' in vars, input.layer ?? 'full')) {
+    if (spec.default === undefined && !(spec.name in vars)) {
+      throw new InputError(`vars.${spec.name}`, null, `is required by the ${input.layer === 'app' ? 'release' : 'full'} template (${spec.description})`, spec.bakeTime ? 'the bake sets it: bake through kiln bake' : 'render the bundle again with this kiln');
     }
   }
   return vars;
@@ -99,12 +107,15 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
   const pre = await preflight(baseEnv);
   if (pre.problems.length) throw new MissingPrerequisiteError(pre.problems, 'kiln bake --target aws');
   const vars = bakeVars(input);
+  const template = resolve(input.bundleDir, templatePath(MODERN, input.layer ?? 'full'));
+  if (!existsSync(template)) {
+    throw new InputError('--base', input.vars?.source_ami ?? null, `a bundle with a release template (${templatePath(MODERN, 'app')}): only a bundle with an app has one`, 'bake with a recipe that has app.source, rendered by this kiln');
+  }
 
   const work = resolve(input.workDir);
   mkdirSync(join(work, 'tmp'), { recursive: true });
   const varFile = join(work, `kiln-${input.bakeId}.pkrvars.json`);
   writeFileSync(varFile, JSON.stringify(vars, null, 2) + '\n');
-  const template = resolve(input.bundleDir, MODERN.path);
   const env = {
     ...baseEnv,
     CHECKPOINT_DISABLE: '1',

@@ -6,6 +6,8 @@ import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { Testing } from 'cdktf';
+import { parse as parseYaml } from 'yaml';
+import { WEB, type Recipe } from '../../images/web.ts';
 import { BUILTIN_TIERS } from '../../images/tiers.ts';
 import { InputError } from '../../images/errors.ts';
 import { makeAmi, startMoto, type Moto } from './moto.testkit.ts';
@@ -30,10 +32,25 @@ const env: FleetEnv = {
   region: 'us-east-1', accountId: '123456789012', vpcId: 'vpc-0abc', subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'],
   capacity: { min: 2, max: 4, desired: 2 }, alarmNames: ['kiln-fleet-nano-5xx'], backend: { kind: 'local', path: 'terraform.fleet-nano.tfstate' },
 };
+const HASH = 'a'.repeat(64);
 async function promotedAmi() {
-  const ami = await makeAmi(c.ec2, 'kiln-nano', { 'kiln:tier': 'nano' });
+  const ami = await makeAmi(c.ec2, 'kiln-nano', { 'kiln:tier': 'nano', 'kiln:image-hash': HASH });
   const { path } = writeVerdict(dir, ami.amiId);
   return { ...ami, result: await promote(c, { tier: 'nano', amiId: ami.amiId, verdictPath: path }) };
+}
+const shop: Recipe = { ...WEB, app: { ...WEB.app, name: 'shop', source: { kind: 'dir', path: '/src/shop' }, healthPath: '/healthz/', env: { FEATURE: '${x} {{ y }}' } } };
+async function promotedRelease() {
+  const ami = await makeAmi(c.ec2, 'kiln-nano-shop', { 'kiln:tier': 'nano', 'kiln:image-hash': 'b'.repeat(64), 'kiln:app': 'shop', 'kiln:app-sha256': 'c'.repeat(64) });
+  const { path } = writeVerdict(dir, ami.amiId, { mutate: (d) => { d.image.lineage.layers = [{ kind: 'app', ref: `us-east-1:${ami.amiId}`, app: { name: 'shop', sha256: 'c'.repeat(64) } }]; } });
+  return { ...ami, result: await promote(c, { tier: 'nano', amiId: ami.amiId, verdictPath: path }) };
+}
+/** The launch template's user data as an instance would get it: base64 -> cloud-config -> /etc/kiln/boot.json. */
+function bootJsonOf(stackJson: string): Record<string, unknown> {
+  const lt = Object.values(JSON.parse(stackJson).resource.aws_launch_template as Record<string, { user_data: string }>)[0];
+  const text = Buffer.from(lt.user_data, 'base64').toString('utf8');
+  expect(text.startsWith('#cloud-config\n')).toBe(true);
+  const doc = parseYaml(text) as { write_files: { path: string; content: string }[] };
+  return JSON.parse(doc.write_files.find((f) => f.path === '/etc/kiln/boot.json')!.content);
 }
 
 describe('deploy against the emulator', () => {
@@ -46,6 +63,35 @@ describe('deploy against the emulator', () => {
     expect(json).not.toContain('$Latest');
     expect(json).not.toContain('resolve:ssm');
     expect(json).not.toContain(dir);
+  });
+
+  it('the fleet\'s user data is the image\'s boot.json; an instance with its own PostgreSQL migrates its own database at boot', async () => {
+    await promotedAmi();
+    const r = await deploy(c, { tier: nano, env, outdir: join(dir, 'out-ud'), apply: false, log: () => {} });
+    const boot = bootJsonOf(readFileSync(join(r.stackDir, 'cdk.tf.json'), 'utf8'));
+    expect(boot).toMatchObject({ migrate: true, tier: 'nano', app: WEB.app.name, imageHash: HASH, secrets: { source: 'ssm' } });
+  });
+
+  it('with a recipe that has an app: deploys the promoted release of <tier>.<app>, its health path, never the base', async () => {
+    const base = await promotedAmi();
+    await expect(deploy(c, { tier: nano, recipe: shop, env, outdir: join(dir, 'out-app'), apply: false, log: () => {} }))
+      .rejects.toThrow(/--recipe = "nano\.shop": a channel with a promoted image/);
+    const rel = await promotedRelease();
+    const r = await deploy(c, { tier: nano, recipe: shop, env, outdir: join(dir, 'out-app'), apply: false, log: () => {} });
+    expect(r).toMatchObject({ channel: 'nano.shop', amiId: rel.amiId, version: 1 });
+    const json = readFileSync(join(r.stackDir, 'cdk.tf.json'), 'utf8');
+    expect(Testing.toHaveResourceWithProperties(json, 'aws_launch_template', { image_id: rel.amiId })).toBe(true);
+    expect(json).not.toContain(base.amiId);
+    expect(Testing.toHaveResourceWithProperties(json, 'aws_lb_target_group', { health_check: { path: '/healthz/' } })).toBe(true);
+    expect(bootJsonOf(json)).toMatchObject({ migrate: shop.services.includes('postgres'), app: 'shop', imageHash: 'b'.repeat(64), env: { FEATURE: '${x} {{ y }}' } });
+    // The recipe's values stay data: base64 keeps Terraform's `${` out of the stack file.
+    expect(json).not.toContain('${x}');
+  });
+
+  it('refuses an image without kiln\'s image-hash tag (not baked by kiln\'s template)', async () => {
+    const bare = await makeAmi(c.ec2, 'kiln-nano-bare', { 'kiln:tier': 'nano' });
+    await promote(c, { tier: 'nano', amiId: bare.amiId, verdictPath: writeVerdict(dir, bare.amiId).path });
+    await expect(deploy(c, { tier: nano, env, outdir: join(dir, 'out-bare'), apply: false, log: () => {} })).rejects.toThrow(/carries no kiln:image-hash tag/);
   });
 
   it('refuses a revoked version, an unverified pointer and a tier with nothing promoted', async () => {

@@ -29,13 +29,22 @@ describe('fleet environment', () => {
 
   it('maps a tier and an image onto the fleet stack data without branching on the tier name', () => {
     const large = BUILTIN_TIERS.find((t) => t.name === 'large')!;
-    const d = fleetData(large, env, { amiId: 'ami-0abc', rootDeviceName: '/dev/xvda', architecture: 'arm64' });
+    const d = fleetData(large, env, { amiId: 'ami-0abc', rootDeviceName: '/dev/xvda', architecture: 'arm64' }, { userData: '#cloud-config\n', healthPath: '/health', app: null });
     expect(d).toMatchObject({
       name: 'kiln-fleet-large', amiId: 'ami-0abc', instanceType: 't4g.large', rootVolumeGiB: 30, rootDeviceName: '/dev/xvda',
-      secretsPath: '/kiln/large/app', healthCheckPath: '/health', alarms: { names: ['a'] },
+      secretsPath: '/kiln/large/app', healthCheckPath: '/health', alarms: { names: ['a'] }, userData: '#cloud-config\n',
       refresh: { minHealthyPercentage: 100, maxHealthyPercentage: 200, checkpointPercentages: [50, 100] },
     });
     expect(Object.keys(d.tags)).not.toContain('kiln:expires-at');
     expect(Object.keys(d.tags)).not.toContain('kiln:ttl');
+    expect(Object.keys(d.tags)).not.toContain('kiln:app');
+    const app = fleetData(large, env, { amiId: 'ami-0abc', rootDeviceName: '/dev/xvda', architecture: 'x86_64' }, { userData: '#cloud-config\n', healthPath: '/healthz/', app: 'shop' });
+    expect(app).toMatchObject({ healthCheckPath: '/healthz/', tags: { 'kiln:app': 'shop', 'kiln:role': 'fleet' } });
+  });
+
+  it('refuses a userData of its own: the fleet\'s user data is kiln\'s (no migrations at boot)', () => {
+    const file = join(dir, 'userdata.json');
+    writeFileSync(file, JSON.stringify({ ...env, userData: '#cloud-config\nruncmd: [[migrate]]\n' }));
+    expect(() => loadFleetEnv(file)).toThrow(/fleet env userData = .*kiln writes the fleet's user data/);
   });
 });

@@ -16,7 +16,6 @@ export interface FleetEnv {
   backend: BackendData;
   refresh?: Partial<FleetStackData['refresh']>;
   healthCheckGracePeriodSec?: number;
-  userData?: string;
 }
 
 export const DEFAULT_REFRESH: FleetStackData['refresh'] = {
@@ -37,6 +36,8 @@ export function loadFleetEnv(path: string): FleetEnv {
     ['capacity', (v) => v && [v.min, v.max, v.desired].every(Number.isInteger)], ['backend', (v) => v?.kind === 'local' || v?.kind === 's3'],
   ];
   for (const [field, ok] of need) if (!ok(env[field])) throw new InputError(`fleet env ${field}`, env[field], 'see the example in docs/aws.md', `set ${field} in ${path}`);
+  // The fleet's user data is kiln's (boot.json with migrate: false, targets/aws/fleet-user-data.ts): one of the env's would replace it.
+  if ('userData' in env) throw new InputError('fleet env userData', '…', 'not set: kiln writes the fleet\'s user data from the recipe (boot.json, no migrations at boot)', `remove userData from ${path}; put app settings in the recipe's app.env or app.secrets`);
   return env as FleetEnv;
 }
 
@@ -45,6 +46,8 @@ export function fleetData(
   tier: Tier,
   env: FleetEnv,
   image: { amiId: string; rootDeviceName: string; architecture: 'x86_64' | 'arm64' },
+  /** From the recipe deployed: the user data, its app's readiness path, its app's name (null: the canary, a base image). */
+  boot: { userData: string; healthPath: string; app: string | null },
 ): FleetStackData {
   const instanceType = tier.instanceTypes[image.architecture][0];
   if (!instanceType) throw new InputError(`tier ${tier.name}.instanceTypes.${image.architecture}`, [], 'at least one instance type', 'add one to the tier or bake for the other architecture');
@@ -65,11 +68,11 @@ export function fleetData(
     healthCheckGracePeriodSec: env.healthCheckGracePeriodSec ?? 120,
     refresh: { ...DEFAULT_REFRESH, ...env.refresh },
     alarms: { names: env.alarmNames },
-    healthCheckPath: '/health',
+    healthCheckPath: boot.healthPath,
     secretsPath: `/kiln/${tier.name}/app`,
     accountId: env.accountId,
     // No expiry tag: the janitor must never see fleet instances as leftovers.
-    tags: { [TAG.tier]: tier.name, [TAG.role]: 'fleet' },
-    userData: env.userData,
+    tags: { [TAG.tier]: tier.name, [TAG.role]: 'fleet', ...(boot.app ? { [TAG.app]: boot.app } : {}) },
+    userData: boot.userData,
   };
 }

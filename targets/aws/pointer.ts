@@ -1,4 +1,4 @@
-/** The per-tier pointer: an SSM parameter whose versions are the promotions, with labels binding verdicts. */
+/** The per-channel pointer (a tier's base, or an app's release on it): an SSM parameter whose versions are the promotions, with labels binding verdicts. */
 import {
   GetParameterHistoryCommand,
   ParameterNotFound,
@@ -6,8 +6,16 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 
+import { InputError } from '../../images/errors.ts';
+import { CHANNEL } from '../channel.ts';
+
 export const DEFAULT_PREFIX = '/kiln';
-export const parameterName = (tier: string, prefix = DEFAULT_PREFIX) => `${prefix}/${tier}/ami`;
+
+/** A channel's pointer: `/kiln/<tier>/ami` for the tier's base image, `/kiln/<tier>.<app>/ami` for a release of that app. */
+export function parameterName(channel: string, prefix = DEFAULT_PREFIX): string {
+  if (!CHANNEL.test(channel)) throw new InputError('channel', channel, `a tier name, optionally .<app> (${CHANNEL.source})`, 'pass a tier from the catalog and an app name from the recipe');
+  return `${prefix}/${channel}/ami`;
+}
 
 /** Labels may not start with a digit, `aws` or `ssm`; these prefixes keep them valid and greppable. */
 export const verdictLabel = (digest: string) => `verdict-${digest}`;

@@ -142,3 +142,43 @@ describe('promote against the emulator', () => {
     expect(now!.verdictDigest).toBe(r1.version === 2 ? v1.digest : v2.digest);
   });
 });
+
+describe('release channels: a team\'s app on its tier, beside the tier\'s base image', () => {
+  const shopLayers = (amiId: string) => [
+    { kind: 'base', ref: 'us-east-1:ami-0aaaaaaaaaaaaaaaa' }, { kind: 'app', ref: `us-east-1:${amiId}`, app: { name: 'shop', sha256: 'c'.repeat(64) } },
+  ];
+  const release = (amiId: string, runId?: string) => writeVerdict(dir, amiId, { runId, mutate: (d) => { d.image.lineage.layers = shopLayers(amiId); } });
+  const shopAmi = (name: string) => makeAmi(c.ec2, name, { 'kiln:tier': 'nano', 'kiln:app': 'shop', 'kiln:app-sha256': 'c'.repeat(64) });
+  const history = async (name: string) => ((await c.ssm.send(new GetParameterHistoryCommand({ Name: name })).catch(() => ({ Parameters: [] }))).Parameters ?? []).map((p) => p.Value);
+
+  it('a release is promoted on /kiln/<tier>.<app>/ami, read back by promoted(), and leaves the base pointer alone', async () => {
+    const base = await makeAmi(c.ec2, 'kiln-nano-base', { 'kiln:tier': 'nano' });
+    await promote(c, { tier: 'nano', amiId: base.amiId, verdictPath: pass(base.amiId).path });
+    const a = await shopAmi('kiln-nano-shop-a');
+    const b = await shopAmi('kiln-nano-shop-b');
+    const r1 = await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: release(a.amiId).path });
+    expect(r1).toMatchObject({ tier: 'nano', channel: 'nano.shop', parameter: '/kiln/nano.shop/ami', version: 1 });
+    expect(r1).not.toHaveProperty('previousAmiId');
+    const r2 = await promote(c, { tier: 'nano', amiId: b.amiId, verdictPath: release(b.amiId).path });
+    expect(r2).toMatchObject({ channel: 'nano.shop', version: 2, previousAmiId: a.amiId });
+    expect(await history('/kiln/nano.shop/ami')).toEqual([a.amiId, b.amiId]);
+    expect(await history('/kiln/nano/ami')).toEqual([base.amiId]);
+    expect(await promoted(c, 'nano.shop')).toMatchObject({ tier: 'nano.shop', amiId: b.amiId, version: 2, verified: true, problems: [] });
+    expect(await promoted(c, 'nano')).toMatchObject({ amiId: base.amiId, verified: true });
+    expect(await promoted(c, 'micro.shop')).toBeNull();
+    const rv = await revoke(c, { tier: 'nano.shop', version: 2, reason: 'bad release' });
+    expect(rv.parameter).toBe('/kiln/nano.shop/ami');
+    expect((await promoted(c, 'nano.shop'))!.problems.join('\n')).toMatch(/revoked/);
+    expect((await promoted(c, 'nano'))!.problems).toEqual([]);
+  });
+
+  it('refuses a verdict whose app does not match the image\'s kiln:app tag, either way, and a malformed channel', async () => {
+    const app = await shopAmi('kiln-nano-shop');
+    const plain = await makeAmi(c.ec2, 'kiln-nano-plain', { 'kiln:tier': 'nano' });
+    await expect(promote(c, { tier: 'nano', amiId: app.amiId, verdictPath: pass(app.amiId).path })).rejects.toThrow(/carries app "shop", the verdict's lineage null/);
+    await expect(promote(c, { tier: 'nano', amiId: plain.amiId, verdictPath: release(plain.amiId).path })).rejects.toThrow(/carries app null, the verdict's lineage "shop"/);
+    expect(await history('/kiln/nano/ami')).toEqual([]);
+    expect(await history('/kiln/nano.shop/ami')).toEqual([]);
+    for (const bad of ['nano/shop', 'nano.Shop', 'nano.shop.x', '../nano', 'nano.']) await expect(promoted(c, bad)).rejects.toBeInstanceOf(InputError);
+  });
+});

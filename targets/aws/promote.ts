@@ -1,7 +1,8 @@
 /**
- * Promotion = one pointer write, after the verdict is stored: a new version of `/kiln/<tier>/ami`
+ * Promotion = one pointer write, after the verdict is stored: a new version of `/kiln/<channel>/ami`
  * (data type aws:ec2:image), labelled `verdict-<sha256 of the verdict file>`, with the AMI tagged
- * `kiln:verdict:<digest>=pass`, `kiln:verdict-digest`, `kiln:run-id`, `kiln:promoted=true`.
+ * `kiln:verdict:<digest>=pass`, `kiln:verdict-digest`, `kiln:run-id`, `kiln:promoted=true`. The channel is
+ * the tier for a base image, `<tier>.<app>` for a release of a team's app (targets/channel.ts).
  *
  * Concurrency. SSM has no compare-and-set, so trust is not in "who wrote last" but in a binding
  * that only a promoter that checked a passing verdict can create, in this order:
@@ -23,6 +24,7 @@ import {
   type SSMClient,
 } from '@aws-sdk/client-ssm';
 import { InputError } from '../../images/errors.ts';
+import { channelOf } from '../channel.ts';
 import { history, latest, parameterName, SSM_MAX_VERSIONS, verdictLabel } from './pointer.ts';
 import { TAG, tagMap, toAwsTags, verdictTagKey } from './tags.ts';
 import { PromotionRefusedError, readVerdict } from './verdict.ts';
@@ -38,6 +40,8 @@ export interface PromoteInput {
 
 export interface PromoteResult {
   tier: string;
+  /** `<tier>` or `<tier>.<app>`: whose pointer was written. */
+  channel: string;
   parameter: string;
   amiId: string;
   version: number;
@@ -45,6 +49,8 @@ export interface PromoteResult {
   verdictDigest: string;
   /** The newest version before this write (0: none). */
   expectedVersion: number;
+  /** The image of the version just below this one in the history (what this promotion replaced), if any. */
+  previousAmiId?: string;
   /** Versions other promoters wrote between our read and our write. */
   concurrentVersions: number[];
   /** False when another promoter wrote after us: the pointer names their (also verified) image. */
@@ -65,8 +71,13 @@ export async function promote(c: { ssm: SSMClient; ec2: EC2Client }, input: Prom
   if (imageTags[TAG.tier] && imageTags[TAG.tier] !== v.tier) {
     throw new InputError('--tier', v.tier, `the image's own tier tag (${imageTags[TAG.tier]})`, 'promote the image on the tier it was baked for');
   }
+  // The channel comes from the verdict's lineage; the image's own app tag must say the same (a release never lands on the base's pointer).
+  if ((imageTags[TAG.app] ?? null) !== v.app) {
+    throw new PromotionRefusedError(`image ${v.amiId} carries app ${JSON.stringify(imageTags[TAG.app] ?? null)}, the verdict's lineage ${JSON.stringify(v.app)}: not promoted`);
+  }
+  const channel = channelOf(v.tier, v.app);
 
-  const name = parameterName(v.tier, input.parameterPrefix);
+  const name = parameterName(channel, input.parameterPrefix);
   const before = await history(c.ssm, name);
   const expectedVersion = latest(before)?.Version ?? 0;
   // SSM drops the oldest version at 100 but refuses to drop a labelled one: free it first.
@@ -83,7 +94,7 @@ export async function promote(c: { ssm: SSMClient; ec2: EC2Client }, input: Prom
 
   const put = await c.ssm.send(new PutParameterCommand({
     Name: name, Value: v.amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true,
-    Description: `kiln promoted image for tier ${v.tier}`,
+    Description: v.app ? `kiln promoted release of ${v.app} on tier ${v.tier}` : `kiln promoted image for tier ${v.tier}`,
   }));
   const version = put.Version!;
   const label = verdictLabel(v.digest);
@@ -93,8 +104,9 @@ export async function promote(c: { ssm: SSMClient; ec2: EC2Client }, input: Prom
   const after = await history(c.ssm, name);
   const newest = latest(after)?.Version ?? version;
   const concurrentVersions = after.map((p) => p.Version!).filter((n) => n > expectedVersion && n < version);
+  const previousAmiId = after.filter((p) => p.Version! < version).at(-1)?.Value;
   return {
-    tier: v.tier, parameter: name, amiId: v.amiId, version, label, verdictDigest: v.digest,
-    expectedVersion, concurrentVersions, isLatest: newest === version,
+    tier: v.tier, channel, parameter: name, amiId: v.amiId, version, label, verdictDigest: v.digest,
+    expectedVersion, ...(previousAmiId ? { previousAmiId } : {}), concurrentVersions, isLatest: newest === version,
   };
 }

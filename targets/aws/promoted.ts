@@ -5,6 +5,7 @@ import { history, latest, parameterName, VERDICT_LABEL } from './pointer.ts';
 import { TAG, tagMap, verdictTagKey } from './tags.ts';
 
 export interface Promoted {
+  /** The channel: a tier, or `<tier>.<app>`. */
   tier: string;
   parameter: string;
   amiId: string;
@@ -19,7 +20,7 @@ export interface Promoted {
   problems: string[];
 }
 
-/** The newest version of the tier's pointer; null when nothing was ever promoted for the tier. */
+/** The newest version of a channel's pointer (a tier, or `<tier>.<app>`); null when nothing was ever promoted on it. */
 export async function promoted(
   c: { ssm: SSMClient; ec2: EC2Client },
   tier: string,

@@ -12,6 +12,13 @@ export const TAG = {
   promoted: 'kiln:promoted',
   verdictDigest: 'kiln:verdict-digest',
   revoked: 'kiln:revoked',
+  /** The Packer template's lineage (images/packer/model.ts): what the image was built from. */
+  imageHash: 'kiln:image-hash',
+  sourceAmi: 'kiln:source-ami',
+  /** A team's app in the image: its name and its build's sha256; a release also names the base AMI it was built on. */
+  app: 'kiln:app',
+  appSha256: 'kiln:app-sha256',
+  baseAmi: 'kiln:base-ami',
 } as const;
 
 /** One tag per verdict that passed this image; tags never overwrite each other, so concurrent promoters commute. */

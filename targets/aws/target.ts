@@ -7,53 +7,43 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { DISTROS } from '../../images/distro.ts';
 import { InputError } from '../../images/errors.ts';
-import type { Arch } from '../../images/packer/input.ts';
-import { VARS_PATH } from '../../images/packer/targets.ts';
-import { DEFAULT_BAKE, packerVars } from '../../images/packer/vars.ts';
+import type { PackerLayer } from '../../images/packer/targets.ts';
 import type { Tier } from '../../images/tiers.ts';
-import { WEB } from '../../images/web.ts';
+import type { Recipe } from '../../images/web.ts';
+import { appProfileOf } from '../../verify/defaults.ts';
 import type { HostDescription } from '../../verify/host.ts';
 import { readImageBundle } from '../../verify/image-bundle.ts';
+import type { ImageLayer } from '../../verify/verdict.ts';
 import { imageFiles, type BakedImage, type Log, type PromotionRecord, type Target } from '../target.ts';
 import { bake } from './bake.ts';
+import { bakeTimeVars } from './bake-vars.ts';
 import { awsClients, type AwsClients } from './clients.ts';
 import { janitor } from './janitor.ts';
+import { AMI_REF, bundleApp, layersOf, releaseBase } from './layers.ts';
 import { DEFAULT_PREFIX } from './pointer.ts';
 import { promote } from './promote.ts';
 import { promoted } from './promoted.ts';
 import { revoke } from './revoke.ts';
-import { awsSettings, checkTagSyntax, required, type AwsTargetOptions } from './settings.ts';
-import { tagMap } from './tags.ts';
+import { awsSettings, required, type AwsTargetOptions } from './settings.ts';
+import { TAG, tagMap } from './tags.ts';
 import { readVerdict } from './verdict.ts';
 
 /** Operations only a target with a fleet has (typed capability, so commands never branch on a name). */
 export interface FleetOps {
-  deploy(req: { tier: Tier; fleetEnvPath: string; apply: boolean; log?: Log }): Promise<unknown>;
+  /** `recipe`: its app's promoted release (`<tier>.<app>`) is deployed; the canary (default) deploys the tier's base image. */
+  deploy(req: { tier: Tier; recipe?: Recipe; fleetEnvPath: string; apply: boolean; log?: Log }): Promise<unknown>;
   revoke(req: { tier: string; version: number; reason?: string }): Promise<unknown>;
 }
 
-interface ImageRecord { ref: string; tier: string; renderManifestSha256: string; manifestFiles: { path: string; sha256: string }[]; packageVersions?: Record<string, string> }
+interface ImageRecord {
+  ref: string; tier: string; renderManifestSha256: string; manifestFiles: { path: string; sha256: string }[]; packageVersions?: Record<string, string>;
+  /** Bottom first; a release's start at the OS image under its base (the AMI's tags alone only reach the base). */
+  layers?: ImageLayer[];
+}
 
-const AMI_REF = /^(?:([a-z]{2}(?:-[a-z]+)+-\d+):)?(ami-[0-9a-f]{8,17})$/;
 const LAUNCH_ID = /^[a-z0-9][a-z0-9-]{0,23}$/;
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
-
-/** The bake's Packer vars through the checked path (images/packer/vars.ts: patterns and tag rules), plus bake-time tags. */
-function checkedVars(tier: Tier, bundleDir: string, o: { region: string; bakeId: string; ttlHours: number; subnetId: string; vpcId: string; tags: Record<string, string> }) {
-  const path = join(bundleDir, VARS_PATH);
-  if (!existsSync(path)) throw new InputError('bundle', bundleDir, `a kiln render output with ${VARS_PATH}`, 'render the tier for ubuntu2404 first');
-  const base = readJson<Record<string, unknown>>(path);
-  const arch: Arch = tier.instanceTypes.x86_64[0] === base.instance_type ? 'x86_64' : 'arm64';
-  const recipe = { ...WEB, name: String(base.recipe), tags: (base.tags ?? {}) as Record<string, string> };
-  const vars = packerVars(
-    { tier, recipe, distro: DISTROS.ubuntu2404, imageHash: String(base.image_hash), arch },
-    { ...DEFAULT_BAKE, region: o.region, bakeId: o.bakeId, ttlHours: o.ttlHours, subnetId: o.subnetId, vpcId: o.vpcId, tags: o.tags },
-  );
-  checkTagSyntax(vars.tags as Record<string, string>, 'tags');
-  return vars;
-}
 
 export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetOps } {
   const s = awsSettings(opts);
@@ -74,11 +64,15 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     // The bake's own record holds the render manifest; without it the files check falls back to a fresh render.
     const rec = existsSync(recordPath) ? readJson<ImageRecord>(recordPath) : undefined;
     const bundle = await readImageBundle(join(imagesDir, `${amiId}.bundle`)).catch(() => null);
+    const layers = rec?.layers ?? layersOf(tags, `${s.region}:${amiId}`);
     return {
       bundle,
-      ref: `${s.region}:${amiId}`, tier: tags['kiln:tier'] ?? rec?.tier ?? '', reused: true,
+      ref: `${s.region}:${amiId}`, tier: tags[TAG.tier] ?? rec?.tier ?? '', reused: true,
       // Without the bake's record (another machine baked it) there are no package versions: the verdict fails closed.
-      lineage: { baseImage: tags['kiln:source-ami'] ?? '', packageVersions: rec?.packageVersions ?? {}, renderManifestSha256: rec?.renderManifestSha256 ?? '' },
+      lineage: {
+        baseImage: tags[TAG.sourceAmi] ?? '', packageVersions: rec?.packageVersions ?? {}, renderManifestSha256: rec?.renderManifestSha256 ?? '',
+        ...(layers.length ? { layers } : {}), ...(bundle ? { appProfile: appProfileOf(bundle.manifest.recipe.app) } : {}),
+      },
       manifestFiles: rec?.manifestFiles ?? [],
     };
   }
@@ -86,15 +80,26 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
   return {
     name: 'aws',
     distro: 'ubuntu2404',
-    async bake({ tier, bundleDir, log }) {
+    async bake({ tier, bundleDir, base, log }) {
       const { region } = required(s, ['region'], 'kiln bake --target aws');
+      const app = bundleApp(bundleDir);
+      if (base !== undefined && !app) throw new InputError('--base', base, "only for a bundle with a team's app (a release)", 'drop --base: a bundle without an app bakes a base image');
+      // A release: the base AMI is checked before anything is created, and its own layers go under the release's.
+      const under = base === undefined ? undefined : await releaseBase(c().ec2, base, tier.name, region);
+      const baseLayers = under ? (await image(under.ref)).lineage.layers ?? [] : [];
+      const layer: PackerLayer = under ? 'app' : 'full';
       const bakeId = `${tier.name}-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(2).toString('hex')}`;
-      const vars = checkedVars(tier, bundleDir, { region, bakeId, ttlHours: s.ttlHours, subnetId: s.subnetId, vpcId: s.vpcId, tags: s.tags });
-      const r = await bake({ tier: tier.name, bundleDir, workDir: join(s.workDir, 'bakes', bakeId), bakeId, region, ttlHours: s.ttlHours, vars, env: s.env, log });
+      const vars = bakeTimeVars(tier, bundleDir, layer, {
+        region, bakeId, ttlHours: s.ttlHours, subnetId: s.subnetId, vpcId: s.vpcId, tags: s.tags, appSha256: app?.sha256, sourceAmi: under?.amiId,
+      });
+      if (under) log?.(`bake: a release of ${app!.name} on ${under.ref}`);
+      const r = await bake({ tier: tier.name, bundleDir, workDir: join(s.workDir, 'bakes', bakeId), bakeId, region, ttlHours: s.ttlHours, vars, layer, env: s.env, log });
       const manifestText = readFileSync(join(bundleDir, 'manifest.json'));
+      const built = (await c().ec2.send(new DescribeImagesCommand({ ImageIds: [r.amiId] }))).Images?.[0];
       const rec: ImageRecord = {
         ref: `${region}:${r.amiId}`, tier: tier.name, renderManifestSha256: createHash('sha256').update(manifestText).digest('hex'),
         manifestFiles: imageFiles(manifestText.toString()), packageVersions: r.packages,
+        layers: layersOf(tagMap(built?.Tags), `${region}:${r.amiId}`, baseLayers),
       };
       mkdirSync(imagesDir, { recursive: true });
       // The image keeps what it was rendered from (verify, gate and deploy read it); not the app payload.
@@ -130,9 +135,9 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     },
     async promote({ verdictPath }): Promise<PromotionRecord> {
       const v = readVerdict(verdictPath);
-      const before = await promoted(c(), v.tier, pointer);
+      // On its channel (the tier, or `<tier>.<app>` for a release); what it replaced comes from the pointer's own history.
       const r = await promote(c(), { tier: v.tier, amiId: v.amiId, verdictPath, parameterPrefix: s.ssmPrefix });
-      return { tier: r.tier, ref: `${s.region}:${r.amiId}`, verdictDigest: `sha256:${r.verdictDigest}`, ...(before ? { previousRef: `${s.region}:${before.amiId}` } : {}) };
+      return { tier: r.channel, ref: `${s.region}:${r.amiId}`, verdictDigest: `sha256:${r.verdictDigest}`, ...(r.previousAmiId ? { previousRef: `${s.region}:${r.previousAmiId}` } : {}) };
     },
     async promoted(tier) {
       const p = await promoted(c(), tier, pointer);
@@ -144,11 +149,11 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     },
     janitor: ({ dryRun }) => janitor(c(), { apply: !dryRun }),
     fleet: {
-      async deploy({ tier, fleetEnvPath, apply, log }) {
+      async deploy({ tier, recipe, fleetEnvPath, apply, log }) {
         // targets/aws/deploy.ts resolves the pointer under the default prefix only.
         if (s.ssmPrefix !== DEFAULT_PREFIX) throw new InputError('--ssm-prefix', s.ssmPrefix, `deploy reads the pointer under ${DEFAULT_PREFIX} only`, `drop --ssm-prefix / KILN_AWS_SSM_PREFIX for deploy`);
         const { deploy, loadFleetEnv } = await import('./index.ts');
-        return deploy(c(), { tier, env: loadFleetEnv(fleetEnvPath), outdir: join(s.workDir, 'cdktf.out'), apply, log });
+        return deploy(c(), { tier, recipe, env: loadFleetEnv(fleetEnvPath), outdir: join(s.workDir, 'cdktf.out'), apply, log });
       },
       revoke: (req) => revoke(c(), { ...req, parameterPrefix: s.ssmPrefix }),
     },

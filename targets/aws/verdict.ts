@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../images/errors.ts';
 import { checkVerdict } from '../../verify/verdict-guard.ts';
+import { appOfLineage } from '../channel.ts';
 
 /** The part of a verdict promote relies on; the rest of the document is hashed, not read. */
 export interface VerdictFacts {
@@ -10,6 +11,8 @@ export interface VerdictFacts {
   imageRef: string;
   amiId: string;
   runId?: string;
+  /** The team's app the image carries (its lineage's app layer): the release is promoted on `<tier>.<app>`; null for a base image. */
+  app: string | null;
   /** sha256 of the file's bytes, hex: what the label and the AMI tag bind to. */
   digest: string;
 }
@@ -57,5 +60,5 @@ export function readVerdict(path: string): VerdictFacts {
   const amiId = imageRef.match(AMI)?.[0];
   if (!amiId) throw new InputError('verdict.image.ref', imageRef, 'an AWS image ref (ami-… or region:ami-…)', 'this verdict is for another target');
   const runId = typeof doc.runId === 'string' ? doc.runId : undefined;
-  return { decision: 'pass', tier, imageRef, amiId, runId, digest };
+  return { decision: 'pass', tier, imageRef, amiId, runId, app: appOfLineage(doc.image?.lineage), digest };
 }
