@@ -15,6 +15,7 @@ export const NIGHTLY_KNOBS = { loadSec: DEFAULT_LOAD_SHAPE.durationSec, capacity
 
 export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--resume RUN_ID] [--state-dir DIR] [--out DIR] [--json]
              [--load-sec N] [--capacity-sec N] [--ready-timeout-sec N] [--verify-timeout-sec N] [--catalog FILE] [--recipe FILE]
+             [--secrets FILE]
   The whole loop, all tiers by default: render -> validate -> bake -> launch -> verify (against the
   promoted image of the tier when there is one, booted beside it) -> promote on pass, reject otherwise
   -> destroy -> janitor. Renders and validates run in parallel; bakes and measurements run ONE tier at
@@ -23,6 +24,10 @@ export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--resume R
   errors); bundles and reports under --out (default the run dir). --resume RUN_ID skips steps recorded
   done, destroys the boxes of a step a killed run left running, and reruns the rest. Only a verdict of
   this run that passed, for the image this run baked, is ever promoted.
+  With --recipe naming a team's app (app.source), each tier also gets a release lane (<tier>.<app>): the app
+  baked as a layer on the tier's promoted base, its memory measured on a booted box, the image tuned to it
+  (baked again when that changes the tuning), verified under the recipe's traffic, promoted on its channel.
+  --secrets FILE (local): secret values the app's boxes read at first boot (e.g. DATABASE_URL; see kiln launch).
   Measurement: --load-sec (judged window at the tier's target rate, default ${NIGHTLY_KNOBS.loadSec}), --capacity-sec
   (capacity search budget, default ${NIGHTLY_KNOBS.capacitySec}, 0 = none), --ready-timeout-sec (default ${NIGHTLY_KNOBS.readyTimeoutSec}),
   --verify-timeout-sec (default ${NIGHTLY_KNOBS.verifyTimeoutSec}). The load generator runs in its own process at nice
@@ -51,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, {
     ...TARGET_FLAGS, tiers: { type: 'string' }, resume: { type: 'string' }, out: { type: 'string' },
     'load-sec': { type: 'string' }, 'capacity-sec': { type: 'string' }, 'ready-timeout-sec': { type: 'string' }, 'verify-timeout-sec': { type: 'string' },
+    secrets: { type: 'string' },
   });
   const catalog = loadCatalog(v.catalog as string | undefined);
   const tiers = selectTiers(v, catalog);
@@ -70,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     verifyTimeoutSec: seconds(v, 'verify-timeout-sec', NIGHTLY_KNOBS.verifyTimeoutSec, 1),
     baselineRepetitions: NIGHTLY_KNOBS.baselineRepetitions,
     generator: { nice: NIGHTLY_KNOBS.generatorNice },
+    secretsFile: v.secrets as string | undefined,
   };
   const r = await nightly({
     target, tiers, findTier: (n) => findTier(catalog, n), catalog, stateDir, outDir: v.out as string | undefined,

@@ -31,6 +31,8 @@ export interface LaunchRequest {
   cpus?: string;
   /** Hold the box at its burstable baseline CPU share (a T-instance out of credits). */
   burstBaseline?: boolean;
+  /** A JSON file of secret names to values the box reads at first boot (local; on aws secrets come from SSM). */
+  secretsFile?: string;
   readyTimeoutSec?: number;
   log?: Log;
 }

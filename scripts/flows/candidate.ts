@@ -28,7 +28,7 @@ export interface Lane {
 }
 
 /** Knobs of the measurement, passed through to judge. */
-export type JudgeKnobs = Pick<JudgeInput, 'shape' | 'capacityBudgetSec' | 'baselineRepetitions' | 'readyTimeoutSec' | 'verifyTimeoutSec' | 'cpus' | 'generator'>;
+export type JudgeKnobs = Pick<JudgeInput, 'shape' | 'capacityBudgetSec' | 'baselineRepetitions' | 'readyTimeoutSec' | 'verifyTimeoutSec' | 'cpus' | 'generator' | 'secretsFile'>;
 
 export const verdictRunId = (runId: string, tier: string) => `${runId}-${tier}`;
 

@@ -51,6 +51,8 @@ export interface GateInput {
   placement?: GatePlacement;
   /** A send reached later than this counts as late (verify's default 10 ms); latency still counts from the intended time. */
   lateToleranceMs?: number;
+  /** Secrets file for both boxes (local; e.g. DATABASE_URL of an external database). */
+  secretsFile?: string;
   log?: (line: string) => void;
 }
 
@@ -193,7 +195,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   // A pass is promoted from its verdict file: without --report the verify files go under the state dir.
   const reportDir = input.reportDir ?? join(input.stateDir, 'gates', `${tier.name}-${tag}`);
   const boxes = [{ ref: cand.ref, id: `g${tag}c` }, { ref: prev.image.ref, id: `g${tag}p` }]
-    .map((b) => ({ ...b, tier, cpus: place.boxCpus, readyTimeoutSec: 240 }));
+    .map((b) => ({ ...b, tier, cpus: place.boxCpus, readyTimeoutSec: 240, secretsFile: input.secretsFile }));
   let verdictPath: string | undefined;
   await withBoxes(target, boxes, async (raw) => {
     const [c, p] = raw.map((r) => validateHost(r));

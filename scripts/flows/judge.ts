@@ -31,6 +31,8 @@ export interface JudgeInput {
   /** Wall-clock limit for the verification itself (boot excluded); on expiry the boxes go and judge throws. */
   verifyTimeoutSec?: number;
   cpus?: string;
+  /** Secrets file for the boxes (local: read at first boot, e.g. DATABASE_URL of an external database). */
+  secretsFile?: string;
   /** Where the load generator's own process runs (pinned and/or reniced, verify/load/child.ts); absent = anywhere, default nice. */
   generator?: Placement;
   log?: Log;
@@ -77,7 +79,7 @@ export async function judge(input: JudgeInput): Promise<JudgeResult> {
   const log = input.log ?? (() => undefined);
   const prefix = input.boxIdPrefix ?? newBoxIdPrefix();
   const candidate = await target.image(input.candidateRef);
-  const base = { tier, readyTimeoutSec: input.readyTimeoutSec, cpus: input.cpus, log };
+  const base = { tier, readyTimeoutSec: input.readyTimeoutSec, cpus: input.cpus, secretsFile: input.secretsFile, log };
   const requests: LaunchRequest[] = [{ ...base, ref: input.candidateRef, id: `${prefix}c` }];
   if (input.baselineRef) requests.push({ ...base, ref: input.baselineRef, id: `${prefix}b` });
   return withBoxes(target, requests, async ([raw, baselineHost]) => {

@@ -22,6 +22,7 @@ export interface ProfileInput {
   boxId: string;
   cpus?: string;
   readyTimeoutSec?: number;
+  secretsFile?: string;
   runLoad: (spec: LoadSpec) => Promise<LoadResult>;
   onLaunching?: (id: string) => void | Promise<void>;
   log?: Log;
@@ -37,7 +38,7 @@ export async function measureProfile(input: ProfileInput): Promise<MeasuredProfi
   const threads = Number(manifest.settings.gunicorn?.threads);
   const workers = Number(manifest.settings.gunicorn?.workers);
   if (!(threads > 0 && workers > 0)) throw new Error(`image ${input.imageRef} records no gunicorn workers/threads: bake it again`);
-  const box = { ref: input.imageRef, tier: input.tier, id: input.boxId, cpus: input.cpus, readyTimeoutSec: input.readyTimeoutSec };
+  const box = { ref: input.imageRef, tier: input.tier, id: input.boxId, cpus: input.cpus, readyTimeoutSec: input.readyTimeoutSec, secretsFile: input.secretsFile };
   return withBoxes(input.target, [box], async ([raw]) => {
     const host = validateHost(raw);
     const base = trafficLoad(host.address, traffic, input.tier.slo, { warmupSec: 2, durationSec: PROFILE_PHASES.warmSec, timeoutMs: 10_000 });

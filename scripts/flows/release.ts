@@ -104,7 +104,7 @@ export function releaseLane(input: ReleaseInput): Lane {
       const { measureProfile } = await import('./profile.ts');
       const boxId = `${newBoxIdPrefix()}p`;
       const measured = await measureProfile({
-        target, tier, imageRef, bundle: image.bundle, boxId, cpus: input.knobs.cpus, readyTimeoutSec: input.knobs.readyTimeoutSec,
+        target, tier, imageRef, bundle: image.bundle, boxId, cpus: input.knobs.cpus, readyTimeoutSec: input.knobs.readyTimeoutSec, secretsFile: input.knobs.secretsFile,
         runLoad: (spec) => runLoadInChild(spec, input.knobs.generator),
         onLaunching: (id) => ctx.ledger.update((l, now) => noteStep(l, key, 'profile', { boxes: [id] }, now)),
         log: (line) => progress(ctx, key, 'profile', line),

@@ -108,7 +108,8 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       return { ...(await image(rec.ref)), reused: false };
     },
     image,
-    async launch({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec, log }): Promise<HostDescription> {
+    async launch({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec, secretsFile, log }): Promise<HostDescription> {
+      if (secretsFile !== undefined) throw new InputError('--secrets', secretsFile, 'applies to --target local only (an instance reads its secrets from SSM Parameter Store)', `put them under ${'/kiln/<tier>/app/'} in SSM and drop --secrets`);
       // The instance type sets CPU on EC2; refusing beats silently ignoring what the caller asked for.
       if (cpus !== undefined) throw new InputError('--cpus', cpus, 'applies to --target local only (EC2 instances are not pinned)', 'drop --cpus');
       if (burstBaseline) throw new InputError('--burst-baseline', true, 'applies to --target local only (a T instance runs out of credits by itself)', 'drop --burst-baseline');

@@ -37,6 +37,25 @@ export interface LaunchInput {
   lxcfs?: boolean;
   /** Seconds for the whole boot (ssh, cloud-init, all units) before the box is torn down as failed. */
   readyTimeoutSec?: number;
+  /** A JSON file of secret names to values (e.g. DATABASE_URL): the box reads it at first boot, read-only, never from its disk. */
+  secretsFile?: string;
+}
+
+/** Where a box's first boot finds its secrets file (templates/firstboot/kiln_secrets.py SECRETS_FILE). */
+export const SECRETS_MOUNT = '/run/kiln';
+
+/** The secrets file, checked before anything boots: names to strings, and nothing else. */
+async function readSecrets(file: string): Promise<string> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    throw new InputError('--secrets', file, `a readable JSON file of secret names to strings (${(e as Error).message.split('\n')[0]})`, 'fix or replace the file');
+  }
+  const ok = typeof doc === 'object' && doc !== null && !Array.isArray(doc)
+    && Object.entries(doc).every(([k, v]) => /^[A-Z][A-Z0-9_]{0,63}$/.test(k) && typeof v === 'string');
+  if (!ok) throw new InputError('--secrets', file, 'a JSON object mapping NAMES (A-Z, 0-9, _) to strings', 'write e.g. {"DATABASE_URL": "postgres://..."}');
+  return JSON.stringify(doc);
 }
 
 function resolveTier(tier: string | Tier): Tier {
@@ -56,6 +75,7 @@ export async function launch(input: LaunchInput): Promise<HostDescription> {
   const tier = resolveTier(input.tier);
   await preflight('launch');
   const image = await findImage(stateDir, input.imageRef);
+  const secrets = input.secretsFile ? await readSecrets(input.secretsFile) : undefined;
   const id = input.id ?? `k${randomBytes(4).toString('hex')}`;
   const owner = await claimId(id, stateDir);
   let wrapper: Wrapper | undefined;
@@ -82,7 +102,14 @@ export async function launch(input: LaunchInput): Promise<HostDescription> {
     const groups = await createGroups(id, limits);
     const lxcfs = input.lxcfs === false ? undefined : await startLxcfs(dir);
     if (lxcfs) await installLxcfsUnit(p.root);
-    wrapper = await startWrapper(id, p, groups, lxcfs ? [`--bind=${lxcfs}:/var/lib/lxcfs`] : []);
+    const binds = lxcfs ? [`--bind=${lxcfs}:/var/lib/lxcfs`] : [];
+    if (secrets !== undefined) {
+      // In the instance dir (gone with the box), bound read-only: never in the image, the overlay or the user data.
+      await mkdir(join(dir, 'secrets'), { mode: 0o700 });
+      await writeFile(join(dir, 'secrets/secrets.json'), secrets, { mode: 0o600 });
+      binds.push(`--bind-ro=${join(dir, 'secrets')}:${SECRETS_MOUNT}`);
+    }
+    wrapper = await startWrapper(id, p, groups, binds);
     await writeOwner({ ...owner, wrapperPid: wrapper.pid, wrapperStartTicks: wrapper.startTicks });
     await writeRecord(stateDir, { id, imageRef: image.ref, tier: tier.name, net, limits, wrapper });
     say(`box ${id} booting (${tier.name}: ${tier.ramMiB} MiB, quota ${limits.cpuQuotaUs / limits.cpuPeriodUs} CPU) at ${net.guestAddress}`);

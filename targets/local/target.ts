@@ -39,8 +39,8 @@ export function localTarget(opts: LocalTargetOptions = {}): Target {
     },
     // validateHost maps the box's `cgroup.memory` to memoryCgroupPath: without it OOM kills would be read host-wide.
     // The rest of the launch output (id, cgroup paths, boot timings) is kept for `kiln launch --json`.
-    launch: async ({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec }) => {
-      const raw = await launch({ imageRef: ref, tier, id, stateDir, cpus, burstBaseline, readyTimeoutSec });
+    launch: async ({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec, secretsFile }) => {
+      const raw = await launch({ imageRef: ref, tier, id, stateDir, cpus, burstBaseline, readyTimeoutSec, secretsFile });
       return { ...raw, ...validateHost(raw) };
     },
     destroy: (id) => destroy(id, { stateDir }),
