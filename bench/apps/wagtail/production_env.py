@@ -20,7 +20,7 @@ DATABASES = {
 
 # Wagtail's search docs (topics/search/backends.md, "Database backend (default)"): on PostgreSQL
 # add django.contrib.postgres to INSTALLED_APPS; Django >= 6.0 enforces it (check postgres.E005).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
     INSTALLED_APPS.append("django.contrib.postgres")
 
 SECRET_KEY = os.environ["SECRET_KEY"]
