@@ -7,7 +7,7 @@ import { InputError } from '../images/errors.ts';
 import type { Tier } from '../images/tiers.ts';
 import type { Traffic } from '../images/web.ts';
 import { fail } from './checks/types.ts';
-import { connectionsFor, DEFAULT_LOAD_SHAPE, targetRpsFor, trafficLoad, type LoadShape } from './defaults.ts';
+import { connectionsFor, DEFAULT_LOAD_SHAPE, hostHeaderFor, targetRpsFor, trafficLoad, type LoadShape } from './defaults.ts';
 import { expectationsFromRender, type ExpectationExtras } from './expectations.ts';
 import { launchKeyBlob, type HostDescription } from './host.ts';
 import type { ImageBundle } from './image-bundle.ts';
@@ -74,7 +74,8 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
   const now = (input.now ?? (() => new Date()))();
   const shape = input.shape ?? DEFAULT_LOAD_SHAPE;
   const traffic = input.traffic !== undefined ? input.traffic : input.bundle?.manifest.recipe.traffic ?? null;
-  const load = trafficLoad(input.host.address, traffic, input.tier.slo, shape, input.httpPort ?? 80);
+  const hostHeader = hostHeaderFor(input.bundle?.manifest.recipe.app.domains ?? []);
+  const load = { ...trafficLoad(input.host.address, traffic, input.tier.slo, shape, input.httpPort ?? 80), ...(hostHeader ? { hostHeader } : {}) };
   const budget = input.capacityBudgetSec ?? 0;
   // The rate judged is the traffic's when it sets one: thresholds and the verdict's tierSpec then record that rate.
   const slo = { ...input.tier.slo, targetRps: targetRpsFor(input.tier.slo, traffic) };
@@ -95,7 +96,7 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
       step: { warmupSec: Math.min(shape.warmupSec, 2), durationSec: Math.min(shape.durationSec, 5) },
     } : null,
     baselineRequired: input.baselineRequired,
-    baseline: input.baselineTarget ? { target: input.baselineTarget, repetitions: input.baselineRepetitions ?? 5, durationSec: Math.min(shape.durationSec, 15) } : null,
+    baseline: input.baselineTarget ? { target: { ...input.baselineTarget, ...(hostHeader ? { hostHeader } : {}) }, repetitions: input.baselineRepetitions ?? 5, durationSec: Math.min(shape.durationSec, 15) } : null,
     seed: input.bundle?.manifest.recipe.app.seed ?? null,
     preChecks,
     runLoad: input.runLoad,

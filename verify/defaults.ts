@@ -27,6 +27,15 @@ export const connectionsFor = (rps: number, slo: Slo, endpoints: readonly Endpoi
   return Math.min(1024, Math.max(16, Math.ceil(rps * (p99Ms / 1000) * 2)));
 };
 
+/**
+ * The Host header the load sends: the recipe's first domain (an app that answers only for its own host, as Django's
+ * ALLOWED_HOSTS and multi-domain apps do), `www.` under a leading wildcard; none without domains (address:port).
+ */
+export function hostHeaderFor(domains: readonly string[]): string | undefined {
+  const d = domains.find((x) => !x.startsWith('*.')) ?? domains[0];
+  return d === undefined ? undefined : d.startsWith('*.') ? `www.${d.slice(2)}` : d;
+}
+
 export function canaryLoad(address: string, slo: Slo, shape: LoadShape = DEFAULT_LOAD_SHAPE, port = 80): LoadBase {
   return { host: address, port, endpoints: [...CANARY_MIX], maxConnections: connectionsFor(slo.targetRps, slo), ...shape };
 }

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
-import { buildApp, PRETIX_SHIM_MODULE, PRETIX_VERSION, PRETIX_WHEEL, SLOW_FILE, WAGTAIL_PROJECT, WHEELS, type BuiltApp } from './build.ts';
+import { buildApp, PRETIX_FIXTURES, PRETIX_SHIM_MODULE, PRETIX_VERSION, PRETIX_WHEEL, SLOW_FILE, WAGTAIL_PROJECT, WHEELS, type BuiltApp } from './build.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PY = path.resolve(HERE, '../../.venv/bin/python');
@@ -135,8 +135,10 @@ describe('pretix: a full application from PyPI', () => {
   it('holds the recipe, the repacked wheel, pinned requirements and the seed fixture', async () => {
     const dir = path.dirname(built.pretix.recipePath);
     expect(built.pretix.sourcePath).toBe(path.join(dir, PRETIX_WHEEL));
-    expect(await listFiles(dir)).toEqual(['demo.json', 'kiln.yaml', PRETIX_WHEEL, 'requirements.txt'].sort());
-    const fixture = JSON.parse(await readFile(path.join(dir, 'demo.json'), 'utf8'));
+    expect(await listFiles(dir)).toEqual(['kiln.yaml', PRETIX_WHEEL, 'requirements.txt'].sort());
+    // The seed's fixture is in the wheel (a wheel source ships nothing else), where the shim's FIXTURE_DIRS points.
+    const { stdout: text } = await execa(PY, ['-c', 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())', built.pretix.sourcePath, `${PRETIX_FIXTURES}/demo.json`]);
+    const fixture = JSON.parse(text);
     expect(fixture.filter((o: any) => o.model === 'pretixbase.event').map((o: any) => o.fields.slug).sort()).toEqual(['conf1', 'conf2', 'conf3']);
     expect(fixture.filter((o: any) => o.model === 'pretixbase.item')).toHaveLength(15);
   });
@@ -157,7 +159,7 @@ describe('pretix: a full application from PyPI', () => {
     expect(await readFile(file, 'utf8')).not.toMatch(/^pretix==/m);
   });
 
-  it('the wheel is PyPI\'s plus the settings shim, under a +kiln1 version, with a RECORD that matches', async () => {
+  it('the wheel is PyPI\'s plus the settings shim and the demo fixture, under a +kiln1 version, with a RECORD that matches', async () => {
     const pypi = await wheelMembers(path.resolve(HERE, '../../.kiln/cache/apps', WHEELS.pretix.file)).catch(() => null);
     const ours = await wheelMembers(built.pretix.sourcePath);
     const di = `pretix-${PRETIX_VERSION}.dist-info`;
@@ -165,8 +167,9 @@ describe('pretix: a full application from PyPI', () => {
     expect(Object.keys(ours).filter((n) => n.endsWith('.dist-info/METADATA'))).toEqual([`${di}/METADATA`]);
     if (pypi) { // the default cache: compare member by member
       const renamed = Object.fromEntries(Object.entries(pypi).map(([k, v]) => [k.replace(/^pretix-2026\.8\.0\.dist-info\//, `${di}/`), v]));
-      expect(Object.keys(ours).filter((n) => !(n in renamed))).toEqual([`${PRETIX_SHIM_MODULE}.py`]);
-      const changed = Object.keys(ours).filter((n) => n !== `${PRETIX_SHIM_MODULE}.py` && ours[n] !== renamed[n]);
+      const added = [`${PRETIX_SHIM_MODULE}.py`, `${PRETIX_FIXTURES}/demo.json`];
+      expect(Object.keys(ours).filter((n) => !(n in renamed)).sort()).toEqual(added.sort());
+      const changed = Object.keys(ours).filter((n) => !added.includes(n) && ours[n] !== renamed[n]);
       expect(changed.sort()).toEqual([`${di}/METADATA`, `${di}/RECORD`]);
     }
     // RECORD lists every other member with its sha256 and size, as pip verifies on install.
@@ -191,7 +194,7 @@ describe('pretix: a full application from PyPI', () => {
     expect(Object.keys(b).sort()).toEqual(Object.keys(a).sort());
     const differ = Object.keys(a).filter((n) => a[n] !== b[n]).sort();
     expect(differ).toEqual([`pretix-${PRETIX_VERSION}.dist-info/RECORD`, SLOW_FILE.pretix].sort());
-    for (const f of ['kiln.yaml', 'requirements.txt', 'demo.json']) {
+    for (const f of ['kiln.yaml', 'requirements.txt']) {
       expect(await sha(path.join(path.dirname(built['pretix-slow'].recipePath), f))).toBe(await sha(path.join(path.dirname(built.pretix.recipePath), f)));
     }
     const { stdout } = await execa(PY, ['-c', 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]).decode())',

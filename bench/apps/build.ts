@@ -64,6 +64,8 @@ export const WAGTAIL_PROJECT = 'mysite';
 export const PRETIX_VERSION = '2026.8.0+kiln1';
 export const PRETIX_WHEEL = `pretix-${PRETIX_VERSION}-py3-none-any.whl`;
 export const PRETIX_SHIM_MODULE = 'kiln_pretix_settings';
+/** Where the demo fixture sits in the repacked wheel (the shim adds it to FIXTURE_DIRS). */
+export const PRETIX_FIXTURES = 'kiln_pretix_fixtures';
 
 /** The member of each app the slowMs variant edits (relative to the project dir, or inside the wheel). */
 export const SLOW_FILE: Record<AppKind, string> = {
@@ -228,7 +230,9 @@ async function buildPretix(outDir: string, slowMs: number, cacheDir: string): Pr
   await emptyOutDir(outDir);
   const work = await mkdtemp(path.join(tmpdir(), 'kiln-pretix-'));
   try {
-    const puts = ['--put', `${PRETIX_SHIM_MODULE}.py=${path.join(HERE, 'pretix', `${PRETIX_SHIM_MODULE}.py`)}`];
+    // The shim and the demo fixture travel in the wheel: a wheel source ships nothing else into the image.
+    const puts = ['--put', `${PRETIX_SHIM_MODULE}.py=${path.join(HERE, 'pretix', `${PRETIX_SHIM_MODULE}.py`)}`,
+      '--put', `${PRETIX_FIXTURES}/demo.json=${path.join(HERE, 'pretix', 'demo.json')}`];
     if (slowMs > 0) {
       const { stdout } = await wheelTool(['read', pypiWheel, SLOW_FILE.pretix]);
       const edited = path.join(work, 'event.py');
@@ -244,7 +248,6 @@ async function buildPretix(outDir: string, slowMs: number, cacheDir: string): Pr
   const pinned = await readFile(path.join(HERE, 'pretix', 'requirements.txt'), 'utf8');
   await writeFile(path.join(outDir, 'requirements.txt'),
     REQUIREMENTS_HEADER('pretix 2026.8.0\'s dependencies (pretix itself is the source wheel) + gunicorn') + pinned);
-  await cp(path.join(HERE, 'pretix', 'demo.json'), path.join(outDir, 'demo.json'));
 
   const recipePath = path.join(outDir, 'kiln.yaml');
   await writeRecipe(recipePath,
@@ -258,11 +261,14 @@ async function buildPretix(outDir: string, slowMs: number, cacheDir: string): Pr
         health: '/healthcheck/',
         static: true,
         staticUrl: '/static/',
-        // One organizer "kiln", events conf1..conf3 with five products each (made with pretix's ORM, dumped).
+        // One organizer "kiln", events conf1..conf3 with five products each (made with pretix's ORM, dumped);
+        // the fixture is in the wheel, found through the shim's FIXTURE_DIRS.
         seed: ['loaddata', 'demo.json'],
+        // pretix answers only for the host of its base URL: the shim takes it from ALLOWED_HOSTS, kiln's load sends it.
+        domains: ['tickets.example.com'],
         env: {
-          // pretix writes logs, media, cache and generated keys here; it must exist and be writable by the app.
-          PRETIX_PRETIX_DATADIR: '/var/lib/pretix',
+          // pretix writes logs, media, cache and generated keys here: the image's writable app data dir.
+          PRETIX_PRETIX_DATADIR: '/var/lib/kiln/app-data',
         },
       },
       services: ['nginx', 'gunicorn', 'pgbouncer', 'postgres', 'redis'],

@@ -5,7 +5,7 @@
  */
 import type { Tier } from '../../images/tiers.ts';
 import type { Log, Target } from '../../targets/target.ts';
-import { trafficLoad, targetRpsFor } from '../../verify/defaults.ts';
+import { hostHeaderFor, trafficLoad, targetRpsFor } from '../../verify/defaults.ts';
 import { validateHost } from '../../verify/host.ts';
 import type { ImageBundle } from '../../verify/image-bundle.ts';
 import type { LoadResult, LoadSpec } from '../../verify/load/types.ts';
@@ -41,7 +41,8 @@ export async function measureProfile(input: ProfileInput): Promise<MeasuredProfi
   const box = { ref: input.imageRef, tier: input.tier, id: input.boxId, cpus: input.cpus, readyTimeoutSec: input.readyTimeoutSec, secretsFile: input.secretsFile };
   return withBoxes(input.target, [box], async ([raw]) => {
     const host = validateHost(raw);
-    const base = trafficLoad(host.address, traffic, input.tier.slo, { warmupSec: 2, durationSec: PROFILE_PHASES.warmSec, timeoutMs: 10_000 });
+    const hostHeader = hostHeaderFor(manifest.recipe.app.domains);
+    const base = { ...trafficLoad(host.address, traffic, input.tier.slo, { warmupSec: 2, durationSec: PROFILE_PHASES.warmSec, timeoutMs: 10_000 }), ...(hostHeader ? { hostHeader } : {}) };
     const rps = targetRpsFor(input.tier.slo, traffic);
     const session = await SshSession.connect(host);
     try {

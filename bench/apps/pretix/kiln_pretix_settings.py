@@ -48,3 +48,6 @@ if len(sys.argv) > 1 and sys.argv[1] == "loaddata":
     _scopes_state.set({"_enabled": False})
 
 from pretix.settings import *  # noqa: E402,F401,F403
+
+# The demo fixture of kiln's seed ships in the same wheel, beside this module.
+FIXTURE_DIRS = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "kiln_pretix_fixtures")]

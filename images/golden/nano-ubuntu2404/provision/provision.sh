@@ -109,6 +109,8 @@ if [ -f "$app/kiln-requirements.txt" ]; then "$KILN_VENV/bin/pip" "${pip_args[@]
 say "importing the app, collecting its static files"
 KILN_STATIC_LINK="$KILN_STATIC_LINK" "$KILN_VENV/bin/python" "$bundle/provision/app_build.py" /etc/kiln/app.json "$bundle/provision/build-env.json" \
   || die "the app did not build (see the lines above)"
+# Whatever importing the app wrote into its data dir at bake (logs, caches) is the build's, not a box's.
+find "$KILN_APP_DATA_DIR" -mindepth 1 -delete
 if [ -n "$(find "$KILN_VENV" -type f -perm -o=w -print -quit)" ]; then die "world-writable file in the venv"; fi
 
 say "enabling units: ${package_units[*]} and the image's own"
