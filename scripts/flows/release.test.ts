@@ -1,0 +1,41 @@
+/** A release's figures: the tuning takes the measured ones, and an app too big for its tier names the smallest that fits. */
+import { describe, expect, it } from 'vitest';
+import { buildCatalog, findTier } from '../../images/catalog.ts';
+import { tune } from '../../images/tuning/index.ts';
+import { WEB, type Recipe } from '../../images/web.ts';
+import type { AppPayload } from './app-payload.ts';
+import { AppDoesNotFitError, assertFits, profileKey, releaseKey, withProfile } from './release.ts';
+
+const catalog = buildCatalog();
+const tier = (n: string) => findTier(catalog, n);
+const app: Recipe = { ...WEB, app: { ...WEB.app, name: 'shop', source: { kind: 'dir', path: '/src/shop' }, profileSource: 'assumed' } };
+const payload: AppPayload = { kind: 'dir', path: '/src/shop', name: 'shop', files: ['manage.py'], sha256: 'a'.repeat(64), requirements: { path: '/src/shop/requirements.txt', sha256: 'b'.repeat(64) }, addGunicorn: true };
+
+describe('release figures', () => {
+  it('tunes to the measured figures: a heavier worker gets fewer threads, and the lineage says measured', () => {
+    const light = withProfile(app, { workerPrivateMiB: 30, threadMiB: 0.5, workerGrowthMiB: 4, masterMiB: 50 });
+    const heavy = withProfile(app, { workerPrivateMiB: 230, threadMiB: 2, workerGrowthMiB: 23, masterMiB: 60 });
+    expect(heavy.app.profileSource).toBe('measured');
+    const g = (r: Recipe) => tune(tier('micro'), r).settings.gunicorn;
+    expect(g(light).threads.value).toBe(16);
+    expect(g(heavy).workers.value * g(heavy).threads.value).toBeLessThan(g(light).workers.value * g(light).threads.value);
+  });
+
+  it('an app that cannot fit its tier fails (exit 1) naming its measured cost, the budget and the smallest tier that fits', () => {
+    const huge = withProfile(app, { workerPrivateMiB: 900, threadMiB: 2, workerGrowthMiB: 90, masterMiB: 120 });
+    expect(() => assertFits(tier('nano'), huge, catalog)).toThrow(AppDoesNotFitError);
+    const e = (() => { try { assertFits(tier('micro'), huge, catalog); } catch (x) { return x as AppDoesNotFitError; } return null; })();
+    expect(e?.exitCode).toBe(1);
+    expect(e?.message).toMatch(/^app shop measured 900 MiB private per worker \(\+2 MiB per thread, \+90 MiB growth, master 120 MiB\): the stack's worst case needs \d+ MiB more .* on tier micro; the smallest tier that fits is small \(2048 MiB\)$/);
+    expect(() => assertFits(tier('small'), huge, catalog)).not.toThrow();
+  });
+
+  it('keys the stored figures by build, requirements, tier and distro; the channel is <tier>.<app>', () => {
+    const k = profileKey(payload, tier('small'), 'debian13');
+    expect(profileKey(payload, tier('small'), 'debian13')).toBe(k);
+    expect(profileKey({ ...payload, sha256: 'c'.repeat(64) }, tier('small'), 'debian13')).not.toBe(k);
+    expect(profileKey(payload, tier('micro'), 'debian13')).not.toBe(k);
+    expect(profileKey(payload, tier('small'), 'debian12')).not.toBe(k);
+    expect(releaseKey(tier('small'), app)).toBe('small.shop');
+  });
+});
