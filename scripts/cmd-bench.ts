@@ -45,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   const survivalTiers = survivalFlag === 'none' ? [] : survivalFlag.split(',').map((n) => findTier(catalog, n.trim()).name);
   const stateDir = resolve((v['state-dir'] as string | undefined) ?? defaultStateDir());
   // Every tier's release is found, and its record read, before anything boots: a missing one is bad input.
-  const release = recipe ? { app: recipe.app.name, subjects: await releases(stateDir, tiers, recipe) } : undefined;
+  const release = recipe ? { app: recipe.app.name, subjects: await releases(stateDir, tiers, recipe, v.recipe as string) } : undefined;
   for (const s of release?.subjects ?? []) {
     if (survivalTiers.includes(s.tier.name) && !s.workload.survivalTests.length) {
       throw new InputError('--survival', survivalFlag, `tiers whose image has a survival test (the slow burst needs the canary's /slow; the Redis fill needs Redis, and ${release!.app} on ${s.tier.name} runs ${s.workload.services.join(', ')})`, 'pass --survival none');
@@ -68,11 +68,11 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** Each tier's promoted release of the recipe's app, as its image recorded it; the file only names the app. */
-async function releases(stateDir: string, tiers: Tier[], recipe: Recipe): Promise<Subject[]> {
+async function releases(stateDir: string, tiers: Tier[], recipe: Recipe, file: string): Promise<Subject[]> {
   const target = localTarget({ stateDir });
   const out: Subject[] = [];
   for (const tier of tiers) {
-    const { image, channel } = await promotedRelease(target, tier, recipe.app.name);
+    const { image, channel } = await promotedRelease(target, tier, recipe.app.name, file);
     const subject = releaseSubject(tier, image, channel);
     if (JSON.stringify(image.bundle!.manifest.recipe.traffic) !== JSON.stringify(recipe.traffic)) {
       progress(`bench: note: ${channel}'s release ${image.ref} recorded other traffic than ${recipe.app.name}'s recipe file has now; the release's own is sent`);

@@ -27,16 +27,17 @@ export async function canarySubject(tier: Tier, stateDir: string, ioMs: number |
 }
 
 /** The app's promoted release on the tier, with its bundle; exit 2 when there is none (nothing is booted yet). */
-export async function promotedRelease(target: Target, tier: Tier, app: string): Promise<{ image: BakedImage; channel: string }> {
+export async function promotedRelease(target: Target, tier: Tier, app: string, recipeFile = 'FILE'): Promise<{ image: BakedImage; channel: string }> {
+  const nightly = `kiln nightly --tiers ${tier.name} --recipe ${recipeFile}`;
   const channel = channelOf(tier.name, app);
   const p = await target.promoted(channel);
   if (!p) {
     throw new InputError('--recipe', app, `an app with a promoted release on tier ${tier.name} (channel ${channel} on ${target.name} has none)`,
-      `run the nightly first: kiln nightly --tiers ${tier.name} --recipe FILE`);
+      `run the nightly first: ${nightly}`);
   }
   const image = await target.image(p.ref);
-  if (image.tier !== tier.name) throw new InputError(`channel ${channel}`, p.ref, `an image of tier ${tier.name} (it is ${image.tier}'s)`, `release it again: kiln nightly --tiers ${tier.name} --recipe FILE`);
-  if (!image.bundle) throw new InputError(`channel ${channel}`, p.ref, 'an image whose bundle this machine keeps (the bench renders its configs from it)', `release it again here: kiln nightly --tiers ${tier.name} --recipe FILE`);
+  if (image.tier !== tier.name) throw new InputError(`channel ${channel}`, p.ref, `an image of tier ${tier.name} (it is ${image.tier}'s)`, `release it again: ${nightly}`);
+  if (!image.bundle) throw new InputError(`channel ${channel}`, p.ref, 'an image whose bundle this machine keeps (the bench renders its configs from it)', `release it again here: ${nightly}`);
   return { image, channel };
 }
 
