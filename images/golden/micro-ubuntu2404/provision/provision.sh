@@ -19,6 +19,7 @@ bundle="$(cd "$bundle" && pwd)"
 . "$bundle/provision/profile.env"
 : "${KILN_DISTRO:?}" "${KILN_PACKAGES:?}" "${KILN_PACKAGE_UNITS:?}" "${KILN_PG_BIN_DIR:?}" "${KILN_PYTHON:?}"
 : "${KILN_APP_USER:?}" "${KILN_APP_DIR:?}" "${KILN_VENV:?}" "${KILN_GROUP_FILES?}" "${KILN_STATE_DIRS:?}"
+: "${KILN_APP_DATA_DIR:?}" "${KILN_STATIC_LINK:?}"
 started=$SECONDS
 read -ra packages <<<"$KILN_PACKAGES"
 read -ra package_units <<<"$KILN_PACKAGE_UNITS"
@@ -30,10 +31,15 @@ export DEBIAN_FRONTEND=noninteractive NEEDRESTART_MODE=l LC_ALL=C.UTF-8
 # Under Packer, apt may still race cloud-init or unattended-upgrades: wait for the lock instead of failing.
 apt_get() { apt-get -q -y -o DPkg::Lock::Timeout=300 "$@"; }
 
-say "packages for $KILN_DISTRO: ${packages[*]}"
-apt_get update
-# Keep the distro's conffiles at install: kiln's own files are copied over them below, not merged by dpkg.
-apt_get install --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${packages[@]}"
+if [ "${KILN_LAYER:-full}" = app ]; then
+  # A release layer on a promoted base image: the base installed the stack; nothing is fetched from apt again.
+  say "app layer on a base image: checking the base's packages (${packages[*]})"
+else
+  say "packages for $KILN_DISTRO: ${packages[*]}"
+  apt_get update
+  # Keep the distro's conffiles at install: kiln's own files are copied over them below, not merged by dpkg.
+  apt_get install --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${packages[@]}"
+fi
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || die "package $p is not installed"
 done
@@ -64,15 +70,45 @@ say "removing the distro's default nginx site (kiln's site is the default server
 rm -f /etc/nginx/sites-enabled/default
 [ ! -e /etc/nginx/sites-enabled/default ] || die "/etc/nginx/sites-enabled/default is still there"
 
-say "python venv $KILN_VENV with the app's pinned requirements"
-[ -f "$KILN_APP_DIR/requirements.txt" ] || die "$KILN_APP_DIR/requirements.txt missing from the bundle"
-[ -x "$KILN_VENV/bin/python" ] || "$KILN_PYTHON" -m venv "$KILN_VENV"
+app="$bundle/app"
+wheels=("$app"/*.whl)
+if [ -d "$app/src" ]; then
+  say "the app's project dir -> $KILN_APP_DIR (root-owned, read-only to the app)"
+  rm -rf "$KILN_APP_DIR"
+  install -d -m 0755 "$(dirname "$KILN_APP_DIR")"
+  cp -a "$app/src" "$KILN_APP_DIR"
+elif ((${#wheels[@]})); then
+  say "the app's wheel ${wheels[*]##*/}: installed into the venv; $KILN_APP_DIR is gunicorn's empty working dir"
+  rm -rf "$KILN_APP_DIR"
+  install -d -m 0755 "$(dirname "$KILN_APP_DIR")" "$KILN_APP_DIR"
+fi
+if [ -d "$app/src" ] || ((${#wheels[@]})); then
+  chown -R root:root "$KILN_APP_DIR"
+  chmod -R u=rwX,go=rX "$KILN_APP_DIR"
+fi
+install -d -o "$KILN_APP_USER" -g "$KILN_APP_USER" -m 0750 "$KILN_APP_DATA_DIR"
+
+requirements="$KILN_APP_DIR/requirements.txt"
+if [ -f "$app/requirements.txt" ]; then requirements="$app/requirements.txt"; fi
+[ -f "$requirements" ] || ((${#wheels[@]})) || die "no requirements: neither $app/requirements.txt nor $KILN_APP_DIR/requirements.txt"
+say "python venv $KILN_VENV with the app's requirements"
+# A fresh venv every bake: a release layer must not inherit the base's canary packages.
+rm -rf "$KILN_VENV"
+"$KILN_PYTHON" -m venv "$KILN_VENV"
 # An optional wheelhouse in the bundle (BUNDLE/wheels, filled by the caller) makes the install offline.
 pip_source=()
 if [ -d "$bundle/wheels" ]; then pip_source=(--no-index --find-links "$bundle/wheels"); say "offline, from $bundle/wheels"; fi
-"$KILN_VENV/bin/pip" install -q --no-cache-dir --disable-pip-version-check --only-binary=:all: "${pip_source[@]}" \
-  -r "$KILN_APP_DIR/requirements.txt"
-"$KILN_VENV/bin/python" -c 'import django, gunicorn, psycopg, redis' || die "the venv cannot import the app's runtime"
+pip_args=(install -q --no-cache-dir --disable-pip-version-check --prefer-binary "${pip_source[@]}")
+# pip turns on hash checking by itself when the requirements carry --hash lines.
+req_args=()
+if [ -f "$requirements" ]; then req_args=(-r "$requirements"); fi
+"$KILN_VENV/bin/pip" "${pip_args[@]}" "${req_args[@]}" "${wheels[@]}"
+# kiln's pinned gunicorn when the app's requirements do not name one (a separate call: it has no hash to check).
+if [ -f "$app/kiln-requirements.txt" ]; then "$KILN_VENV/bin/pip" "${pip_args[@]}" -r "$app/kiln-requirements.txt"; fi
+"$KILN_VENV/bin/python" -c 'import django, gunicorn' || die "the venv cannot import django and gunicorn"
+say "importing the app, collecting its static files"
+KILN_STATIC_LINK="$KILN_STATIC_LINK" "$KILN_VENV/bin/python" "$bundle/provision/app_build.py" /etc/kiln/app.json "$bundle/provision/build-env.json" \
+  || die "the app did not build (see the lines above)"
 if [ -n "$(find "$KILN_VENV" -type f -perm -o=w -print -quit)" ]; then die "world-writable file in the venv"; fi
 
 say "enabling units: ${package_units[*]} and the image's own"

@@ -26,7 +26,8 @@ from kiln_secrets import SecretsError, fetch_secrets
 ROOT = os.environ.get("KILN_FIRSTBOOT_ROOT", "")
 APP_USER = os.environ.get("KILN_APP_USER", "kiln-app")
 VENV = os.environ.get("KILN_VENV", "/opt/kiln/venv")
-APP_DIR = os.environ.get("KILN_APP_DIR", "/opt/kiln/app")
+# Tests run the app from the rendered tree; on a box it is app.json's chdir.
+APP_DIR = os.environ.get("KILN_APP_DIR")
 PG_SOCKET_DIR = os.environ.get("KILN_PG_SOCKET_DIR", "/var/run/postgresql")
 PG_PORT = os.environ.get("KILN_PG_PORT", "5432")
 PGBOUNCER_PORT = "6432"
@@ -35,6 +36,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 PG_OS_USER = "postgres"
 
 BOOT_JSON, APP_ENV = ROOT + "/etc/kiln/boot.json", ROOT + "/etc/kiln/app.env"
+APP_JSON = ROOT + "/etc/kiln/app.json"
 USERLIST, DONE = ROOT + "/etc/pgbouncer/userlist.txt", ROOT + "/var/lib/kiln/firstboot.done"
 
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
@@ -42,7 +44,10 @@ PG_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 HOST = re.compile(r"^(\*\.)?[A-Za-z0-9.-]{1,253}$|^\*$")
 # What kiln itself sets: the recipe's env may not override them.
 RESERVED = {"KILN_DB_NAME", "KILN_DB_USER", "KILN_DB_PASSWORD", "KILN_DB_HOST", "KILN_DB_PORT",
-            "KILN_REDIS_URL", "KILN_ALLOWED_HOSTS", "KILN_SECRET_KEY"}
+            "KILN_REDIS_URL", "KILN_ALLOWED_HOSTS", "KILN_SECRET_KEY",
+            "DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE"}
+MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+COMMAND = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 class BootError(Exception):
@@ -78,6 +83,23 @@ def load_boot(path=BOOT_JSON):
     if not isinstance(params, dict) or not all(ENV_NAME.match(k) and isinstance(v, str) for k, v in params.items()):
         raise BootError("boot.json secrets.parameters must map env names to SSM parameter names")
     return boot
+
+
+def load_app(path=APP_JSON):
+    """The image's description of its app (rendered at bake): settings module, working dir, boot commands."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            app = json.load(f)
+    except (OSError, ValueError) as e:
+        raise BootError(f"{path}: {e} (the image should carry it)")
+    if not isinstance(app.get("settings"), str) or not MODULE.match(app["settings"]):
+        raise BootError(f"app.json settings {app.get('settings')!r} is not a Python module path")
+    if not isinstance(app.get("chdir"), str) or not app["chdir"].startswith("/"):
+        raise BootError(f"app.json chdir {app.get('chdir')!r} is not an absolute path")
+    cmds = app.get("bootCommands", [])
+    if not isinstance(cmds, list) or not all(isinstance(c, list) and c and COMMAND.match(str(c[0])) and all(isinstance(a, str) for a in c) for c in cmds):
+        raise BootError("app.json bootCommands must be lists of manage.py arguments")
+    return app
 
 
 def scram_verifier(password, iterations=4096):
@@ -157,10 +179,21 @@ def env_line(name, value):
     return f'{name}="{esc}"\n'
 
 
-def manage(args, env):
-    argv = [f"{VENV}/bin/python", f"{APP_DIR}/manage.py", *args]
-    return run_as(APP_USER, argv, env={"PATH": f"{VENV}/bin:/usr/bin:/bin", "LC_ALL": "C.UTF-8",
-                                       "PYTHONDONTWRITEBYTECODE": "1", **env})
+def manage(app, args, env):
+    """`python -m django ARGS` as the app user, importing the app the way gunicorn does (any kind of source)."""
+    chdir = APP_DIR or app["chdir"]
+    argv = [f"{VENV}/bin/python", "-m", "django", *args]
+    r = subprocess.run(argv, cwd=chdir, capture_output=True, text=True, user=pwd.getpwnam(APP_USER).pw_uid,
+                       group=pwd.getpwnam(APP_USER).pw_gid, extra_groups=[],
+                       env={"PATH": f"{VENV}/bin:/usr/bin:/bin", "LC_ALL": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+                            "PYTHONPATH": chdir, **env})
+    if r.returncode != 0:
+        raise BootError(f"manage.py {' '.join(args[:3])} exited {r.returncode}: {r.stderr.strip()[-2000:]}")
+    return r.stdout
+
+
+def database_url(name, password, port):
+    return f"postgres://{name}:{password}@127.0.0.1:{port}/{name}"
 
 
 def main():
@@ -168,6 +201,7 @@ def main():
         log(f"{DONE} exists: nothing to do")
         return 0
     boot = load_boot()
+    app = load_app()
     name = boot["app"]
     log(f"app {name}, tier {boot.get('tier')}, secrets from {boot['secrets']['source']}")
     # Secrets first: a missing SSM parameter must fail the boot before anything on the box changes.
@@ -177,18 +211,27 @@ def main():
     verifier = create_role_and_db(name, scram_verifier(password))
     write_atomic(USERLIST, f'"{name}" "{verifier}"\n', 0o640, "root", PG_OS_USER)
     log(f"role and database {name} ready; {USERLIST} written (verifier only)")
+    hosts = ",".join(boot["allowedHosts"])
+    # The names Django projects read through dj-database-url / django-environ, and kiln's own KILN_* beside them.
     app_env = {**boot["env"], "KILN_DB_NAME": name, "KILN_DB_USER": name, "KILN_DB_PASSWORD": password,
                "KILN_DB_HOST": "127.0.0.1", "KILN_DB_PORT": PGBOUNCER_PORT, "KILN_REDIS_URL": REDIS_URL,
-               "KILN_ALLOWED_HOSTS": ",".join(boot["allowedHosts"]), **fetched}
+               "KILN_ALLOWED_HOSTS": hosts, **fetched,
+               "DATABASE_URL": database_url(name, password, PGBOUNCER_PORT), "REDIS_URL": REDIS_URL,
+               "SECRET_KEY": fetched["KILN_SECRET_KEY"], "ALLOWED_HOSTS": hosts, "DJANGO_SETTINGS_MODULE": app["settings"]}
     text = "# Written by kiln-firstboot for this instance only. Secrets: never copy into an image.\n"
     text += "".join(env_line(k, v) for k, v in sorted(app_env.items()))
     write_atomic(APP_ENV, text, 0o640, "root", grp.getgrgid(pwd.getpwnam(APP_USER).pw_gid).gr_name)
     log(f"{APP_ENV} written ({len(app_env)} variables)")
     # PgBouncer is not up yet (it starts after this unit): talk to PostgreSQL directly.
-    direct = {**app_env, "KILN_DB_PORT": PG_PORT}
-    manage(["migrate", "--noinput"], direct)
-    manage(["seed_canary"], direct)
-    log("migrated and seeded")
+    direct = {**app_env, "KILN_DB_PORT": PG_PORT, "DATABASE_URL": database_url(name, password, PG_PORT)}
+    if boot.get("migrate", True):
+        manage(app, ["migrate", "--noinput"], direct)
+        log("migrated")
+    else:
+        log("migrations skipped: this launch's user data leaves them to one explicit step for the fleet")
+    for cmd in app.get("bootCommands", []):
+        manage(app, cmd, direct)
+        log(f"ran manage.py {cmd[0]}")
     os.makedirs(os.path.dirname(DONE), exist_ok=True)
     with open(DONE, "w", encoding="utf-8") as f:
         f.write(time.strftime("%Y-%m-%dT%H:%M:%SZ\n", time.gmtime()))
