@@ -10,7 +10,7 @@ import { defaultStateDir } from '../targets/local/paths.ts';
 import { runLoadInChild } from '../verify/load/child.ts';
 import { canaryLoad } from '../verify/defaults.ts';
 import { VARIANTS } from './configs/index.ts';
-import { renderVariant } from './configs/render.ts';
+import { canarySide, renderVariant } from './configs/render.ts';
 import { STOCK } from './configs/stock.ts';
 import type { BenchBox } from './pays/box.ts';
 import { GEN_NICE, LATE_TOLERANCE_MS, MAX_LATE_FRACTION } from './pays/capacity.ts';
@@ -19,6 +19,7 @@ import { bootTracked, destroyLive } from './pays/live.ts';
 import { boxCpuNs, cpuByPid, cpuDelta } from './pays/proc-cpu.ts';
 import { roundOrder } from './pays/run.ts';
 import { spread } from './pays/summary.ts';
+import { canaryWorkload } from './pays/workload.ts';
 
 const [tierName = 'nano', roundsArg = '3', rpsArg = '500', durArg = '15'] = process.argv.slice(2);
 const tier = findTier(buildCatalog(), tierName);
@@ -30,7 +31,7 @@ const byVariant = new Map<string, number[]>();
 try {
   for (const v of VARIANTS) {
     const id = `cs${v.name.slice(0, 2)}${process.pid % 10000}`;
-    boxes.push(await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: '1', variant: v.name, files: renderVariant(tier, v, STOCK).files, log }));
+    boxes.push(await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: '1', variant: v.name, files: renderVariant(canarySide(tier), v, STOCK).files, workload: canaryWorkload(tier), log }));
   }
   for (let round = 1; round <= Number(roundsArg); round++) {
     for (const b of roundOrder(boxes, round)) {

@@ -14,6 +14,7 @@ import { inBox, waitHealthy } from './pays/box.ts';
 import { DEFAULT_SEARCH, IO_MS_MAX, ioMsAllowed, measureCapacity } from './pays/capacity.ts';
 import { kilnImage } from './pays/image.ts';
 import { bootTracked, destroyLive } from './pays/live.ts';
+import { canaryWorkload } from './pays/workload.ts';
 
 const [tierName = 'nano', roundsArg = '2', modelsArg = 'kiln,sync5,g3x2', pinArg = 'pin', ioArg] = process.argv.slice(2);
 const ioMs = ioArg === undefined ? undefined : Number(ioArg);
@@ -39,7 +40,7 @@ function model(name: string, conf: string): string {
 const img = await kilnImage(tier, stateDir);
 const id = `gm${tierName.slice(0, 2)}${process.pid % 10000}`;
 try {
-  const box = await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: pin ? '1' : undefined, variant: 'kiln', files: null, log });
+  const box = await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: pin ? '1' : undefined, variant: 'kiln', files: null, workload: canaryWorkload(tier, ioMs), log });
   const conf = join(box.host.root, GUNICORN_CONF);
   const rendered = await readFile(conf, 'utf8');
   const last = new Map<string, number>();
@@ -47,10 +48,10 @@ try {
     for (const name of modelsArg.split(',')) {
       await writeFile(conf, model(name, rendered));
       await inBox(id, ['systemctl', 'restart', 'kiln-app.service'], 60_000);
-      const h = await waitHealthy(box.host, 60);
+      const h = await waitHealthy(box.host, 60, box.workload);
       if (h.inactive.length || h.failing.length) throw new Error(`model ${name}: app not healthy (${[...h.inactive, ...h.failing]})`);
       const prev = last.get(name);
-      const r = await measureCapacity({ ...box, variant: name }, round, prev ? Math.round(prev * 0.85) : tier.slo.targetRps, pin ? '0' : undefined, prev ? { ...DEFAULT_SEARCH, growth: 1.25 } : DEFAULT_SEARCH, ioMs);
+      const r = await measureCapacity({ ...box, variant: name }, round, prev ? Math.round(prev * 0.85) : tier.slo.targetRps, pin ? '0' : undefined, prev ? { ...DEFAULT_SEARCH, growth: 1.25 } : DEFAULT_SEARCH);
       if (r.capacityRps > 0) last.set(name, r.capacityRps);
       console.log(JSON.stringify({ tier: tier.name, model: name, round, pinned: pin, ioMs, capacityRps: r.capacityRps, limitedBy: r.limitedBy, firstBadRps: r.firstBadRps, boxCpuMsPerRequest: r.boxCpuMsPerRequest, memoryPeakMiB: r.memoryPeakMiB }));
     }

@@ -61,6 +61,25 @@ describe('kiln CLI contract', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('bench --recipe: no promoted release (first tier asked without one is named), --io-ms, or the canary as a recipe exit 2 before anything boots or is written', async () => {
+    const dir = scratch();
+    const app = join(dir, 'kiln.yaml');
+    writeFileSync(app, 'app:\n  name: mysite\n  source: .\n  settings: mysite.settings\ntraffic:\n  endpoints:\n    - { path: /, weight: 1 }\n');
+    writeFileSync(join(dir, 'canary.yaml'), 'tags: { team: web }\n');
+    const state = join(dir, 'state');
+    for (const [args, msg] of [
+      [['--recipe', app, '--tiers', 'micro,nano'], new RegExp(`channel micro\\.mysite on local has none\\); run the nightly first: kiln nightly --tiers micro --recipe ${app}`)],
+      [['--recipe', app, '--io-ms', '50'], /--io-ms = "50": only without --recipe/],
+      [['--recipe', join(dir, 'canary.yaml')], /--recipe = ".*canary\.yaml": a recipe whose app has a source/],
+    ] as [string[], RegExp][]) {
+      const r = await kiln(['bench', ...args, '--state-dir', state, '--out', join(dir, 'out')]);
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['canary.yaml', 'kiln.yaml']);
+  });
+
   it('a catalog with one bad tier fails before any tier is written', async () => {
     const dir = scratch();
     const cat = join(dir, 'cat.yaml');

@@ -43,3 +43,13 @@ export async function readImageBundle(dir: string): Promise<ImageBundle> {
   const files = await Promise.all(manifest.files.map(async (e) => ({ path: e.path, role: e.role, mode: e.mode, content: await readFile(onDisk(dir, e.path), 'utf8') })));
   return { manifest, files };
 }
+
+/** The stack's services an image runs (every unit its bundle adjusts with a drop-in), sorted: what gate and bench restart, check and judge. */
+export function stackUnits(bundle: { files: readonly { path: string }[] }): string[] {
+  const units = new Set<string>();
+  for (const f of bundle.files) {
+    const m = /^\/etc\/systemd\/system\/([^/]+\.service)\.d\//.exec(f.path);
+    if (m) units.add(m[1]);
+  }
+  return [...units].sort();
+}

@@ -4,7 +4,7 @@ import { DISTROS } from '../../images/distro.ts';
 import { render } from '../../images/render.ts';
 import { WEB } from '../../images/web.ts';
 import { VARIANTS, findVariant } from './index.ts';
-import { kilnValues, renderVariant } from './render.ts';
+import { canarySide, kilnValues, renderVariant } from './render.ts';
 import { rulesValues } from './rules.ts';
 import { SEED_OVERRIDES } from './seed.ts';
 import { STOCK } from './stock.ts';
@@ -17,7 +17,7 @@ describe('bench configs', () => {
   it('kiln renders exactly the files of the tuned image', () => {
     for (const tier of TIERS) {
       const image = new Map(render(tier, WEB, DISTROS.debian12).files.map((f) => [f.path, f.content]));
-      const r = renderVariant(tier, findVariant('kiln')!, STOCK);
+      const r = renderVariant(canarySide(tier), findVariant('kiln')!, STOCK);
       expect(r.files.map((f) => f.path)).toEqual(['/etc/kiln/gunicorn.conf.py', '/etc/nginx/conf.d/kiln.conf', '/etc/nginx/nginx.conf',
         '/etc/pgbouncer/pgbouncer.ini', '/etc/postgresql/15/main/conf.d/kiln.conf', '/etc/redis/redis.conf']);
       for (const f of r.files) expect(f.content, f.path).toBe(image.get(f.path));
@@ -31,7 +31,7 @@ describe('bench configs', () => {
       expect(v.postgres).toMatchObject({ shared_buffers_mib: 128, work_mem_kib: 2600, max_connections: 50 });
       expect(v.pgbouncer).toMatchObject({ pool_mode: 'transaction', default_pool_size: 10 });
       expect(v.redis).toMatchObject({ maxmemory_mib: 50, maxmemory_policy: 'allkeys-lru' });
-      const file = renderVariant(tier, findVariant('seed')!, STOCK).files.find((f) => f.path.endsWith('conf.d/kiln.conf') && f.path.includes('postgresql'))!;
+      const file = renderVariant(canarySide(tier), findVariant('seed')!, STOCK).files.find((f) => f.path.endsWith('conf.d/kiln.conf') && f.path.includes('postgresql'))!;
       expect(file.content).toMatch(/^shared_buffers = 128MB$/m);
       expect(file.content).toMatch(/^work_mem = 2600kB$/m);
     }

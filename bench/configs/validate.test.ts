@@ -11,7 +11,7 @@ import { validateBundle } from '../../scripts/validate/run.ts';
 import { validators } from '../../scripts/validate/services.ts';
 import { writeBundle } from '../../scripts/write-bundle.ts';
 import { VARIANTS } from './index.ts';
-import { renderVariant } from './render.ts';
+import { canarySide, renderVariant } from './render.ts';
 import { STOCK } from './stock.ts';
 import { SERVICES } from './types.ts';
 
@@ -23,7 +23,7 @@ describe('bench configs under the real tools', () => {
     it(`${v.name} (nano) passes nginx -t, postgres, pgbouncer, redis-server and gunicorn --check-config`, async () => {
       const tier = findTier(buildCatalog(), 'nano');
       const base = render(tier, WEB, DISTROS.debian12);
-      const r = renderVariant(tier, v, STOCK);
+      const r = renderVariant(canarySide(tier), v, STOCK);
       const byPath = new Map(r.files.map((f) => [f.path, f]));
       // The image's render with the variant's service files and values in place of the tuned ones.
       const rendered: Rendered = {

@@ -1,8 +1,8 @@
-/** Capacity of one bench box: the verify capacity search on the canary mix, generator pinned apart, plus its memory peak and OOM kills. */
+/** Capacity of one bench box: the verify capacity search on its workload's mix (the canary's or the app's traffic), generator pinned apart, plus its memory peak and OOM kills. */
 import { searchCapacity } from '../../verify/load/capacity.ts';
 import { runLoadInChild } from '../../verify/load/child.ts';
 import type { CapacityResult, Endpoint, LoadResult, LoadSpec } from '../../verify/load/types.ts';
-import { CANARY_MIX, canaryLoad, connectionsFor } from '../../verify/defaults.ts';
+import { CANARY_MIX, connectionsFor } from '../../verify/defaults.ts';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { groupPath } from '../../targets/local/cgroup.ts';
@@ -64,11 +64,12 @@ export interface CapacityRun {
 }
 
 /**
- * Ramps from `startRps`; a step during which the box's cgroup saw an OOM kill is bad whatever its latency.
- * `genCpus`: where the generator runs (taskset -c).
+ * Ramps from `startRps` on the box's workload (endpoints with their methods, bodies, headers and expected statuses);
+ * a step during which the box's cgroup saw an OOM kill is bad whatever its latency. `genCpus`: where the generator runs (taskset -c).
  */
-export async function measureCapacity(box: BenchBox, round: number, startRps: number, genCpus: string | undefined, shape: SearchShape = DEFAULT_SEARCH, ioMs?: number): Promise<CapacityRun> {
-  const { host, tier } = box;
+export async function measureCapacity(box: BenchBox, round: number, startRps: number, genCpus: string | undefined, shape: SearchShape = DEFAULT_SEARCH): Promise<CapacityRun> {
+  const { host, tier, workload } = box;
+  const { endpoints } = workload;
   const slo = tier.slo;
   const oom0 = (await memoryStats(host.id)).oomKills;
   await resetPeak(host.id);
@@ -88,11 +89,14 @@ export async function measureCapacity(box: BenchBox, round: number, startRps: nu
     if (r.measure.errorTotal > 0) stepErrors.push({ rps: s.rps, errors: Object.fromEntries(Object.entries(r.measure.errors).filter(([, n]) => n > 0)) });
     return kills > 0 ? { ...r, valid: false, invalidReasons: [...r.invalidReasons, `${kills} OOM kill(s) in the box`] } : r;
   };
-  const base = { ...canaryLoad(host.address, slo, { warmupSec: shape.warmupSec, durationSec: shape.durationSec, timeoutMs: shape.timeoutMs }), endpoints: benchMix(ioMs), lateToleranceMs: LATE_TOLERANCE_MS, validity: { maxLateFraction: MAX_LATE_FRACTION } };
+  const base = {
+    host: host.address, port: 80, endpoints, maxConnections: connectionsFor(workload.targetRps, slo, endpoints),
+    warmupSec: shape.warmupSec, durationSec: shape.durationSec, timeoutMs: shape.timeoutMs, lateToleranceMs: LATE_TOLERANCE_MS, validity: { maxLateFraction: MAX_LATE_FRACTION },
+  };
   const res = await searchCapacity({
     base, slo: { p95Ms: slo.p95Ms, p99Ms: slo.p99Ms, maxErrorRate: 0 },
-    startRps, growth: shape.growth, maxRps: slo.targetRps * shape.maxTimesTarget, resolution: shape.resolution, budgetSec: shape.budgetSec,
-    confirmBad: 1, connectionsFor: (rps) => connectionsFor(rps, slo),
+    startRps, growth: shape.growth, maxRps: workload.targetRps * shape.maxTimesTarget, resolution: shape.resolution, budgetSec: shape.budgetSec,
+    confirmBad: 1, connectionsFor: (rps) => connectionsFor(rps, slo, endpoints),
   }, step).finally(() => writeFile(shares, '1024'));
   const mem = await memoryStats(host.id);
   const cpuMs = (await boxCpuNs(host.id) - cpu0) / 1e6;

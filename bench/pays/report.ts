@@ -12,6 +12,8 @@ export interface BenchResult {
   loadavg: { start: string; end: string };
   tiers: string[];
   repeat: number;
+  /** kiln bench --recipe: the app and the release benched on each tier; null for the canary. */
+  release: { app: string; images: { tier: string; ref: string; channel: string }[] } | null;
   variants: { name: string; summary: string; values: Record<string, unknown> }[];
   boxes: { tier: string; variant: string; id: string; effective: Record<string, string> }[];
   runs: CapacityRun[];
@@ -33,13 +35,15 @@ export function markdown(r: BenchResult): string {
     '|---|---|---|---|---|---|---|---|',
     ...r.cells.map((c) => `| ${c.tier} | ${c.variant} | ${sp(c.capacityRps)}${c.floors ? ` ⚑${c.floors}` : ''} | ${sp(c.p99AtCapacityMs)} | ${sp(c.memoryPeakMiB)} | ${sp(c.memoryPeakPct)} | ${c.oomKills} | ${sp(c.boxCpuMsPerRequest)} |`),
     '',
-    '| tier | kiln / seed | kiln / best other | targets met |',
-    '|---|---|---|---|',
-    ...r.verdicts.map((v) => `| ${v.tier} | ${v.kilnVsSeed ?? '—'}× | ${v.kilnVsBestOther ?? '—'}× (${v.bestOther ?? '—'}) | ${v.targets.map((t) => `${t.met ? '✔' : '✘'} ${t.name}: ${t.detail}`).join('; ')} |`),
+    ...(r.release ? releaseTable(r) : [
+      '| tier | kiln / seed | kiln / best other | targets met |',
+      '|---|---|---|---|',
+      ...r.verdicts.map((v) => `| ${v.tier} | ${v.kilnVsSeed ?? '—'}× | ${v.kilnVsBestOther ?? '—'}× (${v.bestOther ?? '—'}) | ${targetsText(v)} |`),
+    ]),
   ];
   if (r.cells.some((c) => c.floors)) lines.push('', '⚑n: n rounds ended on the generator or the time budget (the figure is a floor).');
   if (r.survival.length) {
-    lines.push('', '| test | tier | config | survived | OOM kills | slow requests: errors / p99 ms | canary beside it: errors / p99 ms | Redis after fill | peak MiB |', '|---|---|---|---|---|---|---|---|---|');
+    lines.push('', `| test | tier | config | survived | OOM kills | slow requests: errors / p99 ms | ${r.release ? 'its traffic' : 'canary'} beside it: errors / p99 ms | Redis after fill | peak MiB |`, '|---|---|---|---|---|---|---|---|---|');
     for (const s of r.survival) {
       const slow = s.slow ? `${s.slow.errors}/${s.slow.scheduled} ${fmtKinds(s.slow.errorKinds)} / ${s.slow.p99Ms}` : '—';
       const fill = s.fill ? fillText(s.fill) : '—';
@@ -49,6 +53,24 @@ export function markdown(r: BenchResult): string {
   }
   if (r.errors.length) lines.push('', 'Errors during the run:', ...r.errors.map((e) => `- ${e}`));
   return `${lines.join('\n')}\n`;
+}
+
+const targetsText = (v: TierVerdict) => v.targets.map((t) => `${t.met ? '✔' : '✘'} ${t.name}: ${t.detail}`).join('; ');
+const names = (xs: string[]) => (xs.length ? xs.join(', ') : 'none');
+
+/** With a recipe: which release was benched, and kiln against the best config that survived (no OOM kill, the SLO held at some rate). */
+function releaseTable(r: BenchResult): string[] {
+  const rel = r.release!;
+  return [
+    `App ${rel.app}: ${rel.images.map((i) => `${i.tier} ${i.ref} (channel ${i.channel})`).join(', ')}. Survived = no OOM kill and the SLO held at some rate.`,
+    '',
+    '| tier | kiln / best survivor | OOM-killed | missed the SLO at every rate | did not run | targets met |',
+    '|---|---|---|---|---|---|',
+    ...r.verdicts.map((v) => {
+      const s = v.survivors;
+      return `| ${v.tier} | ${s?.kilnVsBest ?? '—'}× (${s?.best ?? 'none survived'}) | ${names(s?.oomKilled ?? [])} | ${names(s?.missedSlo ?? [])} | ${names(s?.notRun ?? [])} | ${targetsText(v)} |`;
+    }),
+  ];
 }
 
 const fmtKinds = (k: Record<string, number>) => (Object.keys(k).length ? `(${Object.entries(k).map(([n, v]) => `${n} ${v}`).join(', ')})` : '');

@@ -1,4 +1,7 @@
-/** Pure: capacity runs -> medians and spread per tier and config, the ratios the targets name, and the verdict on each target. */
+/**
+ * Pure: capacity runs -> medians and spread per tier and config, the ratios the targets name, and the verdict on each
+ * target: the canary's targets (vs seed and the best other), or with a recipe kiln vs the best survivor.
+ */
 import type { CapacityRun } from './capacity.ts';
 
 export interface Spread { median: number; min: number; max: number; n: number }
@@ -14,11 +17,25 @@ export interface Cell {
   /** rounds whose search ended on the generator or the budget (the figure is a floor) */
   floors: number;
 }
+/** A team's release (--recipe): how the other configs fared, and the best of those that survived. */
+export interface Survivors {
+  /** The other config with the highest median capacity among those that survived; null when none did. */
+  best: string | null;
+  kilnVsBest: number | null;
+  /** Configs with an OOM kill in the box in any round. */
+  oomKilled: string[];
+  /** Configs that held the SLO at no rate in any round (capacity 0 every time). */
+  missedSlo: string[];
+  /** Configs with no figure at all (did not boot, or every round failed). */
+  notRun: string[];
+}
 export interface TierVerdict {
   tier: string;
   kilnVsSeed: number | null;
   bestOther: string | null;
   kilnVsBestOther: number | null;
+  /** Present with a recipe: the headline is kiln vs the best survivor. */
+  survivors?: Survivors;
   targets: { name: string; met: boolean; detail: string }[];
 }
 
@@ -48,6 +65,12 @@ export function cells(runs: CapacityRun[]): Cell[] {
 }
 
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 100) / 100 : null);
+// kiln's floor only understates its ratio; a floor on the other side could hide a higher capacity: not proven.
+const floorNote = (c?: Cell) => (c?.floors ? `; ${c.variant}'s figure is a floor in ${c.floors} round(s): inconclusive` : '');
+/** Survived: no OOM kill in any round, and the SLO held at some rate in some round. */
+export const survived = (c: Cell): boolean => c.oomKills === 0 && c.capacityRps.max > 0;
+/** With a recipe, kiln's capacity must be at least this multiple of the best surviving other config's. */
+export const RELEASE_GOAL = 1.3;
 
 /** The issue's targets: kiln >= 1.6x seed and >= 1.2x the best other, p99 in SLO, zero OOM, peak <= 85% RAM. */
 export function verdicts(all: Cell[], slo: (tier: string) => { p99Ms: number; memoryCeilingPct: number }): TierVerdict[] {
@@ -60,8 +83,6 @@ export function verdicts(all: Cell[], slo: (tier: string) => { p99Ms: number; me
     const kilnVsSeed = k && s ? ratio(k.capacityRps.median, s.capacityRps.median) : null;
     const kilnVsBestOther = k && best ? ratio(k.capacityRps.median, best.capacityRps.median) : null;
     const lim = slo(tier);
-    // kiln's floor only understates its ratio; a floor on the other side could hide a higher capacity: not proven.
-    const floorNote = (c?: Cell) => (c?.floors ? `; ${c.variant}'s figure is a floor in ${c.floors} round(s): inconclusive` : '');
     const targets = k ? [
       { name: 'capacity >= 1.6x seed', met: (kilnVsSeed ?? 0) >= 1.6 && !s?.floors, detail: `${kilnVsSeed}x${floorNote(s)}` },
       { name: 'capacity >= 1.2x best other', met: (kilnVsBestOther ?? 0) >= 1.2 && !best?.floors, detail: `${kilnVsBestOther}x (${best?.variant})${floorNote(best)}` },
@@ -70,5 +91,44 @@ export function verdicts(all: Cell[], slo: (tier: string) => { p99Ms: number; me
       { name: `memory peak <= ${lim.memoryCeilingPct}% RAM`, met: k.memoryPeakPct.max <= lim.memoryCeilingPct, detail: `max ${k.memoryPeakPct.max}%` },
     ] : [];
     return { tier, kilnVsSeed, bestOther: best?.variant ?? null, kilnVsBestOther, targets };
+  });
+}
+
+/**
+ * A team's release (--recipe): kiln >= RELEASE_GOAL x the best survivor among the other configs, and zero OOM kills for
+ * kiln. When no other config survived, kiln meets the first target by surviving itself. Every tier asked for gets a
+ * verdict, also one where nothing ran.
+ */
+export function releaseVerdicts(all: Cell[], tiers: readonly string[], variants: readonly string[]): TierVerdict[] {
+  return tiers.map((tier) => {
+    const row = all.filter((c) => c.tier === tier);
+    const k = row.find((c) => c.variant === 'kiln');
+    const s = row.find((c) => c.variant === 'seed');
+    const others = row.filter((c) => c.variant !== 'kiln').sort((a, b) => b.capacityRps.median - a.capacityRps.median);
+    const best = others.filter(survived)[0];
+    const survivors: Survivors = {
+      best: best?.variant ?? null,
+      kilnVsBest: k && best ? ratio(k.capacityRps.median, best.capacityRps.median) : null,
+      oomKilled: row.filter((c) => c.oomKills > 0).map((c) => c.variant),
+      missedSlo: row.filter((c) => !(c.capacityRps.max > 0)).map((c) => c.variant),
+      notRun: variants.filter((v) => !row.some((c) => c.variant === v)),
+    };
+    const capacity = (): { met: boolean; detail: string } => {
+      if (!k) return { met: false, detail: 'kiln did not run' };
+      if (!survived(k)) return { met: false, detail: `kiln did not survive (${k.oomKills ? `${k.oomKills} OOM kill(s)` : 'held the SLO at no rate'})` };
+      if (!best) return { met: true, detail: 'no other config survived' };
+      return { met: (survivors.kilnVsBest ?? 0) >= RELEASE_GOAL && !best.floors, detail: `${survivors.kilnVsBest}x (${best.variant})${floorNote(best)}` };
+    };
+    return {
+      tier,
+      kilnVsSeed: k && s ? ratio(k.capacityRps.median, s.capacityRps.median) : null,
+      bestOther: others[0]?.variant ?? null,
+      kilnVsBestOther: k && others[0] ? ratio(k.capacityRps.median, others[0].capacityRps.median) : null,
+      survivors,
+      targets: [
+        { name: `capacity >= ${RELEASE_GOAL}x best survivor`, ...capacity() },
+        { name: 'zero OOM kills', met: !!k && k.oomKills === 0, detail: k ? `${k.oomKills}` : 'kiln did not run' },
+      ],
+    };
   });
 }

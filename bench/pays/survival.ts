@@ -1,13 +1,14 @@
 /**
- * Survival tests on one bench box, each beside a modest canary load (half the tier's target rate):
- * a burst of slow requests (/slow holds a worker), and a Redis fill past its maxmemory.
- * Survived = no OOM kill in the box, every stack unit active and the canary endpoints answering afterwards.
+ * Survival tests on one bench box, each beside a modest load of its workload (half its target rate):
+ * a burst of slow requests (the canary's /slow holds a worker; the canary only), and a Redis fill past its maxmemory
+ * (an image that runs Redis). Survived = no OOM kill in the box, every stack unit active and every probed endpoint
+ * answering its expected status afterwards.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runLoadInChild } from '../../verify/load/child.ts';
 import type { LoadResult } from '../../verify/load/types.ts';
-import { canaryLoad } from '../../verify/defaults.ts';
+import { connectionsFor } from '../../verify/defaults.ts';
 import { netnsName } from '../../targets/local/net.ts';
 import { placed } from '../../verify/load/cpus.ts';
 import { GEN_NICE } from './capacity.ts';
@@ -39,12 +40,17 @@ const summary = (r: LoadResult): LoadSummary => ({
 });
 
 const background = (box: BenchBox, sec: number, cpus?: string) => runLoadInChild({
-  ...canaryLoad(box.host.address, box.tier.slo, { warmupSec: 0, durationSec: sec, timeoutMs: 10_000 }),
-  rps: Math.round(box.tier.slo.targetRps / 2), maxConnections: 256, lateToleranceMs: 50,
+  host: box.host.address, port: 80, endpoints: box.workload.endpoints, warmupSec: 0, durationSec: sec, timeoutMs: 10_000,
+  rps: Math.round(box.workload.targetRps / 2), maxConnections: Math.max(256, connectionsFor(box.workload.targetRps / 2, box.tier.slo, box.workload.endpoints)), lateToleranceMs: 50,
 }, { cpus, nice: GEN_NICE });
 
+/** A test the box's workload does not have (the slow burst on a team's app, the fill without Redis) is refused, not run. */
+function applies(box: BenchBox, test: SurvivalRun['test']): void {
+  if (!box.workload.survivalTests.includes(test)) throw new Error(`${test} does not apply to ${box.workload.app} on ${box.tier.name} (it has: ${box.workload.survivalTests.join(', ') || 'none'})`);
+}
+
 async function judge(box: BenchBox, oom0: number): Promise<Pick<SurvivalRun, 'survived' | 'oomKills' | 'memoryPeakMiB' | 'afterwards'>> {
-  const afterwards = await waitHealthy(box.host, 60);
+  const afterwards = await waitHealthy(box.host, 60, box.workload);
   const mem = await memoryStats(box.host.id);
   const oomKills = mem.oomKills - oom0;
   return { survived: oomKills === 0 && !afterwards.inactive.length && !afterwards.failing.length, oomKills,
@@ -52,6 +58,7 @@ async function judge(box: BenchBox, oom0: number): Promise<Pick<SurvivalRun, 'su
 }
 
 export async function slowBurst(box: BenchBox, genCpus?: string, shape: BurstShape = DEFAULT_BURST): Promise<SurvivalRun> {
+  applies(box, 'slow-burst');
   const oom0 = (await memoryStats(box.host.id)).oomKills;
   await resetPeak(box.host.id);
   const bg = background(box, shape.backgroundSec, genCpus);
@@ -66,6 +73,7 @@ export async function slowBurst(box: BenchBox, genCpus?: string, shape: BurstSha
 
 /** Fill target: 1.25 x the tier's RAM, more than any maxmemory here and more than the box holds. */
 export async function redisFill(box: BenchBox, genCpus?: string): Promise<SurvivalRun> {
+  applies(box, 'redis-fill');
   const oom0 = (await memoryStats(box.host.id)).oomKills;
   await resetPeak(box.host.id);
   const targetMiB = Math.round(box.tier.ramMiB * 1.25);

@@ -19,7 +19,7 @@ import type { MetricComparison } from '../../verify/baseline.ts';
 import { verifyCommand } from '../../verify/command.ts';
 import type { LoadShape } from '../../verify/defaults.ts';
 import { validateHost, type HostDescription } from '../../verify/host.ts';
-import type { ImageBundle } from '../../verify/image-bundle.ts';
+import { stackUnits, type ImageBundle } from '../../verify/image-bundle.ts';
 import { startMemorySampler } from '../../verify/memory/sampler.ts';
 import { summarizeMemory, type MemorySummary } from '../../verify/memory/summary.ts';
 import { runSeed } from '../../verify/seed.ts';
@@ -80,17 +80,9 @@ export interface GateResult {
   report: { gate: string; gateHtml?: string; verdict?: string; html?: string; junit?: string } | null;
 }
 
-export const GATE_SHAPE: LoadShape = { warmupSec: 5, durationSec: 15, timeoutMs: 5000 };
+export { stackUnits };
 
-/** The stack's services an image runs (every unit its bundle adjusts with a drop-in): what memory is judged on. */
-export function stackUnits(bundle: ImageBundle): string[] {
-  const units = new Set<string>();
-  for (const f of bundle.files) {
-    const m = /^\/etc\/systemd\/system\/([^/]+\.service)\.d\//.exec(f.path);
-    if (m) units.add(m[1]);
-  }
-  return [...units].sort();
-}
+export const GATE_SHAPE: LoadShape = { warmupSec: 5, durationSec: 15, timeoutMs: 5000 };
 
 const imageOf = (i: BakedImage): GateImage => {
   const app = i.bundle?.manifest.app;
