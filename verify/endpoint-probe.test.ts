@@ -19,6 +19,8 @@ beforeAll(async () => {
       } else if (req.url === '/old/') {
         res.statusCode = 301;
         res.setHeader('location', '/');
+      } else if (req.url === '/host') {
+        res.statusCode = req.headers.host === 'tickets.example.com' ? 200 : 400;
       } else res.statusCode = req.url === '/' ? 200 : 404;
       res.end('x');
     });
@@ -49,8 +51,14 @@ describe('endpoint probe', () => {
     expect(await failingEndpoints('127.0.0.1', noBody, port)).toEqual([{ path: '/api/comments/', why: 'HTTP 400, expected 201' }]);
   });
 
-  it('without an expected status any answer below 300 is fine, after redirects', async () => {
+  it('without an expected status any answer below 400 is fine, as the load counts it', async () => {
     expect(await failingEndpoints('127.0.0.1', [{ name: 'a', path: '/old/', weight: 1 }, { name: 'b', path: '/nope', weight: 1 }], port))
       .toEqual([{ path: '/nope', why: 'HTTP 404' }]);
+  });
+
+  it('sends the app\'s own host name when given (an app that answers only for its domain)', async () => {
+    const host: Endpoint[] = [{ name: 'h', path: '/host', weight: 1, status: 200 }];
+    expect(await failingEndpoints('127.0.0.1', host, port)).toEqual([{ path: '/host', why: 'HTTP 400, expected 200' }]);
+    expect(await failingEndpoints('127.0.0.1', host, port, 5000, 'tickets.example.com')).toEqual([]);
   });
 });

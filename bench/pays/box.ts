@@ -18,7 +18,7 @@ import { SshSession } from '../../verify/ssh.ts';
 import type { Workload } from './workload.ts';
 
 /** What a box's health is judged on: its stack's units and the endpoints its workload answers. */
-export type BoxStack = Pick<Workload, 'units' | 'probe'>;
+export type BoxStack = Pick<Workload, 'units' | 'probe' | 'hostHeader'>;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a command inside the box (its mount, pid, net, uts, ipc namespaces; not its cgroups), bounded. */
@@ -33,7 +33,7 @@ export async function stackHealth(host: HostDescription, stack: BoxStack): Promi
   const r = await inBox(host.id, ['systemctl', 'is-active', ...stack.units], 20_000);
   const states = r.stdout.split('\n');
   const inactive = stack.units.filter((_u, i) => states[i] !== 'active');
-  const failing = (await failingEndpoints(host.address, stack.probe, 80, 3000)).map((f) => f.path);
+  const failing = (await failingEndpoints(host.address, stack.probe, 80, 3000, stack.hostHeader)).map((f) => f.path);
   return { inactive, failing };
 }
 

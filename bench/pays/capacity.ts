@@ -90,7 +90,7 @@ export async function measureCapacity(box: BenchBox, round: number, startRps: nu
     return kills > 0 ? { ...r, valid: false, invalidReasons: [...r.invalidReasons, `${kills} OOM kill(s) in the box`] } : r;
   };
   const base = {
-    host: host.address, port: 80, endpoints, maxConnections: connectionsFor(workload.targetRps, slo, endpoints),
+    host: host.address, port: 80, endpoints, maxConnections: connectionsFor(workload.targetRps, slo, endpoints), ...(workload.hostHeader ? { hostHeader: workload.hostHeader } : {}),
     warmupSec: shape.warmupSec, durationSec: shape.durationSec, timeoutMs: shape.timeoutMs, lateToleranceMs: LATE_TOLERANCE_MS, validity: { maxLateFraction: MAX_LATE_FRACTION },
   };
   const res = await searchCapacity({

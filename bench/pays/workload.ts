@@ -7,7 +7,7 @@ import { InputError } from '../../images/errors.ts';
 import { render } from '../../images/render.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { WEB, isCanary, SERVICE_NAMES, type ServiceName } from '../../images/web.ts';
-import { CANARY_MIX, targetRpsFor, trafficLoad } from '../../verify/defaults.ts';
+import { CANARY_MIX, hostHeaderFor, targetRpsFor, trafficLoad } from '../../verify/defaults.ts';
 import { stackUnits, type ImageBundle } from '../../verify/image-bundle.ts';
 import type { Endpoint } from '../../verify/load/types.ts';
 import { benchMix } from './capacity.ts';
@@ -32,6 +32,8 @@ export interface Workload {
   survivalTests: SurvivalTest[];
   /** The mix in words, for the report's mode line. */
   mix: string;
+  /** Host header of every request (the recipe's first domain); absent: the box's address. */
+  hostHeader?: string;
 }
 
 const canaryMixName = (ioMs?: number) => (ioMs === undefined ? 'the canary mix' : `the canary mix + 1 in 6 requests waiting ${ioMs} ms upstream (/slow?ms=${ioMs})`);
@@ -62,5 +64,6 @@ export function releaseWorkload(tier: Tier, ref: string, bundle: ImageBundle): W
     probe: endpoints, endpoints, targetRps: targetRpsFor(tier.slo, traffic), seed: recipe.app.seed,
     survivalTests: recipe.services.includes('redis') ? ['redis-fill'] : [],
     mix: `${recipe.app.name}'s traffic (${endpoints.map((e) => `${e.name} ${e.weight}`).join(', ')}${traffic.targetRps ? `; from ${traffic.targetRps} req/s` : ''})`,
+    ...(hostHeaderFor(recipe.app.domains) ? { hostHeader: hostHeaderFor(recipe.app.domains) } : {}),
   };
 }

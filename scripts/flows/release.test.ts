@@ -31,10 +31,10 @@ describe('release figures', () => {
   });
 
   it('keys the stored figures by build, requirements, tier and distro; the channel is <tier>.<app>', () => {
-    const k = profileKey(payload, tier('small'), 'debian13');
-    expect(profileKey(payload, tier('small'), 'debian13')).toBe(k);
-    expect(profileKey({ ...payload, sha256: 'c'.repeat(64) }, tier('small'), 'debian13')).not.toBe(k);
-    expect(profileKey(payload, tier('micro'), 'debian13')).not.toBe(k);
+    const k = profileKey(payload, tier('small'), 'ubuntu2404');
+    expect(profileKey(payload, tier('small'), 'ubuntu2404')).toBe(k);
+    expect(profileKey({ ...payload, sha256: 'c'.repeat(64) }, tier('small'), 'ubuntu2404')).not.toBe(k);
+    expect(profileKey(payload, tier('micro'), 'ubuntu2404')).not.toBe(k);
     expect(profileKey(payload, tier('small'), 'debian12')).not.toBe(k);
     expect(releaseKey(tier('small'), app)).toBe('small.shop');
   });
