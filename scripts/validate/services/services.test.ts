@@ -75,7 +75,7 @@ describe('a broken file fails its validator with the program\'s own message', ()
   });
 
   it('nginx: a static alias that points nowhere passes nginx -t but fails when served', async () => {
-    const f = await corrupted(byName('nginx -t'), '/etc/nginx/conf.d/kiln.conf', (s) => s.replace('alias /opt/kiln/app/static/;', 'alias /opt/kiln/static/;'));
+    const f = await corrupted(byName('nginx -t'), '/etc/nginx/conf.d/kiln.conf', (s) => s.replace('alias /opt/kiln/static/;', 'alias /opt/kiln/nowhere/;'));
     expect(f.find((x) => x.tool === 'nginx -t')!.ok).toBe(true);
     failedWith(f, '/etc/nginx/conf.d/kiln.conf', /GET \/static\/canary\.css -> 404/);
   });
