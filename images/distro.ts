@@ -1,6 +1,6 @@
 /** What differs between the AMI's distro and the local image's: data, never `if` chains in templates. */
 export interface DistroProfile {
-  id: 'ubuntu2404' | 'debian12';
+  id: 'ubuntu2404' | 'debian12' | 'debian13';
   codename: string;
   pgMajor: number;
   pgBinDir: string;
@@ -11,6 +11,8 @@ export interface DistroProfile {
   packages: readonly string[];
   /** Units of those packages provision.sh enables (the image's own units are enabled from the bundle). */
   packageUnits: readonly string[];
+  /** The cloud-init unit whose end means write_files ran (24.3 renamed cloud-init.service to cloud-init-network.service). */
+  cloudInitNetworkUnit: string;
   /** Which bake path ships this distro: Packer on EC2, or the local rootfs builder. */
   builder: 'packer' | 'local';
   /** Where first boot gets the app's secrets: SSM Parameter Store (instance role) or generated on the box. */
@@ -25,7 +27,7 @@ const STACK_PACKAGES = (pgMajor: number) => [
 const PACKAGE_UNITS = ['postgresql.service', 'pgbouncer.service', 'redis-server.service', 'nginx.service'];
 
 const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, builder: DistroProfile['builder'],
-  secretSource: DistroProfile['secretSource'], extra: string[]): DistroProfile => ({
+  secretSource: DistroProfile['secretSource'], extra: string[], cloudInitNetworkUnit = 'cloud-init.service'): DistroProfile => ({
   id,
   codename,
   pgMajor,
@@ -35,6 +37,7 @@ const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, bui
   pythonBin: '/usr/bin/python3',
   packages: [...STACK_PACKAGES(pgMajor), ...extra],
   packageUnits: PACKAGE_UNITS,
+  cloudInitNetworkUnit,
   builder,
   secretSource,
 });
@@ -44,4 +47,6 @@ export const DISTROS: Record<DistroProfile['id'], DistroProfile> = {
   ubuntu2404: profile('ubuntu2404', 'noble', 16, 'packer', 'ssm', ['nginx', 'python3-boto3']),
   // bookworm still has the small nginx build; the local image generates its secrets, so no AWS client.
   debian12: profile('debian12', 'bookworm', 15, 'local', 'generate', ['nginx-light']),
+  // trixie's nginx-light is only nginx + the echo module; Python 3.13 (Django 6 needs >= 3.12), cloud-init 25.1.
+  debian13: profile('debian13', 'trixie', 17, 'local', 'generate', ['nginx'], 'cloud-init-network.service'),
 };
