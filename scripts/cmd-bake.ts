@@ -4,18 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DISTROS } from '../images/distro.ts';
 import { render } from '../images/render.ts';
-import { loadCatalog, loadRecipe, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
+import { BAKE_DISTRO_FLAG, BAKE_DISTRO_HELP, loadCatalog, loadRecipe, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
 import { writeBundle } from './write-bundle.ts';
 
-export const help = `kiln bake --target local|aws --tier T [--json] [--catalog FILE] [--recipe FILE]
-  Renders the tier for the target's distro (local: debian12, aws: ubuntu2404) and bakes an image from it:
+export const help = `kiln bake --target local|aws --tier T [--distro D] [--json] [--catalog FILE] [--recipe FILE]
+  Renders the tier for the target's distro (local: debian13, or debian12 with --distro; aws: ubuntu2404) and bakes an image from it:
   local = debootstrap base (cached) + chroot provisioning + hygiene, aws = packer build (Packer >= 1.10 and
   AWS credentials required; checked before anything is created). Prints the image ref (--json: the image
   with lineage). Unchanged inputs reuse a local image.
+${BAKE_DISTRO_HELP}
 ${TARGET_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, { ...TARGET_FLAGS, tier: { type: 'string' } });
+  const v = parse(argv, { ...TARGET_FLAGS, ...BAKE_DISTRO_FLAG, tier: { type: 'string' } });
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
   const recipe = loadRecipe(v.recipe as string | undefined);
   const { name, target } = selectTarget(v);

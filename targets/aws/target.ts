@@ -73,7 +73,7 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     // The bake's own record holds the render manifest; without it the files check falls back to a fresh render.
     const rec = existsSync(recordPath) ? readJson<ImageRecord>(recordPath) : undefined;
     return {
-      ref: `${s.region}:${amiId}`, tier: tags['kiln:tier'] ?? rec?.tier ?? '', reused: true,
+      ref: `${s.region}:${amiId}`, tier: tags['kiln:tier'] ?? rec?.tier ?? '', reused: true, distro: 'ubuntu2404',
       // Without the bake's record (another machine baked it) there are no package versions: the verdict fails closed.
       lineage: { baseImage: tags['kiln:source-ami'] ?? '', packageVersions: rec?.packageVersions ?? {}, renderManifestSha256: rec?.renderManifestSha256 ?? '' },
       manifestFiles: rec?.manifestFiles ?? [],

@@ -2,7 +2,7 @@
 import { copyFile, cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, runIsolated, say } from './exec.ts';
-import { DEFAULT_BASE, ensureBase, type BaseSpec } from './base.ts';
+import { bakeDistro, ensureBase, LOCAL_BASES, type BaseSpec, type LocalDistroId } from './base.ts';
 import { inspectBundle } from './bundle.ts';
 import { mountsUnder, readJson, removeTree, sha256, sha256File, tmpName, writeFileAtomic } from './fsutil.ts';
 import { hygieneViolations } from './hygiene.ts';
@@ -21,8 +21,8 @@ export interface BakeInput {
   base?: BaseSpec;
   /** Build the root on a tmpfs (default true): much faster package installs, RAM-backed. */
   tmpfs?: boolean;
-  /** Value of KILN_DISTRO for provision.sh. */
-  distro?: string;
+  /** The distro to build (default: the bundle's, else debian13): picks the base suite; KILN_DISTRO for provision.sh. */
+  distro?: LocalDistroId;
 }
 
 export interface BakeResult {
@@ -54,9 +54,9 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
   const t0 = Date.now();
   const cacheDir = input.cacheDir ?? defaultCacheDir();
   const stateDir = input.stateDir ?? defaultStateDir();
-  const spec = input.base ?? DEFAULT_BASE;
-  const distro = input.distro ?? 'debian12';
   const bundle = await inspectBundle(input.bundleDir);
+  const distro = bakeDistro(input.distro, bundle.distro);
+  const spec = input.base ?? LOCAL_BASES[distro];
   await preflight('bake');
   const base = await ensureBase(cacheDir, spec);
   const baseSec = base.buildSec ?? 0;

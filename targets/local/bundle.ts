@@ -13,6 +13,8 @@ export interface BundleInfo {
   /** sha256 of manifest.json as rendered (the lineage the verdict records). */
   manifestSha256: string;
   fileCount: number;
+  /** The distro manifest.json says it was rendered for (absent in hand-made bundles). */
+  distro?: string;
 }
 
 async function walk(dir: string, root: string, out: string[]): Promise<void> {
@@ -39,10 +41,13 @@ export async function inspectBundle(dir: string): Promise<BundleInfo> {
   }
   const lines: string[] = [];
   await walk(dir, dir, lines);
+  const manifest = await readFile(join(dir, 'manifest.json'));
+  const distro = (() => { try { return JSON.parse(manifest.toString('utf8')).distro; } catch { return undefined; } })();
   return {
     dir,
     contentHash: sha256(lines.join('\n')),
-    manifestSha256: sha256(await readFile(join(dir, 'manifest.json'))),
+    manifestSha256: sha256(manifest),
     fileCount: lines.length,
+    ...(typeof distro === 'string' ? { distro } : {}),
   };
 }
