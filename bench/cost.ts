@@ -5,6 +5,7 @@
  * the overload's: a capacity search's CPU/request also counts timeouts, retries and recycles past saturation.
  * Usage: npx tsx bench/cost.ts [tier=nano] [rounds=3] [rps=500] [durationSec=15]
  */
+import { DISTROS } from '../images/distro.ts';
 import { buildCatalog, findTier } from '../images/catalog.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { runLoadInChild } from '../verify/load/child.ts';
@@ -30,7 +31,7 @@ const byVariant = new Map<string, number[]>();
 try {
   for (const v of VARIANTS) {
     const id = `cs${v.name.slice(0, 2)}${process.pid % 10000}`;
-    boxes.push(await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: '1', variant: v.name, files: renderVariant(tier, v, STOCK).files, log }));
+    boxes.push(await bootTracked({ tier, imageRef: img.ref, distro: img.distro, stateDir, id, cpus: '1', variant: v.name, files: renderVariant(tier, v, STOCK, DISTROS[img.distro]).files, log }));
   }
   for (let round = 1; round <= Number(roundsArg); round++) {
     for (const b of roundOrder(boxes, round)) {

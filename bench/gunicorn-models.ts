@@ -39,7 +39,7 @@ function model(name: string, conf: string): string {
 const img = await kilnImage(tier, stateDir);
 const id = `gm${tierName.slice(0, 2)}${process.pid % 10000}`;
 try {
-  const box = await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: pin ? '1' : undefined, variant: 'kiln', files: null, log });
+  const box = await bootTracked({ tier, imageRef: img.ref, distro: img.distro, stateDir, id, cpus: pin ? '1' : undefined, variant: 'kiln', files: null, log });
   const conf = join(box.host.root, GUNICORN_CONF);
   const rendered = await readFile(conf, 'utf8');
   const last = new Map<string, number>();
@@ -47,7 +47,7 @@ try {
     for (const name of modelsArg.split(',')) {
       await writeFile(conf, model(name, rendered));
       await inBox(id, ['systemctl', 'restart', 'kiln-app.service'], 60_000);
-      const h = await waitHealthy(box.host, 60);
+      const h = await waitHealthy(box.host, box.units, 60);
       if (h.inactive.length || h.failing.length) throw new Error(`model ${name}: app not healthy (${[...h.inactive, ...h.failing]})`);
       const prev = last.get(name);
       const r = await measureCapacity({ ...box, variant: name }, round, prev ? Math.round(prev * 0.85) : tier.slo.targetRps, pin ? '0' : undefined, prev ? { ...DEFAULT_SEARCH, growth: 1.25 } : DEFAULT_SEARCH, ioMs);

@@ -1,5 +1,6 @@
 /** `kiln verify --host JSON|FILE --tier T [--baseline VERDICT] [--baseline-host JSON|FILE] [--report DIR] [--json]`: exit 0 only on pass. */
 import { readFileSync } from 'node:fs';
+import type { DistroProfile } from '../images/distro.ts';
 import { InputError } from '../images/errors.ts';
 import { DEFAULT_LOAD_SHAPE, type LoadShape } from '../verify/defaults.ts';
 import { parseHost } from '../verify/host.ts';
@@ -74,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     throw new InputError('--target', v.target, `the host's own target (${host.target})`, 'drop --target or verify a box of that target');
   }
   let lineage: Lineage | null = null;
+  let distro: DistroProfile['id'] | undefined;
   let manifest: { path: string; sha256: string }[] | undefined;
   if (host.imageRef && targetName) {
     const image = await targetFor(targetName, targetOptions(v, targetName)).image(host.imageRef).catch((e: unknown) => {
@@ -82,6 +84,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     if (image.tier && image.tier !== tier.name) throw new InputError('--tier', tier.name, `the tier of image ${image.ref} (${image.tier})`, 'verify the box against its own tier');
     lineage = image.lineage;
+    distro = image.distro;
     // An empty manifest would check no files: fall back to a fresh render instead.
     if (image.manifestFiles.length) manifest = image.manifestFiles;
   } else {
@@ -89,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   progress(`verifying ${host.address}:${host.port} as ${tier.name} (${shape.warmupSec} s warm-up, ${shape.durationSec} s judged)`);
   const r = await verifyCommand({
-    host, tier, target: targetName, lineage, baselineRequired: v.baseline !== undefined,
+    host, tier, target: targetName, distro, lineage, baselineRequired: v.baseline !== undefined,
     baselineTarget: baselineHost ? { host: baselineHost.address, port: 80 } : null,
     reportDir: v.report as string | undefined, shape, capacityBudgetSec: capacitySec,
     extras: manifest ? { manifest } : undefined, log: progress,

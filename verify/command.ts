@@ -7,6 +7,7 @@ import { InputError } from '../images/errors.ts';
 import { render } from '../images/render.ts';
 import type { Tier } from '../images/tiers.ts';
 import { WEB } from '../images/web.ts';
+import { DEFAULT_LOCAL_DISTRO } from '../targets/local/base.ts';
 import { canaryLoad, connectionsFor, DEFAULT_LOAD_SHAPE, type LoadShape } from './defaults.ts';
 import { expectationsFromRender, type ExpectationExtras } from './expectations.ts';
 import { launchKeyBlob, type HostDescription } from './host.ts';
@@ -17,14 +18,14 @@ import type { Lineage, Verdict } from './verdict.ts';
 
 /** What differs per target, as data. */
 export interface TargetProfile {
-  /** The distro the target's image is built from (DESIGN: AMI = Ubuntu 24.04, local = Debian 12). */
+  /** The distro of a box whose image names none (DESIGN: AMI = Ubuntu 24.04, local = Debian 13 by default). */
   distro: DistroProfile['id'];
   /** Sysctl prefixes a box sets for itself; absent = all. An nspawn box owns its netns (`net.*`), not `vm.*`. */
   sysctlEffectPrefixes?: readonly string[];
 }
 
 export const TARGETS: Record<string, TargetProfile> = {
-  local: { distro: 'debian12', sysctlEffectPrefixes: ['net.'] },
+  local: { distro: DEFAULT_LOCAL_DISTRO, sysctlEffectPrefixes: ['net.'] },
   aws: { distro: 'ubuntu2404' },
 };
 
@@ -33,6 +34,8 @@ export interface VerifyCommandInput {
   tier: Tier;
   target?: string;
   imageRef?: string;
+  /** The distro of the box's image (BakedImage.distro): the expected files are rendered for it; default the target's. */
+  distro?: DistroProfile['id'];
   lineage: Lineage | null;
   /** A promoted baseline of this tier exists (its verdict was passed): a comparison is then required. */
   baselineRequired: boolean;
@@ -63,7 +66,7 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
   if (input.host.tier && input.host.tier !== input.tier.name) {
     throw new InputError('--tier', input.tier.name, `the tier the box was launched as (${input.host.tier})`, 'verify a box against its own tier');
   }
-  const rendered = render(input.tier, WEB, DISTROS[profile.distro]);
+  const rendered = render(input.tier, WEB, DISTROS[input.distro ?? profile.distro]);
   const now = (input.now ?? (() => new Date()))();
   const shape = input.shape ?? DEFAULT_LOAD_SHAPE;
   const load = canaryLoad(input.host.address, input.tier.slo, shape, input.httpPort ?? 80);

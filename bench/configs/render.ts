@@ -1,5 +1,6 @@
 /** A variant's config files: kiln's own file specs (same paths, same templates) fed the variant's values. Pure. */
 import { DISTROS, type DistroProfile } from '../../images/distro.ts';
+import { DEFAULT_LOCAL_DISTRO } from '../../targets/local/base.ts';
 import { FILES } from '../../images/files/index.ts';
 import type { RenderContext, RenderedFile } from '../../images/render-types.ts';
 import type { Tier } from '../../images/tiers.ts';
@@ -33,7 +34,7 @@ function reasonsFor(variant: Variant, values: Values, kiln: Record<string, strin
   return out;
 }
 
-export function renderVariant(tier: Tier, variant: Variant, stock: Values, distro: DistroProfile = DISTROS.debian12): VariantRender {
+export function renderVariant(tier: Tier, variant: Variant, stock: Values, distro: DistroProfile = DISTROS[DEFAULT_LOCAL_DISTRO]): VariantRender {
   const tuned = tune(tier, WEB);
   const kiln = kilnValues(tier);
   const values = variant.values(tier, kiln);

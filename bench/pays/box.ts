@@ -5,7 +5,7 @@
 import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Tier } from '../../images/tiers.ts';
-import { DISTROS } from '../../images/distro.ts';
+import { DISTROS, type DistroProfile } from '../../images/distro.ts';
 import { launch, memoryStats, type HostDescription } from '../../targets/local/index.ts';
 import { findLeader } from '../../targets/local/box.ts';
 import { run } from '../../targets/local/exec.ts';
@@ -13,7 +13,8 @@ import { groupPath } from '../../targets/local/cgroup.ts';
 import type { RenderedFile } from '../../images/render-types.ts';
 import { failingCanaryEndpoints } from '../../verify/canary-probe.ts';
 
-export const STACK_UNITS = [DISTROS.debian12.pgUnit, 'pgbouncer.service', 'redis-server.service', 'kiln-app.service', 'nginx.service'];
+/** The stack's units on a box of this distro (the Postgres unit carries its major). */
+export const stackUnits = (distro: DistroProfile['id']) => [DISTROS[distro].pgUnit, 'pgbouncer.service', 'redis-server.service', 'kiln-app.service', 'nginx.service'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs a command inside the box (its mount, pid, net, uts, ipc namespaces; not its cgroups), bounded. */
@@ -24,18 +25,18 @@ export async function inBox(id: string, cmd: string[], timeoutMs = 60_000) {
 }
 
 /** Units not active, and canary endpoints not answering 2xx: empty lists mean the stack is up. */
-export async function stackHealth(host: HostDescription): Promise<{ inactive: string[]; failing: string[] }> {
-  const r = await inBox(host.id, ['systemctl', 'is-active', ...STACK_UNITS], 20_000);
+export async function stackHealth(host: HostDescription, units: string[]): Promise<{ inactive: string[]; failing: string[] }> {
+  const r = await inBox(host.id, ['systemctl', 'is-active', ...units], 20_000);
   const states = r.stdout.split('\n');
-  const inactive = STACK_UNITS.filter((_u, i) => states[i] !== 'active');
+  const inactive = units.filter((_u, i) => states[i] !== 'active');
   const failing = (await failingCanaryEndpoints(host.address, 80, 3000)).map((f) => f.path);
   return { inactive, failing };
 }
 
-export async function waitHealthy(host: HostDescription, timeoutSec: number): Promise<{ inactive: string[]; failing: string[] }> {
+export async function waitHealthy(host: HostDescription, units: string[], timeoutSec: number): Promise<{ inactive: string[]; failing: string[] }> {
   const deadline = Date.now() + timeoutSec * 1000;
-  let h = await stackHealth(host);
-  while ((h.inactive.length || h.failing.length) && Date.now() < deadline) { await sleep(1000); h = await stackHealth(host); }
+  let h = await stackHealth(host, units);
+  while ((h.inactive.length || h.failing.length) && Date.now() < deadline) { await sleep(1000); h = await stackHealth(host, units); }
   return h;
 }
 
@@ -57,13 +58,13 @@ export async function effectiveSettings(host: HostDescription): Promise<Record<s
 }
 
 /** Writes the files into the running box's root and restarts the stack in dependency order, then waits for it. */
-export async function applyFiles(host: HostDescription, files: RenderedFile[]): Promise<void> {
+export async function applyFiles(host: HostDescription, files: RenderedFile[], units: string[]): Promise<void> {
   for (const f of files) {
     const dest = join(host.root, f.path);
     await readFile(dest); // must already exist in the image: a variant replaces, it never adds a file
     await writeFile(dest, f.content);
   }
-  const r = await inBox(host.id, ['systemctl', 'restart', ...STACK_UNITS], 120_000);
+  const r = await inBox(host.id, ['systemctl', 'restart', ...units], 120_000);
   if (r.exitCode !== 0) throw new Error(`box ${host.id}: restart failed: ${(r.stderr || r.stdout).slice(-400)}`);
 }
 
@@ -71,17 +72,18 @@ export async function applyFiles(host: HostDescription, files: RenderedFile[]): 
 export const resetPeak = (id: string) => writeFile(join(groupPath('memory', id), 'memory.max_usage_in_bytes'), '0');
 export { memoryStats };
 
-export interface BenchBox { host: HostDescription; variant: string; tier: Tier; bootMs: number; applyMs: number; effective: Record<string, string> }
+export interface BenchBox { host: HostDescription; variant: string; tier: Tier; units: string[]; bootMs: number; applyMs: number; effective: Record<string, string> }
 
-export async function bootVariant(o: { tier: Tier; imageRef: string; stateDir: string; id: string; cpus?: string; variant: string; files: RenderedFile[] | null; log: (l: string) => void }): Promise<BenchBox> {
+export async function bootVariant(o: { tier: Tier; imageRef: string; distro: DistroProfile['id']; stateDir: string; id: string; cpus?: string; variant: string; files: RenderedFile[] | null; log: (l: string) => void }): Promise<BenchBox> {
+  const units = stackUnits(o.distro);
   const t0 = Date.now();
   const host = await launch({ imageRef: o.imageRef, tier: o.tier.name, id: o.id, stateDir: o.stateDir, cpus: o.cpus, readyTimeoutSec: 240 });
   const bootMs = Date.now() - t0;
   // kiln's files are already the image's: it gets the same restart so every box starts equally fresh.
-  if (o.files) await applyFiles(host, o.files); else await inBox(host.id, ['systemctl', 'restart', ...STACK_UNITS], 120_000);
-  const h = await waitHealthy(host, 90);
+  if (o.files) await applyFiles(host, o.files, units); else await inBox(host.id, ['systemctl', 'restart', ...units], 120_000);
+  const h = await waitHealthy(host, units, 90);
   if (h.inactive.length || h.failing.length) throw new Error(`box ${o.id} (${o.variant}): stack not healthy after applying: inactive [${h.inactive}] failing [${h.failing}]`);
   const effective = await effectiveSettings(host);
   o.log(`${o.tier.name}/${o.variant}: box ${o.id} up (boot ${Math.round(bootMs / 1000)} s, apply ${Math.round((Date.now() - t0 - bootMs) / 1000)} s): ${Object.entries(effective).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-  return { host, variant: o.variant, tier: o.tier, bootMs, applyMs: Date.now() - t0 - bootMs, effective };
+  return { host, variant: o.variant, tier: o.tier, units, bootMs, applyMs: Date.now() - t0 - bootMs, effective };
 }

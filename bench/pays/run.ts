@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Tier } from '../../images/tiers.ts';
 import { VARIANTS } from '../configs/index.ts';
+import { DISTROS } from '../../images/distro.ts';
 import { renderVariant } from '../configs/render.ts';
 import { STOCK } from '../configs/stock.ts';
 import type { BenchBox } from './box.ts';
@@ -51,7 +52,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       for (const v of VARIANTS) {
         const id = `bn${tier.name.slice(0, 2)}${v.name.slice(0, 2)}${process.pid % 10000}`;
         try {
-          const b = await bootTracked({ tier, imageRef: img.ref, stateDir: o.stateDir, id, cpus: o.boxCpus, variant: v.name, files: renderVariant(tier, v, STOCK).files, log: o.log });
+          const b = await bootTracked({ tier, imageRef: img.ref, distro: img.distro, stateDir: o.stateDir, id, cpus: o.boxCpus, variant: v.name, files: renderVariant(tier, v, STOCK, DISTROS[img.distro]).files, log: o.log });
           boxes.push(b);
           boxesOut.push({ tier: tier.name, variant: v.name, id, effective: b.effective });
         } catch (e) {

@@ -44,7 +44,7 @@ const background = (box: BenchBox, sec: number, cpus?: string) => runLoadInChild
 }, { cpus, nice: GEN_NICE });
 
 async function judge(box: BenchBox, oom0: number): Promise<Pick<SurvivalRun, 'survived' | 'oomKills' | 'memoryPeakMiB' | 'afterwards'>> {
-  const afterwards = await waitHealthy(box.host, 60);
+  const afterwards = await waitHealthy(box.host, box.units, 60);
   const mem = await memoryStats(box.host.id);
   const oomKills = mem.oomKills - oom0;
   return { survived: oomKills === 0 && !afterwards.inactive.length && !afterwards.failing.length, oomKills,

@@ -142,7 +142,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   };
   log(`gate ${input.tier.name}: candidate ${input.candidate.name} vs previous ${previous.name} (${previous.source}) on ${image.ref}`);
   const place = input.placement ?? defaultPlacement();
-  const units = stackUnits(input.tier, input.target.distro);
+  const units = stackUnits(input.tier, image.distro);
   const tag = randomBytes(3).toString('hex');
   const boxes = [`g${tag}c`, `g${tag}p`].map((id) => ({ ref: image.ref, tier: input.tier, id, cpus: place.boxCpus, readyTimeoutSec: 240 }));
   await withBoxes(input.target, boxes, async (raw) => {
@@ -158,7 +158,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     const sampling = Promise.all([sampleBox(cand, units, stop), sampleBox(prev, units, stop)]);
     const runs: ObservedRun[] = [];
     const verified = await verifyCommand({
-      host: cand, tier: input.tier, target: input.target.name, imageRef: image.ref, lineage: image.lineage,
+      host: cand, tier: input.tier, target: input.target.name, imageRef: image.ref, distro: image.distro, lineage: image.lineage,
       baselineRequired: true, baselineTarget: { host: prev.address, port: 80 }, baselineRepetitions: reps,
       shape, runLoad: gateRunLoad(place, log, input.lateToleranceMs, (r) => runs.push(r)), reportDir: input.reportDir ? join(input.reportDir, 'verify') : undefined, log,
       // The build replaces the image's app files; everything else must still be the baked manifest.

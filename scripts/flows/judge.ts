@@ -86,7 +86,7 @@ export async function judge(input: JudgeInput): Promise<JudgeResult> {
     const host = validateHost(raw);
     const abort = new AbortController();
     const r = await withTimeout(verifyCommand({
-      host, tier, target: target.name, imageRef: input.candidateRef, lineage: candidate.lineage,
+      host, tier, target: target.name, imageRef: input.candidateRef, distro: candidate.distro, lineage: candidate.lineage,
       baselineRequired: Boolean(input.baselineRef),
       baselineTarget: baselineHost ? { host: baselineHost.address, port: 80 } : null,
       baselineRepetitions: input.baselineRepetitions,
