@@ -8,8 +8,8 @@ import { loadCatalog, loadRecipe, parse, progress, selectDistros, selectTiers } 
 import { validateBundle } from './validate/run.ts';
 import { writeBundle } from './write-bundle.ts';
 
-export const help = `kiln validate (--tier T | --all) [--distro ubuntu2404|debian12] [--json] [--catalog FILE] [--recipe FILE]
-  Renders each tier (both distros unless --distro) and has the production programs read the files:
+export const help = `kiln validate (--tier T | --all) [--distro ubuntu2404|debian13|debian12] [--json] [--catalog FILE] [--recipe FILE]
+  Renders each tier (every distro unless --distro) and has the production programs read the files:
   packer validate + fmt, cloud-init schema, nginx -t, postgres -C, pgbouncer, redis-server,
   gunicorn --check-config, sshd -T, systemd-analyze verify. Exit 1 when any of them objects.`;
 
@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, { tier: { type: 'string' }, all: { type: 'boolean' }, distro: { type: 'string' } });
   const tiers = selectTiers(v, loadCatalog(v.catalog as string | undefined));
   const recipe = loadRecipe(v.recipe as string | undefined);
-  const distros = selectDistros(v, [DISTROS.ubuntu2404, DISTROS.debian12]);
+  const distros = selectDistros(v, Object.values(DISTROS));
   const renders = tiers.flatMap((t) => distros.map((d) => render(t, recipe, d)));
   const work = await mkdtemp(join(process.env.KILN_TMP ?? tmpdir(), 'kiln-validate-'));
   const results = [];
