@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCatalog, findTier } from '../../images/catalog.ts';
 import { DISTROS } from '../../images/distro.ts';
+import { DEFAULT_LOCAL_DISTRO } from '../../targets/local/base.ts';
 import { render, type Rendered } from '../../images/render.ts';
 import { WEB } from '../../images/web.ts';
 import { validateBundle } from '../../scripts/validate/run.ts';
@@ -22,7 +23,7 @@ describe('bench configs under the real tools', () => {
   for (const v of VARIANTS.filter((x) => x.name !== 'kiln')) {
     it(`${v.name} (nano) passes nginx -t, postgres, pgbouncer, redis-server and gunicorn --check-config`, async () => {
       const tier = findTier(buildCatalog(), 'nano');
-      const base = render(tier, WEB, DISTROS.debian12);
+      const base = render(tier, WEB, DISTROS[DEFAULT_LOCAL_DISTRO]);
       const r = renderVariant(tier, v, STOCK);
       const byPath = new Map(r.files.map((f) => [f.path, f]));
       // The image's render with the variant's service files and values in place of the tuned ones.
