@@ -123,7 +123,8 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
         timings: { baseSec, provisionSec, packSec, totalSec: manifest.bakeSec } };
     } finally {
       await rm(tmpTar, { force: true });
-      for (const m of await mountsUnder(work)) await run('umount', [m], { allowFail: true });
+      // A box booting beside the bake can hold a propagated copy of the tmpfs busy: detach it then, do not fail a finished bake.
+      for (const m of await mountsUnder(work)) if ((await run('umount', [m], { allowFail: true })).exitCode) await run('umount', ['-l', m], { allowFail: true });
       await removeTree(work);
     }
   });
