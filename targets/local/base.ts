@@ -23,7 +23,7 @@ const debian = (suite: string): BaseSpec => ({ suite, mirror: 'http://deb.debian
 export const LOCAL_BASES = {
   // Debian 13: Python 3.13 (Django 6 needs >= 3.12), PostgreSQL 17, PgBouncer 1.24, Redis 8.0, nginx 1.26.
   debian13: debian('trixie'),
-  // Debian 12: Python 3.11, PostgreSQL 15; kept for apps not yet on 3.13.
+  // Debian 12: Python 3.11, PostgreSQL 15; kept for apps not yet on Python 3.12+.
   debian12: debian('bookworm'),
 } as const satisfies Record<string, BaseSpec>;
 
