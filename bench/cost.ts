@@ -5,6 +5,7 @@
  * the overload's: a capacity search's CPU/request also counts timeouts, retries and recycles past saturation.
  * Usage: npx tsx bench/cost.ts [tier=nano] [rounds=3] [rps=500] [durationSec=15]
  */
+import { DISTROS } from '../images/distro.ts';
 import { buildCatalog, findTier } from '../images/catalog.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { runLoadInChild } from '../verify/load/child.ts';
@@ -31,7 +32,7 @@ const byVariant = new Map<string, number[]>();
 try {
   for (const v of VARIANTS) {
     const id = `cs${v.name.slice(0, 2)}${process.pid % 10000}`;
-    boxes.push(await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: '1', variant: v.name, files: renderVariant(canarySide(tier), v, STOCK).files, workload: canaryWorkload(tier), log }));
+    boxes.push(await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: '1', variant: v.name, files: renderVariant(canarySide(tier, DISTROS[img.distro]), v, STOCK).files, workload: canaryWorkload(tier, undefined, img.distro), log }));
   }
   for (let round = 1; round <= Number(roundsArg); round++) {
     for (const b of roundOrder(boxes, round)) {

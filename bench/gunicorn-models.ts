@@ -40,7 +40,7 @@ function model(name: string, conf: string): string {
 const img = await kilnImage(tier, stateDir);
 const id = `gm${tierName.slice(0, 2)}${process.pid % 10000}`;
 try {
-  const box = await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: pin ? '1' : undefined, variant: 'kiln', files: null, workload: canaryWorkload(tier, ioMs), log });
+  const box = await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: pin ? '1' : undefined, variant: 'kiln', files: null, workload: canaryWorkload(tier, ioMs, img.distro), log });
   const conf = join(box.host.root, GUNICORN_CONF);
   const rendered = await readFile(conf, 'utf8');
   const last = new Map<string, number>();

@@ -16,6 +16,7 @@ import { appPayload } from '../scripts/flows/app-payload.ts';
 import { releaseRecipe } from '../scripts/flows/release.ts';
 import { writeBundle } from '../scripts/write-bundle.ts';
 import { bake } from '../targets/local/bake.ts';
+import type { LocalDistroId } from '../targets/local/base.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { localTarget } from '../targets/local/target.ts';
 
@@ -46,7 +47,7 @@ try {
       const tuned = await releaseRecipe(stateDir, tier, recipe, payload, distro);
       const bundleDir = await writeBundle(join(work, `${kind}-${round}`, 'bundle'), render(tier, tuned, DISTROS[distro]), payload);
       const t0 = Date.now();
-      const r = await bake({ tier: tier.name, bundleDir, stateDir, distro, ...(kind === 'release' ? { layerOn: base.ref } : {}) });
+      const r = await bake({ tier: tier.name, bundleDir, stateDir, distro: distro as LocalDistroId, ...(kind === 'release' ? { layerOn: base.ref } : {}) });
       const sec = (Date.now() - t0) / 1000;
       rows.push({ round, kind, sec, ref: r.ref });
       process.stderr.write(`round ${round} ${kind}: ${sec.toFixed(1)} s (${r.ref}${r.reused ? ', reused!' : ''})\n`);

@@ -23,7 +23,7 @@ console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' 
 console.log(pad('tier/distro', 22) + validators.map((v) => pad(v.name.split(' ')[0]!.slice(0, 11), 12)).join('') + 'total ms  failed');
 try {
   for (const name of names) {
-    for (const distro of [DISTROS.debian12, DISTROS.ubuntu2404]) {
+    for (const distro of Object.values(DISTROS)) {
       const r = render(BUILTIN_TIERS.find((t) => t.name === name)!, WEB, distro);
       const dir = await writeBundle(join(work, `${name}-${distro.id}`), r);
       const cells: string[] = [];

@@ -1,8 +1,10 @@
 /** What differs between the AMI's distro and the local image's: data, never `if` chains in templates. */
 export interface DistroProfile {
-  id: 'ubuntu2404' | 'debian12';
+  id: 'ubuntu2404' | 'debian12' | 'debian13';
   codename: string;
   pgMajor: number;
+  /** major.minor of the release's other services: validate says what a different host version cannot check. */
+  versions: StackVersions;
   pgBinDir: string;
   pgConfDir: string;
   pgUnit: string;
@@ -11,11 +13,15 @@ export interface DistroProfile {
   packages: readonly string[];
   /** Units of those packages provision.sh enables (the image's own units are enabled from the bundle). */
   packageUnits: readonly string[];
+  /** The cloud-init unit whose end means write_files ran (24.3 renamed cloud-init.service to cloud-init-network.service). */
+  cloudInitNetworkUnit: string;
   /** Which bake path ships this distro: Packer on EC2, or the local rootfs builder. */
   builder: 'packer' | 'local';
   /** Where first boot gets the app's secrets: SSM Parameter Store (instance role) or generated on the box. */
   secretSource: 'ssm' | 'generate';
 }
+
+export interface StackVersions { python: string; pgbouncer: string; redis: string; nginx: string; openssh: string; systemd: string }
 
 // What every profile installs; the web server and AWS client parts differ (see DISTROS).
 const STACK_PACKAGES = (pgMajor: number) => [
@@ -24,24 +30,31 @@ const STACK_PACKAGES = (pgMajor: number) => [
 ];
 const PACKAGE_UNITS = ['postgresql.service', 'pgbouncer.service', 'redis-server.service', 'nginx.service'];
 
-const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, builder: DistroProfile['builder'],
-  secretSource: DistroProfile['secretSource'], extra: string[]): DistroProfile => ({
+const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, versions: StackVersions, builder: DistroProfile['builder'],
+  secretSource: DistroProfile['secretSource'], extra: string[], cloudInitNetworkUnit = 'cloud-init.service'): DistroProfile => ({
   id,
   codename,
   pgMajor,
+  versions,
   pgBinDir: `/usr/lib/postgresql/${pgMajor}/bin`,
   pgConfDir: `/etc/postgresql/${pgMajor}/main`,
   pgUnit: `postgresql@${pgMajor}-main.service`,
   pythonBin: '/usr/bin/python3',
   packages: [...STACK_PACKAGES(pgMajor), ...extra],
   packageUnits: PACKAGE_UNITS,
+  cloudInitNetworkUnit,
   builder,
   secretSource,
 });
 
 export const DISTROS: Record<DistroProfile['id'], DistroProfile> = {
   // The AMI fetches its secrets from SSM at first boot (boto3 from the distro, signed with the instance role).
-  ubuntu2404: profile('ubuntu2404', 'noble', 16, 'packer', 'ssm', ['nginx', 'python3-boto3']),
+  ubuntu2404: profile('ubuntu2404', 'noble', 16, { python: '3.12', pgbouncer: '1.22', redis: '7.0', nginx: '1.24', openssh: '9.6', systemd: '255' },
+    'packer', 'ssm', ['nginx', 'python3-boto3']),
   // bookworm still has the small nginx build; the local image generates its secrets, so no AWS client.
-  debian12: profile('debian12', 'bookworm', 15, 'local', 'generate', ['nginx-light']),
+  debian12: profile('debian12', 'bookworm', 15, { python: '3.11', pgbouncer: '1.18', redis: '7.0', nginx: '1.22', openssh: '9.2', systemd: '252' },
+    'local', 'generate', ['nginx-light']),
+  // trixie's nginx-light is only nginx + the echo module; Python 3.13 (Django 6 needs >= 3.12), cloud-init 25.1.
+  debian13: profile('debian13', 'trixie', 17, { python: '3.13', pgbouncer: '1.24', redis: '8.0', nginx: '1.26', openssh: '10.0', systemd: '257' },
+    'local', 'generate', ['nginx'], 'cloud-init-network.service'),
 };

@@ -70,6 +70,11 @@ export const TARGET_FLAGS: Options = {
   ...Object.fromEntries(Object.keys(TARGET_FLAG_KEYS).map((f) => [f, f === 'tag' ? { type: 'string', multiple: true } : { type: 'string' }])),
 };
 
+/** `--distro` for the commands that bake (bake, nightly); the others boot and verify an image as its own distro. */
+export const BAKE_DISTRO_FLAG: Options = { distro: { type: 'string' } };
+export const BAKE_DISTRO_HELP = `  --distro D: the release to bake. local: debian13 (default: Debian 13 trixie, Python 3.13) or debian12
+    (bookworm, Python 3.11); aws: ubuntu2404 only.`;
+
 export const TARGET_HELP = `  Target flags: --target local|aws
     local: --state-dir DIR (images, boxes, registry; default <repo>/.kiln/state or KILN_STATE_DIR)
            --cache-dir DIR (debootstrap base; default <repo>/.kiln/cache or KILN_CACHE_DIR)
@@ -100,6 +105,13 @@ export function targetOptions(v: Record<string, unknown>, name: string): TargetO
       throw new InputError(`--${flag}`, v[flag], `applies to --target ${owners} only, not ${name}`, `drop --${flag}`);
     }
     opts[key] = key === 'tags' ? parseTags(v[flag] as string[]) : v[flag];
+  }
+  // Only bake and nightly declare --distro (the others take the image's own); a target with one distro just checks it.
+  if (v.distro !== undefined) {
+    if (!entry.distros.includes(v.distro as DistroProfile['id'])) {
+      throw new InputError('--distro', v.distro, `one of ${entry.distros.join(', ')} for --target ${name}`, `drop --distro (default ${entry.distros[0]}) or pick one of those`);
+    }
+    if (entry.options.includes('distro')) opts.distro = v.distro;
   }
   return opts as TargetOptions;
 }

@@ -8,7 +8,7 @@ import { render } from '../images/render.ts';
 import { isCanary } from '../images/web.ts';
 import { appPayload } from './flows/app-payload.ts';
 import { releaseRecipe } from './flows/release.ts';
-import { loadCatalog, loadRecipe, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
+import { BAKE_DISTRO_FLAG, BAKE_DISTRO_HELP, loadCatalog, loadRecipe, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
 import { writeBundle } from './write-bundle.ts';
 import { resolve } from 'node:path';
 import { defaultStateDir } from '../targets/local/paths.ts';
@@ -17,18 +17,19 @@ import type { Target } from '../targets/target.ts';
 /** Where nightly keeps measured app figures: the --state-dir (also the ledgers' home on aws). */
 const stateDirOf = (v: Record<string, unknown>) => resolve((v['state-dir'] as string | undefined) ?? defaultStateDir());
 
-export const help = `kiln bake --target local|aws --tier T [--recipe kiln.yaml] [--base promoted|none|REF] [--json] [--catalog FILE]
-  Renders the tier for the target's distro (local: debian12, aws: ubuntu2404) and bakes an image from it:
+export const help = `kiln bake --target local|aws --tier T [--recipe kiln.yaml] [--base promoted|none|REF] [--distro D] [--json] [--catalog FILE]
+  Renders the tier for the target's distro (local: debian13, or debian12 with --distro; aws: ubuntu2404) and bakes an image from it:
   local = debootstrap base (cached) + chroot provisioning + hygiene, aws = packer build (Packer >= 1.10 and
   AWS credentials required; checked before anything is created). Prints the image ref (--json: the image
   with lineage). Unchanged inputs reuse a local image.
   With a team's app (--recipe with app.source) the bake is a release layer on the tier's promoted base image
   (--base promoted, the default), on another image of the tier (--base REF), or a full bake of the stack with
   the app (--base none). It is tuned to the app's measured memory when kiln nightly has measured this build.
+${BAKE_DISTRO_HELP}
 ${TARGET_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, { ...TARGET_FLAGS, tier: { type: 'string' }, base: { type: 'string' } });
+  const v = parse(argv, { ...TARGET_FLAGS, ...BAKE_DISTRO_FLAG, tier: { type: 'string' }, base: { type: 'string' } });
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
   const given = loadRecipe(v.recipe as string | undefined);
   const { name, target } = selectTarget(v);

@@ -6,14 +6,14 @@ import type { Tier } from '../images/tiers.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { targetEntry, targetFor } from '../targets/registry.ts';
 import { DEFAULT_LOAD_SHAPE } from '../verify/defaults.ts';
-import { loadCatalog, loadRecipe, parse, TARGET_FLAGS, TARGET_HELP, targetOptions } from './args.ts';
+import { BAKE_DISTRO_FLAG, BAKE_DISTRO_HELP, loadCatalog, loadRecipe, parse, TARGET_FLAGS, TARGET_HELP, targetOptions } from './args.ts';
 import type { JudgeKnobs } from './flows/candidate.ts';
 import { nightly } from './flows/nightly.ts';
 
 /** Per tier: the verify defaults, a short capacity search, 5 A/B pairs (the fewest at which the one-sided Mann-Whitney test at 0.05 can reject). */
 export const NIGHTLY_KNOBS = { loadSec: DEFAULT_LOAD_SHAPE.durationSec, capacitySec: 30, readyTimeoutSec: 300, verifyTimeoutSec: 1200, baselineRepetitions: 5, generatorNice: -10 };
 
-export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--resume RUN_ID] [--state-dir DIR] [--out DIR] [--json]
+export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--distro D] [--resume RUN_ID] [--state-dir DIR] [--out DIR] [--json]
              [--load-sec N] [--capacity-sec N] [--ready-timeout-sec N] [--verify-timeout-sec N] [--catalog FILE] [--recipe FILE]
              [--secrets FILE]
   The whole loop, all tiers by default: render -> validate -> bake -> launch -> verify (against the
@@ -35,6 +35,7 @@ export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--resume R
   Prints a table (tier, decision, p95/p99 at the target rate, memory peak, promoted ref or why not, report
   links) on stderr; --json prints the summary document. Exit 0 = every tier promoted (or its promoted
   image held with a pass), 1 = any tier failed or was rejected, 2 = bad input.
+${BAKE_DISTRO_HELP}
 ${TARGET_HELP}`;
 
 function seconds(v: Record<string, unknown>, flag: string, fallback: number, min: number): number {
@@ -54,7 +55,7 @@ function selectTiers(v: Record<string, unknown>, catalog: Tier[]): Tier[] {
 
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, {
-    ...TARGET_FLAGS, tiers: { type: 'string' }, resume: { type: 'string' }, out: { type: 'string' },
+    ...TARGET_FLAGS, ...BAKE_DISTRO_FLAG, tiers: { type: 'string' }, resume: { type: 'string' }, out: { type: 'string' },
     'load-sec': { type: 'string' }, 'capacity-sec': { type: 'string' }, 'ready-timeout-sec': { type: 'string' }, 'verify-timeout-sec': { type: 'string' },
     secrets: { type: 'string' },
   });

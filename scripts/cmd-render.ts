@@ -8,9 +8,9 @@ import { renderJson } from './render-json.ts';
 import { appPayload } from './flows/app-payload.ts';
 import { writeBundle } from './write-bundle.ts';
 
-export const help = `kiln render (--tier T | --all) [--distro ubuntu2404|debian12] [--out DIR] [--json] [--catalog FILE] [--recipe FILE]
+export const help = `kiln render (--tier T | --all) [--distro ubuntu2404|debian13|debian12] [--out DIR] [--json] [--catalog FILE] [--recipe FILE]
   Tunes each tier and renders every file of its image. With --all, each tier goes to DIR/<tier>/.
-  Default distro: ubuntu2404 (the AMI); debian12 is the local image.`;
+  Default distro: ubuntu2404 (the AMI); debian13 is the local image (debian12 the local image with --distro debian12 on bake).`;
 
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, { tier: { type: 'string' }, all: { type: 'boolean' }, distro: { type: 'string' }, out: { type: 'string' } });

@@ -10,7 +10,9 @@ describe('target registry', () => {
   it('names every target and builds each behind the common shape', () => {
     expect(TARGET_NAMES).toEqual(['local', 'aws']);
     const local = targetFor('local', { stateDir: '/nonexistent/state' });
-    expect([local.name, local.distro, local.fleet]).toEqual(['local', 'debian12', undefined]);
+    expect([local.name, local.distro, local.fleet]).toEqual(['local', 'debian13', undefined]);
+    expect(targetFor('local', { distro: 'debian12' }).distro).toBe('debian12');
+    expect([targetEntry('local').distros, targetEntry('aws').distros]).toEqual([['debian13', 'debian12'], ['ubuntu2404']]);
     const aws = targetFor('aws', { region: 'eu-west-1', env });
     expect([aws.name, aws.distro, typeof aws.fleet?.deploy]).toEqual(['aws', 'ubuntu2404', 'function']);
     expect([targetEntry('local').janitorDryRunByDefault, targetEntry('aws').janitorDryRunByDefault]).toEqual([false, true]);

@@ -3,9 +3,11 @@
  * branch on the name. Per-target facts (which options apply, the janitor's default) are data here.
  */
 import { resolve } from 'node:path';
+import type { DistroProfile } from '../images/distro.ts';
 import { InputError } from '../images/errors.ts';
 import { awsTarget, type FleetOps } from './aws/target.ts';
 import type { AwsTargetOptions } from './aws/settings.ts';
+import { LOCAL_DISTROS } from './local/base.ts';
 import { localTarget, type LocalTargetOptions } from './local/target.ts';
 import type { Target } from './target.ts';
 
@@ -21,6 +23,8 @@ export interface TargetEntry {
   make: (opts: TargetOptions) => KilnTarget;
   /** The option keys this target reads (the CLI refuses flags meant for another target). */
   options: readonly (keyof TargetOptions)[];
+  /** The distros it bakes, the default first (`--distro` on bake and nightly picks another). */
+  distros: readonly DistroProfile['id'][];
   /** `kiln janitor` without --apply/--dry-run: local removes dead boxes' leftovers; aws only reports. */
   janitorDryRunByDefault: boolean;
   about: string;
@@ -29,14 +33,16 @@ export interface TargetEntry {
 export const TARGETS = {
   local: {
     // Absolute, so the host JSON's key paths work from any directory.
-    make: (o) => localTarget({ stateDir: o.stateDir && resolve(o.stateDir), cacheDir: o.cacheDir && resolve(o.cacheDir) }),
-    options: ['stateDir', 'cacheDir'],
+    make: (o) => localTarget({ stateDir: o.stateDir && resolve(o.stateDir), cacheDir: o.cacheDir && resolve(o.cacheDir), distro: o.distro }),
+    options: ['stateDir', 'cacheDir', 'distro'],
+    distros: LOCAL_DISTROS,
     janitorDryRunByDefault: false,
     about: 'this machine: debootstrap + systemd-nspawn boxes (root)',
   },
   aws: {
     make: (o) => awsTarget(o),
     options: ['region', 'subnetId', 'vpcId', 'verifierCidr', 'workDir', 'ttlHours', 'ssmPrefix', 'tags', 'env'],
+    distros: ['ubuntu2404'],
     janitorDryRunByDefault: true,
     about: 'an AWS account: Packer, CDKTF candidate stacks, SSM promotion',
   },

@@ -15,6 +15,8 @@ export interface BakedImage {
   tier: string;
   /** True when unchanged inputs reused an existing image. */
   reused: boolean;
+  /** The distro the image was built from: verify renders the expected files for it, not for the target's default. */
+  distro: DistroProfile['id'];
   lineage: Lineage;
   /** Files the image must hold (absolute path -> sha256), from the render manifest baked into it. */
   manifestFiles: { path: string; sha256: string }[];

@@ -18,14 +18,14 @@ import type { Lineage, Verdict } from './verdict.ts';
 
 /** What differs per target, as data. */
 export interface TargetProfile {
-  /** The distro the target's image is built from (DESIGN: AMI = Ubuntu 24.04, local = Debian 12). */
+  /** The distro of a box whose image names none (DESIGN: AMI = Ubuntu 24.04, local = Debian 13 by default). */
   distro: DistroProfile['id'];
   /** Sysctl prefixes a box sets for itself; absent = all. An nspawn box owns its netns (`net.*`), not `vm.*`. */
   sysctlEffectPrefixes?: readonly string[];
 }
 
 export const TARGETS: Record<string, TargetProfile> = {
-  local: { distro: 'debian12', sysctlEffectPrefixes: ['net.'] },
+  local: { distro: 'debian13', sysctlEffectPrefixes: ['net.'] },
   aws: { distro: 'ubuntu2404' },
 };
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, findTier } from '../../images/catalog.ts';
 import { DISTROS } from '../../images/distro.ts';
+import { DEFAULT_LOCAL_DISTRO } from '../../targets/local/base.ts';
 import { render } from '../../images/render.ts';
 import { WEB } from '../../images/web.ts';
 import { VARIANTS, findVariant } from './index.ts';
@@ -19,7 +20,7 @@ describe('bench configs', () => {
       const image = new Map(render(tier, WEB, DISTROS.debian12).files.map((f) => [f.path, f.content]));
       const r = renderVariant(canarySide(tier), findVariant('kiln')!, STOCK);
       expect(r.files.map((f) => f.path)).toEqual(['/etc/kiln/gunicorn.conf.py', '/etc/nginx/conf.d/kiln.conf', '/etc/nginx/nginx.conf',
-        '/etc/pgbouncer/pgbouncer.ini', '/etc/postgresql/15/main/conf.d/kiln.conf', '/etc/redis/redis.conf']);
+        '/etc/pgbouncer/pgbouncer.ini', `${DISTROS[DEFAULT_LOCAL_DISTRO].pgConfDir}/conf.d/kiln.conf`, '/etc/redis/redis.conf']);
       for (const f of r.files) expect(f.content, f.path).toBe(image.get(f.path));
     }
   });

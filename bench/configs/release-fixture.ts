@@ -26,7 +26,7 @@ traffic:
 export const mysite = (yaml = MYSITE_YAML): Recipe => parseRecipe(yaml, '/srv/mysite/kiln.yaml');
 
 /** The bundle a release image of `recipe` on `tierName` keeps (files and manifest), as targets/local reads it back. */
-export function releaseBundle(tierName: string, recipe: Recipe = mysite(), distro: DistroProfile = DISTROS.debian12): ImageBundle {
+export function releaseBundle(tierName: string, recipe: Recipe = mysite(), distro: DistroProfile = DISTROS.debian13): ImageBundle {
   const rendered = render(findTier(buildCatalog(), tierName), recipe, distro);
   const manifest = { ...renderJson(rendered, '.'), app: { kind: 'dir', build: 'b1', sha256: 'f'.repeat(64), files: 12, requirementsSha256: null, addedGunicorn: false } } as BundleManifest;
   return { manifest: structuredClone(manifest), files: rendered.files.map((f) => ({ path: f.path, role: f.role, content: f.content, mode: f.mode })) };

@@ -1,5 +1,6 @@
 /** A variant's config files: kiln's own file specs (same paths, same templates) fed the variant's values. Pure. */
 import { DISTROS, type DistroProfile } from '../../images/distro.ts';
+import { DEFAULT_LOCAL_DISTRO } from '../../targets/local/base.ts';
 import { FILES } from '../../images/files/index.ts';
 import type { RenderContext, RenderedFile } from '../../images/render-types.ts';
 import type { Tier } from '../../images/tiers.ts';
@@ -31,7 +32,7 @@ export interface VariantRender {
 }
 
 /** The canary image as the bench bakes it: a fresh tune of the tier with kiln's canary recipe. */
-export function canarySide(tier: Tier, distro: DistroProfile = DISTROS.debian12): KilnSide {
+export function canarySide(tier: Tier, distro: DistroProfile = DISTROS.debian13): KilnSide {
   const tuned = tune(tier, WEB);
   return { tier, recipe: WEB, distro, tuned, settings: settingValues(tuned.settings), reasons: settingReasons(tuned.settings), services: [...SERVICES] };
 }

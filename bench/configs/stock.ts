@@ -1,6 +1,8 @@
 /**
  * The distribution's stock configuration: Debian 12's packaged defaults (PostgreSQL 15, PgBouncer 1.18, Redis 7.0,
  * nginx 1.22) and gunicorn's own defaults (one sync worker). Values the packaged file leaves unset are the program's defaults.
+ * Debian 13's packages (PostgreSQL 17, PgBouncer 1.24, Redis 8.0, nginx 1.26) ship the same value for every key below
+ * (their conffiles read 2026-12-05; nginx 1.26 adds worker_cpu_affinity auto, not a key here).
  */
 import type { Tier } from '../../images/tiers.ts';
 import type { Values, Variant } from './types.ts';
@@ -36,16 +38,16 @@ export const STOCK: Values = {
 };
 
 export const STOCK_NOTES = {
-  postgres: 'stock: PostgreSQL 15 default (Debian postgresql.conf)',
-  pgbouncer: 'stock: PgBouncer 1.18 default',
-  redis: 'stock: Redis 7.0 default (Debian redis.conf)',
+  postgres: 'stock: PostgreSQL default (Debian postgresql.conf; 15 and 17 agree)',
+  pgbouncer: 'stock: PgBouncer default (1.18 and 1.24 agree)',
+  redis: 'stock: Redis default (Debian redis.conf; 7.0 and 8.0 agree)',
   gunicorn: 'stock: gunicorn default (one sync worker)',
   nginx: 'stock: Debian nginx.conf / nginx default',
 } as const;
 
 export const stock: Variant = {
   name: 'stock',
-  summary: 'Debian 12 packaged defaults; gunicorn 1 sync worker',
+  summary: 'Debian packaged defaults (12 and 13 agree); gunicorn 1 sync worker',
   values: (_tier: Tier) => structuredClone(STOCK),
   notes: STOCK_NOTES,
 };

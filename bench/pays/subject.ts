@@ -3,6 +3,7 @@
  * recipe, the tier's canary image (baked here, content-addressed); with one, the app's promoted release, taken as
  * its image recorded it (never rendered again).
  */
+import { DISTROS } from '../../images/distro.ts';
 import { InputError } from '../../images/errors.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { channelOf } from '../../targets/channel.ts';
@@ -23,7 +24,7 @@ export interface Subject {
 export async function canarySubject(tier: Tier, stateDir: string, ioMs: number | undefined, log: (line: string) => void): Promise<Subject> {
   const img = await kilnImage(tier, stateDir);
   log(`${tier.name}: image ${img.ref} (${img.reused ? 'cached' : `baked in ${Math.round(img.bakeSec)} s`})`);
-  return { tier, imageRef: img.ref, side: canarySide(tier), workload: canaryWorkload(tier, ioMs), channel: null };
+  return { tier, imageRef: img.ref, side: canarySide(tier, DISTROS[img.distro]), workload: canaryWorkload(tier, ioMs, img.distro), channel: null };
 }
 
 /** The app's promoted release on the tier, with its bundle; exit 2 when there is none (nothing is booted yet). */

@@ -2,7 +2,7 @@
  * What a bench box serves and how the bench asks it: kiln's canary on the tier's base image, or a team's release
  * as its image recorded it (units from its drop-ins, the recipe's traffic, seed and services). Pure.
  */
-import { DISTROS } from '../../images/distro.ts';
+import { DISTROS, type DistroProfile } from '../../images/distro.ts';
 import { InputError } from '../../images/errors.ts';
 import { render } from '../../images/render.ts';
 import type { Tier } from '../../images/tiers.ts';
@@ -38,10 +38,10 @@ export interface Workload {
 
 const canaryMixName = (ioMs?: number) => (ioMs === undefined ? 'the canary mix' : `the canary mix + 1 in 6 requests waiting ${ioMs} ms upstream (/slow?ms=${ioMs})`);
 
-/** The canary on the bench's kiln image (debian12): no seed, as before; `ioMs` adds the upstream-bound endpoint. */
-export function canaryWorkload(tier: Tier, ioMs?: number): Workload {
+/** The canary on the bench's kiln image (of `distro`): no seed, as before; `ioMs` adds the upstream-bound endpoint. */
+export function canaryWorkload(tier: Tier, ioMs?: number, distro: DistroProfile['id'] = 'debian13'): Workload {
   return {
-    app: 'canary', units: stackUnits(render(tier, WEB, DISTROS.debian12)), services: [...SERVICE_NAMES],
+    app: 'canary', units: stackUnits(render(tier, WEB, DISTROS[distro])), services: [...SERVICE_NAMES],
     probe: [...CANARY_MIX], endpoints: benchMix(ioMs), targetRps: tier.slo.targetRps, seed: null,
     survivalTests: ['slow-burst', 'redis-fill'], mix: canaryMixName(ioMs),
   };

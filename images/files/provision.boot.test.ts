@@ -1,12 +1,14 @@
 /**
- * The rendered provisioning for real: provision.sh + hygiene.sh in a chroot of the Debian 12 base (the local
- * target's bake), then two boxes booted under systemd from that one image. First boot must run once per box,
+ * The rendered provisioning for real: provision.sh + hygiene.sh in a chroot of the local default's base (Debian 13;
+ * the local target's bake), then two boxes booted under systemd from that one image. First boot must run once per box,
  * before PgBouncer and the app, and give each box its own secrets; the stack must answer.
  */
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DISTROS } from '../distro.ts';
+import { DEFAULT_LOCAL_DISTRO } from '../../targets/local/base.ts';
 import { bake, destroy, launch, type HostDescription } from '../../targets/local/index.ts';
 import { REPO_ROOT } from '../../targets/local/paths.ts';
 import { sshRun, type SshTarget } from '../../targets/local/ssh.ts';
@@ -15,6 +17,7 @@ import { imageManifestPath, listImages } from '../../targets/local/image.ts';
 import { imagesDir } from '../../targets/local/paths.ts';
 
 const stateDir = join(REPO_ROOT, '.kiln/state-test-provision');
+const distro = DISTROS[DEFAULT_LOCAL_DISTRO];
 // Per process: another run of the suite may be baking beside this one (images are content-addressed and shared).
 const bundleDir = join(REPO_ROOT, '.kiln/test-bundle-provision', String(process.pid));
 const boxes: HostDescription[] = [];
@@ -59,13 +62,17 @@ describe('rendered provisioning, baked and booted (local target)', () => {
     const recipe = join(REPO_ROOT, '.kiln', `provision-boot-recipe-${process.pid}.json`);
     await mkdir(join(REPO_ROOT, '.kiln'), { recursive: true });
     await writeFile(recipe, JSON.stringify({ app: { env: HOSTILE_ENV } }));
-    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', 'debian12', '--recipe', recipe, '--out', bundleDir], { cwd: REPO_ROOT });
+    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', distro.id, '--recipe', recipe, '--out', bundleDir], { cwd: REPO_ROOT });
     await rm(recipe);
     // The build VM has PyPI; this machine reaches it only through the host's pip setup: a wheelhouse for the chroot.
     await mkdir(join(bundleDir, 'wheels'));
+    // Wheels for the image's Python (3.13 on trixie), not the host venv's: psycopg-binary is built per CPython version.
+    const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
     await execa(join(REPO_ROOT, '.venv/bin/pip'), ['download', '-q', '--only-binary=:all:', '-d', join(bundleDir, 'wheels'),
+      '--python-version', distro.versions.python, '--implementation', 'cp',
+      ...['manylinux2014', 'manylinux_2_17', 'manylinux_2_28'].flatMap((p) => ['--platform', `${p}_${arch}`]),
       '-r', join(bundleDir, 'rootfs/opt/kiln/app/requirements.txt')]);
-    const image = await bake({ tier: 'nano', bundleDir, stateDir, distro: 'debian12' });
+    const image = await bake({ tier: 'nano', bundleDir, stateDir, distro: DEFAULT_LOCAL_DISTRO });
     await pruneOldImages(image.ref);
     const launched = await Promise.allSettled([`pa${process.pid}`, `pb${process.pid}`].map((id) =>
       launch({ imageRef: image.ref, tier: 'nano', id, stateDir, userDataPath: join(bundleDir, 'cloud-init/user-data'), readyTimeoutSec: 240 })));
@@ -114,7 +121,7 @@ describe('rendered provisioning, baked and booted (local target)', () => {
   it('first boot ran after Postgres and before PgBouncer and the app', async () => {
     const h = boxes[0];
     const fb = await startedAt(h, 'kiln-firstboot.service');
-    const pg = await startedAt(h, 'postgresql@15-main.service');
+    const pg = await startedAt(h, distro.pgUnit);
     expect(fb.ConditionResult).toBe('yes');
     expect(Number(fb.InactiveExitTimestampMonotonic)).toBeGreaterThan(Number(pg.ActiveEnterTimestampMonotonic));
     for (const unit of ['pgbouncer.service', 'kiln-app.service']) {

@@ -22,6 +22,8 @@ describe('provisioning render', () => {
     }
     expect(sourced(profileEnv(DISTROS.debian12)).KILN_PACKAGES).toMatch(/postgresql-15 .*nginx-light/);
     expect(sourced(profileEnv(DISTROS.ubuntu2404)).KILN_PACKAGES).toMatch(/postgresql-16 .*nginx python3-boto3/);
+    // trixie's nginx-light is only a metapackage (nginx + the echo module): the image takes nginx itself.
+    expect(sourced(profileEnv(DISTROS.debian13)).KILN_PACKAGES).toMatch(/postgresql-17 .* nginx$/);
     expect(() => profileEnv({ ...DISTROS.debian12, packages: ["x'; rm -rf / #"] })).toThrow(/unsafe characters/);
   });
 
@@ -35,11 +37,16 @@ describe('provisioning render', () => {
     expect(file('debian12', 'provision/provision.sh').mode).toBe('0755');
   });
 
+  it('first boot waits for write_files in the unit each cloud-init release runs it in (25.1 on trixie has no cloud-init.service)', () => {
+    expect([DISTROS.debian12, DISTROS.ubuntu2404, DISTROS.debian13].map((d) => d.cloudInitNetworkUnit))
+      .toEqual(['cloud-init.service', 'cloud-init.service', 'cloud-init-network.service']);
+  });
+
   it('the first-boot unit runs after its distro\'s Postgres cluster and cloud-init, before PgBouncer and the app, once', () => {
     for (const d of Object.values(DISTROS)) {
       const unit = file(d.id, FIRSTBOOT_UNIT).content;
       expect(unit).toContain(`Requires=${d.pgUnit}\n`);
-      expect(unit).toContain(`After=${d.pgUnit} cloud-init.service\n`);
+      expect(unit).toContain(`After=${d.pgUnit} ${d.cloudInitNetworkUnit}\n`);
       expect(unit).toContain('Before=pgbouncer.service kiln-app.service\n');
       expect(unit).toContain('ConditionPathExists=!/var/lib/kiln/firstboot.done\n');
       expect(unit).toMatch(/Type=oneshot\nRemainAfterExit=yes\n/);

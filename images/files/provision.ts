@@ -1,5 +1,5 @@
 /**
- * Provisioning: the scripts a Packer shell provisioner (Ubuntu 24.04) or the local chroot (Debian 12) runs,
+ * Provisioning: the scripts a Packer shell provisioner (Ubuntu 24.04) or the local chroot (Debian 13, or 12) runs,
  * the distro profile they read as data, and the first-boot unit + script shipped in the image.
  */
 import { readFileSync } from 'node:fs';

@@ -47,6 +47,8 @@ export interface RunLedger {
   version: 1;
   runId: string;
   target: string;
+  /** The distro the run bakes (absent in ledgers from before the choice existed); a resume must bake the same. */
+  distro?: string;
   tiers: string[];
   /** Where bundles and reports go (`<outDir>/<tier>/bundle|report`); a resumed run keeps it. */
   outDir: string;

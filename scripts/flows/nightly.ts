@@ -76,17 +76,18 @@ export async function nightly(input: NightlyInput): Promise<NightlyResult> {
   if (input.resume) {
     doc = await readLedger(stateDir, input.resume);
     if (doc.target !== target.name) throw new InputError('--target', target.name, `the run's own target (${doc.target})`, `resume with --target ${doc.target}`);
+    if (doc.distro && doc.distro !== target.distro) throw new InputError('--distro', target.distro, `the run's own distro (${doc.distro})`, `resume with --distro ${doc.distro}`);
   } else {
     const runId = newRunId();
     const lanes = input.tiers.flatMap((t) => (app ? [t.name, releaseKey(t, app)] : [t.name]));
-    doc = newLedger(runId, target.name, lanes, resolve(input.outDir ?? runDir(stateDir, runId)), new Date());
+    doc = { ...newLedger(runId, target.name, lanes, resolve(input.outDir ?? runDir(stateDir, runId)), new Date()), distro: target.distro };
   }
   const ledger = new Ledger(stateDir, { ...doc, finishedAt: undefined, attempts: [...doc.attempts, { pid: process.pid, startedAt: new Date().toISOString() }] });
   await ledger.update((l) => l);
   const ctx: StepContext = { ledger, log, t0: Date.now() };
   // A ledger's lanes: each tier's base image, and with a team's app its release on that tier (`<tier>.<app>`).
   const tiers = [...new Set(ledger.current.tiers.map((k) => k.split('.')[0]!))].map(input.findTier);
-  log(`kiln nightly: run ${ledger.current.runId} (${target.name}) tiers ${ledger.current.tiers.join(', ')}; ledger ${ledgerPath(stateDir, ledger.current.runId)}`);
+  log(`kiln nightly: run ${ledger.current.runId} (${target.name}, ${target.distro}) tiers ${ledger.current.tiers.join(', ')}; ledger ${ledgerPath(stateDir, ledger.current.runId)}`);
 
   // A killed attempt: its boxes are destroyed by id first; its running steps then rerun from scratch.
   for (const { tier, step } of interrupted(ledger.current)) progress(ctx, tier, step, 'was running when the last attempt died; cleaning and rerunning');

@@ -30,19 +30,20 @@ export async function prepareTier(ctx: StepContext, tier: Tier, recipe: Recipe, 
   });
   await step(ctx, name, 'validate', async () => {
     const findings = await validateWritten(dir, rendered);
-    return { findings, note: `${findings} checks passed` };
+    const gaps = findings.filter((f) => f.note).length;
+    return { findings: findings.length, note: `${findings.length} checks passed${gaps ? `, ${gaps} read by a host program of another release than the image's (kiln validate says what that leaves unchecked)` : ''}` };
   });
   return dir;
 }
 
 /** The real tools read a written bundle; throws with their words unless every one passed. */
-async function validateWritten(dir: string, rendered: ReturnType<typeof render>): Promise<number> {
+async function validateWritten(dir: string, rendered: ReturnType<typeof render>): Promise<Awaited<ReturnType<typeof validateBundle>>> {
   const findings = await validateBundle(dir, rendered);
   // Fail closed, as `kiln validate` does: a bundle no program has read is not valid.
   if (!findings.length) throw new Error('no validator ran on this bundle');
   const bad = findings.filter((f) => !f.ok);
   if (bad.length) throw new Error(bad.map((f) => `${f.file} [${f.tool}]: ${f.output.split('\n').slice(0, 5).join(' | ')}`).join('\n'));
-  return findings.length;
+  return findings;
 }
 
 /** render -> write -> validate outside the ledger's steps (a release re-tuned to its measured figures). */

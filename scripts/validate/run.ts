@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import type { Rendered } from '../../images/render.ts';
 import { VALIDATORS } from './index.ts';
 import type { Finding, Validator } from './types.ts';
+import { withVersionGap } from './version-gap.ts';
 
 async function missingTools(v: Validator): Promise<string[]> {
   const out: string[] = [];
@@ -28,7 +29,7 @@ export async function validateBundle(dir: string, rendered: Rendered, validators
     }
     const scratch = await mkdtemp(join(process.env.KILN_TMP ?? tmpdir(), `kiln-validate-${v.name}-`));
     try {
-      findings.push(...(await v.run({ dir, rendered, scratch })));
+      findings.push(...(await withVersionGap(await v.run({ dir, rendered, scratch }), v.versioned, rendered.context.distro)));
     } catch (e) {
       findings.push({ tool: v.name, file: '*', ok: false, output: `validator crashed: ${(e as Error).message}` });
     } finally {

@@ -67,7 +67,7 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     const layers = rec?.layers ?? layersOf(tags, `${s.region}:${amiId}`);
     return {
       bundle,
-      ref: `${s.region}:${amiId}`, tier: tags[TAG.tier] ?? rec?.tier ?? '', reused: true,
+      ref: `${s.region}:${amiId}`, tier: tags[TAG.tier] ?? rec?.tier ?? '', reused: true, distro: 'ubuntu2404',
       // Without the bake's record (another machine baked it) there are no package versions: the verdict fails closed.
       lineage: {
         baseImage: tags[TAG.sourceAmi] ?? '', packageVersions: rec?.packageVersions ?? {}, renderManifestSha256: rec?.renderManifestSha256 ?? '',

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../images/errors.ts';
 import { bake, HygieneError, imageRef } from './bake.ts';
-import { DEFAULT_BASE, baseKey } from './base.ts';
+import { DISTROS } from '../../images/distro.ts';
+import { DEFAULT_BASE, DEFAULT_LOCAL_DISTRO, baseKey } from './base.ts';
 import { inspectBundle } from './bundle.ts';
 import { writeFixtureBundle } from './fixture-bundle.ts';
 import { findImage, imageManifestPath } from './image.ts';
@@ -34,7 +35,8 @@ describe('local target: bake', () => {
     expect(second.reused).toBe(true);
     expect(second.ref).toBe(first.ref);
     expect((await stat(second.tarball)).mtimeMs).toBe(mtime);
-    expect(second.manifest.packages['systemd']).toMatch(/^252/);
+    expect(second.manifest.packages['systemd']).toMatch(new RegExp(`^${DISTROS[DEFAULT_LOCAL_DISTRO].versions.systemd}\\.`));
+    expect(second.manifest.distro).toBe(DEFAULT_LOCAL_DISTRO);
     expect(second.manifest.base.key).toBe(baseKey(DEFAULT_BASE));
   }, 600_000);
 
@@ -56,7 +58,7 @@ describe('local target: bake', () => {
     const text = (err as HygieneError).violations.join('\n');
     expect(text).toMatch(/machine-id is not empty/);
     expect(text).toMatch(/ssh_host_.*exists/);
-    const ref = imageRef(baseKey(DEFAULT_BASE), (await inspectBundle(dir)).contentHash, 'debian12');
+    const ref = imageRef(baseKey(DEFAULT_BASE), (await inspectBundle(dir)).contentHash, DEFAULT_LOCAL_DISTRO);
     expect(existsSync(imageManifestPath(stateDir, ref))).toBe(false);
   }, 300_000);
 
@@ -65,7 +67,7 @@ describe('local target: bake', () => {
     // Slow provisioning so the kill lands inside the chroot, with a child process running there.
     const sleeper = `kiln-test-sleeper-${process.pid}`;
     await writeFile(join(dir, 'provision/provision.sh'), `#!/bin/bash\necho started\nexec -a ${sleeper} sleep 300\n`);
-    const ref = imageRef(baseKey(DEFAULT_BASE), (await inspectBundle(dir)).contentHash, 'debian12');
+    const ref = imageRef(baseKey(DEFAULT_BASE), (await inspectBundle(dir)).contentHash, DEFAULT_LOCAL_DISTRO);
     const child = spawn(process.execPath, ['--import', 'tsx', 'targets/local/main.ts', 'bake', '--tier', 'nano', '--bundle', dir, '--state-dir', stateDir],
       { cwd: REPO_ROOT, stdio: 'ignore' });
     const log = join(stateDir, 'logs', `bake-${ref}.log`);

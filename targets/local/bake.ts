@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, cp, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, runIsolated, say } from './exec.ts';
-import { DEFAULT_BASE, ensureBase, type BaseSpec } from './base.ts';
+import { bakeDistro, ensureBase, LOCAL_BASES, type BaseSpec, type LocalDistroId } from './base.ts';
 import { inspectBundle } from './bundle.ts';
 import { mountsUnder, readJson, removeTree, sha256, sha256File, tmpName, writeFileAtomic } from './fsutil.ts';
 import { hygieneViolations } from './hygiene.ts';
@@ -24,8 +24,8 @@ export interface BakeInput {
   base?: BaseSpec;
   /** Build the root on a tmpfs (default true): much faster package installs, RAM-backed. */
   tmpfs?: boolean;
-  /** Value of KILN_DISTRO for provision.sh. */
-  distro?: string;
+  /** The distro to build (default: the bundle's, else debian13): picks the base suite; KILN_DISTRO for provision.sh. */
+  distro?: LocalDistroId;
   /** A release layer: bake on this image (a promoted base of the same tier and distro) instead of the OS root. */
   layerOn?: string;
 }
@@ -59,9 +59,9 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
   const t0 = Date.now();
   const cacheDir = input.cacheDir ?? defaultCacheDir();
   const stateDir = input.stateDir ?? defaultStateDir();
-  const spec = input.base ?? DEFAULT_BASE;
-  const distro = input.distro ?? 'debian12';
   const bundle = await inspectBundle(input.bundleDir);
+  const distro = bakeDistro(input.distro, bundle.distro);
+  const spec = input.base ?? LOCAL_BASES[distro];
   await preflight('bake');
   const under = input.layerOn ? await layerBase(stateDir, input.layerOn, input.tier, distro) : undefined;
   const base = under ? { key: under.ref, tarball: imageTarball(stateDir, under.ref), buildSec: 0 } : await ensureBase(cacheDir, spec);
@@ -137,7 +137,8 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
         timings: { baseSec, provisionSec, packSec, totalSec: manifest.bakeSec } };
     } finally {
       await rm(tmpTar, { force: true });
-      for (const m of await mountsUnder(work)) await run('umount', [m], { allowFail: true });
+      // A box booting beside the bake can hold a propagated copy of the tmpfs busy: detach it then, do not fail a finished bake.
+      for (const m of await mountsUnder(work)) if ((await run('umount', [m], { allowFail: true })).exitCode) await run('umount', ['-l', m], { allowFail: true });
       await removeTree(work);
     }
   });

@@ -1,6 +1,7 @@
 /** The debootstrapped base root, built once and cached as a tarball keyed by suite + package list. */
 import { mkdir, rm, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InputError } from '../../images/errors.ts';
 import { runIsolated, say } from './exec.ts';
 import { removeTree, sha256, tmpName } from './fsutil.ts';
 import { withLock } from './lock.ts';
@@ -13,13 +14,36 @@ export interface BaseSpec {
   include: readonly string[];
 }
 
-export const DEFAULT_BASE: BaseSpec = {
-  suite: 'bookworm',
-  mirror: 'http://deb.debian.org/debian',
-  variant: 'minbase',
-  include: ['systemd', 'systemd-sysv', 'openssh-server', 'cloud-init', 'python3-cffi-backend', 'iproute2',
-    'ca-certificates', 'dbus', 'ifupdown', 'netbase', 'procps', 'sudo'],
-};
+// Both releases boot under this host's nspawn with the same minbase set; only the suite differs.
+const include = ['systemd', 'systemd-sysv', 'openssh-server', 'cloud-init', 'python3-cffi-backend', 'iproute2',
+  'ca-certificates', 'dbus', 'ifupdown', 'netbase', 'procps', 'sudo'] as const;
+const debian = (suite: string): BaseSpec => ({ suite, mirror: 'http://deb.debian.org/debian', variant: 'minbase', include });
+
+/** The distros the local target bakes (DISTROS entries with builder 'local'), each with its base root; the default first. */
+export const LOCAL_BASES = {
+  // Debian 13: Python 3.13 (Django 6 needs >= 3.12), PostgreSQL 17, PgBouncer 1.24, Redis 8.0, nginx 1.26.
+  debian13: debian('trixie'),
+  // Debian 12: Python 3.11, PostgreSQL 15; kept for apps not yet on Python 3.12+.
+  debian12: debian('bookworm'),
+} as const satisfies Record<string, BaseSpec>;
+
+export type LocalDistroId = keyof typeof LOCAL_BASES;
+export const LOCAL_DISTROS = Object.keys(LOCAL_BASES) as LocalDistroId[];
+export const DEFAULT_LOCAL_DISTRO: LocalDistroId = 'debian13';
+export const DEFAULT_BASE: BaseSpec = LOCAL_BASES[DEFAULT_LOCAL_DISTRO];
+
+const isLocal = (d: string): d is LocalDistroId => Object.hasOwn(LOCAL_BASES, d);
+
+/** The distro to bake: the one asked for, else the bundle's; a bundle rendered for another release cannot be provisioned on this base. */
+export function bakeDistro(asked: LocalDistroId | undefined, rendered: string | undefined): LocalDistroId {
+  if (rendered !== undefined && !isLocal(rendered)) {
+    throw new InputError('bundle distro', rendered, `one the local target bakes (${LOCAL_DISTROS.join(', ')})`, `render with --distro ${asked ?? DEFAULT_LOCAL_DISTRO}`);
+  }
+  if (asked && rendered && asked !== rendered) {
+    throw new InputError('bundle distro', rendered, `the distro being baked (${asked})`, `render the bundle with --distro ${asked}`);
+  }
+  return asked ?? rendered ?? DEFAULT_LOCAL_DISTRO;
+}
 
 export interface BaseImage {
   key: string;

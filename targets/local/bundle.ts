@@ -15,6 +15,8 @@ export interface BundleInfo {
   fileCount: number;
   /** A team's app the bundle carries (the recipe's app name, the build's sha256); absent for the canary. */
   app?: { name: string; sha256: string };
+  /** The distro manifest.json says it was rendered for (absent in hand-made bundles). */
+  distro?: string;
 }
 
 async function walk(dir: string, root: string, out: string[]): Promise<void> {
@@ -42,14 +44,16 @@ export async function inspectBundle(dir: string): Promise<BundleInfo> {
   const lines: string[] = [];
   await walk(dir, dir, lines);
   const manifestText = await readFile(join(dir, 'manifest.json'));
-  const doc = JSON.parse(manifestText.toString()) as { app?: { kind?: string; sha256?: string }; recipe?: { app?: { name?: string } } };
+  const doc = (() => { try { return JSON.parse(manifestText.toString('utf8')) as { distro?: unknown; app?: { kind?: string; sha256?: string }; recipe?: { app?: { name?: string } } }; } catch { return {}; } })();
   const name = doc.recipe?.app?.name;
   const app = doc.app && doc.app.kind !== 'canary' && name && doc.app.sha256 ? { app: { name, sha256: doc.app.sha256 } } : {};
+  const distro = doc.distro;
   return {
     ...app,
     dir,
     contentHash: sha256(lines.join('\n')),
     manifestSha256: sha256(manifestText),
     fileCount: lines.length,
+    ...(typeof distro === 'string' ? { distro } : {}),
   };
 }

@@ -1,10 +1,12 @@
 /** The local target behind the common Target shape (state and cache dirs fixed per instance of it). */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DISTROS, type DistroProfile } from '../../images/distro.ts';
 import { appProfileOf, lineageFromLocalImage } from '../../verify/defaults.ts';
 import { validateHost } from '../../verify/host.ts';
 import { imageFiles, type BakedImage, type Target } from '../target.ts';
 import { bake } from './bake.ts';
+import { DEFAULT_LOCAL_DISTRO, type LocalDistroId } from './base.ts';
 import { destroy } from './destroy.ts';
 import { readImageBundle } from '../../verify/image-bundle.ts';
 import { findImage, imageBundleDir, type ImageManifest } from './image.ts';
@@ -13,13 +15,24 @@ import { launch } from './launch.ts';
 import { defaultCacheDir, defaultStateDir, imagesDir } from './paths.ts';
 import { promote, promoted, type Promotion } from './registry.ts';
 
-export interface LocalTargetOptions { stateDir?: string; cacheDir?: string }
+export interface LocalTargetOptions {
+  stateDir?: string;
+  cacheDir?: string;
+  /** What `bake` builds (default debian13); images of the other distro still launch and verify as theirs. */
+  distro?: LocalDistroId;
+}
+
+/** Manifests name their distro; one this kiln does not know cannot be verified against a render. */
+function imageDistro(m: ImageManifest): DistroProfile['id'] {
+  if (!Object.hasOwn(DISTROS, m.distro)) throw new Error(`image ${m.ref} names distro ${JSON.stringify(m.distro)}, unknown to this kiln (${Object.keys(DISTROS).join(', ')})`);
+  return m.distro as DistroProfile['id'];
+}
 
 async function baked(stateDir: string, m: ImageManifest, reused: boolean): Promise<BakedImage> {
   const text = await readFile(join(imagesDir(stateDir), `${m.ref}.render-manifest.json`), 'utf8');
   const bundle = await readImageBundle(imageBundleDir(stateDir, m.ref)).catch(() => null);
   const lineage = { ...lineageFromLocalImage(m), ...(bundle ? { appProfile: appProfileOf(bundle.manifest.recipe.app) } : {}) };
-  return { ref: m.ref, tier: m.tier, reused, lineage, manifestFiles: imageFiles(text), bundle };
+  return { ref: m.ref, tier: m.tier, reused, distro: imageDistro(m), lineage, manifestFiles: imageFiles(text), bundle };
 }
 
 const record = (p: Promotion) => ({ tier: p.tier, ref: p.imageRef, verdictDigest: p.verdictDigest, ...(p.previousRef ? { previousRef: p.previousRef } : {}) });
@@ -27,11 +40,12 @@ const record = (p: Promotion) => ({ tier: p.tier, ref: p.imageRef, verdictDigest
 export function localTarget(opts: LocalTargetOptions = {}): Target {
   const stateDir = opts.stateDir ?? defaultStateDir();
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
+  const distro = opts.distro ?? DEFAULT_LOCAL_DISTRO;
   return {
     name: 'local',
-    distro: 'debian12',
+    distro,
     async bake({ tier, bundleDir, base }) {
-      const r = await bake({ tier: tier.name, bundleDir, stateDir, cacheDir, distro: 'debian12', layerOn: base });
+      const r = await bake({ tier: tier.name, bundleDir, stateDir, cacheDir, distro, layerOn: base });
       return baked(stateDir, r.manifest, r.reused);
     },
     async image(ref) {

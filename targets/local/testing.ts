@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { DEFAULT_LOCAL_DISTRO } from './base.ts';
 import { BOX_HIERARCHIES, groupPath } from './cgroup.ts';
 import { mountsUnder } from './fsutil.ts';
 import { listKilnNetns, listKilnVeths, netnsName, vethName } from './net.ts';
@@ -14,7 +15,7 @@ import { pidAlive } from './lock.ts';
 export const TEST_STATE_DIR = join(REPO_ROOT, '.kiln/state-test');
 
 /**
- * The real `kiln render --tier nano --distro debian12` bundle once the renderer emits provisioning scripts, else the
+ * The real `kiln render --tier nano --distro debian13` (the local default) bundle once the renderer emits provisioning scripts, else the
  * minimal fixture. KILN_LOCAL_TEST_BUNDLE=fixture|render forces one.
  */
 export async function testBundle(): Promise<{ dir: string; kind: 'render' | 'fixture' }> {
@@ -26,7 +27,7 @@ export async function testBundle(): Promise<{ dir: string; kind: 'render' | 'fix
     if (!pidAlive(Number(n)) || n === String(process.pid)) await rm(join(parent, n), { recursive: true, force: true });
   }
   if (want !== 'fixture') {
-    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', 'debian12', '--out', dir], { cwd: REPO_ROOT, reject: false });
+    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', DEFAULT_LOCAL_DISTRO, '--out', dir], { cwd: REPO_ROOT, reject: false });
     if (existsSync(join(dir, 'provision/provision.sh')) && existsSync(join(dir, 'cloud-init/user-data'))) return { dir, kind: 'render' };
     if (want === 'render') throw new Error('KILN_LOCAL_TEST_BUNDLE=render but the renderer wrote no provision/provision.sh');
     await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 /**
- * hygiene.sh in a chroot of the real Debian 12 base (the local target's cached debootstrap root):
+ * hygiene.sh in a chroot of the real Debian 13 base (the local target's default cached debootstrap root):
  * --verify-only names every planted leftover and fails; the clean run removes them and verifies itself.
  */
 import { chmod, copyFile, lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
@@ -40,14 +40,14 @@ beforeAll(async () => {
   await plant('/etc/resolv.conf', 'nameserver 10.0.0.2\n');
   await plant('/var/lib/cloud/instances/i-0abc/obj.pkl');
   await plant('/var/lib/cloud/seed/nocloud/meta-data', 'instance-id: keep\n');
-  await plant('/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages');
+  await plant('/var/lib/apt/lists/deb.debian.org_debian_dists_trixie_main_binary-amd64_Packages');
   await plant('/var/log/apt/history.log.1.gz');
   await plant('/var/log/dpkg.log', 'status installed postgresql-15\n');
 }, 300_000);
 
 afterAll(async () => { if (work) await rm(work, { recursive: true, force: true }); });
 
-describe('hygiene.sh on a real Debian 12 root', () => {
+describe('hygiene.sh on a real Debian 13 root', () => {
   it('--verify-only changes nothing, fails, and names every leftover', async () => {
     const r = await hygiene('--verify-only', '/kiln-bundle');
     expect(r.exitCode).toBe(1);

@@ -32,6 +32,8 @@ export const gunicornValidator: Validator = {
   name: TOOL,
   roles: ['gunicorn'],
   needs: ['unshare', `${HOST_VENV}/bin/gunicorn`],
+  versioned: { program: 'Python', argv: () => [`${HOST_VENV}/bin/python`, '--version'], image: (d) => d.versions.python,
+    unchecked: 'how gunicorn and the app behave under the image\'s Python (the bake imports them with it; verify serves them on the box)' },
   run: async (ctx) => {
     const missing = requirePath(ctx, TOOL, GUNICORN_CONF);
     if (missing) return [missing];

@@ -28,6 +28,7 @@ export const nginxValidator: Validator = {
   name: 'nginx -t',
   roles: ['nginx'],
   needs: ['nginx', 'curl', 'unshare'],
+  versioned: { program: 'nginx', argv: () => ['nginx', '-v'], image: (d) => d.versions.nginx },
   run: async (ctx) => {
     const missing = requirePath(ctx, 'nginx -t', CONF);
     if (missing) return [missing];

@@ -31,6 +31,7 @@ export const pgbouncerValidator: Validator = {
   name: TOOL,
   roles: ['pgbouncer'],
   needs: ['/usr/sbin/pgbouncer', 'psql', 'setpriv', 'unshare'],
+  versioned: { program: 'PgBouncer', argv: () => ['/usr/sbin/pgbouncer', '--version'], image: (d) => d.versions.pgbouncer },
   run: async (ctx) => {
     const missing = requirePath(ctx, TOOL, INI);
     if (missing) return [missing];

@@ -3,7 +3,7 @@
  * Debian's `include_dir`, then `postgres -C` for every tuned parameter, compared with the tuned value.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { appendFile, chown, mkdir, rename, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { pgParams, postgresConfPath } from '../../../images/files/postgres.ts';
@@ -17,7 +17,22 @@ const BASE_KB: Record<string, number> = {
   shared_buffers: 8, wal_buffers: 8, effective_cache_size: 8, work_mem: 1, maintenance_work_mem: 1, min_wal_size: 1024, max_wal_size: 1024,
 };
 
-/** The newest Postgres on this host; an older conf.d (16 for Ubuntu) differs from 15's only by path. */
+/**
+ * Parameters a major release removed (its release notes): the host's older postgres still accepts them, the image's
+ * would refuse to start. Checked for every major between the host's and the image's; what they added is not.
+ */
+export const REMOVED_IN: Record<number, readonly string[]> = {
+  16: ['vacuum_defer_cleanup_age', 'promote_trigger_file', 'force_parallel_mode'],
+  17: ['old_snapshot_threshold', 'db_user_namespace', 'trace_recovery_messages'],
+};
+
+/** Rendered parameters a release after `hostMajor`, up to `imageMajor`, removed: `name (removed in N)`. */
+export function removedSince(names: readonly string[], hostMajor: number, imageMajor: number): string[] {
+  return Object.entries(REMOVED_IN).filter(([m]) => Number(m) > hostMajor && Number(m) <= imageMajor)
+    .flatMap(([m, gone]) => names.filter((n) => gone.includes(n)).map((n) => `${n} (removed in PostgreSQL ${m})`));
+}
+
+/** The newest Postgres on this host; another major's conf.d (16 for Ubuntu, 17 for trixie) is read by it with a version-gap note. */
 export function hostPgBin(): string | undefined {
   const majors = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((d) => /^\d+$/.test(d)).map(Number) : [];
   const bin = majors.sort((a, b) => b - a).map((m) => `/usr/lib/postgresql/${m}/bin`).find((b) => existsSync(`${b}/postgres`));
@@ -68,6 +83,8 @@ export const postgresValidator: Validator = {
   name: 'postgres -C',
   roles: ['postgres'],
   needs: ['setpriv', 'unshare'],
+  versioned: { program: 'PostgreSQL', argv: () => { const b = hostPgBin(); return b ? [`${b}/postgres`, '--version'] : undefined; }, image: (d) => String(d.pgMajor),
+    unchecked: 'parameters added or re-ranged between them (ones removed since the host\'s major are checked: REMOVED_IN)' },
   run: async (ctx) => {
     const conf = postgresConfPath(ctx.rendered.context);
     const missing = requirePath(ctx, 'postgres -C', conf);
@@ -91,6 +108,11 @@ export const postgresValidator: Validator = {
     const got = new Map(r.output.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
     const bad = params.filter((p) => got.get(p.name) !== expected(p))
       .map((p) => `${p.name}: rendered ${p.text} (= ${expected(p)} in postgres -C units), postgres reads ${JSON.stringify(got.get(p.name))}`);
+    const hostMajor = Number(/\/postgresql\/(\d+)\//.exec(bin)?.[1]);
+    // Every name the file sets, not only the tuned ones: a hand edit or a template line counts too.
+    const names = [...(await readFile(join(rootfsOf(ctx), conf), 'utf8')).matchAll(/^\s*([a-z_.]+)\s*=/gm)].map((m) => m[1]!);
+    bad.push(...removedSince(names, hostMajor, ctx.rendered.context.distro.pgMajor)
+      .map((r) => `${r}: PostgreSQL ${ctx.rendered.context.distro.pgMajor} on the image would not start with it`));
     return [finding('postgres -C', conf, bad.length === 0, bad.length ? bad.join('\n') : `${params.length} parameters read back as rendered (${bin})\n${r.output}`)];
   },
 };

@@ -39,6 +39,7 @@ export const redisValidator: Validator = {
   name: TOOL,
   roles: ['redis'],
   needs: ['redis-server', 'redis-cli', 'setpriv', 'unshare'],
+  versioned: { program: 'Redis', argv: () => ['redis-server', '--version'], image: (d) => d.versions.redis },
   run: async (ctx) => {
     const missing = requirePath(ctx, TOOL, CONF);
     if (missing) return [missing];

@@ -25,9 +25,9 @@ async function bundle(tierName: string, distro: DistroProfile) {
   return { rendered, dir, file: (p: string) => join(dir, 'rootfs', p) };
 }
 
-/** Renders nano/debian12, applies `edit` to one rendered file, runs one validator. */
-async function corrupted(validator: Validator, path: string, edit: (text: string) => string) {
-  const b = await bundle('nano', DISTROS.debian12);
+/** Renders nano (debian12 unless said), applies `edit` to one rendered file, runs one validator. */
+async function corrupted(validator: Validator, path: string, edit: (text: string) => string, distro = DISTROS.debian12) {
+  const b = await bundle('nano', distro);
   const before = readFileSync(b.file(path), 'utf8');
   const after = edit(before);
   expect(after).not.toBe(before);
@@ -53,7 +53,7 @@ describe('the good render passes every service validator', () => {
   afterAll(() => expect(snapshot()).toEqual(before));
 
   for (const t of ['nano', '2xlarge']) {
-    for (const d of [DISTROS.debian12, DISTROS.ubuntu2404]) {
+    for (const d of Object.values(DISTROS)) {
       it(`${t} / ${d.id}`, async () => {
         const b = await bundle(t, d);
         const findings = await validateBundle(b.dir, b.rendered, validators);
@@ -63,6 +63,10 @@ describe('the good render passes every service validator', () => {
         expect(validators.map((v) => v.name).filter((name) => !tools.has(name))).toEqual([]);
         expect(tools.has('nginx (served)')).toBe(true);
         expect(findings.find((f) => f.tool === 'postgres -C')!.file).toBe(`${d.pgConfDir}/conf.d/kiln.conf`);
+        // The host (bookworm) reads every distro's files: another release's files pass with the gap said, not as if checked.
+        const pg = findings.find((f) => f.tool === 'postgres -C')!;
+        if (d.pgMajor === 15) expect(pg.note).toBeUndefined();
+        else expect(pg.note).toMatch(new RegExp(`^PostgreSQL 15 on this host read this for an image that runs ${d.pgMajor}; not checked here: `));
       });
     }
   }
@@ -83,6 +87,12 @@ describe('a broken file fails its validator with the program\'s own message', ()
   it('postgres: work_mem = banana', async () => {
     const f = await corrupted(byName('postgres -C'), '/etc/postgresql/15/main/conf.d/kiln.conf', (s) => s.replace(/^work_mem = .*$/m, 'work_mem = banana'));
     failedWith(f, '/etc/postgresql/15/main/conf.d/kiln.conf', /invalid value for parameter "work_mem": "banana"/);
+  });
+
+  it('postgres: a parameter PostgreSQL 17 removed passes the host\'s 15 but fails the debian13 render', async () => {
+    const conf = '/etc/postgresql/17/main/conf.d/kiln.conf';
+    const f = await corrupted(byName('postgres -C'), conf, (s) => `${s}\nold_snapshot_threshold = -1\n`, DISTROS.debian13);
+    failedWith(f, conf, /old_snapshot_threshold \(removed in PostgreSQL 17\): PostgreSQL 17 on the image would not start with it/);
   });
 
   it('postgres: a valid value that differs from the tuned one', async () => {

@@ -8,6 +8,7 @@ export const sshdValidator: Validator = {
   name: 'sshd -T',
   roles: ['sshd'],
   needs: ['/usr/sbin/sshd', 'unshare'],
+  versioned: { program: 'OpenSSH', argv: () => ['/usr/sbin/sshd', '-V'], image: (d) => d.versions.openssh },
   run: async (ctx) => {
     const missing = requirePath(ctx, 'sshd -T', SSHD_DROPIN);
     if (missing) return [missing];

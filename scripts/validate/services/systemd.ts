@@ -35,6 +35,7 @@ export const systemdValidator: Validator = {
   name: TOOL,
   roles: ['systemd'],
   needs: ['systemd-analyze', 'unshare', `${HOST_VENV}/bin/gunicorn`],
+  versioned: { program: 'systemd', argv: () => ['systemd-analyze', '--version'], image: (d) => d.versions.systemd },
   run: async (ctx: ValidateContext) => {
     const files = pathsOf(ctx, 'systemd').filter((p) => p.startsWith(UNIT_DIR)).sort();
     if (!files.length) return [finding(TOOL, '*', false, 'no systemd unit or drop-in in the render')];
