@@ -13,6 +13,8 @@ export interface DistroProfile {
   packages: readonly string[];
   /** Units of those packages provision.sh enables (the image's own units are enabled from the bundle). */
   packageUnits: readonly string[];
+  /** The packages and unit of each optional service: a recipe that leaves one out installs and enables neither. */
+  optional: Record<OptionalService, { packages: readonly string[]; unit: string }>;
   /** The cloud-init unit whose end means write_files ran (24.3 renamed cloud-init.service to cloud-init-network.service). */
   cloudInitNetworkUnit: string;
   /** Which bake path ships this distro: Packer on EC2, or the local rootfs builder. */
@@ -20,6 +22,9 @@ export interface DistroProfile {
   /** Where first boot gets the app's secrets: SSM Parameter Store (instance role) or generated on the box. */
   secretSource: 'ssm' | 'generate';
 }
+
+/** Services a recipe may leave out (an external database, no cache); nginx and gunicorn always run. */
+export type OptionalService = 'postgres' | 'pgbouncer' | 'redis';
 
 export interface StackVersions { python: string; pgbouncer: string; redis: string; nginx: string; openssh: string; systemd: string }
 
@@ -42,6 +47,11 @@ const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, ver
   pythonBin: '/usr/bin/python3',
   packages: [...STACK_PACKAGES(pgMajor), ...extra],
   packageUnits: PACKAGE_UNITS,
+  optional: {
+    postgres: { packages: [`postgresql-${pgMajor}`, 'postgresql-client-common'], unit: 'postgresql.service' },
+    pgbouncer: { packages: ['pgbouncer'], unit: 'pgbouncer.service' },
+    redis: { packages: ['redis-server'], unit: 'redis-server.service' },
+  },
   cloudInitNetworkUnit,
   builder,
   secretSource,
@@ -58,3 +68,19 @@ export const DISTROS: Record<DistroProfile['id'], DistroProfile> = {
   debian13: profile('debian13', 'trixie', 17, { python: '3.13', pgbouncer: '1.24', redis: '8.0', nginx: '1.26', openssh: '10.0', systemd: '257' },
     'local', 'generate', ['nginx'], 'cloud-init-network.service'),
 };
+
+const absent = (d: DistroProfile, services: readonly string[]) =>
+  (Object.keys(d.optional) as OptionalService[]).filter((svc) => !services.includes(svc)).map((svc) => d.optional[svc]);
+
+/** What an image of these services installs and enables; and what a release layer on a full base takes away. */
+export function packagesFor(d: DistroProfile, services: readonly string[]) {
+  const gone = absent(d, services);
+  const removedPackages = gone.flatMap((o) => o.packages);
+  const removedUnits = gone.map((o) => o.unit);
+  return {
+    packages: d.packages.filter((p) => !removedPackages.includes(p)),
+    units: d.packageUnits.filter((u) => !removedUnits.includes(u)),
+    removedPackages,
+    removedUnits,
+  };
+}

@@ -27,6 +27,20 @@ describe('provisioning render', () => {
     expect(() => profileEnv({ ...DISTROS.debian12, packages: ["x'; rm -rf / #"] })).toThrow(/unsafe characters/);
   });
 
+  it('an image of fewer services installs and enables only theirs, and a release layer on a full base removes the rest', () => {
+    const env = sourced(profileEnv(DISTROS.debian13, ['nginx', 'gunicorn', 'redis']));
+    expect(env.KILN_PACKAGES).not.toMatch(/postgresql|pgbouncer/);
+    expect(env.KILN_PACKAGES).toMatch(/redis-server .*nginx$/);
+    expect(env.KILN_PACKAGE_UNITS).toBe('redis-server.service nginx.service');
+    expect(env.KILN_REMOVED_PACKAGES).toBe('postgresql-17 postgresql-client-common pgbouncer');
+    expect(env.KILN_REMOVED_UNITS).toBe('postgresql.service pgbouncer.service');
+    expect(sourced(profileEnv(DISTROS.debian13)).KILN_REMOVED_PACKAGES).toBe('');
+    const noDb = { ...WEB, services: ['nginx', 'gunicorn', 'redis'] as const, app: { ...WEB.app, secrets: ['DATABASE_URL'] } };
+    const unit = render(nano, { ...noDb, services: [...noDb.services] }, DISTROS.debian13).files.find((f) => f.path === FIRSTBOOT_UNIT)!.content;
+    expect(unit).not.toMatch(/postgresql/);
+    expect(unit).toMatch(/^Before=kiln-app\.service$/m);
+  });
+
   it('the scripts are the same for both distros and never branch on a distro name', () => {
     for (const path of ['provision/provision.sh', 'provision/hygiene.sh', '/usr/local/lib/kiln/firstboot.py', '/usr/local/lib/kiln/kiln_secrets.py']) {
       const a = file('debian12', path).content;

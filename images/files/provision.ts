@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { renderTemplate } from '../../templates/engine.ts';
-import type { DistroProfile } from '../distro.ts';
+import { packagesFor, type DistroProfile } from '../distro.ts';
+import { SERVICE_NAMES } from '../web.ts';
 import type { FileSpec } from '../render-types.ts';
 import { APP_DATA_DIR, APP_ROOT, STATIC_LINK } from './app.ts';
 import type { RenderContext } from '../render-types.ts';
@@ -26,11 +27,15 @@ const verbatim = (name: string) => readFileSync(new URL(`../../templates/${name}
 const SAFE_VALUE = /^[A-Za-z0-9 ._:@\/+-]*$/;
 
 /** profile.env: the only place provision.sh learns what differs per distro. Values are checked, then single-quoted. */
-export function profileEnv(distro: DistroProfile): string {
+export function profileEnv(distro: DistroProfile, services: readonly string[] = SERVICE_NAMES): string {
+  const pk = packagesFor(distro, services);
   const vars: [string, string][] = [
     ['KILN_DISTRO', distro.id],
-    ['KILN_PACKAGES', distro.packages.join(' ')],
-    ['KILN_PACKAGE_UNITS', distro.packageUnits.join(' ')],
+    ['KILN_PACKAGES', pk.packages.join(' ')],
+    ['KILN_PACKAGE_UNITS', pk.units.join(' ')],
+    // A release layer on a base that runs more: these go (a recipe without its own database or cache).
+    ['KILN_REMOVED_PACKAGES', pk.removedPackages.join(' ')],
+    ['KILN_REMOVED_UNITS', pk.removedUnits.join(' ')],
     ['KILN_PG_BIN_DIR', distro.pgBinDir],
     ['KILN_PG_CONF_DIR', distro.pgConfDir],
     ['KILN_PG_UNIT', distro.pgUnit],
@@ -79,7 +84,7 @@ export const provisionFiles: FileSpec[] = [
     render: (ctx) => [
       { path: 'provision/provision.sh', mode: '0755', content: verbatim('provision/provision.sh') },
       { path: 'provision/hygiene.sh', mode: '0755', content: verbatim('provision/hygiene.sh') },
-      { path: 'provision/profile.env', mode: '0644', content: profileEnv(ctx.distro) },
+      { path: 'provision/profile.env', mode: '0644', content: profileEnv(ctx.distro, ctx.recipe.services) },
       { path: 'provision/app_build.py', mode: '0644', content: verbatim('provision/app_build.py') },
       { path: 'provision/build-env.json', mode: '0644', content: `${JSON.stringify(buildEnv(ctx), null, 2)}\n` },
       { path: FIRSTBOOT_SCRIPT, mode: '0755', content: verbatim('firstboot/firstboot.py') },
@@ -89,7 +94,10 @@ export const provisionFiles: FileSpec[] = [
   {
     role: 'systemd',
     render: (ctx) => [
-      { path: FIRSTBOOT_UNIT, mode: '0644', content: renderTemplate('firstboot/kiln-firstboot.service.hbs', ctx.distro) },
+      { path: FIRSTBOOT_UNIT, mode: '0644', content: renderTemplate('firstboot/kiln-firstboot.service.hbs', {
+        ...ctx.distro, localDb: ctx.recipe.services.includes('postgres'),
+        before: ctx.recipe.services.includes('pgbouncer') ? 'pgbouncer.service kiln-app.service' : 'kiln-app.service',
+      }) },
       { path: SNAKEOIL_UNIT, mode: '0644', content: renderTemplate('firstboot/kiln-snakeoil.service.hbs', ctx.distro) },
     ],
   },

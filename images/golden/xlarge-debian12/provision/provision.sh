@@ -40,10 +40,25 @@ else
   # Keep the distro's conffiles at install: kiln's own files are copied over them below, not merged by dpkg.
   apt_get install --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${packages[@]}"
 fi
+read -ra removed_packages <<<"${KILN_REMOVED_PACKAGES:-}"
+read -ra removed_units <<<"${KILN_REMOVED_UNITS:-}"
+gone=()
+for p in "${removed_packages[@]}"; do
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then gone+=("$p"); fi
+done
+if ((${#gone[@]})); then
+  # The recipe leaves these services out (an external database, no cache): the image carries only what it runs.
+  say "removing the base's services this app does not run: ${gone[*]}"
+  apt_get purge --auto-remove "${gone[@]}"
+  for u in "${removed_units[@]}"; do rm -rf "/etc/systemd/system/$u.d" "/etc/systemd/system/${u%.service}@"*.service.d; done
+  if [[ " ${gone[*]} " == *" postgresql-"* ]]; then rm -rf /var/lib/postgresql /etc/postgresql /etc/pgbouncer; fi
+fi
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || die "package $p is not installed"
 done
-[ -x "$KILN_PG_BIN_DIR/postgres" ] || die "$KILN_PG_BIN_DIR/postgres missing: the profile's PostgreSQL major does not match the release"
+if [[ " ${packages[*]} " == *" postgresql-"* ]]; then
+  [ -x "$KILN_PG_BIN_DIR/postgres" ] || die "$KILN_PG_BIN_DIR/postgres missing: the profile's PostgreSQL major does not match the release"
+fi
 
 say "system user $KILN_APP_USER"
 if ! getent passwd "$KILN_APP_USER" >/dev/null; then
