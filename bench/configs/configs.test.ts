@@ -17,7 +17,7 @@ const TIERS = ['nano', 'micro', 'small'].map((n) => findTier(catalog, n));
 describe('bench configs', () => {
   it('kiln renders exactly the files of the tuned image', () => {
     for (const tier of TIERS) {
-      const image = new Map(render(tier, WEB, DISTROS.debian12).files.map((f) => [f.path, f.content]));
+      const image = new Map(render(tier, WEB, DISTROS.debian13).files.map((f) => [f.path, f.content]));
       const r = renderVariant(canarySide(tier), findVariant('kiln')!, STOCK);
       expect(r.files.map((f) => f.path)).toEqual(['/etc/kiln/gunicorn.conf.py', '/etc/nginx/conf.d/kiln.conf', '/etc/nginx/nginx.conf',
         '/etc/pgbouncer/pgbouncer.ini', `${DISTROS[DEFAULT_LOCAL_DISTRO].pgConfDir}/conf.d/kiln.conf`, '/etc/redis/redis.conf']);

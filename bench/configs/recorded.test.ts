@@ -18,7 +18,7 @@ describe('bench configs of a release (recorded bundle)', () => {
     const r = renderVariant(recordedSide(bundle.manifest), kiln, STOCK);
     const image = new Map(bundle.files.map((f) => [f.path, f.content]));
     expect(r.files.map((f) => f.path)).toEqual(['/etc/kiln/gunicorn.conf.py', '/etc/nginx/conf.d/kiln.conf', '/etc/nginx/nginx.conf',
-      '/etc/pgbouncer/pgbouncer.ini', '/etc/postgresql/15/main/conf.d/kiln.conf', '/etc/redis/redis.conf']);
+      '/etc/pgbouncer/pgbouncer.ini', '/etc/postgresql/17/main/conf.d/kiln.conf', '/etc/redis/redis.conf']);
     for (const f of r.files) expect(f.content, f.path).toBe(image.get(f.path));
     expect(r.values).toEqual(Object.fromEntries(SERVICES.map((s) => [s, bundle.manifest.settings[s]])));
     // 150 MiB per worker leaves fewer workers than the canary's 36 MiB on the same tier.

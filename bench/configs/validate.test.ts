@@ -23,7 +23,7 @@ describe('bench configs under the real tools', () => {
   for (const v of VARIANTS.filter((x) => x.name !== 'kiln')) {
     it(`${v.name} (nano) passes nginx -t, postgres, pgbouncer, redis-server and gunicorn --check-config`, async () => {
       const tier = findTier(buildCatalog(), 'nano');
-      const base = render(tier, WEB, DISTROS.debian12);
+      const base = render(tier, WEB, DISTROS.debian13);
       const r = renderVariant(canarySide(tier), v, STOCK);
       const byPath = new Map(r.files.map((f) => [f.path, f]));
       // The image's render with the variant's service files and values in place of the tuned ones.
