@@ -209,12 +209,17 @@ async function buildWagtail(outDir: string, slowMs: number, cacheDir: string): P
         seed: ['update_index'],
       },
       services: ['nginx', 'gunicorn', 'pgbouncer', 'postgres', 'redis'],
-      traffic: { endpoints: WAGTAIL_TRAFFIC },
+      // The site's own rate, not the tier's canary rate: on small (2 vCPUs) a warm worker served ~170 req/s flat out.
+      traffic: { targetRps: WAGTAIL_RPS, endpoints: WAGTAIL_TRAFFIC },
     });
   return { recipePath, sourcePath: outDir };
 }
 
 // ----------------------------------------------------------------------------------------------- pretix
+
+/** Requests per second each app's recipe asks for (traffic.targetRps). */
+export const WAGTAIL_RPS = 60;
+export const PRETIX_RPS = 15;
 
 export const PRETIX_TRAFFIC = [
   { path: '/kiln/conf1/', weight: 4, status: 200, p99Ms: 600 },
@@ -272,7 +277,8 @@ async function buildPretix(outDir: string, slowMs: number, cacheDir: string): Pr
         },
       },
       services: ['nginx', 'gunicorn', 'pgbouncer', 'postgres', 'redis'],
-      traffic: { endpoints: PRETIX_TRAFFIC },
+      // The shop's own rate: its event pages cost tens of ms of CPU each.
+      traffic: { targetRps: PRETIX_RPS, endpoints: PRETIX_TRAFFIC },
     });
   return { recipePath, sourcePath: path.join(outDir, PRETIX_WHEEL) };
 }
