@@ -2,7 +2,6 @@
  * `kiln verify` as a function for the CLI: host JSON + tier -> verdict (+ report files) and the exit code.
  * Bad input throws InputError (exit 2) before anything is measured; a failing box is exit 1, never a throw.
  */
-import type { DistroProfile } from '../images/distro.ts';
 import { InputError } from '../images/errors.ts';
 import type { Tier } from '../images/tiers.ts';
 import type { Traffic } from '../images/web.ts';
@@ -18,15 +17,13 @@ import type { Lineage, Verdict } from './verdict.ts';
 
 /** What differs per target, as data. */
 export interface TargetProfile {
-  /** The distro of a box whose image names none (DESIGN: AMI = Ubuntu 24.04, local = Debian 13 by default). */
-  distro: DistroProfile['id'];
   /** Sysctl prefixes a box sets for itself; absent = all. An nspawn box owns its netns (`net.*`), not `vm.*`. */
   sysctlEffectPrefixes?: readonly string[];
 }
 
 export const TARGETS: Record<string, TargetProfile> = {
-  local: { distro: 'debian13', sysctlEffectPrefixes: ['net.'] },
-  aws: { distro: 'ubuntu2404' },
+  local: { sysctlEffectPrefixes: ['net.'] },
+  aws: {},
 };
 
 export interface VerifyCommandInput {

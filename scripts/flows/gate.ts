@@ -80,7 +80,6 @@ export interface GateResult {
   report: { gate: string; gateHtml?: string; verdict?: string; html?: string; junit?: string } | null;
 }
 
-export { stackUnits };
 
 export const GATE_SHAPE: LoadShape = { warmupSec: 5, durationSec: 15, timeoutMs: 5000 };
 
