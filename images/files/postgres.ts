@@ -9,6 +9,7 @@ export const PG_PARAMS: Record<string, { name: string; unit: Unit }> = {
   listen_addresses: { name: 'listen_addresses', unit: 'string' },
   max_connections: { name: 'max_connections', unit: '' },
   superuser_reserved_connections: { name: 'superuser_reserved_connections', unit: '' },
+  max_locks_per_transaction: { name: 'max_locks_per_transaction', unit: '' },
   shared_buffers_mib: { name: 'shared_buffers', unit: 'MB' },
   wal_buffers_mib: { name: 'wal_buffers', unit: 'MB' },
   effective_cache_size_mib: { name: 'effective_cache_size', unit: 'MB' },

@@ -9,6 +9,8 @@ export const COSTS = {
   /** checkpointer, bgwriter, walwriter, autovacuum launcher, logical launcher, stats, postmaster. */
   pgAuxProcesses: 7,
   pgAuxMiB: 1.5,
+  /** Shared memory per lock slot (a LOCK and a PROCLOCK entry with hash overhead), for max_locks_per_transaction x max_connections. */
+  pgLockSlotBytes: 270,
   /** Sort/hash nodes one Django query may run at once (an ORDER BY and a hash join). */
   pgNodesPerQuery: 2,
   /** Hash nodes may use hash_mem_multiplier x work_mem; we set it and count it. */

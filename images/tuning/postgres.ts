@@ -8,6 +8,7 @@ export interface PostgresSettings {
   [k: string]: Setting;
   max_connections: Setting<number>;
   superuser_reserved_connections: Setting<number>;
+  max_locks_per_transaction: Setting<number>;
   shared_buffers_mib: Setting<number>;
   effective_cache_size_mib: Setting<number>;
   work_mem_kib: Setting<number>;
@@ -28,6 +29,8 @@ export interface PostgresSettings {
 }
 
 export const SUPERUSER_RESERVED = 3;
+/** Postgres's own lock table: 64 locks x 100 connections. Its size is max_locks_per_transaction x max_connections. */
+export const DEFAULT_LOCK_SLOTS = 64 * 100;
 export const MAINTENANCE_SESSIONS = 2;
 
 /** Connection-shaped settings, decided before memory is split. */
@@ -54,6 +57,8 @@ export function tunePostgres(tier: Tier, pgb: PgbouncerSettings, shape: Postgres
   return {
     max_connections: set(shape.maxConnections, `PgBouncer opens at most ${pgb.max_db_connections.value}, + ${SUPERUSER_RESERVED} superuser + ${MAINTENANCE_SESSIONS} for migrations and psql; every slot is budgeted`),
     superuser_reserved_connections: set(SUPERUSER_RESERVED, 'lets an operator in when the pool is exhausted'),
+    max_locks_per_transaction: set(Math.max(64, Math.ceil(DEFAULT_LOCK_SLOTS / shape.maxConnections)),
+      `keeps the lock table at Postgres's default ${DEFAULT_LOCK_SLOTS} slots with only ${shape.maxConnections} connections: one migration of a big app locks every table and index it touches (pretix's ran out at 64 x 12)`),
     shared_buffers_mib: set(mem.sharedBuffersMiB, 'the share of the box left after every backend\'s worst case, capped at 25% of RAM'),
     effective_cache_size_mib: set(mem.effectiveCacheMiB, 'shared_buffers plus the page cache the budget leaves free; a planner hint, allocates nothing'),
     work_mem_kib: set(mem.workMemKiB, `what ${shape.maxConnections} connections x ${COSTS.pgNodesPerQuery} sort/hash nodes can each take and still fit`),

@@ -33,9 +33,13 @@ export async function diagnostics(id: string): Promise<{ units: string; journalT
   const inBox = (...cmd: string[]) =>
     run('nsenter', ['-t', String(leader), '-m', '-p', '-u', '-i', '--', ...cmd], { allowFail: true, timeout: 15_000 })
       .then((r) => r.stdout || r.stderr);
+  const failed = (await inBox('systemctl', 'list-units', '--no-pager', '--plain', '--no-legend', '--state=failed', '--type=service'))
+    .split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter((u) => /^[A-Za-z0-9@._-]+\.service$/.test(u));
+  // A failed unit's own lines first: the box-wide tail is mostly the readiness probe's ssh sessions.
+  const own = await Promise.all(failed.map(async (u) => `--- ${u}:\n${await inBox('journalctl', '--no-pager', '-u', u, '-n', '30', '-o', 'cat')}`));
   return {
     units: await inBox('systemctl', 'list-units', '--all', '--no-pager', '--plain', '--no-legend', '--state=failed,activating,inactive', '--type=service'),
-    journalTail: await inBox('journalctl', '--no-pager', '-n', '60', '-o', 'short-monotonic'),
+    journalTail: [...own, await inBox('journalctl', '--no-pager', '-n', '60', '-o', 'short-monotonic')].join('\n'),
   };
 }
 
