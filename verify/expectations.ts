@@ -10,6 +10,8 @@ import { DEFAULT_SECRET_ROOTS } from './checks/secrets.ts';
 import { DEFAULT_SSHD_POLICY } from './checks/sshd.ts';
 import type { HostDescription } from './host.ts';
 import { fingerprintOf } from './hostkey.ts';
+import { APP_CONFIG } from '../images/files/app.ts';
+import { VENV } from '../images/files/provision.ts';
 
 /** Unit properties `systemctl show` prints under the same name and form as the unit file sets them. */
 export const COMPARABLE_PROPERTIES = ['Restart', 'OOMPolicy', 'KillMode', 'Type', 'User', 'Group', 'LimitNOFILE'];
@@ -67,6 +69,14 @@ export function bootWrittenPaths(rendered: RenderedFiles): string[] {
   return [...paths].sort();
 }
 
+/** The app's own wheel distribution, from the image's app.json: its files get no package pass in the secrets scan. */
+function appDistribution(rendered: RenderedFiles): string | null {
+  const f = rendered.files.find((x) => x.path === APP_CONFIG);
+  if (!f) return null;
+  const d = (JSON.parse(f.content) as { distribution?: unknown }).distribution;
+  return typeof d === 'string' ? d : null;
+}
+
 export interface ExpectationExtras {
   /** machine-id baked into the image (should be empty). */
   imageMachineId?: string;
@@ -100,7 +110,10 @@ export function expectationsFromRender(rendered: RenderedFiles, host: HostDescri
     sysctls,
     unitProperties,
     identity: { imageMachineId: extras.imageMachineId ?? '', imageHostKeyFingerprints: extras.imageHostKeyFingerprints ?? [], presentedHostKeyFingerprint: presented },
-    secrets: { loginUser: host.user, launchKeyBlobs: extras.launchKeyBlobs ?? [], allowedPaths: bootWrittenPaths(rendered), roots: extras.secretRoots ?? DEFAULT_SECRET_ROOTS },
+    secrets: {
+      loginUser: host.user, launchKeyBlobs: extras.launchKeyBlobs ?? [], allowedPaths: bootWrittenPaths(rendered), roots: extras.secretRoots ?? DEFAULT_SECRET_ROOTS,
+      packages: { sitePackages: `${VENV}/lib/python3*/site-packages`, ownDistribution: appDistribution(rendered) },
+    },
     sshd: DEFAULT_SSHD_POLICY,
   };
 }

@@ -56,6 +56,8 @@ export interface AppConfig {
   secrets: string[];
   /** The services the image runs: first boot makes a database role only when PostgreSQL is one of them. */
   services: string[];
+  /** A wheel source's distribution name (as pip records it); null for a project dir or the canary. */
+  distribution: string | null;
   dataDir: string;
 }
 
@@ -73,6 +75,8 @@ export function appConfig(ctx: RenderContext): AppConfig {
     bootCommands: canary ? CANARY_BOOT_COMMANDS : [],
     secrets: [...app.secrets].sort(),
     services: [...ctx.recipe.services],
+    // PEP 427: the file name starts with the distribution name, `-` in it written as `_`.
+    distribution: app.source.kind === 'wheel' ? app.source.path.split('/').pop()!.split('-')[0]!.toLowerCase() : null,
     dataDir: APP_DATA_DIR,
   };
 }

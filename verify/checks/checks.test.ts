@@ -147,6 +147,30 @@ describe('state checks over ssh against this machine', () => {
     expect(kinds).toEqual(['AUTHKEYS', 'ENV', 'HIST', 'KEY']);
   });
 
+  it('secrets: a PEM marker in a file an installed package\'s RECORD lists is the package\'s, except in the app\'s own distribution', async () => {
+    const root = join(work, 'venv-secrets');
+    const sp = join(root, 'venv/lib/python3.13/site-packages');
+    const pem = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n';
+    for (const d of ['jwcrypto/__pycache__', 'jwcrypto-1.5.dist-info', 'shop', 'shop-1.0.dist-info', 'stray']) mkdirSync(join(sp, d), { recursive: true });
+    writeFileSync(join(sp, 'jwcrypto/tests.py'), `KEY = '''${pem}'''\n`);
+    writeFileSync(join(sp, 'jwcrypto/__pycache__/tests.cpython-313.pyc'), pem);
+    writeFileSync(join(sp, 'jwcrypto-1.5.dist-info/RECORD'), 'jwcrypto/tests.py,sha256=x,10\n');
+    writeFileSync(join(sp, 'shop/keys.py'), pem);
+    writeFileSync(join(sp, 'shop-1.0.dist-info/RECORD'), 'shop/keys.py,sha256=y,10\n');
+    writeFileSync(join(sp, 'stray/id_rsa'), pem);
+    const exp = { loginUser: 'admin', launchKeyBlobs: [], allowedPaths: [], roots: [root], packages: { sitePackages: join(root, 'venv/lib/python3*/site-packages'), ownDistribution: 'shop' } };
+    const r = await checkSecrets(s, exp);
+    expect(r.status).toBe('fail');
+    const found = (r.data as { findings: { kind: string; path: string }[] }).findings.map((f) => f.path.slice(sp.length + 1)).sort();
+    // The app's own wheel and a file no package installed are findings; a dependency's test vectors are not.
+    expect(found).toEqual(['shop/keys.py', 'stray/id_rsa']);
+    rmSync(join(sp, 'shop/keys.py'));
+    rmSync(join(sp, 'stray/id_rsa'));
+    const ok = await checkSecrets(s, exp);
+    expect(ok.status, ok.evidence).toBe('pass');
+    expect(ok.evidence).toMatch(/2 files of installed packages hold a PEM marker/);
+  });
+
   it('sshd: effective config from sshd -T, passwords on fails', async () => {
     const ok = await checkSshd(s, DEFAULT_SSHD_POLICY, `${sshd.dir}/sshd_config`);
     expect(ok.every((c) => c.status === 'pass')).toBe(true);
