@@ -22,8 +22,9 @@ describe('local seed', () => {
     expect(doc.hostname).toBe('kiln-t1');
     expect(doc.users).toEqual(['default', expect.objectContaining({ name: 'kiln', ssh_authorized_keys: [KEY] })]);
     expect(pyyaml(seed.metaData)).toEqual({ 'instance-id': 't1', 'local-hostname': 'kiln-t1' });
-    expect(pyyaml(seed.networkConfig)).toEqual({ version: 2, ethernets: { eth0: {
-      addresses: ['10.77.7.2/24'], routes: [{ to: '0.0.0.0/0', via: '10.77.7.1' }] } } });
+    // A gateway on the static subnet: ifupdown adds the default route (a box reaches the host's own addresses through it).
+    expect(pyyaml(seed.networkConfig)).toEqual({ version: 1, config: [{ type: 'physical', name: 'eth0',
+      subnets: [{ type: 'static', address: '10.77.7.2/24', gateway: '10.77.7.1' }] }] });
   });
 
   it('refuses user data that is not plain #cloud-config', () => {

@@ -30,14 +30,16 @@ export function buildSeed(input: SeedInput): Seed {
   }
   const doc = (parse(text, { version: '1.1' }) ?? {}) as CloudConfig;
   const merged = withLaunchIdentity(doc, { sshPublicKey: input.publicKey, hostname: `kiln-${input.id}`, user: BOX_USER });
+  // Version 1, a static subnet with its gateway: ifupdown adds the default route itself. (Version 2 writes a
+  // 0.0.0.0/0 route as `route add`, from net-tools, not in the image: it failed silently and boxes had no default
+  // route; its `gateway4` is deprecated, a recoverable error that fails the boot check.)
   const networkConfig = {
-    version: 2,
-    ethernets: {
-      eth0: {
-        addresses: [`${input.net.guestAddress}/${input.net.prefixLen}`],
-        routes: [{ to: '0.0.0.0/0', via: input.net.hostAddress }],
-      },
-    },
+    version: 1,
+    config: [{
+      type: 'physical',
+      name: 'eth0',
+      subnets: [{ type: 'static', address: `${input.net.guestAddress}/${input.net.prefixLen}`, gateway: input.net.hostAddress }],
+    }],
   };
   return {
     userData: serializeUserData(merged),
