@@ -38,7 +38,7 @@ export async function diagnostics(id: string): Promise<{ units: string; journalT
   // A failed unit's own lines first: the box-wide tail is mostly the readiness probe's ssh sessions.
   const own = await Promise.all(failed.map(async (u) => `--- ${u}:\n${await inBox('journalctl', '--no-pager', '-u', u, '-n', '30', '-o', 'cat')}`));
   return {
-    units: await inBox('systemctl', 'list-units', '--all', '--no-pager', '--plain', '--no-legend', '--state=failed,activating,inactive', '--type=service'),
+    units: await inBox('systemctl', 'list-units', '--all', '--no-pager', '--plain', '--no-legend', '--state=failed,activating', '--type=service'),
     journalTail: [...own, await inBox('journalctl', '--no-pager', '-n', '60', '-o', 'short-monotonic')].join('\n'),
   };
 }
