@@ -4,7 +4,7 @@ import type { Tier } from '../tiers.ts';
 import type { Recipe, ServiceName } from '../web.ts';
 import { ceilingMiB, computeBudget, gunicornMiB, nginxMiB, osReserveMiB, pgbouncerMiB, postgresMiB, redisMiB, type Budget } from './budget.ts';
 import { COSTS } from './costs.ts';
-import { tuneGunicorn, type GunicornSettings } from './gunicorn.ts';
+import { MAX_THREADS, tuneGunicorn, type GunicornSettings } from './gunicorn.ts';
 import { tuneKernel, type KernelSettings } from './kernel.ts';
 import { tuneNginx, type NginxSettings } from './nginx.ts';
 import { tunePgbouncer, type PgbouncerSettings } from './pgbouncer.ts';
@@ -37,11 +37,31 @@ export const SHARES = { sharedBuffers: 0.35, redis: 0.2, workMem: 0.2, maintenan
  */
 export const RESERVED_SHARES: Partial<Record<ServiceName, number>> = { postgres: 0.45, redis: 0.15 };
 
+/** How far the app server's share may grow for a heavy app, and the page cache the worst case must still leave. */
+export const APP_SHARE_STEP = 0.05;
+export const MAX_APP_SHARE = 0.8;
+export const minPageCacheMiB = (tier: Tier): number => Math.max(64, Math.round(tier.ramMiB * 0.1));
+
+const slots = (t: Tuned) => t.settings.gunicorn.workers.value * t.settings.gunicorn.threads.value;
+const full = (t: Tuned) => t.settings.gunicorn.workers.value >= Math.max(2, t.tier.vcpus) && t.settings.gunicorn.threads.value >= MAX_THREADS;
+
 export function tune(tier: Tier, recipe: Recipe): Tuned {
   const result = attempt(tier, recipe);
-  if ('tuned' in result) return result.tuned;
-  throw new TierTooSmallError(tier.name, tier.ramMiB, result.shortMiB, minimumRamMiB(tier, recipe), result.detail);
+  if (!('tuned' in result)) throw new TierTooSmallError(tier.name, tier.ramMiB, result.shortMiB, minimumRamMiB(tier, recipe), result.detail);
+  // A heavy app cut to fewer workers or threads: its server's share grows while the worst case still fits and leaves
+  // page cache; a process is worth a core, a thread a wait, Postgres's buffers only a cache (the rest keeps its worst case).
+  let best = result.tuned;
+  for (let share = baseAppShare(recipe) + APP_SHARE_STEP; !full(best) && share <= MAX_APP_SHARE + 1e-9; share += APP_SHARE_STEP) {
+    const r = attempt(tier, recipe, share);
+    if (!('tuned' in r) || r.tuned.budget.headroomMiB < minPageCacheMiB(tier)) break;
+    if (slots(r.tuned) > slots(best)) best = r.tuned;
+  }
+  return best;
 }
+
+/** The app server's share of the memory left after the OS: what the other services the recipe runs do not keep. */
+const baseAppShare = (recipe: Recipe): number =>
+  1 - Object.entries(RESERVED_SHARES).reduce((sum, [svc, share]) => sum + (recipe.services.includes(svc as ServiceName) ? share : 0), 0);
 
 /** The smallest RAM (in 16 MiB steps) at which the stack's worst case fits this tier's shape. */
 function minimumRamMiB(tier: Tier, recipe: Recipe): number {
@@ -54,11 +74,10 @@ function minimumRamMiB(tier: Tier, recipe: Recipe): number {
   return hi;
 }
 
-function attempt(tier: Tier, recipe: Recipe): { tuned: Tuned } | { shortMiB: number; detail: string } {
+function attempt(tier: Tier, recipe: Recipe, capShare = baseAppShare(recipe)): { tuned: Tuned } | { shortMiB: number; detail: string } {
   const app = recipe.app;
   const has = (svc: ServiceName) => recipe.services.includes(svc);
   const appMiB = ceilingMiB(tier) - osReserveMiB(tier);
-  const capShare = 1 - Object.entries(RESERVED_SHARES).reduce((sum, [svc, share]) => sum + (has(svc as ServiceName) ? share : 0), 0);
   const gunicorn = tuneGunicorn(tier, app, Math.floor(appMiB * capShare));
   const pgbouncer = has('pgbouncer') ? tunePgbouncer(tier, gunicorn) : undefined;
   const nginx = tuneNginx(tier, gunicorn);

@@ -39,3 +39,16 @@ describe('release figures', () => {
     expect(releaseKey(tier('small'), app)).toBe('small.shop');
   });
 });
+
+describe('tuning a heavy app', () => {
+  it('grows the app server\'s share before cutting a worker: pretix\'s figures on micro get 2 workers and still leave page cache', async () => {
+    const { minPageCacheMiB } = await import('../../images/tuning/index.ts');
+    const pretix = withProfile(app, { workerPrivateMiB: 193.5, threadMiB: 1.25, workerGrowthMiB: 19.5, masterMiB: 162.5 });
+    const t = tune(tier('micro'), pretix);
+    expect(t.settings.gunicorn.workers.value).toBe(2);
+    expect(t.settings.gunicorn.threads.value).toBeGreaterThanOrEqual(4);
+    expect(t.budget.headroomMiB).toBeGreaterThanOrEqual(minPageCacheMiB(tier('micro')));
+    // The canary is light: its share never moves, so its images stay as they were.
+    expect(tune(tier('micro'), WEB).settings.gunicorn.workers.value * tune(tier('micro'), WEB).settings.gunicorn.threads.value).toBe(32);
+  });
+});
