@@ -9,7 +9,7 @@ import type { Values, Variant } from './types.ts';
 
 export const STOCK: Values = {
   postgres: {
-    max_connections: 100, superuser_reserved_connections: 3, shared_buffers_mib: 128,
+    max_connections: 100, superuser_reserved_connections: 3, max_locks_per_transaction: 64, shared_buffers_mib: 128,
     effective_cache_size_mib: 4096, work_mem_kib: 4096, hash_mem_multiplier: 2, maintenance_work_mem_mib: 64,
     autovacuum_max_workers: 3, max_worker_processes: 8, max_parallel_workers: 8, max_parallel_workers_per_gather: 2,
     // Default -1 = shared_buffers / 32, written out because the template gives every value a unit.

@@ -10,9 +10,9 @@ import { canaryWorkload, releaseWorkload } from './workload.ts';
 const nano = findTier(buildCatalog(), 'nano');
 
 describe('bench workload', () => {
-  it('the canary: debian12 stack units, the canary mix (plus /slow with --io-ms), no seed, both survival tests', () => {
+  it('the canary: the local default (debian13) stack units, the canary mix (plus /slow with --io-ms), no seed, both survival tests', () => {
     const w = canaryWorkload(nano);
-    expect(w.units).toEqual(['kiln-app.service', 'nginx.service', 'pgbouncer.service', 'postgresql@15-main.service', 'redis-server.service']);
+    expect(w.units).toEqual(['kiln-app.service', 'nginx.service', 'pgbouncer.service', 'postgresql@17-main.service', 'redis-server.service']);
     expect(w).toMatchObject({ app: 'canary', probe: [...CANARY_MIX], endpoints: [...CANARY_MIX], targetRps: nano.slo.targetRps, seed: null, survivalTests: ['slow-burst', 'redis-fill'], mix: 'the canary mix' });
     expect(canaryWorkload(nano, 50).endpoints).toEqual(benchMix(50));
   });
