@@ -2,7 +2,9 @@
 import { APP_ROOT } from '../images/files/app.ts';
 import { APP_USER, VENV } from '../images/files/provision.ts';
 import { type CheckResult, execError, fail, pass, type Remote } from './checks/types.ts';
-import { shellQuote as q } from './ssh.ts';
+import type { HostDescription } from './host.ts';
+import type { ImageBundle } from './image-bundle.ts';
+import { shellQuote as q, SshSession } from './ssh.ts';
 
 /** Seeds can load fixtures or build search indexes: minutes, not seconds, but never unbounded. */
 export const SEED_TIMEOUT_SEC = 600;
@@ -19,4 +21,20 @@ export async function runSeed(remote: Remote, argv: readonly string[] | null): P
   const r = await remote.exec(seedCommand(argv), { timeoutSec: SEED_TIMEOUT_SEC, asRoot: true });
   if (r.exitCode !== 0 || r.timedOut) return fail('app:seed', execError('app:seed', r).evidence);
   return pass('app:seed', `manage.py ${argv.join(' ')} ran`);
+}
+
+/**
+ * Seeds a box that verify does not judge itself (the baseline of an A/B): it must answer the same requests as the
+ * candidate, which verify seeds, or the comparison measures 404s. Returns why it failed, or null.
+ */
+export async function seedBaseline(host: HostDescription, bundle: ImageBundle | null): Promise<string | null> {
+  const seed = bundle?.manifest.recipe.app.seed ?? null;
+  if (!seed?.length) return null;
+  const session = await SshSession.connect(host);
+  try {
+    const r = await runSeed(session, seed);
+    return r && r.status !== 'pass' ? `baseline box ${host.address}: seed failed: ${r.evidence}` : null;
+  } finally {
+    session.close();
+  }
 }

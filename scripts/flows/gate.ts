@@ -19,10 +19,10 @@ import type { MetricComparison } from '../../verify/baseline.ts';
 import { verifyCommand } from '../../verify/command.ts';
 import type { LoadShape } from '../../verify/defaults.ts';
 import { validateHost, type HostDescription } from '../../verify/host.ts';
-import { stackUnits, type ImageBundle } from '../../verify/image-bundle.ts';
+import { stackUnits } from '../../verify/image-bundle.ts';
 import { startMemorySampler } from '../../verify/memory/sampler.ts';
 import { summarizeMemory, type MemorySummary } from '../../verify/memory/summary.ts';
-import { runSeed } from '../../verify/seed.ts';
+import { seedBaseline } from '../../verify/seed.ts';
 import { SshSession } from '../../verify/ssh.ts';
 import type { Verdict } from '../../verify/verdict.ts';
 import { appPayload } from './app-payload.ts';
@@ -127,17 +127,6 @@ async function sampleBox(host: HostDescription, units: readonly string[], stop: 
   return { summary: s.remote.length ? summarizeMemory(s, units) : null, errors: s.errors.filter((e) => !/ended with exit null/.test(e)) };
 }
 
-/** The previous release's box gets the same seed the candidate's does (verify seeds the candidate). */
-async function seedPrevious(host: HostDescription, bundle: ImageBundle): Promise<string | null> {
-  const session = await SshSession.connect(host);
-  try {
-    const r = await runSeed(session, bundle.manifest.recipe.app.seed);
-    return r && r.status !== 'pass' ? `previous release box: seed failed: ${r.evidence}` : null;
-  } finally {
-    session.close();
-  }
-}
-
 const latencyReasons = (v: Verdict): string[] => {
   const c = v.baseline.comparison;
   if (!c) return ['latency: no A/B comparison against the previous release ran'];
@@ -190,7 +179,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   let verdictPath: string | undefined;
   await withBoxes(target, boxes, async (raw) => {
     const [c, p] = raw.map((r) => validateHost(r));
-    const seeded = await seedPrevious(p, prev.image.bundle!);
+    const seeded = await seedBaseline(p, prev.image.bundle);
     if (seeded) { result.reasons.push(seeded); return; }
     let verifyDone!: () => void;
     const stop = new Promise<void>((resolve) => { verifyDone = resolve; });

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Tier } from '../../images/tiers.ts';
 import type { LaunchRequest, Log, Target } from '../../targets/target.ts';
 import { verifyCommand } from '../../verify/command.ts';
+import { seedBaseline } from '../../verify/seed.ts';
 import type { LoadShape } from '../../verify/defaults.ts';
 import { validateHost } from '../../verify/host.ts';
 import { runLoadInChild } from '../../verify/load/child.ts';
@@ -86,6 +87,11 @@ export async function judge(input: JudgeInput): Promise<JudgeResult> {
     await input.onVerifying?.(requests.map((r) => r.id));
     // validateHost maps the local box's `cgroup.memory` to memoryCgroupPath: without it OOM kills are read host-wide.
     const host = validateHost(raw);
+    // The baseline answers the candidate's traffic: it gets its own image's seed first (verify seeds the candidate).
+    if (baselineHost && input.baselineRef) {
+      const seeded = await seedBaseline(validateHost(baselineHost), (await target.image(input.baselineRef)).bundle);
+      if (seeded) throw new Error(seeded);
+    }
     const abort = new AbortController();
     const r = await withTimeout(verifyCommand({
       host, tier, target: target.name, imageRef: input.candidateRef, lineage: candidate.lineage, bundle: candidate.bundle,
