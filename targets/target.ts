@@ -39,6 +39,14 @@ export interface LaunchRequest {
   log?: Log;
 }
 
+/** A box that did not come up because its memory ran out: a target that can count OOM kills in a box sets this on its error. */
+export interface OutOfMemoryAtBoot { oomKills: number; peakMiB: number; limitMiB: number }
+
+export function outOfMemoryAtBoot(e: unknown): OutOfMemoryAtBoot | null {
+  const m = (e as { outOfMemory?: OutOfMemoryAtBoot } | null)?.outOfMemory;
+  return m && m.oomKills > 0 ? m : null;
+}
+
 export interface PromotionRecord {
   tier: string;
   ref: string;

@@ -4,7 +4,7 @@ import { buildCatalog, findTier } from '../../images/catalog.ts';
 import { tune } from '../../images/tuning/index.ts';
 import { WEB, type Recipe } from '../../images/web.ts';
 import type { AppPayload } from './app-payload.ts';
-import { AppDoesNotFitError, assertFits, profileKey, releaseKey, withProfile } from './release.ts';
+import { AppDoesNotFitError, assertFits, didNotBootError, profileKey, releaseKey, withProfile, type StoredProfile } from './release.ts';
 
 const catalog = buildCatalog();
 const tier = (n: string) => findTier(catalog, n);
@@ -28,6 +28,17 @@ describe('release figures', () => {
     expect(e?.exitCode).toBe(1);
     expect(e?.message).toMatch(/^app shop measured 900 MiB private per worker \(\+2 MiB per thread, \+90 MiB growth, master 120 MiB\): the stack's worst case needs \d+ MiB more .* on tier micro; the smallest tier that fits is small \(2048 MiB\)$/);
     expect(() => assertFits(tier('small'), huge, catalog)).not.toThrow();
+  });
+
+  it('an app that runs its box out of memory at first boot fails (exit 1) with the OOM kills, and the tier to measure it on', () => {
+    const oom = { oomKills: 2, peakMiB: 511, limitMiB: 512 };
+    const e = didNotBootError(tier('nano'), app, catalog, oom, []);
+    expect(e.exitCode).toBe(1);
+    expect(e.message).toBe('app shop did not come up on tier nano (512 MiB): the kernel OOM-killed 2 process(es) in the box during first boot (peak 511 of 512 MiB); bake it for micro (1024 MiB), where kiln measures it');
+    // Figures of the same build measured on a larger tier name the smallest tier that fits.
+    const measured: StoredProfile = { key: 'k', measuredAt: '2026-01-01T00:00:00.000Z', imageRef: 'local-1', profile: { workerPrivateMiB: 900, threadMiB: 2, workerGrowthMiB: 90, masterMiB: 120, evidence: '' } as StoredProfile['profile'] };
+    expect(didNotBootError(tier('nano'), app, catalog, oom, [measured]).message)
+      .toMatch(/^app shop did not come up on tier nano .*\(peak 511 of 512 MiB\); measured on local-1: 900 MiB private per worker .* the smallest tier that fits is small \(2048 MiB\)$/);
   });
 
   it('keys the stored figures by build, requirements, tier and distro; the channel is <tier>.<app>', () => {

@@ -12,7 +12,7 @@ import type { Tier } from '../../images/tiers.ts';
 import { tune } from '../../images/tuning/index.ts';
 import type { Recipe } from '../../images/web.ts';
 import { channelOf } from '../../targets/channel.ts';
-import type { Target } from '../../targets/target.ts';
+import { outOfMemoryAtBoot, type OutOfMemoryAtBoot, type Target } from '../../targets/target.ts';
 import { appProfileOf } from '../../verify/defaults.ts';
 import { runLoadInChild } from '../../verify/load/child.ts';
 import type { MeasuredProfile } from '../../verify/profile.ts';
@@ -70,6 +70,33 @@ export function assertFits(tier: Tier, recipe: Recipe, catalog: readonly Tier[])
   }
 }
 
+/**
+ * The app ran the box out of memory before it could be measured: figures of this build from another tier tell the
+ * smallest tier that fits; without them, the next larger tier is where to measure it.
+ */
+export function didNotBootError(tier: Tier, recipe: Recipe, catalog: readonly Tier[], oom: OutOfMemoryAtBoot, elsewhere: StoredProfile[]): AppDoesNotFitError {
+  const what = `app ${recipe.app.name} did not come up on tier ${tier.name} (${tier.ramMiB} MiB): the kernel OOM-killed ${oom.oomKills} process(es) `
+    + `in the box during first boot (peak ${oom.peakMiB} of ${oom.limitMiB} MiB)`;
+  const measured = elsewhere[0];
+  if (measured) {
+    try {
+      assertFits(tier, withProfile(recipe, measured.profile), catalog);
+    } catch (e) {
+      if (e instanceof AppDoesNotFitError) return new AppDoesNotFitError(`${what}; measured on ${measured.imageRef}: ${e.message.replace(/^app \S+ measured /, '')}`);
+      throw e;
+    }
+  }
+  const next = [...catalog].sort((x, y) => x.ramMiB - y.ramMiB).find((t) => t.ramMiB > tier.ramMiB);
+  return new AppDoesNotFitError(`${what}; ${next ? `bake it for ${next.name} (${next.ramMiB} MiB), where kiln measures it` : 'no tier of the catalog is larger'}`);
+}
+
+/** Figures of this build measured on other tiers of the catalog (same distro), smallest tier first. */
+async function profilesElsewhere(stateDir: string, tier: Tier, payload: AppPayload, distro: DistroProfile['id'], catalog: readonly Tier[]): Promise<StoredProfile[]> {
+  const others = [...catalog].filter((t) => t.name !== tier.name).sort((x, y) => x.ramMiB - y.ramMiB);
+  const found = await Promise.all(others.map((t) => readProfile(stateDir, profileKey(payload, t, distro))));
+  return found.filter((p): p is StoredProfile => p !== null);
+}
+
 export interface ReleaseInput {
   ctx: StepContext;
   target: Target;
@@ -108,6 +135,10 @@ export function releaseLane(input: ReleaseInput): Lane {
         runLoad: (spec) => runLoadInChild(spec, input.knobs.generator),
         onLaunching: (id) => ctx.ledger.update((l, now) => noteStep(l, key, 'profile', { boxes: [id] }, now)),
         log: (line) => progress(ctx, key, 'profile', line),
+      }).catch(async (e: unknown) => {
+        const oom = outOfMemoryAtBoot(e);
+        if (!oom) throw e;
+        throw didNotBootError(tier, input.recipe, input.catalog, oom, await profilesElsewhere(input.stateDir, tier, payload, distro, input.catalog));
       });
       const { snapshots: _snapshots, ...figures } = measured;
       stored = { key: pkey, measuredAt: new Date().toISOString(), imageRef, profile: figures };

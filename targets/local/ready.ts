@@ -2,14 +2,21 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './exec.ts';
+import type { OutOfMemoryAtBoot } from '../target.ts';
 import { findLeader, type Wrapper } from './box.ts';
+import { memoryStats } from './cgroup.ts';
 import { procAlive } from './owner.ts';
 import { sshRun, type SshTarget } from './ssh.ts';
 
 export class BoxNotReadyError extends Error {
-  constructor(readonly id: string, readonly stage: string, readonly units: string, readonly journalTail: string) {
-    super(`box ${id} did not come up (${stage})\n--- units not active/failed:\n${units}\n--- journal tail:\n${journalTail}`);
+  /** Set when the kernel OOM-killed something in the box: the likeliest reason it did not come up. */
+  readonly outOfMemory: OutOfMemoryAtBoot | undefined;
+  constructor(readonly id: string, readonly stage: string, readonly units: string, readonly journalTail: string, memory?: OutOfMemoryAtBoot) {
+    const oom = memory && memory.oomKills > 0
+      ? `\n--- memory: the kernel OOM-killed ${memory.oomKills} process(es) in the box (peak ${memory.peakMiB} of ${memory.limitMiB} MiB)` : '';
+    super(`box ${id} did not come up (${stage})${oom}\n--- units not active/failed:\n${units}\n--- journal tail:\n${journalTail}`);
     this.name = 'BoxNotReadyError';
+    this.outOfMemory = memory && memory.oomKills > 0 ? memory : undefined;
   }
 }
 
@@ -43,12 +50,21 @@ export async function diagnostics(id: string): Promise<{ units: string; journalT
   };
 }
 
+/** The box's memory cgroup: OOM kills and peak usage since it started (undefined once the group is gone). */
+async function memoryAtBoot(id: string): Promise<OutOfMemoryAtBoot | undefined> {
+  const MiB = 2 ** 20;
+  return memoryStats(id).then(
+    (m) => ({ oomKills: m.oomKills, peakMiB: Math.round(m.maxUsageBytes / MiB), limitMiB: Math.round(m.limitBytes / MiB) }),
+    () => undefined,
+  );
+}
+
 export async function awaitReady(r: ReadyInput) {
   const deadline = r.t0 + r.timeoutSec * 1000;
   const ms = () => Date.now() - r.t0;
   const fail = async (stage: string): Promise<never> => {
     const d = await diagnostics(r.id);
-    throw new BoxNotReadyError(r.id, stage, d.units, d.journalTail);
+    throw new BoxNotReadyError(r.id, stage, d.units, d.journalTail, await memoryAtBoot(r.id));
   };
   const poll = async <T>(stage: string, probe: () => Promise<T | undefined>): Promise<T> => {
     for (;;) {
