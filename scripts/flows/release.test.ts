@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCatalog, findTier } from '../../images/catalog.ts';
 import { tune } from '../../images/tuning/index.ts';
 import { WEB, type Recipe } from '../../images/web.ts';
+import { ranOutOfMemory } from '../../targets/target.ts';
 import type { AppPayload } from './app-payload.ts';
 import { AppDoesNotFitError, assertFits, didNotBootError, profileKey, releaseKey, withProfile, type StoredProfile } from './release.ts';
 
@@ -31,10 +32,15 @@ describe('release figures', () => {
   });
 
   it('an app that runs its box out of memory at first boot fails (exit 1) with the OOM kills, and the tier to measure it on', () => {
-    const oom = { oomKills: 2, peakMiB: 511, limitMiB: 512 };
+    const oom = { oomKills: 2, peakMiB: 511, limitMiB: 512, heldMiB: 300 };
     const e = didNotBootError(tier('nano'), app, catalog, oom, []);
     expect(e.exitCode).toBe(1);
-    expect(e.message).toBe('app shop did not come up on tier nano (512 MiB): the kernel OOM-killed 2 process(es) in the box during first boot (peak 511 of 512 MiB); bake it for micro (1024 MiB), where kiln measures it');
+    expect(e.message).toBe('app shop did not come up on tier nano (512 MiB) at first boot: the kernel OOM-killed 2 process(es) in the box (peak 511 of 512 MiB); bake it for micro (1024 MiB), where kiln measures it');
+    // No kill, but what cannot be reclaimed fills the box: it thrashes until the boot gives up.
+    const thrash = { oomKills: 0, peakMiB: 512, limitMiB: 512, heldMiB: 480 };
+    expect(ranOutOfMemory(thrash)).toBe(true);
+    expect(ranOutOfMemory({ ...thrash, heldMiB: 200 })).toBe(false);
+    expect(didNotBootError(tier('nano'), app, catalog, thrash, []).message).toMatch(/at first boot: its processes held 480 of 512 MiB that cannot be reclaimed \(peak 512 MiB\), no OOM kill; bake it for micro/);
     // Figures of the same build measured on a larger tier name the smallest tier that fits.
     const measured: StoredProfile = { key: 'k', measuredAt: '2026-01-01T00:00:00.000Z', imageRef: 'local-1', profile: { workerPrivateMiB: 900, threadMiB: 2, workerGrowthMiB: 90, masterMiB: 120, evidence: '' } as StoredProfile['profile'] };
     expect(didNotBootError(tier('nano'), app, catalog, oom, [measured]).message)

@@ -12,7 +12,7 @@ import type { Tier } from '../../images/tiers.ts';
 import { tune } from '../../images/tuning/index.ts';
 import type { Recipe } from '../../images/web.ts';
 import { channelOf } from '../../targets/channel.ts';
-import { outOfMemoryAtBoot, type OutOfMemoryAtBoot, type Target } from '../../targets/target.ts';
+import { describeMemoryAtBoot, outOfMemoryAtBoot, type MemoryAtBoot, type Target } from '../../targets/target.ts';
 import { appProfileOf } from '../../verify/defaults.ts';
 import { runLoadInChild } from '../../verify/load/child.ts';
 import type { MeasuredProfile } from '../../verify/profile.ts';
@@ -74,9 +74,8 @@ export function assertFits(tier: Tier, recipe: Recipe, catalog: readonly Tier[])
  * The app ran the box out of memory before it could be measured: figures of this build from another tier tell the
  * smallest tier that fits; without them, the next larger tier is where to measure it.
  */
-export function didNotBootError(tier: Tier, recipe: Recipe, catalog: readonly Tier[], oom: OutOfMemoryAtBoot, elsewhere: StoredProfile[]): AppDoesNotFitError {
-  const what = `app ${recipe.app.name} did not come up on tier ${tier.name} (${tier.ramMiB} MiB): the kernel OOM-killed ${oom.oomKills} process(es) `
-    + `in the box during first boot (peak ${oom.peakMiB} of ${oom.limitMiB} MiB)`;
+export function didNotBootError(tier: Tier, recipe: Recipe, catalog: readonly Tier[], oom: MemoryAtBoot, elsewhere: StoredProfile[]): AppDoesNotFitError {
+  const what = `app ${recipe.app.name} did not come up on tier ${tier.name} (${tier.ramMiB} MiB) at first boot: ${describeMemoryAtBoot(oom)}`;
   const measured = elsewhere[0];
   if (measured) {
     try {

@@ -103,6 +103,8 @@ export interface MemoryStats {
   failcnt: number;
   oomKills: number;
   underOom: boolean;
+  /** Memory the kernel cannot reclaim without swap: anonymous pages plus shared memory (Postgres's buffers). */
+  unreclaimableBytes: number;
 }
 
 export async function memoryStats(id: string): Promise<MemoryStats> {
@@ -110,9 +112,12 @@ export async function memoryStats(id: string): Promise<MemoryStats> {
   const num = async (f: string) => Number((await readFile(join(dir, f), 'utf8')).trim());
   const oom = await readFile(join(dir, 'memory.oom_control'), 'utf8');
   const field = (k: string) => Number(new RegExp(`^${k} (\\d+)`, 'm').exec(oom)?.[1] ?? 0);
+  const stat = await readFile(join(dir, 'memory.stat'), 'utf8');
+  const statField = (k: string) => Number(new RegExp(`^${k} (\\d+)`, 'm').exec(stat)?.[1] ?? 0);
   return {
     usageBytes: await num('memory.usage_in_bytes'), maxUsageBytes: await num('memory.max_usage_in_bytes'),
     limitBytes: await num('memory.limit_in_bytes'), failcnt: await num('memory.failcnt'),
     oomKills: field('oom_kill'), underOom: field('under_oom') === 1,
+    unreclaimableBytes: statField('total_rss') + statField('total_shmem'),
   };
 }

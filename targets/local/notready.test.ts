@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { serializeUserData, type CloudConfig } from '../../cloud-init/user-data.ts';
+import { outOfMemoryAtBoot } from '../target.ts';
 import { bake, launch, BoxNotReadyError } from './index.ts';
 import { imageUserDataPath } from './image.ts';
 import { leftovers, TEST_STATE_DIR, testBundle } from './testing.ts';
@@ -34,8 +35,9 @@ describe('local target: a stack that does not come up', () => {
       expect(e.stage).toMatch(/degraded/);
       expect(e.units).toMatch(/kiln-broken\.service/);
       expect(e.journalTail.split('\n').length).toBeGreaterThan(10);
-      expect(e.outOfMemory?.oomKills).toBeGreaterThanOrEqual(1);
-      expect(e.outOfMemory?.limitMiB).toBe(512);
+      expect(e.memory?.oomKills).toBeGreaterThanOrEqual(1);
+      expect(e.memory?.limitMiB).toBe(512);
+      expect(outOfMemoryAtBoot(e)).toBe(e.memory);
       expect(e.message).toMatch(/OOM-killed \d+ process\(es\) in the box \(peak \d+ of 512 MiB\)/);
       expect(await leftovers(id, stateDir)).toEqual([]);
     } finally {

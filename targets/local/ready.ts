@@ -2,21 +2,17 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from './exec.ts';
-import type { OutOfMemoryAtBoot } from '../target.ts';
+import { describeMemoryAtBoot, type MemoryAtBoot } from '../target.ts';
 import { findLeader, type Wrapper } from './box.ts';
 import { memoryStats } from './cgroup.ts';
 import { procAlive } from './owner.ts';
 import { sshRun, type SshTarget } from './ssh.ts';
 
 export class BoxNotReadyError extends Error {
-  /** Set when the kernel OOM-killed something in the box: the likeliest reason it did not come up. */
-  readonly outOfMemory: OutOfMemoryAtBoot | undefined;
-  constructor(readonly id: string, readonly stage: string, readonly units: string, readonly journalTail: string, memory?: OutOfMemoryAtBoot) {
-    const oom = memory && memory.oomKills > 0
-      ? `\n--- memory: the kernel OOM-killed ${memory.oomKills} process(es) in the box (peak ${memory.peakMiB} of ${memory.limitMiB} MiB)` : '';
-    super(`box ${id} did not come up (${stage})${oom}\n--- units not active/failed:\n${units}\n--- journal tail:\n${journalTail}`);
+  constructor(readonly id: string, readonly stage: string, readonly units: string, readonly journalTail: string, readonly memory?: MemoryAtBoot) {
+    const mem = memory ? `\n--- memory: ${describeMemoryAtBoot(memory)}` : '';
+    super(`box ${id} did not come up (${stage})${mem}\n--- units not active/failed:\n${units}\n--- journal tail:\n${journalTail}`);
     this.name = 'BoxNotReadyError';
-    this.outOfMemory = memory && memory.oomKills > 0 ? memory : undefined;
   }
 }
 
@@ -40,9 +36,9 @@ export async function diagnostics(id: string): Promise<{ units: string; journalT
   const inBox = (...cmd: string[]) =>
     run('nsenter', ['-t', String(leader), '-m', '-p', '-u', '-i', '--', ...cmd], { allowFail: true, timeout: 15_000 })
       .then((r) => r.stdout || r.stderr);
-  const failed = (await inBox('systemctl', 'list-units', '--no-pager', '--plain', '--no-legend', '--state=failed', '--type=service'))
+  const failed = (await inBox('systemctl', 'list-units', '--no-pager', '--plain', '--no-legend', '--state=failed,activating', '--type=service'))
     .split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter((u) => /^[A-Za-z0-9@._-]+\.service$/.test(u));
-  // A failed unit's own lines first: the box-wide tail is mostly the readiness probe's ssh sessions.
+  // A failed or stuck unit's own lines first: the box-wide tail is mostly the readiness probe's ssh sessions.
   const own = await Promise.all(failed.map(async (u) => `--- ${u}:\n${await inBox('journalctl', '--no-pager', '-u', u, '-n', '30', '-o', 'cat')}`));
   return {
     units: await inBox('systemctl', 'list-units', '--all', '--no-pager', '--plain', '--no-legend', '--state=failed,activating', '--type=service'),
@@ -50,11 +46,11 @@ export async function diagnostics(id: string): Promise<{ units: string; journalT
   };
 }
 
-/** The box's memory cgroup: OOM kills and peak usage since it started (undefined once the group is gone). */
-async function memoryAtBoot(id: string): Promise<OutOfMemoryAtBoot | undefined> {
-  const MiB = 2 ** 20;
+/** The box's memory cgroup: OOM kills and peak since it started, what it holds now (undefined once the group is gone). */
+async function memoryAtBoot(id: string): Promise<MemoryAtBoot | undefined> {
+  const mib = (b: number) => Math.round(b / 2 ** 20);
   return memoryStats(id).then(
-    (m) => ({ oomKills: m.oomKills, peakMiB: Math.round(m.maxUsageBytes / MiB), limitMiB: Math.round(m.limitBytes / MiB) }),
+    (m) => ({ oomKills: m.oomKills, peakMiB: mib(m.maxUsageBytes), limitMiB: mib(m.limitBytes), heldMiB: mib(m.unreclaimableBytes) }),
     () => undefined,
   );
 }
@@ -94,9 +90,11 @@ export async function awaitReady(r: ReadyInput) {
     }
   };
   const ci = await sshSteady('cloud-init status --wait >/dev/null; cloud-init status --long');
-  if (ci.exitCode !== 0 || !/status: done/.test(ci.stdout)) await fail(`cloud-init: ${ci.stdout || ci.stderr}`.trim());
+  if (ci.exitCode !== 0 || !/status: done/.test(ci.stdout)) {
+    await fail(`cloud-init: ${(ci.stdout || ci.stderr).trim() || (Date.now() > deadline ? `not done within ${r.timeoutSec} s` : `exit ${ci.exitCode}`)}`);
+  }
   const cloudInitMs = ms();
   const sys = await sshSteady('systemctl is-system-running --wait');
-  if (sys.stdout.trim() !== 'running') await fail(`systemd: ${sys.stdout.trim() || sys.stderr.trim() || 'timeout'}`);
+  if (sys.stdout.trim() !== 'running') await fail(`systemd: ${sys.stdout.trim() || sys.stderr.trim() || `not running within ${r.timeoutSec} s`}`);
   return { hostKey, timings: { hostKeyMs, sshMs, cloudInitMs, readyMs: ms() } };
 }
