@@ -1,5 +1,6 @@
 /** `kiln deploy --target aws --tier T [--recipe kiln.yaml] --fleet-env FILE [--plan]`: fleet replace-on-deploy, polled to the end. */
 import { InputError } from '../images/errors.ts';
+import { deployOutcome } from './flows/deploy-outcome.ts';
 import { loadCatalog, loadRecipe, output, parse, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
 
 export const help = `kiln deploy --target aws --tier T [--recipe kiln.yaml] --fleet-env FILE [--plan] [--json]
@@ -7,7 +8,8 @@ export const help = `kiln deploy --target aws --tier T [--recipe kiln.yaml] --fl
   the promoted release of its app on the tier (<tier>.<app>), else the tier's base image. Writes its literal
   AMI id and the fleet's user data (the recipe's boot.json with migrate: false: instances do not migrate
   at boot) into a new launch template version of the fleet stack, applies it (terraform >= 1.5 on PATH)
-  and polls the instance refresh to its end, reporting a rollback. --plan stops after synthesizing the stack.
+  and polls the instance refresh to its end, reporting a rollback. Exit 0 when it ends Successful (or the fleet
+  already runs that version), 1 when it ends Failed, Cancelled or rolled back. --plan stops after synthesizing.
   The fleet env file (or KILN_AWS_FLEET_ENV) holds the account side: region, accountId, vpcId, subnetIds,
   securityGroupIds, capacity, alarmNames, backend (docs/aws.md). Only targets with a fleet (aws).
 ${TARGET_HELP}`;
@@ -21,6 +23,8 @@ export async function run(argv: string[]): Promise<number> {
   const { name, target } = selectTarget(v);
   if (!target.fleet) throw new InputError('--target', name, 'a target with a fleet (aws)', 'deploy with --target aws');
   const r = await target.fleet.deploy({ tier, recipe, fleetEnvPath, apply: !v.plan });
-  output(v, r, JSON.stringify(r));
-  return 0;
+  const { exitCode, line } = deployOutcome(r);
+  output(v, { ...r, exitCode }, line);
+  // Failed, Cancelled and the rollbacks all leave the fleet short of the release: CI must see that as a failure.
+  return exitCode;
 }

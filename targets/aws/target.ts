@@ -17,6 +17,7 @@ import { readImageBundle } from '../../verify/image-bundle.ts';
 import type { ImageLayer } from '../../verify/verdict.ts';
 import { imageFiles, type BakedImage, type Log, type PromotionRecord, type Target } from '../target.ts';
 import { bake } from './bake.ts';
+import type { DeployResult } from './deploy.ts';
 import { bakeTimeVars } from './bake-vars.ts';
 import { awsClients, type AwsClients } from './clients.ts';
 import { janitor } from './janitor.ts';
@@ -32,7 +33,7 @@ import { readVerdict } from './verdict.ts';
 /** Operations only a target with a fleet has (typed capability, so commands never branch on a name). */
 export interface FleetOps {
   /** `recipe`: its app's promoted release (`<tier>.<app>`) is deployed; the canary (default) deploys the tier's base image. */
-  deploy(req: { tier: Tier; recipe?: Recipe; fleetEnvPath: string; apply: boolean; log?: Log }): Promise<unknown>;
+  deploy(req: { tier: Tier; recipe?: Recipe; fleetEnvPath: string; apply: boolean; log?: Log }): Promise<DeployResult>;
   revoke(req: { tier: string; version: number; reason?: string }): Promise<unknown>;
 }
 
