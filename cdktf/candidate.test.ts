@@ -20,6 +20,12 @@ describe('CandidateStack', () => {
     expect(vm.root_block_device).toMatchObject({ volume_size: 10, encrypted: true });
   });
 
+  it('sets the credit mode it is given (standard on burstable tiers) and nothing otherwise', () => {
+    const credited = Testing.synth(new CandidateStack(Testing.app(), 'candidate', { ...d, cpuCredits: 'standard' }));
+    expect(resources(credited, 'aws_instance')[0].credit_specification).toEqual({ cpu_credits: 'standard' });
+    expect(resources(Testing.synth(new CandidateStack(Testing.app(), 'candidate', { ...d, cpuCredits: undefined })), 'aws_instance')[0].credit_specification).toBeUndefined();
+  });
+
   it('admits only the verifier\'s CIDR, and only to 22 and 80', () => {
     const out = synth();
     const [sg] = resources(out, 'aws_security_group');

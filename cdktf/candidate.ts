@@ -30,6 +30,7 @@ export class CandidateStack extends TerraformStack {
     const vm = new Instance(this, 'candidate', {
       ami: d.amiId,
       instanceType: d.instanceType,
+      creditSpecification: d.cpuCredits ? { cpuCredits: d.cpuCredits } : undefined,
       subnetId: d.subnetId,
       vpcSecurityGroupIds: [sg.id],
       keyName: key.keyName,

@@ -12,6 +12,8 @@ export interface CandidateStackData {
   name: string;
   amiId: string;
   instanceType: string;
+  /** `standard` for a burstable type (t3 launches "unlimited" by default, not the baseline the tier assumes); absent otherwise. */
+  cpuCredits?: 'standard';
   rootVolumeGiB: number;
   vpcId: string;
   subnetId: string;
@@ -37,6 +39,8 @@ export interface FleetStackData {
   /** The promoted AMI id, literal (`ami-…`): never `$Latest`, never `resolve:ssm:`. */
   amiId: string;
   instanceType: string;
+  /** `standard` for a burstable type (t3 launches "unlimited" by default, not the baseline the tier assumes); absent otherwise. */
+  cpuCredits?: 'standard';
   rootVolumeGiB: number;
   /** The AMI's root device name (DescribeImages RootDeviceName), e.g. `/dev/sda1`. */
   rootDeviceName: string;

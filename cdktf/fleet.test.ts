@@ -30,6 +30,11 @@ describe('FleetStack', () => {
     expect(one(synth(), 'aws_launch_template').user_data).toBeUndefined();
   });
 
+  it('sets the credit mode it is given on the launch template (standard on burstable tiers) and nothing otherwise', () => {
+    expect(one(synth({ ...d, cpuCredits: 'standard' }), 'aws_launch_template').credit_specification).toEqual({ cpu_credits: 'standard' });
+    expect(one(synth({ ...d, cpuCredits: undefined }), 'aws_launch_template').credit_specification).toBeUndefined();
+  });
+
   it('pins the ASG to the numbered version terraform creates, never $Latest', () => {
     const asg = one(synth(), 'aws_autoscaling_group');
     expect(asg.launch_template.version).toBe('${aws_launch_template.lt.latest_version}');

@@ -53,6 +53,7 @@ export class FleetStack extends TerraformStack {
       name: d.name,
       imageId: d.amiId,
       instanceType: d.instanceType,
+      creditSpecification: d.cpuCredits ? { cpuCredits: d.cpuCredits } : undefined,
       vpcSecurityGroupIds: d.securityGroupIds,
       iamInstanceProfile: { arn: profile.arn },
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },

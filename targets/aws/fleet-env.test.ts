@@ -31,7 +31,7 @@ describe('fleet environment', () => {
     const large = BUILTIN_TIERS.find((t) => t.name === 'large')!;
     const d = fleetData(large, env, { amiId: 'ami-0abc', rootDeviceName: '/dev/xvda', architecture: 'arm64' }, { userData: '#cloud-config\n', healthPath: '/health', app: null });
     expect(d).toMatchObject({
-      name: 'kiln-fleet-large', amiId: 'ami-0abc', instanceType: 't4g.large', rootVolumeGiB: 30, rootDeviceName: '/dev/xvda',
+      name: 'kiln-fleet-large', amiId: 'ami-0abc', instanceType: 't4g.large', cpuCredits: 'standard', rootVolumeGiB: 30, rootDeviceName: '/dev/xvda',
       secretsPath: '/kiln/large/app', healthCheckPath: '/health', alarms: { names: ['a'] }, userData: '#cloud-config\n',
       refresh: { minHealthyPercentage: 100, maxHealthyPercentage: 200, checkpointPercentages: [50, 100] },
     });
@@ -40,6 +40,8 @@ describe('fleet environment', () => {
     expect(Object.keys(d.tags)).not.toContain('kiln:app');
     const app = fleetData(large, env, { amiId: 'ami-0abc', rootDeviceName: '/dev/xvda', architecture: 'x86_64' }, { userData: '#cloud-config\n', healthPath: '/healthz/', app: 'shop' });
     expect(app).toMatchObject({ healthCheckPath: '/healthz/', tags: { 'kiln:app': 'shop', 'kiln:role': 'fleet' } });
+    const xlarge = BUILTIN_TIERS.find((t) => t.name === 'xlarge')!;
+    expect(fleetData(xlarge, env, { amiId: 'ami-0abc', rootDeviceName: '/dev/xvda', architecture: 'x86_64' }, { userData: '', healthPath: '/', app: null })).not.toHaveProperty('cpuCredits');
   });
 
   it('refuses a userData of its own: the fleet\'s user data is kiln\'s (no migrations at boot)', () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { BackendData, FleetStackData } from '../../cdktf/data.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { InputError } from '../../images/errors.ts';
+import { cpuCreditsOf } from './credits.ts';
 import { TAG } from './tags.ts';
 
 export interface FleetEnv {
@@ -57,6 +58,7 @@ export function fleetData(
     name: `kiln-fleet-${tier.name}`,
     amiId: image.amiId,
     instanceType,
+    ...cpuCreditsOf(tier),
     rootVolumeGiB: tier.rootVolumeGiB,
     rootDeviceName: image.rootDeviceName,
     vpcId: env.vpcId,

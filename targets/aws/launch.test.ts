@@ -25,12 +25,18 @@ const input = (over: Partial<LaunchInput> = {}): LaunchInput => ({
 });
 
 describe('candidate launch', () => {
+  it('states the standard credit mode for a burstable tier (t3 would launch unlimited), none for a fixed-performance one', () => {
+    expect(candidateData(input(), 'x86_64', 'ssh-ed25519 AAAA').cpuCredits).toBe('standard');
+    const xlarge = BUILTIN_TIERS.find((t) => t.name === 'xlarge')!;
+    expect(candidateData(input({ tier: xlarge }), 'x86_64', 'ssh-ed25519 AAAA')).not.toHaveProperty('cpuCredits');
+  });
+
   it('admits only a narrow verifier CIDR', () => {
     for (const bad of ['0.0.0.0/0', '203.0.113.7', 'example.com/32']) {
       expect(() => candidateData(input({ verifierCidr: bad }), 'x86_64', 'ssh-ed25519 AAAA')).toThrow(InputError);
     }
     const d = candidateData(input(), 'arm64', 'ssh-ed25519 AAAA');
-    expect(d).toMatchObject({ instanceType: 't4g.nano', name: 'kiln-nano-r1', tags: { 'kiln:run-id': 'r1', 'kiln:tier': 'nano', 'kiln:role': 'candidate', 'kiln:expires-at': '2026-01-01T04:00:00.000Z' } });
+    expect(d).toMatchObject({ instanceType: 't4g.nano', cpuCredits: 'standard', name: 'kiln-nano-r1', tags: { 'kiln:run-id': 'r1', 'kiln:tier': 'nano', 'kiln:role': 'candidate', 'kiln:expires-at': '2026-01-01T04:00:00.000Z' } });
   });
 
   it('makes a key for this run and synthesizes the stack, then says what to install when terraform is missing', async () => {

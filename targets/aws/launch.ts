@@ -12,6 +12,7 @@ import type { BackendData, CandidateStackData } from '../../cdktf/data.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { InputError } from '../../images/errors.ts';
 import { applyStack, findApplyTool, stackOutput, type ApplyTool } from './apply.ts';
+import { cpuCreditsOf } from './credits.ts';
 import { hostKeysFromConsole } from './hostkeys.ts';
 import { MissingPrerequisiteError } from './prereq.ts';
 import { runTags } from './tags.ts';
@@ -66,6 +67,7 @@ export function candidateData(input: LaunchInput, arch: 'x86_64' | 'arm64', sshP
     name,
     amiId: input.amiId,
     instanceType,
+    ...cpuCreditsOf(input.tier),
     rootVolumeGiB: input.tier.rootVolumeGiB,
     vpcId: input.vpcId,
     subnetId: input.subnetId,

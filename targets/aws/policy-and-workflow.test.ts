@@ -33,6 +33,11 @@ describe('docs/iam-policy.json', () => {
     expect(sent.filter((a) => !allowed.has(a))).toEqual([]);
   });
 
+  it('allows what Terraform\'s provider calls for the credit mode the stacks state on burstable tiers', () => {
+    const allowed = new Set(policy.Statement.filter((s: any) => s.Effect === 'Allow').flatMap((s: any) => [s.Action].flat()));
+    for (const a of ['ec2:DescribeInstanceCreditSpecifications', 'ec2:ModifyInstanceCreditSpecification', 'ec2:DescribeInstanceTypes']) expect(allowed).toContain(a);
+  });
+
   it('grants no wildcard action, scopes deletions by kiln tags or names, and the pointer to /kiln/*/ami', () => {
     for (const s of policy.Statement) for (const a of [s.Action].flat()) expect(a).not.toMatch(/\*/);
     const del = policy.Statement.find((s: any) => s.Sid === 'RemoveOnlyWhatKilnTagged');
