@@ -8,7 +8,7 @@ import { printHcl } from './hcl.ts';
 import type { PackerInput } from './input.ts';
 import { packerModel } from './model.ts';
 import { modernRequirements } from './requirements.ts';
-import { bundleRootOf, COMPAT166, MODERN } from './targets.ts';
+import { AMAZON_PLUGIN, bundleRootOf, COMPAT166, MODERN } from './targets.ts';
 import { DEFAULT_BAKE, packerVars, VARIABLES } from './vars.ts';
 
 const HASH = 'ab'.repeat(32);
@@ -41,11 +41,20 @@ describe('packer model', () => {
     expect(plain(value(blocks(src.body, 'metadata_options')[0].body, 'http_tokens'))).toBe('required');
   });
 
-  it.each(BUILTIN_TIERS.map((t) => [t.name, t] as const))('%s: root volume is the tier\'s, gp3 with explicit throughput and iops', (_n, tier) => {
+  it.each(BUILTIN_TIERS.map((t) => [t.name, t] as const))('%s: root volume is the tier\'s, gp3 with explicit throughput and iops, encrypted while it builds', (_n, tier) => {
     const dev = blocks(sourceOf(MODERN, input(tier)).body, 'launch_block_device_mappings')[0].body;
     expect(Object.fromEntries(dev.map((a) => [(a as Attr).name, plain((a as Attr).value)]))).toEqual({
-      device_name: '/dev/sda1', volume_type: 'gp3', volume_size: tier.rootVolumeGiB, throughput: 125, iops: 3000, delete_on_termination: true,
+      device_name: '/dev/sda1', volume_type: 'gp3', volume_size: tier.rootVolumeGiB, throughput: 125, iops: 3000, delete_on_termination: true, encrypted: true,
     });
+  });
+
+  it.each([MODERN, COMPAT166].map((t) => [t.id, t] as const))('%s: the build instance admits SSH from the bake\'s own address only; the plugin is bounded to its tested major', (_id, target) => {
+    const src = sourceOf(target, input()).body;
+    expect(plain(value(src, 'temporary_security_group_source_cidrs'))).toEqual(['<var.ssh_source_cidr>']);
+    expect(AMAZON_PLUGIN.version).toMatch(/^>= 1\.\d+\.\d+, < 2\.0\.0$/);
+    const bad = { ...DEFAULT_BAKE, sshSourceCidr: '0.0.0.0/0' };
+    expect(() => packerVars(input(), bad)).toThrow(/--verifier-cidr = "0\.0\.0\.0\/0": must match/);
+    expect(packerVars(input(), { ...DEFAULT_BAKE, sshSourceCidr: '203.0.113.7/32' }).ssh_source_cidr).toBe('203.0.113.7/32');
   });
 
   it('lineage: kiln tags come last in the merge and carry the source AMI as Go templates', () => {
@@ -97,7 +106,7 @@ describe('packer model', () => {
 
 describe('var file', () => {
   it('declares every variable the template declares, and user tags never change the HCL', () => {
-    const vars = packerVars(input(), DEFAULT_BAKE);
+    const vars = packerVars(input(), { ...DEFAULT_BAKE, sshSourceCidr: '203.0.113.7/32' });
     expect(Object.keys(vars)).toEqual(VARIABLES.map((v) => v.name));
     const hostile = { ...WEB, tags: { team: '${file("/etc/hostname")}', x: '%{ if true }x%{ endif }' } };
     const withTags = packerModel({ ...input(), recipe: hostile }, MODERN);

@@ -91,6 +91,7 @@ function source(input: PackerInput, target: PackerTarget, layer: PackerLayer): B
       ssh_username: str('ubuntu'),
       ssh_clear_authorized_keys: bool(true),
       temporary_key_pair_type: str('ed25519'),
+      temporary_security_group_source_cidrs: list(ref('var.ssh_source_cidr')),
       subnet_id: ref('var.subnet_id'),
       vpc_id: ref('var.vpc_id'),
     }),
@@ -106,7 +107,8 @@ function source(input: PackerInput, target: PackerTarget, layer: PackerLayer): B
       throughput: num(GP3.throughputMiBps),
       iops: num(GP3.iops),
       delete_on_termination: bool(true),
-    })),
+      encrypted: bool(true),
+    }), 'The build volume encrypted too: encrypt_boot alone encrypts only the copy made afterwards.'),
     target.metadataOptions && block('metadata_options', [], attrs({
       http_endpoint: str('enabled'),
       http_tokens: str('required'),

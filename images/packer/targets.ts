@@ -51,5 +51,6 @@ export const bundleRootOf = (bundlePath: string): string => bundlePath.split('/'
 export const VARS_PATH = 'packer/image.pkrvars.json';
 
 /** The amazon plugin and Packer versions the modern variant is written for. */
-export const AMAZON_PLUGIN = { source: 'github.com/hashicorp/amazon', version: '>= 1.3.0' };
+// Bounded to the tested major: a 2.x plugin may change the builder's fields under a kiln that never ran it.
+export const AMAZON_PLUGIN = { source: 'github.com/hashicorp/amazon', version: '>= 1.3.0, < 2.0.0' };
 export const PACKER_VERSION = '>= 1.10.0';

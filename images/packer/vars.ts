@@ -15,6 +15,8 @@ export interface VarSpec {
   bakeTime?: boolean;
   /** For a bakeTime variable: a value of the right shape that validation passes with `-var` (it names nothing real). */
   placeholder?: string;
+  /** For a bakeTime variable the user supplies: the flag (or env var) that sets it, named in errors. */
+  flag?: { name: string; how: string };
 }
 
 export const VARIABLES: readonly VarSpec[] = [
@@ -29,6 +31,11 @@ export const VARIABLES: readonly VarSpec[] = [
   { name: 'subnet_id', type: 'string', description: 'build subnet; empty = default VPC', pattern: '^(subnet-[0-9a-f]{8,17})?$', default: '' },
   { name: 'vpc_id', type: 'string', description: 'build VPC; empty = default VPC', pattern: '^(vpc-[0-9a-f]{8,17})?$', default: '' },
   { name: 'tags', type: 'map(string)', description: 'user tags on everything Packer creates (kiln lineage tags win)' },
+  {
+    name: 'ssh_source_cidr', type: 'string', description: "the only source admitted to the build instance's SSH: the machine running Packer",
+    pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([89]|[12][0-9]|3[0-2])$', bakeTime: true, placeholder: '192.0.2.1/32',
+    flag: { name: '--verifier-cidr', how: "pass --verifier-cidr A.B.C.D/32 (this machine's public address) or set KILN_AWS_VERIFIER_CIDR" },
+  },
 ];
 
 /** A bundle with a team's app: its name (from the recipe) and its build's sha256 (manifest.json app.sha256, known once the payload is written). */
@@ -62,6 +69,8 @@ export interface BakeOptions {
   appSha256?: string;
   /** A release's base AMI (bake time only). */
   sourceAmi?: string;
+  /** The CIDR admitted to the build instance's SSH (bake time only). */
+  sshSourceCidr?: string;
 }
 
 export const DEFAULT_BAKE: BakeOptions = {
@@ -138,10 +147,10 @@ export function packerVars(input: PackerInput, bake: BakeOptions, layer: PackerL
     subnet_id: bake.subnetId,
     vpc_id: bake.vpcId,
   };
-  const late: Record<string, string | undefined> = { app_name: input.recipe.app.name, app_sha256: bake.appSha256, source_ami: bake.sourceAmi };
+  const late: Record<string, string | undefined> = { app_name: input.recipe.app.name, app_sha256: bake.appSha256, source_ami: bake.sourceAmi, ssh_source_cidr: bake.sshSourceCidr };
   const fields: Record<string, string> = {
     ttl: 'ttlHours', deprecate_after: 'deprecateAfterDays', bake_id: 'bakeId', subnet_id: 'subnetId', vpc_id: 'vpcId',
-    app_name: 'recipe.app.name', app_sha256: 'appSha256', source_ami: 'sourceAmi',
+    app_name: 'recipe.app.name', app_sha256: 'appSha256', source_ami: 'sourceAmi', ssh_source_cidr: '--verifier-cidr',
   };
   const out: Record<string, unknown> = {};
   for (const spec of variablesOf(input.app, layer)) {

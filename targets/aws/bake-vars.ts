@@ -17,6 +17,8 @@ export interface BakeTimeVars {
   appSha256?: string;
   /** A release's base AMI id. */
   sourceAmi?: string;
+  /** The machine running Packer as a CIDR (the verifier CIDR setting): the only source the build instance admits to SSH. */
+  sshSourceCidr?: string;
 }
 
 /** Patterns, tag rules and the app's name checked again; throws InputError (exit 2) before anything is created. */

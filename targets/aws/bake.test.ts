@@ -71,8 +71,12 @@ describe('bake --target aws fails fast', () => {
 describe('bake vars', () => {
   it('overrides the bundle\'s var file with this bake\'s id, region and TTL, checked by the template\'s patterns', () => {
     const b = bundle();
-    expect(bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'nightly-42', region: 'eu-west-1', ttlHours: 12 }))
-      .toMatchObject({ bake_id: 'nightly-42', region: 'eu-west-1', ttl: '12h', tier: 'nano', image_hash: 'a'.repeat(64) });
+    const ssh = { ssh_source_cidr: '203.0.113.7/32' };
+    expect(bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'nightly-42', region: 'eu-west-1', ttlHours: 12, vars: ssh }))
+      .toMatchObject({ bake_id: 'nightly-42', region: 'eu-west-1', ttl: '12h', tier: 'nano', image_hash: 'a'.repeat(64), ssh_source_cidr: '203.0.113.7/32' });
+    // Without the bake's own address the build instance would take SSH from anywhere: bad input naming the flag.
+    expect(() => bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'b', region: 'us-east-1', ttlHours: 1 }))
+      .toThrow(/--verifier-cidr = null: is required for kiln bake --target aws .*set KILN_AWS_VERIFIER_CIDR/);
     expect(() => bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'x"; rm -rf /', region: 'us-east-1', ttlHours: 1 })).toThrow(InputError);
     expect(() => bakeVars({ tier: 'micro', bundleDir: b, bakeId: 'b', region: 'us-east-1', ttlHours: 1 })).toThrow(/bundle's tier/);
     expect(() => bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'b', region: 'us-east-1', ttlHours: 1, vars: { source_ami: 'x' } })).toThrow(/vars.source_ami/);

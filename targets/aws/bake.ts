@@ -92,6 +92,9 @@ export function bakeVars(input: Pick<BakeInput, 'bundleDir' | 'bakeId' | 'region
   }
   // A bundle with an app names it in its var file; what only the bake knows (a release's base AMI, the build's hash) must be there now.
   for (const spec of variablesOf('app_name' in vars, input.layer ?? 'full')) {
+    if (spec.default === undefined && !(spec.name in vars) && spec.flag) {
+      throw new InputError(spec.flag.name, null, `is required for kiln bake --target aws (${spec.description})`, spec.flag.how);
+    }
     if (spec.default === undefined && !(spec.name in vars)) {
       throw new InputError(`vars.${spec.name}`, null, `is required by the ${input.layer === 'app' ? 'release' : 'full'} template (${spec.description})`, spec.bakeTime ? 'the bake sets it: bake through kiln bake' : 'render the bundle again with this kiln');
     }

@@ -34,7 +34,7 @@ let n = 0;
 async function bundleOf(recipe: Recipe): Promise<string> {
   return writeBundle(join(dir, `bundle-${n++}`), render(nano, recipe, DISTROS.ubuntu2404), appPayload(recipe));
 }
-const bakeTime = { region: 'us-east-1', bakeId: 'rel-1', ttlHours: 6, subnetId: '', vpcId: '', tags: {} };
+const bakeTime = { region: 'us-east-1', bakeId: 'rel-1', ttlHours: 6, subnetId: '', vpcId: '', tags: {}, sshSourceCidr: '203.0.113.7/32' };
 
 // Debian's packer 1.6.6 first on PATH and no AWS settings: a bake stops at its preflight, after the input checks.
 const bin = join(dir, 'bin');
@@ -71,10 +71,11 @@ describe('the var file of a release bake', () => {
   it('a release bake without the base AMI or the build hash is bad input naming the variable', async () => {
     const b = await bundleOf(shop);
     const base = { tier: 'nano', bundleDir: b, bakeId: 'rel-1', region: 'us-east-1', ttlHours: 6 };
-    expect(() => bakeVars({ ...base, layer: 'app', vars: { app_sha256: 'a'.repeat(64) } })).toThrow(/vars\.source_ami = null: is required by the release template/);
-    expect(() => bakeVars({ ...base, layer: 'full' })).toThrow(/vars\.app_sha256 = null/);
-    expect(() => bakeVars({ ...base, layer: 'full', vars: { app_sha256: 'a'.repeat(64) } })).not.toThrow();
-    expect(() => bakeVars({ ...base, layer: 'app', vars: { app_sha256: 'a'.repeat(64), source_ami: 'ami-1"' } })).toThrow(/vars\.source_ami/);
+    const ssh = { ssh_source_cidr: '203.0.113.7/32' };
+    expect(() => bakeVars({ ...base, layer: 'app', vars: { ...ssh, app_sha256: 'a'.repeat(64) } })).toThrow(/vars\.source_ami = null: is required by the release template/);
+    expect(() => bakeVars({ ...base, layer: 'full', vars: ssh })).toThrow(/vars\.app_sha256 = null/);
+    expect(() => bakeVars({ ...base, layer: 'full', vars: { ...ssh, app_sha256: 'a'.repeat(64) } })).not.toThrow();
+    expect(() => bakeVars({ ...base, layer: 'app', vars: { ...ssh, app_sha256: 'a'.repeat(64), source_ami: 'ami-1"' } })).toThrow(/vars\.source_ami/);
   });
 });
 

@@ -92,6 +92,7 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       const bakeId = `${tier.name}-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(2).toString('hex')}`;
       const vars = bakeTimeVars(tier, bundleDir, layer, {
         region, bakeId, ttlHours: s.ttlHours, subnetId: s.subnetId, vpcId: s.vpcId, tags: s.tags, appSha256: app?.sha256, sourceAmi: under?.amiId,
+        sshSourceCidr: s.verifierCidr || undefined,
       });
       if (under) log?.(`bake: a release of ${app!.name} on ${under.ref}`);
       const r = await bake({ tier: tier.name, bundleDir, workDir: join(s.workDir, 'bakes', bakeId), bakeId, region, ttlHours: s.ttlHours, vars, layer, env: s.env, log });
