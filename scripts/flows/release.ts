@@ -57,17 +57,26 @@ export const withProfile = (recipe: Recipe, p: Pick<MeasuredProfile, 'workerPriv
   app: { ...recipe.app, workerPrivateMiB: p.workerPrivateMiB, threadMiB: p.threadMiB, workerGrowthMiB: p.workerGrowthMiB, masterMiB: p.masterMiB, profileSource: 'measured' },
 });
 
-/** Fails with the measured cost, the tier's budget and the smallest catalog tier that fits, when the app does not fit. */
-export function assertFits(tier: Tier, recipe: Recipe, catalog: readonly Tier[]): void {
+const smallestFirst = (catalog: readonly Tier[]) => [...catalog].sort((x, y) => x.ramMiB - y.ramMiB);
+
+/** Why the recipe's figures do not fit the tier (the measured cost, the budget, the smallest tier that fits), or null when they do. */
+function misfit(tier: Tier, recipe: Recipe, catalog: readonly Tier[]): string | null {
   try {
     tune(tier, recipe);
+    return null;
   } catch (e) {
     if (!(e instanceof TierTooSmallError)) throw e;
     const a = recipe.app;
-    const fits = [...catalog].sort((x, y) => x.ramMiB - y.ramMiB).find((t) => t.ramMiB > tier.ramMiB && (() => { try { tune(t, recipe); return true; } catch { return false; } })());
-    throw new AppDoesNotFitError(`app ${a.name} measured ${a.workerPrivateMiB} MiB private per worker (+${a.threadMiB} MiB per thread, +${a.workerGrowthMiB} MiB growth, master ${a.masterMiB} MiB): `
-      + `${e.allowed} on tier ${tier.name}; ${fits ? `the smallest tier that fits is ${fits.name} (${fits.ramMiB} MiB)` : 'no tier of the catalog fits it'}`);
+    const fits = smallestFirst(catalog).find((t) => t.ramMiB > tier.ramMiB && (() => { try { tune(t, recipe); return true; } catch { return false; } })());
+    return `${a.workerPrivateMiB} MiB private per worker (+${a.threadMiB} MiB per thread, +${a.workerGrowthMiB} MiB growth, master ${a.masterMiB} MiB): `
+      + `${e.allowed} on tier ${tier.name}; ${fits ? `the smallest tier that fits is ${fits.name} (${fits.ramMiB} MiB)` : 'no tier of the catalog fits it'}`;
   }
+}
+
+/** Fails with the measured cost, the tier's budget and the smallest catalog tier that fits, when the app does not fit. */
+export function assertFits(tier: Tier, recipe: Recipe, catalog: readonly Tier[]): void {
+  const why = misfit(tier, recipe, catalog);
+  if (why) throw new AppDoesNotFitError(`app ${recipe.app.name} measured ${why}`);
 }
 
 /**
@@ -77,21 +86,15 @@ export function assertFits(tier: Tier, recipe: Recipe, catalog: readonly Tier[])
 export function didNotBootError(tier: Tier, recipe: Recipe, catalog: readonly Tier[], oom: MemoryAtBoot, elsewhere: StoredProfile[]): AppDoesNotFitError {
   const what = `app ${recipe.app.name} did not come up on tier ${tier.name} (${tier.ramMiB} MiB) at first boot: ${describeMemoryAtBoot(oom)}`;
   const measured = elsewhere[0];
-  if (measured) {
-    try {
-      assertFits(tier, withProfile(recipe, measured.profile), catalog);
-    } catch (e) {
-      if (e instanceof AppDoesNotFitError) return new AppDoesNotFitError(`${what}; measured on ${measured.imageRef}: ${e.message.replace(/^app \S+ measured /, '')}`);
-      throw e;
-    }
-  }
-  const next = [...catalog].sort((x, y) => x.ramMiB - y.ramMiB).find((t) => t.ramMiB > tier.ramMiB);
+  const why = measured && misfit(tier, withProfile(recipe, measured.profile), catalog);
+  if (measured && why) return new AppDoesNotFitError(`${what}; measured on ${measured.imageRef}: ${why}`);
+  const next = smallestFirst(catalog).find((t) => t.ramMiB > tier.ramMiB);
   return new AppDoesNotFitError(`${what}; ${next ? `bake it for ${next.name} (${next.ramMiB} MiB), where kiln measures it` : 'no tier of the catalog is larger'}`);
 }
 
 /** Figures of this build measured on other tiers of the catalog (same distro), smallest tier first. */
 async function profilesElsewhere(stateDir: string, tier: Tier, payload: AppPayload, distro: DistroProfile['id'], catalog: readonly Tier[]): Promise<StoredProfile[]> {
-  const others = [...catalog].filter((t) => t.name !== tier.name).sort((x, y) => x.ramMiB - y.ramMiB);
+  const others = smallestFirst(catalog).filter((t) => t.name !== tier.name);
   const found = await Promise.all(others.map((t) => readProfile(stateDir, profileKey(payload, t, distro))));
   return found.filter((p): p is StoredProfile => p !== null);
 }

@@ -110,10 +110,13 @@ export interface MemoryStats {
 export async function memoryStats(id: string): Promise<MemoryStats> {
   const dir = groupPath('memory', id);
   const num = async (f: string) => Number((await readFile(join(dir, f), 'utf8')).trim());
-  const oom = await readFile(join(dir, 'memory.oom_control'), 'utf8');
-  const field = (k: string) => Number(new RegExp(`^${k} (\\d+)`, 'm').exec(oom)?.[1] ?? 0);
-  const stat = await readFile(join(dir, 'memory.stat'), 'utf8');
-  const statField = (k: string) => Number(new RegExp(`^${k} (\\d+)`, 'm').exec(stat)?.[1] ?? 0);
+  // memory.oom_control and memory.stat are both "key value" lines.
+  const fields = async (f: string) => {
+    const text = await readFile(join(dir, f), 'utf8');
+    return (k: string) => Number(new RegExp(`^${k} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  };
+  const field = await fields('memory.oom_control');
+  const statField = await fields('memory.stat');
   return {
     usageBytes: await num('memory.usage_in_bytes'), maxUsageBytes: await num('memory.max_usage_in_bytes'),
     limitBytes: await num('memory.limit_in_bytes'), failcnt: await num('memory.failcnt'),
