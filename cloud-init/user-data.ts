@@ -22,7 +22,7 @@ export class UserDataTooLargeError extends InputError {
 
 export function buildUserData(boot: BootConfig): CloudConfig {
   return {
-    // Minbase has no locales and no hosts entry for the box's own name (FIELD-NOTES).
+    // Minbase has no locales and no hosts entry for the box's own name.
     locale: 'C.UTF-8',
     manage_etc_hosts: true,
     ssh_pwauth: false,

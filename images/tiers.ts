@@ -1,4 +1,4 @@
-/** Hardware tiers as typed data. Names are part of kiln's contract (DESIGN.md). */
+/** Hardware tiers as typed data. Names are part of kiln's contract: channels, image names and tags carry them. */
 export interface Slo {
   /** Latency targets at the tier's target rate, from the intended send time. */
   p95Ms: number;

@@ -1,4 +1,4 @@
-/** The `kiln render --json` document (DESIGN.md contract); written as manifest.json, it is what the image records of itself. */
+/** The `kiln render --json` document, a contract other tools read; written as manifest.json, it is what the image records of itself. */
 import type { Rendered } from '../images/render.ts';
 import type { Recipe } from '../images/web.ts';
 

@@ -23,7 +23,7 @@ export const MODERN: PackerTarget = {
   deprecateAt: true,
 };
 
-/** What Debian's packer 1.6.6 can validate offline: the same model minus what it rejects (FIELD-NOTES). */
+/** What Debian's packer 1.6.6 can validate offline: the same model minus the fields it rejects (each flag above). */
 export const COMPAT166: PackerTarget = {
   id: 'compat166',
   path: 'packer/compat/image.pkr.hcl',

@@ -10,7 +10,7 @@ export interface BaseSpec {
   suite: string;
   mirror: string;
   variant: 'minbase';
-  /** Packages debootstrap adds; python3-cffi-backend avoids a virtual-package failure (FIELD-NOTES). */
+  /** Packages debootstrap adds; python3-cffi-backend avoids a virtual-package failure of debootstrap. */
   include: readonly string[];
 }
 

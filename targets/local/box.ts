@@ -19,7 +19,7 @@ export const machineName = (id: string) => `kiln-${id}`;
 export function wrapperScript(id: string, p: BoxPaths, groups: Record<Hierarchy, string>, extraArgs: string[] = []): string {
   const joins = Object.values(groups).map((g) => `echo $$ > '${g}/cgroup.procs'`).join('\n');
   const nspawn = ['systemd-nspawn', '-b', '-D', p.root, '-M', machineName(id), '--register=no', '--keep-unit',
-    // --private-network next to the netns path, or the guest loses CAP_NET_ADMIN (FIELD-NOTES).
+    // --private-network next to the netns path, or the guest loses CAP_NET_ADMIN.
     '--private-network', `--network-namespace-path=${netnsPath(id)}`,
     `--bind-ro=${p.seed}:/var/lib/cloud/seed/nocloud`, '--link-journal=no', '--resolv-conf=off',
     '--timezone=off', '--console=read-only', ...extraArgs].map((a) => `'${a}'`).join(' ');

@@ -13,7 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /*
  * nspawn cannot bind a file that lives on a FUSE mount, but it can bind the directory: the box binds
- * the files over /proc itself, early in boot (FIELD-NOTES). Written into the instance's overlay only.
+ * the files over /proc itself, early in boot. Written into the instance's overlay only.
  */
 const UNIT = `[Unit]
 Description=kiln local target: box-sized /proc files from lxcfs
