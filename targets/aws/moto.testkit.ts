@@ -1,4 +1,4 @@
-/** Test helper: an AWS API emulator (moto's server mode) on loopback, and real SDK v3 clients pointed at it. */
+/** Test helper: an AWS API emulator (moto's server mode, extended in ./emulator/) on loopback, and real SDK v3 clients pointed at it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -31,20 +31,21 @@ function freePort(): Promise<number> {
 async function waitUp(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the AWS emulator exited with ${child.exitCode}`);
     try {
       const r = await fetch(`${endpoint}/moto-api/data.json`);
       if (r.ok) return;
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
+  throw new Error(`the AWS emulator did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(resolve(repo, '.venv/bin/moto_server'), ['-H', '127.0.0.1', '-p', String(port)], {
+  // moto's server plus the APIs moto lacks (targets/aws/emulator/ext_*.py).
+  const child = spawn(resolve(repo, '.venv/bin/python'), [resolve(repo, 'targets/aws/emulator/server.py'), '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
   });
