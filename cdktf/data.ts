@@ -31,6 +31,23 @@ export interface FleetAlarmData {
   names: string[];
 }
 
+/**
+ * What sends the fleet its traffic (and its ELB health checks): an Application Load Balancer the stack makes,
+ * or a target group the team already has behind its own load balancer.
+ */
+export type FleetLoadBalancerData =
+  | {
+    kind: 'alb';
+    /** Subnets of the load balancer itself: at least two, in different availability zones, public for an internet-facing one. */
+    subnetIds: string[];
+    /** Who may reach the listener: the internet by default, narrower for an internal fleet. */
+    ingressCidrs: string[];
+    internal: boolean;
+    /** An ACM certificate: HTTPS on 443 and 80 redirecting to it; without one, HTTP on 80 only. */
+    certificateArn?: string;
+  }
+  | { kind: 'target-group'; arn: string };
+
 export interface FleetStackData {
   region: string;
   backend: BackendData;
@@ -59,7 +76,8 @@ export interface FleetStackData {
     checkpointDelaySec: number;
   };
   alarms: FleetAlarmData;
-  /** Canary endpoint the target group checks, `/health`. */
+  loadBalancer: FleetLoadBalancerData;
+  /** The app's readiness path the target group checks (the canary's `/health`). */
   healthCheckPath: string;
   /** The app's own SSM parameters / secrets, e.g. `/kiln/nano/app`: the instance role reads only below it. */
   secretsPath: string;

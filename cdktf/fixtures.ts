@@ -36,6 +36,7 @@ export const exampleFleet: FleetStackData = {
   healthCheckGracePeriodSec: 120,
   refresh: { minHealthyPercentage: 90, maxHealthyPercentage: 200, instanceWarmupSec: 120, checkpointPercentages: [50, 100], checkpointDelaySec: 300 },
   alarms: { names: ['kiln-fleet-nano-5xx', 'kiln-fleet-nano-p95'] },
+  loadBalancer: { kind: 'alb', subnetIds: ['subnet-0a1', 'subnet-0b2'], ingressCidrs: ['0.0.0.0/0'], internal: false },
   healthCheckPath: '/health',
   secretsPath: '/kiln/nano/app',
   accountId: '123456789012',

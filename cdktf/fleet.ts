@@ -3,12 +3,12 @@ import { TerraformOutput, TerraformStack } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
-import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
 import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
 import type { FleetStackData } from './data.ts';
 import { declareBackend } from './backend.ts';
+import { FleetLoadBalancer } from './fleet-lb.ts';
 import { instanceSecretsPolicy } from './policy.ts';
 
 /**
@@ -37,24 +37,14 @@ export class FleetStack extends TerraformStack {
     });
     const profile = new IamInstanceProfile(this, 'profile', { name: d.name, role: role.name });
 
-    const tg = new LbTargetGroup(this, 'tg', {
-      name: d.name,
-      port: 80,
-      protocol: 'HTTP',
-      vpcId: d.vpcId,
-      deregistrationDelay: '30',
-      healthCheck: {
-        enabled: true, path: d.healthCheckPath, protocol: 'HTTP', matcher: '200',
-        interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3,
-      },
-    });
+    const lb = new FleetLoadBalancer(this, 'lb', d);
 
     const lt = new LaunchTemplate(this, 'lt', {
       name: d.name,
       imageId: d.amiId,
       instanceType: d.instanceType,
       creditSpecification: d.cpuCredits ? { cpuCredits: d.cpuCredits } : undefined,
-      vpcSecurityGroupIds: d.securityGroupIds,
+      vpcSecurityGroupIds: [...d.securityGroupIds, ...lb.instanceSecurityGroupIds],
       iamInstanceProfile: { arn: profile.arn },
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
       blockDeviceMappings: [{
@@ -77,7 +67,7 @@ export class FleetStack extends TerraformStack {
       maxSize: d.maxSize,
       desiredCapacity: d.desiredCapacity,
       vpcZoneIdentifier: d.subnetIds,
-      targetGroupArns: [tg.arn],
+      targetGroupArns: lb.targetGroupArns,
       healthCheckType: 'ELB',
       healthCheckGracePeriod: d.healthCheckGracePeriodSec,
       launchTemplate: { id: lt.id, version: lt.latestVersion.toString() },
@@ -100,6 +90,7 @@ export class FleetStack extends TerraformStack {
     new TerraformOutput(this, 'asg_name', { value: asg.name });
     new TerraformOutput(this, 'launch_template_id', { value: lt.id });
     new TerraformOutput(this, 'launch_template_version', { value: lt.latestVersion });
-    new TerraformOutput(this, 'target_group_arn', { value: tg.arn });
+    new TerraformOutput(this, 'target_group_arn', { value: lb.targetGroupArns[0] });
+    if (lb.dnsName) new TerraformOutput(this, 'load_balancer_dns_name', { value: lb.dnsName });
   }
 }

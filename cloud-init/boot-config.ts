@@ -52,6 +52,9 @@ export const ssmParameters = (tierName: string, names: readonly string[] = []): 
 
 export interface BootInput { tierName: string; recipe: Recipe; distro: DistroProfile; imageHash: string; migrate?: boolean }
 
+/** Django ALLOWED_HOSTS for the recipe's domains (`*.x` as `.x`), `*` without domains (nginx is then the default server). */
+export const allowedHostsOf = (domains: string[]): string[] => (domains.length ? domains.map((d) => (d.startsWith('*.') ? d.slice(1) : d)) : ['*']);
+
 export function bootConfig({ tierName, recipe, distro, imageHash, migrate = true }: BootInput): BootConfig {
   const app = recipe.app.name;
   if (typeof app !== 'string' || !PG_NAME.test(app)) {
@@ -77,7 +80,7 @@ export function bootConfig({ tierName, recipe, distro, imageHash, migrate = true
   const domains = recipe.app.domains;
   serverNames(domains); // the same host-name check nginx's server_name gets (InputError naming the entry)
   // Django spells nginx's leading wildcard `*.example.com` as `.example.com`.
-  const allowedHosts = domains.length ? domains.map((d) => (d.startsWith('*.') ? d.slice(1) : d)) : ['*'];
+  const allowedHosts = allowedHostsOf(domains);
   return { version: 1, tier: tierName, app, imageHash, allowedHosts, env, secrets, migrate };
 }
 

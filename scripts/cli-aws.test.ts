@@ -129,10 +129,15 @@ describe('kiln --target aws against moto', () => {
     const target = awsTarget({ region: 'us-east-1', workDir: join(dir, 'work-release'), env });
     expect(await target.promote({ verdictPath: second.path })).toMatchObject({ tier: 'small.shop', ref: `us-east-1:${b.amiId}`, previousRef: `us-east-1:${a.amiId}` });
     const fleetEnv = join(dir, 'fleet-small.json');
-    writeFileSync(fleetEnv, JSON.stringify({
+    const fleet = {
       region: 'us-east-1', accountId: '123456789012', vpcId: 'vpc-0abc', subnetIds: ['subnet-0abc'], securityGroupIds: [],
       capacity: { min: 1, max: 2, desired: 1 }, alarmNames: ['a'], backend: { kind: 'local', path: 'terraform.fleet-small.tfstate' },
-    }));
+    };
+    // A fleet with ELB health checks and nothing sending them is bad input, before anything is synthesized.
+    writeFileSync(fleetEnv, JSON.stringify(fleet));
+    const noLb = await kiln(['deploy', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--fleet-env', fleetEnv, '--plan']);
+    expect([noLb.exitCode, noLb.stderr]).toEqual([2, expect.stringMatching(/fleet env loadBalancer = null: an object: .*add loadBalancer to /)]);
+    writeFileSync(fleetEnv, JSON.stringify({ ...fleet, loadBalancer: { kind: 'alb', subnetIds: ['subnet-0a1', 'subnet-0b2'] } }));
     const plan = await kiln(['deploy', '--target', 'aws', '--tier', 'small', '--recipe', recipe, '--fleet-env', fleetEnv, '--plan', '--json']);
     expect(plan.exitCode, plan.stderr).toBe(0);
     expect(json(plan)).toMatchObject({ channel: 'small.shop', amiId: b.amiId, version: 2, applied: false });

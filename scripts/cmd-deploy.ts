@@ -11,7 +11,7 @@ export const help = `kiln deploy --target aws --tier T [--recipe kiln.yaml] --fl
   and polls the instance refresh to its end, reporting a rollback. Exit 0 when it ends Successful (or the fleet
   already runs that version), 1 when it ends Failed, Cancelled or rolled back. --plan stops after synthesizing.
   The fleet env file (or KILN_AWS_FLEET_ENV) holds the account side: region, accountId, vpcId, subnetIds,
-  securityGroupIds, capacity, alarmNames, backend (docs/aws.md). Only targets with a fleet (aws).
+  securityGroupIds, capacity, alarmNames, loadBalancer (an ALB kiln makes, or your target group), backend (docs/aws.md). Only targets with a fleet (aws).
 ${TARGET_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {

@@ -17,7 +17,26 @@ export function serverNames(domains: string[]): string {
   return domains.length ? domains.join(' ') : '_';
 }
 
-const site = (ctx: RenderContext) => renderTemplate('nginx/site.conf.hbs', { ...ctx, serverNames: serverNames(ctx.recipe.app.domains), staticLink: STATIC_LINK });
+// A path nginx compares literally (no percent-decoding, no query) and that cannot end the location directive.
+const PLAIN_PATH = /^\/[A-Za-z0-9._~\/-]*$/;
+
+/**
+ * The Host the health path is proxied with when the app answers only its domains: load balancers check each
+ * instance with its own address as Host, which Django's ALLOWED_HOSTS refuses (400, an unhealthy target).
+ * The first domain (`*.x` as `x`, which `.x` allows); null without domains (ALLOWED_HOSTS is then `*`).
+ */
+export function healthCheckHost(domains: string[], healthPath: string): string | null {
+  if (!domains.length) return null;
+  if (!PLAIN_PATH.test(healthPath)) {
+    throw new InputError('recipe.app.health', healthPath, 'with app.domains, a plain path of letters, digits and . _ ~ / - (load balancers check it with the instance\'s address as Host, which nginx maps to the first domain)', 'point health at a plain path such as /healthz/');
+  }
+  return domains[0]!.replace(/^\*\./, '');
+}
+
+const site = (ctx: RenderContext) => renderTemplate('nginx/site.conf.hbs', {
+  ...ctx, serverNames: serverNames(ctx.recipe.app.domains), staticLink: STATIC_LINK,
+  healthHost: healthCheckHost(ctx.recipe.app.domains, ctx.recipe.app.healthPath),
+});
 
 export const nginxFiles: FileSpec[] = [
   {

@@ -30,7 +30,8 @@ beforeEach(async () => { await moto.reset(); });
 const nano = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
 const env: FleetEnv = {
   region: 'us-east-1', accountId: '123456789012', vpcId: 'vpc-0abc', subnetIds: ['subnet-0abc'], securityGroupIds: ['sg-0abc'],
-  capacity: { min: 2, max: 4, desired: 2 }, alarmNames: ['kiln-fleet-nano-5xx'], backend: { kind: 'local', path: 'terraform.fleet-nano.tfstate' },
+  capacity: { min: 2, max: 4, desired: 2 }, alarmNames: ['kiln-fleet-nano-5xx'],
+  loadBalancer: { kind: 'alb', subnetIds: ['subnet-0a1', 'subnet-0b2'], ingressCidrs: ['0.0.0.0/0'], internal: false }, backend: { kind: 'local', path: 'terraform.fleet-nano.tfstate' },
 };
 const HASH = 'a'.repeat(64);
 async function promotedAmi() {

@@ -10,7 +10,8 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-fleetenv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const env: FleetEnv = {
   region: 'eu-west-1', accountId: '123456789012', vpcId: 'vpc-0abc', subnetIds: ['subnet-0abc'], securityGroupIds: [],
-  capacity: { min: 1, max: 3, desired: 2 }, alarmNames: ['a'], backend: { kind: 'local', path: 'terraform.fleet-large.tfstate' },
+  capacity: { min: 1, max: 3, desired: 2 }, alarmNames: ['a'],
+  loadBalancer: { kind: 'alb', subnetIds: ['subnet-0a1', 'subnet-0b2'], ingressCidrs: ['0.0.0.0/0'], internal: false }, backend: { kind: 'local', path: 'terraform.fleet-large.tfstate' },
   refresh: { minHealthyPercentage: 100 },
 };
 

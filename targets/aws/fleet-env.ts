@@ -1,9 +1,10 @@
 /** The account-specific side of a fleet (network, capacity, alarms, state), kept apart from the image. */
 import { readFileSync } from 'node:fs';
-import type { BackendData, FleetStackData } from '../../cdktf/data.ts';
+import type { BackendData, FleetLoadBalancerData, FleetStackData } from '../../cdktf/data.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { InputError } from '../../images/errors.ts';
 import { cpuCreditsOf } from './credits.ts';
+import { parseFleetLoadBalancer } from './fleet-lb-env.ts';
 import { TAG } from './tags.ts';
 
 export interface FleetEnv {
@@ -14,6 +15,8 @@ export interface FleetEnv {
   securityGroupIds: string[];
   capacity: { min: number; max: number; desired: number };
   alarmNames: string[];
+  /** What sends the fleet its traffic: an ALB kiln makes, or the team's own target group. */
+  loadBalancer: FleetLoadBalancerData;
   backend: BackendData;
   refresh?: Partial<FleetStackData['refresh']>;
   healthCheckGracePeriodSec?: number;
@@ -39,7 +42,7 @@ export function loadFleetEnv(path: string): FleetEnv {
   for (const [field, ok] of need) if (!ok(env[field])) throw new InputError(`fleet env ${field}`, env[field], 'see the example in docs/aws.md', `set ${field} in ${path}`);
   // The fleet's user data is kiln's (boot.json with migrate: false, targets/aws/fleet-user-data.ts): one of the env's would replace it.
   if ('userData' in env) throw new InputError('fleet env userData', '…', 'not set: kiln writes the fleet\'s user data from the recipe (boot.json, no migrations at boot)', `remove userData from ${path}; put app settings in the recipe's app.env or app.secrets`);
-  return env as FleetEnv;
+  return { ...env, loadBalancer: parseFleetLoadBalancer(env.loadBalancer, path) } as FleetEnv;
 }
 
 /** Stack data for one tier's fleet with the literal AMI id; arch picks the tier's instance type. */
@@ -70,6 +73,7 @@ export function fleetData(
     healthCheckGracePeriodSec: env.healthCheckGracePeriodSec ?? 120,
     refresh: { ...DEFAULT_REFRESH, ...env.refresh },
     alarms: { names: env.alarmNames },
+    loadBalancer: env.loadBalancer,
     healthCheckPath: boot.healthPath,
     secretsPath: `/kiln/${tier.name}/app`,
     accountId: env.accountId,

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { allowedHostsOf } from '../../../cloud-init/boot-config.ts';
 import { APP_UNIT, GUNICORN_CONF } from '../../../images/files/gunicorn.ts';
 import { inSandbox, q } from '../sandbox.ts';
 import type { Validator } from '../types.ts';
@@ -20,7 +21,10 @@ export function serviceKeys(unit: string): Map<string, string> {
   return new Map(section.split('\n').filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
 }
 
-const script = (exec: string, group: string, dirMode: string) => `
+// What a load balancer's health check sends as Host: the instance's own address.
+const CHECKER_HOST = '10.0.0.1';
+
+const script = (exec: string, group: string, dirMode: string, healthPath: string | null) => `
 mkdir -p /run/kiln-app && chown ${STAND_IN_USER}:${q(group)} /run/kiln-app && chmod ${q(dirMode)} /run/kiln-app
 cd /
 setpriv --reuid=${STAND_IN_USER} --regid=${q(group)} --clear-groups ${exec} > /var/log/gunicorn.out 2>&1 &
@@ -30,6 +34,7 @@ n=$!
 for i in $(seq 200); do kill -0 $g 2>/dev/null || break; [ -S /run/kiln-app/gunicorn.sock ] && break; sleep 0.05; done
 ls -l /run/kiln-app/
 echo "GET /health -> $(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1/health)"
+${healthPath ? `echo "GET ${healthPath} as a load balancer (Host ${CHECKER_HOST}) -> $(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Host: ${CHECKER_HOST}' ${q(`http://127.0.0.1${healthPath}`)})"` : ''}
 # Quick stop (INT): a graceful TERM would wait out the upstream keepalive connections.
 kill -INT $g 2>/dev/null; kill -QUIT $n 2>/dev/null; wait
 echo '--- gunicorn'; cat /var/log/gunicorn.out
@@ -51,15 +56,17 @@ export const appValidator: Validator = {
     const [exec, group, dirMode] = [keys.get('ExecStart'), keys.get('Group'), keys.get('RuntimeDirectoryMode') ?? '0755'];
     if (!exec || !group) return [finding(TOOL, UNIT, false, `${UNIT} has no ExecStart= or Group=`)];
     const venv = await venvLayer(ctx.scratch);
+    const { domains, healthPath } = ctx.rendered.context.recipe.app;
     const r = await inSandbox({
       rootfs: rootfsOf(ctx),
       extraRoots: [venv.root],
       binds: [venv.bind],
       dirs: [['/var/log/nginx', 'root']],
-      env: { ...process.env, KILN_SECRET_KEY: 'kiln-validate-not-a-secret', PYTHONDONTWRITEBYTECODE: '1' },
-      script: script(exec, group, dirMode),
+      // The app allows only its domains, as it will on the box (firstboot writes the same list).
+      env: { ...process.env, KILN_SECRET_KEY: 'kiln-validate-not-a-secret', KILN_ALLOWED_HOSTS: allowedHostsOf(domains).join(','), PYTHONDONTWRITEBYTECODE: '1' },
+      script: script(exec, group, dirMode, domains.length ? healthPath : null),
     });
-    const ok = r.output.includes('GET /health -> 200');
+    const ok = r.output.includes('GET /health -> 200') && (!domains.length || r.output.includes(`(Host ${CHECKER_HOST}) -> 200`));
     return [finding(TOOL, UNIT, ok, ok ? r.output.split('\n--- gunicorn')[0]! : r.output)];
   },
 };

@@ -130,6 +130,16 @@ describe('a broken file fails its validator with the program\'s own message', ()
     failedWith(f, '/etc/systemd/system/kiln-app.service', /GET \/health -> 502[\s\S]*Permission denied/);
   });
 
+  it('app behind nginx, with domains: a load balancer\'s health check (an address as Host) gets 200; without the health location it gets 400', async () => {
+    const rendered = render(tier('nano'), { ...WEB, app: { ...WEB.app, domains: ['shop.example.com', '*.shop.example.com'] } }, DISTROS.debian12);
+    const dir = await writeBundle(join(work, `b${n++}`), rendered);
+    const good = await validateBundle(dir, rendered, [byName('app behind nginx')]);
+    expect(good.map((f) => [f.ok, f.output])).toEqual([[true, expect.stringContaining('GET /health as a load balancer (Host 10.0.0.1) -> 200')]]);
+    const site = join(dir, 'rootfs', 'etc/nginx/conf.d/kiln.conf');
+    writeFileSync(site, readFileSync(site, 'utf8').replace('location = /health {', 'location = /elsewhere {'));
+    failedWith(await validateBundle(dir, rendered, [byName('app behind nginx')]), '/etc/systemd/system/kiln-app.service', /\(Host 10\.0\.0\.1\) -> 400/);
+  });
+
   it('sshd: password login back on', async () => {
     const f = await corrupted(byName('sshd -T'), '/etc/ssh/sshd_config.d/60-kiln.conf', (s) => s.replace('PasswordAuthentication no', 'PasswordAuthentication yes'));
     failedWith(f, '/etc/ssh/sshd_config.d/60-kiln.conf', /passwordauthentication: rendered "no", the program reports "yes"/);

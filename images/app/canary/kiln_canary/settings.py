@@ -8,7 +8,8 @@ if not SECRET_KEY:
 DEBUG = False
 ALLOWED_HOSTS = [h for h in env("KILN_ALLOWED_HOSTS", "*").split(",") if h]
 INSTALLED_APPS = ["kiln_canary"]
-MIDDLEWARE = []
+# As in any Django project: CommonMiddleware checks the Host against ALLOWED_HOSTS on every request.
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 ROOT_URLCONF = "kiln_canary.urls"
 WSGI_APPLICATION = "kiln_canary.wsgi.application"
 USE_TZ = True
