@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allowedHostsOf } from '../../../cloud-init/boot-config.ts';
 import { APP_UNIT, GUNICORN_CONF } from '../../../images/files/gunicorn.ts';
+import { healthCheckHost } from '../../../images/files/nginx.ts';
 import { inSandbox, q } from '../sandbox.ts';
 import type { Validator } from '../types.ts';
 import { finding, HOST_VENV, requirePath, rootfsOf, venvLayer } from './common.ts';
@@ -23,8 +24,10 @@ export function serviceKeys(unit: string): Map<string, string> {
 
 // What a load balancer's health check sends as Host: the instance's own address.
 const CHECKER_HOST = '10.0.0.1';
+// A client on the internet (a documentation address, added to the sandbox's own loopback).
+const PUBLIC_CLIENT = '198.51.100.7';
 
-const script = (exec: string, group: string, dirMode: string, healthPath: string | null) => `
+const script = (exec: string, group: string, dirMode: string, healthPath: string | null, appHost: string) => `
 mkdir -p /run/kiln-app && chown ${STAND_IN_USER}:${q(group)} /run/kiln-app && chmod ${q(dirMode)} /run/kiln-app
 cd /
 setpriv --reuid=${STAND_IN_USER} --regid=${q(group)} --clear-groups ${exec} > /var/log/gunicorn.out 2>&1 &
@@ -34,6 +37,10 @@ n=$!
 for i in $(seq 200); do kill -0 $g 2>/dev/null || break; [ -S /run/kiln-app/gunicorn.sock ] && break; sleep 0.05; done
 ls -l /run/kiln-app/
 echo "GET /health -> $(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1/health)"
+# A balancer's X-Forwarded-Proto reaches the app from a private address only; a public client's is replaced.
+echo "GET /scheme, X-Forwarded-Proto https, from loopback -> $(curl -s --max-time 10 -H 'X-Forwarded-Proto: https' -H ${q(`Host: ${appHost}`)} http://127.0.0.1/scheme)"
+ip addr add ${PUBLIC_CLIENT}/32 dev lo
+echo "GET /scheme, X-Forwarded-Proto https, from ${PUBLIC_CLIENT} -> $(curl -s --max-time 10 -H 'X-Forwarded-Proto: https' -H ${q(`Host: ${appHost}`)} http://${PUBLIC_CLIENT}/scheme)"
 ${healthPath ? `echo "GET ${healthPath} as a load balancer (Host ${CHECKER_HOST}) -> $(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H 'Host: ${CHECKER_HOST}' ${q(`http://127.0.0.1${healthPath}`)})"` : ''}
 # Quick stop (INT): a graceful TERM would wait out the upstream keepalive connections.
 kill -INT $g 2>/dev/null; kill -QUIT $n 2>/dev/null; wait
@@ -43,7 +50,7 @@ echo '--- nginx error.log'; cat /var/log/nginx/error.log 2>/dev/null`;
 export const appValidator: Validator = {
   name: TOOL,
   roles: ['gunicorn', 'nginx'],
-  needs: ['nginx', 'curl', 'setpriv', 'unshare', `${HOST_VENV}/bin/gunicorn`],
+  needs: ['nginx', 'curl', 'setpriv', 'unshare', 'ip', `${HOST_VENV}/bin/gunicorn`],
   versioned: { program: 'Python', argv: () => [`${HOST_VENV}/bin/python`, '--version'], image: (d) => d.versions.python,
     unchecked: 'how gunicorn and the app behave under the image\'s Python (the bake imports them with it; verify serves them on the box)' },
   run: async (ctx) => {
@@ -64,9 +71,10 @@ export const appValidator: Validator = {
       dirs: [['/var/log/nginx', 'root']],
       // The app allows only its domains, as it will on the box (firstboot writes the same list).
       env: { ...process.env, KILN_SECRET_KEY: 'kiln-validate-not-a-secret', KILN_ALLOWED_HOSTS: allowedHostsOf(domains).join(','), PYTHONDONTWRITEBYTECODE: '1' },
-      script: script(exec, group, dirMode, domains.length ? healthPath : null),
+      script: script(exec, group, dirMode, domains.length ? healthPath : null, healthCheckHost(domains, healthPath) ?? 'localhost'),
     });
-    const ok = r.output.includes('GET /health -> 200') && (!domains.length || r.output.includes(`(Host ${CHECKER_HOST}) -> 200`));
+    const ok = r.output.includes('GET /health -> 200') && (!domains.length || r.output.includes(`(Host ${CHECKER_HOST}) -> 200`))
+      && r.output.includes('from loopback -> https') && r.output.includes(`from ${PUBLIC_CLIENT} -> http\n`);
     return [finding(TOOL, UNIT, ok, ok ? r.output.split('\n--- gunicorn')[0]! : r.output)];
   },
 };

@@ -140,6 +140,11 @@ describe('a broken file fails its validator with the program\'s own message', ()
     failedWith(await validateBundle(dir, rendered, [byName('app behind nginx')]), '/etc/systemd/system/kiln-app.service', /\(Host 10\.0\.0\.1\) -> 400/);
   });
 
+  it('app behind nginx: X-Forwarded-Proto trusted from anyone lets a public client pass as HTTPS', async () => {
+    const f = await corrupted(byName('app behind nginx'), '/etc/nginx/conf.d/kiln.conf', (s) => s.replaceAll('X-Forwarded-Proto $kiln_forwarded_proto', 'X-Forwarded-Proto $http_x_forwarded_proto'));
+    failedWith(f, '/etc/systemd/system/kiln-app.service', /from 198\.51\.100\.7 -> https/);
+  });
+
   it('sshd: password login back on', async () => {
     const f = await corrupted(byName('sshd -T'), '/etc/ssh/sshd_config.d/60-kiln.conf', (s) => s.replace('PasswordAuthentication no', 'PasswordAuthentication yes'));
     failedWith(f, '/etc/ssh/sshd_config.d/60-kiln.conf', /passwordauthentication: rendered "no", the program reports "yes"/);

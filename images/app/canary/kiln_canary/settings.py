@@ -10,6 +10,8 @@ ALLOWED_HOSTS = [h for h in env("KILN_ALLOWED_HOSTS", "*").split(",") if h]
 INSTALLED_APPS = ["kiln_canary"]
 # As in any Django project: CommonMiddleware checks the Host against ALLOWED_HOSTS on every request.
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+# As a project behind a balancer that terminates TLS sets it: the image's nginx forwards the balancer's scheme.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 ROOT_URLCONF = "kiln_canary.urls"
 WSGI_APPLICATION = "kiln_canary.wsgi.application"
 USE_TZ = True

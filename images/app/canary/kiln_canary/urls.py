@@ -7,4 +7,5 @@ urlpatterns = [
     path("db", views.db),
     path("cache", views.cache_view),
     path("slow", views.slow),
+    path("scheme", views.scheme),
 ]

@@ -16,6 +16,11 @@ def health(_request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
+def scheme(request):
+    """The scheme the app believes the client used: how validate proves what nginx forwards from a balancer."""
+    return HttpResponse(f"{request.scheme}\n", content_type="text/plain")
+
+
 def db(_request):
     item_id = random.randint(1, ITEM_COUNT)
     row = Item.objects.filter(pk=item_id).values_list("payload", flat=True).first()
