@@ -1,11 +1,11 @@
-/** `kiln gate --tier T --recipe kiln.yaml [--target local] [--previous REF] [--report DIR] [--json]`. */
+/** `kiln gate --tier T --recipe kiln.yaml [--target local] [--previous REF] [--report DIR] [--no-promote] [--json]`. */
 import { InputError } from '../images/errors.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { targetFor } from '../targets/registry.ts';
 import { loadCatalog, loadRecipe, output, parse, progress, requireTier, TARGET_FLAGS, TARGET_HELP, targetOptions } from './args.ts';
 import { GATE_SHAPE, runGate } from './flows/gate.ts';
 
-export const help = `kiln gate --tier T --recipe kiln.yaml [--target local|aws] [--previous REF] [--secrets FILE] [--report DIR] [--json]
+export const help = `kiln gate --tier T --recipe kiln.yaml [--target local|aws] [--previous REF] [--secrets FILE] [--report DIR] [--no-promote] [--json]
   The pre-release performance gate for a team's app: bakes the recipe's app, as it is at its source, as a
   release layer on the base image of the app's previous release (the promoted release on channel <tier>.<app>,
   or --previous REF), boots both images on boxes of the tier, runs interleaved A/B load with the app's own
@@ -13,6 +13,7 @@ export const help = `kiln gate --tier T --recipe kiln.yaml [--target local|aws] 
   Exit 0 pass (the candidate is promoted as the app's release on the tier), 1 regressed or no trustworthy
   answer (a box that does not boot, an app that does not come up, a missing figure), 2 bad input (no app
   source, no previous release), before anything boots.
+  --no-promote: a pass is reported (exit 0) but not promoted, e.g. for a pull request's build.
   --secrets FILE (local): secret values both boxes read at first boot (e.g. DATABASE_URL, see kiln launch).
   --report DIR writes gate.json, gate.html (the page to open) and verify/{verdict.json,report.html,junit.xml}.
 ${TARGET_HELP}`;
@@ -27,7 +28,7 @@ const whole = (v: Record<string, unknown>, flag: string, lo: number, hi: number,
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, {
     ...TARGET_FLAGS, tier: { type: 'string' }, previous: { type: 'string' }, secrets: { type: 'string' },
-    report: { type: 'string' }, 'duration-sec': { type: 'string' }, 'warmup-sec': { type: 'string' }, repetitions: { type: 'string' }, 'late-tolerance-ms': { type: 'string' },
+    report: { type: 'string' }, 'no-promote': { type: 'boolean' }, 'duration-sec': { type: 'string' }, 'warmup-sec': { type: 'string' }, repetitions: { type: 'string' }, 'late-tolerance-ms': { type: 'string' },
   });
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
   if (typeof v.recipe !== 'string') throw new InputError('--recipe', null, 'is required: the recipe of the app to gate (app.source)', 'pass --recipe kiln.yaml');
@@ -43,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   const r = await runGate({
     tier, target, stateDir: (v['state-dir'] as string | undefined) ?? defaultStateDir(), recipe, previousRef: v.previous as string | undefined,
-    reportDir: v.report as string | undefined, shape, secretsFile: v.secrets as string | undefined, repetitions: whole(v, 'repetitions', 5, 50, 5), log: progress,
+    reportDir: v.report as string | undefined, promote: !v['no-promote'], shape, secretsFile: v.secrets as string | undefined, repetitions: whole(v, 'repetitions', 5, 50, 5), log: progress,
     lateToleranceMs: v['late-tolerance-ms'] === undefined ? undefined : whole(v, 'late-tolerance-ms', 1, 1000, 10),
   });
   for (const reason of r.reasons) progress(`  ${reason}`);

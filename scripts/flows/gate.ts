@@ -7,7 +7,7 @@
  * come up or any missing figure is exit 1 with the reason; a recipe or previous release that cannot be used is exit 2.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
 import type { Tier } from '../../images/tiers.ts';
@@ -53,8 +53,14 @@ export interface GateInput {
   lateToleranceMs?: number;
   /** Secrets file for both boxes (local; e.g. DATABASE_URL of an external database). */
   secretsFile?: string;
+  /** false: a pass is reported, never promoted (a pull request's build must not become the release deploy ships). */
+  promote?: boolean;
   log?: (line: string) => void;
 }
+
+/** A pass becomes the app's release only when promotion is on, the candidate differs from the previous release (an A/A run changes nothing) and its verdict was written. */
+export const promotionDue = (promote: boolean | undefined, candidateRef: string, previousRef: string, verdictPath: string | undefined): verdictPath is string =>
+  promote !== false && candidateRef !== previousRef && verdictPath !== undefined;
 
 export interface GateImage { ref: string; app: string | null; sha256: string | null }
 
@@ -142,6 +148,8 @@ async function bakeCandidate(input: GateInput, prev: BakedImage, baseRef: string
   const stored = await readProfile(input.stateDir, profileKey(payload, tier, target.distro));
   const figures = stored?.profile ?? prev.bundle!.manifest.recipe.app;
   const tuned = withProfile(recipe, figures);
+  // A fresh CI runner has no state dir yet.
+  await mkdir(input.stateDir, { recursive: true });
   const work = await mkdtemp(join(input.stateDir, 'gate-bundle-'));
   try {
     const dir = await renderValidated(join(work, 'bundle'), tier, tuned, target.distro, payload);
@@ -211,8 +219,8 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   if (result.reasons.length === 0 && result.verdictDecision === 'pass' && result.memory?.outcome === 'pass') {
     result.decision = 'pass';
     result.exitCode = 0;
-    // The passing build becomes the app's release on the tier (deploy ships it); an A/A run changes nothing.
-    if (cand.ref !== prev.image.ref && verdictPath) {
+    // The passing build becomes the app's release on the tier (deploy ships it), unless the caller only asked.
+    if (promotionDue(input.promote, cand.ref, prev.image.ref, verdictPath)) {
       await target.promote({ verdictPath });
       result.promoted = true;
     }

@@ -5,6 +5,12 @@ import { execa } from 'execa';
 
 export interface PackerRun { exitCode: number; output: string }
 
+/**
+ * The Packer that reads the 1.6.6 templates offline: KILN_VALIDATE_PACKER (a path) where a bake's Packer >= 1.10 is
+ * first on PATH (it has no amazon plugin offline and cannot validate them), else `packer` from PATH.
+ */
+export const validatePacker = (env: NodeJS.ProcessEnv = process.env): string => env.KILN_VALIDATE_PACKER || 'packer';
+
 /** No real credentials or profile: dummy keys satisfy the amazon builder's offline checks. */
 export async function packerEnv(scratch: string): Promise<Record<string, string>> {
   const dirs = { PACKER_CACHE_DIR: join(scratch, 'cache'), TMPDIR: join(scratch, 'tmp'), HOME: join(scratch, 'home') };
@@ -28,7 +34,7 @@ export async function packerEnv(scratch: string): Promise<Record<string, string>
 }
 
 export async function runPacker(args: string[], cwd: string, scratch: string, timeoutSec = 120, input?: string, extraEnv: Record<string, string> = {}): Promise<PackerRun> {
-  const r = await execa('packer', args, {
+  const r = await execa(validatePacker(), args, {
     cwd,
     env: { ...(await packerEnv(scratch)), ...extraEnv },
     extendEnv: false,

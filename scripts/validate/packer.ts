@@ -7,7 +7,7 @@ import { modernRequirements } from '../../images/packer/requirements.ts';
 import { packerLayers, packerModel } from '../../images/packer/model.ts';
 import { COMPAT166, MODERN, PACKER_TARGETS, templatePath, VARS_PATH, type PackerLayer } from '../../images/packer/targets.ts';
 import { variablesOf } from '../../images/packer/vars.ts';
-import { runPacker } from './packer-env.ts';
+import { runPacker, validatePacker } from './packer-env.ts';
 import type { Finding, ValidateContext, Validator } from './types.ts';
 
 const packerDir = (ctx: ValidateContext) => join(ctx.dir, 'packer');
@@ -62,7 +62,7 @@ async function modernStructure(ctx: ValidateContext): Promise<Finding[]> {
   return findings;
 }
 
-const validator = (name: string, run: Validator['run']): Validator => ({ name, roles: ['packer'], needs: ['packer'], run });
+const validator = (name: string, run: Validator['run']): Validator => ({ name, roles: ['packer'], needs: [validatePacker()], run });
 
 export const validators: Validator[] = [
   validator('packer-validate', validateCompat),
