@@ -1,4 +1,4 @@
-// Pure functions only: they read the SDK's InstanceRefresh type; the emulator cannot produce one (see deploy.test.ts).
+// Pure functions over the SDK's InstanceRefresh type; roll-out.test.ts drives the poller against the emulator's refreshes.
 import { describe, expect, it } from 'vitest';
 import type { InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import { describeRefresh, outcomeOf } from './refresh-poller.ts';
