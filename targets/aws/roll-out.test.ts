@@ -186,6 +186,15 @@ describe('rolling the fleet to the applied launch template version', () => {
     expect(['Pending', 'InProgress']).toContain(listed[0].Status);
   });
 
+  it('a refresh id the group does not list is reported after maxErrors polls, not waited on', async () => {
+    await fleet();
+    const lines: string[] = [];
+    const err = await pollInstanceRefresh(c.autoscaling, { asgName: ASG, refreshId: 'not-ours', maxErrors: 2, sleep: async () => {}, log: (l) => lines.push(l) }).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toMatch(/DescribeInstanceRefreshes for kiln-fleet-nano failed \(2\/2\): .*refresh not-ours is not listed/);
+    expect(lines).toHaveLength(2);
+  });
+
   it('follows its own refresh by id, never an older one of the same group', async () => {
     const f = await fleet();
     const old = await c.autoscaling.send(new StartInstanceRefreshCommand({ AutoScalingGroupName: ASG, Preferences: { MinHealthyPercentage: 50 } }));
