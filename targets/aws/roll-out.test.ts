@@ -32,7 +32,7 @@ const data = {
 };
 
 /** A fleet as the stack leaves it: launch template versions 1 (running) and 2 (just applied), the ASG on `onVersion`. */
-async function fleet(onVersion = '1') {
+async function fleet(onVersion = '1', groupNames: 'id' | 'name' = 'id') {
   const v1 = await makeAmi(c.ec2, 'kiln-nano-v1');
   const v2 = await makeAmi(c.ec2, 'kiln-nano-v2');
   const lt = await c.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: ASG, LaunchTemplateData: { ImageId: v1.amiId, InstanceType: 't3.nano' } }));
@@ -40,7 +40,7 @@ async function fleet(onVersion = '1') {
   await c.ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: ltId, LaunchTemplateData: { ImageId: v2.amiId, InstanceType: 't3.nano' } }));
   await c.autoscaling.send(new CreateAutoScalingGroupCommand({
     AutoScalingGroupName: ASG, MinSize: 2, MaxSize: 4, DesiredCapacity: 2, AvailabilityZones: ['us-east-1a'],
-    LaunchTemplate: { LaunchTemplateId: ltId, Version: onVersion },
+    LaunchTemplate: groupNames === 'id' ? { LaunchTemplateId: ltId, Version: onVersion } : { LaunchTemplateName: ASG, Version: onVersion },
   }));
   await putAlarm(moto.endpoint, ALARM);
   const before = await group();
@@ -80,6 +80,15 @@ describe('rolling the fleet to the applied launch template version', () => {
     expect(after.images).toEqual([f.v2, f.v2]);
     expect(after.ids.some((id) => f.before.ids.includes(id))).toBe(false);
     expect(r.exit.exitCode).toBe(0);
+  });
+
+  it('a group created with the launch template\'s name moves to the version given by id', async () => {
+    const f = await fleet('1', 'name');
+    const r = await roll(f.ltId);
+    expect(r.outcome.status).toBe('Successful');
+    const g = (await c.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [ASG] }))).AutoScalingGroups![0];
+    expect(g.LaunchTemplate).toMatchObject({ LaunchTemplateId: f.ltId, LaunchTemplateName: ASG, Version: '2' });
+    expect((await group()).images).toEqual([f.v2, f.v2]);
   });
 
   it('skip matching: a fleet already on the version ends Successful without replacing an instance', async () => {
