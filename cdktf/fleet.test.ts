@@ -35,29 +35,21 @@ describe('FleetStack', () => {
     expect(one(synth({ ...d, cpuCredits: undefined }), 'aws_launch_template').credit_specification).toBeUndefined();
   });
 
-  it('pins the ASG to the numbered version terraform creates, never $Latest', () => {
+  it('creates the ASG on the numbered version terraform creates, never $Latest, and never moves it to a later one', () => {
     const asg = one(synth(), 'aws_autoscaling_group');
     expect(asg.launch_template.version).toBe('${aws_launch_template.lt.latest_version}');
     expect(asg.launch_template.id).toBe('${aws_launch_template.lt.id}');
+    // Deploy starts the refresh itself: Terraform moving the group first would make the new version the rollback target.
+    expect(asg.lifecycle.ignore_changes).toEqual(['launch_template']);
+    expect(asg.instance_refresh).toBeUndefined();
+    expect(asg.health_check_type).toBe('ELB');
+    expect(asg.target_group_arns).toEqual(['${aws_lb_target_group.tg.arn}']);
   });
 
-  it('replaces instances by an instance refresh with checkpoints, skip matching, alarms and auto rollback', () => {
-    const out = synth();
-    expect(Testing.toHaveResourceWithProperties(out, 'aws_autoscaling_group', {
-      health_check_type: 'ELB',
-      instance_refresh: {
-        strategy: 'Rolling',
-        preferences: {
-          auto_rollback: true,
-          skip_matching: true,
-          min_healthy_percentage: 90,
-          checkpoint_percentages: [50, 100],
-          checkpoint_delay: '300',
-          alarm_specification: { alarms: ['kiln-fleet-nano-5xx', 'kiln-fleet-nano-p95'] },
-        },
-      },
-    })).toBe(true);
-    expect(one(out, 'aws_autoscaling_group').target_group_arns).toEqual(['${aws_lb_target_group.tg.arn}']);
+  it('outputs the launch template id and its newest version, which deploy refreshes the ASG to', () => {
+    const out = JSON.parse(synth()).output;
+    expect(out.launch_template_id.value).toBe('${aws_launch_template.lt.id}');
+    expect(out.launch_template_version.value).toBe('${aws_launch_template.lt.latest_version}');
   });
 
   it('puts the fleet behind an ALB that alone may reach the instances on port 80; the ASG registers into its target group', () => {

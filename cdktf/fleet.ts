@@ -13,9 +13,10 @@ import { instanceSecretsPolicy } from './policy.ts';
 
 /**
  * The fleet: a launch template holding the literal promoted AMI id (each change is a new numbered
- * version), and an ASG that replaces instances through an instance refresh with checkpoints, alarms
- * and auto rollback. Auto rollback needs a numbered version and a literal image id (no `$Latest`,
- * no `resolve:ssm:`), which is why deploy writes the id here instead of pointing at the SSM parameter.
+ * version), and an ASG created on the first version. Terraform never moves the ASG to a later version:
+ * deploy starts the instance refresh to it (checkpoints, alarms, auto rollback) after apply. Auto
+ * rollback needs a numbered version and a literal image id (no `$Latest`, no `resolve:ssm:`), which
+ * is why deploy writes the id here instead of pointing at the SSM parameter.
  */
 export class FleetStack extends TerraformStack {
   constructor(scope: Construct, id: string, d: FleetStackData) {
@@ -70,20 +71,9 @@ export class FleetStack extends TerraformStack {
       targetGroupArns: lb.targetGroupArns,
       healthCheckType: 'ELB',
       healthCheckGracePeriod: d.healthCheckGracePeriodSec,
+      // Set at creation only: deploy's own refresh moves the group, so a rollback returns to the version it still names (provider issue 34189).
       launchTemplate: { id: lt.id, version: lt.latestVersion.toString() },
-      instanceRefresh: {
-        strategy: 'Rolling',
-        preferences: {
-          minHealthyPercentage: d.refresh.minHealthyPercentage,
-          maxHealthyPercentage: d.refresh.maxHealthyPercentage,
-          instanceWarmup: String(d.refresh.instanceWarmupSec),
-          checkpointPercentages: d.refresh.checkpointPercentages,
-          checkpointDelay: String(d.refresh.checkpointDelaySec),
-          skipMatching: true,
-          autoRollback: true,
-          alarmSpecification: { alarms: d.alarms.names },
-        },
-      },
+      lifecycle: { ignoreChanges: ['launch_template'] },
       tag: Object.entries(d.tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
     });
 

@@ -7,9 +7,11 @@ export const help = `kiln deploy --target aws --tier T [--recipe kiln.yaml] --fl
   Resolves the promoted image once (refused when unverified or revoked): with a recipe that has app.source,
   the promoted release of its app on the tier (<tier>.<app>), else the tier's base image. Writes its literal
   AMI id and the fleet's user data (the recipe's boot.json with migrate: false: instances do not migrate
-  at boot) into a new launch template version of the fleet stack, applies it (terraform >= 1.5 on PATH)
-  and polls the instance refresh to its end, reporting a rollback. Exit 0 when it ends Successful (or the fleet
-  already runs that version), 1 when it ends Failed, Cancelled or rolled back. --plan stops after synthesizing.
+  at boot) into a new launch template version of the fleet stack, applies it (terraform >= 1.5 on PATH),
+  starts the ASG's instance refresh to that version (auto rollback on the fleet's alarms) and polls it to its
+  end, reporting a rollback. Exit 0 when it ends Successful (instances already on the version are skipped),
+  1 when it ends Failed, Cancelled or rolled back, or when another refresh is running on the group (named,
+  never cancelled). --plan stops after synthesizing.
   The fleet env file (or KILN_AWS_FLEET_ENV) holds the account side: region, accountId, vpcId, subnetIds,
   securityGroupIds, capacity, alarmNames, loadBalancer (an ALB kiln makes, or your target group), backend (docs/aws.md). Only targets with a fleet (aws).
 ${TARGET_HELP}`;

@@ -7,17 +7,31 @@ export interface FleetDeployResult {
   version: number;
   stackDir: string;
   applied: boolean;
-  refresh?: { refreshId: string; status: string; ok: boolean; percentComplete: number; statusReason?: string; rollback?: { reason?: string } };
+  refresh?: {
+    refreshId: string;
+    status: string;
+    ok: boolean;
+    percentComplete: number;
+    instancesToUpdate?: number;
+    statusReason?: string;
+    rollback?: { reason?: string; percentCompleteOnRollback?: number; instancesToUpdateOnRollback?: number };
+  };
 }
 
-/** Exit 0 only when the refresh ended Successful (or none was needed); the line says the state it ended in and why. */
+/** Exit 0 only when the refresh ended Successful; the line says the state it ended in and why. */
 export function deployOutcome(r: FleetDeployResult): { exitCode: 0 | 1; line: string } {
   const what = `deploy ${r.channel} -> ${r.amiId} (version ${r.version})`;
   if (!r.applied) return { exitCode: 0, line: `${what}: planned, stack in ${r.stackDir}` };
   const f = r.refresh;
   if (!f) return { exitCode: 1, line: `${what}: applied, but no instance refresh outcome was read` };
-  if (f.status === 'NotStarted') return { exitCode: 0, line: `${what}: no refresh needed, the fleet already runs this launch template version` };
-  const why = [f.statusReason, f.rollback?.reason && `rollback: ${f.rollback.reason}`].filter(Boolean).join('; ');
+  if (f.status === 'NotStarted') return { exitCode: 1, line: `${what}: applied, but no instance refresh was started (${f.statusReason ?? 'no reason given'})` };
+  const rb = f.rollback;
+  const why = [
+    f.statusReason,
+    !f.ok && !rb && f.instancesToUpdate ? `${f.instancesToUpdate} instance(s) not replaced` : undefined,
+    rb && `rollback${rb.percentCompleteOnRollback === undefined ? '' : ` from ${rb.percentCompleteOnRollback}%`}: ${rb.reason ?? 'no reason given'}`,
+  ].filter(Boolean).join('; ');
   const line = `${what}: instance refresh ${f.refreshId} ended ${f.status} at ${f.percentComplete}%${why ? ` (${why})` : ''}`;
+  // Failed, Cancelled and both rollback endings leave the fleet short of the release.
   return { exitCode: f.ok ? 0 : 1, line };
 }

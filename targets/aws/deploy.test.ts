@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateLaunchTemplateCommand } from '@aws-sdk/client-ec2';
-import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
+import { CreateLaunchTemplateCommand, CreateLaunchTemplateVersionCommand } from '@aws-sdk/client-ec2';
+import { CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, DescribeInstanceRefreshesCommand } from '@aws-sdk/client-auto-scaling';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { Testing } from 'cdktf';
 import { parse as parseYaml } from 'yaml';
@@ -14,7 +14,6 @@ import { makeAmi, startMoto, type Moto } from './moto.testkit.ts';
 import { promote } from './promote.ts';
 import { revoke } from './revoke.ts';
 import { deploy } from './deploy.ts';
-import { pollInstanceRefresh } from './refresh-poller.ts';
 import { MissingPrerequisiteError } from './prereq.ts';
 import { PromotionRefusedError } from './verdict.ts';
 import type { FleetEnv } from './fleet-env.ts';
@@ -114,19 +113,30 @@ describe('deploy against the emulator', () => {
     expect(readFileSync(join(dir, 'out3', 'stacks', 'fleet-nano', 'cdk.tf.json'), 'utf8')).toContain('aws_autoscaling_group');
   });
 
-  it('the refresh poller reports the emulator\'s missing DescribeInstanceRefreshes instead of hanging', async () => {
-    // moto 5.1 implements ASGs and launch templates but not instance refreshes (it answers 500).
+  it('after apply, reads the stack\'s launch template outputs and rolls the ASG to that version by its own refresh', async () => {
+    const old = await makeAmi(c.ec2, 'kiln-nano-old');
     const a = await promotedAmi();
-    await c.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'kiln-fleet-nano', LaunchTemplateData: { ImageId: a.amiId, InstanceType: 't3.nano' } }));
+    // What an earlier apply left and this apply adds: version 1 running, version 2 with the promoted AMI.
+    const lt = await c.ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'kiln-fleet-nano', LaunchTemplateData: { ImageId: old.amiId, InstanceType: 't3.nano' } }));
+    const ltId = lt.LaunchTemplate!.LaunchTemplateId!;
+    await c.ec2.send(new CreateLaunchTemplateVersionCommand({ LaunchTemplateId: ltId, LaunchTemplateData: { ImageId: a.amiId, InstanceType: 't3.nano' } }));
     await c.autoscaling.send(new CreateAutoScalingGroupCommand({
       AutoScalingGroupName: 'kiln-fleet-nano', MinSize: 1, MaxSize: 2, DesiredCapacity: 1, AvailabilityZones: ['us-east-1a'],
-      LaunchTemplate: { LaunchTemplateName: 'kiln-fleet-nano', Version: '1' },
+      LaunchTemplate: { LaunchTemplateId: ltId, Version: '1' },
     }));
+    // A stand-in for terraform: init and apply change nothing here, `output -raw` answers what the apply made.
+    const tf = join(dir, 'terraform');
+    writeFileSync(tf, `#!/bin/sh\ncase "$2 $4" in\n  "output launch_template_id") printf %s ${ltId} ;;\n  "output launch_template_version") printf 2 ;;\n  output*) exit 1 ;;\nesac\n`, { mode: 0o755 });
     const lines: string[] = [];
-    const err = await pollInstanceRefresh(c.autoscaling, { asgName: 'kiln-fleet-nano', since: new Date(), maxErrors: 2, sleep: async () => {}, log: (l) => lines.push(l) })
-      .catch((e) => e);
-    expect(err).toBeInstanceOf(Error);
-    expect(err.message).toMatch(/DescribeInstanceRefreshes for kiln-fleet-nano failed \(2\/2\)/);
-    expect(lines).toHaveLength(2);
+    const r = await deploy(c, {
+      tier: nano, env, outdir: join(dir, 'out-roll'), apply: true, tool: { kind: 'terraform', path: tf, version: '1.11.4' },
+      poll: { intervalSec: 0 }, log: (l) => lines.push(l),
+    });
+    expect(r).toMatchObject({ applied: true, launchTemplate: { id: ltId, version: '2' }, refresh: { status: 'Successful', ok: true } });
+    const g = (await c.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['kiln-fleet-nano'] }))).AutoScalingGroups![0];
+    expect(g.LaunchTemplate).toMatchObject({ LaunchTemplateId: ltId, Version: '2' });
+    const refresh = (await c.autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'kiln-fleet-nano' }))).InstanceRefreshes![0];
+    expect(refresh.Preferences).toMatchObject({ AutoRollback: true, SkipMatching: true, AlarmSpecification: { Alarms: ['kiln-fleet-nano-5xx'] } });
+    expect(lines).toContain(`deploy: instance refresh ${r.refresh!.refreshId} started on kiln-fleet-nano to ${ltId} version 2`);
   });
 });

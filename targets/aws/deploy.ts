@@ -2,7 +2,8 @@
  * `kiln deploy --target aws --tier T [--recipe kiln.yaml]`: resolve the promoted AMI of the recipe's channel once
  * (the release of its app, `<tier>.<app>`, or the tier's base image for the canary), write its literal id and the
  * fleet's user data (boot.json, migrate: false) into the fleet stack (a new numbered launch template version on
- * apply), apply, then poll the instance refresh that the ASG starts to its end; on failure report the rollback.
+ * apply), apply, then start the ASG's instance refresh to that version and poll it to its end; on failure report
+ * the rollback.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,11 +16,12 @@ import type { Tier } from '../../images/tiers.ts';
 import { InputError } from '../../images/errors.ts';
 import { isCanary, WEB, type Recipe } from '../../images/web.ts';
 import { channelOfRecipe } from '../channel.ts';
-import { applyStack, findApplyTool, type ApplyTool } from './apply.ts';
+import { applyStack, findApplyTool, stackOutput, type ApplyTool } from './apply.ts';
 import { fleetData, type FleetEnv } from './fleet-env.ts';
 import { fleetUserData } from './fleet-user-data.ts';
 import { promoted, type Promoted } from './promoted.ts';
-import { pollInstanceRefresh, type RefreshOutcome } from './refresh-poller.ts';
+import type { RefreshOutcome } from './refresh-poller.ts';
+import { rollOut } from './roll-out.ts';
 import { TAG, tagMap } from './tags.ts';
 import { PromotionRefusedError } from './verdict.ts';
 
@@ -66,7 +68,16 @@ export interface DeployInput {
   log?: (line: string) => void;
 }
 
-export interface DeployResult { channel: string; amiId: string; version: number; stackDir: string; applied: boolean; refresh?: RefreshOutcome }
+export interface DeployResult {
+  channel: string;
+  amiId: string;
+  version: number;
+  stackDir: string;
+  applied: boolean;
+  /** The launch template version the apply made and the refresh rolls the fleet to. */
+  launchTemplate?: { id: string; version: string };
+  refresh?: RefreshOutcome;
+}
 
 export async function deploy(
   c: { ssm: SSMClient; ec2: EC2Client; autoscaling: AutoScalingClient },
@@ -80,8 +91,12 @@ export async function deploy(
   log(`deploy: fleet stack synthesized in ${stackDir}`);
   if (!input.apply) return { channel, amiId: plan.promoted.amiId, version: plan.promoted.version, stackDir, applied: false };
   const tool = input.tool === undefined ? await findApplyTool() : input.tool;
-  const since = new Date();
   await applyStack(stackDir, tool);
-  const refresh = await pollInstanceRefresh(c.autoscaling, { asgName: plan.data.name, since, log, ...input.poll });
-  return { channel, amiId: plan.promoted.amiId, version: plan.promoted.version, stackDir, applied: true, refresh };
+  // applyStack refuses a missing tool, so here there is one.
+  const applied = tool as ApplyTool;
+  const launchTemplate = { id: await stackOutput(stackDir, applied, 'launch_template_id'), version: await stackOutput(stackDir, applied, 'launch_template_version') };
+  const refresh = await rollOut(c.autoscaling, {
+    asgName: plan.data.name, launchTemplateId: launchTemplate.id, launchTemplateVersion: launchTemplate.version, data: plan.data, poll: input.poll, log,
+  });
+  return { channel, amiId: plan.promoted.amiId, version: plan.promoted.version, stackDir, applied: true, launchTemplate, refresh };
 }

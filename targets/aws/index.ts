@@ -8,6 +8,7 @@ export { revoke, type RevokeResult } from './revoke.ts';
 export { deploy, planDeploy, synthFleet, type DeployInput, type DeployResult } from './deploy.ts';
 export { loadFleetEnv, fleetData, type FleetEnv } from './fleet-env.ts';
 export { pollInstanceRefresh, type RefreshOutcome } from './refresh-poller.ts';
+export { rollOut, type RollOutInput } from './roll-out.ts';
 export { janitor, type JanitorReport, type Leftover } from './janitor.ts';
 export { MissingPrerequisiteError } from './prereq.ts';
 export { PromotionRefusedError, readVerdict } from './verdict.ts';

@@ -105,3 +105,31 @@ export async function makeAmi(ec2: EC2Client, name: string, tags: Record<string,
   const snapshotIds = (desc.BlockDeviceMappings ?? []).map((b) => b.Ebs?.SnapshotId).filter((s): s is string => Boolean(s));
   return { amiId: img.ImageId!, instanceId, snapshotIds };
 }
+
+/**
+ * One CloudWatch Query API call to the emulator (kiln has no CloudWatch client): PutMetricAlarm, SetAlarmState.
+ * The emulator routes by the credential scope's service; it does not check the signature.
+ */
+export async function cloudwatch(endpoint: string, action: 'PutMetricAlarm' | 'SetAlarmState', params: Record<string, string>): Promise<void> {
+  const r = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/monitoring/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: new URLSearchParams({ Action: action, Version: '2010-08-01', ...params }).toString(),
+  });
+  if (!r.ok) throw new Error(`CloudWatch ${action} answered ${r.status}: ${await r.text()}`);
+}
+
+/** A metric alarm as a fleet env names them, in OK until SetAlarmState says otherwise. */
+export async function putAlarm(endpoint: string, name: string): Promise<void> {
+  await cloudwatch(endpoint, 'PutMetricAlarm', {
+    AlarmName: name, Namespace: 'AWS/ApplicationELB', MetricName: 'HTTPCode_Target_5XX_Count', Statistic: 'Sum',
+    Period: '60', EvaluationPeriods: '1', Threshold: '10', ComparisonOperator: 'GreaterThanThreshold',
+  });
+}
+
+export async function setAlarmState(endpoint: string, name: string, state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA', reason: string): Promise<void> {
+  await cloudwatch(endpoint, 'SetAlarmState', { AlarmName: name, StateValue: state, StateReason: reason });
+}

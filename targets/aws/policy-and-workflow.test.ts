@@ -34,6 +34,7 @@ describe('docs/iam-policy.json', () => {
     const sent = actionsSent();
     expect(sent).toContain('ssm:PutParameter');
     expect(sent).toContain('autoscaling:DescribeInstanceRefreshes');
+    expect(sent).toContain('autoscaling:StartInstanceRefresh');
     expect(sent.filter((a) => !allowed.has(a))).toEqual([]);
   });
 

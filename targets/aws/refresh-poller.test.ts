@@ -1,4 +1,4 @@
-// Pure functions only: they read the SDK's InstanceRefresh type; the emulator cannot produce one (see deploy.test.ts).
+// Pure functions over the SDK's InstanceRefresh type; roll-out.test.ts drives the poller against the emulator's refreshes.
 import { describe, expect, it } from 'vitest';
 import type { InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 import { describeRefresh, outcomeOf } from './refresh-poller.ts';
@@ -15,14 +15,14 @@ describe('instance refresh interpretation', () => {
   });
 
   it('ends ok only on Successful, and reports the rollback otherwise', () => {
-    expect(outcomeOf({ ...base, Status: 'Successful', PercentageComplete: 100 })).toMatchObject({ ok: true, status: 'Successful' });
+    expect(outcomeOf({ ...base, Status: 'Successful', PercentageComplete: 100, InstancesToUpdate: 0 })).toMatchObject({ ok: true, status: 'Successful', instancesToUpdate: 0 });
     const rolled = outcomeOf({
       ...base, Status: 'RollbackSuccessful', PercentageComplete: 0, StatusReason: 'alarm kiln-fleet-nano-5xx in ALARM',
-      RollbackDetails: { RollbackReason: 'Alarm kiln-fleet-nano-5xx breached', RollbackStartTime: new Date('2026-01-01T00:10:00Z'), PercentageCompleteOnRollback: 50 },
+      RollbackDetails: { RollbackReason: 'Alarm kiln-fleet-nano-5xx breached', RollbackStartTime: new Date('2026-01-01T00:10:00Z'), PercentageCompleteOnRollback: 50, InstancesToUpdateOnRollback: 1 },
     });
     expect(rolled).toMatchObject({
       ok: false, status: 'RollbackSuccessful',
-      rollback: { reason: 'Alarm kiln-fleet-nano-5xx breached', startedAt: '2026-01-01T00:10:00.000Z', percentCompleteOnRollback: 50 },
+      rollback: { reason: 'Alarm kiln-fleet-nano-5xx breached', startedAt: '2026-01-01T00:10:00.000Z', percentCompleteOnRollback: 50, instancesToUpdateOnRollback: 1 },
     });
     for (const Status of ['Failed', 'Cancelled', 'RollbackFailed'] as const) expect(outcomeOf({ ...base, Status })!.ok).toBe(false);
   });

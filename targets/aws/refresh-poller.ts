@@ -1,4 +1,4 @@
-/** Follows an ASG instance refresh to its end, reporting progress and, on failure, the rollback. */
+/** Follows one ASG instance refresh, by its id, to its end, reporting progress and, on failure, the rollback. */
 import {
   DescribeInstanceRefreshesCommand,
   type AutoScalingClient,
@@ -9,11 +9,14 @@ const TERMINAL = new Set(['Successful', 'Failed', 'Cancelled', 'RollbackSuccessf
 
 export interface RefreshOutcome {
   refreshId: string;
+  /** The refresh's final AWS status; `NotStarted` when deploy could not start one (another refresh was running). */
   status: string;
   ok: boolean;
   percentComplete: number;
+  /** Instances the refresh had still to replace when it ended. */
+  instancesToUpdate?: number;
   statusReason?: string;
-  rollback?: { reason?: string; startedAt?: string; percentCompleteOnRollback?: number };
+  rollback?: { reason?: string; startedAt?: string; percentCompleteOnRollback?: number; instancesToUpdateOnRollback?: number };
 }
 
 /** Pure: one line describing where a refresh is. */
@@ -35,21 +38,23 @@ export function outcomeOf(r: InstanceRefresh): RefreshOutcome | null {
     status: r.Status,
     ok: r.Status === 'Successful',
     percentComplete: r.PercentageComplete ?? 0,
+    instancesToUpdate: r.InstancesToUpdate,
     statusReason: r.StatusReason,
     rollback: rb && (rb.RollbackReason || rb.RollbackStartTime)
-      ? { reason: rb.RollbackReason, startedAt: rb.RollbackStartTime?.toISOString(), percentCompleteOnRollback: rb.PercentageCompleteOnRollback }
+      ? {
+        reason: rb.RollbackReason, startedAt: rb.RollbackStartTime?.toISOString(),
+        percentCompleteOnRollback: rb.PercentageCompleteOnRollback, instancesToUpdateOnRollback: rb.InstancesToUpdateOnRollback,
+      }
       : undefined,
   };
 }
 
 export interface PollOptions {
   asgName: string;
-  /** Only a refresh started at or after this instant counts (the one our apply started). */
-  since: Date;
+  /** The refresh deploy started (StartInstanceRefresh's InstanceRefreshId): no other refresh is ever read as ours. */
+  refreshId: string;
   intervalSec?: number;
   timeoutSec?: number;
-  /** How long to wait for a refresh to appear; none means the fleet already runs this template version. */
-  startTimeoutSec?: number;
   /** Consecutive API errors tolerated before giving up. */
   maxErrors?: number;
   log?: (line: string) => void;
@@ -59,44 +64,34 @@ export interface PollOptions {
 export async function pollInstanceRefresh(autoscaling: AutoScalingClient, o: PollOptions): Promise<RefreshOutcome> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const started = Date.now();
-  const deadline = started + (o.timeoutSec ?? 3600) * 1000;
+  const maxErrors = o.maxErrors ?? 3;
+  const deadline = Date.now() + (o.timeoutSec ?? 3600) * 1000;
   let errors = 0;
   let last = '';
   while (Date.now() < deadline) {
-    let refreshes: InstanceRefresh[];
+    let ours: InstanceRefresh | undefined;
     try {
-      refreshes = (await autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: o.asgName, MaxRecords: 10 }))).InstanceRefreshes ?? [];
+      const page = await autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: o.asgName, InstanceRefreshIds: [o.refreshId] }));
+      ours = (page.InstanceRefreshes ?? []).find((r) => r.InstanceRefreshId === o.refreshId);
+      if (!ours) throw new Error(`refresh ${o.refreshId} is not listed`);
       errors = 0;
     } catch (e) {
       errors += 1;
-      const msg = `DescribeInstanceRefreshes for ${o.asgName} failed (${errors}/${o.maxErrors ?? 3}): ${(e as Error).name}: ${(e as Error).message.split('\n')[0]}`;
+      const msg = `DescribeInstanceRefreshes for ${o.asgName} failed (${errors}/${maxErrors}): ${(e as Error).name}: ${(e as Error).message.split('\n')[0]}`;
       log(msg);
-      if (errors >= (o.maxErrors ?? 3)) throw new Error(msg);
+      if (errors >= maxErrors) throw new Error(msg);
       await sleep((o.intervalSec ?? 15) * 1000);
       continue;
     }
-    const ours = refreshes
-      .filter((r) => r.StartTime && r.StartTime.getTime() >= o.since.getTime() - 1000)
-      .sort((a, b) => b.StartTime!.getTime() - a.StartTime!.getTime())[0];
-    if (ours) {
-      const line = describeRefresh(ours);
-      if (line !== last) log(line);
-      last = line;
-      const done = outcomeOf(ours);
-      if (done) {
-        if (!done.ok && done.rollback) log(`deploy: rolled back (${done.status}): ${done.rollback.reason ?? done.statusReason ?? 'no reason given'}`);
-        return done;
-      }
-    } else {
-      if (Date.now() - started >= (o.startTimeoutSec ?? 300) * 1000) {
-        log(`deploy: no instance refresh started on ${o.asgName}: the fleet already runs this launch template version`);
-        return { refreshId: '', status: 'NotStarted', ok: true, percentComplete: 100 };
-      }
-      if (last !== 'waiting') log(`waiting for the instance refresh of ${o.asgName} to start`);
-      last = 'waiting';
+    const line = describeRefresh(ours);
+    if (line !== last) log(line);
+    last = line;
+    const done = outcomeOf(ours);
+    if (done) {
+      if (!done.ok && done.rollback) log(`deploy: rolled back (${done.status}): ${done.rollback.reason ?? done.statusReason ?? 'no reason given'}`);
+      return done;
     }
     await sleep((o.intervalSec ?? 15) * 1000);
   }
-  throw new Error(`instance refresh of ${o.asgName} did not end within ${o.timeoutSec ?? 3600} s: check the console, it is still running`);
+  throw new Error(`instance refresh ${o.refreshId} of ${o.asgName} did not end within ${o.timeoutSec ?? 3600} s: it is still running (the AWS console or DescribeInstanceRefreshes shows where)`);
 }
