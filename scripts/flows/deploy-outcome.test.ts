@@ -15,6 +15,12 @@ describe('deploy outcome', () => {
     });
   });
 
+  it('says where the fleet serves once it ended Successful behind kiln\'s balancer, and only then', () => {
+    const url = 'https://kiln-fleet-small-1.eu-west-1.elb.amazonaws.com/';
+    expect(deployOutcome({ ...ended({ Status: 'Successful', PercentageComplete: 100 }), url }).line).toBe(`${what}: instance refresh r-1 ended Successful at 100%, serving at ${url}`);
+    expect(deployOutcome({ ...ended({ Status: 'Cancelled', PercentageComplete: 40 }), url }).line).not.toContain('serving');
+  });
+
   it.each<InstanceRefreshStatus>(['RollbackSuccessful', 'RollbackFailed'])('exits 1 when it ended %s, naming the state, the alarm and how far it got', (status) => {
     const o = deployOutcome(ended({
       Status: status, PercentageComplete: 100, StatusReason: 'alarm kiln-5xx in ALARM',

@@ -7,6 +7,7 @@ export interface FleetDeployResult {
   version: number;
   stackDir: string;
   applied: boolean;
+  url?: string;
   refresh?: {
     refreshId: string;
     status: string;
@@ -31,7 +32,8 @@ export function deployOutcome(r: FleetDeployResult): { exitCode: 0 | 1; line: st
     !f.ok && !rb && f.instancesToUpdate ? `${f.instancesToUpdate} instance(s) not replaced` : undefined,
     rb && `rollback${rb.percentCompleteOnRollback === undefined ? '' : ` from ${rb.percentCompleteOnRollback}%`}: ${rb.reason ?? 'no reason given'}`,
   ].filter(Boolean).join('; ');
-  const line = `${what}: instance refresh ${f.refreshId} ended ${f.status} at ${f.percentComplete}%${why ? ` (${why})` : ''}`;
+  const where = f.ok && r.url ? `, serving at ${r.url}` : '';
+  const line = `${what}: instance refresh ${f.refreshId} ended ${f.status} at ${f.percentComplete}%${why ? ` (${why})` : ''}${where}`;
   // Failed, Cancelled and both rollback endings leave the fleet short of the release.
   return { exitCode: f.ok ? 0 : 1, line };
 }

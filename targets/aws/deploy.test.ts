@@ -126,13 +126,13 @@ describe('deploy against the emulator', () => {
     }));
     // A stand-in for terraform: init and apply change nothing here, `output -raw` answers what the apply made.
     const tf = join(dir, 'terraform');
-    writeFileSync(tf, `#!/bin/sh\ncase "$2 $4" in\n  "output launch_template_id") printf %s ${ltId} ;;\n  "output launch_template_version") printf 2 ;;\n  output*) exit 1 ;;\nesac\n`, { mode: 0o755 });
+    writeFileSync(tf, `#!/bin/sh\ncase "$2 $4" in\n  "output launch_template_id") printf %s ${ltId} ;;\n  "output launch_template_version") printf 2 ;;\n  "output load_balancer_dns_name") printf kiln-fleet-nano-1.us-east-1.elb.amazonaws.com ;;\n  output*) exit 1 ;;\nesac\n`, { mode: 0o755 });
     const lines: string[] = [];
     const r = await deploy(c, {
       tier: nano, env, outdir: join(dir, 'out-roll'), apply: true, tool: { kind: 'terraform', path: tf, version: '1.11.4' },
       poll: { intervalSec: 0 }, log: (l) => lines.push(l),
     });
-    expect(r).toMatchObject({ applied: true, launchTemplate: { id: ltId, version: '2' }, refresh: { status: 'Successful', ok: true } });
+    expect(r).toMatchObject({ applied: true, launchTemplate: { id: ltId, version: '2' }, url: 'http://kiln-fleet-nano-1.us-east-1.elb.amazonaws.com/', refresh: { status: 'Successful', ok: true } });
     const g = (await c.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: ['kiln-fleet-nano'] }))).AutoScalingGroups![0];
     expect(g.LaunchTemplate).toMatchObject({ LaunchTemplateId: ltId, Version: '2' });
     const refresh = (await c.autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: 'kiln-fleet-nano' }))).InstanceRefreshes![0];

@@ -76,6 +76,8 @@ export interface DeployResult {
   applied: boolean;
   /** The launch template version the apply made and the refresh rolls the fleet to. */
   launchTemplate?: { id: string; version: string };
+  /** Where users reach the fleet: the URL of the ALB kiln made (absent behind the team's own target group). */
+  url?: string;
   refresh?: RefreshOutcome;
 }
 
@@ -98,5 +100,7 @@ export async function deploy(
   const refresh = await rollOut(c.autoscaling, {
     asgName: plan.data.name, launchTemplateId: launchTemplate.id, launchTemplateVersion: launchTemplate.version, data: plan.data, poll: input.poll, log,
   });
-  return { channel, amiId: plan.promoted.amiId, version: plan.promoted.version, stackDir, applied: true, launchTemplate, refresh };
+  const lb = plan.data.loadBalancer;
+  const url = lb.kind === 'alb' ? `${lb.certificateArn ? 'https' : 'http'}://${await stackOutput(stackDir, applied, 'load_balancer_dns_name')}/` : undefined;
+  return { channel, amiId: plan.promoted.amiId, version: plan.promoted.version, stackDir, applied: true, launchTemplate, ...(url ? { url } : {}), refresh };
 }
