@@ -7,23 +7,33 @@ import { KeyPair } from '@cdktf/provider-aws/lib/key-pair/index.js';
 import type { CandidateStackData } from './data.ts';
 import { declareBackend } from './backend.ts';
 
-/** One instance of a candidate AMI, reachable only from the verifier, for one verify run. */
+/** One instance of a candidate AMI and the verifier beside it in the same subnet, for one verify run; only the verifier faces the runner. */
 export class CandidateStack extends TerraformStack {
   constructor(scope: Construct, id: string, d: CandidateStackData) {
     super(scope, id);
     declareBackend(this, d.backend);
     new AwsProvider(this, 'aws', { region: d.region, defaultTags: [{ tags: d.tags }] });
 
+    // Egress stays open: the candidate's first boot fetches secrets from SSM, and the verifier's load goes out to it.
+    const egress = [{ description: 'all out', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }];
+    const verifierSg = new SecurityGroup(this, 'verifier-sg', {
+      name: `${d.name}-verifier`,
+      description: 'kiln verifier: SSH from the runner only',
+      vpcId: d.vpcId,
+      ingress: [{ description: 'runner to 22', protocol: 'tcp', fromPort: 22, toPort: 22, cidrBlocks: [d.verifierCidr] }],
+      egress,
+      tags: d.tags,
+    });
+    // By group, not address: the load and the SSH hops come from the verifier inside the VPC, never from the internet.
     const ingress = (port: number) => ({
-      description: `verifier to ${port}`, protocol: 'tcp', fromPort: port, toPort: port, cidrBlocks: [d.verifierCidr],
+      description: `verifier to ${port}`, protocol: 'tcp', fromPort: port, toPort: port, securityGroups: [verifierSg.id],
     });
     const sg = new SecurityGroup(this, 'sg', {
       name: d.name,
       description: 'kiln candidate: verifier only',
       vpcId: d.vpcId,
       ingress: [ingress(22), ingress(80)],
-      // Egress stays open: first boot fetches secrets from SSM and packages may phone home.
-      egress: [{ description: 'all out', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }],
+      egress,
       tags: d.tags,
     });
     const key = new KeyPair(this, 'key', { keyName: d.name, publicKey: d.sshPublicKey, tags: d.tags });
@@ -40,8 +50,22 @@ export class CandidateStack extends TerraformStack {
       userData: d.userData,
       tags: { ...d.tags, Name: d.name },
     });
+    const verifier = new Instance(this, 'verifier', {
+      ami: d.verifier.amiId,
+      instanceType: d.verifier.instanceType,
+      creditSpecification: d.verifier.cpuCredits ? { cpuCredits: d.verifier.cpuCredits } : undefined,
+      subnetId: d.subnetId,
+      vpcSecurityGroupIds: [verifierSg.id],
+      keyName: key.keyName,
+      associatePublicIpAddress: true,
+      metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
+      rootBlockDevice: { volumeSize: d.verifier.rootVolumeGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
+      tags: { ...d.tags, Name: `${d.name}-verifier` },
+    });
     new TerraformOutput(this, 'address', { value: vm.publicIp });
     new TerraformOutput(this, 'private_address', { value: vm.privateIp });
     new TerraformOutput(this, 'instance_id', { value: vm.id });
+    new TerraformOutput(this, 'verifier_address', { value: verifier.publicIp });
+    new TerraformOutput(this, 'verifier_instance_id', { value: verifier.id });
   }
 }

@@ -17,13 +17,24 @@ export interface CandidateStackData {
   rootVolumeGiB: number;
   vpcId: string;
   subnetId: string;
-  /** The verifier's address as a CIDR (`203.0.113.7/32`): the only source admitted to 22 and 80. */
+  /** The runner's address as a CIDR (`203.0.113.7/32`): the only source admitted, and only to the verifier's 22. */
   verifierCidr: string;
+  /** The small instance that runs the load beside the candidate; the candidate admits 22 and 80 only from it. */
+  verifier: VerifierData;
   /** OpenSSH public key of the key pair made for this run. */
   sshPublicKey: string;
   /** Tags put on every resource (run id, tier, expiry): the janitor finds leftovers by them. */
   tags: Record<string, string>;
   userData?: string;
+}
+
+export interface VerifierData {
+  /** An image with sshd, cloud-init's console host keys and libstdc++, of the runner's architecture (kiln ships its own Node to it). */
+  amiId: string;
+  instanceType: string;
+  /** `unlimited` on a burstable type: a T3 in standard mode has no launch credits, and a generator throttled to baseline invalidates every run. */
+  cpuCredits?: 'unlimited';
+  rootVolumeGiB: number;
 }
 
 export interface FleetAlarmData {

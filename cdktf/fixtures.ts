@@ -14,6 +14,7 @@ export const exampleCandidate: CandidateStackData = {
   vpcId: 'vpc-0abc',
   subnetId: 'subnet-0abc',
   verifierCidr: '203.0.113.7/32',
+  verifier: { amiId: 'ami-0aaaabbbbccccdddd', instanceType: 't3.micro', cpuCredits: 'unlimited', rootVolumeGiB: 8 },
   sshPublicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKiln kiln-run',
   tags: exampleTags,
 };

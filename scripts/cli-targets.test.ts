@@ -1,5 +1,5 @@
 /** The target commands' contract without booting anything: bad input exits 2 naming the flag and writes nothing; AWS prerequisites fail fast. */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ const scratch = () => {
 };
 
 /** A host description that parses (existing key file, well-formed host key), for argument checks only. */
-function hostFile(dir: string, extra: Record<string, string> = {}): string {
+function hostFile(dir: string, extra: Record<string, unknown> = {}): string {
   const k = ssh2.utils.generateKeyPairSync('ed25519');
   writeFileSync(join(dir, 'id'), k.private, { mode: 0o600 });
   const file = join(dir, 'host.json');
@@ -86,6 +86,7 @@ describe('target commands: bad input is an InputError (exit 2) naming the flag, 
     [['verify', '--host', 'H', '--tier', 'nano', '--duration-sec', '1'], /--duration-sec = "1": whole seconds from 5/],
     [['verify', '--host', 'H', '--tier', 'nano', '--baseline', 'F:{"decision":"pass"}'], /--baseline = .*a well-formed passing verdict/],
     [['verify', '--host', 'H', '--tier', 'nano', '--generator-cpus', 'all'], /--generator-cpus = "all"/],
+    [['verify', '--host', 'HV', '--tier', 'nano', '--generator-cpus', '0'], /--generator-cpus = "0": only when the load runs on this machine; drop it: the host's load runs on its verifier 198\.51\.100\.9/],
     [['verify', '--host', 'HI', '--tier', 'nano', '--state-dir', 'S'], /host\.imageRef = "local-00000000000000000000": an image the local target knows .*pass the --state-dir/],
     [['promote', '--target', 'local', '--state-dir', 'S'], /--verdict = null: is required/],
     [['promote', '--target', 'local', '--verdict', '/nonexistent/verdict.json', '--state-dir', 'S'], /--verdict = "\/nonexistent\/verdict.json": a readable verdict/],
@@ -105,6 +106,10 @@ describe('target commands: bad input is an InputError (exit 2) naming the flag, 
     const made = (a: string) => {
       if (a === 'S') return state;
       if (a === 'H' || a === 'HI') return hostFile(dir, a === 'HI' ? { imageRef: 'local-00000000000000000000' } : {});
+      if (a === 'HV') {
+        const h = JSON.parse(readFileSync(hostFile(dir), 'utf8'));
+        return hostFile(dir, { target: 'aws', verifier: { ...h, address: '198.51.100.9', target: undefined, tier: undefined } });
+      }
       if (a === 'V') return verdictFile(dir);
       if (!a.startsWith('F:')) return a;
       const f = join(dir, a.includes('tags:') ? 'recipe.yaml' : 'file.json');

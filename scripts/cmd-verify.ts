@@ -68,6 +68,8 @@ export async function run(argv: string[]): Promise<number> {
     throw new InputError('--generator-nice', v['generator-nice'], 'a whole number from -20 to 19', 'pass e.g. -5');
   }
   const place = genCpus !== undefined || genNice !== undefined ? { cpus: genCpus, nice: genNice } : undefined;
+  // Pinning places a generator on this machine; a host with a verifier has its load generated there.
+  if (place && host.verifier) throw new InputError(genCpus !== undefined ? '--generator-cpus' : '--generator-nice', genCpus ?? genNice, 'only when the load runs on this machine', `drop it: the host's load runs on its verifier ${host.verifier.address}`);
   if (v.baseline !== undefined) readBaseline(v.baseline as string, tier.name);
   const baselineHost = v['baseline-host'] === undefined ? null : parseHost(v['baseline-host'] as string);
   const targetName = (v.target as string | undefined) ?? host.target;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../images/errors.ts';
@@ -8,12 +8,14 @@ import { verifyCommand } from './command.ts';
 import { startNginx } from './load/testing/servers.ts';
 import { startSshd, type LocalSshd } from './testing/sshd.ts';
 import { parseHost } from './host.ts';
+import { checkVerdict } from './verdict-guard.ts';
 
 let sshd: LocalSshd;
+let verifier: LocalSshd;
 let nginx: Awaited<ReturnType<typeof startNginx>>;
 let out: string;
-beforeAll(async () => { sshd = await startSshd(); nginx = await startNginx(); out = mkdtempSync(join(tmpdir(), 'kiln-verify-cmd-')); });
-afterAll(async () => { await nginx?.stop(); await sshd?.stop(); if (out) rmSync(out, { recursive: true, force: true }); });
+beforeAll(async () => { sshd = await startSshd(); verifier = await startSshd(); nginx = await startNginx(); out = mkdtempSync(join(tmpdir(), 'kiln-verify-cmd-')); });
+afterAll(async () => { await nginx?.stop(); await sshd?.stop(); await verifier?.stop(); if (out) rmSync(out, { recursive: true, force: true }); });
 
 const nano = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
 
@@ -45,6 +47,30 @@ describe('verifyCommand', () => {
     expect(r.verdict.load.target?.measure.errors.status4xx).toBeGreaterThan(0);
     expect(r.verdict.load.capacity?.steps.length).toBeGreaterThanOrEqual(1);
     expect(existsSync(r.files!.html) && existsSync(r.files!.junit) && existsSync(r.files!.verdict)).toBe(true);
+  }, 120_000);
+
+  it('with a verifier: checks go through it, the load is generated on it, and the verdict and report say so', async () => {
+    const genDir = join(verifier.dir, 'gen');
+    const r = await verifyCommand({
+      host: { ...sshd.host, target: 'aws', imageRef: 'us-east-1:ami-0123456789abcdef0', verifier: { ...verifier.host, instanceType: 't3.micro', subnetId: 'subnet-0abc' } },
+      tier: nano, lineage: null, bundle: null, baselineRequired: false, verifierDir: genDir,
+      httpPort: nginx.port, shape: { warmupSec: 0.5, durationSec: 1.5, timeoutMs: 2000 }, reportDir: join(out, 'via-verifier'),
+      extras: { secretRoots: [out] },
+    });
+    const v = r.verdict;
+    expect(v.loadOrigin).toEqual({ kind: 'verifier', address: '127.0.0.1', instanceType: 't3.micro', subnetId: 'subnet-0abc' });
+    expect(readdirSync(genDir)).toHaveLength(1);
+    expect(v.load.target?.measure.scheduled).toBeGreaterThan(0);
+    expect(v.checks.find((c) => c.id === 'ssh:connect')).toBeUndefined();
+    expect(checkVerdict(JSON.parse(JSON.stringify(v))).ok).toBe(true);
+    expect(readFileSync(r.files!.html, 'utf8')).toContain('verifier 127.0.0.1 (t3.micro in subnet-0abc), beside the box');
+    // Without a verifier, or with a generator injected here, the load is this machine's and the verdict says that.
+    const here = await verifyCommand({
+      host: { ...sshd.host, target: 'aws', imageRef: 'us-east-1:ami-0123456789abcdef0', verifier: verifier.host }, tier: nano, lineage: null, bundle: null, baselineRequired: false,
+      httpPort: nginx.port, shape: { warmupSec: 0, durationSec: 1, timeoutMs: 2000 }, extras: { secretRoots: [out] },
+      runLoad: async () => { throw new Error('no generator in this test'); },
+    });
+    expect(here.verdict.loadOrigin).toEqual({ kind: 'local' });
   }, 120_000);
 
   it("judges a recipe's traffic at its own rate: the judged run, the thresholds, the capacity start and the verdict's tierSpec", async () => {

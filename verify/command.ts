@@ -10,10 +10,11 @@ import { connectionsFor, DEFAULT_LOAD_SHAPE, hostHeaderFor, targetRpsFor, traffi
 import { expectationsFromRender, type ExpectationExtras } from './expectations.ts';
 import { launchKeyBlob, type HostDescription } from './host.ts';
 import type { ImageBundle } from './image-bundle.ts';
+import { verifierRunLoad } from './load/remote.ts';
 import type { LoadResult, LoadSpec } from './load/types.ts';
 import { writeReport, type ReportFiles } from './report/write.ts';
 import { verify } from './run.ts';
-import type { Lineage, Verdict } from './verdict.ts';
+import type { Lineage, LoadOrigin, Verdict } from './verdict.ts';
 
 /** What differs per target, as data. */
 export interface TargetProfile {
@@ -49,7 +50,10 @@ export interface VerifyCommandInput {
   extras?: ExpectationExtras;
   runId?: string;
   now?: () => Date;
+  /** A generator that runs here (in process or a pinned child); absent = on the host's verifier when it has one, else in process. */
   runLoad?: (spec: LoadSpec) => Promise<LoadResult>;
+  /** Where the generator is put on the verifier (default: under the login's home). */
+  verifierDir?: string;
   log?: (line: string) => void;
 }
 
@@ -76,6 +80,12 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
   const budget = input.capacityBudgetSec ?? 0;
   // The rate judged is the traffic's when it sets one: thresholds and the verdict's tierSpec then record that rate.
   const slo = { ...input.tier.slo, targetRps: targetRpsFor(input.tier.slo, traffic) };
+  // Beside the box when it has a verifier: no internet path in the latency, no SSH to the box from outside.
+  const v = input.host.verifier;
+  const remote = v && !input.runLoad ? verifierRunLoad(v, { dir: input.verifierDir }) : null;
+  const loadOrigin: LoadOrigin = remote && v
+    ? { kind: 'verifier', address: v.address, ...(v.instanceType ? { instanceType: v.instanceType } : {}), ...(v.subnetId ? { subnetId: v.subnetId } : {}) }
+    : { kind: 'local' };
   const verdict = await verify({
     runId: input.runId ?? `verify-${now.toISOString().replace(/[-:.]/g, '')}`,
     createdAt: now.toISOString(),
@@ -96,9 +106,10 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     baseline: input.baselineTarget ? { target: { ...input.baselineTarget, ...(hostHeader ? { hostHeader } : {}) }, repetitions: input.baselineRepetitions ?? 5, durationSec: Math.min(shape.durationSec, 15) } : null,
     seed: input.bundle?.manifest.recipe.app.seed ?? null,
     preChecks,
-    runLoad: input.runLoad,
+    runLoad: remote?.runLoad ?? input.runLoad,
+    loadOrigin,
     log: input.log,
-  });
+  }).finally(() => remote?.close());
   const files = input.reportDir ? writeReport(verdict, input.reportDir) : null;
   return { verdict, exitCode: verdict.decision === 'pass' ? 0 : 1, files };
 }

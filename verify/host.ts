@@ -3,6 +3,19 @@ import { readFileSync, existsSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { InputError } from '../images/errors.ts';
 
+/** The machine beside the box that kiln reaches it through (SSH jump host) and that runs the load. */
+export interface VerifierHost {
+  address: string;
+  port: number;
+  user: string;
+  keyPath: string;
+  /** Pinned like the box's: an OpenSSH public key line or a `SHA256:…` fingerprint. */
+  hostKey: string;
+  /** Recorded in the verdict's load origin when given (`kiln launch --target aws` gives both). */
+  instanceType?: string;
+  subnetId?: string;
+}
+
 export interface HostDescription {
   address: string;
   port: number;
@@ -17,6 +30,8 @@ export interface HostDescription {
   target?: string;
   imageRef?: string;
   tier?: string;
+  /** Present: SSH to the box goes through it, and the load runs on it (from inside the box's network). */
+  verifier?: VerifierHost;
 }
 
 const KEY_LINE = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com)\s+[A-Za-z0-9+/]+=*(\s.*)?$/;
@@ -42,34 +57,45 @@ function readHostFile(path: string): string {
 }
 
 export function validateHost(raw: unknown): HostDescription {
+  const { o, login } = validateLogin(raw, 'host');
+  const host: HostDescription = login;
+  const cg = o.cgroup as Record<string, unknown> | undefined;
+  if (cg && typeof cg.memory === 'string' && cg.memory) host.memoryCgroupPath = cg.memory;
+  for (const key of ['target', 'imageRef', 'tier'] as const) if (typeof o[key] === 'string' && o[key]) host[key] = o[key] as string;
+  if (o.verifier !== undefined) {
+    const v = validateLogin(o.verifier, 'host.verifier');
+    host.verifier = v.login;
+    for (const key of ['instanceType', 'subnetId'] as const) if (typeof v.o[key] === 'string' && v.o[key]) host.verifier[key] = v.o[key] as string;
+  }
+  return host;
+}
+
+/** address, port, user, keyPath and hostKey of the box or of its verifier, checked alike. */
+function validateLogin(raw: unknown, field: string): { o: Record<string, unknown>; login: VerifierHost } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new InputError('host', raw, 'an object { address, port, user, keyPath, hostKey }', 'pass the output of `kiln launch --json`');
+    throw new InputError(field, raw, 'an object { address, port, user, keyPath, hostKey }', 'pass the output of `kiln launch --json`');
   }
   const o = raw as Record<string, unknown>;
   const str = (key: string): string => {
     const v = o[key];
     if (typeof v !== 'string' || v.trim() === '') {
-      throw new InputError(`host.${key}`, v, 'a non-empty string', `set host.${key}`);
+      throw new InputError(`${field}.${key}`, v, 'a non-empty string', `set ${field}.${key}`);
     }
     return v.trim();
   };
   const port = o.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InputError('host.port', port, 'an integer 1..65535', 'set host.port to the box\'s ssh port');
+    throw new InputError(`${field}.port`, port, 'an integer 1..65535', `set ${field}.port to the ssh port`);
   }
   const hostKey = str('hostKey');
   if (!KEY_LINE.test(hostKey) && !FINGERPRINT.test(hostKey)) {
-    throw new InputError('host.hostKey', hostKey, 'an OpenSSH public key line or a SHA256:… fingerprint', 'copy the box\'s host key from `kiln launch --json`; never skip host key checking');
+    throw new InputError(`${field}.hostKey`, hostKey, 'an OpenSSH public key line or a SHA256:… fingerprint', 'copy the host key from `kiln launch --json`; never skip host key checking');
   }
   const keyPath = str('keyPath');
   if (!existsSync(keyPath)) {
-    throw new InputError('host.keyPath', keyPath, 'an existing private key file', 'point keyPath at the key `kiln launch` used');
+    throw new InputError(`${field}.keyPath`, keyPath, 'an existing private key file', 'point keyPath at the key `kiln launch` used');
   }
-  const host: HostDescription = { address: str('address'), port, user: str('user'), keyPath, hostKey };
-  const cg = o.cgroup as Record<string, unknown> | undefined;
-  if (cg && typeof cg.memory === 'string' && cg.memory) host.memoryCgroupPath = cg.memory;
-  for (const key of ['target', 'imageRef', 'tier'] as const) if (typeof o[key] === 'string' && o[key]) host[key] = o[key] as string;
-  return host;
+  return { o, login: { address: str('address'), port, user: str('user'), keyPath, hostKey } };
 }
 
 /** The public half of the login key as its base64 wire blob (what an authorized_keys line carries). */

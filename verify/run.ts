@@ -16,7 +16,7 @@ import { summarizeMemory, type MemorySeries, type MemorySummary } from './memory
 import { runSeed } from './seed.ts';
 import { SshSession } from './ssh.ts';
 import { judgeThresholds } from './thresholds.ts';
-import { buildVerdict, type Lineage, type Verdict } from './verdict.ts';
+import { buildVerdict, type Lineage, type LoadOrigin, type Verdict } from './verdict.ts';
 
 export type LoadBase = Omit<LoadSpec, 'rps'>;
 
@@ -54,8 +54,10 @@ export interface VerifyPlan {
   seed?: readonly string[] | null;
   /** Findings made before the box was reached (e.g. the image records no bundle): they count like any check. */
   preChecks?: CheckResult[];
-  /** Injectable so a caller can run the generator pinned in a child process. */
+  /** Injectable so a caller can run the generator pinned in a child process, or on the verifier. */
   runLoad?: (spec: LoadSpec) => Promise<LoadResult>;
+  /** Where `runLoad` generates the load; absent = here. */
+  loadOrigin?: LoadOrigin;
   log?: (line: string) => void;
 }
 
@@ -133,7 +135,7 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
     tier: { name: plan.tier.name, ramMiB: plan.tier.ramMiB, vcpus: plan.tier.vcpus, slo: plan.tier.slo },
     target: plan.target, image: plan.image,
     host: { address: plan.host.address, port: plan.host.port, hostKey: plan.host.hostKey },
-    checks: [...(plan.preChecks ?? []), ...checks], load, capacity, memory, memorySeries: series, memoryErrors,
+    checks: [...(plan.preChecks ?? []), ...checks], load, capacity, loadOrigin: plan.loadOrigin ?? { kind: 'local' }, memory, memorySeries: series, memoryErrors,
     thresholds: judgeThresholds({ slo: plan.tier.slo, ramMiB: plan.tier.ramMiB, load, memory }),
     baselineRequired: plan.baselineRequired, baseline,
   });

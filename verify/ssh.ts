@@ -1,7 +1,11 @@
-/** ssh2 client wrapper: pinned host key (fail closed), keepalive, every command bounded twice (remote `timeout` + local timer). */
+/**
+ * ssh2 client wrapper: pinned host key (fail closed), keepalive, every command bounded twice (remote `timeout` + local timer).
+ * A host with a verifier is reached through it (a direct-tcpip channel over the verifier's session, both keys pinned).
+ */
 import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import type { HostDescription } from './host.ts';
+import type { HostDescription, VerifierHost } from './host.ts';
 import { pinHostKey } from './hostkey.ts';
 
 export interface ExecResult {
@@ -22,6 +26,8 @@ export interface ExecOptions {
   asRoot?: boolean;
   /** Called with each complete stdout line (the long-lived streaming exec). */
   onLine?: (line: string) => void;
+  /** Written to the command's stdin, which is then closed. */
+  stdin?: Buffer | string;
 }
 
 /** Grace the local timer allows beyond the remote `timeout` (its --kill-after plus the round trip). */
@@ -45,17 +51,42 @@ export interface ConnectOptions {
 export class SshSession {
   /** Set when the link failed after login (keepalive timeout, reset); later execs report it instead of hanging. */
   private linkError: Error | null = null;
+  /** The verifier's session this one runs through; closed with it. */
+  private jump: SshSession | null = null;
 
   private constructor(
     private readonly client: Client,
-    readonly host: HostDescription,
+    readonly host: VerifierHost,
   ) {
     // Without a listener, a late 'error' event (e.g. keepalive timeout) would crash the whole process.
     client.on('error', (err) => { this.linkError = err; });
     client.on('close', () => { this.linkError ??= new Error('connection closed'); });
   }
 
-  static connect(host: HostDescription, opts: ConnectOptions = {}): Promise<SshSession> {
+  /** To the host itself, or through its verifier when it has one. */
+  static async connect(host: HostDescription, opts: ConnectOptions = {}): Promise<SshSession> {
+    if (!host.verifier) return SshSession.direct(host, opts);
+    const jump = await SshSession.direct(host.verifier, opts);
+    try {
+      const sock = await jump.forward(host.address, host.port);
+      const session = await SshSession.direct(host, opts, sock);
+      session.jump = jump;
+      return session;
+    } catch (err) {
+      jump.close();
+      throw new Error(`through the verifier ${host.verifier.address}: ${(err as Error).message}`);
+    }
+  }
+
+  /** A TCP stream from this host to `address:port` (what ssh -J does), e.g. the next hop's SSH. */
+  forward(address: string, port: number): Promise<Duplex> {
+    if (this.linkError) return Promise.reject(this.linkError);
+    return new Promise((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => (err ? reject(new Error(`forward to ${address}:${port} refused: ${err.message}`)) : resolve(stream)));
+    });
+  }
+
+  static direct(host: VerifierHost, opts: ConnectOptions = {}, sock?: Duplex): Promise<SshSession> {
     const pin = pinHostKey(host.hostKey);
     let hostKeyRejected = false;
     const config: ConnectConfig = {
@@ -73,6 +104,7 @@ export class SshSession {
       },
     };
     if (pin.algorithms) config.algorithms = { serverHostKey: pin.algorithms as never };
+    if (sock) config.sock = sock as ConnectConfig['sock'];
     const client = new Client();
     return new Promise((resolve, reject) => {
       client.once('ready', () => resolve(new SshSession(client, host)));
@@ -143,6 +175,7 @@ export class SshSession {
         });
         ch.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
         ch.on('close', () => finish(exitCode, signal));
+        if (opts.stdin !== undefined) ch.end(opts.stdin);
       };
       try {
         this.client.exec(wrapped, onChannel);
@@ -155,6 +188,7 @@ export class SshSession {
 
   close(): void {
     this.client.end();
+    this.jump?.close();
   }
 }
 

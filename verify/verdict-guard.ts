@@ -40,6 +40,12 @@ export const VERDICT_JSON_SCHEMA = {
       items: { type: 'object', required: ['id', 'status', 'evidence'], properties: { id: str, status: status(['pass', 'fail', 'error']), evidence: { type: 'string' } } },
     },
     load: { type: 'object', required: ['target', 'capacity'], properties: { target: nullable({ type: 'object', required: ['measure', 'valid', 'series'] }), capacity: nullable({ type: 'object' }) } },
+    // Optional: verdicts written before the load could come from a verifier say nothing and ran it locally.
+    loadOrigin: {
+      type: 'object', required: ['kind'],
+      properties: { kind: status(['local', 'verifier']), address: str, instanceType: str, subnetId: str },
+      if: { properties: { kind: { const: 'verifier' } } }, then: { required: ['kind', 'address'] },
+    },
     memory: { type: 'object', required: ['summary', 'plot', 'errors'], properties: { errors: { type: 'array', items: { type: 'string' } } } },
     thresholds: {
       type: 'array',

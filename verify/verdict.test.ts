@@ -17,6 +17,16 @@ describe('verdict', () => {
     expect(v.memory.plot?.services['kiln-app.service'].length).toBe(30);
   });
 
+  it('records where the load came from: here unless a verifier is named; a verdict from before the field still validates', () => {
+    expect(buildVerdict(verdictInput()).loadOrigin).toEqual({ kind: 'local' });
+    const origin = { kind: 'verifier' as const, address: '198.51.100.9', instanceType: 't3.micro', subnetId: 'subnet-0abc' };
+    const v = roundTrip(buildVerdict({ ...verdictInput(), loadOrigin: origin }));
+    expect(v.loadOrigin).toEqual(origin);
+    expect(checkVerdict(v).ok).toBe(true);
+    const { loadOrigin: _, ...older } = v;
+    expect(checkVerdict(older).ok).toBe(true);
+  });
+
   it('fails closed on every kind of missing or bad part', () => {
     const cases: [string, (i: ReturnType<typeof verdictInput>) => void, RegExp][] = [
       ['no checks', (i) => { i.checks = []; }, /checks: none ran/],
@@ -67,6 +77,8 @@ describe('verdict', () => {
       ['pass without memory', { ...good, memory: { summary: null, plot: null, errors: [] } }],
       ['pass with inconclusive baseline', { ...good, baseline: { required: true, comparison: { ...good.baseline.comparison, outcome: 'inconclusive' } } }],
       ['fail without reason', { ...good, decision: 'fail', reasons: [] }],
+      ['load origin of an unknown kind', { ...good, loadOrigin: { kind: 'internet' } }],
+      ['load from a verifier without its address', { ...good, loadOrigin: { kind: 'verifier', instanceType: 't3.micro' } }],
     ];
     for (const [name, doc] of bad) {
       expect(checkVerdict(doc).ok, name).toBe(false);

@@ -47,6 +47,14 @@ export interface MemoryPlot {
   services: Record<string, number[]>;
 }
 
+/**
+ * Where the load was generated: `local` = the machine kiln runs on (a box on this host, or across the internet
+ * to a cloud instance without a verifier: latency then includes that path); `verifier` = the instance beside the box.
+ */
+export type LoadOrigin =
+  | { kind: 'local' }
+  | { kind: 'verifier'; address: string; instanceType?: string; subnetId?: string };
+
 export interface Verdict {
   schemaVersion: 1;
   kind: 'kiln-verdict';
@@ -60,6 +68,7 @@ export interface Verdict {
   host: { address: string; port: number; hostKey: string };
   checks: CheckResult[];
   load: { target: LoadResult | null; capacity: CapacityResult | null };
+  loadOrigin: LoadOrigin;
   memory: { summary: MemorySummary | null; plot: MemoryPlot | null; errors: string[] };
   thresholds: ThresholdResult[];
   baseline: { required: boolean; comparison: BaselineComparison | null };
@@ -78,6 +87,8 @@ export interface VerdictInput {
   checks: CheckResult[];
   load: LoadResult | null;
   capacity: CapacityResult | null;
+  /** Absent: the generator ran where kiln runs (every caller before verifiers existed). */
+  loadOrigin?: LoadOrigin;
   memory: MemorySummary | null;
   memorySeries: MemorySeries | null;
   memoryErrors: string[];
@@ -149,6 +160,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
     host: input.host,
     checks: input.checks,
     load: { target: input.load, capacity: input.capacity },
+    loadOrigin: input.loadOrigin ?? { kind: 'local' },
     memory: { summary: input.memory, plot: memoryPlot(input.memorySeries), errors: input.memoryErrors },
     thresholds: input.thresholds,
     baseline: { required: input.baselineRequired, comparison: input.baseline },

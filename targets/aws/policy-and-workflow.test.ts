@@ -8,6 +8,7 @@ import { ledgerPath, runDir } from '../../scripts/flows/ledger.ts';
 import { reportDirFor } from '../../scripts/flows/prepare.ts';
 import { MIN_PACKER } from './bake.ts';
 import { AWS_FIELDS } from './settings.ts';
+import { ubuntuAmiParameter } from './verifier.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const policy = JSON.parse(readFileSync(join(repo, 'docs/iam-policy.json'), 'utf8'));
@@ -50,6 +51,16 @@ describe('docs/iam-policy.json', () => {
     expect(policy.Statement.find((s: any) => s.Sid === 'PromotionPointer').Resource).toMatch(/:parameter\/kiln\/\*\/ami$/);
     const pass = policy.Statement.find((s: any) => [s.Action].flat().includes('iam:PassRole'));
     expect(pass.Condition.StringEquals['iam:PassedToService']).toBe('ec2.amazonaws.com');
+  });
+});
+
+describe('docs/iam-policy.json and the verifier', () => {
+  it('lets launch read only Canonical\'s Ubuntu 24.04 image parameter (public: no account in the ARN)', () => {
+    const st = policy.Statement.find((s: any) => s.Sid === 'VerifierImageLookup');
+    expect([st.Action].flat()).toEqual(['ssm:GetParameter']);
+    const glob = new RegExp(`^${String(st.Resource).replace(/[.]/g, '\\.').replace(/\*/g, '.*').replace('${KILN_REGION}', 'us-east-1')}$`);
+    for (const arch of ['x86_64', 'arm64'] as const) expect(`arn:aws:ssm:us-east-1::parameter${ubuntuAmiParameter(arch)}`).toMatch(glob);
+    expect('arn:aws:ssm:us-east-1::parameter/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64').not.toMatch(glob);
   });
 });
 

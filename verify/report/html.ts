@@ -14,6 +14,12 @@ table{border-collapse:collapse;width:100%;font-size:13px}td,th{border:1px solid 
 
 export { cell, statusCell, table } from './table.ts';
 
+function loadOrigin(v: Verdict): string {
+  const o = v.loadOrigin ?? { kind: 'local' };
+  if (o.kind === 'local') return v.target === 'local' ? 'this machine (kiln\'s)' : 'the machine kiln ran on, outside the box\'s network: latency includes the path to it';
+  return `verifier ${o.address}${o.instanceType ? ` (${o.instanceType}` + (o.subnetId ? ` in ${o.subnetId})` : ')') : o.subnetId ? ` (in ${o.subnetId})` : ''}, beside the box`;
+}
+
 function summary(v: Verdict): string {
   const m = v.load.target?.measure;
   const mem = v.memory.summary;
@@ -24,6 +30,7 @@ function summary(v: Verdict): string {
     ['packages', Object.entries(v.image.lineage.packageVersions).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => `${k} ${x}`).join(', ')],
     ['host', `${v.host.address}:${v.host.port}`], ['run', `${v.runId} at ${v.createdAt}`],
     ['load (judged window)', m ? `${m.targetRps} req/s target, ${Math.round(m.achievedRps * 10) / 10} achieved, p50 ${m.latency.p50Ms} / p95 ${m.latency.p95Ms} / p99 ${m.latency.p99Ms} ms, ${m.errorTotal} errors, ${m.late} late, ${m.dropped} dropped` : null],
+    ['load from', loadOrigin(v)],
     ['generator', v.load.target ? `CPU ${Math.round(v.load.target.generator.cpuShare * 1000) / 10}% of a core on CPUs ${v.load.target.generator.cpusAllowed}, valid: ${v.load.target.valid}` : null],
     ['capacity', v.load.capacity ? `max good ${v.load.capacity.maxGoodRps} req/s (limited by ${v.load.capacity.limitedBy})` : null],
     ['memory', mem ? `peak ${Math.round(mem.box.peak)} MiB (${mem.box.source}), steady ${Math.round(mem.box.steady)} MiB, slope ${Math.round(mem.box.slopePerMin * 10) / 10} MiB/min, swap ${mem.swapPeakMiB} MiB, OOM kills ${mem.oomKills ?? 'unknown'}` : null],
