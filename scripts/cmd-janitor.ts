@@ -7,7 +7,8 @@ export const help = `kiln janitor --target local|aws [--apply | --dry-run] [--js
   local: REMOVES by default the leftovers of boxes whose owner process is dead (processes, veth, netns,
   cgroups, mounts, stale temp dirs); live boxes and foreign resources are left alone. --dry-run reports only.
   aws: REPORTS ONLY by default (instances, volumes, AMIs and snapshots, key pairs, security groups tagged
-  by kiln, past their TTL and not promoted); --apply removes them. Promoted images are never touched.
+  by kiln, past their TTL and not promoted); --apply removes them. Promoted images are never touched, nor
+  security groups still in use, nor anything without kiln:tier (kiln's IAM policy denies it): those are reported.
 ${TARGET_HELP}`;
 
 export async function run(argv: string[]): Promise<number> {

@@ -37,7 +37,9 @@ describe('packer model', () => {
     for (const [k, v] of Object.entries({ ssh_username: 'ubuntu', encrypt_boot: true, ssh_clear_authorized_keys: true, temporary_key_pair_type: 'ed25519', instance_type: '<var.instance_type>', subnet_id: '<var.subnet_id>', vpc_id: '<var.vpc_id>', imds_support: 'v2.0' })) {
       expect(plain(value(src.body, k)), k).toEqual(v);
     }
-    for (const k of ['tags', 'run_tags', 'run_volume_tags', 'snapshot_tags']) expect(plain(value(src.body, k)), k).toBe('<local.tags>');
+    for (const k of ['tags', 'run_volume_tags', 'snapshot_tags']) expect(plain(value(src.body, k)), k).toBe('<local.tags>');
+    // The build instance, key pair and temporary security group: the lineage plus an absolute expiry.
+    expect(plain(value(src.body, 'run_tags'))).toBe('<local.run_tags>');
     expect(plain(value(blocks(src.body, 'metadata_options')[0].body, 'http_tokens'))).toBe('required');
   });
 
@@ -64,6 +66,12 @@ describe('packer model', () => {
       'kiln:ttl': '<var.ttl>', 'kiln:source-ami': '{{ .SourceAMI }}', 'kiln:source-ami-name': '{{ .SourceAMIName }}',
     });
     expect(printHcl(packerModel(input(), MODERN))).toContain('tags = merge(var.tags, local.lineage)');
+  });
+
+  it.each([MODERN, COMPAT166].map((t) => [t.id, t] as const))('%s: run_tags add kiln:expires-at (bake start + ttl) to the lineage, for what has no creation time', (_id, target) => {
+    const hcl = printHcl(packerModel(input(), target));
+    expect(hcl).toContain('"kiln:expires-at" = timeadd(timestamp(), var.ttl)');
+    expect(hcl).toContain('run_tags = merge(local.tags, local.expiry)');
   });
 
   it('build: cloud-init wait, upload rootfs + provision relative to path.root, provision, package list down, hygiene, manifest', () => {

@@ -61,6 +61,9 @@ const lineage = (input: PackerInput, layer: PackerLayer) => block('locals', [], 
   })),
   // Lineage last: a user tag cannot overwrite it.
   attr('tags', call('merge', ref('var.tags'), ref('local.lineage'))),
+  attr('expiry', obj({ 'kiln:expires-at': call('timeadd', call('timestamp'), ref('var.ttl')) }),
+    "run_tags also land on Packer's temporary security group, which has no creation time to count kiln:ttl from."),
+  attr('run_tags', call('merge', ref('local.tags'), ref('local.expiry'))),
 ]);
 
 /** Stock Ubuntu by Canonical's name filter for a full bake; a release starts from the promoted base AMI the bake names. */
@@ -98,7 +101,7 @@ function source(input: PackerInput, target: PackerTarget, layer: PackerLayer): B
     target.imdsSupport && attr('imds_support', str('v2.0')),
     target.deprecateAt && attr('deprecate_at', call('timeadd', call('timestamp'), ref('var.deprecate_after'))),
     attr('tags', ref('local.tags'), 'Everything Packer creates carries the lineage, so a janitor can find leftovers.'),
-    ...attrs({ run_tags: ref('local.tags'), run_volume_tags: ref('local.tags'), snapshot_tags: ref('local.tags') }),
+    ...attrs({ run_tags: ref('local.run_tags'), run_volume_tags: ref('local.tags'), snapshot_tags: ref('local.tags') }),
     ...sourceAmi(input, layer),
     block('launch_block_device_mappings', [], attrs({
       device_name: str(ROOT_DEVICE),

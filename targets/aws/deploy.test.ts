@@ -12,6 +12,7 @@ import { BUILTIN_TIERS } from '../../images/tiers.ts';
 import { InputError } from '../../images/errors.ts';
 import { makeAmi, startMoto, type Moto } from './moto.testkit.ts';
 import { promote } from './promote.ts';
+import { awaitImageVersion } from './image-parameter.ts';
 import { revoke } from './revoke.ts';
 import { deploy } from './deploy.ts';
 import { MissingPrerequisiteError } from './prereq.ts';
@@ -100,7 +101,9 @@ describe('deploy against the emulator', () => {
     await revoke(c, { tier: 'nano', version: a.result.version });
     await expect(deploy(c, { tier: nano, env, outdir: join(dir, 'out2'), apply: false, log: () => {} })).rejects.toThrow(/revoked/);
     const rogue = await makeAmi(c.ec2, 'rogue');
-    await c.ssm.send(new PutParameterCommand({ Name: '/kiln/nano/ami', Value: rogue.amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }));
+    const put = await c.ssm.send(new PutParameterCommand({ Name: '/kiln/nano/ami', Value: rogue.amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }));
+    // SSM creates the version only once it has validated the AMI id.
+    await awaitImageVersion(c.ssm, '/kiln/nano/ami', put.Version!, rogue.amiId, { sleep: async () => {} });
     await expect(deploy(c, { tier: nano, env, outdir: join(dir, 'out2'), apply: false, log: () => {} })).rejects.toBeInstanceOf(PromotionRefusedError);
   });
 

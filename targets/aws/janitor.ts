@@ -2,12 +2,16 @@
  * Finds what a crashed bake or verify left behind (instances, volumes, AMIs and their snapshots, key
  * pairs, security groups) by kiln's tags: past `kiln:expires-at` and not `kiln:promoted=true`.
  * Dry run by default; `apply` removes, dependents first. Promoted images and their snapshots are
- * never touched, whatever their expiry.
+ * never touched, whatever their expiry. A security group (Packer's temporary one included: the template's
+ * run_tags give it kiln's tags and an absolute expiry, as it has no creation time) stays while a network
+ * interface of anything but an instance removed in the same run uses it. Nothing without `kiln:tier` is
+ * ever removed: kiln's IAM policy (docs/iam-policy.json, RemoveOnlyWhatKilnTagged) denies it, so the janitor
+ * reports it instead of attempting a call that can only fail.
  */
 import {
   DeleteKeyPairCommand, DeleteSecurityGroupCommand, DeleteSnapshotCommand, DeleteVolumeCommand,
   DeregisterImageCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeKeyPairsCommand,
-  DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, TerminateInstancesCommand,
+  DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSnapshotsCommand, DescribeVolumesCommand, TerminateInstancesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { expiryOf, TAG, tagMap, type AwsTag } from './tags.ts';
@@ -22,7 +26,7 @@ export interface JanitorReport {
   found: Leftover[];
   removed: Leftover[];
   failed: Array<Leftover & { error: string }>;
-  /** Tagged, expired, but kept: promoted images and snapshots they still use. */
+  /** Expired, but kept: promoted images and snapshots they still use, security groups in use, what the policy does not let kiln remove. */
   kept: Array<{ kind: LeftoverKind; id: string; why: string }>;
 }
 
@@ -30,8 +34,35 @@ export interface JanitorReport {
 const kilnFilter = [{ Name: 'tag-key', Values: [TAG.expiresAt, TAG.ttl] }];
 
 interface Tagged { kind: LeftoverKind; id: string; tags: Record<string, string>; createdAt?: Date }
+/** A network interface that holds a security group, and the instance it is attached to, if any. */
+export interface GroupUser { eni: string; instanceId?: string }
 
-async function inventory(ec2: EC2Client): Promise<{ tagged: Tagged[]; imageSnapshots: Map<string, string[]>; promotedImages: Set<string> }> {
+/** The condition of the policy's RemoveOnlyWhatKilnTagged statement (Null aws:ResourceTag/kiln:tier = false). */
+export const removalAllowed = (tags: Record<string, string>) => Object.hasOwn(tags, TAG.tier);
+const DENIED = `no ${TAG.tier} tag: kiln's IAM policy (RemoveOnlyWhatKilnTagged) denies removing it; remove it by hand if it is kiln's`;
+// DescribeNetworkInterfaces takes at most 200 values per filter.
+const FILTER_VALUES_MAX = 200;
+
+async function groupUsers(ec2: EC2Client, groupIds: string[]): Promise<Map<string, GroupUser[]>> {
+  const users = new Map<string, GroupUser[]>();
+  for (let i = 0; i < groupIds.length; i += FILTER_VALUES_MAX) {
+    const chunk = groupIds.slice(i, i + FILTER_VALUES_MAX);
+    let token: string | undefined;
+    do {
+      const r = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: chunk }], NextToken: token }));
+      for (const n of r.NetworkInterfaces ?? []) {
+        for (const g of n.Groups ?? []) {
+          if (!g.GroupId || !chunk.includes(g.GroupId)) continue;
+          users.set(g.GroupId, [...(users.get(g.GroupId) ?? []), { eni: n.NetworkInterfaceId ?? '?', ...(n.Attachment?.InstanceId ? { instanceId: n.Attachment.InstanceId } : {}) }]);
+        }
+      }
+      token = r.NextToken;
+    } while (token);
+  }
+  return users;
+}
+
+async function inventory(ec2: EC2Client): Promise<{ tagged: Tagged[]; imageSnapshots: Map<string, string[]>; promotedImages: Set<string>; groupUsers: Map<string, GroupUser[]> }> {
   const tagged: Tagged[] = [];
   const add = (kind: LeftoverKind, id: string | undefined, tags: AwsTag[] | undefined, created?: Date | string) => {
     if (id) tagged.push({ kind, id, tags: tagMap(tags), createdAt: created === undefined ? undefined : new Date(created) });
@@ -61,7 +92,8 @@ async function inventory(ec2: EC2Client): Promise<{ tagged: Tagged[]; imageSnaps
   for (const v of (await ec2.send(new DescribeVolumesCommand({ Filters: [...kilnFilter, { Name: 'status', Values: ['available'] }] }))).Volumes ?? []) add('volume', v.VolumeId, v.Tags, v.CreateTime);
   for (const k of (await ec2.send(new DescribeKeyPairsCommand({ Filters: kilnFilter }))).KeyPairs ?? []) add('key-pair', k.KeyName, k.Tags, k.CreateTime);
   for (const g of (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: kilnFilter }))).SecurityGroups ?? []) add('security-group', g.GroupId, g.Tags);
-  return { tagged, imageSnapshots, promotedImages };
+  const users = await groupUsers(ec2, tagged.filter((t) => t.kind === 'security-group').map((t) => t.id));
+  return { tagged, imageSnapshots, promotedImages, groupUsers: users };
 }
 
 /** Pure: which tagged resources are leftovers at `now`, and which are kept and why. */
@@ -76,6 +108,7 @@ export function selectLeftovers(
   const doomedImages = new Set<string>();
   for (const t of inv.tagged.filter((t) => t.kind === 'image' && expired(t))) {
     if (inv.promotedImages.has(t.id)) kept.push({ kind: 'image', id: t.id, why: 'promoted' });
+    else if (!removalAllowed(t.tags)) kept.push({ kind: 'image', id: t.id, why: DENIED });
     else doomedImages.add(t.id);
   }
   // Snapshots of images that stay are protected; snapshots of removed images go with them.
@@ -88,9 +121,11 @@ export function selectLeftovers(
     kind: t.kind, id: t.id, runId: t.tags[TAG.runId] ?? t.tags[TAG.bakeId], tier: t.tags[TAG.tier], expiresAt: expiry(t)?.toISOString() ?? '',
   });
   const seen = new Set<string>();
+  const tagsOf = new Map<string, Record<string, string>>();
   for (const t of inv.tagged) {
     if (seen.has(t.id)) continue;
     seen.add(t.id);
+    tagsOf.set(t.id, t.tags);
     if (t.kind === 'image') { if (doomedImages.has(t.id)) found.push(leftover(t)); continue; }
     if (t.kind === 'snapshot' && protectedSnaps.has(t.id)) {
       if (expired(t)) kept.push({ kind: 'snapshot', id: t.id, why: 'used by an image that stays' });
@@ -99,15 +134,25 @@ export function selectLeftovers(
     if (t.tags[TAG.promoted] === 'true') { if (expired(t)) kept.push({ kind: t.kind, id: t.id, why: 'promoted' }); continue; }
     if (expired(t)) found.push(leftover(t));
   }
-  // An untagged snapshot of a removed image (CreateImage does not always copy tags) goes too.
+  // An untagged snapshot of a removed image (made outside the template's snapshot_tags): the policy forbids deleting it.
   for (const [snap, img] of doomedSnaps) {
-    if (!seen.has(snap) && !protectedSnaps.has(snap)) {
-      const parent = found.find((f) => f.id === img)!;
-      found.push({ ...parent, kind: 'snapshot', id: snap });
-    }
+    if (!seen.has(snap) && !protectedSnaps.has(snap)) kept.push({ kind: 'snapshot', id: snap, why: `of removed image ${img}, ${DENIED}` });
   }
-  found.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.id.localeCompare(b.id));
-  return { found, kept };
+  const permitted = found.filter((l) => {
+    if (l.kind === 'image' || removalAllowed(tagsOf.get(l.id) ?? {})) return true;
+    kept.push({ kind: l.kind, id: l.id, why: DENIED });
+    return false;
+  });
+  // A group held by an instance this run terminates goes after it; any other holder keeps it.
+  const doomedInstances = new Set(permitted.filter((l) => l.kind === 'instance').map((l) => l.id));
+  const allowed = permitted.filter((l) => {
+    if (l.kind !== 'security-group') return true;
+    const holders = (inv.groupUsers.get(l.id) ?? []).filter((u) => !u.instanceId || !doomedInstances.has(u.instanceId));
+    if (holders.length) kept.push({ kind: l.kind, id: l.id, why: `in use by ${holders.map((u) => (u.instanceId ? `${u.eni} (${u.instanceId})` : u.eni)).join(', ')}` });
+    return holders.length === 0;
+  });
+  allowed.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.id.localeCompare(b.id));
+  return { found: allowed, kept };
 }
 
 function removal(ec2: EC2Client, l: Leftover): Promise<unknown> {

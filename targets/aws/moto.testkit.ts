@@ -93,14 +93,20 @@ export async function baseAmi(ec2: EC2Client): Promise<string> {
   return id;
 }
 
-/** An AMI made the way a bake makes one (an instance, then CreateImage), tagged like kiln tags it. */
-export async function makeAmi(ec2: EC2Client, name: string, tags: Record<string, string> = {}): Promise<{ amiId: string; instanceId: string; snapshotIds: string[] }> {
+/**
+ * An AMI made the way a bake makes one (an instance, then CreateImage), tagged like kiln tags it: the image and,
+ * as the template's snapshot_tags do, its snapshots (`untaggedSnapshots` leaves them bare, as a tool outside kiln would).
+ */
+export async function makeAmi(
+  ec2: EC2Client, name: string, tags: Record<string, string> = {}, opts: { untaggedSnapshots?: boolean } = {},
+): Promise<{ amiId: string; instanceId: string; snapshotIds: string[] }> {
   const { DescribeImagesCommand, RunInstancesCommand, CreateImageCommand } = await import('@aws-sdk/client-ec2');
   const base = await baseAmi(ec2);
-  const tagSpec = (ResourceType: 'instance' | 'image') => ({ ResourceType, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
+  const tagSpec = (ResourceType: 'instance' | 'image' | 'snapshot') => ({ ResourceType, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) });
   const run = await ec2.send(new RunInstancesCommand({ ImageId: base, MinCount: 1, MaxCount: 1, InstanceType: 't3.nano', ...(Object.keys(tags).length ? { TagSpecifications: [tagSpec('instance')] } : {}) }));
   const instanceId = run.Instances![0].InstanceId!;
-  const img = await ec2.send(new CreateImageCommand({ InstanceId: instanceId, Name: name, ...(Object.keys(tags).length ? { TagSpecifications: [tagSpec('image')] } : {}) }));
+  const imageSpecs = [tagSpec('image'), ...(opts.untaggedSnapshots ? [] : [tagSpec('snapshot')])];
+  const img = await ec2.send(new CreateImageCommand({ InstanceId: instanceId, Name: name, ...(Object.keys(tags).length ? { TagSpecifications: imageSpecs } : {}) }));
   const desc = (await ec2.send(new DescribeImagesCommand({ ImageIds: [img.ImageId!] }))).Images![0];
   const snapshotIds = (desc.BlockDeviceMappings ?? []).map((b) => b.Ebs?.SnapshotId).filter((s): s is string => Boolean(s));
   return { amiId: img.ImageId!, instanceId, snapshotIds };

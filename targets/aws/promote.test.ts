@@ -2,8 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { GetParameterHistoryCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { DeregisterImageCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { GetParameterCommand, GetParameterHistoryCommand, LabelParameterVersionCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { awaitImageVersion } from './image-parameter.ts';
 import { makeAmi, startMoto, type Moto } from './moto.testkit.ts';
 import { promote } from './promote.ts';
 import { promoted } from './promoted.ts';
@@ -99,7 +100,8 @@ describe('promote against the emulator', () => {
     const a = await makeAmi(c.ec2, 'kiln-nano-a');
     const rogue = await makeAmi(c.ec2, 'unverified');
     await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId).path });
-    await c.ssm.send(new PutParameterCommand({ Name: '/kiln/nano/ami', Value: rogue.amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }));
+    const put = await c.ssm.send(new PutParameterCommand({ Name: '/kiln/nano/ami', Value: rogue.amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }));
+    await awaitImageVersion(c.ssm, '/kiln/nano/ami', put.Version!, rogue.amiId, { sleep: async () => {} });
     const now = await promoted(c, 'nano');
     expect(now).toMatchObject({ amiId: rogue.amiId, version: 2, verified: false });
     expect(now!.problems.join('\n')).toMatch(/no verdict label/);
@@ -140,6 +142,57 @@ describe('promote against the emulator', () => {
     const now = await promoted(c, 'nano');
     expect(now).toMatchObject({ version: 2, verified: true, problems: [] });
     expect(now!.verdictDigest).toBe(r1.version === 2 ? v1.digest : v2.digest);
+  });
+});
+
+describe('SSM validates aws:ec2:image values asynchronously (PutParameter returns before the version exists)', () => {
+  const put = (Value: string) => c.ssm.send(new PutParameterCommand({ Name: '/kiln/nano/ami', Value, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }));
+  const read = (version: number) => c.ssm.send(new GetParameterCommand({ Name: `/kiln/nano/ami:${version}` })).then((r) => r.Parameter!.Value, (e) => e.name as string);
+  /** A clock that only sleep() moves, so a bounded wait is bounded in polls, not in test time. */
+  const fakeClock = (onSleep: (n: number) => Promise<void> | void = () => {}) => {
+    let t = 0;
+    let n = 0;
+    return { nowMs: () => t, sleep: async (ms: number) => { t += ms; await onSleep(++n); }, sleeps: () => n };
+  };
+
+  it('the emulator: a version is invisible and cannot be labelled until validated; a value that is no AMI never becomes a version', async () => {
+    const a = await makeAmi(c.ec2, 'kiln-nano-a');
+    const v1 = (await put(a.amiId)).Version!;
+    expect(v1).toBe(1);
+    const label = () => c.ssm.send(new LabelParameterVersionCommand({ Name: '/kiln/nano/ami', ParameterVersion: 1, Labels: ['bound'] })).then(() => 'labelled', (e) => e.name as string);
+    // The first call after the put comes before validation ends (the emulator ends it on the second).
+    expect(await label()).toMatch(/NotFound/);
+    expect(await read(1)).toBe(a.amiId);
+    expect(await label()).toBe('labelled');
+    const v2 = (await put('ami-0123456789abcdef0')).Version!;
+    expect(v2).toBe(2);
+    for (let i = 0; i < 5; i++) expect(await read(2)).toBe('ParameterVersionNotFound');
+    expect((await versions()).map((p) => [p.Version, p.Value])).toEqual([[1, a.amiId]]);
+  });
+
+  it('promote waits for its version before labelling it (labelling at once fails: the version does not exist yet)', async () => {
+    const a = await makeAmi(c.ec2, 'kiln-nano-a', { 'kiln:tier': 'nano' });
+    const v = pass(a.amiId);
+    const clock = fakeClock();
+    const r = await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: v.path, validation: clock });
+    expect(clock.sleeps()).toBeGreaterThan(0);
+    expect((await versions()).map((p) => [p.Version, p.Value, p.Labels])).toEqual([[1, a.amiId, [r.label]]]);
+    expect(await promoted(c, 'nano')).toMatchObject({ amiId: a.amiId, version: 1, verified: true, problems: [] });
+  });
+
+  it('an AMI gone before SSM validated it: promote fails (exit 1) after its bounded wait, the pointer keeps its previous version', async () => {
+    const a = await makeAmi(c.ec2, 'kiln-nano-a', { 'kiln:tier': 'nano' });
+    const b = await makeAmi(c.ec2, 'kiln-nano-b', { 'kiln:tier': 'nano' });
+    const first = await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId).path, validation: fakeClock() });
+    // Deregistered while SSM validates: what SSM then looks up is not an existing, available AMI.
+    const clock = fakeClock(async (n) => { if (n === 1) await c.ec2.send(new DeregisterImageCommand({ ImageId: b.amiId })); });
+    const err = await promote(c, { tier: 'nano', amiId: b.amiId, verdictPath: pass(b.amiId).path, validation: { ...clock, timeoutSec: 30 } }).catch((e) => e);
+    expect(err).toBeInstanceOf(PromotionRefusedError);
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toMatch(new RegExp(`${b.amiId} failed SSM's aws:ec2:image validation: /kiln/nano/ami version 2 did not appear within 30s`));
+    expect(clock.nowMs()).toBeGreaterThanOrEqual(30_000);
+    expect((await versions()).map((p) => [p.Version, p.Value, p.Labels])).toEqual([[1, a.amiId, [first.label]]]);
+    expect(await promoted(c, 'nano')).toMatchObject({ amiId: a.amiId, version: 1, verified: true, problems: [] });
   });
 });
 

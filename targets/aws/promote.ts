@@ -8,7 +8,9 @@
  * that only a promoter that checked a passing verdict can create, in this order:
  *   1. the verdict says pass for this tier and this AMI (fail closed), the AMI exists and is not revoked;
  *   2. the AMI gets the verdict tag (a key per digest: concurrent promoters never overwrite each other);
- *   3. PutParameter makes version N (SSM serialises writers: each gets its own N);
+ *   3. PutParameter makes version N (SSM serialises writers: each gets its own N), which exists only once
+ *      SSM's asynchronous aws:ec2:image validation passes: the promoter waits for it (image-parameter.ts) and
+ *      fails, the pointer unchanged, if it never appears;
  *   4. version N gets the verdict label (unique per digest, so it lands on N only).
  * `promoted()` trusts the newest version only when its label names a digest that the AMI carries as
  * a pass tag. A writer that skipped the checks (a human, another tool), or a promoter that died
@@ -25,6 +27,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { InputError } from '../../images/errors.ts';
 import { channelOf } from '../channel.ts';
+import { awaitImageVersion, type AwaitImageVersionOptions } from './image-parameter.ts';
 import { history, latest, parameterName, SSM_MAX_VERSIONS, verdictLabel } from './pointer.ts';
 import { TAG, tagMap, toAwsTags, verdictTagKey } from './tags.ts';
 import { PromotionRefusedError, readVerdict } from './verdict.ts';
@@ -36,6 +39,8 @@ export interface PromoteInput {
   /** Run id to tag with; defaults to the verdict's, then to the digest's first 12 hex digits. */
   runId?: string;
   parameterPrefix?: string;
+  /** The bounded wait for SSM to validate the AMI id and create the version. */
+  validation?: AwaitImageVersionOptions;
 }
 
 export interface PromoteResult {
@@ -97,6 +102,8 @@ export async function promote(c: { ssm: SSMClient; ec2: EC2Client }, input: Prom
     Description: v.app ? `kiln promoted release of ${v.app} on tier ${v.tier}` : `kiln promoted image for tier ${v.tier}`,
   }));
   const version = put.Version!;
+  // A 200 from PutParameter does not mean version N exists: labelling it before validation ends fails.
+  await awaitImageVersion(c.ssm, name, version, v.amiId, input.validation);
   const label = verdictLabel(v.digest);
   const labelled = await c.ssm.send(new LabelParameterVersionCommand({ Name: name, ParameterVersion: version, Labels: [label] }));
   if (labelled.InvalidLabels?.length) throw new Error(`SSM rejected label ${label}: ${labelled.InvalidLabels.join(', ')}`);

@@ -141,6 +141,11 @@ locals {
     "kiln:source-ami-name" = "{{ .SourceAMIName }}"
   }
   tags = merge(var.tags, local.lineage)
+  # run_tags also land on Packer's temporary security group, which has no creation time to count kiln:ttl from.
+  expiry = {
+    "kiln:expires-at" = timeadd(timestamp(), var.ttl)
+  }
+  run_tags = merge(local.tags, local.expiry)
 }
 
 source "amazon-ebs" "kiln" {
@@ -159,7 +164,7 @@ source "amazon-ebs" "kiln" {
   deprecate_at                          = timeadd(timestamp(), var.deprecate_after)
   # Everything Packer creates carries the lineage, so a janitor can find leftovers.
   tags            = local.tags
-  run_tags        = local.tags
+  run_tags        = local.run_tags
   run_volume_tags = local.tags
   snapshot_tags   = local.tags
 
