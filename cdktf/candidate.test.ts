@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Testing } from 'cdktf';
 import { CandidateStack } from './candidate.ts';
 import { exampleCandidate as d } from './fixtures.ts';
+import type { VerifierData } from './data.ts';
 
 const synth = () => Testing.synth(new CandidateStack(Testing.app(), 'candidate', d));
 const instance = (json: string, id: string) => (JSON.parse(json).resource.aws_instance as Record<string, any>)[id];
@@ -24,7 +25,7 @@ describe('CandidateStack', () => {
   it('runs the verifier beside it: same subnet and key, its own group, IMDSv2, unlimited credits, encrypted root', () => {
     const v = instance(synth(), 'verifier');
     expect(v).toMatchObject({
-      ami: d.verifier.amiId, instance_type: 't3.micro', subnet_id: d.subnetId, associate_public_ip_address: true,
+      ami: (d.verifier as VerifierData).amiId, instance_type: 't3.micro', subnet_id: d.subnetId, associate_public_ip_address: true,
       credit_specification: { cpu_credits: 'unlimited' }, metadata_options: { http_tokens: 'required' },
       root_block_device: { volume_size: 8, encrypted: true },
     });
@@ -59,7 +60,17 @@ describe('CandidateStack', () => {
       for (const r of Object.values(parsed.resource[type]) as any[]) expect(r.tags).toMatchObject(d.tags);
     }
     expect(parsed.provider.aws[0].default_tags[0].tags).toEqual(d.tags);
-    expect(Object.keys(parsed.output).sort()).toEqual(['address', 'instance_id', 'private_address', 'verifier_address', 'verifier_instance_id']);
+    expect(Object.keys(parsed.output).sort()).toEqual(['address', 'instance_id', 'private_address', 'verifier_address', 'verifier_instance_id', 'verifier_security_group_id']);
+  });
+
+  it('beside a box launched before it: no verifier of its own, 22 and 80 only from that box\'s verifier group, the runner admitted nowhere', () => {
+    const parsed = JSON.parse(Testing.synth(new CandidateStack(Testing.app(), 'candidate', { ...d, verifier: { kind: 'shared', securityGroupId: 'sg-0verifier1' } })));
+    expect(Object.keys(parsed.resource.aws_instance)).toEqual(['candidate']);
+    const groups = parsed.resource.aws_security_group as Record<string, { ingress: Rule[] }>;
+    expect(Object.keys(groups)).toEqual(['sg']);
+    expect(groups.sg.ingress.map((r) => [r.from_port, r.security_groups, r.cidr_blocks ?? []]).sort()).toEqual([[22, ['sg-0verifier1'], []], [80, ['sg-0verifier1'], []]]);
+    expect(JSON.stringify(parsed)).not.toContain('203.0.113.7');
+    expect(Object.keys(parsed.output).sort()).toEqual(['address', 'instance_id', 'private_address']);
   });
 
   it('uses the relative state path it was given and writes no absolute path', () => {

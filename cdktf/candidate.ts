@@ -4,7 +4,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { KeyPair } from '@cdktf/provider-aws/lib/key-pair/index.js';
-import type { CandidateStackData } from './data.ts';
+import { isSharedVerifier, type CandidateStackData, type SharedVerifierData } from './data.ts';
 import { declareBackend } from './backend.ts';
 
 /** One instance of a candidate AMI and the verifier beside it in the same subnet, for one verify run; only the verifier faces the runner. */
@@ -16,17 +16,19 @@ export class CandidateStack extends TerraformStack {
 
     // Egress stays open: the candidate's first boot fetches secrets from SSM, and the verifier's load goes out to it.
     const egress = [{ description: 'all out', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }];
-    const verifierSg = new SecurityGroup(this, 'verifier-sg', {
+    const own = isSharedVerifier(d.verifier) ? null : d.verifier;
+    const verifierSg = own ? new SecurityGroup(this, 'verifier-sg', {
       name: `${d.name}-verifier`,
       description: 'kiln verifier: SSH from the runner only',
       vpcId: d.vpcId,
       ingress: [{ description: 'runner to 22', protocol: 'tcp', fromPort: 22, toPort: 22, cidrBlocks: [d.verifierCidr] }],
       egress,
       tags: d.tags,
-    });
+    }) : null;
+    const verifierSgId = verifierSg ? verifierSg.id : (d.verifier as SharedVerifierData).securityGroupId;
     // By group, not address: the load and the SSH hops come from the verifier inside the VPC, never from the internet.
     const ingress = (port: number) => ({
-      description: `verifier to ${port}`, protocol: 'tcp', fromPort: port, toPort: port, securityGroups: [verifierSg.id],
+      description: `verifier to ${port}`, protocol: 'tcp', fromPort: port, toPort: port, securityGroups: [verifierSgId],
     });
     const sg = new SecurityGroup(this, 'sg', {
       name: d.name,
@@ -50,22 +52,25 @@ export class CandidateStack extends TerraformStack {
       userData: d.userData,
       tags: { ...d.tags, Name: d.name },
     });
-    const verifier = new Instance(this, 'verifier', {
-      ami: d.verifier.amiId,
-      instanceType: d.verifier.instanceType,
-      creditSpecification: d.verifier.cpuCredits ? { cpuCredits: d.verifier.cpuCredits } : undefined,
+    const verifier = own && verifierSg ? new Instance(this, 'verifier', {
+      ami: own.amiId,
+      instanceType: own.instanceType,
+      creditSpecification: own.cpuCredits ? { cpuCredits: own.cpuCredits } : undefined,
       subnetId: d.subnetId,
       vpcSecurityGroupIds: [verifierSg.id],
       keyName: key.keyName,
       associatePublicIpAddress: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
-      rootBlockDevice: { volumeSize: d.verifier.rootVolumeGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
+      rootBlockDevice: { volumeSize: own.rootVolumeGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
       tags: { ...d.tags, Name: `${d.name}-verifier` },
-    });
+    }) : null;
     new TerraformOutput(this, 'address', { value: vm.publicIp });
     new TerraformOutput(this, 'private_address', { value: vm.privateIp });
     new TerraformOutput(this, 'instance_id', { value: vm.id });
-    new TerraformOutput(this, 'verifier_address', { value: verifier.publicIp });
-    new TerraformOutput(this, 'verifier_instance_id', { value: verifier.id });
+    if (verifier && verifierSg) {
+      new TerraformOutput(this, 'verifier_address', { value: verifier.publicIp });
+      new TerraformOutput(this, 'verifier_instance_id', { value: verifier.id });
+      new TerraformOutput(this, 'verifier_security_group_id', { value: verifierSg.id });
+    }
   }
 }

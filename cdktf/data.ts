@@ -19,8 +19,11 @@ export interface CandidateStackData {
   subnetId: string;
   /** The runner's address as a CIDR (`203.0.113.7/32`): the only source admitted, and only to the verifier's 22. */
   verifierCidr: string;
-  /** The small instance that runs the load beside the candidate; the candidate admits 22 and 80 only from it. */
-  verifier: VerifierData;
+  /**
+   * The small instance that runs the load beside the candidate (the candidate admits 22 and 80 only from it), or the
+   * group of the verifier of a box launched before it in the same run: one generator then reaches both sides of an A/B.
+   */
+  verifier: VerifierData | SharedVerifierData;
   /** OpenSSH public key of the key pair made for this run. */
   sshPublicKey: string;
   /** Tags put on every resource (run id, tier, expiry): the janitor finds leftovers by them. */
@@ -36,6 +39,10 @@ export interface VerifierData {
   cpuCredits?: 'unlimited';
   rootVolumeGiB: number;
 }
+
+export interface SharedVerifierData { kind: 'shared'; securityGroupId: string }
+
+export const isSharedVerifier = (v: VerifierData | SharedVerifierData): v is SharedVerifierData => 'kind' in v && v.kind === 'shared';
 
 export interface FleetAlarmData {
   /** CloudWatch alarm names that stop the refresh and roll back when they fire. */

@@ -36,6 +36,11 @@ export interface LaunchRequest {
   /** A JSON file of secret names to values the box reads at first boot (local; on aws secrets come from SSM). */
   secretsFile?: string;
   readyTimeoutSec?: number;
+  /**
+   * The id of a box this run launched before: the load generator that reaches that box must reach this one too
+   * (an A/B). A target whose boxes take load from a verifier beside them puts this box behind the same verifier.
+   */
+  beside?: string;
   log?: Log;
 }
 

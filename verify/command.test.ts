@@ -64,11 +64,22 @@ describe('verifyCommand', () => {
     expect(v.checks.find((c) => c.id === 'ssh:connect')).toBeUndefined();
     expect(checkVerdict(JSON.parse(JSON.stringify(v))).ok).toBe(true);
     expect(readFileSync(r.files!.html, 'utf8')).toContain('verifier 127.0.0.1 (t3.micro in subnet-0abc), beside the box');
-    // Without a verifier, or with a generator injected here, the load is this machine's and the verdict says that.
-    const here = await verifyCommand({
+    // A generator injected here is not used for a host with a verifier (its group admits the verifier only);
+    // the caller's rules still wrap the verifier's runs.
+    const seen: string[] = [];
+    const there = await verifyCommand({
       host: { ...sshd.host, target: 'aws', imageRef: 'us-east-1:ami-0123456789abcdef0', verifier: verifier.host }, tier: nano, lineage: null, bundle: null, baselineRequired: false,
+      verifierDir: genDir, httpPort: nginx.port, shape: { warmupSec: 0, durationSec: 1, timeoutMs: 2000 }, extras: { secretRoots: [out] },
+      runLoad: async () => { throw new Error('a generator on this machine cannot reach a box behind a verifier'); },
+      decorateLoad: (run) => async (spec) => { seen.push(spec.host); return run(spec); },
+    });
+    expect(there.verdict.loadOrigin).toMatchObject({ kind: 'verifier' });
+    expect(there.verdict.load.target?.measure.scheduled).toBeGreaterThan(0);
+    expect(seen.length).toBeGreaterThan(0);
+    // Without a verifier the load is this machine's and the verdict says that.
+    const here = await verifyCommand({
+      host: { ...sshd.host, target: 'local', imageRef: 'local-test' }, tier: nano, lineage: null, bundle: null, baselineRequired: false,
       httpPort: nginx.port, shape: { warmupSec: 0, durationSec: 1, timeoutMs: 2000 }, extras: { secretRoots: [out] },
-      runLoad: async () => { throw new Error('no generator in this test'); },
     });
     expect(here.verdict.loadOrigin).toEqual({ kind: 'local' });
   }, 120_000);

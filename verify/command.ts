@@ -11,6 +11,7 @@ import { expectationsFromRender, type ExpectationExtras } from './expectations.t
 import { launchKeyBlob, type HostDescription } from './host.ts';
 import type { ImageBundle } from './image-bundle.ts';
 import { verifierRunLoad } from './load/remote.ts';
+import { runLoad as runLoadHere } from './load/run.ts';
 import type { LoadResult, LoadSpec } from './load/types.ts';
 import { writeReport, type ReportFiles } from './report/write.ts';
 import { verify } from './run.ts';
@@ -50,8 +51,10 @@ export interface VerifyCommandInput {
   extras?: ExpectationExtras;
   runId?: string;
   now?: () => Date;
-  /** A generator that runs here (in process or a pinned child); absent = on the host's verifier when it has one, else in process. */
+  /** A generator that runs here (in process or a pinned child; default in process). Unused for a host with a verifier. */
   runLoad?: (spec: LoadSpec) => Promise<LoadResult>;
+  /** The caller's rules around whichever generator runs (repeats of invalid runs, observation): they hold on the verifier too. */
+  decorateLoad?: (run: (spec: LoadSpec) => Promise<LoadResult>) => (spec: LoadSpec) => Promise<LoadResult>;
   /** Where the generator is put on the verifier (default: under the login's home). */
   verifierDir?: string;
   log?: (line: string) => void;
@@ -82,7 +85,9 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
   const slo = { ...input.tier.slo, targetRps: targetRpsFor(input.tier.slo, traffic) };
   // Beside the box when it has a verifier: no internet path in the latency, no SSH to the box from outside.
   const v = input.host.verifier;
-  const remote = v && !input.runLoad ? verifierRunLoad(v, { dir: input.verifierDir }) : null;
+  // A host with a verifier admits the load from its verifier's group only: a generator here could not reach it.
+  const remote = v ? verifierRunLoad(v, { dir: input.verifierDir }) : null;
+  const base = remote?.runLoad ?? input.runLoad ?? runLoadHere;
   const loadOrigin: LoadOrigin = remote && v
     ? { kind: 'verifier', address: v.address, ...(v.instanceType ? { instanceType: v.instanceType } : {}), ...(v.subnetId ? { subnetId: v.subnetId } : {}) }
     : { kind: 'local' };
@@ -106,7 +111,7 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     baseline: input.baselineTarget ? { target: { ...input.baselineTarget, ...(hostHeader ? { hostHeader } : {}) }, repetitions: input.baselineRepetitions ?? 5, durationSec: Math.min(shape.durationSec, 15) } : null,
     seed: input.bundle?.manifest.recipe.app.seed ?? null,
     preChecks,
-    runLoad: remote?.runLoad ?? input.runLoad,
+    runLoad: input.decorateLoad ? input.decorateLoad(base) : base,
     loadOrigin,
     log: input.log,
   }).finally(() => remote?.close());

@@ -38,7 +38,9 @@ export async function withBoxes<T>(target: Target, requests: LaunchRequest[], fn
   const mine: string[] = [];
   try {
     const hosts: HostDescription[] = [];
-    for (const req of requests) {
+    // Every box after the first is measured by the same generator as the first (an A/B): launched beside it.
+    for (const [i, given] of requests.entries()) {
+      const req = i > 0 && given.beside === undefined ? { ...given, beside: requests[0]!.id } : given;
       await opts.onLaunching?.(req.id);
       mine.push(req.id);
       const t0 = Date.now();

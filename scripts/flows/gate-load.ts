@@ -22,19 +22,27 @@ export const defaultPlacement = (): GatePlacement => {
 /** Bound on attempts per load run: an invalid run (late/dropped sends, generator CPU) measured the host, not the box. */
 const LOAD_ATTEMPTS = 2;
 
-/** The load runner the gate hands to verify: placed as `place` says, an invalid run repeated (bounded), never a valid one. */
+/** The generator placed as `place` says (a child process at a priority, or in process). */
+export const placedRunLoad = (place: GatePlacement) => (spec: LoadSpec): Promise<LoadResult> =>
+  (place.generator ? runLoadInChild(spec, place.generator) : runLoadHere(spec));
+
+/** The gate's rules around any generator (here or on a verifier): its late tolerance, an invalid run repeated (bounded), never a valid one. */
+export function gateLoadRules(log: (line: string) => void = () => {}, lateToleranceMs?: number, observe?: (run: ObservedRun) => void) {
+  return (run: (spec: LoadSpec) => Promise<LoadResult>) => {
+    const once = (given: LoadSpec) => run(lateToleranceMs === undefined ? given : { ...given, lateToleranceMs });
+    return async (spec: LoadSpec): Promise<LoadResult> => {
+      let r = await once(spec);
+      for (let attempt = 2; !r.valid && attempt <= LOAD_ATTEMPTS; attempt++) {
+        log(`load run on ${spec.host} invalid (${r.invalidReasons.join('; ')}): repeating (${attempt}/${LOAD_ATTEMPTS})`);
+        r = await once(spec);
+      }
+      observe?.({ host: spec.host, result: r });
+      return r;
+    };
+  };
+}
+
+/** The load runner the gate hands to verify for a box without a verifier: placed, under the gate's rules. */
 export function gateRunLoad(place: GatePlacement, log: (line: string) => void = () => {}, lateToleranceMs?: number, observe?: (run: ObservedRun) => void): (spec: LoadSpec) => Promise<LoadResult> {
-  const once = (given: LoadSpec) => {
-    const spec = lateToleranceMs === undefined ? given : { ...given, lateToleranceMs };
-    return place.generator ? runLoadInChild(spec, place.generator) : runLoadHere(spec);
-  };
-  return async (spec) => {
-    let r = await once(spec);
-    for (let attempt = 2; !r.valid && attempt <= LOAD_ATTEMPTS; attempt++) {
-      log(`load run on ${spec.host} invalid (${r.invalidReasons.join('; ')}): repeating (${attempt}/${LOAD_ATTEMPTS})`);
-      r = await once(spec);
-    }
-    observe?.({ host: spec.host, result: r });
-    return r;
-  };
+  return gateLoadRules(log, lateToleranceMs, observe)(placedRunLoad(place));
 }

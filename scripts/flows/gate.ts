@@ -28,7 +28,7 @@ import type { Verdict } from '../../verify/verdict.ts';
 import { appPayload } from './app-payload.ts';
 import { withBoxes } from './boxes.ts';
 import { gateHtml } from './gate-html.ts';
-import { defaultPlacement, gateRunLoad, type GatePlacement } from './gate-load.ts';
+import { defaultPlacement, gateLoadRules, placedRunLoad, type GatePlacement } from './gate-load.ts';
 import { compareMedians, type ObservedRun } from './gate-median.ts';
 import { compareMemory, type MemoryComparison } from './gate-memory.ts';
 import { renderValidated } from './prepare.ts';
@@ -196,7 +196,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     const verified = await verifyCommand({
       host: c, tier, target: target.name, imageRef: cand.ref, lineage: cand.lineage, bundle: cand.bundle,
       baselineRequired: true, baselineTarget: { host: p.address, port: 80 }, baselineRepetitions: reps,
-      shape, runLoad: gateRunLoad(place, log, input.lateToleranceMs, (r) => runs.push(r)), reportDir: join(reportDir, 'verify'), log,
+      shape, runLoad: placedRunLoad(place), decorateLoad: gateLoadRules(log, input.lateToleranceMs, (r) => runs.push(r)), reportDir: join(reportDir, 'verify'), log,
       extras: { manifest: cand.manifestFiles },
     }).finally(() => verifyDone());
     const [cm, pm] = await sampling;

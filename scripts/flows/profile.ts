@@ -8,6 +8,7 @@ import type { Log, Target } from '../../targets/target.ts';
 import { hostHeaderFor, trafficLoad, targetRpsFor } from '../../verify/defaults.ts';
 import { validateHost } from '../../verify/host.ts';
 import type { ImageBundle } from '../../verify/image-bundle.ts';
+import { verifierRunLoad } from '../../verify/load/remote.ts';
 import type { LoadResult, LoadSpec } from '../../verify/load/types.ts';
 import { profileFromSnapshots, snapshotGunicorn, type MeasuredProfile } from '../../verify/profile.ts';
 import { runSeed } from '../../verify/seed.ts';
@@ -44,13 +45,16 @@ export async function measureProfile(input: ProfileInput): Promise<MeasuredProfi
     const hostHeader = hostHeaderFor(manifest.recipe.app.domains);
     const base = { ...trafficLoad(host.address, traffic, input.tier.slo, { warmupSec: 2, durationSec: PROFILE_PHASES.warmSec, timeoutMs: 10_000 }), ...(hostHeader ? { hostHeader } : {}) };
     const rps = targetRpsFor(input.tier.slo, traffic);
+    // A box behind a verifier takes load from its verifier only.
+    const remote = host.verifier ? verifierRunLoad(host.verifier) : null;
+    const runLoad = remote?.runLoad ?? input.runLoad;
     const session = await SshSession.connect(host);
     try {
       const seeded = await runSeed(session, manifest.recipe.app.seed);
       if (seeded && seeded.status !== 'pass') throw new Error(`the seed failed: ${seeded.evidence}`);
       const phase = async (what: string, spec: LoadSpec) => {
         log(`profile: ${what}`);
-        const r = await input.runLoad(spec);
+        const r = await runLoad(spec);
         const m = r.measure;
         log(`profile: ${what}: ${m.responses} responses, ${m.errorTotal} errors, p99 ${m.latency.p99Ms.toFixed(1)} ms`);
         if (m.responses === 0) throw new Error(`no response during "${what}": the app does not serve its traffic`);
@@ -64,6 +68,7 @@ export async function measureProfile(input: ProfileInput): Promise<MeasuredProfi
       return profileFromSnapshots(warm, busy, after, threads);
     } finally {
       session.close();
+      remote?.close();
     }
   }, { log, onLaunching: input.onLaunching });
 }

@@ -57,6 +57,17 @@ describe('candidate launch', () => {
     expect(json).not.toContain(dir);
   });
 
+  it('beside a box of the same run: no verifier of its own (no image lookup either), the candidate open to that box\'s verifier group only', async () => {
+    const ami = await makeAmi(c.ec2, 'kiln-nano-baseline');
+    const peer = { address: '198.51.100.9', port: 22, user: 'ubuntu', keyPath: '/k', hostKey: 'ssh-ed25519 AAAA', instanceId: 'i-0peer', instanceType: 't3.micro', subnetId: 'subnet-0abc', securityGroupId: 'sg-0peerverifier' };
+    const err = await launch(c, input({ amiId: ami.amiId, runId: 'r1b', beside: peer, tool: null })).catch((e) => e);
+    expect(err).toBeInstanceOf(MissingPrerequisiteError);
+    const stack = JSON.parse(readFileSync(join(dir, 'out', 'stacks', 'candidate-nano-r1b', 'cdk.tf.json'), 'utf8'));
+    expect(Object.keys(stack.resource.aws_instance)).toEqual(['candidate']);
+    expect(Object.keys(stack.resource.aws_security_group)).toEqual(['sg']);
+    expect(stack.resource.aws_security_group.sg.ingress.map((r: any) => r.security_groups)).toEqual([['sg-0peerverifier'], ['sg-0peerverifier']]);
+  });
+
   it('refuses to go on without host keys on the console (the emulator prints none)', async () => {
     const inst = (await c.ec2.send(new RunInstancesCommand({ ImageId: await baseAmi(c.ec2), MinCount: 1, MaxCount: 1 }))).Instances![0].InstanceId!;
     await expect(hostKeysFromConsole(c.ec2, inst, { timeoutSec: 0 })).rejects.toThrow(/no SSH host keys .* refusing to connect without a pinned host key/);

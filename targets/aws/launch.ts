@@ -10,7 +10,7 @@ import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import ssh2 from 'ssh2';
 import { buildApp } from '../../cdktf/app.ts';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import type { BackendData, CandidateStackData, VerifierData } from '../../cdktf/data.ts';
+import type { BackendData, CandidateStackData, SharedVerifierData, VerifierData } from '../../cdktf/data.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { InputError } from '../../images/errors.ts';
 import { applyStack, findApplyTool, stackOutput, type ApplyTool } from './apply.ts';
@@ -40,6 +40,8 @@ export interface LaunchInput {
   now?: Date;
   tool?: ApplyTool | null;
   hostKeyTimeoutSec?: number;
+  /** The verifier of a box launched before this one in the same run: this box gets none of its own and admits that one. */
+  beside?: AwsVerifierHost;
   log?: (line: string) => void;
 }
 
@@ -53,6 +55,8 @@ export interface AwsVerifierHost {
   instanceId: string;
   instanceType: string;
   subnetId: string;
+  /** Its security group: a box launched beside it admits 22 and 80 from this group. */
+  securityGroupId: string;
 }
 
 export interface AwsHost {
@@ -73,7 +77,7 @@ export interface AwsHost {
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(3[0-2]|[12]?\d)$/;
 
 /** Pure: the candidate stack's data. */
-export function candidateData(input: LaunchInput, arch: 'x86_64' | 'arm64', sshPublicKey: string, verifier: VerifierData): CandidateStackData {
+export function candidateData(input: LaunchInput, arch: 'x86_64' | 'arm64', sshPublicKey: string, verifier: VerifierData | SharedVerifierData): CandidateStackData {
   if (!CIDR.test(input.verifierCidr) || input.verifierCidr.endsWith('/0')) {
     throw new InputError('--verifier-cidr', input.verifierCidr, 'one IPv4 CIDR narrower than /0 (your address as /32)', 'pass the verifier\'s public address, e.g. 203.0.113.7/32');
   }
@@ -115,7 +119,9 @@ export async function launch(c: { ec2: EC2Client; ssm: SSMClient }, input: Launc
   const name = `kiln-${input.tier.name}-${input.runId}`;
   const key = runKey(input.workDir, name);
   const vArch = runnerArch();
-  const verifier = verifierData(vArch, input.verifierAmiId ?? await resolveVerifierAmi(c.ssm, vArch));
+  const verifier = input.beside
+    ? { kind: 'shared' as const, securityGroupId: input.beside.securityGroupId }
+    : verifierData(vArch, input.verifierAmiId ?? await resolveVerifierAmi(c.ssm, vArch));
   const data = candidateData(input, arch, key.publicKey, verifier);
   const stackId = `candidate-${input.tier.name}-${input.runId}`;
   buildApp({ candidates: { [stackId]: data } }, input.outdir).synth();
@@ -127,16 +133,22 @@ export async function launch(c: { ec2: EC2Client; ssm: SSMClient }, input: Launc
   const instanceId = await stackOutput(stackDir, tool, 'instance_id');
   // The candidate takes no connection from outside the VPC: kiln reaches it through the verifier.
   const address = await stackOutput(stackDir, tool, 'private_address');
+  const host = { target: 'aws' as const, address, port: 22, user: input.user ?? 'ubuntu', keyPath: key.keyPath, imageRef: `${input.region}:${input.amiId}`, tier: input.tier.name, instanceId, stackDir };
+  if (input.beside) {
+    log(`launch: ${instanceId} at ${address}, beside verifier ${input.beside.instanceId}; waiting for its host key on the console`);
+    const [hostKey] = await hostKeysFromConsole(c.ec2, instanceId, { timeoutSec: input.hostKeyTimeoutSec });
+    return { ...host, hostKey, verifier: input.beside };
+  }
   const verifierId = await stackOutput(stackDir, tool, 'verifier_instance_id');
   const verifierAddress = await stackOutput(stackDir, tool, 'verifier_address');
+  const verifierSg = await stackOutput(stackDir, tool, 'verifier_security_group_id');
   log(`launch: ${instanceId} at ${address}, verifier ${verifierId} at ${verifierAddress}; waiting for their host keys on the console`);
   const [[hostKey], [verifierKey]] = await Promise.all([instanceId, verifierId].map((id) => hostKeysFromConsole(c.ec2, id, { timeoutSec: input.hostKeyTimeoutSec })));
   return {
-    target: 'aws', address, port: 22, user: input.user ?? 'ubuntu', keyPath: key.keyPath, hostKey,
-    imageRef: `${input.region}:${input.amiId}`, tier: input.tier.name, instanceId, stackDir,
+    ...host, hostKey,
     verifier: {
       address: verifierAddress, port: 22, user: 'ubuntu', keyPath: key.keyPath, hostKey: verifierKey,
-      instanceId: verifierId, instanceType: verifier.instanceType, subnetId: input.subnetId,
+      instanceId: verifierId, instanceType: (verifier as VerifierData).instanceType, subnetId: input.subnetId, securityGroupId: verifierSg,
     },
   };
 }

@@ -21,6 +21,7 @@ import type { DeployResult } from './deploy.ts';
 import { bakeTimeVars } from './bake-vars.ts';
 import { awsClients, type AwsClients } from './clients.ts';
 import { janitor } from './janitor.ts';
+import type { AwsHost } from './launch.ts';
 import { AMI_REF, bundleApp, layersOf, releaseBase } from './layers.ts';
 import { DEFAULT_PREFIX } from './pointer.ts';
 import { promote } from './promote.ts';
@@ -110,7 +111,7 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       return { ...(await image(rec.ref)), reused: false };
     },
     image,
-    async launch({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec, secretsFile, log }): Promise<HostDescription> {
+    async launch({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec, secretsFile, beside, log }): Promise<HostDescription> {
       if (secretsFile !== undefined) throw new InputError('--secrets', secretsFile, 'applies to --target local only (an instance reads its secrets from SSM Parameter Store)', `put them under ${'/kiln/<tier>/app/'} in SSM and drop --secrets`);
       // The instance type sets CPU on EC2; refusing beats silently ignoring what the caller asked for.
       if (cpus !== undefined) throw new InputError('--cpus', cpus, 'applies to --target local only (EC2 instances are not pinned)', 'drop --cpus');
@@ -119,8 +120,13 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       if (!LAUNCH_ID.test(id)) throw new InputError('--id', id, '1-24 of a-z, 0-9 and -', 'pick a shorter launch id');
       const img = await image(ref);
       const { launch } = await import('./launch.ts');
+      const peer = beside === undefined ? undefined : existsSync(join(launchesDir, `${beside}.json`)) ? readJson<AwsHost>(join(launchesDir, `${beside}.json`)).verifier : undefined;
+      // A box launched before a verifier's group was recorded cannot share it: refuse rather than open the box to the runner.
+      if (beside !== undefined && !peer?.securityGroupId) {
+        throw new InputError('--beside', beside, 'a box launched before from this work dir, with a verifier of its own', `launch ${beside} first (or again, if it was launched by an older kiln), then this box beside it`);
+      }
       const host = await launch(c(), {
-        tier, amiId: img.ref.split(':')[1], ...net, runId: id, ttlHours: s.ttlHours,
+        tier, amiId: img.ref.split(':')[1], ...net, runId: id, ttlHours: s.ttlHours, beside: peer,
         outdir: join(s.workDir, 'cdktf.out'), workDir: join(s.workDir, 'keys'), hostKeyTimeoutSec: readyTimeoutSec, log,
       });
       mkdirSync(launchesDir, { recursive: true });
