@@ -45,6 +45,8 @@ export class CandidateStack extends TerraformStack {
       vpcSecurityGroupIds: [sg.id],
       keyName: key.keyName,
       associatePublicIpAddress: true,
+      // Every tier's types (and the verifier's) are EBS-optimized by default; stated so a scan need not know that.
+      ebsOptimized: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
       rootBlockDevice: { volumeSize: d.rootVolumeGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
       userData: d.userData,
@@ -58,6 +60,8 @@ export class CandidateStack extends TerraformStack {
       vpcSecurityGroupIds: [verifierSg.id],
       keyName: key.keyName,
       associatePublicIpAddress: true,
+      // Every tier's types (and the verifier's) are EBS-optimized by default; stated so a scan need not know that.
+      ebsOptimized: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
       rootBlockDevice: { volumeSize: d.verifier.rootVolumeGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
       tags: { ...d.tags, Name: `${d.name}-verifier` },
