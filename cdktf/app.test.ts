@@ -19,6 +19,13 @@ describe('buildApp', () => {
       expect(JSON.parse(text).terraform.backend.local.path).toMatch(/^terraform\..*\.tfstate$/);
     }
   });
+
+  it('accepts hashicorp/aws 5.100 (what mirrors hold) up to 6.x instead of the binding\'s exact pin', () => {
+    for (const s of ['candidate-nano', 'fleet-nano']) {
+      const tf = JSON.parse(readFileSync(join(dir, 'stacks', s, 'cdk.tf.json'), 'utf8')).terraform;
+      expect(tf.required_providers.aws).toEqual({ source: 'aws', version: '>= 5.100, < 7.0' });
+    }
+  });
 });
 
 describe('cdktf/main.ts (the app cdktf.json runs)', () => {

@@ -20,6 +20,7 @@ describe('CandidateStack', () => {
     expect(vm.key_name).toMatch(/aws_key_pair\.key\.key_name/);
     expect(vm.vpc_security_group_ids).toEqual(['${aws_security_group.sg.id}']);
     expect(vm.root_block_device).toMatchObject({ volume_size: 10, encrypted: true });
+    for (const id of ['candidate', 'verifier']) expect(instance(out, id).ebs_optimized).toBe(true);
   });
 
   it('runs the verifier beside it: same subnet and key, its own group, IMDSv2, unlimited credits, encrypted root', () => {

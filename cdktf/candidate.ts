@@ -1,18 +1,18 @@
 import type { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { KeyPair } from '@cdktf/provider-aws/lib/key-pair/index.js';
 import { isSharedVerifier, type CandidateStackData, type SharedVerifierData } from './data.ts';
 import { declareBackend } from './backend.ts';
+import { declareAwsProvider } from './provider.ts';
 
 /** One instance of a candidate AMI and the verifier beside it in the same subnet, for one verify run; only the verifier faces the runner. */
 export class CandidateStack extends TerraformStack {
   constructor(scope: Construct, id: string, d: CandidateStackData) {
     super(scope, id);
     declareBackend(this, d.backend);
-    new AwsProvider(this, 'aws', { region: d.region, defaultTags: [{ tags: d.tags }] });
+    declareAwsProvider(this, d.region, d.tags);
 
     // Egress stays open: the candidate's first boot fetches secrets from SSM, and the verifier's load goes out to it.
     const egress = [{ description: 'all out', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }];
@@ -47,6 +47,8 @@ export class CandidateStack extends TerraformStack {
       vpcSecurityGroupIds: [sg.id],
       keyName: key.keyName,
       associatePublicIpAddress: true,
+      // Every tier's types (and the verifier's) are EBS-optimized by default; stated so a scan need not know that.
+      ebsOptimized: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
       rootBlockDevice: { volumeSize: d.rootVolumeGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
       userData: d.userData,
@@ -60,6 +62,8 @@ export class CandidateStack extends TerraformStack {
       vpcSecurityGroupIds: [verifierSg.id],
       keyName: key.keyName,
       associatePublicIpAddress: true,
+      // Every tier's types (and the verifier's) are EBS-optimized by default; stated so a scan need not know that.
+      ebsOptimized: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
       rootBlockDevice: { volumeSize: own.rootVolumeGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
       tags: { ...d.tags, Name: `${d.name}-verifier` },

@@ -1,6 +1,5 @@
 import type { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack } from 'cdktf';
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
@@ -9,6 +8,7 @@ import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile
 import type { FleetStackData } from './data.ts';
 import { declareBackend } from './backend.ts';
 import { FleetLoadBalancer } from './fleet-lb.ts';
+import { declareAwsProvider } from './provider.ts';
 import { instanceSecretsPolicy } from './policy.ts';
 
 /**
@@ -22,7 +22,7 @@ export class FleetStack extends TerraformStack {
   constructor(scope: Construct, id: string, d: FleetStackData) {
     super(scope, id);
     declareBackend(this, d.backend);
-    new AwsProvider(this, 'aws', { region: d.region, defaultTags: [{ tags: d.tags }] });
+    declareAwsProvider(this, d.region, d.tags);
 
     const role = new IamRole(this, 'role', {
       name: d.name,

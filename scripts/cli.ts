@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   revoke: () => import('./cmd-revoke.ts'),
   bench: () => import('./cmd-bench.ts'),
   gate: () => import('./cmd-gate.ts'),
+  'iam-policy': () => import('./cmd-iam-policy.ts'),
 };
 
 async function main(argv: string[]): Promise<number> {

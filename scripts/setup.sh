@@ -41,4 +41,13 @@ if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/.kiln-requirements" ; t
   "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2
   cp "$req" "$venv/.kiln-requirements"
 fi
+# checkov (static scan of the synthesized stacks) in its own venv: its pins conflict with moto's.
+ck_venv="$root/.venv-checkov"
+ck_req="$root/scripts/requirements-checkov.txt"
+if [ ! -x "$ck_venv/bin/checkov" ] || ! cmp -s "$ck_req" "$ck_venv/.kiln-requirements" ; then
+  say "creating Python venv at .venv-checkov"
+  /usr/bin/python3 -m venv "$ck_venv"
+  "$ck_venv/bin/pip" install -q --disable-pip-version-check -r "$ck_req" >&2
+  cp "$ck_req" "$ck_venv/.kiln-requirements"
+fi
 say "ready"

@@ -15,10 +15,10 @@ export async function findApplyTool(): Promise<ApplyTool | null> {
 }
 
 /** `terraform init` then `apply` in the stack directory, output streamed to stderr. Throws on failure. */
-export async function applyStack(stackDir: string, tool: ApplyTool | null, opts: { destroy?: boolean } = {}): Promise<void> {
+export async function applyStack(stackDir: string, tool: ApplyTool | null, opts: { destroy?: boolean; env?: Record<string, string> } = {}): Promise<void> {
   if (!tool) throw new MissingPrerequisiteError([`apply tool: ${APPLY_HINT}; the stack is synthesized in ${stackDir}`], 'kiln deploy --target aws');
   const run = (args: string[]) =>
-    execa(tool.path, [`-chdir=${stackDir}`, ...args], { stdout: ['pipe', process.stderr], stderr: ['pipe', process.stderr], env: { CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' } });
+    execa(tool.path, [`-chdir=${stackDir}`, ...args], { stdout: ['pipe', process.stderr], stderr: ['pipe', process.stderr], env: { ...opts.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' } });
   await run(['init', '-input=false']);
   await run([opts.destroy ? 'destroy' : 'apply', '-input=false', '-auto-approve']);
 }

@@ -41,13 +41,14 @@ async function waitUp(endpoint: string, child: ChildProcess, timeoutMs: number):
   throw new Error(`the AWS emulator did not answer on ${endpoint} within ${timeoutMs} ms`);
 }
 
-export async function startMoto(): Promise<Moto> {
+/** `env` reaches the emulator's process, e.g. MOTO_RECORDER_FILEPATH for moto's request recorder. */
+export async function startMoto(opts: { env?: Record<string, string> } = {}): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   // moto's server plus the APIs moto lacks (targets/aws/emulator/ext_*.py).
   const child = spawn(resolve(repo, '.venv/bin/python'), [resolve(repo, 'targets/aws/emulator/server.py'), '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+    env: { ...process.env, ...opts.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
   });
   // If the test process dies without afterAll, the emulator must not outlive it.
   const reap = () => { try { if (child.exitCode === null) process.kill(child.pid!, 'SIGKILL'); } catch { /* gone */ } };
