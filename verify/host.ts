@@ -2,6 +2,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { InputError } from '../images/errors.ts';
+import { readInputText } from '../images/input-file.ts';
 
 /** The machine beside the box that kiln reaches it through (SSH jump host) and that runs the load. */
 export interface VerifierHost {
@@ -53,7 +54,7 @@ function readHostFile(path: string): string {
   if (!existsSync(path)) {
     throw new InputError('--host', path, 'a JSON host description or an existing file', 'pass the output of `kiln launch --json`');
   }
-  return readFileSync(path, 'utf8');
+  return readInputText('--host', path, 'host JSON file', 'pass the output of `kiln launch --json`');
 }
 
 export function validateHost(raw: unknown): HostDescription {
