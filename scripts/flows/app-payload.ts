@@ -105,6 +105,15 @@ export async function writePayload(bundleDir: string, p: AppPayload): Promise<vo
   if (p.addGunicorn) await writeFile(join(dir, 'kiln-requirements.txt'), `# added by kiln: the app's requirements name no gunicorn\n${GUNICORN_PIN}\n`);
 }
 
+/** The files writePayload puts in a bundle, relative to it (manifest.json lists them: kiln replaces only what it wrote). */
+export function payloadPaths(p: AppPayload | null): string[] {
+  if (!p) return [];
+  const files = p.kind === 'wheel' ? [p.name] : p.files.map((f) => join('src', f));
+  if (p.requirements) files.push('requirements.txt');
+  if (p.addGunicorn) files.push('kiln-requirements.txt');
+  return files.map((f) => join(PAYLOAD_DIR, f));
+}
+
 /** What the image records of its app (lineage): identity, never host paths. */
 export const payloadRecord = (p: AppPayload | null) => (p
   ? { kind: p.kind, build: p.name, sha256: p.sha256, files: p.files.length, requirementsSha256: p.requirements?.sha256 ?? null, addedGunicorn: p.addGunicorn }
