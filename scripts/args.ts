@@ -2,7 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { buildCatalog, findTier, parseCatalog } from '../images/catalog.ts';
 import { DISTROS, type DistroProfile } from '../images/distro.ts';
-import { InputError } from '../images/errors.ts';
+import { InputError, terminalSafe } from '../images/errors.ts';
 import { readInputText } from '../images/input-file.ts';
 import { parseRecipe } from '../images/recipe-file.ts';
 import type { Tier } from '../images/tiers.ts';
@@ -49,7 +49,8 @@ export function selectDistros(v: Record<string, unknown>, fallback: DistroProfil
   return [d];
 }
 
-export const progress = (msg: string) => process.stderr.write(`kiln: ${msg}\n`);
+// Progress names user values (an --out path, a ref): no control reaches the terminal raw.
+export const progress = (msg: string) => process.stderr.write(`kiln: ${terminalSafe(msg)}\n`);
 
 // --- Target commands (bake, launch, verify, promote, promoted, destroy, janitor, deploy, revoke) ---
 

@@ -75,6 +75,13 @@ describe('echoed values: no control reaches the terminal raw', () => {
     expect(r.stderr).not.toMatch(RAW);
   });
 
+  it.each(CONTROLS.map((c) => [escapedForm(c), c]))('%s in an --out path a progress line names is shown escaped', async (shown, c) => {
+    const r = await kiln(['render', '--tier', 'nano', '--out', join(scratch(), `out${c}`)]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`out${shown}`);
+    expect(r.stderr).not.toMatch(RAW);
+  });
+
   it.each(CONTROLS.map((c) => [escapedForm(c), c]))('%s in a file name a failure names (exit 1) is shown escaped', async (shown, c) => {
     const dir = scratch();
     const file = join(dir, `verdict${c}.json`);

@@ -10,6 +10,8 @@ import { writeBundle, writeBundles } from './write-bundle.ts';
 
 export const help = `kiln render (--tier T | --all) [--distro ubuntu2404|debian13|debian12] [--out DIR] [--json] [--catalog FILE] [--recipe FILE]
   Tunes each tier and renders every file of its image. With --all, each tier goes to DIR/<tier>/.
+  DIR is replaced whole, in one rename (--all: every tier at once): it must be missing, empty, or a render
+  kiln wrote whose manifest.json lists every file in it; anything else is refused (exit 2) and left untouched.
   Default distro: ubuntu2404 (the AMI); debian13 is the local image (debian12 the local image with --distro debian12 on bake).`;
 
 export async function run(argv: string[]): Promise<number> {
