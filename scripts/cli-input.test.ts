@@ -52,6 +52,7 @@ describe('user-named files: a regular file of at most MAX_INPUT_BYTES, read capp
     ['--host a FIFO', ['verify', '--tier', 'nano', '--host', fifo], '--host', /this is a FIFO/],
     ['--baseline a FIFO', ['verify', '--tier', 'nano', '--host', host, '--baseline', fifo], '--baseline', /this is a FIFO/],
     ['--baseline too big', ['verify', '--tier', 'nano', '--host', host, '--baseline', big], '--baseline', /at most 4 MiB/],
+    ['host.keyPath /dev/zero (in the --host file)', ['verify', '--tier', 'nano', '--host', hostFile(scratch(), { keyPath: '/dev/zero', target: 'local' })], 'host.keyPath', /this is a character device/],
     ['--verdict (local) a FIFO', ['promote', '--target', 'local', '--state-dir', join(dir, 'state'), '--verdict', fifo], '--verdict', /this is a FIFO/],
     ['--verdict (aws) /dev/zero', ['promote', '--target', 'aws', '--region', 'eu-west-1', '--verdict', '/dev/zero'], '--verdict', /this is a character device/],
     ['--verdict too big', ['promote', '--target', 'local', '--state-dir', join(dir, 'state'), '--verdict', big], '--verdict', /at most 4 MiB/],
