@@ -92,6 +92,36 @@ describe('render --out replaces only what kiln rendered', () => {
     expect(manifest(out).tier).toBe('micro');
   });
 
+  describe('a render by a kiln before "generator" (its manifest as that kiln wrote it)', () => {
+    const legacy = async () => {
+      const out = join(scratch(), 'out');
+      expect((await kiln(['render', '--tier', 'nano', '--out', out])).exitCode).toBe(0);
+      const { generator: _, payloadFiles: __, ...older } = manifest(out);
+      writeFileSync(join(out, 'manifest.json'), JSON.stringify(older, null, 2) + '\n');
+      return out;
+    };
+
+    it('is replaced when every file is as it recorded', async () => {
+      const out = await legacy();
+      const r = await kiln(['render', '--tier', 'micro', '--out', out]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(manifest(out)).toMatchObject({ generator: 'kiln', tier: 'micro' });
+    });
+
+    it.each([
+      ['a file changed since', (out: string) => writeFileSync(join(out, 'rootfs', 'etc', 'redis', 'redis.conf'), 'edited\n'), /rootfs\/etc\/redis\/redis\.conf, changed since kiln rendered it/],
+      ['an app (whose files it did not list)', (out: string) => writeFileSync(join(out, 'manifest.json'), JSON.stringify({ ...manifest(out), app: { kind: 'dir' } })), /manifest\.json kiln did not write/],
+    ])('with %s is refused untouched (exit 2)', async (_, change, why) => {
+      const out = await legacy();
+      change(out);
+      const before = tree(out);
+      const r = await kiln(['render', '--tier', 'micro', '--out', out]);
+      expectRefused(r, out);
+      expect(r.stderr).toMatch(why);
+      expect(tree(out)).toEqual(before);
+    });
+  });
+
   it('a symbolic link as --out is refused, its target untouched', async () => {
     const dir = scratch();
     const out = join(dir, 'out');

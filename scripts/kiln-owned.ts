@@ -2,6 +2,7 @@
  * Whether kiln may replace a directory: only an empty or missing one, or one kiln rendered — its manifest.json
  * says kiln wrote it and lists every file in it. A project's own manifest.json (or a user's file beside a render) is never kiln's.
  */
+import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GENERATOR, MANIFEST, outPath } from './write-bundle.ts';
@@ -9,6 +10,7 @@ import { GENERATOR, MANIFEST, outPath } from './write-bundle.ts';
 /** A manifest of thousands of app files stays far below this; a bigger one is not kiln's. */
 const MAX_MANIFEST_BYTES = 64 * 2 ** 20;
 
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
 /** Why `dir` is not a render kiln may replace, or null when it is (or is empty, or absent). `all`: a `render --all` dir, one render per entry. */
@@ -27,21 +29,30 @@ export async function notReplaceable(dir: string, all: boolean): Promise<string 
   return null;
 }
 
-/** The files (relative) a kiln manifest says its directory holds, or a reason it is not kiln's. */
-function listedFiles(text: string): Set<string> | string {
-  let doc: { generator?: unknown; files?: unknown; payloadFiles?: unknown };
+/** What a manifest says its directory holds: the files (relative), and for an older kiln's render their sha256 to check. */
+type Listing = { listed: Set<string>; hashes: Map<string, string> | null };
+
+/** The files a kiln manifest says its directory holds, or a reason it is not kiln's. */
+function listedFiles(text: string): Listing | string {
+  let doc: { generator?: unknown; files?: unknown; payloadFiles?: unknown; renderHash?: unknown; app?: { kind?: unknown } };
   try {
     doc = JSON.parse(text);
   } catch {
     return 'has a manifest.json that is not JSON';
   }
-  if (typeof doc !== 'object' || doc === null || doc.generator !== GENERATOR) return `has a manifest.json kiln did not write (no "generator": "${GENERATOR}")`;
+  if (typeof doc !== 'object' || doc === null) return 'has a manifest.json kiln did not write';
   const files = doc.files;
-  const payload = doc.payloadFiles;
-  if (!Array.isArray(files) || !files.every((f) => typeof f?.path === 'string') || !Array.isArray(payload) || !payload.every((p) => typeof p === 'string')) {
-    return 'has a manifest.json without the file lists kiln writes';
+  if (!Array.isArray(files) || !files.every((f) => typeof f?.path === 'string')) return 'has a manifest.json kiln did not write (no list of its files)';
+  const rendered = files.map((f: { path: string }) => outPath('', f.path));
+  if (doc.generator === GENERATOR) {
+    const payload = doc.payloadFiles;
+    if (!Array.isArray(payload) || !payload.every((p) => typeof p === 'string')) return 'has a manifest.json without the file lists kiln writes';
+    return { listed: new Set([MANIFEST, ...rendered, ...(payload as string[])]), hashes: null };
   }
-  return new Set([MANIFEST, ...files.map((f: { path: string }) => outPath('', f.path)), ...(payload as string[])]);
+  // A render by a kiln before "generator": kiln's only if it carries no app (whose files it did not list) and every file still has the content it recorded.
+  const legacy = doc.generator === undefined && typeof doc.renderHash === 'string' && doc.app?.kind === 'canary' && files.every((f) => typeof f.sha256 === 'string');
+  if (!legacy) return `has a manifest.json kiln did not write (no "generator": "${GENERATOR}")`;
+  return { listed: new Set([MANIFEST, ...rendered]), hashes: new Map(files.map((f: { path: string; sha256: string }) => [outPath('', f.path), f.sha256])) };
 }
 
 async function bundleProblem(dir: string): Promise<string | null> {
@@ -50,8 +61,9 @@ async function bundleProblem(dir: string): Promise<string | null> {
   const m = await lstat(join(dir, MANIFEST)).catch(() => null);
   if (!m || !m.isFile()) return `holds no ${MANIFEST} of kiln's`;
   if (m.size > MAX_MANIFEST_BYTES) return `has a ${MANIFEST} larger than kiln writes`;
-  const listed = listedFiles(await readFile(join(dir, MANIFEST), 'utf8'));
-  if (typeof listed === 'string') return listed;
+  const listing = listedFiles(await readFile(join(dir, MANIFEST), 'utf8'));
+  if (typeof listing === 'string') return listing;
+  const { listed, hashes } = listing;
   const dirs = new Set<string>();
   for (const f of listed) for (let d = dirname(f); d !== '.' && d !== '/'; d = dirname(d)) dirs.add(d);
   // Every entry must be one kiln wrote: a file the manifest lists, or a directory on the way to one.
@@ -64,6 +76,7 @@ async function bundleProblem(dir: string): Promise<string | null> {
         if (deeper) return deeper;
       } else if (!e.isFile()) return `holds ${path}, which is neither a file nor a directory`;
       else if (!listed.has(path)) return `holds ${path}, which its ${MANIFEST} does not list`;
+      else if (hashes?.has(path) && sha256(await readFile(join(dir, path))) !== hashes.get(path)) return `holds ${path}, changed since kiln rendered it`;
     }
     return null;
   };
