@@ -1,9 +1,9 @@
 /** Argument parsing shared by the commands: unknown flags are bad input (exit 2), never ignored. */
-import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { buildCatalog, findTier, parseCatalog } from '../images/catalog.ts';
 import { DISTROS, type DistroProfile } from '../images/distro.ts';
-import { InputError } from '../images/errors.ts';
+import { InputError, terminalSafe } from '../images/errors.ts';
+import { readInputText } from '../images/input-file.ts';
 import { parseRecipe } from '../images/recipe-file.ts';
 import type { Tier } from '../images/tiers.ts';
 import { WEB, type Recipe } from '../images/web.ts';
@@ -26,13 +26,7 @@ export function parse(argv: string[], options: Options) {
   }
 }
 
-function readInput(flag: string, file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(flag, file, `cannot be read (${(e as NodeJS.ErrnoException).code})`, 'pass an existing JSON or YAML file');
-  }
-}
+const readInput = (flag: string, file: string): string => readInputText(flag, file, 'JSON or YAML file', 'pass an existing JSON or YAML file');
 
 export const loadCatalog = (file: string | undefined): Tier[] =>
   file ? buildCatalog(parseCatalog(readInput('--catalog', file), file)) : buildCatalog();
@@ -50,12 +44,13 @@ export function selectTiers(v: Record<string, unknown>, catalog: Tier[]): Tier[]
 
 export function selectDistros(v: Record<string, unknown>, fallback: DistroProfile[]): DistroProfile[] {
   if (v.distro === undefined) return fallback;
-  const d = DISTROS[v.distro as DistroProfile['id']];
+  const d = typeof v.distro === 'string' && Object.hasOwn(DISTROS, v.distro) ? DISTROS[v.distro as DistroProfile['id']] : undefined;
   if (!d) throw new InputError('--distro', v.distro, `must be one of ${Object.keys(DISTROS).join(', ')}`, 'pick one of those');
   return [d];
 }
 
-export const progress = (msg: string) => process.stderr.write(`kiln: ${msg}\n`);
+// Progress names user values (an --out path, a ref): no control reaches the terminal raw.
+export const progress = (msg: string) => process.stderr.write(`kiln: ${terminalSafe(msg)}\n`);
 
 // --- Target commands (bake, launch, verify, promote, promoted, destroy, janitor, deploy, revoke) ---
 

@@ -1,5 +1,5 @@
 /** The `kiln` command: dispatch, exit codes (0 ok, 1 failed, 2 bad input), no stack traces for user errors. */
-import { InputError } from '../images/errors.ts';
+import { InputError, terminalSafe } from '../images/errors.ts';
 
 type Command = { help: string; run: (argv: string[]) => Promise<number> };
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -30,7 +30,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`kiln: bake tuned server images, prove them under load, promote them.\n\n${usage}\n\nkiln COMMAND --help shows a command's flags and exit codes.\n`);
     return name ? 0 : 2;
   }
-  const load = COMMANDS[name];
+  // Own keys only: `kiln constructor` must not find Object.prototype's.
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!load) throw new InputError('command', name, `is not a kiln command; commands: ${Object.keys(COMMANDS).join(', ')}`, 'run kiln --help');
   const cmd = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -47,7 +48,8 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`kiln: error: ${e.message}\n`);
       process.exitCode = 2;
     } else {
-      process.stderr.write(`kiln: failed: ${e instanceof Error ? (process.env.KILN_DEBUG ? e.stack : e.message) : String(e)}\n`);
+      // A failure's words may carry a user's value (a path, a name): no control reaches the terminal raw.
+      process.stderr.write(`kiln: failed: ${terminalSafe(e instanceof Error ? (process.env.KILN_DEBUG ? e.stack ?? e.message : e.message) : String(e))}\n`);
       process.exitCode = 1;
     }
   },

@@ -1,6 +1,6 @@
 /** `kiln promote --target local|aws --verdict FILE [--json]`: promotes the verdict's image iff it earned a pass. */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../images/errors.ts';
+import { readInputText } from '../images/input-file.ts';
 import { checkVerdict } from '../verify/verdict-guard.ts';
 import { output, parse, progress, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
 
@@ -13,9 +13,10 @@ ${TARGET_HELP}`;
 
 /** Target-independent gate before the target's own checks: shape, earned pass, and the right target. */
 function guard(file: string, target: string): void {
+  const text = readInputText('--verdict', file, 'verdict JSON file', 'pass the verdict.json kiln verify wrote');
   let doc: { target?: unknown } | undefined;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
     throw new InputError('--verdict', file, 'a readable verdict JSON file', `pass the verdict.json kiln verify wrote (${(e as Error).message.split('\n')[0]})`);
   }

@@ -6,10 +6,12 @@ import { render, type Rendered } from '../images/render.ts';
 import { loadCatalog, loadRecipe, parse, progress, selectDistros, selectTiers } from './args.ts';
 import { renderJson } from './render-json.ts';
 import { appPayload } from './flows/app-payload.ts';
-import { writeBundle } from './write-bundle.ts';
+import { writeBundle, writeBundles } from './write-bundle.ts';
 
 export const help = `kiln render (--tier T | --all) [--distro ubuntu2404|debian13|debian12] [--out DIR] [--json] [--catalog FILE] [--recipe FILE]
   Tunes each tier and renders every file of its image. With --all, each tier goes to DIR/<tier>/.
+  DIR is replaced whole, in one rename (--all: every tier at once): it must be missing, empty, or a render
+  kiln wrote whose manifest.json lists every file in it; anything else is refused (exit 2) and left untouched.
   Default distro: ubuntu2404 (the AMI); debian13 is the local image (debian12 the local image with --distro debian12 on bake).`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -22,16 +24,14 @@ export async function run(argv: string[]): Promise<number> {
   const renders: Rendered[] = tiers.map((t) => render(t, recipe, distro));
   // A team's app is checked on disk before anything is written, and goes in beside the files it renders.
   const payload = v.out ? appPayload(recipe) : null;
-  const docs = [];
-  for (const r of renders) {
-    const name = r.context.tier.name;
-    const dir = v.out ? (v.all ? join(v.out as string, name) : (v.out as string)) : null;
-    if (dir) {
-      await writeBundle(dir, r, payload);
-      progress(`rendered ${name} (${distro.id}): ${r.files.length} files -> ${dir}`);
-    }
-    docs.push(renderJson(r, dir));
+  const dirOf = (r: Rendered) => (v.out ? (v.all ? join(v.out as string, r.context.tier.name) : (v.out as string)) : null);
+  if (v.out) {
+    // --all: one swap for every tier, so a failure leaves the whole output as it was.
+    if (v.all) await writeBundles(v.out as string, renders, payload);
+    else await writeBundle(v.out as string, renders[0]!, payload);
+    for (const r of renders) progress(`rendered ${r.context.tier.name} (${distro.id}): ${r.files.length} files -> ${dirOf(r)}`);
   }
+  const docs = renders.map((r) => renderJson(r, dirOf(r)));
   if (v.json) process.stdout.write(JSON.stringify(v.all ? docs : docs[0], null, 2) + '\n');
   return 0;
 }

@@ -1,6 +1,6 @@
 /** `kiln verify --host JSON|FILE --tier T [--baseline VERDICT] [--baseline-host JSON|FILE] [--report DIR] [--json]`: exit 0 only on pass. */
-import { readFileSync } from 'node:fs';
 import { InputError } from '../images/errors.ts';
+import { readInputText } from '../images/input-file.ts';
 import { DEFAULT_LOAD_SHAPE, type LoadShape } from '../verify/defaults.ts';
 import { parseHost } from '../verify/host.ts';
 import { runLoadInChild } from '../verify/load/child.ts';
@@ -32,9 +32,10 @@ const seconds = (v: Record<string, unknown>, flag: string, lo: number, hi: numbe
 };
 
 function readBaseline(file: string, tier: string): void {
+  const text = readInputText('--baseline', file, 'verdict JSON file', 'pass the promoted baseline\'s verdict.json');
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
     throw new InputError('--baseline', file, 'a readable verdict JSON file', `pass the promoted baseline's verdict.json (${(e as Error).message.split('\n')[0]})`);
   }

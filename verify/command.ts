@@ -64,7 +64,7 @@ export interface VerifyCommandResult { verdict: Verdict; exitCode: 0 | 1; files:
 
 export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCommandResult> {
   const target = input.target ?? input.host.target ?? '';
-  const profile = TARGETS[target];
+  const profile = Object.hasOwn(TARGETS, target) ? TARGETS[target] : undefined;
   if (!profile) {
     throw new InputError('target', target, `one of ${Object.keys(TARGETS).join(', ')}`, 'pass --target or a host JSON from `kiln launch` (it names its target)');
   }

@@ -1,7 +1,8 @@
 /** The host description `kiln launch` prints, parsed and validated (bad input -> InputError, exit 2). */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import ssh2 from 'ssh2';
 import { InputError } from '../images/errors.ts';
+import { readInputFile, readInputText } from '../images/input-file.ts';
 
 /** The machine beside the box that kiln reaches it through (SSH jump host) and that runs the load. */
 export interface VerifierHost {
@@ -53,7 +54,7 @@ function readHostFile(path: string): string {
   if (!existsSync(path)) {
     throw new InputError('--host', path, 'a JSON host description or an existing file', 'pass the output of `kiln launch --json`');
   }
-  return readFileSync(path, 'utf8');
+  return readInputText('--host', path, 'host JSON file', 'pass the output of `kiln launch --json`');
 }
 
 export function validateHost(raw: unknown): HostDescription {
@@ -101,7 +102,7 @@ function validateLogin(raw: unknown, field: string): { o: Record<string, unknown
 /** The public half of the login key as its base64 wire blob (what an authorized_keys line carries). */
 export function launchKeyBlob(keyPath: string): string {
   // ssh2 is CommonJS: Node's ESM loader exposes `utils` only on the default export.
-  const key = ssh2.utils.parseKey(readFileSync(keyPath));
+  const key = ssh2.utils.parseKey(readInputFile('host.keyPath', keyPath, 'private key file', 'point keyPath at the key `kiln launch` used'));
   if (key instanceof Error) throw new InputError('host.keyPath', keyPath, `a private key ssh2 can read (${key.message})`, 'point keyPath at the key `kiln launch` used');
   const k = Array.isArray(key) ? key[0] : key;
   return k.getPublicSSH().toString('base64');

@@ -2,7 +2,7 @@
  * ssh2 client wrapper: pinned host key (fail closed), keepalive, every command bounded twice (remote `timeout` + local timer).
  * A host with a verifier is reached through it (a direct-tcpip channel over the verifier's session, both keys pinned).
  */
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../images/input-file.ts';
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
 import type { HostDescription, VerifierHost } from './host.ts';
@@ -93,7 +93,8 @@ export class SshSession {
       host: host.address,
       port: host.port,
       username: host.user,
-      privateKey: readFileSync(host.keyPath),
+      // The key path comes from the host description a user passed (--host): a regular file, capped.
+      privateKey: readInputFile('host.keyPath', host.keyPath, 'private key file', 'point keyPath at the key `kiln launch` used'),
       readyTimeout: (opts.readyTimeoutSec ?? 20) * 1000,
       keepaliveInterval: (opts.keepaliveIntervalSec ?? 5) * 1000,
       keepaliveCountMax: 3,

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, cp, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { InputError } from '../../images/errors.ts';
+import { readInputFile } from '../../images/input-file.ts';
 import type { Recipe } from '../../images/web.ts';
 import { REPO_ROOT } from '../../targets/local/paths.ts';
 
@@ -61,22 +62,20 @@ export function requirementNames(text: string): string[] {
   return names;
 }
 
-function requirementsOf(recipe: Recipe): AppPayload['requirements'] {
+function requirementsOf(recipe: Recipe): (AppPayload['requirements'] & { text: string }) | null {
   const path = recipe.app.requirements;
   if (path === null) return null;
-  if (!existsSync(path) || !statSync(path).isFile()) {
-    throw new InputError('recipe.app.requirements', path, 'an existing pip requirements file', 'fix the path (relative to the recipe file)');
-  }
-  return { path, sha256: sha256(readFileSync(path)) };
+  const bytes = readInputFile('recipe.app.requirements', path, 'pip requirements file', 'fix the path (relative to the recipe file)');
+  return { path, sha256: sha256(bytes), text: bytes.toString('utf8') };
 }
 
 /** The recipe's app as a payload; null for the canary (it is rendered with the image's files). */
 export function appPayload(recipe: Recipe): AppPayload | null {
   const src = recipe.app.source;
   if (src.kind === 'canary') return null;
-  const requirements = requirementsOf(recipe);
-  const named = requirements ? requirementNames(readFileSync(requirements.path, 'utf8')) : [];
-  const base = { requirements, addGunicorn: !named.includes('gunicorn') };
+  const read = requirementsOf(recipe);
+  const named = read ? requirementNames(read.text) : [];
+  const base = { requirements: read && { path: read.path, sha256: read.sha256 }, addGunicorn: !named.includes('gunicorn') };
   if (!existsSync(src.path)) throw new InputError('recipe.app.source', src.path, 'an existing Django project dir or wheel file', 'fix the path (relative to the recipe file)');
   if (src.kind === 'wheel') {
     if (!statSync(src.path).isFile() || !/\.whl$/.test(src.path)) throw new InputError('recipe.app.source', src.path, 'a wheel file (NAME-VERSION-PY-ABI-PLATFORM.whl)', 'build one with `pip wheel --no-deps DIR`');
@@ -104,6 +103,15 @@ export async function writePayload(bundleDir: string, p: AppPayload): Promise<vo
   }
   if (p.requirements) await copyFile(p.requirements.path, join(dir, 'requirements.txt'));
   if (p.addGunicorn) await writeFile(join(dir, 'kiln-requirements.txt'), `# added by kiln: the app's requirements name no gunicorn\n${GUNICORN_PIN}\n`);
+}
+
+/** The files writePayload puts in a bundle, relative to it (manifest.json lists them: kiln replaces only what it wrote). */
+export function payloadPaths(p: AppPayload | null): string[] {
+  if (!p) return [];
+  const files = p.kind === 'wheel' ? [p.name] : p.files.map((f) => join('src', f));
+  if (p.requirements) files.push('requirements.txt');
+  if (p.addGunicorn) files.push('kiln-requirements.txt');
+  return files.map((f) => join(PAYLOAD_DIR, f));
 }
 
 /** What the image records of its app (lineage): identity, never host paths. */

@@ -1,8 +1,8 @@
 /** The account-specific side of a fleet (network, capacity, alarms, state), kept apart from the image. */
-import { readFileSync } from 'node:fs';
 import type { BackendData, FleetLoadBalancerData, FleetStackData } from '../../cdktf/data.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { InputError } from '../../images/errors.ts';
+import { readInputText } from '../../images/input-file.ts';
 import { cpuCreditsOf } from './credits.ts';
 import { parseFleetLoadBalancer } from './fleet-lb-env.ts';
 import { TAG } from './tags.ts';
@@ -28,9 +28,10 @@ export const DEFAULT_REFRESH: FleetStackData['refresh'] = {
 
 /** Reads the fleet environment JSON; names the first missing field. */
 export function loadFleetEnv(path: string): FleetEnv {
+  const text = readInputText('--fleet-env', path, 'JSON file (docs/aws.md shows one)', 'check the path');
   let env: any;
   try {
-    env = JSON.parse(readFileSync(path, 'utf8'));
+    env = JSON.parse(text);
   } catch (e) {
     throw new InputError('--fleet-env', path, 'a readable JSON file (docs/aws.md shows one)', (e as Error).message);
   }

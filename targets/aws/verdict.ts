@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { InputError } from '../../images/errors.ts';
+import { readInputFile } from '../../images/input-file.ts';
 import { checkVerdict } from '../../verify/verdict-guard.ts';
 import { appOfLineage } from '../channel.ts';
 
@@ -33,12 +33,7 @@ const AMI = /\bami-[0-9a-f]{8,17}\b/;
  * that verify/verdict-guard.ts accepts (shape, and a pass every part earned), is refused.
  */
 export function readVerdict(path: string): VerdictFacts {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new InputError('--verdict', path, 'a readable verdict JSON file', `check the path (${(e as NodeJS.ErrnoException).code})`);
-  }
+  const bytes = readInputFile('--verdict', path, 'verdict JSON file', 'check the path');
   const digest = createHash('sha256').update(bytes).digest('hex');
   let doc: any;
   try {

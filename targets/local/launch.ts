@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildCatalog, findTier } from '../../images/catalog.ts';
 import { InputError } from '../../images/errors.ts';
+import { readInputText } from '../../images/input-file.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { run, say } from './exec.ts';
 import { createGroups, groupPath, limitsFor, setCpuQuota } from './cgroup.ts';
@@ -46,9 +47,10 @@ export const SECRETS_MOUNT = '/run/kiln';
 
 /** The secrets file, checked before anything boots: names to strings, and nothing else. */
 async function readSecrets(file: string): Promise<string> {
+  const text = readInputText('--secrets', file, 'JSON file of secret names to strings', 'fix or replace the file');
   let doc: unknown;
   try {
-    doc = JSON.parse(await readFile(file, 'utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
     throw new InputError('--secrets', file, `a readable JSON file of secret names to strings (${(e as Error).message.split('\n')[0]})`, 'fix or replace the file');
   }

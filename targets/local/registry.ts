@@ -1,7 +1,7 @@
 /** The local promotion registry: which image is promoted per tier, with the verdict digest and history. */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
+import { readInputText } from '../../images/input-file.ts';
 import { checkVerdict } from '../../verify/verdict-guard.ts';
 import { readJson, sha256, writeFileAtomic } from './fsutil.ts';
 import { findImage } from './image.ts';
@@ -54,9 +54,7 @@ type Verdict = { tier?: unknown; target?: unknown; decision?: unknown; imageRef?
 /** Promotes the verdict's image for its tier if and only if the verdict passed; returns the record. */
 export async function promote(input: PromoteInput): Promise<Promotion> {
   const stateDir = input.stateDir ?? defaultStateDir();
-  const text = await readFile(input.verdictPath, 'utf8').catch(() => {
-    throw new InputError('--verdict', input.verdictPath, 'an existing verdict file', 'pass the file `kiln verify --json` wrote');
-  });
+  const text = readInputText('--verdict', input.verdictPath, 'verdict file', 'pass the file `kiln verify --json` wrote');
   let v: Verdict;
   try {
     v = JSON.parse(text) as Verdict;
@@ -79,7 +77,7 @@ export async function promote(input: PromoteInput): Promise<Promotion> {
   return withLock(join(stateDir, 'locks', 'registry'), async () => {
     const reg = await readRegistry(stateDir);
     const p: Promotion = { tier, imageRef: ref, verdictDigest: `sha256:${sha256(text)}`, promotedAt: new Date().toISOString(),
-      ...(reg.promoted[tier] ? { previousRef: reg.promoted[tier].imageRef } : {}) };
+      ...(Object.hasOwn(reg.promoted, tier) ? { previousRef: reg.promoted[tier]!.imageRef } : {}) };
     const next: Registry = { version: 1, promoted: { ...reg.promoted, [tier]: p }, history: [...reg.history, p] };
     await writeFileAtomic(registryPath(stateDir), `${JSON.stringify(next, null, 2)}\n`);
     return p;
@@ -88,5 +86,7 @@ export async function promote(input: PromoteInput): Promise<Promotion> {
 
 /** The promoted image of a channel (a tier, or `<tier>.<app>`), or undefined when none has been promoted. */
 export async function promoted(tier: string, stateDir = defaultStateDir()): Promise<Promotion | undefined> {
-  return (await readRegistry(stateDir)).promoted[tier];
+  const { promoted: all } = await readRegistry(stateDir);
+  // Own keys only: a tier named `constructor` (a valid name) must not find Object.prototype's.
+  return Object.hasOwn(all, tier) ? all[tier] : undefined;
 }
