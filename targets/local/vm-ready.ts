@@ -10,6 +10,8 @@ import { knownHostsLine } from './vm-plan.ts';
 export interface VmReadyInput {
   id: string;
   consolePath: string;
+  /** qemu's own stderr (a port it could not bind, a bad option). */
+  qemuLogPath: string;
   qemu: Wrapper;
   target: SshTarget;
   /** Launch start (epoch ms): timings are relative to it. */
@@ -45,7 +47,10 @@ export async function awaitVmReady(r: VmReadyInput): Promise<{ hostKey: string; 
     for (;;) {
       const v = await probe();
       if (v !== undefined) return v;
-      if (!(await procAlive(r.qemu.pid, r.qemu.startTicks))) return fail(`${stage}: qemu exited; see console.log`);
+      if (!(await procAlive(r.qemu.pid, r.qemu.startTicks))) {
+        const why = (await readFile(r.qemuLogPath, 'utf8').catch(() => '')).trim();
+        return fail(`${stage}: qemu exited${why ? `: ${tail(why, 5)}` : ''}`);
+      }
       if (Date.now() > deadline) return fail(`${stage}: not within ${r.timeoutSec} s`);
       await sleep(everyMs);
     }

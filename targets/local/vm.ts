@@ -106,7 +106,7 @@ export async function launchVm(input: VmLaunchInput): Promise<VmHostDescription>
     say(`vm ${id} booting (${tier.name}: ${tier.ramMiB} MiB, ${tier.vcpus} vCPUs, ${accel}: ${reason}); ssh on 127.0.0.1:${plan.sshPort}`);
     const knownHostsPath = join(dir, 'ssh/known_hosts');
     const target = { address: '127.0.0.1', port: plan.sshPort, user: BOX_USER, keyPath, knownHostsPath };
-    const ready = await awaitVmReady({ id, consolePath: f.console, qemu, target, t0, timeoutSec: input.readyTimeoutSec ?? DEFAULT_VM_READY_TIMEOUT_SEC });
+    const ready = await awaitVmReady({ id, consolePath: f.console, qemuLogPath: f.qemuLog, qemu, target, t0, timeoutSec: input.readyTimeoutSec ?? DEFAULT_VM_READY_TIMEOUT_SEC });
     const emulated = accel === 'tcg';
     const host: VmHostDescription = {
       id, target: 'local', machine: 'vm', accelerator: accel, acceleratorReason: reason, emulated,
