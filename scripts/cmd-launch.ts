@@ -4,7 +4,7 @@ import { InputError } from '../images/errors.ts';
 import { findTier } from '../images/catalog.ts';
 import { loadCatalog, output, parse, progress, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
 
-export const help = `kiln launch --target local|aws --image REF [--tier T] [--id NAME] [--cpus SET] [--burst-baseline] [--secrets FILE] [--ready-timeout-sec N] [--beside ID] [--json]
+export const help = `kiln launch --target local|aws --image REF [--tier T] [--id NAME] [--cpus SET] [--burst-baseline] [--secrets FILE] [--ready-timeout-sec N] [--beside ID] [--vm] [--json]
   Boots a copy of a baked image sized like its tier and prints the host description (address, port, user,
   key path, host key, …) that kiln verify --host reads; text and --json both print it as JSON on stdout.
   --tier defaults to the image's own tier (another tier is refused). --id names every resource of the box
@@ -13,6 +13,8 @@ export const help = `kiln launch --target local|aws --image REF [--tier T] [--id
   names to values (e.g. DATABASE_URL for an image without PostgreSQL) the box reads at first boot, read-only.
   --beside ID: the box launched before as ID is measured against this one (kiln verify --baseline-host): on aws
   this box gets no verifier of its own and admits ID's verifier instead, so one generator reaches both.
+  --vm (local): boot the image as a whole machine under qemu (its own kernel, exactly the tier's RAM and vCPUs,
+  root on NVMe; KVM when it works here, else software emulation, where the host JSON says latency is not judged).
   Exit codes: 0 the box is up, 1 it did not come up, 2 bad input.
 ${TARGET_HELP}`;
 
@@ -21,7 +23,7 @@ const ID = /^[a-z0-9]{1,12}$/;
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, {
     ...TARGET_FLAGS, image: { type: 'string' }, tier: { type: 'string' }, id: { type: 'string' }, cpus: { type: 'string' },
-    'burst-baseline': { type: 'boolean' }, 'ready-timeout-sec': { type: 'string' }, secrets: { type: 'string' }, beside: { type: 'string' },
+    'burst-baseline': { type: 'boolean' }, vm: { type: 'boolean' }, 'ready-timeout-sec': { type: 'string' }, secrets: { type: 'string' }, beside: { type: 'string' },
   });
   const catalog = loadCatalog(v.catalog as string | undefined);
   if (typeof v.image !== 'string') throw new InputError('--image', null, 'is required', 'pass the ref kiln bake printed');
@@ -34,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const asked = typeof v.tier === 'string' ? findTier(catalog, v.tier) : undefined;
   const { name, target } = selectTarget(v);
+  if (v.vm && name !== 'local') throw new InputError('--vm', true, 'applies to --target local only', 'drop --vm');
   const image = await target.image(v.image).catch((e: unknown) => {
     // The target names its own field; on the command line it is --image.
     throw e instanceof InputError && e.field === 'image' ? new InputError('--image', e.value, e.allowed, e.fix) : e;
@@ -46,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
   progress(`launching ${image.ref} as ${tier.name} on ${name} (id ${id})`);
   const host = await target.launch({
     ref: image.ref, tier, id, cpus: v.cpus as string | undefined, burstBaseline: Boolean(v['burst-baseline']), readyTimeoutSec: timeout, secretsFile: v.secrets as string | undefined,
-    beside: v.beside as string | undefined, log: progress,
+    beside: v.beside as string | undefined, vm: Boolean(v.vm) || undefined, log: progress,
   });
   progress(`box ${id} is up at ${host.address}:${host.port}; take it down with kiln destroy --target ${name} --id ${id}`);
   const doc = { ...host, id };

@@ -5,10 +5,12 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 say() { printf 'setup: %s\n' "$*" >&2; }
 
-# Debian packages: the real tools that read rendered files, and the local target's parts.
+# Debian packages: the real tools that read rendered files, and the local target's parts (qemu, kmod's depmod
+# and mkfs.ext4 for --vm, whose guest kernel is fetched from the mirror on first use).
 apt_pkgs=(packer nginx-light postgresql pgbouncer redis-server cloud-init openssh-server openssh-client
   systemd systemd-container debootstrap zstd lxcfs iproute2 wrk apache2-utils chromium dbus
-  python3-venv python3-jsonschema ca-certificates curl shellcheck)
+  python3-venv python3-jsonschema ca-certificates curl shellcheck
+  qemu-system-x86 kmod e2fsprogs)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -41,6 +41,8 @@ export interface LaunchRequest {
    * (an A/B). A target whose boxes take load from a verifier beside them puts this box behind the same verifier.
    */
   beside?: string;
+  /** Boot the image as a whole machine (local: qemu with the tier's RAM and vCPUs) instead of a container. */
+  vm?: boolean;
   log?: Log;
 }
 

@@ -79,7 +79,7 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
   const shape = input.shape ?? DEFAULT_LOAD_SHAPE;
   const traffic = input.traffic !== undefined ? input.traffic : input.bundle?.manifest.recipe.traffic ?? null;
   const hostHeader = hostHeaderFor(input.bundle?.manifest.recipe.app.domains ?? []);
-  const load = { ...trafficLoad(input.host.address, traffic, input.tier.slo, shape, input.httpPort ?? 80), ...(hostHeader ? { hostHeader } : {}) };
+  const load = { ...trafficLoad(input.host.address, traffic, input.tier.slo, shape, input.httpPort ?? input.host.httpPort ?? 80), ...(hostHeader ? { hostHeader } : {}) };
   const budget = input.capacityBudgetSec ?? 0;
   // The rate judged is the traffic's when it sets one: thresholds and the verdict's tierSpec then record that rate.
   const slo = { ...input.tier.slo, targetRps: targetRpsFor(input.tier.slo, traffic) };
@@ -98,7 +98,8 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     host: input.host,
     expectations: {
       ...expectationsFromRender(rendered, input.host, { launchKeyBlobs: [launchKeyBlob(input.host.keyPath)], ...input.extras }),
-      sysctlEffectPrefixes: profile.sysctlEffectPrefixes,
+      // A VM has its own kernel: every sysctl the image sets must take effect, not only its netns' ones.
+      sysctlEffectPrefixes: input.host.machine === 'vm' ? undefined : profile.sysctlEffectPrefixes,
     },
     load,
     // From the target rate (the judged run just held it), doubling: a 30 s budget's three steps reach 4x, not 1.1x.

@@ -25,3 +25,15 @@ describe('a host description with a verifier', () => {
     expect(() => validateHost({ ...login, verifier: 'bastion' })).toThrow(/host\.verifier/);
   });
 });
+
+describe('a host description of a VM', () => {
+  it('keeps machine, accelerator, emulated and the HTTP port', () => {
+    const h = validateHost({ ...login, address: '127.0.0.1', port: 40022, machine: 'vm', accelerator: 'tcg', emulated: true, httpPort: 40080 });
+    expect([h.machine, h.accelerator, h.emulated, h.httpPort]).toEqual(['vm', 'tcg', true, 40080]);
+  });
+
+  it('takes only a literal true as emulated, and refuses a bad HTTP port', () => {
+    expect(validateHost({ ...login, emulated: 'true' }).emulated).toBeUndefined();
+    expect(() => validateHost({ ...login, httpPort: 0 })).toThrow(/host\.httpPort/);
+  });
+});

@@ -33,6 +33,14 @@ export interface HostDescription {
   tier?: string;
   /** Present: SSH to the box goes through it, and the load runs on it (from inside the box's network). */
   verifier?: VerifierHost;
+  /** `vm` (`kiln launch --target local --vm`): a whole machine with its own kernel; verify reads its /proc/meminfo. */
+  machine?: 'vm';
+  /** kvm or tcg, as the launch recorded it. */
+  accelerator?: string;
+  /** True only when the host says so: then latency thresholds are recorded as not judged. Anything else is judged. */
+  emulated?: boolean;
+  /** The loopback port that reaches the guest's port 80 (a VM behind qemu's port forward). */
+  httpPort?: number;
 }
 
 const KEY_LINE = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com)\s+[A-Za-z0-9+/]+=*(\s.*)?$/;
@@ -63,6 +71,15 @@ export function validateHost(raw: unknown): HostDescription {
   const cg = o.cgroup as Record<string, unknown> | undefined;
   if (cg && typeof cg.memory === 'string' && cg.memory) host.memoryCgroupPath = cg.memory;
   for (const key of ['target', 'imageRef', 'tier'] as const) if (typeof o[key] === 'string' && o[key]) host[key] = o[key] as string;
+  if (o.machine === 'vm') host.machine = 'vm';
+  if (typeof o.accelerator === 'string' && o.accelerator) host.accelerator = o.accelerator;
+  if (o.emulated === true) host.emulated = true;
+  if (o.httpPort !== undefined) {
+    if (typeof o.httpPort !== 'number' || !Number.isInteger(o.httpPort) || o.httpPort < 1 || o.httpPort > 65535) {
+      throw new InputError('host.httpPort', o.httpPort, 'an integer 1..65535', 'set host.httpPort to the port that reaches the box\'s HTTP, or drop it');
+    }
+    host.httpPort = o.httpPort;
+  }
   if (o.verifier !== undefined) {
     const v = validateLogin(o.verifier, 'host.verifier');
     host.verifier = v.login;

@@ -15,7 +15,9 @@ import { startMemorySampler } from './memory/sampler.ts';
 import { summarizeMemory, type MemorySeries, type MemorySummary } from './memory/summary.ts';
 import { runSeed } from './seed.ts';
 import { SshSession } from './ssh.ts';
-import { judgeThresholds } from './thresholds.ts';
+import { judgeThresholds, latencyJudgement } from './thresholds.ts';
+import { guarded } from './checks/types.ts';
+import { machineMemoryCheck } from './machine-memory.ts';
 import { buildVerdict, type Lineage, type LoadOrigin, type Verdict } from './verdict.ts';
 
 export type LoadBase = Omit<LoadSpec, 'rps'>;
@@ -98,6 +100,8 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
     try {
       log('state checks');
       checks = await runStateChecks(session, plan.expectations);
+      // A whole machine: its own kernel's view of its RAM, against the tier's (a box's /proc is the host's or lxcfs').
+      if (plan.host.machine === 'vm') checks.push(...(await guarded('machine:memtotal', () => machineMemoryCheck(session!, plan.tier.ramMiB))));
       if (plan.seed?.length) log(`seed: manage.py ${plan.seed.join(' ')}`);
       const seeded = await runSeed(session, plan.seed ?? null);
       if (seeded) checks.push(seeded);
@@ -136,7 +140,7 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
     target: plan.target, image: plan.image,
     host: { address: plan.host.address, port: plan.host.port, hostKey: plan.host.hostKey },
     checks: [...(plan.preChecks ?? []), ...checks], load, capacity, loadOrigin: plan.loadOrigin ?? { kind: 'local' }, memory, memorySeries: series, memoryErrors,
-    thresholds: judgeThresholds({ slo: plan.tier.slo, ramMiB: plan.tier.ramMiB, load, memory }),
+    thresholds: judgeThresholds({ slo: plan.tier.slo, ramMiB: plan.tier.ramMiB, load, memory, latency: latencyJudgement(plan.host) }),
     baselineRequired: plan.baselineRequired, baseline,
   });
 }

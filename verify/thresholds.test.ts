@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_TIERS } from '../images/tiers.ts';
 import type { Endpoint, EndpointSummary, LoadResult } from './load/types.ts';
-import { judgeThresholds, loadThresholds } from './thresholds.ts';
+import { judgeThresholds, latencyJudgement, loadThresholds } from './thresholds.ts';
 import { latencies, loadResult, memorySummary } from './testing/fixtures.ts';
 
 const nano = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
@@ -11,6 +11,27 @@ const good = () => ({
   memory: memorySummary({ seconds: 30, baseMiB: 200 }),
 });
 const failed = (r: ReturnType<typeof judgeThresholds>) => r.filter((t) => t.status === 'fail').map((t) => t.id);
+
+describe('latency on an emulated machine', () => {
+  const slow = () => ({ ...good(), load: loadResult({ rps: 150, durationSec: 30, lat: latencies(4500, 180) }) });
+  const skipped = (r: ReturnType<typeof judgeThresholds>) => r.filter((t) => t.status === 'skipped');
+
+  it('records p95/p99 as not judged, with the reason and what was measured, and judges everything else', () => {
+    const r = judgeThresholds({ ...slow(), latency: latencyJudgement({ emulated: true, accelerator: 'tcg' }) });
+    expect(skipped(r).map((t) => t.id)).toEqual(['slo:p95', 'slo:p99']);
+    expect(skipped(r)[0]!.evidence).toMatch(/^not judged: the machine runs under software emulation \(tcg\).*measured \d/);
+    expect(failed(r)).toEqual([]);
+    expect(r.find((t) => t.id === 'slo:error-rate')?.status).toBe('pass');
+  });
+
+  it('fails closed: a host that does not say emulated: true is judged', () => {
+    for (const host of [{}, { emulated: 'yes' }, { emulated: false, accelerator: 'tcg' }, { accelerator: 'tcg' }]) {
+      const r = judgeThresholds({ ...slow(), latency: latencyJudgement(host) });
+      expect(skipped(r)).toEqual([]);
+      expect(failed(r)).toEqual(['slo:p95', 'slo:p99']);
+    }
+  });
+});
 
 describe('thresholds', () => {
   it('a good run passes every threshold', () => {

@@ -6,7 +6,8 @@ import type { MemorySummary } from './memory/summary.ts';
 
 export interface ThresholdResult {
   id: string;
-  status: 'pass' | 'fail';
+  /** skipped: not judged, for the reason in `evidence`; a verdict with one cannot pass (the guard wants every threshold passed). */
+  status: 'pass' | 'fail' | 'skipped';
   /** What the limit is, in the unit the id names. */
   limit: number | string;
   observed: number | string | null;
@@ -24,7 +25,25 @@ export interface ThresholdInput {
   leakLimitMiBPerMin?: number;
   /** The achieved rate must reach this share of the target (open loop: a slow server completes fewer). */
   minAchievedShare?: number;
+  /** Absent or judged: latency limits apply. */
+  latency?: LatencyJudgement;
 }
+
+/** Whether latency limits are applied; when not, why (recorded on each skipped threshold). */
+export type LatencyJudgement = { judged: true } | { judged: false; reason: string };
+
+/** Only a host that says it is emulated (software CPU) skips latency; a missing or odd field is judged (fail closed). */
+export function latencyJudgement(host: { emulated?: unknown; accelerator?: unknown }): LatencyJudgement {
+  if (host.emulated !== true) return { judged: true };
+  return { judged: false, reason: `the machine runs under software emulation (${typeof host.accelerator === 'string' ? host.accelerator : 'accelerator unknown'}): its latency says nothing about the tier` };
+}
+
+/** A latency limit that was not applied, with its reason. */
+function notJudged(t: ThresholdResult, why: LatencyJudgement): ThresholdResult {
+  return why.judged ? t : { ...t, status: 'skipped', evidence: `not judged: ${why.reason} (measured ${t.observed ?? 'nothing'} ms, limit ${t.limit} ms)` };
+}
+
+const isLatency = (id: string) => /^slo:p9[59](:|$)/.test(id);
 
 /** 1% of RAM per minute, at least 8 MiB/min: below that, page-cache and allocator noise dominate short runs. */
 export const defaultLeakLimitMiBPerMin = (ramMiB: number): number => Math.max(8, ramMiB * 0.01);
@@ -128,8 +147,9 @@ export function memoryThresholds(slo: Slo, ramMiB: number, mem: MemorySummary | 
 
 export function judgeThresholds(input: ThresholdInput): ThresholdResult[] {
   const leak = input.leakLimitMiBPerMin ?? defaultLeakLimitMiBPerMin(input.ramMiB);
+  const latency = input.latency ?? { judged: true };
   return [
-    ...loadThresholds(input.slo, input.load, input.minAchievedShare ?? 0.95),
+    ...loadThresholds(input.slo, input.load, input.minAchievedShare ?? 0.95).map((t) => (isLatency(t.id) ? notJudged(t, latency) : t)),
     ...memoryThresholds(input.slo, input.ramMiB, input.memory, leak),
   ];
 }

@@ -49,7 +49,7 @@ export const VERDICT_JSON_SCHEMA = {
     memory: { type: 'object', required: ['summary', 'plot', 'errors'], properties: { errors: { type: 'array', items: { type: 'string' } } } },
     thresholds: {
       type: 'array',
-      items: { type: 'object', required: ['id', 'status', 'limit', 'observed', 'evidence'], properties: { id: str, status: status(['pass', 'fail']) } },
+      items: { type: 'object', required: ['id', 'status', 'limit', 'observed', 'evidence'], properties: { id: str, status: status(['pass', 'fail', 'skipped']) } },
     },
     baseline: {
       type: 'object', required: ['required', 'comparison'],
@@ -77,7 +77,7 @@ export function checkVerdict(doc: unknown): GuardResult {
     if (v.checks.length === 0) errors.push('decision is pass with no checks');
     if (v.thresholds.length === 0) errors.push('decision is pass with no thresholds');
     for (const c of v.checks) if (c.status !== 'pass') errors.push(`decision is pass but check ${c.id} is ${c.status}`);
-    for (const t of v.thresholds) if (t.status !== 'pass') errors.push(`decision is pass but threshold ${t.id} failed`);
+    for (const t of v.thresholds) if (t.status !== 'pass') errors.push(`decision is pass but threshold ${t.id} ${t.status === 'skipped' ? 'was not judged' : 'failed'}`);
     if (!v.load.target) errors.push('decision is pass without a load run');
     if (!v.memory.summary) errors.push('decision is pass without memory data');
     if (v.baseline.comparison ? v.baseline.comparison.outcome !== 'pass' : v.baseline.required) errors.push('decision is pass without a passing baseline comparison');

@@ -5,6 +5,7 @@ import type { BoxLimits } from './cgroup.ts';
 import type { BoxNet } from './net.ts';
 import type { Wrapper } from './box.ts';
 import { instanceDir } from './paths.ts';
+import type { Accelerator } from './vm-plan.ts';
 
 /** What the verifier needs to reach and measure the box (`kiln launch --json`). */
 export interface HostDescription {
@@ -30,6 +31,39 @@ export interface HostDescription {
   timings: BootTimings;
 }
 
+/** A launch booted as a whole machine under qemu (`kiln launch --vm`): its own kernel, exactly the tier's RAM and vCPUs. */
+export interface VmHostDescription {
+  id: string;
+  target: 'local';
+  machine: 'vm';
+  /** kvm, or tcg (software emulation: every instruction is translated, so latency says nothing about the tier). */
+  accelerator: Accelerator;
+  /** Why this accelerator (the KVM probe's outcome). */
+  acceleratorReason: string;
+  emulated: boolean;
+  /** Verify skips latency thresholds exactly when this is false, and records `latencyNote` as the reason. */
+  latencyJudged: boolean;
+  latencyNote?: string;
+  imageRef: string;
+  tier: string;
+  ramMiB: number;
+  vcpus: number;
+  kernel: string;
+  /** 127.0.0.1: qemu forwards these loopback ports to the guest's 22 and 80. */
+  address: string;
+  port: number;
+  httpPort: number;
+  user: string;
+  keyPath: string;
+  hostKey: string;
+  knownHostsPath: string;
+  /** The qemu process (stopped by this PID, never by name). */
+  pid: number;
+  diskPath: string;
+  consolePath: string;
+  timings: { diskMs: number; hostKeyMs: number; sshMs: number; cloudInitMs: number; readyMs: number };
+}
+
 export interface BootTimings {
   overlayMs: number;
   hostKeyMs: number;
@@ -45,7 +79,9 @@ export interface InstanceRecord {
   net: BoxNet;
   limits: BoxLimits;
   wrapper?: Wrapper;
-  host?: HostDescription;
+  host?: HostDescription | VmHostDescription;
+  /** Absent: a systemd-nspawn box. For a VM, `wrapper` is the qemu process. */
+  machine?: 'vm';
 }
 
 export const recordPath = (stateDir: string, id: string) => join(instanceDir(stateDir, id), 'instance.json');

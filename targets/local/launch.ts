@@ -60,7 +60,7 @@ async function readSecrets(file: string): Promise<string> {
   return JSON.stringify(doc);
 }
 
-function resolveTier(tier: string | Tier): Tier {
+export function resolveTier(tier: string | Tier): Tier {
   const t = typeof tier === 'string' ? findTier(buildCatalog(), tier) : tier;
   const hostMiB = Math.floor(totalmem() / 2 ** 20);
   if (t.ramMiB >= hostMiB) throw new InputError('tier', t.name, `this machine has ${hostMiB} MiB RAM; a box needs less than that`, 'pick a smaller tier');

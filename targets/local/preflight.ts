@@ -10,11 +10,13 @@ export class PreflightError extends Error {
   }
 }
 
-export type Stage = 'bake' | 'launch' | 'destroy';
+export type Stage = 'bake' | 'launch' | 'vm' | 'destroy';
 
 const TOOLS: Record<Stage, string[]> = {
   bake: ['debootstrap', 'tar', 'zstd', 'chroot', 'unshare', 'setpriv', 'mount', 'dpkg-query'],
   launch: ['systemd-nspawn', 'ip', 'nsenter', 'mount', 'umount', 'tar', 'zstd', 'ssh', 'ssh-keygen', 'setsid'],
+  // A VM's disk is built from an overlay of the image (mkfs.ext4 -d), with the fetched kernel's modules indexed by depmod.
+  vm: ['qemu-system-x86_64', 'mkfs.ext4', 'depmod', 'apt-get', 'apt-cache', 'dpkg-deb', 'mount', 'umount', 'tar', 'zstd', 'ssh', 'ssh-keygen'],
   destroy: ['ip', 'nsenter', 'umount'],
 };
 
@@ -22,7 +24,8 @@ const TOOLS: Record<Stage, string[]> = {
 const PACKAGE_OF: Record<string, string> = {
   debootstrap: 'debootstrap', zstd: 'zstd', 'systemd-nspawn': 'systemd-container', ip: 'iproute2',
   ssh: 'openssh-client', 'ssh-keygen': 'openssh-client', nsenter: 'util-linux', unshare: 'util-linux',
-  setsid: 'util-linux', setpriv: 'util-linux', mount: 'mount', umount: 'mount', chroot: 'coreutils', tar: 'tar', 'dpkg-query': 'dpkg',
+  setsid: 'util-linux', 'qemu-system-x86_64': 'qemu-system-x86', 'mkfs.ext4': 'e2fsprogs', depmod: 'kmod', 'dpkg-deb': 'dpkg',
+  'apt-get': 'apt', 'apt-cache': 'apt', setpriv: 'util-linux', mount: 'mount', umount: 'mount', chroot: 'coreutils', tar: 'tar', 'dpkg-query': 'dpkg',
 };
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -69,6 +72,8 @@ export async function missingFor(stage: Stage): Promise<string[]> {
         missing.push(`writable cgroup v1 controller ${c} at ${join(CGROUP_ROOT, c)}`);
       }
     }
+  }
+  if (stage === 'launch' || stage === 'vm') {
     const fs = await readFile('/proc/filesystems', 'utf8');
     if (!/\toverlay$/m.test(fs)) missing.push('overlayfs (modprobe overlay)');
   }

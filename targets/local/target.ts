@@ -12,6 +12,8 @@ import { readImageBundle } from '../../verify/image-bundle.ts';
 import { findImage, imageBundleDir, type ImageManifest } from './image.ts';
 import { janitor } from './janitor.ts';
 import { launch } from './launch.ts';
+import { launchVm } from './vm.ts';
+import { InputError } from '../../images/errors.ts';
 import { defaultCacheDir, defaultStateDir, imagesDir } from './paths.ts';
 import { promote, promoted, type Promotion } from './registry.ts';
 
@@ -53,7 +55,16 @@ export function localTarget(opts: LocalTargetOptions = {}): Target {
     },
     // validateHost maps the box's `cgroup.memory` to memoryCgroupPath: without it OOM kills would be read host-wide.
     // The rest of the launch output (id, cgroup paths, boot timings) is kept for `kiln launch --json`.
-    launch: async ({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec, secretsFile }) => {
+    launch: async ({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec, secretsFile, vm }) => {
+      if (vm) {
+        // A VM gets its CPUs and RAM from qemu, not cgroups; secrets would need a drive of their own (not built yet).
+        const unsupported = { '--cpus': cpus, '--burst-baseline': burstBaseline || undefined, '--secrets': secretsFile };
+        for (const [flag, value] of Object.entries(unsupported)) {
+          if (value !== undefined) throw new InputError(flag, value, 'not with --vm (a VM has exactly its tier\'s vCPUs, and no secrets drive yet)', `drop ${flag} or --vm`);
+        }
+        const raw = await launchVm({ imageRef: ref, tier, id, stateDir, cacheDir, readyTimeoutSec });
+        return { ...raw, ...validateHost(raw) };
+      }
       const raw = await launch({ imageRef: ref, tier, id, stateDir, cpus, burstBaseline, readyTimeoutSec, secretsFile });
       return { ...raw, ...validateHost(raw) };
     },

@@ -7,10 +7,15 @@ import { releaseSubnets, removeNetwork } from './net.ts';
 import { releaseId } from './owner.ts';
 import { stopLxcfs } from './lxcfs.ts';
 import { instanceDir } from './paths.ts';
+import { readRecord } from './instance.ts';
+import { qemuFromPidFile } from './vm.ts';
 
 /** Returns what could not be removed (empty = nothing left). */
 export async function teardown(id: string, stateDir: string | undefined, wrapper?: Wrapper, graceSec = 20): Promise<string[]> {
   const left: string[] = [];
+  // A VM's disk is thrown away, so qemu just gets TERM (it exits cleanly) by PID; a lost claim's qemu is named by its pid file.
+  // (The image has no udev, so logind never sees an ACPI power button: an in-guest poweroff would only add a wait.)
+  if (stateDir && !wrapper && (await readRecord(stateDir, id))?.machine === 'vm') wrapper = await qemuFromPidFile(instanceDir(stateDir, id), id);
   await stopBox(id, wrapper, graceSec);
   await removeNetwork(id);
   left.push(...(await removeGroups(id)));

@@ -6,7 +6,7 @@ export const xmlEsc = (s: string): string =>
   s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
-interface Case { name: string; status: 'pass' | 'fail' | 'error'; message: string }
+interface Case { name: string; status: 'pass' | 'fail' | 'error' | 'skipped'; message: string }
 
 function suite(name: string, cases: Case[]): string {
   const failures = cases.filter((c) => c.status === 'fail').length;
@@ -14,10 +14,11 @@ function suite(name: string, cases: Case[]): string {
   const body = cases.map((c) => {
     const open = `    <testcase classname="kiln.${xmlEsc(name)}" name="${xmlEsc(c.name)}" time="0"`;
     if (c.status === 'pass') return `${open}><system-out>${xmlEsc(c.message)}</system-out></testcase>`;
+    if (c.status === 'skipped') return `${open}><skipped message="${xmlEsc(c.message.slice(0, 500))}"/></testcase>`;
     const tag = c.status === 'fail' ? 'failure' : 'error';
     return `${open}><${tag} message="${xmlEsc(c.message.slice(0, 500))}" type="${tag}">${xmlEsc(c.message)}</${tag}></testcase>`;
   });
-  return `  <testsuite name="${xmlEsc(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="0" time="0">\n${body.join('\n')}\n  </testsuite>`;
+  return `  <testsuite name="${xmlEsc(name)}" tests="${cases.length}" failures="${failures}" errors="${errors}" skipped="${cases.filter((c) => c.status === 'skipped').length}" time="0">\n${body.join('\n')}\n  </testsuite>`;
 }
 
 export function renderJunit(v: Verdict): string {
