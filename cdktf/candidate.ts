@@ -39,35 +39,26 @@ export class CandidateStack extends TerraformStack {
       tags: d.tags,
     });
     const key = new KeyPair(this, 'key', { keyName: d.name, publicKey: d.sshPublicKey, tags: d.tags });
-    const vm = new Instance(this, 'candidate', {
-      ami: d.amiId,
-      instanceType: d.instanceType,
-      creditSpecification: d.cpuCredits ? { cpuCredits: d.cpuCredits } : undefined,
+    // Both instances alike: this run's key, IMDSv2 only, an encrypted root deleted with them, the run's tags.
+    const instance = (id: string, o: { ami: string; instanceType: string; cpuCredits?: string; sg: string; rootGiB: number; name: string; userData?: string }) => new Instance(this, id, {
+      ami: o.ami,
+      instanceType: o.instanceType,
+      creditSpecification: o.cpuCredits ? { cpuCredits: o.cpuCredits } : undefined,
       subnetId: d.subnetId,
-      vpcSecurityGroupIds: [sg.id],
+      vpcSecurityGroupIds: [o.sg],
       keyName: key.keyName,
       associatePublicIpAddress: true,
       // Every tier's types (and the verifier's) are EBS-optimized by default; stated so a scan need not know that.
       ebsOptimized: true,
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
-      rootBlockDevice: { volumeSize: d.rootVolumeGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
-      userData: d.userData,
-      tags: { ...d.tags, Name: d.name },
+      rootBlockDevice: { volumeSize: o.rootGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
+      userData: o.userData,
+      tags: { ...d.tags, Name: o.name },
     });
-    const verifier = own && verifierSg ? new Instance(this, 'verifier', {
-      ami: own.amiId,
-      instanceType: own.instanceType,
-      creditSpecification: own.cpuCredits ? { cpuCredits: own.cpuCredits } : undefined,
-      subnetId: d.subnetId,
-      vpcSecurityGroupIds: [verifierSg.id],
-      keyName: key.keyName,
-      associatePublicIpAddress: true,
-      // Every tier's types (and the verifier's) are EBS-optimized by default; stated so a scan need not know that.
-      ebsOptimized: true,
-      metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
-      rootBlockDevice: { volumeSize: own.rootVolumeGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
-      tags: { ...d.tags, Name: `${d.name}-verifier` },
-    }) : null;
+    const vm = instance('candidate', { ami: d.amiId, instanceType: d.instanceType, cpuCredits: d.cpuCredits, sg: sg.id, rootGiB: d.rootVolumeGiB, name: d.name, userData: d.userData });
+    const verifier = own && verifierSg
+      ? instance('verifier', { ami: own.amiId, instanceType: own.instanceType, cpuCredits: own.cpuCredits, sg: verifierSg.id, rootGiB: own.rootVolumeGiB, name: `${d.name}-verifier` })
+      : null;
     new TerraformOutput(this, 'address', { value: vm.publicIp });
     new TerraformOutput(this, 'private_address', { value: vm.privateIp });
     new TerraformOutput(this, 'instance_id', { value: vm.id });

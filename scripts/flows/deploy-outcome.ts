@@ -1,4 +1,5 @@
 /** What a fleet deploy's end means for its caller: the exit code CI reads and one line saying why. */
+import type { RefreshOutcome } from '../../targets/aws/refresh-poller.ts';
 
 /** How a fleet deploy ended: the image rolled out and, once applied, how the replacement of its instances ended. */
 export interface FleetDeployResult {
@@ -8,15 +9,7 @@ export interface FleetDeployResult {
   stackDir: string;
   applied: boolean;
   url?: string;
-  refresh?: {
-    refreshId: string;
-    status: string;
-    ok: boolean;
-    percentComplete: number;
-    instancesToUpdate?: number;
-    statusReason?: string;
-    rollback?: { reason?: string; percentCompleteOnRollback?: number; instancesToUpdateOnRollback?: number };
-  };
+  refresh?: RefreshOutcome;
 }
 
 /** Exit 0 only when the refresh ended Successful; the line says the state it ended in and why. */
