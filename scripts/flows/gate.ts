@@ -87,6 +87,8 @@ export interface GateResult {
 }
 
 
+/** A/B pairs per gate: the fewest at which the one-sided rank test at 0.05 can reject. */
+export const GATE_REPETITIONS = 5;
 export const GATE_SHAPE: LoadShape = { warmupSec: 5, durationSec: 15, timeoutMs: 5000 };
 
 const imageOf = (i: BakedImage): GateImage => {
@@ -170,7 +172,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   log(`gate ${tier.name}: ${recipe.app.name} at its source vs the previous release ${prev.image.ref} (${prev.source}), both on ${prev.baseRef}`);
   const { image: cand, bakeSec } = await bakeCandidate(input, prev.image, prev.baseRef, log);
   const shape = input.shape ?? GATE_SHAPE;
-  const reps = input.repetitions ?? 5;
+  const reps = input.repetitions ?? GATE_REPETITIONS;
   const result: GateResult = {
     decision: 'fail', exitCode: 1, reasons: [], tier: tier.name, channel: releaseKey(tier, recipe), baseRef: prev.baseRef,
     candidate: { ...imageOf(cand), bakeSec, reused: cand.reused }, previous: { ...imageOf(prev.image), source: prev.source },
