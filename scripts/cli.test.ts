@@ -10,6 +10,26 @@ const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'kiln-cli-')); scra
 afterAll(() => { for (const d of scratches) rmSync(d, { recursive: true, force: true }); });
 
 describe('kiln CLI contract', () => {
+  it('--version and version print package.json\'s version (a commit only as its own word) and exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    for (const args of [['--version'], ['version']]) {
+      const r = await kiln(args);
+      expect(r.exitCode, args[0]).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^kiln ${version.replace(/\./g, '\\.')}( \\(git [0-9a-f]{12}(-dirty)?\\))?$`));
+    }
+    const json = await kiln(['version', '--json']);
+    expect(JSON.parse(json.stdout).kilnVersion).toBe(version);
+    expect((await kiln(['--version', 'extra'])).exitCode).toBe(2);
+  });
+
+  it('gate --help documents its load-shape flags with defaults and ranges, and its exit codes', async () => {
+    const r = await kiln(['gate', '--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/--late-tolerance-ms MS .*\n.*\(default 10, 1-1000\)/);
+    expect(r.stdout).toMatch(/--repetitions N .*\(default 5, 5-50/);
+    expect(r.stdout).toMatch(/^  Exit codes: 0 pass/m);
+  });
+
   it('lists tiers as text and as exactly one JSON document', async () => {
     const text = await kiln(['tiers']);
     expect(text.exitCode).toBe(0);

@@ -1,28 +1,11 @@
 /** The `kiln` command: dispatch, exit codes (0 ok, 1 failed, 2 bad input), no stack traces for user errors. */
 import { InputError, terminalSafe } from '../images/errors.ts';
-
-type Command = { help: string; run: (argv: string[]) => Promise<number> };
-const COMMANDS: Record<string, () => Promise<Command>> = {
-  tiers: () => import('./cmd-tiers.ts'),
-  render: () => import('./cmd-render.ts'),
-  validate: () => import('./cmd-validate.ts'),
-  nightly: () => import('./cmd-nightly.ts'),
-  bake: () => import('./cmd-bake.ts'),
-  launch: () => import('./cmd-launch.ts'),
-  verify: () => import('./cmd-verify.ts'),
-  promote: () => import('./cmd-promote.ts'),
-  promoted: () => import('./cmd-promoted.ts'),
-  destroy: () => import('./cmd-destroy.ts'),
-  janitor: () => import('./cmd-janitor.ts'),
-  deploy: () => import('./cmd-deploy.ts'),
-  revoke: () => import('./cmd-revoke.ts'),
-  bench: () => import('./cmd-bench.ts'),
-  gate: () => import('./cmd-gate.ts'),
-  'iam-policy': () => import('./cmd-iam-policy.ts'),
-};
+import { COMMANDS } from './commands.ts';
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...rest] = argv;
+  // The conventional spelling of `kiln version`.
+  const name = first === '--version' ? 'version' : first;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     const helps = await Promise.all(Object.values(COMMANDS).map(async (load) => (await load()).help));
     // The overview lists usage lines only; each command's --help has the details (and the shared flag blocks).

@@ -8,7 +8,7 @@ import { render } from '../images/render.ts';
 import { isCanary } from '../images/web.ts';
 import { appPayload } from './flows/app-payload.ts';
 import { releaseRecipe } from './flows/release.ts';
-import { BAKE_DISTRO_FLAG, BAKE_DISTRO_HELP, loadCatalog, loadRecipe, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
+import { BAKE_DISTRO_FLAG, BAKE_DISTRO_HELP, loadCatalog, loadRecipe, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP, type Options } from './args.ts';
 import { writeBundle } from './write-bundle.ts';
 import { resolve } from 'node:path';
 import { defaultStateDir } from '../targets/local/paths.ts';
@@ -26,10 +26,15 @@ export const help = `kiln bake --target local|aws --tier T [--recipe kiln.yaml] 
   (--base promoted, the default), on another image of the tier (--base REF), or a full bake of the stack with
   the app (--base none). It is tuned to the app's measured memory when kiln nightly has measured this build.
 ${BAKE_DISTRO_HELP}
+  Exit codes: 0 baked (or reused), 1 the bake failed, 2 bad input (a flag, tier, recipe; no promoted base
+  for --base promoted), before anything is created.
 ${TARGET_HELP}`;
 
+/** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
+export const flags: Options = { ...TARGET_FLAGS, ...BAKE_DISTRO_FLAG, tier: { type: 'string' }, base: { type: 'string' } };
+
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, { ...TARGET_FLAGS, ...BAKE_DISTRO_FLAG, tier: { type: 'string' }, base: { type: 'string' } });
+  const v = parse(argv, flags);
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
   const given = loadRecipe(v.recipe as string | undefined);
   const { name, target } = selectTarget(v);

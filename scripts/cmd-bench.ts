@@ -12,7 +12,7 @@ import { markdown, plots } from '../bench/pays/report.ts';
 import { promotedRelease, releaseSubject, type Subject } from '../bench/pays/subject.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { localTarget } from '../targets/local/target.ts';
-import { loadCatalog, loadRecipe, parse, progress } from './args.ts';
+import { loadCatalog, loadRecipe, parse, progress, type Options } from './args.ts';
 
 export const help = `kiln bench [--tiers nano,micro,small] [--recipe kiln.yaml] [--repeat N] [--out DIR] [--no-pin] [--io-ms MS]
            [--survival TIERS|none] [--state-dir DIR] [--json]
@@ -26,10 +26,15 @@ export const help = `kiln bench [--tiers nano,micro,small] [--recipe kiln.yaml] 
   --io-ms MS adds an upstream-bound endpoint to the canary mix: 1 request in 6 waits MS ms holding its worker (canary only).
   Pinned by default: boxes on CPU 1, the load generator on CPU 0. Writes bench.json, bench.md and SVG plots to DIR
   (default .kiln/bench/<time>). Images and releases come from --state-dir (default .kiln/state or KILN_STATE_DIR).
-  Needs root (local target).`;
+  Needs root (local target).
+  Exit codes: 0 every config was measured, 1 any measurement failed (errors in bench.json), 2 bad input
+  (a flag, tier or recipe; no promoted release to bench), before anything boots.`;
+
+/** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
+export const flags: Options = { tiers: { type: 'string' }, repeat: { type: 'string' }, out: { type: 'string' }, 'no-pin': { type: 'boolean' }, 'io-ms': { type: 'string' }, survival: { type: 'string' }, 'state-dir': { type: 'string' } };
 
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, { tiers: { type: 'string' }, repeat: { type: 'string' }, out: { type: 'string' }, 'no-pin': { type: 'boolean' }, 'io-ms': { type: 'string' }, survival: { type: 'string' }, 'state-dir': { type: 'string' } });
+  const v = parse(argv, flags);
   const catalog = loadCatalog(v.catalog as string | undefined);
   const tiers = String(v.tiers ?? 'nano,micro,small').split(',').filter(Boolean).map((n) => findTier(catalog, n.trim()));
   const repeat = Number(v.repeat ?? 3);

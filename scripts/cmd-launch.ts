@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { InputError } from '../images/errors.ts';
 import { findTier } from '../images/catalog.ts';
-import { loadCatalog, output, parse, progress, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
+import { loadCatalog, output, parse, progress, selectTarget, TARGET_FLAGS, TARGET_HELP, type Options } from './args.ts';
 
 export const help = `kiln launch --target local|aws --image REF [--tier T] [--id NAME] [--cpus SET] [--burst-baseline] [--secrets FILE] [--ready-timeout-sec N] [--beside ID] [--vm] [--json]
   Boots a copy of a baked image sized like its tier and prints the host description (address, port, user,
@@ -20,11 +20,14 @@ ${TARGET_HELP}`;
 
 const ID = /^[a-z0-9]{1,12}$/;
 
+/** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
+export const flags: Options = {
+  ...TARGET_FLAGS, image: { type: 'string' }, tier: { type: 'string' }, id: { type: 'string' }, cpus: { type: 'string' },
+  'burst-baseline': { type: 'boolean' }, vm: { type: 'boolean' }, 'ready-timeout-sec': { type: 'string' }, secrets: { type: 'string' }, beside: { type: 'string' },
+};
+
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, {
-    ...TARGET_FLAGS, image: { type: 'string' }, tier: { type: 'string' }, id: { type: 'string' }, cpus: { type: 'string' },
-    'burst-baseline': { type: 'boolean' }, vm: { type: 'boolean' }, 'ready-timeout-sec': { type: 'string' }, secrets: { type: 'string' }, beside: { type: 'string' },
-  });
+  const v = parse(argv, flags);
   const catalog = loadCatalog(v.catalog as string | undefined);
   if (typeof v.image !== 'string') throw new InputError('--image', null, 'is required', 'pass the ref kiln bake printed');
   if (v.id !== undefined && !ID.test(v.id as string)) throw new InputError('--id', v.id, '1-12 of a-z and 0-9 (it names the box\'s netns, veth, cgroups)', 'pick a shorter id');

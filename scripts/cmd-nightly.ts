@@ -6,7 +6,7 @@ import type { Tier } from '../images/tiers.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { targetEntry, targetFor } from '../targets/registry.ts';
 import { DEFAULT_LOAD_SHAPE } from '../verify/defaults.ts';
-import { BAKE_DISTRO_FLAG, BAKE_DISTRO_HELP, loadCatalog, loadRecipe, parse, TARGET_FLAGS, TARGET_HELP, targetOptions } from './args.ts';
+import { BAKE_DISTRO_FLAG, BAKE_DISTRO_HELP, loadCatalog, loadRecipe, parse, TARGET_FLAGS, TARGET_HELP, targetOptions, type Options } from './args.ts';
 import type { JudgeKnobs } from './flows/candidate.ts';
 import { nightly } from './flows/nightly.ts';
 
@@ -33,8 +33,9 @@ export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--distro D
   --verify-timeout-sec (default ${NIGHTLY_KNOBS.verifyTimeoutSec}). The load generator runs in its own process at nice
   ${NIGHTLY_KNOBS.generatorNice}: on a shared machine a starved generator measures itself (verify rejects such a run as invalid).
   Prints a table (tier, decision, p95/p99 at the target rate, memory peak, promoted ref or why not, report
-  links) on stderr; --json prints the summary document. Exit 0 = every tier promoted (or its promoted
-  image held with a pass), 1 = any tier failed or was rejected, 2 = bad input.
+  links) on stderr; --json prints the summary document.
+  Exit codes: 0 every tier promoted (or its promoted image held with a pass), 1 any tier failed or was
+  rejected, 2 bad input (a flag, tier, catalog or recipe; --resume with another target or distro).
 ${BAKE_DISTRO_HELP}
 ${TARGET_HELP}`;
 
@@ -53,12 +54,15 @@ function selectTiers(v: Record<string, unknown>, catalog: Tier[]): Tier[] {
   return [...new Set(names)].map((n) => findTier(catalog, n));
 }
 
+/** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
+export const flags: Options = {
+  ...TARGET_FLAGS, ...BAKE_DISTRO_FLAG, tiers: { type: 'string' }, resume: { type: 'string' }, out: { type: 'string' },
+  'load-sec': { type: 'string' }, 'capacity-sec': { type: 'string' }, 'ready-timeout-sec': { type: 'string' }, 'verify-timeout-sec': { type: 'string' },
+  secrets: { type: 'string' },
+};
+
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, {
-    ...TARGET_FLAGS, ...BAKE_DISTRO_FLAG, tiers: { type: 'string' }, resume: { type: 'string' }, out: { type: 'string' },
-    'load-sec': { type: 'string' }, 'capacity-sec': { type: 'string' }, 'ready-timeout-sec': { type: 'string' }, 'verify-timeout-sec': { type: 'string' },
-    secrets: { type: 'string' },
-  });
+  const v = parse(argv, flags);
   const catalog = loadCatalog(v.catalog as string | undefined);
   const tiers = selectTiers(v, catalog);
   if (v.resume && (v.tiers !== undefined || v.out !== undefined)) {

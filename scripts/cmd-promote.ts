@@ -2,13 +2,15 @@
 import { InputError } from '../images/errors.ts';
 import { readInputText } from '../images/input-file.ts';
 import { checkVerdict } from '../verify/verdict-guard.ts';
-import { output, parse, progress, selectTarget, TARGET_FLAGS, TARGET_HELP } from './args.ts';
+import { output, parse, progress, selectTarget, TARGET_FLAGS, TARGET_HELP, type Options } from './args.ts';
 
 export const help = `kiln promote --target local|aws --verdict FILE [--json]
   Makes the verdict's image the promoted one for its tier (local: the registry file under --state-dir;
   aws: a new version of the SSM parameter <prefix>/<tier>/ami, labelled with the verdict digest, and
   tags on the AMI). Fails closed: a verdict that is not a well-formed, earned pass, or one written for
   another target, promotes nothing (exit 1, or 2 for an unreadable file).
+  Exit codes: 0 promoted, 1 the verdict is not an earned pass (nothing promoted), 2 bad input (an
+  unreadable verdict file, a verdict of another target).
 ${TARGET_HELP}`;
 
 /** Target-independent gate before the target's own checks: shape, earned pass, and the right target. */
@@ -26,8 +28,11 @@ function guard(file: string, target: string): void {
   if (doc?.target !== target) throw new InputError('--target', target, `the verdict's target (${String(doc?.target)})`, 'promote a verdict on the target it was verified on');
 }
 
+/** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
+export const flags: Options = { ...TARGET_FLAGS, verdict: { type: 'string' } };
+
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, { ...TARGET_FLAGS, verdict: { type: 'string' } });
+  const v = parse(argv, flags);
   if (typeof v.verdict !== 'string') throw new InputError('--verdict', null, 'is required', 'pass the verdict.json kiln verify wrote');
   const { name, target } = selectTarget(v);
   guard(v.verdict, name);

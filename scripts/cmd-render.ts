@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DISTROS } from '../images/distro.ts';
 import { InputError } from '../images/errors.ts';
 import { render, type Rendered } from '../images/render.ts';
-import { loadCatalog, loadRecipe, parse, progress, selectDistros, selectTiers } from './args.ts';
+import { loadCatalog, loadRecipe, parse, progress, selectDistros, selectTiers, type Options } from './args.ts';
 import { renderJson } from './render-json.ts';
 import { appPayload } from './flows/app-payload.ts';
 import { writeBundle, writeBundles } from './write-bundle.ts';
@@ -12,10 +12,14 @@ export const help = `kiln render (--tier T | --all) [--distro ubuntu2404|debian1
   Tunes each tier and renders every file of its image. With --all, each tier goes to DIR/<tier>/.
   DIR is replaced whole, in one rename (--all: every tier at once): it must be missing, empty, or a render
   kiln wrote whose manifest.json lists every file in it; anything else is refused (exit 2) and left untouched.
+  Exit codes: 0 rendered, 1 writing failed, 2 bad input (a flag, tier, catalog or recipe; a tier that cannot hold the stack).
   Default distro: ubuntu2404 (the AMI); debian13 is the local image (debian12 the local image with --distro debian12 on bake).`;
 
+/** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
+export const flags: Options = { tier: { type: 'string' }, all: { type: 'boolean' }, distro: { type: 'string' }, out: { type: 'string' } };
+
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, { tier: { type: 'string' }, all: { type: 'boolean' }, distro: { type: 'string' }, out: { type: 'string' } });
+  const v = parse(argv, flags);
   const tiers = selectTiers(v, loadCatalog(v.catalog as string | undefined));
   const recipe = loadRecipe(v.recipe as string | undefined);
   const [distro] = selectDistros(v, [DISTROS.ubuntu2404]);

@@ -1,10 +1,14 @@
 /** `kiln tiers [--json]`: the catalog. */
-import { loadCatalog, parse } from './args.ts';
+import { loadCatalog, parse, type Options } from './args.ts';
 
-export const help = 'kiln tiers [--json] [--catalog FILE]   list hardware tiers and their SLOs';
+export const help = `kiln tiers [--json] [--catalog FILE]   list hardware tiers and their SLOs
+  Exit codes: 0 listed, 2 bad input (a flag, an unreadable or invalid catalog).`;
+
+/** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
+export const flags: Options = {};
 
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, {});
+  const v = parse(argv, flags);
   const tiers = loadCatalog(v.catalog as string | undefined);
   if (v.json) {
     process.stdout.write(JSON.stringify(tiers, null, 2) + '\n');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DISTROS } from '../images/distro.ts';
 import { render } from '../images/render.ts';
-import { loadCatalog, loadRecipe, parse, progress, selectDistros, selectTiers } from './args.ts';
+import { loadCatalog, loadRecipe, parse, progress, selectDistros, selectTiers, type Options } from './args.ts';
 import { appPayload } from './flows/app-payload.ts';
 import { validateBundle } from './validate/run.ts';
 import { writeBundle } from './write-bundle.ts';
@@ -12,12 +12,17 @@ import { writeBundle } from './write-bundle.ts';
 export const help = `kiln validate (--tier T | --all) [--distro ubuntu2404|debian13|debian12] [--json] [--catalog FILE] [--recipe FILE]
   Renders each tier (every distro unless --distro) and has the production programs read the files:
   packer validate + fmt, cloud-init schema, nginx -t, postgres -C, pgbouncer, redis-server,
-  gunicorn --check-config, sshd -T, systemd-analyze verify. Exit 1 when any of them objects. Where this host's
+  gunicorn --check-config, sshd -T, systemd-analyze verify. Where this host's
   program is another release than the image's (bookworm's PostgreSQL 15 reading trixie's 17 files), a note says
-  what that release could not check.`;
+  what that release could not check.
+  Exit codes: 0 every program accepted every file, 1 any of them objects, 2 bad input (a flag, tier, catalog
+  or recipe).`;
+
+/** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
+export const flags: Options = { tier: { type: 'string' }, all: { type: 'boolean' }, distro: { type: 'string' } };
 
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, { tier: { type: 'string' }, all: { type: 'boolean' }, distro: { type: 'string' } });
+  const v = parse(argv, flags);
   const tiers = selectTiers(v, loadCatalog(v.catalog as string | undefined));
   const recipe = loadRecipe(v.recipe as string | undefined);
   const distros = selectDistros(v, Object.values(DISTROS));

@@ -9,7 +9,7 @@ import { verifyCommand } from '../verify/command.ts';
 import { checkVerdict } from '../verify/verdict-guard.ts';
 import type { ImageBundle } from '../verify/image-bundle.ts';
 import type { Lineage } from '../verify/verdict.ts';
-import { loadCatalog, output, parse, progress, requireTier, TARGET_FLAGS, TARGET_HELP, targetOptions } from './args.ts';
+import { loadCatalog, output, parse, progress, requireTier, TARGET_FLAGS, TARGET_HELP, targetOptions, type Options } from './args.ts';
 import { targetFor } from '../targets/registry.ts';
 
 export const help = `kiln verify --host JSON|FILE --tier T [--baseline VERDICT] [--baseline-host JSON|FILE] [--report DIR] [--json]
@@ -21,7 +21,12 @@ export const help = `kiln verify --host JSON|FILE --tier T [--baseline VERDICT] 
   --report DIR writes verdict.json, report.html and junit.xml. --json prints the verdict.
   --generator-cpus SET / --generator-nice N run the load generator in its own process, pinned (taskset)
   away from the box's CPUs (kiln launch --cpus) and/or at a higher priority (negative N needs root).
-  Exit 0 only when the decision is pass; 1 when it is fail.
+  Load shape (keep the defaults to judge; shorter runs are for tests and quick looks):
+  --duration-sec N  judged seconds at the target rate (default ${DEFAULT_LOAD_SHAPE.durationSec}, whole seconds 5-3600)
+  --warmup-sec N    unjudged seconds before the window (default ${DEFAULT_LOAD_SHAPE.warmupSec}, 0-600)
+  --capacity-sec N  budget of the capacity search after the judged run (default 0 = none, 0-3600; informational)
+  Exit codes: 0 the decision is pass, 1 it is fail (the reasons on stderr), 2 bad input (a flag, the host JSON,
+  an unreadable or failing --baseline verdict), before the box is reached.
 ${TARGET_HELP}`;
 
 const seconds = (v: Record<string, unknown>, flag: string, lo: number, hi: number, fallback: number): number => {
@@ -46,16 +51,19 @@ function readBaseline(file: string, tier: string): void {
   if (g.verdict.tier !== tier) throw new InputError('--baseline', file, `a verdict of tier ${tier} (it is ${g.verdict.tier})`, 'compare with the baseline of the same tier');
 }
 
+/** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
+export const flags: Options = {
+  ...TARGET_FLAGS, host: { type: 'string' }, tier: { type: 'string' }, baseline: { type: 'string' }, 'baseline-host': { type: 'string' },
+  report: { type: 'string' }, 'duration-sec': { type: 'string' }, 'warmup-sec': { type: 'string' }, 'capacity-sec': { type: 'string' },
+  'generator-cpus': { type: 'string' }, 'generator-nice': { type: 'string' },
+};
+
 export async function run(argv: string[]): Promise<number> {
-  const v = parse(argv, {
-    ...TARGET_FLAGS, host: { type: 'string' }, tier: { type: 'string' }, baseline: { type: 'string' }, 'baseline-host': { type: 'string' },
-    report: { type: 'string' }, 'duration-sec': { type: 'string' }, 'warmup-sec': { type: 'string' }, 'capacity-sec': { type: 'string' },
-    'generator-cpus': { type: 'string' }, 'generator-nice': { type: 'string' },
-  });
+  const v = parse(argv, flags);
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
   if (typeof v.host !== 'string') throw new InputError('--host', null, 'is required', 'pass the JSON kiln launch printed, or a file holding it');
   const host = parseHost(v.host);
-  // Hidden: a shorter load shape for tests and quick looks (a real gate keeps the defaults).
+  // A shorter load shape is for tests and quick looks (a real verify keeps the defaults).
   const shape: LoadShape = {
     ...DEFAULT_LOAD_SHAPE,
     durationSec: seconds(v, 'duration-sec', 5, 3600, DEFAULT_LOAD_SHAPE.durationSec),

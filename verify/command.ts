@@ -2,6 +2,7 @@
  * `kiln verify` as a function for the CLI: host JSON + tier -> verdict (+ report files) and the exit code.
  * Bad input throws InputError (exit 2) before anything is measured; a failing box is exit 1, never a throw.
  */
+import { kilnVersion } from '../images/kiln-version.ts';
 import { InputError } from '../images/errors.ts';
 import type { Tier } from '../images/tiers.ts';
 import type { Traffic } from '../images/web.ts';
@@ -93,7 +94,7 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     : { kind: 'local' };
   const verdict = await verify({
     runId: input.runId ?? `verify-${now.toISOString().replace(/[-:.]/g, '')}`,
-    createdAt: now.toISOString(),
+    createdAt: now.toISOString(), kilnVersion: kilnVersion(),
     tier: { ...input.tier, slo }, target, image: { ref: imageRef, lineage: input.lineage },
     host: input.host,
     expectations: {

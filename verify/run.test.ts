@@ -38,7 +38,7 @@ const plan = (over: Partial<VerifyPlan> = {}): VerifyPlan => {
   // This machine's /root holds hundreds of test certificates; a box's tree is small. Scan a dir of ours.
   expectations.secrets = { ...expectations.secrets, roots: [out] };
   return {
-    runId: 'test-run', createdAt: '2026-11-22T22:30:00.000Z', tier: nano, target: 'loopback',
+    runId: 'test-run', createdAt: '2026-11-22T22:30:00.000Z', kilnVersion: '0.0.0-test', tier: nano, target: 'loopback',
     image: { ref: 'loopback:test', lineage: { baseImage: 'this machine', packageVersions: { nginx: 'debian' }, renderManifestSha256: rendered.imageHash } },
     host: sshd.host, expectations, load,
     memoryUnits: ['nginx'], baselineRequired: true,

@@ -34,6 +34,8 @@ export interface BaselinePlan {
 export interface VerifyPlan {
   runId: string;
   createdAt: string;
+  /** The kiln judging (recorded in the verdict). */
+  kilnVersion: string;
   tier: Tier;
   target: string;
   image: { ref: string; lineage: Lineage | null };
@@ -135,7 +137,7 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
     }
   }
   return buildVerdict({
-    runId: plan.runId, createdAt: plan.createdAt,
+    runId: plan.runId, createdAt: plan.createdAt, kilnVersion: plan.kilnVersion,
     tier: { name: plan.tier.name, ramMiB: plan.tier.ramMiB, vcpus: plan.tier.vcpus, slo: plan.tier.slo },
     target: plan.target, image: plan.image,
     host: { address: plan.host.address, port: plan.host.port, hostKey: plan.host.hostKey },

@@ -15,6 +15,8 @@ export const VERDICT_JSON_SCHEMA = {
     kind: { const: 'kiln-verdict' },
     runId: str,
     createdAt: str,
+    // Optional: verdicts written before kiln recorded its version are still read.
+    kilnVersion: str,
     tier: str,
     tierSpec: {
       type: 'object', required: ['ramMiB', 'vcpus', 'slo'],

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildVerdict } from './verdict.ts';
 import { assertPromotable, checkVerdict } from './verdict-guard.ts';
 import { verdictInput } from './testing/fixtures.ts';
+import { renderHtml } from './report/html.ts';
 
 const roundTrip = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
@@ -25,6 +26,23 @@ describe('verdict', () => {
     expect(checkVerdict(v).ok).toBe(true);
     const { loadOrigin: _, ...older } = v;
     expect(checkVerdict(older).ok).toBe(true);
+  });
+
+  it('records the kiln that wrote it; a verdict from before the field is still read, a malformed one is not', () => {
+    const v = roundTrip(buildVerdict({ ...verdictInput(), kilnVersion: '1.4.2' }));
+    expect(v.kilnVersion).toBe('1.4.2');
+    expect(checkVerdict(v).ok).toBe(true);
+    const { kilnVersion: _, ...older } = v;
+    expect(checkVerdict(older).ok).toBe(true);
+    expect(assertPromotable(older).decision).toBe('pass');
+    for (const bad of ['', 7, null]) expect(checkVerdict({ ...v, kilnVersion: bad }).ok, String(bad)).toBe(false);
+  });
+
+  it('the HTML report names the kiln that judged, or says an older verdict did not record it', () => {
+    const v = buildVerdict({ ...verdictInput(), kilnVersion: '1.4.2' });
+    expect(renderHtml(v)).toMatch(/<th>kiln<\/th><td[^>]*>1\.4\.2<\/td>/);
+    const { kilnVersion: _, ...older } = v;
+    expect(renderHtml(older)).toMatch(/<th>kiln<\/th><td[^>]*>not recorded/);
   });
 
   it('fails closed on every kind of missing or bad part', () => {

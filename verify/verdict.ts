@@ -60,6 +60,8 @@ export interface Verdict {
   kind: 'kiln-verdict';
   runId: string;
   createdAt: string;
+  /** The kiln that wrote it (package.json's version); verdicts written before kiln recorded it have none. */
+  kilnVersion?: string;
   /** Tier name (promote reads this string). */
   tier: string;
   tierSpec: { ramMiB: number; vcpus: number; slo: Slo };
@@ -80,6 +82,8 @@ export interface VerdictInput {
   runId: string;
   /** Passed in, not read from the clock: the same data gives the same document. */
   createdAt: string;
+  /** Passed in like the time: which kiln judged. */
+  kilnVersion: string;
   tier: { name: string; ramMiB: number; vcpus: number; slo: Slo };
   target: string;
   image: { ref: string; lineage: Lineage | null };
@@ -150,6 +154,7 @@ export function buildVerdict(input: VerdictInput): Verdict {
     kind: 'kiln-verdict',
     runId: input.runId,
     createdAt: input.createdAt,
+    kilnVersion: input.kilnVersion,
     tier: input.tier.name,
     tierSpec: { ramMiB: input.tier.ramMiB, vcpus: input.tier.vcpus, slo: input.tier.slo },
     target: input.target,

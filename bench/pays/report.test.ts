@@ -12,7 +12,7 @@ const RUNS = [run('kiln', 200), run('seed', 300, 1), run('stock', 0), run('rules
 const result = (release: BenchResult['release']): BenchResult => {
   const all = cells(RUNS);
   return {
-    schemaVersion: 1, startedAt: '', finishedAt: '', mode: 'pinned', loadavg: { start: '0', end: '0' }, tiers: ['nano'], repeat: 1, release,
+    schemaVersion: 1, kilnVersion: '1.4.2', startedAt: '', finishedAt: '', mode: 'pinned', loadavg: { start: '0', end: '0' }, tiers: ['nano'], repeat: 1, release,
     variants: [], boxes: [], runs: RUNS, cells: all, survival: [], errors: [],
     verdicts: release ? releaseVerdicts(all, ['nano'], ['kiln', 'seed', 'stock', 'rules']) : verdicts(all, () => ({ p99Ms: 500, memoryCeilingPct: 85 })),
   };
@@ -28,6 +28,7 @@ describe('bench report', () => {
 
   it('without a recipe: the canary targets, as before', () => {
     const md = markdown(result(null));
+    expect(md).toMatch(/^kiln 1\.4\.2\. Mode: pinned\./);
     expect(md).toMatch(/^\| tier \| kiln \/ seed \| kiln \/ best other \| targets met \|$/m);
     expect(md).toMatch(/✘ capacity >= 1\.6x seed: 0\.67x/);
     expect(md).not.toMatch(/best survivor/);

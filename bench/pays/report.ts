@@ -6,6 +6,8 @@ import type { SurvivalRun } from './survival.ts';
 
 export interface BenchResult {
   schemaVersion: 1;
+  /** The kiln that ran the bench (package.json's version). */
+  kilnVersion: string;
   startedAt: string;
   finishedAt: string;
   mode: string;
@@ -29,7 +31,7 @@ const sp = (s: Spread, unit = '') => (s.n ? `${s.median}${unit} (${s.min}–${s.
 
 export function markdown(r: BenchResult): string {
   const lines = [
-    `Mode: ${r.mode}. ${r.repeat} round(s), configs interleaved round-robin; median (min–max). Load avg ${r.loadavg.start} → ${r.loadavg.end}.`,
+    `kiln ${r.kilnVersion ?? '(version not recorded)'}. Mode: ${r.mode}. ${r.repeat} round(s), configs interleaved round-robin; median (min–max). Load avg ${r.loadavg.start} → ${r.loadavg.end}.`,
     '',
     '| tier | config | capacity req/s | p99 at capacity ms | memory peak MiB | peak % RAM | OOM kills | box CPU ms/req |',
     '|---|---|---|---|---|---|---|---|',

@@ -16,6 +16,7 @@ import { canarySubject, type Subject } from './subject.ts';
 import { cells, releaseVerdicts, verdicts } from './summary.ts';
 import { redisFill, slowBurst, type SurvivalRun } from './survival.ts';
 import type { SurvivalTest } from './workload.ts';
+import { kilnVersion } from '../../images/kiln-version.ts';
 
 export interface BenchOptions {
   tiers: Tier[];
@@ -112,7 +113,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const tierNames = o.tiers.map((t) => t.name);
   const sideOf = (name: string): KilnSide => subjects.find((x) => x.tier.name === name)!.side;
   return {
-    schemaVersion: 1, startedAt, finishedAt: new Date().toISOString(),
+    schemaVersion: 1, kilnVersion: kilnVersion(), startedAt, finishedAt: new Date().toISOString(),
     mode: `${o.boxCpus ? `pinned: each box on CPU ${o.boxCpus} (cpuset; quota = tier vCPUs), generator on CPU ${o.genCpus}` : 'unpinned: boxes and generator share every CPU'}; mix: ${[...new Set(subjects.map((x) => x.workload.mix))].join(' | ')}`,
     loadavg: { start, end: await loadavg() },
     tiers: tierNames, repeat: o.repeat,

@@ -9,7 +9,7 @@ const metric = (name: string, prev: number, cand: number, outcome: MetricCompari
 });
 const image = { ref: 'local-0123', app: 'mysite', sha256: 'ab'.repeat(32) };
 const result = (over: Partial<GateResult> = {}): GateResult => ({
-  decision: 'fail', exitCode: 1, reasons: ['latency regression vs the previous release: p50Ms 2.76 -> 11.38 <script>alert(1)</script>'],
+  kilnVersion: '1.4.2', decision: 'fail', exitCode: 1, reasons: ['latency regression vs the previous release: p50Ms 2.76 -> 11.38 <script>alert(1)</script>'],
   tier: 'nano', channel: 'nano.mysite', baseRef: 'local-base', candidate: { ...image, ref: 'local-4567', bakeSec: 31.2, reused: false }, previous: { ...image, source: 'promoted' },
   latency: { outcome: 'regression', reasons: [], metrics: [metric('p95Ms', 14.5, 32.7, 'regression'), metric('p99Ms', 20, 21, 'ok')] } as unknown as GateResult['latency'],
   latencyMedian: metric('p50Ms', 2.76, 11.38, 'regression'),
@@ -26,6 +26,10 @@ describe('gate report page', () => {
     for (const row of [/<td>p50Ms<\/td><td>2.76<\/td><td>11.38<\/td><td>312.3%<\/td>/, /<td>p95Ms<\/td>/, /<td>p99Ms<\/td>/, /<td>servicesPssPeakMiB<\/td><td>150<\/td><td>151<\/td>/]) expect(html).toMatch(row);
     expect(html).toMatch(/local-4567 \(mysite, build abababababab\); baked in 31.2 s/);
     expect(gateHtml(result())).toBe(html);
+  });
+
+  it('names the kiln that ran the gate', () => {
+    expect(gateHtml(result())).toMatch(/<td>kiln<\/td><td>1\.4\.2<\/td>/);
   });
 
   it('says so when no comparison ran instead of showing an empty table', () => {

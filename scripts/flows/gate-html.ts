@@ -32,6 +32,7 @@ ${table(['', ''], [
   tr([cell('previous release'), cell(`${build(r.previous)} [${r.previous.source}]`)]),
   tr([cell('verify decision'), r.verdictDecision ? statusCell(r.verdictDecision) : '<td class="fail">—</td>']),
   tr([cell('promoted as the release'), cell(r.promoted ? 'yes' : 'no')]), tr([cell('wall time'), cell(`${r.wallSec} s`)]),
+  tr([cell('kiln'), cell(r.kilnVersion ?? 'not recorded')]),
 ])}
 <h2>Why</h2>${reasons}
 <h2>Latency, previous release → candidate (ms, median of the repetitions)</h2>

@@ -18,6 +18,7 @@ import type { BakedImage, Target } from '../../targets/target.ts';
 import type { MetricComparison } from '../../verify/baseline.ts';
 import { verifyCommand } from '../../verify/command.ts';
 import type { LoadShape } from '../../verify/defaults.ts';
+import { kilnVersion } from '../../images/kiln-version.ts';
 import { validateHost, type HostDescription } from '../../verify/host.ts';
 import { stackUnits } from '../../verify/image-bundle.ts';
 import { startMemorySampler } from '../../verify/memory/sampler.ts';
@@ -65,6 +66,8 @@ export const promotionDue = (promote: boolean | undefined, candidateRef: string,
 export interface GateImage { ref: string; app: string | null; sha256: string | null }
 
 export interface GateResult {
+  /** The kiln that ran the gate (package.json's version). */
+  kilnVersion: string;
   decision: 'pass' | 'fail';
   exitCode: 0 | 1;
   reasons: string[];
@@ -87,6 +90,8 @@ export interface GateResult {
 }
 
 
+/** A/B pairs per gate: the fewest at which the one-sided rank test at 0.05 can reject. */
+export const GATE_REPETITIONS = 5;
 export const GATE_SHAPE: LoadShape = { warmupSec: 5, durationSec: 15, timeoutMs: 5000 };
 
 const imageOf = (i: BakedImage): GateImage => {
@@ -170,9 +175,9 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   log(`gate ${tier.name}: ${recipe.app.name} at its source vs the previous release ${prev.image.ref} (${prev.source}), both on ${prev.baseRef}`);
   const { image: cand, bakeSec } = await bakeCandidate(input, prev.image, prev.baseRef, log);
   const shape = input.shape ?? GATE_SHAPE;
-  const reps = input.repetitions ?? 5;
+  const reps = input.repetitions ?? GATE_REPETITIONS;
   const result: GateResult = {
-    decision: 'fail', exitCode: 1, reasons: [], tier: tier.name, channel: releaseKey(tier, recipe), baseRef: prev.baseRef,
+    kilnVersion: kilnVersion(), decision: 'fail', exitCode: 1, reasons: [], tier: tier.name, channel: releaseKey(tier, recipe), baseRef: prev.baseRef,
     candidate: { ...imageOf(cand), bakeSec, reused: cand.reused }, previous: { ...imageOf(prev.image), source: prev.source },
     latency: null, latencyMedian: null, memory: null, verdictDecision: null, promoted: false, wallSec: 0, report: null,
   };

@@ -8,7 +8,7 @@ import {
   failStep, finishStep, interrupted, Ledger, ledgerPath, newLedger, newRunId, noteStep, readLedger, resetStep, RUN_ID_PATTERN,
   skipStep, startStep, STEPS, undestroyedBoxes,
 } from './ledger.ts';
-import { decide } from './summary.ts';
+import { decide, summarize } from './summary.ts';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 2, 3, 4, s));
 const fresh = () => newLedger('20260102T030400Z-ab12', 'local', ['nano', 'micro'], '/out', t(0));
@@ -94,5 +94,8 @@ describe('summary decision', () => {
     expect(decide(steps((l) => failStep(l, 'nano', 'bake', 'provisioning failed (exit 1)\nlog…', t(1))))).toEqual({ decision: 'failed', reason: 'bake failed: provisioning failed (exit 1)' });
     expect(decide(steps((l) => finishStep(l, 'nano', 'verify', t(1), { decision: 'fail' }))).decision).toBe('rejected');
     expect(decide(steps((l) => startStep(l, 'nano', 'verify', t(1))))).toEqual({ decision: 'incomplete', reason: 'render is pending' });
+  });
+  it('the summary records the kiln that wrote it', () => {
+    expect(summarize(fresh(), '/state/runs/x/ledger.json', '1.4.2').kilnVersion).toBe('1.4.2');
   });
 });

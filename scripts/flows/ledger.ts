@@ -54,8 +54,8 @@ export interface RunLedger {
   outDir: string;
   createdAt: string;
   updatedAt: string;
-  /** Attempts: every start or resume appends one (pid + time). */
-  attempts: { pid: number; startedAt: string }[];
+  /** Attempts: every start or resume appends one (pid, time, and the kiln that ran it: absent in older ledgers). */
+  attempts: { pid: number; startedAt: string; kilnVersion?: string }[];
   steps: Record<string, Record<StepName, StepRecord>>;
   janitor?: StepRecord;
   /** Written by the run's end: per tier decision (see summary.ts). */

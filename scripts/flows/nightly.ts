@@ -16,6 +16,7 @@ import { prepareTier } from './prepare.ts';
 import { releaseKey, releaseLane, releaseRecipe } from './release.ts';
 import { errorText, progress, StepFailed, type StepContext } from './steps.ts';
 import { summarize, summaryTable, type NightlySummary } from './summary.ts';
+import { kilnVersion } from '../../images/kiln-version.ts';
 
 export interface NightlyInput {
   target: Target;
@@ -82,7 +83,7 @@ export async function nightly(input: NightlyInput): Promise<NightlyResult> {
     const lanes = input.tiers.flatMap((t) => (app ? [t.name, releaseKey(t, app)] : [t.name]));
     doc = { ...newLedger(runId, target.name, lanes, resolve(input.outDir ?? runDir(stateDir, runId)), new Date()), distro: target.distro };
   }
-  const ledger = new Ledger(stateDir, { ...doc, finishedAt: undefined, attempts: [...doc.attempts, { pid: process.pid, startedAt: new Date().toISOString() }] });
+  const ledger = new Ledger(stateDir, { ...doc, finishedAt: undefined, attempts: [...doc.attempts, { pid: process.pid, startedAt: new Date().toISOString(), kilnVersion: kilnVersion() }] });
   await ledger.update((l) => l);
   const ctx: StepContext = { ledger, log, t0: Date.now() };
   // A ledger's lanes: each tier's base image, and with a team's app its release on that tier (`<tier>.<app>`).
@@ -135,7 +136,7 @@ export async function nightly(input: NightlyInput): Promise<NightlyResult> {
   const file = ledgerPath(stateDir, ledger.current.runId);
   const summaryPath = join(runDir(stateDir, ledger.current.runId), 'summary.json');
   await ledger.update((l, now) => ({ ...l, finishedAt: now.toISOString(), summaryPath }));
-  const summary = summarize(ledger.current, file);
+  const summary = summarize(ledger.current, file, kilnVersion());
   await writeFile(summaryPath, `${JSON.stringify(summary, null, 2)}\n`);
   log(summaryTable(summary));
   return { summary, summaryPath, ledger: ledger.current };

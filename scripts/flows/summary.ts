@@ -23,6 +23,8 @@ export interface TierSummary {
 
 export interface NightlySummary {
   kind: 'kiln-nightly';
+  /** The kiln that wrote the summary (a resumed run's attempts record theirs in the ledger). */
+  kilnVersion: string;
   runId: string;
   target: string;
   ledger: string;
@@ -59,7 +61,7 @@ function readVerdict(path: string | undefined): VerdictBits | null {
 
 const round = (n: number | undefined, d = 1) => (typeof n === 'number' ? Math.round(n * 10 ** d) / 10 ** d : null);
 
-export function summarize(l: RunLedger, ledgerFile: string): NightlySummary {
+export function summarize(l: RunLedger, ledgerFile: string, kilnVersion: string): NightlySummary {
   const tiers = l.tiers.map((tier): TierSummary => {
     const steps = l.steps[tier]!;
     const { decision, reason } = decide(steps);
@@ -75,7 +77,7 @@ export function summarize(l: RunLedger, ledgerFile: string): NightlySummary {
     };
   });
   const ok = tiers.every((t) => t.decision === 'promoted' || t.decision === 'held');
-  return { kind: 'kiln-nightly', runId: l.runId, target: l.target, ledger: ledgerFile, createdAt: l.createdAt, exitCode: ok ? 0 : 1, tiers,
+  return { kind: 'kiln-nightly', kilnVersion, runId: l.runId, target: l.target, ledger: ledgerFile, createdAt: l.createdAt, exitCode: ok ? 0 : 1, tiers,
     janitor: l.janitor ? `${l.janitor.state}${l.janitor.error ? `: ${l.janitor.error}` : ''}` : null };
 }
 

@@ -2,6 +2,9 @@ import { InputError } from '../../images/errors.ts';
 import { checkEndpoints } from './endpoint.ts';
 import type { LoadSpec, ValidityLimits } from './types.ts';
 
+/** A send this far behind its schedule is late; too many late sends make the run invalid (the generator, not the box, was slow). */
+export const LATE_TOLERANCE_MS = 10;
+
 export const DEFAULT_LIMITS: ValidityLimits = { maxLateFraction: 0.01, maxDroppedFraction: 0.001, maxCpuShare: 0.85, graceCount: 2 };
 /** a run never schedules more than this, whatever rps × duration says */
 export const MAX_REQUESTS = 5_000_000;
@@ -49,7 +52,7 @@ export function resolveSpec(s: LoadSpec): ResolvedSpec {
     maxConnections: s.maxConnections,
     preconnect: Math.min(s.preconnect ?? Math.min(s.maxConnections, 8), s.maxConnections),
     timeoutMs: s.timeoutMs,
-    lateToleranceMs: s.lateToleranceMs ?? 10,
+    lateToleranceMs: s.lateToleranceMs ?? LATE_TOLERANCE_MS,
     maxRequests,
     limits,
     total,

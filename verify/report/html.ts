@@ -29,6 +29,7 @@ function summary(v: Verdict): string {
     ['render manifest sha256', v.image.lineage.renderManifestSha256],
     ['packages', Object.entries(v.image.lineage.packageVersions).sort(([a], [b]) => a.localeCompare(b)).map(([k, x]) => `${k} ${x}`).join(', ')],
     ['host', `${v.host.address}:${v.host.port}`], ['run', `${v.runId} at ${v.createdAt}`],
+    ['kiln', v.kilnVersion ?? 'not recorded (written before kiln recorded its version)'],
     ['load (judged window)', m ? `${m.targetRps} req/s target, ${Math.round(m.achievedRps * 10) / 10} achieved, p50 ${m.latency.p50Ms} / p95 ${m.latency.p95Ms} / p99 ${m.latency.p99Ms} ms, ${m.errorTotal} errors, ${m.late} late, ${m.dropped} dropped` : null],
     ['load from', loadOrigin(v)],
     ['generator', v.load.target ? `CPU ${Math.round(v.load.target.generator.cpuShare * 1000) / 10}% of a core on CPUs ${v.load.target.generator.cpusAllowed}, valid: ${v.load.target.valid}` : null],
