@@ -43,7 +43,7 @@ describe('user-named files: a regular file of at most MAX_INPUT_BYTES, read capp
   writeFileSync(big, `{"pad": "${' '.repeat(MAX_INPUT_BYTES)}"}`);
   const host = hostFile(scratch());
 
-  it.each([
+  it.concurrent.each([
     ['--catalog /dev/zero', ['render', '--tier', 'nano', '--json', '--catalog', '/dev/zero'], '--catalog', /a regular file \(this is a character device\)/],
     ['--catalog a directory', ['render', '--tier', 'nano', '--json', '--catalog', dir], '--catalog', /a regular file \(this is a directory\)/],
     ['--recipe a FIFO', ['render', '--tier', 'nano', '--json', '--recipe', fifo], '--recipe', /a regular file \(this is a FIFO\)/],
@@ -69,27 +69,31 @@ describe('echoed values: no control reaches the terminal raw', () => {
   const escapedForm = (c: string) => (c === '\u001b' ? '\\u001b' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
-  it.each(CONTROLS.map((c) => [escapedForm(c), c]))('%s in a bad value (InputError, exit 2) is shown escaped', async (shown, c) => {
-    const r = await kiln(['render', '--tier', `nano${c}31m`, '--json']);
+  // Every control in one value (one process per case): each must come out in its escaped form, none raw.
+  const ALL = CONTROLS.join('');
+  const shownAll = CONTROLS.map(escapedForm).join('');
+
+  it('each in a bad value (InputError, exit 2) is shown escaped', async () => {
+    const r = await kiln(['render', '--tier', `nano${ALL}31m`, '--json']);
     expectInputError(r, '--tier');
-    expect(r.stderr).toContain(`"nano${shown}31m"`);
+    expect(r.stderr).toContain(`"nano${shownAll}31m"`);
     expect(r.stderr).not.toMatch(RAW);
   });
 
-  it.each(CONTROLS.map((c) => [escapedForm(c), c]))('%s in an --out path a progress line names is shown escaped', async (shown, c) => {
-    const r = await kiln(['render', '--tier', 'nano', '--out', join(scratch(), `out${c}`)]);
+  it('each in an --out path a progress line names is shown escaped', async () => {
+    const r = await kiln(['render', '--tier', 'nano', '--out', join(scratch(), `out${ALL}`)]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toContain(`out${shown}`);
+    expect(r.stderr).toContain(`out${shownAll}`);
     expect(r.stderr).not.toMatch(RAW);
   });
 
-  it.each(CONTROLS.map((c) => [escapedForm(c), c]))('%s in a file name a failure names (exit 1) is shown escaped', async (shown, c) => {
+  it('each in a file name a failure names (exit 1) is shown escaped', async () => {
     const dir = scratch();
-    const file = join(dir, `verdict${c}.json`);
+    const file = join(dir, `verdict${ALL}.json`);
     writeFileSync(file, '{}');
     const r = await kiln(['promote', '--target', 'local', '--state-dir', join(dir, 'state'), '--verdict', file]);
     expect(r.exitCode, r.stderr).toBe(1);
-    expect(r.stderr).toContain(`verdict${shown}.json is not a well-formed, earned pass`);
+    expect(r.stderr).toContain(`verdict${shownAll}.json is not a well-formed, earned pass`);
     expect(r.stderr).not.toMatch(RAW);
   });
 });
@@ -98,7 +102,7 @@ describe('Object.prototype names are values like any other', () => {
   const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
   const host = (name: string) => hostFile(scratch(), { target: name });
 
-  it.each(NAMES.flatMap((name) => [
+  it.concurrent.each(NAMES.flatMap((name) => [
     [name, 'the command', () => [name], 'command'],
     [name, 'render --distro', () => ['render', '--tier', 'nano', '--json', '--distro', name], '--distro'],
     [name, 'validate --distro', () => ['validate', '--tier', 'nano', '--distro', name], '--distro'],

@@ -13,7 +13,7 @@ import { exampleCandidate, exampleFleet } from '../../cdktf/fixtures.ts';
 import type { CandidateStackData, FleetStackData } from '../../cdktf/data.ts';
 import { makeAmi, startMoto, type Moto } from './moto.testkit.ts';
 import { runKey } from './launch.ts';
-import { apply, findTerraform, init, planExitCode, pointAtEmulator, stateList, validate, type Terraform } from './terraform.testkit.ts';
+import { apply, findTerraform, init, output, planExitCode, pointAtEmulator, stateList, validate, type Terraform } from './terraform.testkit.ts';
 import { iamActionsOf, type RecordedRequest } from './recorded-actions.testkit.ts';
 import { policyGaps } from './policy-check.testkit.ts';
 
@@ -84,7 +84,7 @@ const running = async (filterName: string, value: string) =>
     .flatMap((r) => r.Instances ?? []);
 
 describe.skipIf(skip)('terraform against the emulator', () => {
-  it('creates, replaces on a new AMI and destroys the candidate stack, leaving nothing', { timeout: 600_000 }, async () => {
+  it('creates the candidate stack and an A/B baseline beside it (sharing its verifier), destroys both newest first, leaving nothing', { timeout: 600_000 }, async () => {
     const work = join(dir, 'candidate');
     // A real key, as launch makes one: EC2 rejects the fixture's placeholder.
     const { publicKey } = runKey(join(dir, 'keys'), exampleCandidate.name);
@@ -100,11 +100,21 @@ describe.skipIf(skip)('terraform against the emulator', () => {
     const [first] = await running('tag:Name', exampleCandidate.name);
     expect(first).toMatchObject({ ImageId: amis[0], SubnetId: net.subnetIds[0], MetadataOptions: { HttpTokens: 'required' } });
 
-    synthInto(work, { candidates: { candidate: data(amis[1]) } }, 'candidate');
-    await recordingAs('candidate', () => timed('candidate update', () => apply(tf, work)));
-    const now = await running('tag:Name', exampleCandidate.name);
-    expect(now.map((i) => i.ImageId)).toEqual([amis[1]]);
-    expect(now[0].InstanceId).not.toBe(first.InstanceId);
+    // The baseline of an A/B: a second stack beside the first, no verifier of its own, open to the first's verifier group.
+    const sharedSg = await output(tf, work, 'verifier_security_group_id');
+    const besideWork = join(dir, 'beside');
+    const beside: CandidateStackData = { ...data(amis[1]), name: `${exampleCandidate.name}-b`, backend: { kind: 'local', path: 'terraform.beside.tfstate' }, verifier: { kind: 'shared', securityGroupId: sharedSg } };
+    synthInto(besideWork, { candidates: { beside } }, 'beside');
+    await timed('beside init', () => init(tf, besideWork));
+    await recordingAs('candidate', () => timed('beside apply', () => apply(tf, besideWork)));
+    const [b] = await running('tag:Name', beside.name);
+    expect(b).toMatchObject({ ImageId: amis[1], SubnetId: net.subnetIds[0] });
+    const bGroup = (await c.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: b.SecurityGroups!.map((g) => g.GroupId!) }))).SecurityGroups!;
+    expect(bGroup.flatMap((g) => g.IpPermissions!.map((p) => [p.FromPort, p.UserIdGroupPairs!.map((u) => u.GroupId), p.IpRanges ?? []])).sort())
+      .toEqual([[22, [sharedSg], []], [80, [sharedSg], []]]);
+    // Newest first, as withBoxes tears down: the shared group is still referenced until the beside stack is gone.
+    await recordingAs('candidate', () => timed('beside destroy', () => apply(tf, besideWork, { destroy: true })));
+    expect(await stateList(tf, besideWork)).toEqual([]);
 
     await recordingAs('candidate', () => timed('candidate destroy', () => apply(tf, work, { destroy: true })));
     expect(await stateList(tf, work)).toEqual([]);

@@ -69,6 +69,10 @@ export async function validate(tf: Terraform, stackDir: string): Promise<{ valid
 }
 /** The product's apply path (applyStack: init + apply, or destroy), with the mirror's environment added. */
 export const apply = (tf: Terraform, stackDir: string, opts: { destroy?: boolean } = {}) => applyStack(stackDir, tf.tool, { ...opts, env: tf.env });
+/** `terraform output -raw NAME` of an applied stack. */
+export async function output(tf: Terraform, stackDir: string, name: string): Promise<string> {
+  return (await run(tf, stackDir, ['output', '-raw', name])).stdout.trim();
+}
 /** `terraform state list`: the addresses terraform still manages. */
 export async function stateList(tf: Terraform, stackDir: string): Promise<string[]> {
   const r = await run(tf, stackDir, ['state', 'list']).catch((e) => e);
