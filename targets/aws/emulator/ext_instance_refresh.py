@@ -346,25 +346,27 @@ def describe_instance_refreshes(self):
     return ActionResult(result)
 
 
+def running_refresh(self, group):
+    """The group's pending or in-progress refresh (call under lock); AWS's fault when there is none."""
+    r = active_of(group, FORWARD)
+    if r is None:
+        raise ActiveInstanceRefreshNotFound(f"No in progress or pending Instance Refresh found for Auto Scaling group {self._get_param('AutoScalingGroupName')}")
+    return r
+
+
 def cancel_instance_refresh(self):
-    name = self._get_param("AutoScalingGroupName")
-    group = group_named(self, name)
+    group = group_named(self, self._get_param("AutoScalingGroupName"))
     with lock:
-        r = active_of(group, FORWARD)
-        if r is None:
-            raise ActiveInstanceRefreshNotFound(f"No in progress or pending Instance Refresh found for Auto Scaling group {name}")
+        r = running_refresh(self, group)
         r.status = "Cancelling"
         r.status_reason = "Instance refresh cancellation requested."
     return ActionResult({"InstanceRefreshId": r.id})
 
 
 def rollback_instance_refresh(self):
-    name = self._get_param("AutoScalingGroupName")
-    group = group_named(self, name)
+    group = group_named(self, self._get_param("AutoScalingGroupName"))
     with lock:
-        r = active_of(group, FORWARD)
-        if r is None:
-            raise ActiveInstanceRefreshNotFound(f"No in progress or pending Instance Refresh found for Auto Scaling group {name}")
+        r = running_refresh(self, group)
         if not r.desired_param or str(r.previous[1]).lower() in ("$latest", "$default"):
             raise IrreversibleInstanceRefresh("The instance refresh has no desired configuration or the previous configuration uses $Latest or $Default: it cannot be rolled back.")
         r.start_rollback("Rollback requested by RollbackInstanceRefresh.")
