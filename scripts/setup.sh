@@ -34,22 +34,18 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error >&2
 fi
 
-# Python venv for the host-side tools (gunicorn --check-config, the AWS API emulator).
-venv="$root/.venv"
-req="$root/scripts/requirements-host.txt"
-if [ ! -x "$venv/bin/python" ] || ! cmp -s "$req" "$venv/.kiln-requirements" ; then
-  say "creating Python venv at .venv"
-  /usr/bin/python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req" >&2
-  cp "$req" "$venv/.kiln-requirements"
-fi
+# A Python venv at DIR with exactly the pins of REQ (remade when REQ changes); PROBE is a program it must hold.
+ensure_venv() {
+  local dir="$root/$1" req="$root/$2" probe="$3"
+  if [ ! -x "$dir/bin/$probe" ] || ! cmp -s "$req" "$dir/.kiln-requirements" ; then
+    say "creating Python venv at $1"
+    /usr/bin/python3 -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check -r "$req" >&2
+    cp "$req" "$dir/.kiln-requirements"
+  fi
+}
+# The host-side tools (gunicorn --check-config, the AWS API emulator, the workflow linters).
+ensure_venv .venv scripts/requirements-host.txt python
 # checkov (static scan of the synthesized stacks) in its own venv: its pins conflict with moto's.
-ck_venv="$root/.venv-checkov"
-ck_req="$root/scripts/requirements-checkov.txt"
-if [ ! -x "$ck_venv/bin/checkov" ] || ! cmp -s "$ck_req" "$ck_venv/.kiln-requirements" ; then
-  say "creating Python venv at .venv-checkov"
-  /usr/bin/python3 -m venv "$ck_venv"
-  "$ck_venv/bin/pip" install -q --disable-pip-version-check -r "$ck_req" >&2
-  cp "$ck_req" "$ck_venv/.kiln-requirements"
-fi
+ensure_venv .venv-checkov scripts/requirements-checkov.txt checkov
 say "ready"
