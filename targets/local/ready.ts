@@ -55,6 +55,31 @@ async function memoryAtBoot(id: string): Promise<MemoryAtBoot | undefined> {
   );
 }
 
+/**
+ * Once ssh answers, box or whole machine: cloud-init done, then every unit up. cloud-init restarts sshd when it
+ * applies ssh settings, so a dropped connection (ssh exits 255) is retried every `retryMs` until the deadline.
+ */
+export async function settleOverSsh(o: {
+  target: SshTarget; deadline: number; timeoutSec: number; retryMs: number; ms: () => number; fail: (stage: string) => Promise<never>;
+}): Promise<{ cloudInitMs: number; readyMs: number }> {
+  const left = () => Math.max(5, Math.round((o.deadline - Date.now()) / 1000));
+  const steady = async (cmd: string) => {
+    for (;;) {
+      const res = await sshRun(o.target, cmd, left());
+      if (res.exitCode !== 255 || Date.now() > o.deadline) return res;
+      await sleep(o.retryMs);
+    }
+  };
+  const ci = await steady('cloud-init status --wait >/dev/null; cloud-init status --long');
+  if (ci.exitCode !== 0 || !/status: done/.test(ci.stdout)) {
+    await o.fail(`cloud-init: ${(ci.stdout || ci.stderr).trim() || (Date.now() > o.deadline ? `not done within ${o.timeoutSec} s` : `exit ${ci.exitCode}`)}`);
+  }
+  const cloudInitMs = o.ms();
+  const sys = await steady('systemctl is-system-running --wait');
+  if (sys.stdout.trim() !== 'running') await o.fail(`systemd: ${sys.stdout.trim() || sys.stderr.trim() || `not running within ${o.timeoutSec} s`}`);
+  return { cloudInitMs, readyMs: o.ms() };
+}
+
 export async function awaitReady(r: ReadyInput) {
   const deadline = r.t0 + r.timeoutSec * 1000;
   const ms = () => Date.now() - r.t0;
@@ -80,21 +105,6 @@ export async function awaitReady(r: ReadyInput) {
   await writeFile(r.knownHostsPath, `${r.target.address} ${hostKey}\n`);
   await poll('ssh', async () => ((await sshRun(r.target, 'true', 10)).exitCode === 0 ? true : undefined));
   const sshMs = ms();
-  const left = () => Math.max(5, Math.round((deadline - Date.now()) / 1000));
-  // cloud-init restarts sshd when it applies ssh settings: a dropped connection (ssh exits 255) is retried.
-  const sshSteady = async (cmd: string) => {
-    for (;;) {
-      const res = await sshRun(r.target, cmd, left());
-      if (res.exitCode !== 255 || Date.now() > deadline) return res;
-      await sleep(300);
-    }
-  };
-  const ci = await sshSteady('cloud-init status --wait >/dev/null; cloud-init status --long');
-  if (ci.exitCode !== 0 || !/status: done/.test(ci.stdout)) {
-    await fail(`cloud-init: ${(ci.stdout || ci.stderr).trim() || (Date.now() > deadline ? `not done within ${r.timeoutSec} s` : `exit ${ci.exitCode}`)}`);
-  }
-  const cloudInitMs = ms();
-  const sys = await sshSteady('systemctl is-system-running --wait');
-  if (sys.stdout.trim() !== 'running') await fail(`systemd: ${sys.stdout.trim() || sys.stderr.trim() || `not running within ${r.timeoutSec} s`}`);
-  return { hostKey, timings: { hostKeyMs, sshMs, cloudInitMs, readyMs: ms() } };
+  const { cloudInitMs, readyMs } = await settleOverSsh({ target: r.target, deadline, timeoutSec: r.timeoutSec, retryMs: 300, ms, fail });
+  return { hostKey, timings: { hostKeyMs, sshMs, cloudInitMs, readyMs } };
 }

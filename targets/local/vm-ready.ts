@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseHostKeys } from '../aws/hostkeys.ts';
 import type { Wrapper } from './box.ts';
 import { procAlive } from './owner.ts';
-import { BoxNotReadyError } from './ready.ts';
+import { BoxNotReadyError, settleOverSsh } from './ready.ts';
 import { sshRun, type SshTarget } from './ssh.ts';
 import { knownHostsLine } from './vm-plan.ts';
 
@@ -62,21 +62,6 @@ export async function awaitVmReady(r: VmReadyInput): Promise<{ hostKey: string; 
   await writeFile(r.target.knownHostsPath, knownHostsLine(r.target.address, r.target.port, hostKey));
   await poll('ssh', async () => ((await sshRun(r.target, 'true', 10)).exitCode === 0 ? true : undefined), 500);
   const sshMs = ms();
-  const left = () => Math.max(5, Math.round((deadline - Date.now()) / 1000));
-  // cloud-init may restart sshd while applying settings: a dropped connection (ssh exits 255) is retried.
-  const steady = async (cmd: string) => {
-    for (;;) {
-      const res = await sshRun(r.target, cmd, left());
-      if (res.exitCode !== 255 || Date.now() > deadline) return res;
-      await sleep(500);
-    }
-  };
-  const ci = await steady('cloud-init status --wait >/dev/null; cloud-init status --long');
-  if (ci.exitCode !== 0 || !/status: done/.test(ci.stdout)) {
-    await fail(`cloud-init: ${(ci.stdout || ci.stderr).trim() || (Date.now() > deadline ? `not done within ${r.timeoutSec} s` : `exit ${ci.exitCode}`)}`);
-  }
-  const cloudInitMs = ms();
-  const sys = await steady('systemctl is-system-running --wait');
-  if (sys.stdout.trim() !== 'running') await fail(`systemd: ${sys.stdout.trim() || sys.stderr.trim() || `not running within ${r.timeoutSec} s`}`);
-  return { hostKey, timings: { hostKeyMs, sshMs, cloudInitMs, readyMs: ms() } };
+  const { cloudInitMs, readyMs } = await settleOverSsh({ target: r.target, deadline, timeoutSec: r.timeoutSec, retryMs: 500, ms, fail });
+  return { hostKey, timings: { hostKeyMs, sshMs, cloudInitMs, readyMs } };
 }
