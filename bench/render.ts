@@ -20,4 +20,4 @@ const t1 = performance.now();
 const v = await execa('bin/kiln', ['validate', '--all'], { reject: false, cwd: new URL('..', import.meta.url).pathname });
 const validateS = (performance.now() - t1) / 1000;
 console.log(`validate --all (every distro, real tools): ${validateS.toFixed(1)} s, exit ${v.exitCode}`);
-for (const line of v.stderr.split('\n').filter((l) => /^kiln: (ok|FAIL)/.test(l))) console.log('  ' + line.replace(/^kiln: /, ''));
+for (const line of v.stderr.split('\n').filter((l) => /^kiln: (ok|FAIL)/.test(l))) console.log(`  ${line.replace(/^kiln: /, '')}`);

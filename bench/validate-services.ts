@@ -20,7 +20,7 @@ const work = await mkdtemp(join(tmpdir(), 'kiln-bench-services-'));
 const totals = new Map<string, number>();
 const pad = (s: string, n: number) => s.padEnd(n);
 console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-console.log(pad('tier/distro', 22) + validators.map((v) => pad(v.name.split(' ')[0]!.slice(0, 11), 12)).join('') + 'total ms  failed');
+console.log(`${pad('tier/distro', 22)}${validators.map((v) => pad(v.name.split(' ')[0]!.slice(0, 11), 12)).join('')}total ms  failed`);
 try {
   for (const name of names) {
     for (const distro of Object.values(DISTROS)) {

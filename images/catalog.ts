@@ -69,7 +69,7 @@ export function validateTier(raw: unknown, where: string): Tier {
   }
   const at = `tier ${raw.name}`;
   for (const [key, rule] of Object.entries(TIER_NUMBERS)) checkNumber(raw, key, rule, at);
-  if (!isObject(raw.slo)) throw new InputError(`${at}.slo`, raw.slo ?? null, 'must be an object with ' + Object.keys(SLO_NUMBERS).join(', '), 'add the SLO targets');
+  if (!isObject(raw.slo)) throw new InputError(`${at}.slo`, raw.slo ?? null, `must be an object with ${Object.keys(SLO_NUMBERS).join(', ')}`, 'add the SLO targets');
   checkKeys(raw.slo, new Set(Object.keys(SLO_NUMBERS)), `${at}.slo`);
   for (const [key, rule] of Object.entries(SLO_NUMBERS)) checkNumber(raw.slo, key, rule, `${at}.slo`);
   const slo = raw.slo as unknown as Tier['slo'];
@@ -109,7 +109,7 @@ export function buildCatalog(extra: Tier[] = []): Tier[] {
   const seen = new Set<string>();
   for (const t of all) {
     if (seen.has(t.name)) {
-      throw new InputError('tier.name', t.name, 'is already defined (tier names are unique; built-ins: ' + BUILTIN_TIERS.map((b) => b.name).join(', ') + ')', 'give your tier another name');
+      throw new InputError('tier.name', t.name, `is already defined (tier names are unique; built-ins: ${BUILTIN_TIERS.map((b) => b.name).join(', ')})`, 'give your tier another name');
     }
     seen.add(t.name);
   }

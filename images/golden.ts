@@ -15,10 +15,10 @@ export function goldenFiles(): Map<string, string> {
       const key = `${tier.name}-${distro.id}`;
       for (const f of r.files) {
         if (f.role === 'app') continue;
-        out.set(`${key}/${f.path.startsWith('/') ? 'rootfs' + f.path : f.path}`, f.content);
+        out.set(`${key}/${f.path.startsWith('/') ? `rootfs${f.path}` : f.path}`, f.content);
       }
       const { s, r: reasons } = r.context;
-      out.set(`${key}/render.json`, JSON.stringify({ budget: r.context.tuned.budget, settings: s, reasons }, null, 2) + '\n');
+      out.set(`${key}/render.json`, `${JSON.stringify({ budget: r.context.tuned.budget, settings: s, reasons }, null, 2)}\n`);
     }
   }
   return out;

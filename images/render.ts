@@ -21,7 +21,7 @@ export interface Rendered {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const BUNDLE_PREFIXES = ['packer/', 'cloud-init/', 'provision/'];
-const SAFE_PATH = /^[A-Za-z0-9._@+\/-]+$/;
+const SAFE_PATH = /^[A-Za-z0-9._@+/-]+$/;
 
 /** A path must be absolute (inside the image) or a bundle path, with no `..` and no odd characters. */
 export function checkPath(path: string): void {

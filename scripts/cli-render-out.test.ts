@@ -97,7 +97,7 @@ describe('render --out replaces only what kiln rendered', () => {
       const out = join(scratch(), 'out');
       expect((await kiln(['render', '--tier', 'nano', '--out', out])).exitCode).toBe(0);
       const { generator: _, payloadFiles: __, ...older } = manifest(out);
-      writeFileSync(join(out, 'manifest.json'), JSON.stringify(older, null, 2) + '\n');
+      writeFileSync(join(out, 'manifest.json'), `${JSON.stringify(older, null, 2)}\n`);
       return out;
     };
 

@@ -117,14 +117,14 @@ describe('target commands: bad input is an InputError (exit 2) naming the flag, 
       writeFileSync(f, a.slice(2));
       return f;
     };
-    const before = () => readdirSync(dir).sort();
+    const listing = () => readdirSync(dir).sort();
     const argv = args.map(made);
-    const had = before();
+    const had = listing();
     const e = await runIn(argv);
     expect(e).toBeInstanceOf(InputError);
     expect((e as InputError).exitCode).toBe(2);
     expect((e as Error).message).toMatch(msg);
-    expect(before()).toEqual(had);
+    expect(listing()).toEqual(had);
     expect(existsSync(state)).toBe(false);
     expect(existsSync(awsWork)).toBe(false);
   }, 30_000);

@@ -27,7 +27,7 @@ describe('kiln CLI contract', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/--late-tolerance-ms MS .*\n.*\(default 10, 1-1000\)/);
     expect(r.stdout).toMatch(/--repetitions N .*\(default 5, 5-50/);
-    expect(r.stdout).toMatch(/^  Exit codes: 0 pass/m);
+    expect(r.stdout).toMatch(/^ {2}Exit codes: 0 pass/m);
   });
 
   it('lists tiers as text and as exactly one JSON document', async () => {

@@ -18,7 +18,7 @@ async function main(argv: string[]): Promise<number> {
   if (!load) throw new InputError('command', name, `is not a kiln command; commands: ${Object.keys(COMMANDS).join(', ')}`, 'run kiln --help');
   const cmd = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(cmd.help + '\n');
+    process.stdout.write(`${cmd.help}\n`);
     return 0;
   }
   return cmd.run(rest);

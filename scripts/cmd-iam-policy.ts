@@ -15,6 +15,6 @@ export const flags: Options = { 'ssm-prefix': { type: 'string' } };
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, flags);
   const prefix = (v['ssm-prefix'] as string | undefined) ?? (process.env.KILN_AWS_SSM_PREFIX || DEFAULT_PREFIX);
-  process.stdout.write(JSON.stringify(iamPolicy(prefix), null, 2) + '\n');
+  process.stdout.write(`${JSON.stringify(iamPolicy(prefix), null, 2)}\n`);
   return 0;
 }

@@ -36,6 +36,6 @@ export async function run(argv: string[]): Promise<number> {
     for (const r of renders) progress(`rendered ${r.context.tier.name} (${distro.id}): ${r.files.length} files -> ${dirOf(r)}`);
   }
   const docs = renders.map((r) => renderJson(r, dirOf(r)));
-  if (v.json) process.stdout.write(JSON.stringify(v.all ? docs : docs[0], null, 2) + '\n');
+  if (v.json) process.stdout.write(`${JSON.stringify(v.all ? docs : docs[0], null, 2)}\n`);
   return 0;
 }

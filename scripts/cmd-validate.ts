@@ -53,6 +53,6 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-  if (v.json) process.stdout.write(JSON.stringify({ ok: failed === 0, results }, null, 2) + '\n');
+  if (v.json) process.stdout.write(`${JSON.stringify({ ok: failed === 0, results }, null, 2)}\n`);
   return failed ? 1 : 0;
 }

@@ -59,7 +59,7 @@ async function bundleProblem(dir: string): Promise<string | null> {
   const st = await lstat(dir);
   if (!st.isDirectory()) return 'is not a directory kiln rendered';
   const m = await lstat(join(dir, MANIFEST)).catch(() => null);
-  if (!m || !m.isFile()) return `holds no ${MANIFEST} of kiln's`;
+  if (!m?.isFile()) return `holds no ${MANIFEST} of kiln's`;
   if (m.size > MAX_MANIFEST_BYTES) return `has a ${MANIFEST} larger than kiln writes`;
   const listing = listedFiles(await readFile(join(dir, MANIFEST), 'utf8'));
   if (typeof listing === 'string') return listing;

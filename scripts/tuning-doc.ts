@@ -17,7 +17,7 @@ export function tuningDoc(): string {
     `"Postgres worst case" counts every connection running ${COSTS.pgNodesPerQuery} sort/hash nodes at work_mem (hash nodes at`,
     'hash_mem_multiplier: 1 for kiln, the PG 15 default 2 for the others), plus shared_buffers, autovacuum and',
     `${COSTS.pgBackendMiB} MiB per backend. PGTune sizes Postgres as if it had the box alone: its worst case alone`,
-    `exceeds the whole RAM on ${BUILTIN_TIERS.filter((t) => pgWorst(pgtuneWeb(t)) > t.ramMiB).map((t) => '`' + t.name + '`').join(', ') || 'no tier'}.`,
+    `exceeds the whole RAM on ${BUILTIN_TIERS.filter((t) => pgWorst(pgtuneWeb(t)) > t.ramMiB).map((t) => `\`${t.name}\``).join(', ') || 'no tier'}.`,
     '',
   ];
   for (const tier of BUILTIN_TIERS) {

@@ -26,7 +26,7 @@ async function fillBundle(dir: string, rendered: Rendered, payload: AppPayload |
   }
   if (payload) await writePayload(dir, payload);
   const manifest = { generator: GENERATOR, ...renderJson(rendered, '.'), app: payloadRecord(payload), payloadFiles: payloadPaths(payload) };
-  await writeFile(join(dir, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  await writeFile(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** Refuses (exit 2, nothing touched) a directory kiln did not render: it would be replaced whole. */

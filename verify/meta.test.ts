@@ -50,7 +50,7 @@ describe('the gate has teeth', () => {
   }, 120_000);
 
   it('the same server on both sides is not a regression', async () => {
-    const r = await runBaselineComparison((side) => p95(fast.port), ['p95Ms'], 5);
+    const r = await runBaselineComparison(() => p95(fast.port), ['p95Ms'], 5);
     expect(r.metrics[0].outcome).not.toBe('regression');
     expect(r.metrics[0].candidate.length).toBeGreaterThanOrEqual(5);
   }, 120_000);

@@ -25,7 +25,7 @@ describe('ssh against a real sshd on loopback', () => {
 
   it('refuses a host whose key does not match (fail closed)', async () => {
     await expect(SshSession.connect({ ...sshd.host, hostKey: sshd.otherHostKey })).rejects.toThrow(/host key mismatch/);
-    await expect(SshSession.connect({ ...sshd.host, hostKey: 'SHA256:' + 'A'.repeat(43) })).rejects.toThrow(/host key mismatch/);
+    await expect(SshSession.connect({ ...sshd.host, hostKey: `SHA256:${'A'.repeat(43)}` })).rejects.toThrow(/host key mismatch/);
   });
 
   it('kills a command that outlives its timeout (remote timeout wrapper)', async () => {

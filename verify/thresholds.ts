@@ -108,7 +108,7 @@ export function endpointThresholds(slo: Slo, load: LoadResult): ThresholdResult[
 }
 
 export function loadThresholds(slo: Slo, load: LoadResult | null, minAchievedShare: number): ThresholdResult[] {
-  if (!load || !load.measure) {
+  if (!load?.measure) {
     return [{ id: 'load:ran', status: 'fail', limit: 'a load run at the target rate', observed: null, evidence: 'no load run: nothing to judge' }];
   }
   const m = load.measure;

@@ -18,7 +18,7 @@ export function serverNames(domains: string[]): string {
 }
 
 // A path nginx compares literally (no percent-decoding, no query) and that cannot end the location directive.
-const PLAIN_PATH = /^\/[A-Za-z0-9._~\/-]*$/;
+const PLAIN_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 
 /**
  * The Host the health path is proxied with when the app answers only its domains: load balancers check each

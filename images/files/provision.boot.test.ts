@@ -132,7 +132,9 @@ describe('rendered provisioning, baked and booted (local target)', () => {
   it('nothing per-instance is shared: secret key, DB password, userlist, snakeoil key, machine-id all differ', async () => {
     const [a, b] = await Promise.all(boxes.map(fingerprints));
     expect(a).toHaveLength(5);
-    a.forEach((x, i) => expect(x, `fingerprint ${i}`).not.toBe(b[i]));
+    a.forEach((x, i) => {
+      expect(x, `fingerprint ${i}`).not.toBe(b[i]);
+    });
   });
 
   it('after a reboot first boot is skipped, the secrets stay, the app still reaches its database', async () => {

@@ -24,7 +24,7 @@ export const GROUP_OWNED = ['redis:/etc/redis/redis.conf', 'postgres:/etc/pgboun
 export const STATE_DIRS = ['/etc/kiln', '/var/lib/kiln'];
 
 const verbatim = (name: string) => readFileSync(new URL(`../../templates/${name}`, import.meta.url), 'utf8');
-const SAFE_VALUE = /^[A-Za-z0-9 ._:@\/+-]*$/;
+const SAFE_VALUE = /^[A-Za-z0-9 ._:@/+-]*$/;
 
 /** profile.env: the only place provision.sh learns what differs per distro. Values are checked, then single-quoted. */
 export function profileEnv(distro: DistroProfile, services: readonly string[] = SERVICE_NAMES): string {

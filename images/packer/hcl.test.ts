@@ -66,7 +66,7 @@ describe('real packer 1.6.6 reads escaped strings back literally', () => {
     const body = (depth: number): Item[] => Array.from({ length: 1 + rnd(6) }, () => {
       const k = rnd(10);
       if (k < 2 && depth < 3) return block(name(), rnd(2) ? [HOSTILE[rnd(HOSTILE.length)]] : [], body(depth + 1), rnd(3) ? undefined : 'why');
-      if (k < 4) return attr(name(), obj(Object.fromEntries(Array.from({ length: 1 + rnd(4) }, () => [rnd(2) ? name() : 'kiln:' + name(), scalar()]))));
+      if (k < 4) return attr(name(), obj(Object.fromEntries(Array.from({ length: 1 + rnd(4) }, () => [rnd(2) ? name() : `kiln:${name()}`, scalar()]))));
       return attr(name(), scalar(), rnd(4) ? undefined : 'a reason');
     });
     for (let i = 0; i < 40; i++) await writeFile(join(dir, `r${i}.pkr.hcl`), printHcl({ header: ['gen'], body: [block('locals', [], body(0))] }));

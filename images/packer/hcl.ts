@@ -107,5 +107,5 @@ export function printHcl(file: HclFile): string {
     if (b.comment !== undefined) out.push(`# ${comment(b.comment)}`);
     out.push(...printBlock(b, 0));
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

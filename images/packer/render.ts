@@ -9,7 +9,7 @@ import { DEFAULT_BAKE, packerVars, type BakeOptions } from './vars.ts';
 export type PackerFile = Omit<RenderedFile, 'role'>;
 
 export const varFileContent = (input: PackerInput, bake: BakeOptions = DEFAULT_BAKE): string =>
-  JSON.stringify(packerVars(input, bake), null, 2) + '\n';
+  `${JSON.stringify(packerVars(input, bake), null, 2)}\n`;
 
 /** One var file serves both layers: what only a bake knows (a release's base AMI, the app build's sha256) it adds itself. */
 export function renderPacker(input: PackerInput, bake: BakeOptions = DEFAULT_BAKE): PackerFile[] {

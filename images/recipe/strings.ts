@@ -38,7 +38,9 @@ export function refuseUnencodable(v: unknown, where: string, depth = 0): void {
   if (typeof v === 'string') {
     if (LONE_SURROGATE.test(v)) throw new InputError(where, v, 'holds an unpaired UTF-16 surrogate, which no UTF-8 text can encode', 'remove the stray \\uD800-\\uDFFF escape');
   } else if (Array.isArray(v)) {
-    v.forEach((item, i) => refuseUnencodable(item, `${where}[${i}]`, depth + 1));
+    v.forEach((item, i) => {
+      refuseUnencodable(item, `${where}[${i}]`, depth + 1);
+    });
   } else if (isMapping(v)) {
     for (const [k, item] of Object.entries(v)) {
       if (LONE_SURROGATE.test(k)) throw new InputError(at(where, k), k, 'this key holds an unpaired UTF-16 surrogate, which no UTF-8 text can encode', 'remove the stray \\uD800-\\uDFFF escape');

@@ -56,6 +56,7 @@ export async function withBoxes<T>(target: Target, requests: LaunchRequest[], fn
     if (mine.length) log(`destroyed ${newestFirst.join(', ')}`);
     await opts.onDestroyed?.(newestFirst, errors);
     // A failed teardown outranks the result: leftovers must be reported, not swallowed.
+    // biome-ignore lint/correctness/noUnsafeFinally: replacing the result with the teardown failure is the point.
     if (errors.length) throw new TeardownFailed(errors);
   }
 }

@@ -128,7 +128,7 @@ describe('kiln nightly under faults (local target, nano)', () => {
   it('SIGTERM mid-launch: the launch in flight settles, then its box is destroyed; nothing is left for the janitor', async () => {
     // As soon as the ledger names the box: before the launch has started its processes.
     const { code, at } = await sigtermWhen((l) => Boolean(l.steps.nano!.launch.outputs.boxes?.length));
-    expect(at?.steps.nano!.launch.state).toBe('running');
+    expect(at?.steps.nano?.launch.state).toBe('running');
     expect(code).toBe(143);
     const [box] = (await readLedger(stateDir, at!.runId)).steps.nano!.launch.outputs.boxes!;
     boxesSeen.add(box!);
@@ -138,7 +138,7 @@ describe('kiln nightly under faults (local target, nano)', () => {
   it('SIGTERM mid-verify: the boxes are destroyed before it exits 143; the ledger shows the step it died in', async () => {
     const promotedBefore = await real.promoted('nano');
     const { code, at } = await sigtermWhen((l) => l.steps.nano!.verify.state === 'running');
-    expect(at?.steps.nano!.verify.state).toBe('running');
+    expect(at?.steps.nano?.verify.state).toBe('running');
     expect(code).toBe(143);
     const after = await readLedger(stateDir, at!.runId);
     const [box] = after.steps.nano!.launch.outputs.boxes!;
@@ -162,8 +162,9 @@ describe('kiln nightly under faults (local target, nano)', () => {
     let l: RunLedger | undefined;
     const deadline = Date.now() + 240_000;
     const reached = async (x?: RunLedger) => {
-      const step = x?.steps.nano![at];
-      const box = x?.steps.nano!.launch.outputs.boxes?.[0];
+      if (!x) return false;
+      const step = x.steps.nano![at];
+      const box = x.steps.nano!.launch.outputs.boxes?.[0];
       return step?.state === 'running' && box !== undefined && (await leftovers(box, stateDir)).length > 0;
     };
     while (Date.now() < deadline && first.exitCode === null) {
@@ -172,7 +173,7 @@ describe('kiln nightly under faults (local target, nano)', () => {
       if (await reached(l)) break;
       await new Promise((res) => setTimeout(res, 200));
     }
-    expect(l?.steps.nano![at].state, err).toBe('running');
+    expect(l?.steps.nano?.[at].state, err).toBe('running');
     first.kill('SIGKILL');
     await new Promise((res) => first.once('exit', res));
     const killed = await readLedger(stateDir, runId!);

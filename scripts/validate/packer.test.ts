@@ -71,7 +71,7 @@ describe('packer validators (Debian packer 1.6.6, offline)', () => {
     await writeFile(path, (await readFile(path, 'utf8')).replace(/^ {2}ssh_username +=/m, '  ssh_username ='));
     const bad = await failed(dir, r);
     expect(bad.map((f) => f.tool)).toEqual(['packer fmt -check', 'packer model (modern)']);
-    expect(bad[0].output).toMatch(/exit 3[\s\S]*-  ssh_username = "ubuntu"\n\+  ssh_username {2,}= "ubuntu"/);
+    expect(bad[0].output).toMatch(/exit 3[\s\S]*- {2}ssh_username = "ubuntu"\n\+ {2}ssh_username {2,}= "ubuntu"/);
   });
 
   it.each([['requiredPlugins'], ['imdsSupport'], ['metadataOptions'], ['deprecateAt']])('1.6.6 really rejects %s: the compat flag is needed', async (flag) => {

@@ -118,7 +118,7 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
   const work = resolve(input.workDir);
   mkdirSync(join(work, 'tmp'), { recursive: true });
   const varFile = join(work, `kiln-${input.bakeId}.pkrvars.json`);
-  writeFileSync(varFile, JSON.stringify(vars, null, 2) + '\n');
+  writeFileSync(varFile, `${JSON.stringify(vars, null, 2)}\n`);
   const env = {
     ...baseEnv,
     CHECKPOINT_DISABLE: '1',

@@ -10,7 +10,7 @@ const pointer = (p: ReturnType<typeof iamPolicy>) => p.Statement.find((s) => s.S
 
 describe('iamPolicy', () => {
   it('renders docs/iam-policy.json byte for byte for the default prefix (golden)', () => {
-    expect(JSON.stringify(iamPolicy(), null, 2) + '\n').toBe(readFileSync(join(repo, 'docs/iam-policy.json'), 'utf8'));
+    expect(`${JSON.stringify(iamPolicy(), null, 2)}\n`).toBe(readFileSync(join(repo, 'docs/iam-policy.json'), 'utf8'));
   });
 
   it('scopes the pointer statement to the given prefix and changes nothing else', () => {

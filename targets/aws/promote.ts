@@ -68,7 +68,7 @@ export async function promote(c: { ssm: SSMClient; ec2: EC2Client }, input: Prom
   if (v.amiId !== input.amiId) throw new InputError('amiId', input.amiId, `the verdict's image (${v.amiId})`, 'promote the image the verdict is about');
 
   const image = (await c.ec2.send(new DescribeImagesCommand({ ImageIds: [v.amiId] }))).Images?.[0];
-  if (!image || image.State !== 'available') {
+  if (image?.State !== 'available') {
     throw new PromotionRefusedError(`image ${v.amiId} is ${image?.State ?? 'missing'}: only an available image is promoted`);
   }
   const imageTags = tagMap(image.Tags);

@@ -107,7 +107,7 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       mkdirSync(imagesDir, { recursive: true });
       // The image keeps what it was rendered from (verify, gate and deploy read it); not the app payload.
       cpSync(bundleDir, join(imagesDir, `${r.amiId}.bundle`), { recursive: true, filter: (src) => !/^\/(app|wheels)$/.test(src.slice(bundleDir.length)) });
-      writeFileSync(join(imagesDir, `${r.amiId}.json`), JSON.stringify(rec, null, 2) + '\n');
+      writeFileSync(join(imagesDir, `${r.amiId}.json`), `${JSON.stringify(rec, null, 2)}\n`);
       return { ...(await image(rec.ref)), reused: false };
     },
     image,
@@ -130,7 +130,7 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
         outdir: join(s.workDir, 'cdktf.out'), workDir: join(s.workDir, 'keys'), hostKeyTimeoutSec: readyTimeoutSec, log,
       });
       mkdirSync(launchesDir, { recursive: true });
-      writeFileSync(join(launchesDir, `${id}.json`), JSON.stringify(host, null, 2) + '\n');
+      writeFileSync(join(launchesDir, `${id}.json`), `${JSON.stringify(host, null, 2)}\n`);
       return host;
     },
     async destroy(id) {

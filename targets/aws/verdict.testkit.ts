@@ -14,7 +14,7 @@ export function writeVerdict(dir: string, amiId: string, o: { runId?: string; fa
   if (o.fail) input.checks[0] = { ...input.checks[0], status: 'fail', evidence: 'nginx.service inactive' };
   const doc: any = JSON.parse(JSON.stringify(buildVerdict(input)));
   o.mutate?.(doc);
-  const text = JSON.stringify(doc, null, 2) + '\n';
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
   const path = join(dir, `verdict-${n++}.json`);
   writeFileSync(path, text);
   return { path, digest: createHash('sha256').update(text).digest('hex') };

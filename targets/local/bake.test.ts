@@ -35,7 +35,7 @@ describe('local target: bake', () => {
     expect(second.reused).toBe(true);
     expect(second.ref).toBe(first.ref);
     expect((await stat(second.tarball)).mtimeMs).toBe(mtime);
-    expect(second.manifest.packages['systemd']).toMatch(new RegExp(`^${DISTROS[DEFAULT_LOCAL_DISTRO].versions.systemd}\\.`));
+    expect(second.manifest.packages.systemd).toMatch(new RegExp(`^${DISTROS[DEFAULT_LOCAL_DISTRO].versions.systemd}\\.`));
     expect(second.manifest.distro).toBe(DEFAULT_LOCAL_DISTRO);
     expect(second.manifest.base.key).toBe(baseKey(DEFAULT_BASE));
   }, 600_000);

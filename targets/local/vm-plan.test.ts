@@ -10,28 +10,28 @@ const plan = (tier: string, accel: 'kvm' | 'tcg'): VmPlan => ({
   id: 'abc', tier: findTier(buildCatalog(), tier), accel, vmlinuzPath: '/k/vmlinuz', diskPath: '/i/disk.raw',
   consolePath: '/i/console.log', pidFilePath: '/i/qemu.pid', sshPort: 40022, httpPort: 40080,
 });
-const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+const valueAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
 describe('qemu command line', () => {
   it('gives the machine exactly the tier\'s RAM and vCPUs', () => {
     for (const [name, ram, cpus] of [['nano', '512', '2'], ['micro', '1024', '2'], ['xlarge', '16384', '4']] as const) {
       const a = qemuArgs(plan(name, 'tcg'));
-      expect([after(a, '-m'), after(a, '-smp')]).toEqual([ram, cpus]);
+      expect([valueAfter(a, '-m'), valueAfter(a, '-smp')]).toEqual([ram, cpus]);
     }
   });
 
   it('boots the kernel with root on NVMe and forwards only loopback ports to 22 and 80', () => {
     const a = qemuArgs(plan('nano', 'tcg'));
-    expect(after(a, '-append')).toBe(kernelCmdline());
+    expect(valueAfter(a, '-append')).toBe(kernelCmdline());
     expect(kernelCmdline()).toMatch(/root=\/dev\/nvme0n1 /);
-    expect(after(a, '-device')).toMatch(/^nvme,drive=d0,/);
-    expect(after(a, '-netdev')).toBe('user,id=n0,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:40080-:80');
-    expect(after(a, '-serial')).toBe('file:/i/console.log');
+    expect(valueAfter(a, '-device')).toMatch(/^nvme,drive=d0,/);
+    expect(valueAfter(a, '-netdev')).toBe('user,id=n0,hostfwd=tcp:127.0.0.1:40022-:22,hostfwd=tcp:127.0.0.1:40080-:80');
+    expect(valueAfter(a, '-serial')).toBe('file:/i/console.log');
   });
 
   it('uses the accelerator it was given', () => {
-    expect(after(qemuArgs(plan('nano', 'tcg')), '-accel')).toBe('tcg,thread=multi');
-    expect(after(qemuArgs(plan('nano', 'kvm')), '-accel')).toBe('kvm');
+    expect(valueAfter(qemuArgs(plan('nano', 'tcg')), '-accel')).toBe('tcg,thread=multi');
+    expect(valueAfter(qemuArgs(plan('nano', 'kvm')), '-accel')).toBe('kvm');
   });
 });
 

@@ -17,7 +17,7 @@ export { cell, statusCell, table } from './table.ts';
 function loadOrigin(v: Verdict): string {
   const o = v.loadOrigin ?? { kind: 'local' };
   if (o.kind === 'local') return v.target === 'local' ? 'this machine (kiln\'s)' : 'the machine kiln ran on, outside the box\'s network: latency includes the path to it';
-  return `verifier ${o.address}${o.instanceType ? ` (${o.instanceType}` + (o.subnetId ? ` in ${o.subnetId})` : ')') : o.subnetId ? ` (in ${o.subnetId})` : ''}, beside the box`;
+  return `verifier ${o.address}${o.instanceType ? ` (${o.instanceType}${o.subnetId ? ` in ${o.subnetId})` : ')'}` : o.subnetId ? ` (in ${o.subnetId})` : ''}, beside the box`;
 }
 
 function summary(v: Verdict): string {

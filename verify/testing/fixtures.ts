@@ -105,7 +105,7 @@ export function verdictInput(): VerdictInput {
     runId: 'run-0001', createdAt: '2026-11-22T22:00:00.000Z', kilnVersion: '0.0.0-test',
     tier: { name: tier.name, ramMiB: tier.ramMiB, vcpus: tier.vcpus, slo: tier.slo }, target: 'local',
     image: { ref: 'local:sha256-abc', lineage: { baseImage: 'debian:bookworm minbase', packageVersions: { nginx: '1.22.1-9', postgresql: '15.8-0+deb12u1' }, renderManifestSha256: 'a'.repeat(64) } },
-    host: { address: '10.77.1.2', port: 22, hostKey: 'SHA256:' + 'B'.repeat(43) },
+    host: { address: '10.77.1.2', port: 22, hostKey: `SHA256:${'B'.repeat(43)}` },
     checks, load, capacity, memory, memorySeries: series, memoryErrors: [],
     thresholds: judgeThresholds({ slo: tier.slo, ramMiB: tier.ramMiB, load, memory }),
     baselineRequired: true,

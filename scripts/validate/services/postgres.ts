@@ -99,7 +99,7 @@ export const postgresValidator: Validator = {
     await execa('cp', ['-a', ...['PG_VERSION', 'postgresql.conf', 'postgresql.auto.conf'].map((f) => join(template, f)), data]);
     await execa('chown', ['-R', 'postgres:postgres', data]);
     // As Debian's postgresql.conf does: conf.d is read last, so the rendered values win.
-    await appendFile(data + '/postgresql.conf', `\ninclude_dir '${ctx.rendered.context.distro.pgConfDir}/conf.d'\n`);
+    await appendFile(`${data}/postgresql.conf`, `\ninclude_dir '${ctx.rendered.context.distro.pgConfDir}/conf.d'\n`);
     const params = pgParams(ctx.rendered.context);
     const pg = [...asPostgres, `${bin}/postgres`, '-D', data].map(q).join(' ');
     const script = params.map((p) => `v=$(${pg} -C ${p.name} 2>&1) || { echo "$v"; exit 1; }; echo "${p.name}=$v"`).join('\n');
