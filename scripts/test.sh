@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): installs what it needs, runs every test, ends with one plain count line.
+# The test command (README, .ci/run): installs what it needs, checks format and lint, runs every test, ends with one plain count line.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh || exit 1
+# Format and lint first (biome.jsonc): a finding fails the run before 20 minutes of tests.
+# Biome colours even into a pipe: plain text when the log is not a terminal.
+colors=(); [ -t 1 ] || colors=(--colors=off)
+if ! npm run --silent lint -- "${colors[@]}"; then
+  echo "lint: failed (npm run format rewrites the formatting; CONTRIBUTING.md, Style)" >&2
+  exit 1
+fi
 mkdir -p .kiln
 report=.kiln/vitest-report.json
 rm -f "$report"
