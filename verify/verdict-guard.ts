@@ -46,8 +46,9 @@ export const VERDICT_JSON_SCHEMA = {
     loadOrigin: {
       type: 'object', required: ['kind'],
       properties: { kind: status(['local', 'verifier']), address: str, instanceType: str, subnetId: str },
+      if: { properties: { kind: { const: 'verifier' } } },
       // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, never awaited.
-      if: { properties: { kind: { const: 'verifier' } } }, then: { required: ['kind', 'address'] },
+      then: { required: ['kind', 'address'] },
     },
     memory: { type: 'object', required: ['summary', 'plot', 'errors'], properties: { errors: { type: 'array', items: { type: 'string' } } } },
     thresholds: {
