@@ -16,17 +16,20 @@ import { runLoad as runLoadHere } from './load/run.ts';
 import type { LoadResult, LoadSpec } from './load/types.ts';
 import { writeReport, type ReportFiles } from './report/write.ts';
 import { verify } from './run.ts';
+import { DEFAULT_WORST_CASE_HOLD_SEC, worstCasePlan } from './worst-case/plan.ts';
 import type { Lineage, LoadOrigin, Verdict } from './verdict.ts';
 
 /** What differs per target, as data. */
 export interface TargetProfile {
   /** Sysctl prefixes a box sets for itself; absent = all. An nspawn box owns its netns (`net.*`), not `vm.*`. */
   sysctlEffectPrefixes?: readonly string[];
+  /** Its boxes are whole machines with their own kernel (a local box is a container unless launched with --vm). */
+  wholeMachine: boolean;
 }
 
 export const TARGETS: Record<string, TargetProfile> = {
-  local: { sysctlEffectPrefixes: ['net.'] },
-  aws: {},
+  local: { sysctlEffectPrefixes: ['net.'], wholeMachine: false },
+  aws: { wholeMachine: true },
 };
 
 export interface VerifyCommandInput {
@@ -47,6 +50,8 @@ export interface VerifyCommandInput {
   httpPort?: number;
   /** Traffic for the judged run, the capacity search and the A/B; absent = what the image's bundle records; null = the canary mix. */
   traffic?: Traffic | null;
+  /** Seconds the worst-case memory phase holds; 0 = not run; absent = DEFAULT_WORST_CASE_HOLD_SEC on a whole machine, none in a container. */
+  worstCaseHoldSec?: number;
   /** Seconds for the capacity search; 0 or absent = not run. */
   capacityBudgetSec?: number;
   extras?: ExpectationExtras;
@@ -82,6 +87,8 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
   const hostHeader = hostHeaderFor(input.bundle?.manifest.recipe.app.domains ?? []);
   const load = { ...trafficLoad(input.host.address, traffic, input.tier.slo, shape, input.httpPort ?? input.host.httpPort ?? 80), ...(hostHeader ? { hostHeader } : {}) };
   const budget = input.capacityBudgetSec ?? 0;
+  const wholeMachine = input.host.machine === 'vm' || profile.wholeMachine;
+  const holdSec = input.worstCaseHoldSec ?? (wholeMachine ? DEFAULT_WORST_CASE_HOLD_SEC : 0);
   // The rate judged is the traffic's when it sets one: thresholds and the verdict's tierSpec then record that rate.
   const slo = { ...input.tier.slo, targetRps: targetRpsFor(input.tier.slo, traffic) };
   // Beside the box when it has a verifier: no internet path in the latency, no SSH to the box from outside.
@@ -100,7 +107,7 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     expectations: {
       ...expectationsFromRender(rendered, input.host, { launchKeyBlobs: [launchKeyBlob(input.host.keyPath)], ...input.extras }),
       // A VM has its own kernel: every sysctl the image sets must take effect, not only its netns' ones.
-      sysctlEffectPrefixes: input.host.machine === 'vm' ? undefined : profile.sysctlEffectPrefixes,
+      sysctlEffectPrefixes: wholeMachine ? undefined : profile.sysctlEffectPrefixes,
     },
     load,
     // From the target rate (the judged run just held it), doubling: a 30 s budget's three steps reach 4x, not 1.1x.
@@ -112,6 +119,14 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     baselineRequired: input.baselineRequired,
     baseline: input.baselineTarget ? { target: { ...input.baselineTarget, ...(hostHeader ? { hostHeader } : {}) }, repetitions: input.baselineRepetitions ?? 5, durationSec: Math.min(shape.durationSec, 15) } : null,
     seed: input.bundle?.manifest.recipe.app.seed ?? null,
+    wholeMachine,
+    worstCase: holdSec > 0 && input.bundle ? {
+      plan: worstCasePlan({
+        settings: input.bundle.manifest.settings, services: input.bundle.manifest.recipe.services, endpoints: load.endpoints,
+        hostHeader: hostHeader ?? 'localhost', port: 80, holdSec,
+      }),
+      headroomMiB: input.bundle.manifest.budget.headroomMiB,
+    } : null,
     preChecks,
     runLoad: input.decorateLoad ? input.decorateLoad(base) : base,
     loadOrigin,

@@ -19,6 +19,8 @@ import { judgeThresholds, latencyJudgement } from './thresholds.ts';
 import { guarded } from './checks/types.ts';
 import { machineMemoryCheck } from './machine-memory.ts';
 import { buildVerdict, type Lineage, type LoadOrigin, type Verdict } from './verdict.ts';
+import type { WorstCasePlan } from './worst-case/plan.ts';
+import { runWorstCase } from './worst-case/run.ts';
 
 export type LoadBase = Omit<LoadSpec, 'rps'>;
 
@@ -56,6 +58,10 @@ export interface VerifyPlan {
   baselineRequired: boolean;
   /** manage.py argv run on the box after the state checks, before any load (the recipe's seed); null: none. */
   seed?: readonly string[] | null;
+  /** A whole machine (a VM, an EC2 instance): its own /proc/meminfo is judged against the tier and the budget. */
+  wholeMachine?: boolean;
+  /** The worst-case memory phase, run last (it fills caches and evicts keys the judged runs would otherwise see); absent = not run. */
+  worstCase?: { plan: WorstCasePlan; headroomMiB: number } | null;
   /** Findings made before the box was reached (e.g. the image records no bundle): they count like any check. */
   preChecks?: CheckResult[];
   /** Injectable so a caller can run the generator pinned in a child process, or on the verifier. */
@@ -77,6 +83,25 @@ async function compare(plan: VerifyPlan, run: (s: LoadSpec) => Promise<LoadResul
     const ok = r.valid && r.measure.responses > 0;
     return { p95Ms: ok ? r.measure.latency.p95Ms : null, p99Ms: ok ? r.measure.latency.p99Ms : null };
   }, ['p95Ms', 'p99Ms'], b.repetitions, b.policy ?? DEFAULT_BASELINE_POLICY);
+}
+
+/** Its own session: the judged run's was closed, and capacity or A/B may have taken minutes since. */
+async function worstCasePhase(plan: VerifyPlan, wc: NonNullable<VerifyPlan['worstCase']>, log: (line: string) => void): Promise<CheckResult[]> {
+  const p = wc.plan;
+  log(`worst-case memory phase: ${p.holdSec}s hold (${p.postgres ? `${p.postgres.maxConnections} postgres connections, ` : ''}`
+    + `${p.web.concurrency} gunicorn threads busy, ${p.nginx?.connections ?? 0} nginx connections${p.redis ? `, ${p.redis.fillMiB} MiB into redis` : ''})`);
+  return guarded('worst-case:ran', async () => {
+    const session = await SshSession.connect(plan.host);
+    try {
+      const r = await runWorstCase(session, p, {
+        units: plan.memoryUnits ?? plan.expectations.units, wholeMachine: plan.wholeMachine ?? plan.host.machine === 'vm',
+        headroomMiB: wc.headroomMiB, cgroupPath: plan.host.memoryCgroupPath,
+      });
+      return r.checks;
+    } finally {
+      session.close();
+    }
+  });
 }
 
 export async function verify(plan: VerifyPlan): Promise<Verdict> {
@@ -103,7 +128,7 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
       log('state checks');
       checks = await runStateChecks(session, plan.expectations);
       // A whole machine: its own kernel's view of its RAM, against the tier's (a box's /proc is the host's or lxcfs').
-      if (plan.host.machine === 'vm') checks.push(...(await guarded('machine:memtotal', () => machineMemoryCheck(session!, plan.tier.ramMiB))));
+      if (plan.wholeMachine ?? plan.host.machine === 'vm') checks.push(...(await guarded('machine:memtotal', () => machineMemoryCheck(session!, plan.tier.ramMiB))));
       if (plan.seed?.length) log(`seed: manage.py ${plan.seed.join(' ')}`);
       const seeded = await runSeed(session, plan.seed ?? null);
       if (seeded) checks.push(seeded);
@@ -135,6 +160,7 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
       log(`baseline A/B: ${plan.baseline.repetitions} interleaved pairs`);
       baseline = await compare(plan, run);
     }
+    if (plan.worstCase) checks.push(...(await worstCasePhase(plan, plan.worstCase, log)));
   }
   return buildVerdict({
     runId: plan.runId, createdAt: plan.createdAt, kilnVersion: plan.kilnVersion,

@@ -1,0 +1,33 @@
+/** Runs the worst-case phase on a box over its session, with verify's memory sampler alongside, and judges it. */
+import { readFileSync } from 'node:fs';
+import { shellQuote } from '../ssh.ts';
+import type { CheckResult, Remote } from '../checks/types.ts';
+import { startMemorySampler } from '../memory/sampler.ts';
+import { summarizeMemory, type MemorySummary } from '../memory/summary.ts';
+import { judgeWorstCase, type PhaseReport } from './judge.ts';
+import type { WorstCasePlan } from './plan.ts';
+
+const SCRIPT = readFileSync(new URL('./phase.py', import.meta.url), 'utf8');
+/** Building the scratch table and draining the loops take this long at most beyond the hold (software emulation included). */
+const SETUP_SEC = 240;
+
+export interface WorstCaseRun { checks: CheckResult[]; memory: MemorySummary | null }
+
+export async function runWorstCase(remote: Remote, plan: WorstCasePlan, opts: {
+  units: readonly string[]; wholeMachine: boolean; headroomMiB: number; cgroupPath?: string;
+}): Promise<WorstCaseRun> {
+  const budgetSec = plan.holdSec + SETUP_SEC;
+  const sampler = startMemorySampler(remote, { durationSec: plan.holdSec + 30, cgroupPath: opts.cgroupPath });
+  const r = await remote.exec(`python3 - ${shellQuote(JSON.stringify(plan))}`, { timeoutSec: budgetSec, asRoot: true, stdin: SCRIPT });
+  const sampled = await sampler.done;
+  const memory = sampled.remote.length ? summarizeMemory(sampled, opts.units) : null;
+  let report: PhaseReport | null = null;
+  let runError: string | undefined;
+  try {
+    if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode ?? 'none'}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim().slice(-300)}`);
+    report = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as PhaseReport;
+  } catch (err) {
+    runError = (err as Error).message;
+  }
+  return { checks: judgeWorstCase({ plan, report, runError, memory, wholeMachine: opts.wholeMachine, headroomMiB: opts.headroomMiB }), memory };
+}
