@@ -1,7 +1,7 @@
 /** `kiln promote --target local|aws --verdict FILE [--json]`: promotes the verdict's image iff it earned a pass. */
 import { InputError } from '../images/errors.ts';
 import { readInputText } from '../images/input-file.ts';
-import { checkVerdict } from '../verify/verdict-guard.ts';
+import { checkVerdict } from '../model/verdict-guard.ts';
 import { output, parse, progress, selectTarget, TARGET_FLAGS, TARGET_HELP, type Options } from './args.ts';
 
 export const help = `kiln promote --target local|aws --verdict FILE [--json]

@@ -2,13 +2,13 @@
 import { InputError } from '../images/errors.ts';
 import { readInputText } from '../images/input-file.ts';
 import { DEFAULT_LOAD_SHAPE, type LoadShape } from '../verify/defaults.ts';
-import { parseHost } from '../verify/host.ts';
+import { parseHost } from '../model/host.ts';
 import { runLoadInChild } from '../verify/load/child.ts';
 import { checkCpuList } from '../verify/load/cpus.ts';
 import { verifyCommand } from '../verify/command.ts';
-import { checkVerdict } from '../verify/verdict-guard.ts';
-import type { ImageBundle } from '../verify/image-bundle.ts';
-import type { Lineage } from '../verify/verdict.ts';
+import { checkVerdict } from '../model/verdict-guard.ts';
+import type { ImageBundle } from '../model/image-bundle.ts';
+import type { Lineage } from '../model/lineage.ts';
 import { loadCatalog, output, parse, progress, requireTier, TARGET_FLAGS, TARGET_HELP, targetOptions, type Options } from './args.ts';
 import { targetFor } from '../targets/registry.ts';
 

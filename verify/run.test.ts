@@ -11,7 +11,7 @@ import { startNginx } from './load/testing/servers.ts';
 import { writeReport } from './report/write.ts';
 import { verify, type LoadBase, type VerifyPlan } from './run.ts';
 import { startSshd, type LocalSshd } from './testing/sshd.ts';
-import { checkVerdict } from './verdict-guard.ts';
+import { checkVerdict } from '../model/verdict-guard.ts';
 
 let sshd: LocalSshd;
 let nginx: Awaited<ReturnType<typeof startNginx>>;

@@ -7,7 +7,7 @@ import type { Tier } from '../images/tiers.ts';
 import { DEFAULT_BASELINE_POLICY, runBaselineComparison, type BaselineComparison, type BaselinePolicy } from './baseline.ts';
 import { runStateChecks, type StateExpectations } from './checks/index.ts';
 import type { CheckResult } from './checks/types.ts';
-import type { HostDescription } from './host.ts';
+import type { HostDescription } from '../model/host.ts';
 import { searchCapacity } from './load/capacity.ts';
 import { runLoad as defaultRunLoad } from './load/run.ts';
 import type { CapacityResult, CapacitySpec, LoadResult, LoadSpec } from './load/types.ts';
@@ -18,7 +18,9 @@ import { SshSession } from './ssh.ts';
 import { judgeThresholds, latencyJudgement } from './thresholds.ts';
 import { guarded } from './checks/types.ts';
 import { machineMemoryCheck } from './machine-memory.ts';
-import { buildVerdict, type Lineage, type LoadOrigin, type Verdict } from './verdict.ts';
+import { buildVerdict, type Verdict } from './verdict.ts';
+import { type LoadOrigin } from '../model/verdict-guard.ts';
+import { type Lineage } from '../model/lineage.ts';
 
 export type LoadBase = Omit<LoadSpec, 'rps'>;
 

@@ -5,7 +5,7 @@
 import { readInputFile } from '../images/input-file.ts';
 import type { Duplex } from 'node:stream';
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import type { HostDescription, VerifierHost } from './host.ts';
+import type { HostDescription, VerifierHost } from '../model/host.ts';
 import { pinHostKey } from './hostkey.ts';
 
 export interface ExecResult {

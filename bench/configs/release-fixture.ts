@@ -5,7 +5,7 @@ import { parseRecipe } from '../../images/recipe-file.ts';
 import { render } from '../../images/render.ts';
 import type { Recipe } from '../../images/web.ts';
 import { renderJson } from '../../scripts/render-json.ts';
-import type { BundleManifest, ImageBundle } from '../../verify/image-bundle.ts';
+import type { BundleManifest, ImageBundle } from '../../model/image-bundle.ts';
 
 /** mysite: measured heavier than the canary, its own WSGI, static URL, seed and traffic (a POST with a body that wants 201). */
 export const MYSITE_YAML = `app:

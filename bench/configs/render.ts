@@ -6,7 +6,7 @@ import type { RenderContext, RenderedFile } from '../../images/render-types.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { settingReasons, settingValues, tune, type Tuned } from '../../images/tuning/index.ts';
 import { WEB, type Recipe } from '../../images/web.ts';
-import type { BundleManifest } from '../../verify/image-bundle.ts';
+import type { BundleManifest } from '../../model/image-bundle.ts';
 import { SERVICES, type Service, type Value, type Values, type Variant } from './types.ts';
 import { STOCK, STOCK_NOTES } from './stock.ts';
 

@@ -6,13 +6,13 @@
 import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Tier } from '../../images/tiers.ts';
-import { launch, memoryStats, type HostDescription } from '../../targets/local/index.ts';
+import { launch, memoryStats, type BoxHostDescription } from '../../targets/local/index.ts';
 import { findLeader } from '../../targets/local/box.ts';
 import { run } from '../../targets/local/exec.ts';
 import { groupPath } from '../../targets/local/cgroup.ts';
 import type { RenderedFile } from '../../images/render-types.ts';
 import { failingEndpoints } from '../../verify/endpoint-probe.ts';
-import { validateHost } from '../../verify/host.ts';
+import { validateHost } from '../../model/host.ts';
 import { runSeed } from '../../verify/seed.ts';
 import { SshSession } from '../../verify/ssh.ts';
 import type { Workload } from './workload.ts';
@@ -29,7 +29,7 @@ export async function inBox(id: string, cmd: string[], timeoutMs = 60_000) {
 }
 
 /** Units not active, and endpoints not answering their expected status: empty lists mean the stack is up. */
-export async function stackHealth(host: HostDescription, stack: BoxStack): Promise<{ inactive: string[]; failing: string[] }> {
+export async function stackHealth(host: BoxHostDescription, stack: BoxStack): Promise<{ inactive: string[]; failing: string[] }> {
   const r = await inBox(host.id, ['systemctl', 'is-active', ...stack.units], 20_000);
   const states = r.stdout.split('\n');
   const inactive = stack.units.filter((_u, i) => states[i] !== 'active');
@@ -37,7 +37,7 @@ export async function stackHealth(host: HostDescription, stack: BoxStack): Promi
   return { inactive, failing };
 }
 
-export async function waitHealthy(host: HostDescription, timeoutSec: number, stack: BoxStack): Promise<{ inactive: string[]; failing: string[] }> {
+export async function waitHealthy(host: BoxHostDescription, timeoutSec: number, stack: BoxStack): Promise<{ inactive: string[]; failing: string[] }> {
   const deadline = Date.now() + timeoutSec * 1000;
   let h = await stackHealth(host, stack);
   while ((h.inactive.length || h.failing.length) && Date.now() < deadline) { await sleep(1000); h = await stackHealth(host, stack); }
@@ -45,7 +45,7 @@ export async function waitHealthy(host: HostDescription, timeoutSec: number, sta
 }
 
 /** The app's seed, once, over SSH as nightly and gate run it (inside the box's cgroup, as the app user); throws when it fails. */
-export async function seedBox(host: HostDescription, seed: readonly string[] | null): Promise<void> {
+export async function seedBox(host: BoxHostDescription, seed: readonly string[] | null): Promise<void> {
   if (!seed?.length) return;
   const session = await SshSession.connect(validateHost(host));
   try {
@@ -57,7 +57,7 @@ export async function seedBox(host: HostDescription, seed: readonly string[] | n
 }
 
 /** What the running services actually use (read back from them, not from the files); only the services the image runs. */
-export async function effectiveSettings(host: HostDescription, services: Workload['services']): Promise<Record<string, string>> {
+export async function effectiveSettings(host: BoxHostDescription, services: Workload['services']): Promise<Record<string, string>> {
   const psql = (q: string) => inBox(host.id, ['runuser', '-u', 'postgres', '--', 'psql', '-Atc', q], 20_000).then((r) => r.stdout.trim());
   const redis = (k: string) => inBox(host.id, ['redis-cli', 'config', 'get', k], 20_000).then((r) => r.stdout.trim().split('\n')[1] ?? '?');
   const procs = await inBox(host.id, ['ps', '-C', 'gunicorn', '-o', 'nlwp=,args='], 20_000);
@@ -78,7 +78,7 @@ export async function effectiveSettings(host: HostDescription, services: Workloa
 }
 
 /** Writes the files into the running box's root and restarts the stack in dependency order, then waits for it. */
-export async function applyFiles(host: HostDescription, files: RenderedFile[], units: readonly string[]): Promise<void> {
+export async function applyFiles(host: BoxHostDescription, files: RenderedFile[], units: readonly string[]): Promise<void> {
   for (const f of files) {
     const dest = join(host.root, f.path);
     await readFile(dest); // must already exist in the image: a variant replaces, it never adds a file
@@ -92,7 +92,7 @@ export async function applyFiles(host: HostDescription, files: RenderedFile[], u
 export const resetPeak = (id: string) => writeFile(join(groupPath('memory', id), 'memory.max_usage_in_bytes'), '0');
 export { memoryStats };
 
-export interface BenchBox { host: HostDescription; variant: string; tier: Tier; workload: Workload; bootMs: number; applyMs: number; effective: Record<string, string> }
+export interface BenchBox { host: BoxHostDescription; variant: string; tier: Tier; workload: Workload; bootMs: number; applyMs: number; effective: Record<string, string> }
 
 export async function bootVariant(o: { tier: Tier; imageRef: string; stateDir: string; id: string; cpus?: string; variant: string; files: RenderedFile[] | null; workload: Workload; log: (l: string) => void }): Promise<BenchBox> {
   const t0 = Date.now();

@@ -8,7 +8,7 @@ import { render } from '../../images/render.ts';
 import type { Tier } from '../../images/tiers.ts';
 import { WEB, isCanary, SERVICE_NAMES, type ServiceName } from '../../images/web.ts';
 import { CANARY_MIX, hostHeaderFor, targetRpsFor, trafficLoad } from '../../verify/defaults.ts';
-import { stackUnits, type ImageBundle } from '../../verify/image-bundle.ts';
+import { stackUnits, type ImageBundle } from '../../model/image-bundle.ts';
 import type { Endpoint } from '../../verify/load/types.ts';
 import { benchMix } from './capacity.ts';
 

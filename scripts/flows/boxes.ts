@@ -3,7 +3,7 @@
  * timeout the caller raced, and on SIGINT/SIGTERM (targets/live.ts: destroyed first, then the process exits 128+signal).
  */
 import { InputError } from '../../images/errors.ts';
-import type { HostDescription } from '../../verify/host.ts';
+import type { HostDescription } from '../../model/host.ts';
 import type { LaunchRequest, Log, Target } from '../../targets/target.ts';
 import { destroyTracked, launchTracked } from '../../targets/live.ts';
 

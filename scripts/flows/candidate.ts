@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Tier } from '../../images/tiers.ts';
 import type { Target } from '../../targets/target.ts';
-import { assertPromotable } from '../../verify/verdict-guard.ts';
+import { assertPromotable } from '../../model/verdict-guard.ts';
 import { destroyBox } from './boxes.ts';
 import { judge, type JudgeInput } from './judge.ts';
 import { noteStep, resetStep, skipStep, type StepOutputs, undestroyedBoxes } from './ledger.ts';

@@ -17,7 +17,7 @@ import { DISTROS } from '../../images/distro.ts';
 import { REPO_ROOT } from '../../targets/local/paths.ts';
 import { localTarget } from '../../targets/local/target.ts';
 import { verifyCommand } from '../../verify/command.ts';
-import { validateHost } from '../../verify/host.ts';
+import { validateHost } from '../../model/host.ts';
 import { defaultPlacement, gateRunLoad } from './gate-load.ts';
 
 const PG_BIN = `/usr/lib/postgresql/${DISTROS.debian12.pgMajor}/bin`;

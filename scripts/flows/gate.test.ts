@@ -16,7 +16,7 @@ import { REPO_ROOT } from '../../targets/local/paths.ts';
 import { localTarget } from '../../targets/local/target.ts';
 import { TEST_STATE_DIR, testBundle } from '../../targets/local/testing.ts';
 import { verifyCommand } from '../../verify/command.ts';
-import { validateHost } from '../../verify/host.ts';
+import { validateHost } from '../../model/host.ts';
 import { defaultPlacement, gateRunLoad } from './gate-load.ts';
 
 let stateDir = '';

@@ -8,7 +8,7 @@ import type { LaunchRequest, Log, Target } from '../../targets/target.ts';
 import { verifyCommand } from '../../verify/command.ts';
 import { seedBaseline } from '../../verify/seed.ts';
 import type { LoadShape } from '../../verify/defaults.ts';
-import { validateHost } from '../../verify/host.ts';
+import { validateHost } from '../../model/host.ts';
 import { runLoadInChild } from '../../verify/load/child.ts';
 import type { Placement } from '../../verify/load/cpus.ts';
 import type { Verdict } from '../../verify/verdict.ts';

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
-import type { AppMemoryProfile } from '../../verify/verdict.ts';
+import type { AppMemoryProfile } from '../../model/lineage.ts';
 
 export const STEPS = ['render', 'validate', 'bake', 'profile', 'launch', 'verify', 'destroy', 'promote'] as const;
 export type StepName = (typeof STEPS)[number];

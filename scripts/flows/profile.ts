@@ -6,8 +6,8 @@
 import type { Tier } from '../../images/tiers.ts';
 import type { Log, Target } from '../../targets/target.ts';
 import { hostHeaderFor, trafficLoad, targetRpsFor } from '../../verify/defaults.ts';
-import { validateHost } from '../../verify/host.ts';
-import type { ImageBundle } from '../../verify/image-bundle.ts';
+import { validateHost } from '../../model/host.ts';
+import type { ImageBundle } from '../../model/image-bundle.ts';
 import { verifierRunLoad } from '../../verify/load/remote.ts';
 import type { LoadResult, LoadSpec } from '../../verify/load/types.ts';
 import { profileFromSnapshots, snapshotGunicorn, type MeasuredProfile } from '../../verify/profile.ts';

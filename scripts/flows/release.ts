@@ -13,7 +13,7 @@ import { tune } from '../../images/tuning/index.ts';
 import type { Recipe } from '../../images/web.ts';
 import { channelOf } from '../../targets/channel.ts';
 import { describeMemoryAtBoot, outOfMemoryAtBoot, type MemoryAtBoot, type Target } from '../../targets/target.ts';
-import { appProfileOf } from '../../verify/defaults.ts';
+import { appProfileOf } from '../../model/lineage.ts';
 import { runLoadInChild } from '../../verify/load/child.ts';
 import type { MeasuredProfile } from '../../verify/profile.ts';
 import type { AppPayload } from './app-payload.ts';

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { execa } from 'execa';
-import { USER_DATA_MAX_BYTES } from '../../cloud-init/user-data.ts';
+import { USER_DATA_MAX_BYTES } from '../../images/cloud-init/user-data.ts';
 import { outPath } from '../write-bundle.ts';
 import type { Finding, ValidateContext, Validator } from './types.ts';
 

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { InputError } from '../../images/errors.ts';
-import type { ImageLayer } from '../../verify/verdict.ts';
+import type { ImageLayer } from '../../model/lineage.ts';
 import { TAG, tagMap } from './tags.ts';
 
 export const AMI_REF = /^(?:([a-z]{2}(?:-[a-z]+)+-\d+):)?(ami-[0-9a-f]{8,17})$/;

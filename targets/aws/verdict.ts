@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../../images/errors.ts';
 import { readInputFile } from '../../images/input-file.ts';
-import { checkVerdict } from '../../verify/verdict-guard.ts';
+import { checkVerdict } from '../../model/verdict-guard.ts';
 import { appOfLineage } from '../channel.ts';
 
 /** The part of a verdict promote relies on; the rest of the document is hashed, not read. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { DEFAULT_LOCAL_DISTRO } from './base.ts';
 import { BOX_HIERARCHIES, groupPath } from './cgroup.ts';
-import { mountsUnder } from './fsutil.ts';
+import { mountsUnder } from '../../lib/fsutil.ts';
 import { listKilnNetns, listKilnVeths, netnsName, vethName } from './net.ts';
 import { instanceDir, REPO_ROOT, RUN_DIR } from './paths.ts';
 import { writeFixtureBundle } from './fixture-bundle.ts';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../../images/errors.ts';
-import type { VerifierHost } from '../host.ts';
+import type { VerifierHost } from '../../model/host.ts';
 import { shellQuote, SshSession } from '../ssh.ts';
 import type { LoadResult, LoadSpec } from './types.ts';
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allowedHostsOf } from '../../../cloud-init/boot-config.ts';
+import { allowedHostsOf } from '../../../images/cloud-init/boot-config.ts';
 import { APP_UNIT, GUNICORN_CONF } from '../../../images/files/gunicorn.ts';
 import { healthCheckHost } from '../../../images/files/nginx.ts';
 import { inSandbox, q } from '../sandbox.ts';

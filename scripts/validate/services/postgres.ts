@@ -7,7 +7,7 @@ import { appendFile, chown, mkdir, readFile, rename, rm } from 'node:fs/promises
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { pgParams, postgresConfPath } from '../../../images/files/postgres.ts';
-import { tmpName } from '../../../targets/local/fsutil.ts';
+import { tmpName } from '../../../lib/fsutil.ts';
 import { inSandbox, q } from '../sandbox.ts';
 import type { Validator } from '../types.ts';
 import { finding, REPO_ROOT, requirePath, rootfsOf } from './common.ts';

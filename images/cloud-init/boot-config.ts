@@ -2,10 +2,10 @@
  * /etc/kiln/boot.json: what first boot needs to know about this launch. Names and references only:
  * secrets are fetched (SSM) or generated on the box by kiln-firstboot, never written here.
  */
-import type { DistroProfile } from '../images/distro.ts';
-import { InputError } from '../images/errors.ts';
-import { serverNames } from '../images/files/nginx.ts';
-import type { Recipe } from '../images/web.ts';
+import type { DistroProfile } from '../distro.ts';
+import { InputError } from '../errors.ts';
+import { serverNames } from '../files/nginx.ts';
+import type { Recipe } from '../web.ts';
 
 export const BOOT_JSON_PATH = '/etc/kiln/boot.json';
 

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { DISTROS } from '../images/distro.ts';
-import { InputError } from '../images/errors.ts';
-import { WEB, type Recipe } from '../images/web.ts';
+import { DISTROS } from '../distro.ts';
+import { InputError } from '../errors.ts';
+import { WEB, type Recipe } from '../web.ts';
 import { bootConfig, type BootConfig } from './boot-config.ts';
 import { buildUserData, serializeUserData, UserDataTooLargeError, USER_DATA_MAX_BYTES, withLaunchIdentity } from './user-data.ts';
 import { emitYaml } from './yaml11.ts';
@@ -104,7 +104,7 @@ describe('allowed hosts', () => {
 
 describe('SSM names the fleet can read', () => {
   it('every parameter in boot.json is under a Resource of the instance role policy (cdktf/policy.ts)', async () => {
-    const { instanceSecretsPolicy } = await import('../cdktf/policy.ts');
+    const { instanceSecretsPolicy } = await import('../../cdktf/policy.ts');
     const { secretsPathFor } = await import('./boot-config.ts');
     for (const tier of ['nano', '2xlarge']) {
       const b = bootConfig({ tierName: tier, recipe: WEB, distro: DISTROS.ubuntu2404, imageHash: 'x' });

@@ -2,7 +2,7 @@
  * The cloud-config user data: boot-time only (identity hardening and /etc/kiln/boot.json). Built as an
  * object, serialised for cloud-init's YAML 1.1 reader; no secrets, no shell, no user value as code.
  */
-import { InputError } from '../images/errors.ts';
+import { InputError } from '../errors.ts';
 import { BOOT_JSON_PATH, bootJson, type BootConfig } from './boot-config.ts';
 import { emitYaml, type Yaml } from './yaml11.ts';
 

@@ -1,6 +1,42 @@
 /** Runtime guard for verdict documents: JSON Schema for the shape, plus a re-derivation of the decision. */
 import { Ajv } from 'ajv';
-import type { Verdict } from './verdict.ts';
+import type { Slo } from '../images/tiers.ts';
+import type { Lineage } from './lineage.ts';
+
+/**
+ * Where the load was generated: `local` = the machine kiln runs on (a box on this host, or across the internet
+ * to a cloud instance without a verifier: latency then includes that path); `verifier` = the instance beside the box.
+ */
+export type LoadOrigin =
+  | { kind: 'local' }
+  | { kind: 'verifier'; address: string; instanceType?: string; subnetId?: string };
+
+/**
+ * A verdict document as promote and the guard read it; verify/verdict.ts's Verdict narrows each part
+ * (checks, load, memory, thresholds, baseline) to the result types verify writes.
+ */
+export interface VerdictDocument {
+  schemaVersion: 1;
+  kind: 'kiln-verdict';
+  runId: string;
+  createdAt: string;
+  /** The kiln that wrote it (package.json's version); verdicts written before kiln recorded it have none. */
+  kilnVersion?: string;
+  /** Tier name (promote reads this string). */
+  tier: string;
+  tierSpec: { ramMiB: number; vcpus: number; slo: Slo };
+  target: string;
+  image: { ref: string; lineage: Lineage };
+  host: { address: string; port: number; hostKey: string };
+  checks: { id: string; status: string }[];
+  load: { target: unknown; capacity: unknown };
+  loadOrigin: LoadOrigin;
+  memory: { summary: unknown; plot: unknown; errors: string[] };
+  thresholds: { id: string; status: string }[];
+  baseline: { required: boolean; comparison: { outcome: string } | null };
+  decision: 'pass' | 'fail';
+  reasons: string[];
+}
 
 const str = { type: 'string', minLength: 1 };
 const status = (values: string[]) => ({ type: 'string', enum: values });
@@ -65,14 +101,14 @@ export const VERDICT_JSON_SCHEMA = {
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateShape = ajv.compile(VERDICT_JSON_SCHEMA);
 
-export type GuardResult = { ok: true; verdict: Verdict } | { ok: false; errors: string[] };
+export type GuardResult = { ok: true; verdict: VerdictDocument } | { ok: false; errors: string[] };
 
 /** Shape first; then a `pass` must be earned: no reasons, every check and threshold passed, baseline passed or legitimately absent. */
 export function checkVerdict(doc: unknown): GuardResult {
   if (!validateShape(doc)) {
     return { ok: false, errors: (validateShape.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`) };
   }
-  const v = doc as unknown as Verdict;
+  const v = doc as unknown as VerdictDocument;
   const errors: string[] = [];
   if (v.decision === 'pass') {
     if (v.reasons.length) errors.push('decision is pass but reasons are listed');
@@ -91,7 +127,7 @@ export function checkVerdict(doc: unknown): GuardResult {
 }
 
 /** For promote: a well-formed verdict that says pass, or an Error listing why not. */
-export function assertPromotable(doc: unknown): Verdict {
+export function assertPromotable(doc: unknown): VerdictDocument {
   const r = checkVerdict(doc);
   if (!r.ok) throw new Error(`malformed verdict: ${r.errors.join('; ')}`);
   if (r.verdict.decision !== 'pass') throw new Error(`verdict decision is fail: ${r.verdict.reasons.join('; ')}`);
