@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 
 export async function writeFileAtomic(path: string, data: string, mode = 0o644): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = tmpName(path);
   await writeFile(tmp, data, { mode });
   await rename(tmp, path);
 }

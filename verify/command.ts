@@ -119,6 +119,6 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     loadOrigin,
     log: input.log,
   }).finally(() => remote?.close());
-  const files = input.reportDir ? writeReport(verdict, input.reportDir) : null;
+  const files = input.reportDir ? await writeReport(verdict, input.reportDir) : null;
   return { verdict, exitCode: verdict.decision === 'pass' ? 0 : 1, files };
 }

@@ -1,9 +1,11 @@
 /** A bench configuration: the values every service reads, as typed data, rendered through kiln's own file specs. */
 import type { Tier } from '../../images/tiers.ts';
+import { ROLES } from '../../images/render-types.ts';
+import { SERVICE_NAMES, type ServiceName } from '../../images/web.ts';
 
-/** The services whose config files a variant replaces (systemd drop-ins, sysctls and the app stay kiln's). */
-export const SERVICES = ['nginx', 'postgres', 'pgbouncer', 'redis', 'gunicorn'] as const;
-export type Service = (typeof SERVICES)[number];
+/** The services whose config files a variant replaces (systemd drop-ins, sysctls and the app stay kiln's), in role order. */
+export const SERVICES: readonly ServiceName[] = ROLES.filter((r): r is ServiceName => (SERVICE_NAMES as readonly string[]).includes(r));
+export type Service = ServiceName;
 
 export type Value = number | string | boolean;
 /** Plain values per service, keyed like `kiln render --json`'s `settings` (the templates read exactly these). */

@@ -5,9 +5,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
+import { writeFileAtomic } from '../../lib/fsutil.ts';
 import type { AppMemoryProfile } from '../../model/lineage.ts';
 
 export const STEPS = ['render', 'validate', 'bake', 'profile', 'launch', 'verify', 'destroy', 'promote'] as const;
@@ -155,8 +156,6 @@ export class Ledger {
   private async write(text: string): Promise<void> {
     const path = ledgerPath(this.stateDir, this.doc.runId);
     await mkdir(this.dir, { recursive: true });
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, text);
-    await rename(tmp, path);
+    await writeFileAtomic(path, text);
   }
 }

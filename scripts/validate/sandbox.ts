@@ -7,6 +7,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { shellQuote as q } from '../../lib/shell-quote.ts';
 
 export interface SandboxSpec {
   /** The rendered image root (`<bundle>/rootfs`). */
@@ -26,9 +27,6 @@ export interface SandboxSpec {
 }
 
 export interface SandboxResult { exitCode: number; output: string; timedOut: boolean }
-
-/** Single-quotes a word for bash. */
-export const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Top-level dirs (etc, opt, ...) any layer has; each becomes one overlay. */
 function topDirs(roots: string[]): string[] {

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../../images/errors.ts';
 import type { VerifierHost } from '../../model/host.ts';
-import { shellQuote, SshSession } from '../ssh.ts';
+import { shellQuote } from '../../lib/shell-quote.ts';
+import { SshSession } from '../ssh.ts';
 import type { LoadResult, LoadSpec } from './types.ts';
 
 export interface RemoteGeneratorOptions {

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { allowedHostsOf } from '../../../images/cloud-init/boot-config.ts';
 import { APP_UNIT, GUNICORN_CONF } from '../../../images/files/gunicorn.ts';
 import { healthCheckHost } from '../../../images/files/nginx.ts';
-import { inSandbox, q } from '../sandbox.ts';
+import { inSandbox } from '../sandbox.ts';
+import { shellQuote as q } from '../../../lib/shell-quote.ts';
 import type { Validator } from '../types.ts';
 import { finding, HOST_VENV, requirePath, rootfsOf, venvLayer } from './common.ts';
 

@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { pgParams, postgresConfPath } from '../../../images/files/postgres.ts';
 import { tmpName } from '../../../lib/fsutil.ts';
-import { inSandbox, q } from '../sandbox.ts';
+import { inSandbox } from '../sandbox.ts';
+import { shellQuote as q } from '../../../lib/shell-quote.ts';
 import type { Validator } from '../types.ts';
 import { finding, REPO_ROOT, requirePath, rootfsOf } from './common.ts';
 

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SYSCTL_PATH } from '../../../images/files/sysctl.ts';
-import { inSandbox, q } from '../sandbox.ts';
+import { inSandbox } from '../sandbox.ts';
+import { shellQuote as q } from '../../../lib/shell-quote.ts';
 import type { Validator } from '../types.ts';
 import { finding, requirePath, rootfsOf } from './common.ts';
 

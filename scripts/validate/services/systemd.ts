@@ -3,7 +3,8 @@
  * real paths over the host's packaged units (no systemd PID 1 is needed for verify). It exits 0 on unknown keys
  * and unparsable values, so any line it prints is a failure, attributed to the file it names.
  */
-import { inSandbox, q } from '../sandbox.ts';
+import { inSandbox } from '../sandbox.ts';
+import { shellQuote as q } from '../../../lib/shell-quote.ts';
 import type { Finding, ValidateContext, Validator } from '../types.ts';
 import { finding, HOST_VENV, pathsOf, rootfsOf, venvLayer } from './common.ts';
 
