@@ -10,7 +10,7 @@ import type { Recipe } from '../images/web.ts';
 
 export interface BundleManifestEntry { path: string; role: Role; sha256: string; bytes: number; mode: string }
 
-/** manifest.json of a bundle (scripts/render-json.ts + the app payload's record). */
+/** manifest.json of a bundle (pipeline/bundle/render-json.ts + the app payload's record). */
 export interface BundleManifest {
   tier: string;
   ramMiB: number;

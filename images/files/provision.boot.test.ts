@@ -62,7 +62,7 @@ describe('rendered provisioning, baked and booted (local target)', () => {
     const recipe = join(REPO_ROOT, '.kiln', `provision-boot-recipe-${process.pid}.json`);
     await mkdir(join(REPO_ROOT, '.kiln'), { recursive: true });
     await writeFile(recipe, JSON.stringify({ app: { env: HOSTILE_ENV } }));
-    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', distro.id, '--recipe', recipe, '--out', bundleDir], { cwd: REPO_ROOT });
+    await execa('npx', ['tsx', 'cli/cli.ts', 'render', '--tier', 'nano', '--distro', distro.id, '--recipe', recipe, '--out', bundleDir], { cwd: REPO_ROOT });
     await rm(recipe);
     // The build VM has PyPI; this machine reaches it only through the host's pip setup: a wheelhouse for the chroot.
     await mkdir(join(bundleDir, 'wheels'));

@@ -18,7 +18,7 @@ import { render } from '../../images/render.ts';
 import { BUILTIN_TIERS } from '../../images/tiers.ts';
 import { WEB } from '../../images/web.ts';
 import { startMoto, type Moto } from '../../targets/aws/moto.testkit.ts';
-import { writeBundle } from '../../scripts/write-bundle.ts';
+import { writeBundle } from '../../pipeline/bundle/write-bundle.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const PY = join(repo, '.venv/bin/python');
