@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isTestCode, LAYERS, layerViolations, relativeImports, scanImports } from './layers.ts';
 
@@ -53,5 +53,11 @@ describe('layering', () => {
   it('test code (tests, testkits, testing helpers) is exempt; product code is not', () => {
     expect(['verify/run.test.ts', 'targets/aws/moto.testkit.ts', 'targets/local/testing.ts', 'verify/load/testing/ab.ts'].every(isTestCode)).toBe(true);
     expect(['verify/run.ts', 'pipeline/gate.ts', 'targets/local/fixture-bundle.ts'].some(isTestCode)).toBe(false);
+  });
+
+  it("CONTRIBUTING.md's layout table lists the folders in LAYERS' order", () => {
+    const table = readFileSync(`${root}/CONTRIBUTING.md`, 'utf8').split('## Layout')[1]!.split('\n## ')[0]!;
+    const rows = [...table.matchAll(/^\| `([a-z-]+)\/` \|/gm)].map((m) => m[1]);
+    expect(rows.filter((f) => f !== 'docs')).toEqual([...LAYERS]);
   });
 });

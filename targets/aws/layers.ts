@@ -1,5 +1,5 @@
 /**
- * An AMI's layers (verify/verdict.ts ImageLayer), bottom first, from the tags the Packer template writes: the OS
+ * An AMI's layers (model/lineage.ts ImageLayer), bottom first, from the tags the Packer template writes: the OS
  * image (stock Ubuntu) or the base AMI a release was built on, then the team's app. Plus what a release bake checks.
  */
 import { readFileSync } from 'node:fs';
