@@ -11,7 +11,7 @@ import { render } from '../images/render.ts';
 import { BUILTIN_TIERS } from '../images/tiers.ts';
 import { WEB } from '../images/web.ts';
 import { validateBundle } from '../pipeline/validate/run.ts';
-import { validators } from '../pipeline/validate/services.ts';
+import { SERVICE_VALIDATORS as validators } from '../pipeline/validate/index.ts';
 import { writeBundle } from '../pipeline/bundle/write-bundle.ts';
 
 const arg = process.argv.indexOf('--tiers');

@@ -9,7 +9,7 @@ import { DEFAULT_LOCAL_DISTRO } from '../../../targets/local/base.ts';
 import { render, type Rendered } from '../../../images/render.ts';
 import { WEB } from '../../../images/web.ts';
 import { validateBundle } from '../../validate/run.ts';
-import { validators } from '../../validate/services.ts';
+import { SERVICE_VALIDATORS as validators } from '../../validate/index.ts';
 import { writeBundle } from '../../bundle/write-bundle.ts';
 import { VARIANTS } from './index.ts';
 import { canarySide, renderVariant } from './render.ts';

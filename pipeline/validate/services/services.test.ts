@@ -9,7 +9,7 @@ import { render } from '../../../images/render.ts';
 import { BUILTIN_TIERS } from '../../../images/tiers.ts';
 import { WEB } from '../../../images/web.ts';
 import { validateBundle } from '../run.ts';
-import { validators } from '../services.ts';
+import { SERVICE_VALIDATORS as validators } from '../index.ts';
 import type { Validator } from '../types.ts';
 import { writeBundle } from '../../bundle/write-bundle.ts';
 
