@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { buildCatalog, findTier } from '../images/catalog.ts';
 import { GUNICORN_CONF } from '../images/files/gunicorn.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
-import { inBox, waitHealthy } from './pays/box.ts';
-import { DEFAULT_SEARCH, IO_MS_MAX, ioMsAllowed, measureCapacity } from './pays/capacity.ts';
-import { kilnImage } from './pays/image.ts';
-import { bootTracked, destroyLive } from './pays/live.ts';
-import { canaryWorkload } from './pays/workload.ts';
+import { inBox, waitHealthy } from '../pipeline/bench/box.ts';
+import { DEFAULT_SEARCH, IO_MS_MAX, ioMsAllowed, measureCapacity } from '../pipeline/bench/capacity.ts';
+import { kilnImage } from '../pipeline/bench/image.ts';
+import { bootTracked, destroyLive } from '../pipeline/bench/live.ts';
+import { canaryWorkload } from '../pipeline/bench/workload.ts';
 
 const [tierName = 'nano', roundsArg = '2', modelsArg = 'kiln,sync5,g3x2', pinArg = 'pin', ioArg] = process.argv.slice(2);
 const ioMs = ioArg === undefined ? undefined : Number(ioArg);

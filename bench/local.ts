@@ -24,7 +24,7 @@ const figures: Record<string, unknown> = { tier, distro, loadavg: (await readFil
 
 try {
   const bundle = join(scratch, 'bundle');
-  await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', tier, '--distro', distro, '--out', bundle], { cwd: REPO_ROOT });
+  await execa('npx', ['tsx', 'cli/cli.ts', 'render', '--tier', tier, '--distro', distro, '--out', bundle], { cwd: REPO_ROOT });
   const base = await ensureBase(cacheDir, LOCAL_BASES[distro]);
   figures.debootstrapSec = base.builtNow ? base.buildSec : 'cached (run with --cold-base to time it)';
   const cold = await bake({ tier, bundleDir: bundle, stateDir, cacheDir });

@@ -9,9 +9,9 @@ import { renderPacker } from '../images/packer/render.ts';
 import { render } from '../images/render.ts';
 import { BUILTIN_TIERS } from '../images/tiers.ts';
 import { WEB } from '../images/web.ts';
-import { validators } from '../scripts/validate/packer.ts';
-import { validateBundle } from '../scripts/validate/run.ts';
-import { writeBundle } from '../scripts/write-bundle.ts';
+import { validators } from '../pipeline/validate/packer.ts';
+import { validateBundle } from '../pipeline/validate/run.ts';
+import { writeBundle } from '../pipeline/bundle/write-bundle.ts';
 
 const rounds = Number(process.env.ROUNDS ?? 200);
 const renders = BUILTIN_TIERS.map((t) => render(t, WEB, DISTROS.ubuntu2404));

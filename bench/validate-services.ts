@@ -10,9 +10,9 @@ import { DISTROS } from '../images/distro.ts';
 import { render } from '../images/render.ts';
 import { BUILTIN_TIERS } from '../images/tiers.ts';
 import { WEB } from '../images/web.ts';
-import { validateBundle } from '../scripts/validate/run.ts';
-import { validators } from '../scripts/validate/services.ts';
-import { writeBundle } from '../scripts/write-bundle.ts';
+import { validateBundle } from '../pipeline/validate/run.ts';
+import { SERVICE_VALIDATORS as validators } from '../pipeline/validate/index.ts';
+import { writeBundle } from '../pipeline/bundle/write-bundle.ts';
 
 const arg = process.argv.indexOf('--tiers');
 const names = arg > 0 ? process.argv[arg + 1]!.split(',') : BUILTIN_TIERS.map((t) => t.name);

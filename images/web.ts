@@ -1,6 +1,6 @@
 /** The image recipe: which services the image runs, which app it carries, what that app costs and what traffic it gets. Data only. */
-export type ServiceName = 'nginx' | 'gunicorn' | 'pgbouncer' | 'postgres' | 'redis';
-export const SERVICE_NAMES: readonly ServiceName[] = ['nginx', 'gunicorn', 'pgbouncer', 'postgres', 'redis'];
+export const SERVICE_NAMES = ['nginx', 'gunicorn', 'pgbouncer', 'postgres', 'redis'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** Where the app's code comes from. `canary` is kiln's own probe app, shipped with kiln. */
 export type AppSource =

@@ -1,6 +1,6 @@
 /** Promotion channels: a tier's base image (stack + canary) under the tier's name, a team's app on it under `<tier>.<app>`. */
 import { isCanary, type Recipe } from '../images/web.ts';
-import type { Lineage } from '../verify/verdict.ts';
+import type { Lineage } from '../model/lineage.ts';
 
 export const channelOf = (tier: string, app?: string | null): string => (app ? `${tier}.${app}` : tier);
 

@@ -4,9 +4,9 @@
  */
 import type { Tier } from '../images/tiers.ts';
 import type { DistroProfile } from '../images/distro.ts';
-import type { Lineage } from '../verify/verdict.ts';
-import type { HostDescription } from '../verify/host.ts';
-import type { ImageBundle } from '../verify/image-bundle.ts';
+import type { Lineage } from '../model/lineage.ts';
+import type { HostDescription } from '../model/host.ts';
+import type { ImageBundle } from '../model/image-bundle.ts';
 
 export type Log = (line: string) => void;
 

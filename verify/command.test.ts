@@ -7,8 +7,8 @@ import { BUILTIN_TIERS } from '../images/tiers.ts';
 import { verifyCommand } from './command.ts';
 import { startNginx } from './load/testing/servers.ts';
 import { startSshd, type LocalSshd } from './testing/sshd.ts';
-import { parseHost } from './host.ts';
-import { checkVerdict } from './verdict-guard.ts';
+import { parseHost } from '../model/host.ts';
+import { checkVerdict } from '../model/verdict-guard.ts';
 
 let sshd: LocalSshd;
 let verifier: LocalSshd;

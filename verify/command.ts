@@ -9,15 +9,17 @@ import type { Traffic } from '../images/web.ts';
 import { fail } from './checks/types.ts';
 import { connectionsFor, DEFAULT_LOAD_SHAPE, hostHeaderFor, targetRpsFor, trafficLoad, type LoadShape } from './defaults.ts';
 import { expectationsFromRender, type ExpectationExtras } from './expectations.ts';
-import { launchKeyBlob, type HostDescription } from './host.ts';
-import type { ImageBundle } from './image-bundle.ts';
+import { launchKeyBlob, type HostDescription } from '../model/host.ts';
+import type { ImageBundle } from '../model/image-bundle.ts';
 import { verifierRunLoad } from './load/remote.ts';
 import { runLoad as runLoadHere } from './load/run.ts';
 import type { LoadResult, LoadSpec } from './load/types.ts';
 import { writeReport, type ReportFiles } from './report/write.ts';
 import { verify } from './run.ts';
 import { DEFAULT_WORST_CASE_HOLD_SEC, worstCasePlan } from './worst-case/plan.ts';
-import type { Lineage, LoadOrigin, Verdict } from './verdict.ts';
+import type { Verdict } from './verdict.ts';
+import type { LoadOrigin } from '../model/verdict-guard.ts';
+import type { Lineage } from '../model/lineage.ts';
 
 /** What differs per target, as data. */
 export interface TargetProfile {
@@ -132,6 +134,6 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     loadOrigin,
     log: input.log,
   }).finally(() => remote?.close());
-  const files = input.reportDir ? writeReport(verdict, input.reportDir) : null;
+  const files = input.reportDir ? await writeReport(verdict, input.reportDir) : null;
   return { verdict, exitCode: verdict.decision === 'pass' ? 0 : 1, files };
 }

@@ -1,11 +1,10 @@
 /** Data defaults for a verify run: the canary mix or a recipe's traffic, and the load shape per tier SLO. */
 import { InputError } from '../images/errors.ts';
 import type { Slo } from '../images/tiers.ts';
-import type { AppProfile, Traffic, TrafficEndpoint } from '../images/web.ts';
+import type { Traffic, TrafficEndpoint } from '../images/web.ts';
 import { checkEndpoints } from './load/endpoint.ts';
 import type { Endpoint } from './load/types.ts';
 import type { LoadBase } from './run.ts';
-import type { AppMemoryProfile, ImageLayer, Lineage } from './verdict.ts';
 
 /** The canary endpoints, weighted like a typical page mix: cheap health, DB, cache, static. */
 export const CANARY_MIX: readonly Endpoint[] = [
@@ -66,18 +65,3 @@ export function trafficLoad(address: string, traffic: Traffic | null, slo: Slo, 
   checkEndpoints(endpoints, 'traffic.endpoints');
   return { host: address, port, endpoints, maxConnections: connectionsFor(rps, slo, endpoints), ...shape };
 }
-
-/** The lineage a local image records in its manifest (targets/local ImageManifest), structurally typed. */
-export function lineageFromLocalImage(m: { base: { suite: string; key: string }; packages: Record<string, string>; bundle: { manifestSha256: string }; layers?: ImageLayer[] }): Lineage {
-  const base = m.layers?.find((l) => l.kind === 'base');
-  return {
-    baseImage: base ? `${base.ref} (debian ${m.base.suite})` : `debian ${m.base.suite} (${m.base.key})`,
-    packageVersions: { ...m.packages }, renderManifestSha256: m.bundle.manifestSha256,
-    ...(m.layers ? { layers: m.layers } : {}),
-  };
-}
-
-/** The memory figures an image's recipe tuned it to (its lineage's app profile). */
-export const appProfileOf = (app: AppProfile): AppMemoryProfile => ({
-  workerPrivateMiB: app.workerPrivateMiB, threadMiB: app.threadMiB, workerGrowthMiB: app.workerGrowthMiB, masterMiB: app.masterMiB, source: app.profileSource,
-});

@@ -8,7 +8,7 @@ import type { StateExpectations } from './checks/index.ts';
 import { DEFAULT_PUBLIC_LISTENERS } from './checks/index.ts';
 import { DEFAULT_SECRET_ROOTS } from './checks/secrets.ts';
 import { DEFAULT_SSHD_POLICY } from './checks/sshd.ts';
-import type { HostDescription } from './host.ts';
+import type { HostDescription } from '../model/host.ts';
 import { fingerprintOf } from './hostkey.ts';
 import { APP_CONFIG } from '../images/files/app.ts';
 import { VENV } from '../images/files/provision.ts';

@@ -11,7 +11,7 @@ import { startNginx } from './load/testing/servers.ts';
 import { writeReport } from './report/write.ts';
 import { verify, type LoadBase, type VerifyPlan } from './run.ts';
 import { startSshd, type LocalSshd } from './testing/sshd.ts';
-import { checkVerdict } from './verdict-guard.ts';
+import { checkVerdict } from '../model/verdict-guard.ts';
 
 let sshd: LocalSshd;
 let nginx: Awaited<ReturnType<typeof startNginx>>;
@@ -63,7 +63,7 @@ describe('verify against a stack on loopback (this machine is not a kiln box: th
     expect(cmp.metrics.map((m) => m.metric)).toEqual(['p95Ms', 'p99Ms']);
     expect(cmp.metrics[0].baseline.length).toBe(5);
     expect(cmp.metrics[0].candidate.length).toBe(5);
-    const files = writeReport(v, out);
+    const files = await writeReport(v, out);
     expect(readFileSync(files.html, 'utf8')).toContain('id="plot-latency-spectrum"');
     expect(readFileSync(files.junit, 'utf8')).toContain('<testcase classname="kiln.checks" name="service:nginx.service"');
   }, 180_000);

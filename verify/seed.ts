@@ -2,9 +2,10 @@
 import { APP_ROOT } from '../images/files/app.ts';
 import { APP_USER, VENV } from '../images/files/provision.ts';
 import { type CheckResult, execError, fail, pass, type Remote } from './checks/types.ts';
-import type { HostDescription } from './host.ts';
-import type { ImageBundle } from './image-bundle.ts';
-import { shellQuote as q, SshSession } from './ssh.ts';
+import type { HostDescription } from '../model/host.ts';
+import type { ImageBundle } from '../model/image-bundle.ts';
+import { shellQuote as q } from '../lib/shell-quote.ts';
+import { SshSession } from './ssh.ts';
 
 /** Seeds can load fixtures or build search indexes: minutes, not seconds, but never unbounded. */
 export const SEED_TIMEOUT_SEC = 600;

@@ -4,9 +4,11 @@
  */
 import { readInputFile } from '../images/input-file.ts';
 import type { Duplex } from 'node:stream';
+// ssh2, not the OpenSSH command (targets/local/ssh.ts): one pinned session carries many bounded and streaming commands, and the hop through a verifier.
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2';
-import type { HostDescription, VerifierHost } from './host.ts';
+import type { HostDescription, VerifierHost } from '../model/host.ts';
 import { pinHostKey } from './hostkey.ts';
+import { shellQuote } from '../lib/shell-quote.ts';
 
 export interface ExecResult {
   command: string;
@@ -33,8 +35,6 @@ export interface ExecOptions {
 /** Grace the local timer allows beyond the remote `timeout` (its --kill-after plus the round trip). */
 const CLIENT_GRACE_SEC = 10;
 const REMOTE_KILL_AFTER_SEC = 5;
-
-export const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 /** The exact remote command line: `timeout --kill-after=5s Ns [sudo -n] sh -c '<cmd>'`. */
 export function wrapCommand(command: string, timeoutSec: number, sudo: boolean): string {

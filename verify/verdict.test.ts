@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildVerdict } from './verdict.ts';
-import { assertPromotable, checkVerdict } from './verdict-guard.ts';
+import { assertPromotable, checkVerdict } from '../model/verdict-guard.ts';
 import { verdictInput } from './testing/fixtures.ts';
 import { renderHtml } from './report/html.ts';
 

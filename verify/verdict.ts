@@ -6,36 +6,10 @@ import type { CapacityResult, LoadResult } from './load/types.ts';
 import type { MemorySeries, MemorySummary } from './memory/summary.ts';
 import { workingSetMiB } from './memory/summary.ts';
 import type { ThresholdResult } from './thresholds.ts';
+import type { Lineage } from '../model/lineage.ts';
+import type { LoadOrigin, VerdictDocument } from '../model/verdict-guard.ts';
 
 export const VERDICT_SCHEMA_VERSION = 1;
-
-/** One layer of an image, bottom first: the OS root, the base image (stack + canary), a team's app. */
-export interface ImageLayer {
-  kind: 'os' | 'base' | 'app';
-  /** The OS root's cache key, or an image ref. */
-  ref: string;
-  /** For an app layer: its name and the sha256 of its build (source dir or wheel). */
-  app?: { name: string; sha256: string };
-}
-
-/** The memory figures the image was tuned to, and where they come from. */
-export interface AppMemoryProfile {
-  workerPrivateMiB: number;
-  threadMiB: number;
-  workerGrowthMiB: number;
-  masterMiB: number;
-  source: 'assumed' | 'declared' | 'measured';
-}
-
-export interface Lineage {
-  baseImage: string;
-  /** package -> version, as installed in the image */
-  packageVersions: Record<string, string>;
-  /** sha256 of the render manifest the image was baked from */
-  renderManifestSha256: string;
-  layers?: ImageLayer[];
-  appProfile?: AppMemoryProfile;
-}
 
 /** Memory over time, compact, for the report's plots (MiB, one point per sample). */
 export interface MemoryPlot {
@@ -47,35 +21,13 @@ export interface MemoryPlot {
   services: Record<string, number[]>;
 }
 
-/**
- * Where the load was generated: `local` = the machine kiln runs on (a box on this host, or across the internet
- * to a cloud instance without a verifier: latency then includes that path); `verifier` = the instance beside the box.
- */
-export type LoadOrigin =
-  | { kind: 'local' }
-  | { kind: 'verifier'; address: string; instanceType?: string; subnetId?: string };
-
-export interface Verdict {
-  schemaVersion: 1;
-  kind: 'kiln-verdict';
-  runId: string;
-  createdAt: string;
-  /** The kiln that wrote it (package.json's version); verdicts written before kiln recorded it have none. */
-  kilnVersion?: string;
-  /** Tier name (promote reads this string). */
-  tier: string;
-  tierSpec: { ramMiB: number; vcpus: number; slo: Slo };
-  target: string;
-  image: { ref: string; lineage: Lineage };
-  host: { address: string; port: number; hostKey: string };
+/** The document verify writes: the guard's VerdictDocument with each part typed as verify measured it. */
+export interface Verdict extends VerdictDocument {
   checks: CheckResult[];
   load: { target: LoadResult | null; capacity: CapacityResult | null };
-  loadOrigin: LoadOrigin;
   memory: { summary: MemorySummary | null; plot: MemoryPlot | null; errors: string[] };
   thresholds: ThresholdResult[];
   baseline: { required: boolean; comparison: BaselineComparison | null };
-  decision: 'pass' | 'fail';
-  reasons: string[];
 }
 
 export interface VerdictInput {

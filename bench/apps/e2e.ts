@@ -26,7 +26,7 @@ const rows: Row[] = [];
 
 async function kiln(args: string[]): Promise<{ code: number; doc: any; stderr: string; sec: number }> {
   const t0 = Date.now();
-  const r = await execa('npx', ['tsx', 'scripts/cli.ts', ...args, '--state-dir', stateDir, '--json'], { cwd: REPO_ROOT, reject: false, stderr: ['pipe', 'inherit'] });
+  const r = await execa('npx', ['tsx', 'cli/cli.ts', ...args, '--state-dir', stateDir, '--json'], { cwd: REPO_ROOT, reject: false, stderr: ['pipe', 'inherit'] });
   let doc: any = null;
   try { doc = r.stdout ? JSON.parse(r.stdout) : null; } catch { doc = null; }
   return { code: r.exitCode ?? -1, doc, stderr: String(r.stderr ?? ''), sec: Math.round((Date.now() - t0) / 1000) };

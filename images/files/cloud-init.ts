@@ -1,6 +1,6 @@
 /** cloud-init user data: boot-time only (identity hardening, /etc/kiln/boot.json with names, never secrets). */
-import { bootConfig } from '../../cloud-init/boot-config.ts';
-import { buildUserData, serializeUserData } from '../../cloud-init/user-data.ts';
+import { bootConfig } from '../cloud-init/boot-config.ts';
+import { buildUserData, serializeUserData } from '../cloud-init/user-data.ts';
 import type { FileSpec } from '../render-types.ts';
 
 export const cloudInitFiles: FileSpec[] = [

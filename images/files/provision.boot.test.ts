@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISTROS } from '../distro.ts';
 import { DEFAULT_LOCAL_DISTRO } from '../../targets/local/base.ts';
-import { bake, destroy, launch, type HostDescription } from '../../targets/local/index.ts';
+import { bake, destroy, launch, type BoxHostDescription } from '../../targets/local/index.ts';
 import { REPO_ROOT } from '../../targets/local/paths.ts';
 import { sshRun, type SshTarget } from '../../targets/local/ssh.ts';
 import { leftovers } from '../../targets/local/testing.ts';
@@ -20,11 +20,11 @@ const stateDir = join(REPO_ROOT, '.kiln/state-test-provision');
 const distro = DISTROS[DEFAULT_LOCAL_DISTRO];
 // Per process: another run of the suite may be baking beside this one (images are content-addressed and shared).
 const bundleDir = join(REPO_ROOT, '.kiln/test-bundle-provision', String(process.pid));
-const boxes: HostDescription[] = [];
+const boxes: BoxHostDescription[] = [];
 // Recipe env values that a YAML 1.1 reader, a shell or systemd could each misread: they must arrive verbatim.
 const HOSTILE_ENV = { APP_NO: 'no', APP_DATE: '2024-01-01', APP_MODE: '0640', APP_NULL: '~', APP_YAML: '*ref !!python/object:os.system <<',
   APP_SHELL: '$(touch /tmp/pwned) `touch /tmp/pwned2` ${HOME} "dq" \'sq\' back\\slash ; # not a comment', APP_SPACES: '  padded  ' };
-const ssh = (h: HostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
+const ssh = (h: BoxHostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
 /** Images this test baked from older renders (~1 GiB each with the unpacked root); a day is longer than any run. */
 async function pruneOldImages(keep: string): Promise<void> {
   for (const ref of await listImages(stateDir)) {
@@ -36,7 +36,7 @@ async function pruneOldImages(keep: string): Promise<void> {
   }
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const get = async (h: HostDescription, path: string) => {
+const get = async (h: BoxHostDescription, path: string) => {
   const res = await fetch(`http://${h.address}${path}`, { signal: AbortSignal.timeout(10_000) });
   return { status: res.status, body: await res.text() };
 };
@@ -45,13 +45,13 @@ const FINGERPRINTS = [
   'sudo bash --norc -c \'set -a; . /etc/kiln/app.env; printf "%s" "$KILN_SECRET_KEY" | sha256sum; printf "%s" "$KILN_DB_PASSWORD" | sha256sum\'',
   'sudo sha256sum /etc/pgbouncer/userlist.txt /etc/ssl/private/ssl-cert-snakeoil.key /etc/machine-id',
 ].join('; ');
-const fingerprints = async (h: HostDescription) => {
+const fingerprints = async (h: BoxHostDescription) => {
   const r = await sshRun(ssh(h), FINGERPRINTS);
   expect(r.exitCode, r.stderr).toBe(0);
   return r.stdout.split('\n').map((l) => l.split(' ')[0]);
 };
 /** Monotonic µs at which a unit became active / left inactive. */
-const startedAt = async (h: HostDescription, unit: string) => {
+const startedAt = async (h: BoxHostDescription, unit: string) => {
   const r = await sshRun(ssh(h), `systemctl show -p ActiveEnterTimestampMonotonic -p InactiveExitTimestampMonotonic -p ConditionResult ${unit}`);
   return Object.fromEntries(r.stdout.split('\n').map((l) => l.split('=') as [string, string]));
 };
@@ -62,7 +62,7 @@ describe('rendered provisioning, baked and booted (local target)', () => {
     const recipe = join(REPO_ROOT, '.kiln', `provision-boot-recipe-${process.pid}.json`);
     await mkdir(join(REPO_ROOT, '.kiln'), { recursive: true });
     await writeFile(recipe, JSON.stringify({ app: { env: HOSTILE_ENV } }));
-    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', distro.id, '--recipe', recipe, '--out', bundleDir], { cwd: REPO_ROOT });
+    await execa('npx', ['tsx', 'cli/cli.ts', 'render', '--tier', 'nano', '--distro', distro.id, '--recipe', recipe, '--out', bundleDir], { cwd: REPO_ROOT });
     await rm(recipe);
     // The build VM has PyPI; this machine reaches it only through the host's pip setup: a wheelhouse for the chroot.
     await mkdir(join(bundleDir, 'wheels'));

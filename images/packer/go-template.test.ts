@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { baseAmi, startMoto, type Moto } from '../../targets/aws/moto.testkit.ts';
-import { runPacker } from '../../scripts/validate/packer-env.ts';
+import { runPacker } from '../../pipeline/validate/packer-env.ts';
 
 let moto: Moto | undefined;
 let dir = '';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPacker } from '../../scripts/validate/packer-env.ts';
+import { runPacker } from '../../pipeline/validate/packer-env.ts';
 import { attr, block, list, num, obj, ref, str, type Item } from './ast.ts';
 import { escapeHclString, printHcl } from './hcl.ts';
 

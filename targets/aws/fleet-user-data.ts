@@ -3,8 +3,8 @@
  * only). An instance with its own PostgreSQL migrates its own database at first boot; with a database outside the
  * image, shared by the fleet, no instance migrates by itself (docs/aws.md: migrations for a fleet).
  */
-import { bootConfig } from '../../cloud-init/boot-config.ts';
-import { buildUserData, serializeUserData } from '../../cloud-init/user-data.ts';
+import { bootConfig } from '../../images/cloud-init/boot-config.ts';
+import { buildUserData, serializeUserData } from '../../images/cloud-init/user-data.ts';
 import { DISTROS } from '../../images/distro.ts';
 import type { Tier } from '../../images/tiers.ts';
 import type { Recipe } from '../../images/web.ts';

@@ -8,7 +8,8 @@ import { BUILTIN_TIERS } from '../../images/tiers.ts';
 import { InputError } from '../../images/errors.ts';
 import { baseAmi, makeAmi, startMoto, type Moto } from './moto.testkit.ts';
 import { candidateData, launch, type LaunchInput } from './launch.ts';
-import { hostKeysFromConsole, parseHostKeys } from './hostkeys.ts';
+import { hostKeysFromConsole } from './hostkeys.ts';
+import { parseHostKeys } from '../../model/host-keys.ts';
 import { MissingPrerequisiteError } from './prereq.ts';
 import { resolveVerifierAmi, runnerArch, ubuntuAmiParameter, verifierData } from './verifier.ts';
 

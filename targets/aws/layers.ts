@@ -1,12 +1,12 @@
 /**
- * An AMI's layers (verify/verdict.ts ImageLayer), bottom first, from the tags the Packer template writes: the OS
+ * An AMI's layers (model/lineage.ts ImageLayer), bottom first, from the tags the Packer template writes: the OS
  * image (stock Ubuntu) or the base AMI a release was built on, then the team's app. Plus what a release bake checks.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { InputError } from '../../images/errors.ts';
-import type { ImageLayer } from '../../verify/verdict.ts';
+import type { ImageLayer } from '../../model/lineage.ts';
 import { TAG, tagMap } from './tags.ts';
 
 export const AMI_REF = /^(?:([a-z]{2}(?:-[a-z]+)+-\d+):)?(ami-[0-9a-f]{8,17})$/;

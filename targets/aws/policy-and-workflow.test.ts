@@ -4,11 +4,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { BUILTIN_TIERS } from '../../images/tiers.ts';
-import { ledgerPath, runDir } from '../../scripts/flows/ledger.ts';
-import { reportDirFor } from '../../scripts/flows/prepare.ts';
+import { ledgerPath, runDir } from '../../pipeline/ledger.ts';
+import { reportDirFor } from '../../pipeline/prepare.ts';
 import { MIN_PACKER } from './bake.ts';
 import { AWS_FIELDS } from './settings.ts';
 import { ubuntuAmiParameter } from './verifier.ts';
+import { LAYERS } from '../../layers.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const policy = JSON.parse(readFileSync(join(repo, 'docs/iam-policy.json'), 'utf8'));
@@ -91,7 +92,7 @@ function expectAwsSettings(job: any): void {
 
 /** Repository variables only the workflows read (the role to assume, the gate's recipe and tiers). */
 const WORKFLOW_ONLY = new Set(['KILN_AWS_ROLE_ARN', 'KILN_RECIPE', 'KILN_GATE_TIERS']);
-const kilnSources = ['targets', 'scripts', 'verify', 'images'].flatMap((d) => readdirSync(join(repo, d), { recursive: true, encoding: 'utf8' })
+const kilnSources = LAYERS.flatMap((d) => readdirSync(join(repo, d), { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.ts') && !/\.test\.ts$|testkit/.test(f)).map((f) => readFileSync(join(repo, d, f), 'utf8'))).join('\n');
 /** KILN_* names a workflow sets that no kiln source reads (a misspelt or renamed variable). */
 const unreadNames = (text: string) => [...new Set([...text.matchAll(/\bKILN_[A-Z0-9_]+\b/g)].map((m) => m[0]))]

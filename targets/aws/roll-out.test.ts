@@ -11,7 +11,7 @@ import {
   StartInstanceRefreshCommand,
   UpdateAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { deployOutcome } from '../../scripts/flows/deploy-outcome.ts';
+import { deployOutcome } from '../../pipeline/deploy-outcome.ts';
 import { makeAmi, putAlarm, setAlarmState, startMoto, type Moto } from './moto.testkit.ts';
 import { refreshInput } from './refresh-input.ts';
 import { pollInstanceRefresh, type RefreshOutcome } from './refresh-poller.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../../images/errors.ts';
 import { readInputFile } from '../../images/input-file.ts';
-import { checkVerdict } from '../../verify/verdict-guard.ts';
+import { checkVerdict } from '../../model/verdict-guard.ts';
 import { appOfLineage } from '../channel.ts';
 
 /** The part of a verdict promote relies on; the rest of the document is hashed, not read. */
@@ -30,7 +30,7 @@ const AMI = /\bami-[0-9a-f]{8,17}\b/;
 
 /**
  * Reads a verdict file and fails closed: anything but an explicit `decision: "pass"`, in a document
- * that verify/verdict-guard.ts accepts (shape, and a pass every part earned), is refused.
+ * that model/verdict-guard.ts accepts (shape, and a pass every part earned), is refused.
  */
 export function readVerdict(path: string): VerdictFacts {
   const bytes = readInputFile('--verdict', path, 'verdict JSON file', 'check the path');

@@ -3,7 +3,7 @@ import { mkdir, rm, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
 import { runIsolated, say } from './exec.ts';
-import { removeTree, sha256, tmpName } from './fsutil.ts';
+import { removeTree, sha256, tmpName } from '../../lib/fsutil.ts';
 import { withLock } from './lock.ts';
 
 export interface BaseSpec {

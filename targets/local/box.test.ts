@@ -2,18 +2,18 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bake, destroy, launch, memoryStats, setCpuQuota, type HostDescription } from './index.ts';
+import { bake, destroy, launch, memoryStats, setCpuQuota, type BoxHostDescription } from './index.ts';
 import { sshRun, type SshTarget } from './ssh.ts';
 import { leftovers, TEST_STATE_DIR, testBundle } from './testing.ts';
 
 const stateDir = TEST_STATE_DIR;
-const boxes: HostDescription[] = [];
-const ssh = (h: HostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
+const boxes: BoxHostDescription[] = [];
+const ssh = (h: BoxHostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('local target: a nano box', () => {
-  let a: HostDescription;
-  let b: HostDescription;
+  let a: BoxHostDescription;
+  let b: BoxHostDescription;
 
   beforeAll(async () => {
     const bundle = await testBundle();
@@ -24,7 +24,7 @@ describe('local target: a nano box', () => {
     const launched = await Promise.allSettled(ids.map((id, i) => launch({ imageRef: image.ref, tier: 'nano', id, stateDir, cpus: i === 0 ? '1' : undefined })));
     for (const r of launched) if (r.status === 'fulfilled') boxes.push(r.value);
     for (const r of launched) if (r.status === 'rejected') throw r.reason;
-    [a, b] = boxes as [HostDescription, HostDescription];
+    [a, b] = boxes as [BoxHostDescription, BoxHostDescription];
   }, 600_000);
 
   afterAll(async () => {

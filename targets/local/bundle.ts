@@ -2,7 +2,7 @@
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { InputError } from '../../images/errors.ts';
-import { sha256, sha256File } from './fsutil.ts';
+import { sha256, sha256File } from '../../lib/fsutil.ts';
 
 export const REQUIRED_BUNDLE_FILES = ['provision/provision.sh', 'provision/hygiene.sh', 'manifest.json', 'cloud-init/user-data'] as const;
 

@@ -2,9 +2,9 @@
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
-import type { ImageLayer } from '../../verify/verdict.ts';
+import type { ImageLayer } from '../../model/lineage.ts';
 import { runIsolated } from './exec.ts';
-import { readJson, removeTree, tmpName } from './fsutil.ts';
+import { readJson, removeTree, tmpName } from '../../lib/fsutil.ts';
 import { withLock } from './lock.ts';
 import { imagesDir } from './paths.ts';
 

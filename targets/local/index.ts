@@ -9,4 +9,4 @@ export { findImage, listImages, type ImageManifest } from './image.ts';
 export { limitsFor, memoryStats, setCpuQuota, type BoxLimits, type MemoryStats } from './cgroup.ts';
 export { missingFor, preflight, PreflightError } from './preflight.ts';
 export { BoxNotReadyError } from './ready.ts';
-export type { HostDescription, BootTimings } from './instance.ts';
+export type { BoxHostDescription, BootTimings } from './instance.ts';

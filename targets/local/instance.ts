@@ -1,14 +1,15 @@
 /** The record of one launch (state dir/instances/<id>/instance.json) and the host description it yields. */
 import { join } from 'node:path';
-import { readJson, writeFileAtomic } from './fsutil.ts';
+import type { HostDescription } from '../../model/host.ts';
+import { readJson, writeFileAtomic } from '../../lib/fsutil.ts';
 import type { BoxLimits } from './cgroup.ts';
 import type { BoxNet } from './net.ts';
 import type { Wrapper } from './box.ts';
 import { instanceDir } from './paths.ts';
 import type { Accelerator } from './vm-plan.ts';
 
-/** What the verifier needs to reach and measure the box (`kiln launch --json`). */
-export interface HostDescription {
+/** A box's host description as `kiln launch --json` prints it, with the launch record's own fields. */
+export interface BoxHostDescription extends HostDescription {
   id: string;
   target: 'local';
   imageRef: string;
@@ -32,7 +33,7 @@ export interface HostDescription {
 }
 
 /** A launch booted as a whole machine under qemu (`kiln launch --vm`): its own kernel, exactly the tier's RAM and vCPUs. */
-export interface VmHostDescription {
+export interface VmHostDescription extends HostDescription {
   id: string;
   target: 'local';
   machine: 'vm';
@@ -79,7 +80,7 @@ export interface InstanceRecord {
   net: BoxNet;
   limits: BoxLimits;
   wrapper?: Wrapper;
-  host?: HostDescription | VmHostDescription;
+  host?: BoxHostDescription | VmHostDescription;
   /** Absent: a systemd-nspawn box. For a VM, `wrapper` is the qemu process. */
   machine?: 'vm';
 }

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bake, destroy, janitor, launch, type HostDescription } from './index.ts';
+import { bake, destroy, janitor, launch, type BoxHostDescription } from './index.ts';
 import { findLeader } from './box.ts';
 import { groupPath } from './cgroup.ts';
 import { readOwner } from './owner.ts';
@@ -12,7 +12,7 @@ import { leftovers, TEST_STATE_DIR, testBundle } from './testing.ts';
 
 const stateDir = TEST_STATE_DIR;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const live: HostDescription[] = [];
+const live: BoxHostDescription[] = [];
 
 describe('local target: janitor', () => {
   afterAll(async () => {

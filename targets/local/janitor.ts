@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, say } from './exec.ts';
 import { groupPids, listKilnGroups } from './cgroup.ts';
-import { mountsUnder, removeTree } from './fsutil.ts';
+import { mountsUnder, removeTree } from '../../lib/fsutil.ts';
 import { pidAlive } from './lock.ts';
 import { listKilnNetns, listKilnVeths, subnetClaims } from './net.ts';
 import { claimedIds, ID_PATTERN, ownerAlive, readOwner } from './owner.ts';

@@ -2,7 +2,7 @@
 import { mkdir, readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, say } from './exec.ts';
-import { removeTree, tmpName } from './fsutil.ts';
+import { removeTree, tmpName } from '../../lib/fsutil.ts';
 import { withLock } from './lock.ts';
 
 /** The metapackage that always depends on the current versioned cloud kernel. */

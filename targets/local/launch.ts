@@ -12,7 +12,7 @@ import { createGroups, groupPath, limitsFor, setCpuQuota } from './cgroup.ts';
 import { startWrapper, type Wrapper } from './box.ts';
 import { installLxcfsUnit, startLxcfs } from './lxcfs.ts';
 import { ensureLowerDir, findImage, imageUserDataPath } from './image.ts';
-import { type BootTimings, type HostDescription, writeRecord } from './instance.ts';
+import { type BootTimings, type BoxHostDescription, writeRecord } from './instance.ts';
 import { claimSubnet, createNetwork } from './net.ts';
 import { claimId, writeOwner } from './owner.ts';
 import { defaultStateDir, instanceDir } from './paths.ts';
@@ -70,7 +70,7 @@ export function resolveTier(tier: string | Tier): Tier {
   return t;
 }
 
-export async function launch(input: LaunchInput): Promise<HostDescription> {
+export async function launch(input: LaunchInput): Promise<BoxHostDescription> {
   const t0 = Date.now();
   const ms = () => Date.now() - t0;
   const stateDir = input.stateDir ?? defaultStateDir();
@@ -125,7 +125,7 @@ export async function launch(input: LaunchInput): Promise<HostDescription> {
       limits = limitsFor(tier.ramMiB, tier.vcpus, tier.burstBaselineShare, input.cpus);
       await setCpuQuota(id, limits.cpuQuotaUs);
     }
-    const host: HostDescription = {
+    const host: BoxHostDescription = {
       id, target: 'local', imageRef: image.ref, tier: tier.name, address: net.guestAddress, port: 22, user: BOX_USER,
       keyPath, hostKey: ready.hostKey, knownHostsPath,
       cgroup: { memory: groupPath('memory', id), cpu: groupPath('cpu', id), cpuset: groupPath('cpuset', id), pids: groupPath('pids', id) },

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { say } from './exec.ts';
-import { mountsUnder } from './fsutil.ts';
+import { mountsUnder } from '../../lib/fsutil.ts';
 import { pidAlive } from './lock.ts';
 
 export const LXCFS_BIN = '/usr/bin/lxcfs';

@@ -3,7 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { serializeUserData, type CloudConfig } from '../../cloud-init/user-data.ts';
+import { serializeUserData, type CloudConfig } from '../../images/cloud-init/user-data.ts';
 import { outOfMemoryAtBoot } from '../target.ts';
 import { bake, launch, BoxNotReadyError } from './index.ts';
 import { imageUserDataPath } from './image.ts';

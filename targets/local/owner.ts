@@ -2,7 +2,7 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
-import { readJson, writeFileAtomic } from './fsutil.ts';
+import { readJson, writeFileAtomic } from '../../lib/fsutil.ts';
 import { RUN_DIR } from './paths.ts';
 
 export const ID_PATTERN = /^[a-z0-9]{1,12}$/;

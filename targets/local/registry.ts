@@ -2,12 +2,12 @@
 import { join } from 'node:path';
 import { InputError } from '../../images/errors.ts';
 import { readInputText } from '../../images/input-file.ts';
-import { checkVerdict } from '../../verify/verdict-guard.ts';
-import { readJson, sha256, writeFileAtomic } from './fsutil.ts';
+import { checkVerdict } from '../../model/verdict-guard.ts';
+import { readJson, sha256, writeFileAtomic } from '../../lib/fsutil.ts';
 import { findImage } from './image.ts';
 import { withLock } from './lock.ts';
 import { appOfLineage, channelOf } from '../channel.ts';
-import type { Lineage } from '../../verify/verdict.ts';
+import type { Lineage } from '../../model/lineage.ts';
 import { defaultStateDir } from './paths.ts';
 
 export interface Promotion {

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { serializeUserData, withLaunchIdentity, type CloudConfig } from '../../cloud-init/user-data.ts';
+import { serializeUserData, withLaunchIdentity, type CloudConfig } from '../../images/cloud-init/user-data.ts';
 import type { BoxNet } from './net.ts';
 
 export const BOX_USER = 'kiln';

@@ -1,5 +1,8 @@
 /** OpenSSH to a box with the launch key and the captured host key (strict checking, always a timeout). */
+import { shellQuote } from '../../lib/shell-quote.ts';
 import { run, type RunResult } from './exec.ts';
+
+// OpenSSH, not ssh2 (verify/ssh.ts): readiness must prove the box answers the `ssh` a user runs with the known_hosts file the launch prints.
 
 export interface SshTarget {
   address: string;
@@ -20,5 +23,3 @@ export function sshRun(t: SshTarget, command: string, timeoutSec = 30): Promise<
   const remote = `timeout --kill-after=5s ${timeoutSec} bash -c ${shellQuote(command)}`;
   return run('ssh', [...sshArgs(t), remote], { allowFail: true, timeout: (timeoutSec + 10) * 1000 });
 }
-
-export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

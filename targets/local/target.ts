@@ -2,13 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DISTROS, type DistroProfile } from '../../images/distro.ts';
-import { appProfileOf, lineageFromLocalImage } from '../../verify/defaults.ts';
-import { validateHost } from '../../verify/host.ts';
+import { appProfileOf, lineageFromLocalImage } from '../../model/lineage.ts';
+import { validateHost } from '../../model/host.ts';
 import { imageFiles, type BakedImage, type Target } from '../target.ts';
 import { bake } from './bake.ts';
 import { DEFAULT_LOCAL_DISTRO, type LocalDistroId } from './base.ts';
 import { destroy } from './destroy.ts';
-import { readImageBundle } from '../../verify/image-bundle.ts';
+import { readImageBundle } from '../../model/image-bundle.ts';
 import { findImage, imageBundleDir, type ImageManifest } from './image.ts';
 import { janitor } from './janitor.ts';
 import { launch } from './launch.ts';

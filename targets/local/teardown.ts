@@ -1,6 +1,6 @@
 /** Removes everything a launch created, in dependency order; safe to run on a half-made box. */
 import { run } from './exec.ts';
-import { mountsUnder, removeTree } from './fsutil.ts';
+import { mountsUnder, removeTree } from '../../lib/fsutil.ts';
 import { removeGroups } from './cgroup.ts';
 import { stopBox, type Wrapper } from './box.ts';
 import { releaseSubnets, removeNetwork } from './net.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { DEFAULT_LOCAL_DISTRO } from './base.ts';
 import { BOX_HIERARCHIES, groupPath } from './cgroup.ts';
-import { mountsUnder } from './fsutil.ts';
+import { mountsUnder } from '../../lib/fsutil.ts';
 import { listKilnNetns, listKilnVeths, netnsName, vethName } from './net.ts';
 import { instanceDir, REPO_ROOT, RUN_DIR } from './paths.ts';
 import { writeFixtureBundle } from './fixture-bundle.ts';
@@ -27,7 +27,7 @@ export async function testBundle(): Promise<{ dir: string; kind: 'render' | 'fix
     if (!pidAlive(Number(n)) || n === String(process.pid)) await rm(join(parent, n), { recursive: true, force: true });
   }
   if (want !== 'fixture') {
-    await execa('npx', ['tsx', 'scripts/cli.ts', 'render', '--tier', 'nano', '--distro', DEFAULT_LOCAL_DISTRO, '--out', dir], { cwd: REPO_ROOT, reject: false });
+    await execa('npx', ['tsx', 'cli/cli.ts', 'render', '--tier', 'nano', '--distro', DEFAULT_LOCAL_DISTRO, '--out', dir], { cwd: REPO_ROOT, reject: false });
     if (existsSync(join(dir, 'provision/provision.sh')) && existsSync(join(dir, 'cloud-init/user-data'))) return { dir, kind: 'render' };
     if (want === 'render') throw new Error('KILN_LOCAL_TEST_BUNDLE=render but the renderer wrote no provision/provision.sh');
     await rm(dir, { recursive: true, force: true });

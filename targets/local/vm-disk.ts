@@ -2,7 +2,7 @@
 import { mkdir, open, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { run } from './exec.ts';
-import { removeTree } from './fsutil.ts';
+import { removeTree } from '../../lib/fsutil.ts';
 import type { GuestKernel } from './kernel.ts';
 import { type Seed, writeSeed } from './seed.ts';
 import { CLOUD_CFG_DROPIN, CLOUD_CFG_DROPIN_PATH, MODULE_LOADER_PATH, MASKED_UNIT, MODULE_UNIT, MODULE_UNIT_NAME, moduleLoaderScript, moduleLoadOrder, VM_NIC_MODULES } from './vm-guest.ts';

@@ -1,6 +1,6 @@
 /** Waits for a booting VM: host keys on its console (as EC2 shows them), ssh answers, cloud-init done, every unit up. */
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseHostKeys } from '../aws/hostkeys.ts';
+import { parseHostKeys } from '../../model/host-keys.ts';
 import type { Wrapper } from './box.ts';
 import { procAlive } from './owner.ts';
 import { BoxNotReadyError, settleOverSsh } from './ready.ts';

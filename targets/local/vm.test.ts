@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshSession } from '../../verify/ssh.ts';
-import { validateHost } from '../../verify/host.ts';
+import { validateHost } from '../../model/host.ts';
 import { machineMemoryCheck, type MachineMemory } from '../../verify/machine-memory.ts';
 import { bake, destroy } from './index.ts';
 import type { VmHostDescription } from './instance.ts';

@@ -12,13 +12,13 @@ import { join, resolve } from 'node:path';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootConfig, bootJson } from '../../cloud-init/boot-config.ts';
+import { bootConfig, bootJson } from '../../images/cloud-init/boot-config.ts';
 import { DISTROS } from '../../images/distro.ts';
 import { render } from '../../images/render.ts';
 import { BUILTIN_TIERS } from '../../images/tiers.ts';
 import { WEB } from '../../images/web.ts';
 import { startMoto, type Moto } from '../../targets/aws/moto.testkit.ts';
-import { writeBundle } from '../../scripts/write-bundle.ts';
+import { writeBundle } from '../../pipeline/bundle/write-bundle.ts';
 
 const repo = resolve(import.meta.dirname, '../..');
 const PY = join(repo, '.venv/bin/python');

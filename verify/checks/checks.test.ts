@@ -15,7 +15,7 @@ import { checkCloudInit, judgeCloudInit } from './cloudinit.ts';
 import { checkIdentity } from './identity.ts';
 import { checkSecrets } from './secrets.ts';
 import { checkSshd, DEFAULT_SSHD_POLICY } from './sshd.ts';
-import { launchKeyBlob } from '../host.ts';
+import { launchKeyBlob } from '../../model/host.ts';
 
 let sshd: LocalSshd;
 let s: SshSession;

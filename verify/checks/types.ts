@@ -39,4 +39,4 @@ export async function guarded(id: string, body: () => Promise<CheckResult | Chec
   }
 }
 
-export { shellQuote } from '../ssh.ts';
+export { shellQuote } from '../../lib/shell-quote.ts';

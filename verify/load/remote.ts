@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { InputError } from '../../images/errors.ts';
-import type { VerifierHost } from '../host.ts';
-import { shellQuote, SshSession } from '../ssh.ts';
+import type { VerifierHost } from '../../model/host.ts';
+import { shellQuote } from '../../lib/shell-quote.ts';
+import { SshSession } from '../ssh.ts';
 import type { LoadResult, LoadSpec } from './types.ts';
 
 export interface RemoteGeneratorOptions {

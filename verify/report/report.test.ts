@@ -47,7 +47,7 @@ async function parseJunit(xml: string) {
 describe('report', () => {
   it('the HTML report opens in headless Chromium with all four plots drawn and nothing fetched', async () => {
     const v = buildVerdict(verdictInput());
-    const files = writeReport(v, join(dir, 'pass'));
+    const files = await writeReport(v, join(dir, 'pass'));
     const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
@@ -86,7 +86,7 @@ describe('report', () => {
 
   it('JUnit parses, has one testcase per check/threshold/baseline metric plus the decision, and marks failures', async () => {
     const good = buildVerdict(verdictInput());
-    const parsed = await parseJunit(readFileSync(writeReport(good, join(dir, 'junit')).junit, 'utf8'));
+    const parsed = await parseJunit(readFileSync((await writeReport(good, join(dir, 'junit'))).junit, 'utf8'));
     expect(parsed.error).toBeNull();
     const expected = good.checks.length + good.thresholds.length + good.baseline.comparison!.metrics.length + 1;
     expect(parsed).toMatchObject({ root: 'testsuites', tests: expected, testcases: expected, failures: 0, failuresAttr: 0 });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync, mkdirSync, existsSync
 import { createServer, connect as netConnect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { HostDescription } from '../host.ts';
+import type { HostDescription } from '../../model/host.ts';
 
 export interface LocalSshd {
   dir: string;

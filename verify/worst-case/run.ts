@@ -1,6 +1,6 @@
 /** Runs the worst-case phase on a box over its session, with verify's memory sampler alongside, and judges it. */
 import { readFileSync } from 'node:fs';
-import { shellQuote } from '../ssh.ts';
+import { shellQuote } from '../../lib/shell-quote.ts';
 import type { CheckResult, Remote } from '../checks/types.ts';
 import { startMemorySampler } from '../memory/sampler.ts';
 import { summarizeMemory, type MemorySummary } from '../memory/summary.ts';

@@ -1,0 +1,48 @@
+/** Where the gate's boxes and load generator run, and the load runner it hands to verify. */
+import { availableParallelism } from 'node:os';
+import { runLoadInChild } from '../verify/load/child.ts';
+import type { Placement } from '../verify/load/cpus.ts';
+import { runLoad as runLoadHere } from '../verify/load/run.ts';
+import type { LoadResult, LoadSpec } from '../verify/load/types.ts';
+import type { ObservedRun } from './gate-median.ts';
+
+export interface GatePlacement { boxCpus?: string; generator?: Placement }
+
+/**
+ * The generator in its own process at a higher priority, so SSH samplers on the caller's event loop cannot delay
+ * sends. Not pinned: on this shared 2-core host a generator pinned to one CPU was late more often (other jobs'
+ * load lands there too, and verify/load/README measured that pinning does not fix timer wake-ups); with 4+ CPUs
+ * the boxes get the upper half and the generator the rest.
+ */
+export const defaultPlacement = (): GatePlacement => {
+  const n = availableParallelism();
+  return n >= 4 ? { boxCpus: `${n / 2}-${n - 1}`, generator: { cpus: `0-${n / 2 - 1}`, nice: -10 } } : { generator: { nice: -10 } };
+};
+
+/** Bound on attempts per load run: an invalid run (late/dropped sends, generator CPU) measured the host, not the box. */
+const LOAD_ATTEMPTS = 2;
+
+/** The generator placed as `place` says (a child process at a priority, or in process). */
+export const placedRunLoad = (place: GatePlacement) => (spec: LoadSpec): Promise<LoadResult> =>
+  (place.generator ? runLoadInChild(spec, place.generator) : runLoadHere(spec));
+
+/** The gate's rules around any generator (here or on a verifier): its late tolerance, an invalid run repeated (bounded), never a valid one. */
+export function gateLoadRules(log: (line: string) => void = () => {}, lateToleranceMs?: number, observe?: (run: ObservedRun) => void) {
+  return (run: (spec: LoadSpec) => Promise<LoadResult>) => {
+    const once = (given: LoadSpec) => run(lateToleranceMs === undefined ? given : { ...given, lateToleranceMs });
+    return async (spec: LoadSpec): Promise<LoadResult> => {
+      let r = await once(spec);
+      for (let attempt = 2; !r.valid && attempt <= LOAD_ATTEMPTS; attempt++) {
+        log(`load run on ${spec.host} invalid (${r.invalidReasons.join('; ')}): repeating (${attempt}/${LOAD_ATTEMPTS})`);
+        r = await once(spec);
+      }
+      observe?.({ host: spec.host, result: r });
+      return r;
+    };
+  };
+}
+
+/** The load runner the gate hands to verify for a box without a verifier: placed, under the gate's rules. */
+export function gateRunLoad(place: GatePlacement, log: (line: string) => void = () => {}, lateToleranceMs?: number, observe?: (run: ObservedRun) => void): (spec: LoadSpec) => Promise<LoadResult> {
+  return gateLoadRules(log, lateToleranceMs, observe)(placedRunLoad(place));
+}

@@ -1,0 +1,69 @@
+/**
+ * Pure: the candidate box's memory against the previous release's box, sampled over the same window under the
+ * same interleaved load. Judged on the stack's services (PSS summed over the units), not the box's working set:
+ * only the candidate box also ran the state checks and verify's own sampler, which move page cache by ~20 MiB.
+ * One series per box (autocorrelated samples), so no rank test: an effect threshold, relative AND absolute,
+ * decides; anything missing fails closed.
+ */
+import type { MemorySummary } from '../verify/memory/summary.ts';
+
+export interface MemoryPolicy {
+  /** Candidate worse than previous by more than this, in percent … */
+  maxWorsePct: number;
+  /** … and by more than this many MiB (a fresh box's page cache and allocator moves by a few MiB). */
+  minWorseMiB: number;
+}
+
+export const DEFAULT_MEMORY_POLICY: MemoryPolicy = { maxWorsePct: 10, minWorseMiB: 16 };
+
+export interface MemoryMetric {
+  metric: 'servicesPssSteadyMiB' | 'servicesPssPeakMiB';
+  previous: number | null;
+  candidate: number | null;
+  changePct: number | null;
+  outcome: 'ok' | 'regression' | 'missing';
+  evidence: string;
+}
+
+export interface MemoryComparison {
+  outcome: 'pass' | 'regression' | 'fail';
+  policy: MemoryPolicy;
+  metrics: MemoryMetric[];
+  reasons: string[];
+  /** Informational: each box's working set from its cgroup (or meminfo), MiB. */
+  box?: { candidate: { peak: number; steady: number } | null; previous: { peak: number; steady: number } | null };
+}
+
+const r1 = (x: number) => Math.round(x * 10) / 10;
+/** Sum over the units of one PSS figure; null when a unit was never seen (a missing service is no saving). */
+const value = (m: MemorySummary | null, units: readonly string[], key: 'steady' | 'peak'): number | null => {
+  if (!m || units.length === 0) return null;
+  let sum = 0;
+  for (const u of units) {
+    const v = m.services[u]?.pss;
+    if (!v || v.samples === 0 || !Number.isFinite(v[key]) || v[key] <= 0) return null;
+    sum += v[key];
+  }
+  return sum;
+};
+
+export function compareMemory(candidate: MemorySummary | null, previous: MemorySummary | null, units: readonly string[], policy: MemoryPolicy = DEFAULT_MEMORY_POLICY): MemoryComparison {
+  const metrics: MemoryMetric[] = (['steady', 'peak'] as const).map((key) => {
+    const metric = key === 'steady' ? 'servicesPssSteadyMiB' as const : 'servicesPssPeakMiB' as const;
+    const p = value(previous, units, key);
+    const c = value(candidate, units, key);
+    if (p === null || c === null) {
+      return { metric, previous: p, candidate: c, changePct: null, outcome: 'missing' as const, evidence: `no ${key} PSS of every unit (${units.join(', ')}) on the ${p === null ? 'previous release' : 'candidate'} box` };
+    }
+    const changePct = ((c - p) / p) * 100;
+    const worse = changePct > policy.maxWorsePct && c - p > policy.minWorseMiB;
+    return {
+      metric, previous: r1(p), candidate: r1(c), changePct: r1(changePct), outcome: worse ? 'regression' as const : 'ok' as const,
+      evidence: `${r1(p)} -> ${r1(c)} MiB (${changePct >= 0 ? '+' : ''}${r1(changePct)}%, limit +${policy.maxWorsePct}% and +${policy.minWorseMiB} MiB)`,
+    };
+  });
+  const reasons = metrics.filter((m) => m.outcome !== 'ok').map((m) => `memory ${m.outcome}: ${m.metric} ${m.evidence}`);
+  const outcome = metrics.some((m) => m.outcome === 'missing') ? 'fail' : metrics.some((m) => m.outcome === 'regression') ? 'regression' : 'pass';
+  const box = (m: MemorySummary | null) => (m && m.box.source !== 'none' ? { peak: r1(m.box.peak), steady: r1(m.box.steady) } : null);
+  return { outcome, policy, metrics, reasons, box: { candidate: box(candidate), previous: box(previous) } };
+}
