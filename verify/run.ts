@@ -19,8 +19,8 @@ import { judgeThresholds, latencyJudgement } from './thresholds.ts';
 import { guarded } from './checks/types.ts';
 import { machineMemoryCheck } from './machine-memory.ts';
 import { buildVerdict, type Verdict } from './verdict.ts';
-import { type LoadOrigin } from '../model/verdict-guard.ts';
-import { type Lineage } from '../model/lineage.ts';
+import type { LoadOrigin } from '../model/verdict-guard.ts';
+import type { Lineage } from '../model/lineage.ts';
 import type { WorstCasePlan } from './worst-case/plan.ts';
 import { runWorstCase } from './worst-case/run.ts';
 
