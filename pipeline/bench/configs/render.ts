@@ -1,6 +1,5 @@
 /** A variant's config files: kiln's own file specs (same paths, same templates) fed the variant's values. Pure. */
 import { DISTROS, type DistroProfile } from '../../../images/distro.ts';
-import { DEFAULT_LOCAL_DISTRO } from '../../../targets/local/base.ts';
 import { FILES } from '../../../images/files/index.ts';
 import type { RenderContext, RenderedFile } from '../../../images/render-types.ts';
 import type { Tier } from '../../../images/tiers.ts';

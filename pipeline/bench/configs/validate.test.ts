@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCatalog, findTier } from '../../../images/catalog.ts';
 import { DISTROS } from '../../../images/distro.ts';
-import { DEFAULT_LOCAL_DISTRO } from '../../../targets/local/base.ts';
 import { render, type Rendered } from '../../../images/render.ts';
 import { WEB } from '../../../images/web.ts';
 import { validateBundle } from '../../validate/run.ts';
