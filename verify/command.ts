@@ -122,6 +122,7 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     baseline: input.baselineTarget ? { target: { ...input.baselineTarget, ...(hostHeader ? { hostHeader } : {}) }, repetitions: input.baselineRepetitions ?? 5, durationSec: Math.min(shape.durationSec, 15) } : null,
     seed: input.bundle?.manifest.recipe.app.seed ?? null,
     wholeMachine,
+    ...(input.bundle ? { osReserveMiB: input.bundle.manifest.budget.osReserveMiB } : {}),
     worstCase: holdSec > 0 && input.bundle ? {
       plan: worstCasePlan({
         settings: input.bundle.manifest.settings, services: input.bundle.manifest.recipe.services, endpoints: load.endpoints,

@@ -1,4 +1,5 @@
 /** A whole machine's (VM's) own memory figures from /proc/meminfo, and its MemTotal held against the tier's RAM. */
+import { readFileSync } from 'node:fs';
 import { DEFAULT_TIMEOUT_SEC, execError, fail, pass, type CheckResult, type Remote } from './checks/types.ts';
 
 export interface MachineMemory {
@@ -42,4 +43,66 @@ export async function machineMemoryCheck(remote: Remote, ramMiB: number): Promis
   const r = await remote.exec('cat /proc/meminfo', { timeoutSec: DEFAULT_TIMEOUT_SEC });
   if (r.exitCode !== 0) return execError('machine:memtotal', r);
   return memTotalCheck(parseMeminfo(r.stdout), ramMiB);
+}
+
+/** snapshot.py's document: meminfo in MiB, and anonymous + shared-memory PSS per process group. */
+export interface MemorySnapshot {
+  meminfo: Record<string, number>;
+  groups: Record<string, { anonMiB: number; shmemMiB: number; processes: number }>;
+}
+
+/** The snapshot program: its functions, then one print. */
+export const SNAPSHOT_PY = readFileSync(new URL('./memory/snapshot.py', import.meta.url), 'utf8');
+export const snapshotProgram = (): string => `${SNAPSHOT_PY}\nprint(json.dumps(snapshot()))\n`;
+
+/** The machine's memory split three ways: what the kernel and the OS take, what the stack's services hold, what is free. */
+export interface MachineShare {
+  ramMiB: number;
+  memTotalMiB: number;
+  memAvailableMiB: number;
+  /** RAM the kernel never hands out (tier RAM less MemTotal): firmware, the kernel image, memmap, crash reserve. */
+  kernelKeptMiB: number;
+  /** Kernel memory in use that nothing can reclaim: unreclaimable slab, page tables, kernel stacks. */
+  kernelUsedMiB: number;
+  /** Anonymous and shared-memory PSS of the stack's units. */
+  stackMiB: number;
+  /** The same for every other process: systemd, journald, sshd, getty, dbus… */
+  osUserlandMiB: number;
+  /** Tier RAM less MemAvailable less the stack: everything the budget's OS reserve must cover. */
+  osShareMiB: number;
+}
+
+const r1 = (v: number) => Math.round(v * 10) / 10;
+
+/** Pure: the split from one snapshot; throws when meminfo lacks what it needs (a reading that cannot judge). */
+export function machineShare(s: MemorySnapshot, ramMiB: number, stackUnits: readonly string[]): MachineShare {
+  const m = s.meminfo;
+  for (const k of ['MemTotal', 'MemAvailable', 'SUnreclaim', 'PageTables', 'KernelStack']) {
+    if (typeof m[k] !== 'number') throw new Error(`/proc/meminfo lacks ${k}`);
+  }
+  let stack = 0;
+  let other = 0;
+  for (const [group, g] of Object.entries(s.groups)) {
+    if (stackUnits.includes(group)) stack += g.anonMiB + g.shmemMiB;
+    else other += g.anonMiB + g.shmemMiB;
+  }
+  return {
+    ramMiB, memTotalMiB: m.MemTotal!, memAvailableMiB: m.MemAvailable!, kernelKeptMiB: r1(ramMiB - m.MemTotal!),
+    kernelUsedMiB: r1(m.SUnreclaim! + m.PageTables! + m.KernelStack!), stackMiB: r1(stack), osUserlandMiB: r1(other),
+    osShareMiB: r1(ramMiB - m.MemAvailable! - stack),
+  };
+}
+
+/** Pure: the OS share at idle must fit what the budget reserved for it; more means the stack's worst case does not fit. */
+export function osShareCheck(s: MachineShare, reservedMiB: number): CheckResult {
+  const detail = `OS share ${s.osShareMiB} MiB of the tier's ${s.ramMiB} MiB (kernel keeps ${s.kernelKeptMiB}, kernel in use ${s.kernelUsedMiB}, `
+    + `OS processes ${s.osUserlandMiB}; the stack holds ${s.stackMiB}, MemAvailable ${s.memAvailableMiB}); the budget reserved ${reservedMiB} MiB`;
+  return s.osShareMiB > reservedMiB ? fail('machine:os-share', `${detail}: over by ${r1(s.osShareMiB - reservedMiB)} MiB`, s) : pass('machine:os-share', detail, s);
+}
+
+/** Reads the snapshot over the session (as root: every process's smaps); a failed read is an error, never a pass. */
+export async function osShareReading(remote: Remote, ramMiB: number, stackUnits: readonly string[], reservedMiB: number): Promise<CheckResult> {
+  const r = await remote.exec('python3 -', { timeoutSec: 60, asRoot: true, stdin: snapshotProgram() });
+  if (r.exitCode !== 0) return execError('machine:os-share', r);
+  return osShareCheck(machineShare(JSON.parse(r.stdout) as MemorySnapshot, ramMiB, stackUnits), reservedMiB);
 }

@@ -17,7 +17,7 @@ import { runSeed } from './seed.ts';
 import { SshSession } from './ssh.ts';
 import { judgeThresholds, latencyJudgement } from './thresholds.ts';
 import { guarded } from './checks/types.ts';
-import { machineMemoryCheck } from './machine-memory.ts';
+import { machineMemoryCheck, osShareReading } from './machine-memory.ts';
 import { buildVerdict, type Verdict } from './verdict.ts';
 import type { LoadOrigin } from '../model/verdict-guard.ts';
 import type { Lineage } from '../model/lineage.ts';
@@ -62,6 +62,8 @@ export interface VerifyPlan {
   seed?: readonly string[] | null;
   /** A whole machine (a VM, an EC2 instance): its own /proc/meminfo is judged against the tier and the budget. */
   wholeMachine?: boolean;
+  /** The budget's OS reserve (the image's manifest): a whole machine's OS share at idle is held to it. */
+  osReserveMiB?: number;
   /** The worst-case memory phase, run last (it fills caches and evicts keys the judged runs would otherwise see); absent = not run. */
   worstCase?: { plan: WorstCasePlan; headroomMiB: number } | null;
   /** Findings made before the box was reached (e.g. the image records no bundle): they count like any check. */
@@ -97,7 +99,7 @@ async function worstCasePhase(plan: VerifyPlan, wc: NonNullable<VerifyPlan['wors
     try {
       const r = await runWorstCase(session, p, {
         units: plan.memoryUnits ?? plan.expectations.units, wholeMachine: plan.wholeMachine ?? plan.host.machine === 'vm',
-        headroomMiB: wc.headroomMiB, cgroupPath: plan.host.memoryCgroupPath,
+        headroomMiB: wc.headroomMiB, ramMiB: plan.tier.ramMiB, cgroupPath: plan.host.memoryCgroupPath,
       });
       return r.checks;
     } finally {
@@ -130,7 +132,14 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
       log('state checks');
       checks = await runStateChecks(session, plan.expectations);
       // A whole machine: its own kernel's view of its RAM, against the tier's (a box's /proc is the host's or lxcfs').
-      if (plan.wholeMachine ?? plan.host.machine === 'vm') checks.push(...(await guarded('machine:memtotal', () => machineMemoryCheck(session!, plan.tier.ramMiB))));
+      if (plan.wholeMachine ?? plan.host.machine === 'vm') {
+        checks.push(...(await guarded('machine:memtotal', () => machineMemoryCheck(session!, plan.tier.ramMiB))));
+        // At idle, before any load: what the kernel and the OS hold must fit the share the budget left them.
+        const reserved = plan.osReserveMiB;
+        if (reserved !== undefined) {
+          checks.push(...(await guarded('machine:os-share', () => osShareReading(session!, plan.tier.ramMiB, plan.memoryUnits ?? plan.expectations.units, reserved))));
+        }
+      }
       if (plan.seed?.length) log(`seed: manage.py ${plan.seed.join(' ')}`);
       const seeded = await runSeed(session, plan.seed ?? null);
       if (seeded) checks.push(seeded);

@@ -7,7 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshSession } from '../../verify/ssh.ts';
 import { validateHost } from '../../model/host.ts';
-import { machineMemoryCheck, type MachineMemory } from '../../verify/machine-memory.ts';
+import { machineMemoryCheck, osShareReading, type MachineMemory } from '../../verify/machine-memory.ts';
+import { CANARY_MIX } from '../../verify/defaults.ts';
+import { worstCasePlan } from '../../verify/worst-case/plan.ts';
+import { runWorstCase } from '../../verify/worst-case/run.ts';
+import { readImageBundle, stackUnits } from '../../model/image-bundle.ts';
 import { bake, destroy } from './index.ts';
 import type { VmHostDescription } from './instance.ts';
 import { sshRun, type SshTarget } from './ssh.ts';
@@ -17,11 +21,13 @@ import { launchVm } from './vm.ts';
 const stateDir = TEST_STATE_DIR;
 const id = `v${process.pid}`.slice(0, 12);
 let host: VmHostDescription | undefined;
+let bundleDir = '';
 const ssh = (h: VmHostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
 
 describe('local target: a nano image as a VM', () => {
   beforeAll(async () => {
     const bundle = await testBundle();
+    bundleDir = bundle.dir;
     const image = await bake({ tier: 'nano', bundleDir: bundle.dir, stateDir });
     host = await launchVm({ imageRef: image.ref, tier: 'nano', id, stateDir, readyTimeoutSec: 300 });
   }, 420_000);
@@ -58,6 +64,28 @@ describe('local target: a nano image as a VM', () => {
       session.close();
     }
   });
+
+  it('holds the worst case: every part at its limit for a short hold, 0 OOM kills, everything answering after; the OS share is read', async () => {
+    const b = await readImageBundle(bundleDir);
+    const units = stackUnits(b);
+    const session = await SshSession.connect(validateHost(host));
+    try {
+      const share = await osShareReading(session, 512, units, b.manifest.budget.osReserveMiB);
+      // A reading, whichever way it judges: the figures go to the log and docs/tuning.md.
+      expect(['pass', 'fail']).toContain(share.status);
+      process.stdout.write(`vm figures (idle): ${share.evidence}\n`);
+      const plan = worstCasePlan({
+        settings: b.manifest.settings, services: b.manifest.recipe.services, endpoints: CANARY_MIX, hostHeader: 'localhost', port: 80, holdSec: 10,
+      });
+      const r = await runWorstCase(session, plan, { units, wholeMachine: true, headroomMiB: b.manifest.budget.headroomMiB, ramMiB: 512 });
+      for (const c of r.checks) process.stdout.write(`vm figures (worst case): ${c.id} ${c.status}: ${c.evidence}\n`);
+      expect(Object.fromEntries(r.checks.map((c) => [c.id, c.status]))).toEqual({
+        'worst-case:ran': 'pass', 'worst-case:oom-kills': 'pass', 'worst-case:answering': 'pass', 'worst-case:available': 'pass',
+      });
+    } finally {
+      session.close();
+    }
+  }, 400_000);
 
   it('destroy stops its qemu by PID and removes its disk and claim', async () => {
     const pid = host!.pid;

@@ -5,6 +5,7 @@
  */
 import { error, fail, pass, type CheckResult } from '../checks/types.ts';
 import type { MemorySummary } from '../memory/summary.ts';
+import { machineShare, type MachineShare, type MemorySnapshot } from '../machine-memory.ts';
 import type { WorstCasePlan } from './plan.ts';
 
 /** phase.py's one JSON document. */
@@ -23,6 +24,8 @@ export interface PhaseReport {
     nginx?: { connections: number; planned: number };
     redis?: { writtenMiB?: number; usedMemoryMiB?: number; errors?: number; planned: number };
   };
+  /** snapshot.py's reading halfway through the hold: the OS share with everything at its limit. */
+  loaded: MemorySnapshot | null;
   after: { method: string; path: string; status: number | null; expected: number | null; error: string | null }[];
   errors: string[];
 }
@@ -41,6 +44,8 @@ export interface WorstCaseInput {
   wholeMachine: boolean;
   /** RAM the budget leaves free at the worst case (the manifest's headroomMiB). */
   headroomMiB: number;
+  ramMiB: number;
+  stackUnits: readonly string[];
 }
 
 const okStatus = (a: PhaseReport['after'][number]) => a.status !== null && (a.expected ? a.status === a.expected : a.status >= 200 && a.status < 400);
@@ -79,11 +84,19 @@ export function judgeWorstCase(i: WorstCaseInput): CheckResult[] {
 
   if (i.wholeMachine) {
     const sampled = i.memory && Number.isFinite(i.memory.minMemAvailableMiB) ? i.memory.minMemAvailableMiB : Infinity;
-    const low = Math.min(r.memAvailableMinMiB, sampled);
-    const detail = `lowest MemAvailable ${low} MiB (before ${r.memAvailableBeforeMiB} of MemTotal ${r.memTotalMiB}); the budget leaves ${i.headroomMiB} MiB free`;
+    const low = Math.round(Math.min(r.memAvailableMinMiB, sampled) * 10) / 10;
+    let loaded: MachineShare | null = null;
+    try {
+      loaded = r.loaded ? machineShare(r.loaded, i.ramMiB, i.stackUnits) : null;
+    } catch {
+      loaded = null;
+    }
+    const share = loaded ? `; halfway: OS share ${loaded.osShareMiB} MiB (kernel in use ${loaded.kernelUsedMiB}, OS processes ${loaded.osUserlandMiB}), stack ${loaded.stackMiB} MiB` : '';
+    const detail = `lowest MemAvailable ${low} MiB (before ${r.memAvailableBeforeMiB} of MemTotal ${r.memTotalMiB}); the budget leaves ${i.headroomMiB} MiB free${share}`;
+    const data = { lowMiB: low, headroomMiB: i.headroomMiB, loaded };
     out.push(!Number.isFinite(low) || r.samples < 1
       ? error('worst-case:available', 'MemAvailable was not sampled during the phase')
-      : low < i.headroomMiB ? fail('worst-case:available', detail, { lowMiB: low, headroomMiB: i.headroomMiB }) : pass('worst-case:available', detail, { lowMiB: low, headroomMiB: i.headroomMiB }));
+      : low < i.headroomMiB ? fail('worst-case:available', detail, data) : pass('worst-case:available', detail, data));
   }
   return out;
 }

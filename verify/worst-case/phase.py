@@ -2,7 +2,8 @@
 # Every budgeted part at its limit at once, for a fixed hold: Postgres backends sorting and hashing at work_mem,
 # a CREATE INDEX at maintenance_work_mem, every gunicorn thread busy, nginx holding its connection count, Redis
 # written past maxmemory. Prints one JSON document on stdout: what ran, what failed, the lowest MemAvailable seen.
-# Only the standard library: the image's system Python runs it, never the app's venv.
+# Only the standard library: the image's system Python runs it, never the app's venv. verify/memory/snapshot.py
+# (meminfo, snapshot) comes first in the same program.
 import json
 import os
 import resource
@@ -24,15 +25,6 @@ def note(msg):
     with lock:
         if len(errors) < 40:
             errors.append(msg[:300])
-
-
-def meminfo():
-    out = {}
-    with open("/proc/meminfo") as f:
-        for line in f:
-            k, v = line.split(":", 1)
-            out[k] = int(v.split()[0]) / 1024.0
-    return out
 
 
 def oom_kills():
@@ -95,7 +87,7 @@ def controller_sql(n, rows, seconds):
     )
 
 
-def postgres_start(pg, seconds):
+def postgres_prepare(pg):
     for sql in ("DROP DATABASE IF EXISTS %s" % SCRATCH_DB, "CREATE DATABASE %s" % SCRATCH_DB):
         r = psql("postgres", sql, 120)
         if r.returncode != 0:
@@ -104,6 +96,9 @@ def postgres_start(pg, seconds):
     r = psql(SCRATCH_DB, setup, 600)
     if r.returncode != 0:
         raise RuntimeError("scratch table: " + r.stderr.strip())
+
+
+def postgres_start(pg, seconds):
     # At most every slot the server has, less the controller's and the maintenance task's.
     n = pg["maxConnections"] - 2
     proc = subprocess.Popen(psql_argv(SCRATCH_DB, controller_sql(n, pg["sortRows"], seconds)), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **AS_POSTGRES)
@@ -254,38 +249,63 @@ def main():
     before = meminfo()
     oom_before = oom_kills()
     parts = {}
+    timings = {}
     # Enough descriptors for nginx's connection count on top of the closed-loop clients.
     need = (ARGS.get("nginx") or {}).get("connections", 0) + 256
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < need:
         resource.setrlimit(resource.RLIMIT_NOFILE, (need, max(hard, need)))
 
+    def lap(name, t0):
+        timings[name] = round(time.time() - t0, 1)
+
+    # The slow preparations first, while nothing else competes for the box's CPUs.
+    t0 = time.time()
+    pg = ARGS.get("postgres")
+    if pg:
+        try:
+            postgres_prepare(pg)
+        except Exception as e:
+            note("postgres: %s" % e)
+            pg = None
+            parts["postgres"] = {"sortConnections": 0, "maintenance": 0, "ok": False}
+    lap("postgresPrepare", t0)
+    t0 = time.time()
+    redis_result = {}
+    if ARGS.get("redis"):
+        redis_fill(ARGS["redis"], time.time() + 300, redis_result)
+    lap("redisFill", t0)
+    t0 = time.time()
     web = ARGS["web"]
     socks = nginx_hold(ARGS["nginx"]["connections"], web["port"], web["hostHeader"]) if ARGS.get("nginx") else []
+    lap("nginxConnections", t0)
     stop = threading.Event()
     counts = {"ok": 0, "failed": 0}
     threads = [threading.Thread(target=http_worker, args=(web, stop, counts), daemon=True) for _ in range(web["concurrency"])]
     for t in threads:
         t.start()
-    redis_result = {}
-    if ARGS.get("redis"):
-        redis_fill(ARGS["redis"], time.time() + 300, redis_result)
     # Postgres last: its loops hold for exactly the hold, which starts once every one of them is running.
+    t0 = time.time()
     pg_proc = None
-    if ARGS.get("postgres"):
+    if pg:
         try:
-            pg_proc, n = postgres_start(ARGS["postgres"], int(HOLD_SEC))
+            pg_proc, n = postgres_start(pg, int(HOLD_SEC))
             parts["postgres"] = {"sortConnections": n, "maintenance": 1, "ok": False}
         except Exception as e:
             note("postgres: %s" % e)
             parts["postgres"] = {"sortConnections": 0, "maintenance": 0, "ok": False}
+    lap("postgresStart", t0)
     setup_sec = time.time() - started
 
     deadline = time.time() + HOLD_SEC
     low = before["MemAvailable"]
     low_at = None
     samples = 0
+    loaded = None
     while time.time() < deadline:
+        # One full process scan halfway through: the OS share with everything at its limit.
+        if loaded is None and time.time() > deadline - HOLD_SEC / 2:
+            loaded = snapshot()
         m = meminfo()
         samples += 1
         if m["MemAvailable"] < low:
@@ -309,6 +329,7 @@ def main():
     print(json.dumps({
         "holdSec": HOLD_SEC,
         "setupSec": round(setup_sec, 1),
+        "timings": timings,
         "elapsedSec": round(time.time() - started, 1),
         "samples": samples,
         "memTotalMiB": round(before["MemTotal"], 1),
@@ -317,6 +338,7 @@ def main():
         "atLowest": {k: round(peak.get(k, 0), 1) for k in ("MemFree", "Cached", "Slab", "SReclaimable", "SUnreclaim", "PageTables", "KernelStack", "AnonPages", "Shmem")},
         "vmOomKills": None if oom_before is None or oom_after is None else oom_after - oom_before,
         "parts": parts,
+        "loaded": loaded,
         "after": after,
         "errors": errors,
     }))

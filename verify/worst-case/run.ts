@@ -5,16 +5,18 @@ import type { CheckResult, Remote } from '../checks/types.ts';
 import { startMemorySampler } from '../memory/sampler.ts';
 import { summarizeMemory, type MemorySummary } from '../memory/summary.ts';
 import { judgeWorstCase, type PhaseReport } from './judge.ts';
+import { SNAPSHOT_PY } from '../machine-memory.ts';
 import type { WorstCasePlan } from './plan.ts';
 
-const SCRIPT = readFileSync(new URL('./phase.py', import.meta.url), 'utf8');
+/** snapshot.py's functions first (phase.py samples with them), then the phase. */
+const SCRIPT = `${SNAPSHOT_PY}\n${readFileSync(new URL('./phase.py', import.meta.url), 'utf8')}`;
 /** Building the scratch table and draining the loops take this long at most beyond the hold (software emulation included). */
 const SETUP_SEC = 240;
 
 export interface WorstCaseRun { checks: CheckResult[]; memory: MemorySummary | null }
 
 export async function runWorstCase(remote: Remote, plan: WorstCasePlan, opts: {
-  units: readonly string[]; wholeMachine: boolean; headroomMiB: number; cgroupPath?: string;
+  units: readonly string[]; wholeMachine: boolean; headroomMiB: number; ramMiB: number; cgroupPath?: string;
 }): Promise<WorstCaseRun> {
   const budgetSec = plan.holdSec + SETUP_SEC;
   const sampler = startMemorySampler(remote, { durationSec: plan.holdSec + 30, cgroupPath: opts.cgroupPath });
@@ -29,5 +31,5 @@ export async function runWorstCase(remote: Remote, plan: WorstCasePlan, opts: {
   } catch (err) {
     runError = (err as Error).message;
   }
-  return { checks: judgeWorstCase({ plan, report, runError, memory, wholeMachine: opts.wholeMachine, headroomMiB: opts.headroomMiB }), memory };
+  return { checks: judgeWorstCase({ plan, report, runError, memory, wholeMachine: opts.wholeMachine, headroomMiB: opts.headroomMiB, ramMiB: opts.ramMiB, stackUnits: opts.units }), memory };
 }
