@@ -20,7 +20,9 @@ describe('layering', () => {
 
   it('allows imports down and within a folder, and the repo root; refuses folders the order does not place', () => {
     const order = ['low', 'high'];
-    expect(layerViolations({ 'high/a/b.ts': ['../../low/x.ts', './c.ts', '../../package.json'], 'low/x.ts': ['./y/z.ts'] }, order)).toEqual([]);
+    expect(layerViolations({ 'high/a/b.ts': ['../../low/x.ts', './c.ts', '../../package.json'], 'low/x.ts': ['./y/z.ts'] }, order)).toEqual(
+      [],
+    );
     expect(layerViolations({ 'low/x.ts': ['../high/a.ts'], 'new/n.ts': ['../low/x.ts'], 'high/h.ts': ['../docs/d.ts'] }, order)).toEqual([
       { file: 'low/x.ts', imports: 'high/a.ts', reason: 'low/ may not import high/, which comes after it' },
       { file: 'new/n.ts', imports: 'low/x.ts', reason: 'new/ is not in the layer order' },
@@ -43,15 +45,20 @@ describe('layering', () => {
   });
 
   it('every top-level folder holding TypeScript is placed in LAYERS', () => {
-    const holdsTs = (dir: string): boolean => readdirSync(`${root}/${dir}`, { withFileTypes: true })
-      .some((e) => (e.isDirectory() ? holdsTs(`${dir}/${e.name}`) : e.name.endsWith('.ts')));
+    const holdsTs = (dir: string): boolean =>
+      readdirSync(`${root}/${dir}`, { withFileTypes: true }).some((e) =>
+        e.isDirectory() ? holdsTs(`${dir}/${e.name}`) : e.name.endsWith('.ts'),
+      );
     const folders = readdirSync(root, { withFileTypes: true })
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && holdsTs(e.name)).map((e) => e.name);
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules' && holdsTs(e.name))
+      .map((e) => e.name);
     expect(folders.filter((f) => !(LAYERS as readonly string[]).includes(f))).toEqual([]);
   });
 
   it('test code (tests, testkits, testing helpers) is exempt; product code is not', () => {
-    expect(['verify/run.test.ts', 'targets/aws/moto.testkit.ts', 'targets/local/testing.ts', 'verify/load/testing/ab.ts'].every(isTestCode)).toBe(true);
+    expect(
+      ['verify/run.test.ts', 'targets/aws/moto.testkit.ts', 'targets/local/testing.ts', 'verify/load/testing/ab.ts'].every(isTestCode),
+    ).toBe(true);
     expect(['verify/run.ts', 'pipeline/gate.ts', 'targets/local/fixture-bundle.ts'].some(isTestCode)).toBe(false);
   });
 

@@ -8,7 +8,11 @@ import { join, posix } from 'node:path';
 /** Lowest first. CONTRIBUTING.md's layout table lists the folders in this order. */
 export const LAYERS = ['lib', 'templates', 'cdktf', 'images', 'model', 'targets', 'verify', 'pipeline', 'cli', 'bench', 'scripts'] as const;
 
-export interface LayerViolation { file: string; imports: string; reason: string }
+export interface LayerViolation {
+  file: string;
+  imports: string;
+  reason: string;
+}
 
 const topFolder = (path: string) => (path.includes('/') ? path.slice(0, path.indexOf('/')) : '');
 
@@ -35,7 +39,8 @@ export function layerViolations(imports: Readonly<Record<string, readonly string
   return out;
 }
 
-const IMPORT = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^import\s+['"](\.{1,2}\/[^'"]+)['"]/gm;
+const IMPORT =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)|^import\s+['"](\.{1,2}\/[^'"]+)['"]/gm;
 
 /** The relative specifiers a TypeScript source imports (static, type-only, re-exports and literal dynamic imports). */
 export function relativeImports(source: string): string[] {
@@ -52,7 +57,8 @@ export function scanImports(root: string, folders: readonly string[]): Record<st
     for (const e of readdirSync(join(root, dir), { withFileTypes: true })) {
       const path = `${dir}/${e.name}`;
       if (e.isDirectory() && e.name !== 'node_modules') walk(path);
-      else if (e.isFile() && e.name.endsWith('.ts') && !isTestCode(path)) out[path] = relativeImports(readFileSync(join(root, path), 'utf8'));
+      else if (e.isFile() && e.name.endsWith('.ts') && !isTestCode(path))
+        out[path] = relativeImports(readFileSync(join(root, path), 'utf8'));
     }
   };
   for (const folder of folders) walk(folder);

@@ -32,18 +32,48 @@ const byVariant = new Map<string, number[]>();
 try {
   for (const v of VARIANTS) {
     const id = `cs${v.name.slice(0, 2)}${process.pid % 10000}`;
-    boxes.push(await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: '1', variant: v.name, files: renderVariant(canarySide(tier, DISTROS[img.distro]), v, STOCK).files, workload: canaryWorkload(tier, undefined, img.distro), log }));
+    boxes.push(
+      await bootTracked({
+        tier,
+        imageRef: img.ref,
+        stateDir,
+        id,
+        cpus: '1',
+        variant: v.name,
+        files: renderVariant(canarySide(tier, DISTROS[img.distro]), v, STOCK).files,
+        workload: canaryWorkload(tier, undefined, img.distro),
+        log,
+      }),
+    );
   }
   for (let round = 1; round <= Number(roundsArg); round++) {
     for (const b of roundOrder(boxes, round)) {
-      const spec = { ...canaryLoad(b.host.address, tier.slo, { warmupSec: 3, durationSec: Number(durArg), timeoutMs: 5000 }), rps: Number(rpsArg), lateToleranceMs: LATE_TOLERANCE_MS, validity: { maxLateFraction: MAX_LATE_FRACTION } };
+      const spec = {
+        ...canaryLoad(b.host.address, tier.slo, { warmupSec: 3, durationSec: Number(durArg), timeoutMs: 5000 }),
+        rps: Number(rpsArg),
+        lateToleranceMs: LATE_TOLERANCE_MS,
+        validity: { maxLateFraction: MAX_LATE_FRACTION },
+      };
       const [c0, p0] = [await boxCpuNs(b.host.id), await cpuByPid(b.host.id)];
       const r = await runLoadInChild(spec, { cpus: '0', nice: GEN_NICE });
       const [c1, p1] = [await boxCpuNs(b.host.id), await cpuByPid(b.host.id)];
       const responses = r.phases.reduce((a, p) => a + p.responses, 0);
       const ms = Math.round(((c1 - c0) / 1e6 / responses) * 1000) / 1000;
       byVariant.set(b.variant, [...(byVariant.get(b.variant) ?? []), ms]);
-      console.log(JSON.stringify({ tier: tier.name, variant: b.variant, round, rps: spec.rps, boxCpuMsPerRequest: ms, p50Ms: r.measure.latency.p50Ms, p99Ms: r.measure.latency.p99Ms, errors: r.measure.errorTotal, valid: r.valid, cpuByProcessSec: cpuDelta(p0, p1) }));
+      console.log(
+        JSON.stringify({
+          tier: tier.name,
+          variant: b.variant,
+          round,
+          rps: spec.rps,
+          boxCpuMsPerRequest: ms,
+          p50Ms: r.measure.latency.p50Ms,
+          p99Ms: r.measure.latency.p99Ms,
+          errors: r.measure.errorTotal,
+          valid: r.valid,
+          cpuByProcessSec: cpuDelta(p0, p1),
+        }),
+      );
     }
   }
   for (const [v, xs] of byVariant) log(`${tier.name}/${v}: box CPU ${JSON.stringify(spread(xs))} ms per request at ${rpsArg} req/s`);

@@ -40,7 +40,17 @@ function model(name: string, conf: string): string {
 const img = await kilnImage(tier, stateDir);
 const id = `gm${tierName.slice(0, 2)}${process.pid % 10000}`;
 try {
-  const box = await bootTracked({ tier, imageRef: img.ref, stateDir, id, cpus: pin ? '1' : undefined, variant: 'kiln', files: null, workload: canaryWorkload(tier, ioMs, img.distro), log });
+  const box = await bootTracked({
+    tier,
+    imageRef: img.ref,
+    stateDir,
+    id,
+    cpus: pin ? '1' : undefined,
+    variant: 'kiln',
+    files: null,
+    workload: canaryWorkload(tier, ioMs, img.distro),
+    log,
+  });
   const conf = join(box.host.root, GUNICORN_CONF);
   const rendered = await readFile(conf, 'utf8');
   const last = new Map<string, number>();
@@ -51,9 +61,28 @@ try {
       const h = await waitHealthy(box.host, 60, box.workload);
       if (h.inactive.length || h.failing.length) throw new Error(`model ${name}: app not healthy (${[...h.inactive, ...h.failing]})`);
       const prev = last.get(name);
-      const r = await measureCapacity({ ...box, variant: name }, round, prev ? Math.round(prev * 0.85) : tier.slo.targetRps, pin ? '0' : undefined, prev ? { ...DEFAULT_SEARCH, growth: 1.25 } : DEFAULT_SEARCH);
+      const r = await measureCapacity(
+        { ...box, variant: name },
+        round,
+        prev ? Math.round(prev * 0.85) : tier.slo.targetRps,
+        pin ? '0' : undefined,
+        prev ? { ...DEFAULT_SEARCH, growth: 1.25 } : DEFAULT_SEARCH,
+      );
       if (r.capacityRps > 0) last.set(name, r.capacityRps);
-      console.log(JSON.stringify({ tier: tier.name, model: name, round, pinned: pin, ioMs, capacityRps: r.capacityRps, limitedBy: r.limitedBy, firstBadRps: r.firstBadRps, boxCpuMsPerRequest: r.boxCpuMsPerRequest, memoryPeakMiB: r.memoryPeakMiB }));
+      console.log(
+        JSON.stringify({
+          tier: tier.name,
+          model: name,
+          round,
+          pinned: pin,
+          ioMs,
+          capacityRps: r.capacityRps,
+          limitedBy: r.limitedBy,
+          firstBadRps: r.firstBadRps,
+          boxCpuMsPerRequest: r.boxCpuMsPerRequest,
+          memoryPeakMiB: r.memoryPeakMiB,
+        }),
+      );
     }
   }
 } finally {

@@ -11,7 +11,13 @@ import { bake, destroy, ensureBase, launch, memoryStats } from '../targets/local
 import { DEFAULT_LOCAL_DISTRO, LOCAL_BASES, LOCAL_DISTROS, type LocalDistroId } from '../targets/local/base.ts';
 import { defaultCacheDir, REPO_ROOT } from '../targets/local/paths.ts';
 
-const { values: o } = parseArgs({ options: { tier: { type: 'string', default: 'nano' }, distro: { type: 'string', default: DEFAULT_LOCAL_DISTRO }, 'cold-base': { type: 'boolean' } } });
+const { values: o } = parseArgs({
+  options: {
+    tier: { type: 'string', default: 'nano' },
+    distro: { type: 'string', default: DEFAULT_LOCAL_DISTRO },
+    'cold-base': { type: 'boolean' },
+  },
+});
 const tier = o.tier!;
 const distro = o.distro as LocalDistroId;
 if (!LOCAL_DISTROS.includes(distro)) throw new Error(`--distro ${distro}: one of ${LOCAL_DISTROS.join(', ')}`);
@@ -20,7 +26,11 @@ const stateDir = join(scratch, 'state');
 const cacheDir = o['cold-base'] ? join(scratch, 'cache') : defaultCacheDir();
 const log = (m: string) => process.stderr.write(`bench local: ${m}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const figures: Record<string, unknown> = { tier, distro, loadavg: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ') };
+const figures: Record<string, unknown> = {
+  tier,
+  distro,
+  loadavg: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' '),
+};
 
 try {
   const bundle = join(scratch, 'bundle');
@@ -45,9 +55,15 @@ try {
       const field = (k: string) => Number(new RegExp(`^${k} (\\d+)`, 'm').exec(stat)?.[1] ?? 0);
       figures[run] = {
         timingsMs: h.timings,
-        idleMemoryMiB: { usage: +(mem.usageBytes / 2 ** 20).toFixed(1), rss: +(field('total_rss') / 2 ** 20).toFixed(1), cache: +(field('total_cache') / 2 ** 20).toFixed(1) },
+        idleMemoryMiB: {
+          usage: +(mem.usageBytes / 2 ** 20).toFixed(1),
+          rss: +(field('total_rss') / 2 ** 20).toFixed(1),
+          cache: +(field('total_cache') / 2 ** 20).toFixed(1),
+        },
       };
-      log(`${run}: ssh ${h.timings.sshMs} ms, cloud-init ${h.timings.cloudInitMs} ms, ready ${h.timings.readyMs} ms, idle ${(mem.usageBytes / 2 ** 20).toFixed(0)} MiB`);
+      log(
+        `${run}: ssh ${h.timings.sshMs} ms, cloud-init ${h.timings.cloudInitMs} ms, ready ${h.timings.readyMs} ms, idle ${(mem.usageBytes / 2 ** 20).toFixed(0)} MiB`,
+      );
     } finally {
       const td = Date.now();
       await destroy(h.id, { stateDir });

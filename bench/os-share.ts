@@ -29,7 +29,19 @@ const log = (l: string) => process.stderr.write(`os-share: ${l}\n`);
 const row = (cells: (string | number)[]) => process.stdout.write(`| ${cells.join(' | ')} |\n`);
 const fmt = (s: MachineShare) => `${s.osShareMiB} (kernel ${s.kernelUsedMiB}, OS procs ${s.osUserlandMiB}); stack ${s.stackMiB}`;
 
-row(['tier', 'distro', 'boot s (tcg)', 'MemTotal', 'kernel keeps', 'idle: OS share (kernel in use, OS processes); stack', 'reserve', 'worst case: OS share; stack', 'lowest MemAvailable / headroom', 'OOM kills', 'phase']);
+row([
+  'tier',
+  'distro',
+  'boot s (tcg)',
+  'MemTotal',
+  'kernel keeps',
+  'idle: OS share (kernel in use, OS processes); stack',
+  'reserve',
+  'worst case: OS share; stack',
+  'lowest MemAvailable / headroom',
+  'OOM kills',
+  'phase',
+]);
 row(Array(11).fill('---'));
 for (const tier of tiersArg.split(',')) {
   const dir = await mkdtemp(join(tmpdir(), 'kiln-os-share-'));
@@ -48,15 +60,32 @@ for (const tier of tiersArg.split(',')) {
       const r = await session.exec('python3 -', { timeoutSec: 60, asRoot: true, stdin: snapshotProgram() });
       const idle = machineShare(JSON.parse(r.stdout) as MemorySnapshot, ram, units);
       log(`${tier}: worst-case phase, ${holdSec} s hold`);
-      const plan = worstCasePlan({ settings: b.manifest.settings, services: b.manifest.recipe.services, endpoints: CANARY_MIX, hostHeader: 'localhost', port: 80, holdSec });
+      const plan = worstCasePlan({
+        settings: b.manifest.settings,
+        services: b.manifest.recipe.services,
+        endpoints: CANARY_MIX,
+        hostHeader: 'localhost',
+        port: 80,
+        holdSec,
+      });
       const wc = await runWorstCase(session, plan, { units, wholeMachine: true, headroomMiB: b.manifest.budget.headroomMiB, ramMiB: ram });
       const ran = wc.checks.find((c) => c.id === 'worst-case:ran');
       const report = (ran?.data ?? null) as PhaseReport | null;
       const loaded = report?.loaded ? machineShare(report.loaded, ram, units) : null;
       const low = report ? Math.min(report.memAvailableMinMiB, wc.memory?.minMemAvailableMiB ?? Infinity) : NaN;
-      row([tier, distro, (host.timings.readyMs / 1000).toFixed(0), idle.memTotalMiB, idle.kernelKeptMiB, fmt(idle), b.manifest.budget.osReserveMiB,
-        loaded ? fmt(loaded) : 'n/a', `${low} / ${b.manifest.budget.headroomMiB}`, wc.memory?.oomKills ?? 'unknown',
-        wc.checks.map((c) => `${c.id.replace('worst-case:', '')} ${c.status}`).join(', ')]);
+      row([
+        tier,
+        distro,
+        (host.timings.readyMs / 1000).toFixed(0),
+        idle.memTotalMiB,
+        idle.kernelKeptMiB,
+        fmt(idle),
+        b.manifest.budget.osReserveMiB,
+        loaded ? fmt(loaded) : 'n/a',
+        `${low} / ${b.manifest.budget.headroomMiB}`,
+        wc.memory?.oomKills ?? 'unknown',
+        wc.checks.map((c) => `${c.id.replace('worst-case:', '')} ${c.status}`).join(', '),
+      ]);
       for (const c of wc.checks) log(`${tier}: ${c.id} ${c.status}: ${c.evidence}`);
     } finally {
       session.close();

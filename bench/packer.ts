@@ -17,7 +17,9 @@ const rounds = Number(process.env.ROUNDS ?? 200);
 const renders = BUILTIN_TIERS.map((t) => render(t, WEB, DISTROS.ubuntu2404));
 const t0 = performance.now();
 for (let i = 0; i < rounds; i++) for (const r of renders) renderPacker(packerInputOf(r.context));
-console.log(`packer model + print (2 templates + var file): ${((performance.now() - t0) / rounds / renders.length).toFixed(2)} ms per tier (mean of ${rounds})`);
+console.log(
+  `packer model + print (2 templates + var file): ${((performance.now() - t0) / rounds / renders.length).toFixed(2)} ms per tier (mean of ${rounds})`,
+);
 
 const work = await mkdtemp(join(tmpdir(), 'kiln-bench-packer-'));
 try {
@@ -28,7 +30,9 @@ try {
     const findings = await validateBundle(dir, r, validators);
     const ms = performance.now() - t;
     total += ms;
-    console.log(`  ${r.context.tier.name.padEnd(8)} ${findings.filter((f) => f.ok).length}/${findings.length} packer checks ok in ${ms.toFixed(0)} ms`);
+    console.log(
+      `  ${r.context.tier.name.padEnd(8)} ${findings.filter((f) => f.ok).length}/${findings.length} packer checks ok in ${ms.toFixed(0)} ms`,
+    );
   }
   console.log(`packer validate (1.6.6) + fmt -check x2 + modern model check, ${renders.length} tiers: ${(total / 1000).toFixed(1)} s`);
 } finally {

@@ -47,7 +47,13 @@ try {
       const tuned = await releaseRecipe(stateDir, tier, recipe, payload, distro);
       const bundleDir = await writeBundle(join(work, `${kind}-${round}`, 'bundle'), render(tier, tuned, DISTROS[distro]), payload);
       const t0 = Date.now();
-      const r = await bake({ tier: tier.name, bundleDir, stateDir, distro: distro as LocalDistroId, ...(kind === 'release' ? { layerOn: base.ref } : {}) });
+      const r = await bake({
+        tier: tier.name,
+        bundleDir,
+        stateDir,
+        distro: distro as LocalDistroId,
+        ...(kind === 'release' ? { layerOn: base.ref } : {}),
+      });
       const sec = (Date.now() - t0) / 1000;
       rows.push({ round, kind, sec, ref: r.ref });
       process.stderr.write(`round ${round} ${kind}: ${sec.toFixed(1)} s (${r.ref}${r.reused ? ', reused!' : ''})\n`);
@@ -56,7 +62,12 @@ try {
 } finally {
   await rm(work, { recursive: true, force: true });
 }
-const med = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+const med = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 const rel = rows.filter((r) => r.kind === 'release').map((r) => r.sec);
 const full = rows.filter((r) => r.kind === 'full').map((r) => r.sec);
-process.stdout.write(`| bake | seconds per round | median |\n|---|---|---|\n| release layer on ${base.ref} | ${rel.map((s) => s.toFixed(1)).join(', ')} | ${med(rel).toFixed(1)} |\n| full (OS root cached) | ${full.map((s) => s.toFixed(1)).join(', ')} | ${med(full).toFixed(1)} |\n\nrelease / full: ${(med(rel) / med(full)).toFixed(2)} (tier ${tier.name}, ${distro})\n`);
+process.stdout.write(
+  `| bake | seconds per round | median |\n|---|---|---|\n| release layer on ${base.ref} | ${rel.map((s) => s.toFixed(1)).join(', ')} | ${med(rel).toFixed(1)} |\n| full (OS root cached) | ${full.map((s) => s.toFixed(1)).join(', ')} | ${med(full).toFixed(1)} |\n\nrelease / full: ${(med(rel) / med(full)).toFixed(2)} (tier ${tier.name}, ${distro})\n`,
+);

@@ -14,7 +14,9 @@ for (let i = 0; i < rounds; i++) {
   for (const tier of BUILTIN_TIERS) for (const d of Object.values(DISTROS)) files += render(tier, WEB, d).files.length;
 }
 const renderMs = (performance.now() - t0) / rounds;
-console.log(`render: all ${BUILTIN_TIERS.length} tiers x ${Object.keys(DISTROS).length} distros = ${files / rounds} files in ${renderMs.toFixed(1)} ms (mean of ${rounds})`);
+console.log(
+  `render: all ${BUILTIN_TIERS.length} tiers x ${Object.keys(DISTROS).length} distros = ${files / rounds} files in ${renderMs.toFixed(1)} ms (mean of ${rounds})`,
+);
 
 const t1 = performance.now();
 const v = await execa('bin/kiln', ['validate', '--all'], { reject: false, cwd: new URL('..', import.meta.url).pathname });

@@ -19,7 +19,11 @@ const names = arg > 0 ? process.argv[arg + 1]!.split(',') : BUILTIN_TIERS.map((t
 const work = await mkdtemp(join(tmpdir(), 'kiln-bench-services-'));
 const totals = new Map<string, number>();
 const pad = (s: string, n: number) => s.padEnd(n);
-console.log(`load average at start: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 console.log(`${pad('tier/distro', 22)}${validators.map((v) => pad(v.name.split(' ')[0]!.slice(0, 11), 12)).join('')}total ms  failed`);
 try {
   for (const name of names) {
@@ -44,4 +48,8 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 console.log(pad('sum', 22) + validators.map((v) => pad(totals.get(v.name)!.toFixed(0), 12)).join(''));
-console.log(`load average at end: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(
+  `load average at end: ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);

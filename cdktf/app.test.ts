@@ -20,7 +20,7 @@ describe('buildApp', () => {
     }
   });
 
-  it('accepts hashicorp/aws 5.100 (what mirrors hold) up to 6.x instead of the binding\'s exact pin', () => {
+  it("accepts hashicorp/aws 5.100 (what mirrors hold) up to 6.x instead of the binding's exact pin", () => {
     for (const s of ['candidate-nano', 'fleet-nano']) {
       const tf = JSON.parse(readFileSync(join(dir, 'stacks', s, 'cdk.tf.json'), 'utf8')).terraform;
       expect(tf.required_providers.aws).toEqual({ source: 'aws', version: '>= 5.100, < 7.0' });
@@ -35,9 +35,18 @@ describe('cdktf/main.ts (the app cdktf.json runs)', () => {
     const stacks = join(dir, 'stacks.json');
     writeFileSync(stacks, JSON.stringify({ fleets: { 'fleet-nano': exampleFleet } }));
     const out = join(dir, 'cli-out');
-    await execa(process.execPath, ['--import', 'tsx', 'cdktf/main.ts'], { cwd: join(import.meta.dirname, '..'), env: { KILN_STACKS: stacks, CDKTF_OUTDIR: out } });
-    expect(JSON.parse(readFileSync(join(out, 'stacks', 'fleet-nano', 'cdk.tf.json'), 'utf8')).resource.aws_launch_template.lt.image_id).toBe(exampleFleet.amiId);
-    const r = await execa(process.execPath, ['--import', 'tsx', 'cdktf/main.ts'], { cwd: join(import.meta.dirname, '..'), env: { KILN_STACKS: '' }, reject: false });
+    await execa(process.execPath, ['--import', 'tsx', 'cdktf/main.ts'], {
+      cwd: join(import.meta.dirname, '..'),
+      env: { KILN_STACKS: stacks, CDKTF_OUTDIR: out },
+    });
+    expect(
+      JSON.parse(readFileSync(join(out, 'stacks', 'fleet-nano', 'cdk.tf.json'), 'utf8')).resource.aws_launch_template.lt.image_id,
+    ).toBe(exampleFleet.amiId);
+    const r = await execa(process.execPath, ['--import', 'tsx', 'cdktf/main.ts'], {
+      cwd: join(import.meta.dirname, '..'),
+      env: { KILN_STACKS: '' },
+      reject: false,
+    });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/KILN_STACKS is not set/);
   });

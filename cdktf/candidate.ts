@@ -17,18 +17,24 @@ export class CandidateStack extends TerraformStack {
     // Egress stays open: the candidate's first boot fetches secrets from SSM, and the verifier's load goes out to it.
     const egress = [{ description: 'all out', protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'] }];
     const own = isSharedVerifier(d.verifier) ? null : d.verifier;
-    const verifierSg = own ? new SecurityGroup(this, 'verifier-sg', {
-      name: `${d.name}-verifier`,
-      description: 'kiln verifier: SSH from the runner only',
-      vpcId: d.vpcId,
-      ingress: [{ description: 'runner to 22', protocol: 'tcp', fromPort: 22, toPort: 22, cidrBlocks: [d.verifierCidr] }],
-      egress,
-      tags: d.tags,
-    }) : null;
+    const verifierSg = own
+      ? new SecurityGroup(this, 'verifier-sg', {
+          name: `${d.name}-verifier`,
+          description: 'kiln verifier: SSH from the runner only',
+          vpcId: d.vpcId,
+          ingress: [{ description: 'runner to 22', protocol: 'tcp', fromPort: 22, toPort: 22, cidrBlocks: [d.verifierCidr] }],
+          egress,
+          tags: d.tags,
+        })
+      : null;
     const verifierSgId = verifierSg ? verifierSg.id : (d.verifier as SharedVerifierData).securityGroupId;
     // By group, not address: the load and the SSH hops come from the verifier inside the VPC, never from the internet.
     const ingress = (port: number) => ({
-      description: `verifier to ${port}`, protocol: 'tcp', fromPort: port, toPort: port, securityGroups: [verifierSgId],
+      description: `verifier to ${port}`,
+      protocol: 'tcp',
+      fromPort: port,
+      toPort: port,
+      securityGroups: [verifierSgId],
     });
     const sg = new SecurityGroup(this, 'sg', {
       name: d.name,
@@ -40,25 +46,45 @@ export class CandidateStack extends TerraformStack {
     });
     const key = new KeyPair(this, 'key', { keyName: d.name, publicKey: d.sshPublicKey, tags: d.tags });
     // Both instances alike: this run's key, IMDSv2 only, an encrypted root deleted with them, the run's tags.
-    const instance = (id: string, o: { ami: string; instanceType: string; cpuCredits?: string; sg: string; rootGiB: number; name: string; userData?: string }) => new Instance(this, id, {
-      ami: o.ami,
-      instanceType: o.instanceType,
-      creditSpecification: o.cpuCredits ? { cpuCredits: o.cpuCredits } : undefined,
-      subnetId: d.subnetId,
-      vpcSecurityGroupIds: [o.sg],
-      keyName: key.keyName,
-      associatePublicIpAddress: true,
-      // Every tier's types (and the verifier's) are EBS-optimized by default; stated so a scan need not know that.
-      ebsOptimized: true,
-      metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
-      rootBlockDevice: { volumeSize: o.rootGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
-      userData: o.userData,
-      tags: { ...d.tags, Name: o.name },
+    const instance = (
+      id: string,
+      o: { ami: string; instanceType: string; cpuCredits?: string; sg: string; rootGiB: number; name: string; userData?: string },
+    ) =>
+      new Instance(this, id, {
+        ami: o.ami,
+        instanceType: o.instanceType,
+        creditSpecification: o.cpuCredits ? { cpuCredits: o.cpuCredits } : undefined,
+        subnetId: d.subnetId,
+        vpcSecurityGroupIds: [o.sg],
+        keyName: key.keyName,
+        associatePublicIpAddress: true,
+        // Every tier's types (and the verifier's) are EBS-optimized by default; stated so a scan need not know that.
+        ebsOptimized: true,
+        metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
+        rootBlockDevice: { volumeSize: o.rootGiB, volumeType: 'gp3', encrypted: true, deleteOnTermination: true, tags: d.tags },
+        userData: o.userData,
+        tags: { ...d.tags, Name: o.name },
+      });
+    const vm = instance('candidate', {
+      ami: d.amiId,
+      instanceType: d.instanceType,
+      cpuCredits: d.cpuCredits,
+      sg: sg.id,
+      rootGiB: d.rootVolumeGiB,
+      name: d.name,
+      userData: d.userData,
     });
-    const vm = instance('candidate', { ami: d.amiId, instanceType: d.instanceType, cpuCredits: d.cpuCredits, sg: sg.id, rootGiB: d.rootVolumeGiB, name: d.name, userData: d.userData });
-    const verifier = own && verifierSg
-      ? instance('verifier', { ami: own.amiId, instanceType: own.instanceType, cpuCredits: own.cpuCredits, sg: verifierSg.id, rootGiB: own.rootVolumeGiB, name: `${d.name}-verifier` })
-      : null;
+    const verifier =
+      own && verifierSg
+        ? instance('verifier', {
+            ami: own.amiId,
+            instanceType: own.instanceType,
+            cpuCredits: own.cpuCredits,
+            sg: verifierSg.id,
+            rootGiB: own.rootVolumeGiB,
+            name: `${d.name}-verifier`,
+          })
+        : null;
     new TerraformOutput(this, 'address', { value: vm.publicIp });
     new TerraformOutput(this, 'private_address', { value: vm.privateIp });
     new TerraformOutput(this, 'instance_id', { value: vm.id });

@@ -18,11 +18,22 @@ if (skip) console.warn(`checkov.test.ts: ${skip}`);
 const dir = mkdtempSync(join(tmpdir(), 'kiln-checkov-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Failed { check_id: string; file_path: string; resource: string; check_name: string }
+interface Failed {
+  check_id: string;
+  file_path: string;
+  resource: string;
+  check_name: string;
+}
 
 /** Failed checks per stack directory, with or without the repo's config. */
 async function scan(withConfig: boolean): Promise<Failed[]> {
-  const args = ['-d', join(dir, 'stacks'), '-o', 'json', ...(withConfig ? ['--config-file', config] : ['--framework', 'terraform_json', '--skip-download', '--quiet', '--compact'])];
+  const args = [
+    '-d',
+    join(dir, 'stacks'),
+    '-o',
+    'json',
+    ...(withConfig ? ['--config-file', config] : ['--framework', 'terraform_json', '--skip-download', '--quiet', '--compact']),
+  ];
   const r = await execa(checkov, args, { reject: false, env: { BC_SKIP_MAPPING: 'TRUE' } });
   if (r.exitCode !== 0 && r.exitCode !== 1) throw new Error(`checkov exited ${r.exitCode}: ${r.stderr.slice(-2000)}`);
   const reports = [JSON.parse(r.stdout)].flat();
@@ -30,19 +41,37 @@ async function scan(withConfig: boolean): Promise<Failed[]> {
 }
 
 describe.skipIf(skip)('checkov on the synthesized stacks', () => {
-  buildApp({
-    candidates: { candidate: exampleCandidate },
-    fleets: {
-      // The shape a public fleet should have: HTTPS with the HTTP listener redirecting to it.
-      'fleet-https': { ...exampleFleet, loadBalancer: { kind: 'alb', subnetIds: ['subnet-0a1', 'subnet-0b2'], ingressCidrs: ['0.0.0.0/0'], internal: false, certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000' } },
-      // Without a certificate the fleet serves plain HTTP: the team's stated choice, reported below.
-      'fleet-http': exampleFleet,
+  buildApp(
+    {
+      candidates: { candidate: exampleCandidate },
+      fleets: {
+        // The shape a public fleet should have: HTTPS with the HTTP listener redirecting to it.
+        'fleet-https': {
+          ...exampleFleet,
+          loadBalancer: {
+            kind: 'alb',
+            subnetIds: ['subnet-0a1', 'subnet-0b2'],
+            ingressCidrs: ['0.0.0.0/0'],
+            internal: false,
+            certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+          },
+        },
+        // Without a certificate the fleet serves plain HTTP: the team's stated choice, reported below.
+        'fleet-http': exampleFleet,
+      },
     },
-  }, dir).synth();
+    dir,
+  ).synth();
 
-  it('finds nothing in the candidate and the HTTPS fleet, and only the plain-HTTP listener in a fleet without a certificate', { timeout: 180_000 }, async () => {
+  it('finds nothing in the candidate and the HTTPS fleet, and only the plain-HTTP listener in a fleet without a certificate', {
+    timeout: 180_000,
+  }, async () => {
     const failed = await scan(true);
-    const where = (stack: string) => failed.filter((f) => f.file_path.includes(`/${stack}/`)).map((f) => `${f.check_id} ${f.resource}`).sort();
+    const where = (stack: string) =>
+      failed
+        .filter((f) => f.file_path.includes(`/${stack}/`))
+        .map((f) => `${f.check_id} ${f.resource}`)
+        .sort();
     expect(where('candidate')).toEqual([]);
     expect(where('fleet-https')).toEqual([]);
     expect(new Set(where('fleet-http').map((f) => f.split(' ')[0]))).toEqual(new Set(['CKV_AWS_2', 'CKV_AWS_103', 'CKV2_AWS_20']));

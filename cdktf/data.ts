@@ -40,7 +40,10 @@ export interface VerifierData {
   rootVolumeGiB: number;
 }
 
-export interface SharedVerifierData { kind: 'shared'; securityGroupId: string }
+export interface SharedVerifierData {
+  kind: 'shared';
+  securityGroupId: string;
+}
 
 export const isSharedVerifier = (v: VerifierData | SharedVerifierData): v is SharedVerifierData => 'kind' in v && v.kind === 'shared';
 
@@ -55,15 +58,15 @@ export interface FleetAlarmData {
  */
 export type FleetLoadBalancerData =
   | {
-    kind: 'alb';
-    /** Subnets of the load balancer itself: at least two, in different availability zones, public for an internet-facing one. */
-    subnetIds: string[];
-    /** Who may reach the listener: the internet by default, narrower for an internal fleet. */
-    ingressCidrs: string[];
-    internal: boolean;
-    /** An ACM certificate: HTTPS on 443 and 80 redirecting to it; without one, HTTP on 80 only. */
-    certificateArn?: string;
-  }
+      kind: 'alb';
+      /** Subnets of the load balancer itself: at least two, in different availability zones, public for an internet-facing one. */
+      subnetIds: string[];
+      /** Who may reach the listener: the internet by default, narrower for an internal fleet. */
+      ingressCidrs: string[];
+      internal: boolean;
+      /** An ACM certificate: HTTPS on 443 and 80 redirecting to it; without one, HTTP on 80 only. */
+      certificateArn?: string;
+    }
   | { kind: 'target-group'; arn: string };
 
 export interface FleetStackData {

@@ -37,25 +37,67 @@ export class FleetLoadBalancer extends Construct {
       vpcId: d.vpcId,
       deregistrationDelay: '30',
       healthCheck: {
-        enabled: true, path: d.healthCheckPath, protocol: 'HTTP', matcher: '200',
-        interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3,
+        enabled: true,
+        path: d.healthCheckPath,
+        protocol: 'HTTP',
+        matcher: '200',
+        interval: 10,
+        timeout: 5,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
       },
     });
     // The address fleets applied before the balancer existed keep their group under.
     tg.overrideLogicalId('tg');
 
-    const lbSg = new SecurityGroup(this, 'lb-sg', { name: `${d.name}-lb`, description: `kiln: who may reach the ${d.name} load balancer`, vpcId: d.vpcId });
-    const instSg = new SecurityGroup(this, 'instance-sg', { name: `${d.name}-instances`, description: `kiln: ${d.name} instances take HTTP from their load balancer only`, vpcId: d.vpcId });
+    const lbSg = new SecurityGroup(this, 'lb-sg', {
+      name: `${d.name}-lb`,
+      description: `kiln: who may reach the ${d.name} load balancer`,
+      vpcId: d.vpcId,
+    });
+    const instSg = new SecurityGroup(this, 'instance-sg', {
+      name: `${d.name}-instances`,
+      description: `kiln: ${d.name} instances take HTTP from their load balancer only`,
+      vpcId: d.vpcId,
+    });
     const ports = lbd.certificateArn ? [80, 443] : [80];
     lbd.ingressCidrs.forEach((cidr, i) => {
       for (const port of ports) {
-        new VpcSecurityGroupIngressRule(this, `lb-in-${port}-${i}`, { securityGroupId: lbSg.id, description: `HTTP${port === 443 ? 'S' : ''} from ${cidr}`, ipProtocol: 'tcp', fromPort: port, toPort: port, cidrIpv4: cidr });
+        new VpcSecurityGroupIngressRule(this, `lb-in-${port}-${i}`, {
+          securityGroupId: lbSg.id,
+          description: `HTTP${port === 443 ? 'S' : ''} from ${cidr}`,
+          ipProtocol: 'tcp',
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: cidr,
+        });
       }
     });
-    new VpcSecurityGroupEgressRule(this, 'lb-out', { securityGroupId: lbSg.id, description: 'to the instances, port 80', ipProtocol: 'tcp', fromPort: 80, toPort: 80, referencedSecurityGroupId: instSg.id });
-    new VpcSecurityGroupIngressRule(this, 'instance-in', { securityGroupId: instSg.id, description: 'HTTP from the load balancer', ipProtocol: 'tcp', fromPort: 80, toPort: 80, referencedSecurityGroupId: lbSg.id });
+    new VpcSecurityGroupEgressRule(this, 'lb-out', {
+      securityGroupId: lbSg.id,
+      description: 'to the instances, port 80',
+      ipProtocol: 'tcp',
+      fromPort: 80,
+      toPort: 80,
+      referencedSecurityGroupId: instSg.id,
+    });
+    new VpcSecurityGroupIngressRule(this, 'instance-in', {
+      securityGroupId: instSg.id,
+      description: 'HTTP from the load balancer',
+      ipProtocol: 'tcp',
+      fromPort: 80,
+      toPort: 80,
+      referencedSecurityGroupId: lbSg.id,
+    });
     // At boot an instance reads its secrets from SSM / Secrets Manager over HTTPS; a group made by Terraform has no egress until stated.
-    new VpcSecurityGroupEgressRule(this, 'instance-out', { securityGroupId: instSg.id, description: 'HTTPS to AWS APIs (SSM, Secrets Manager)', ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' });
+    new VpcSecurityGroupEgressRule(this, 'instance-out', {
+      securityGroupId: instSg.id,
+      description: 'HTTPS to AWS APIs (SSM, Secrets Manager)',
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: '0.0.0.0/0',
+    });
 
     const lb = new Lb(this, 'lb', {
       name: d.name,
@@ -68,9 +110,18 @@ export class FleetLoadBalancer extends Construct {
     });
     const forward = [{ type: 'forward', targetGroupArn: tg.arn }];
     if (lbd.certificateArn) {
-      new LbListener(this, 'https', { loadBalancerArn: lb.arn, port: 443, protocol: 'HTTPS', sslPolicy: ALB_TLS_POLICY, certificateArn: lbd.certificateArn, defaultAction: forward });
+      new LbListener(this, 'https', {
+        loadBalancerArn: lb.arn,
+        port: 443,
+        protocol: 'HTTPS',
+        sslPolicy: ALB_TLS_POLICY,
+        certificateArn: lbd.certificateArn,
+        defaultAction: forward,
+      });
       new LbListener(this, 'http', {
-        loadBalancerArn: lb.arn, port: 80, protocol: 'HTTP',
+        loadBalancerArn: lb.arn,
+        port: 80,
+        protocol: 'HTTP',
         defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
       });
     } else {

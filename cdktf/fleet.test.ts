@@ -9,11 +9,13 @@ const one = (json: string, type: string) => Object.values(JSON.parse(json).resou
 describe('FleetStack', () => {
   it('puts the literal promoted AMI id into the launch template, with IMDSv2 required', () => {
     const out = synth();
-    expect(Testing.toHaveResourceWithProperties(out, 'aws_launch_template', {
-      image_id: 'ami-0fedcba9876543210',
-      metadata_options: { http_tokens: 'required' },
-      update_default_version: true,
-    })).toBe(true);
+    expect(
+      Testing.toHaveResourceWithProperties(out, 'aws_launch_template', {
+        image_id: 'ami-0fedcba9876543210',
+        metadata_options: { http_tokens: 'required' },
+        update_default_version: true,
+      }),
+    ).toBe(true);
     const lt = one(out, 'aws_launch_template');
     expect(lt.image_id).toMatch(/^ami-[0-9a-f]+$/);
     expect(out).not.toContain('resolve:ssm');
@@ -56,44 +58,86 @@ describe('FleetStack', () => {
     const out = JSON.parse(synth());
     const r = out.resource;
     const lb = Object.values(r.aws_lb as Record<string, any>)[0];
-    expect(lb).toMatchObject({ load_balancer_type: 'application', internal: false, subnets: ['subnet-0a1', 'subnet-0b2'], drop_invalid_header_fields: true });
-    const [lbSg, instSg] = ['kiln-fleet-nano-lb', 'kiln-fleet-nano-instances'].map((n) => Object.entries(r.aws_security_group as Record<string, any>).find(([, v]) => v.name === n)![0]);
+    expect(lb).toMatchObject({
+      load_balancer_type: 'application',
+      internal: false,
+      subnets: ['subnet-0a1', 'subnet-0b2'],
+      drop_invalid_header_fields: true,
+    });
+    const [lbSg, instSg] = ['kiln-fleet-nano-lb', 'kiln-fleet-nano-instances'].map(
+      (n) => Object.entries(r.aws_security_group as Record<string, any>).find(([, v]) => v.name === n)![0],
+    );
     const ingress = Object.values(r.aws_vpc_security_group_ingress_rule as Record<string, any>);
-    expect(ingress.filter((i) => i.security_group_id === `\${aws_security_group.${instSg}.id}`))
-      .toEqual([expect.objectContaining({ from_port: 80, to_port: 80, referenced_security_group_id: `\${aws_security_group.${lbSg}.id}` })]);
-    expect(ingress.filter((i) => i.security_group_id === `\${aws_security_group.${lbSg}.id}`).map((i) => [i.from_port, i.cidr_ipv4])).toEqual([[80, '0.0.0.0/0']]);
+    expect(ingress.filter((i) => i.security_group_id === `\${aws_security_group.${instSg}.id}`)).toEqual([
+      expect.objectContaining({ from_port: 80, to_port: 80, referenced_security_group_id: `\${aws_security_group.${lbSg}.id}` }),
+    ]);
+    expect(
+      ingress.filter((i) => i.security_group_id === `\${aws_security_group.${lbSg}.id}`).map((i) => [i.from_port, i.cidr_ipv4]),
+    ).toEqual([[80, '0.0.0.0/0']]);
     const lt = one(synth(), 'aws_launch_template');
     expect(lt.vpc_security_group_ids).toEqual(['sg-0abc', `\${aws_security_group.${instSg}.id}`]);
     const listeners = Object.values(r.aws_lb_listener as Record<string, any>);
-    expect(listeners).toEqual([expect.objectContaining({ port: 80, protocol: 'HTTP', default_action: [{ type: 'forward', target_group_arn: '${aws_lb_target_group.tg.arn}' }] })]);
+    expect(listeners).toEqual([
+      expect.objectContaining({
+        port: 80,
+        protocol: 'HTTP',
+        default_action: [{ type: 'forward', target_group_arn: '${aws_lb_target_group.tg.arn}' }],
+      }),
+    ]);
     expect(one(synth(), 'aws_autoscaling_group').target_group_arns).toEqual(['${aws_lb_target_group.tg.arn}']);
     expect(out.output.load_balancer_dns_name.value).toMatch(/^\$\{aws_lb\./);
   });
 
   it('with a certificate: HTTPS on 443 with a TLS 1.2+ policy, and 80 only redirects to it', () => {
     const cert = 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
-    const r = JSON.parse(synth({ ...d, loadBalancer: { kind: 'alb', subnetIds: ['subnet-0a1', 'subnet-0b2'], ingressCidrs: ['198.51.100.0/24'], internal: true, certificateArn: cert } })).resource;
+    const r = JSON.parse(
+      synth({
+        ...d,
+        loadBalancer: {
+          kind: 'alb',
+          subnetIds: ['subnet-0a1', 'subnet-0b2'],
+          ingressCidrs: ['198.51.100.0/24'],
+          internal: true,
+          certificateArn: cert,
+        },
+      }),
+    ).resource;
     const listeners = Object.values(r.aws_lb_listener as Record<string, any>).sort((a, b) => a.port - b.port);
-    expect(listeners[0]).toMatchObject({ port: 80, protocol: 'HTTP', default_action: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', status_code: 'HTTP_301' } }] });
-    expect(listeners[1]).toMatchObject({ port: 443, protocol: 'HTTPS', certificate_arn: cert, ssl_policy: expect.stringMatching(/^ELBSecurityPolicy-TLS13-1-2/) });
+    expect(listeners[0]).toMatchObject({
+      port: 80,
+      protocol: 'HTTP',
+      default_action: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', status_code: 'HTTP_301' } }],
+    });
+    expect(listeners[1]).toMatchObject({
+      port: 443,
+      protocol: 'HTTPS',
+      certificate_arn: cert,
+      ssl_policy: expect.stringMatching(/^ELBSecurityPolicy-TLS13-1-2/),
+    });
     expect(Object.values(r.aws_lb as Record<string, any>)[0].internal).toBe(true);
     const open = Object.values(r.aws_vpc_security_group_ingress_rule as Record<string, any>).filter((i) => i.cidr_ipv4);
-    expect(open.map((i) => [i.from_port, i.cidr_ipv4]).sort()).toEqual([[443, '198.51.100.0/24'], [80, '198.51.100.0/24']]);
+    expect(open.map((i) => [i.from_port, i.cidr_ipv4]).sort()).toEqual([
+      [443, '198.51.100.0/24'],
+      [80, '198.51.100.0/24'],
+    ]);
   });
 
-  it('with the team\'s own target group: registers into it and makes no balancer, group or rule of its own', () => {
+  it("with the team's own target group: registers into it and makes no balancer, group or rule of its own", () => {
     const arn = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-web/0123456789abcdef';
     const out = JSON.parse(synth({ ...d, loadBalancer: { kind: 'target-group', arn } }));
     expect(one(JSON.stringify(out), 'aws_autoscaling_group').target_group_arns).toEqual([arn]);
-    for (const t of ['aws_lb', 'aws_lb_listener', 'aws_lb_target_group', 'aws_security_group', 'aws_vpc_security_group_ingress_rule']) expect(out.resource[t]).toBeUndefined();
+    for (const t of ['aws_lb', 'aws_lb_listener', 'aws_lb_target_group', 'aws_security_group', 'aws_vpc_security_group_ingress_rule'])
+      expect(out.resource[t]).toBeUndefined();
     expect(one(JSON.stringify(out), 'aws_launch_template').vpc_security_group_ids).toEqual(['sg-0abc']);
     expect(out.output.load_balancer_dns_name).toBeUndefined();
   });
 
   it('checks the canary /health in the target group', () => {
-    expect(Testing.toHaveResourceWithProperties(synth(), 'aws_lb_target_group', {
-      health_check: { path: '/health', matcher: '200', protocol: 'HTTP' },
-    })).toBe(true);
+    expect(
+      Testing.toHaveResourceWithProperties(synth(), 'aws_lb_target_group', {
+        health_check: { path: '/health', matcher: '200', protocol: 'HTTP' },
+      }),
+    ).toBe(true);
   });
 
   it('gives the instances a profile that reads only their own parameters and secrets', () => {

@@ -48,10 +48,12 @@ export class FleetStack extends TerraformStack {
       vpcSecurityGroupIds: [...d.securityGroupIds, ...lb.instanceSecurityGroupIds],
       iamInstanceProfile: { arn: profile.arn },
       metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
-      blockDeviceMappings: [{
-        deviceName: d.rootDeviceName,
-        ebs: { volumeSize: d.rootVolumeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
-      }],
+      blockDeviceMappings: [
+        {
+          deviceName: d.rootDeviceName,
+          ebs: { volumeSize: d.rootVolumeGiB, volumeType: 'gp3', encrypted: 'true', deleteOnTermination: 'true' },
+        },
+      ],
       // aws_launch_template takes user_data base64-encoded (aws_instance encodes it itself); base64 also keeps `${` out of the JSON.
       userData: d.userData === undefined ? undefined : Buffer.from(d.userData, 'utf8').toString('base64'),
       // Every apply with a new AMI id makes a new numbered version; the ASG pins that number.

@@ -20,25 +20,29 @@ export const COMMON: Options = {
 
 export function parse(argv: string[], options: Options) {
   try {
-    return parseArgs({ args: argv, options: { ...COMMON, ...options }, allowPositionals: false, strict: true }).values as Record<string, string | boolean | undefined>;
+    return parseArgs({ args: argv, options: { ...COMMON, ...options }, allowPositionals: false, strict: true }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
   } catch (e) {
     throw new InputError('arguments', argv.join(' '), (e as Error).message.replace(/\.$/, ''), 'see --help');
   }
 }
 
-const readInput = (flag: string, file: string): string => readInputText(flag, file, 'JSON or YAML file', 'pass an existing JSON or YAML file');
+const readInput = (flag: string, file: string): string =>
+  readInputText(flag, file, 'JSON or YAML file', 'pass an existing JSON or YAML file');
 
 export const loadCatalog = (file: string | undefined): Tier[] =>
   file ? buildCatalog(parseCatalog(readInput('--catalog', file), file)) : buildCatalog();
 
-export const loadRecipe = (file: string | undefined): Recipe =>
-  file ? parseRecipe(readInput('--recipe', file), file) : WEB;
+export const loadRecipe = (file: string | undefined): Recipe => (file ? parseRecipe(readInput('--recipe', file), file) : WEB);
 
 /** `--tier T` or `--all` (exactly one). */
 export function selectTiers(v: Record<string, unknown>, catalog: Tier[]): Tier[] {
   if (v.all && v.tier) throw new InputError('--tier/--all', `${v.tier} and --all`, 'are exclusive', 'pass one of them');
   if (v.all) return catalog;
-  if (typeof v.tier !== 'string') throw new InputError('--tier', null, `is required (or --all); tiers: ${catalog.map((t) => t.name).join(', ')}`, 'pass --tier NAME');
+  if (typeof v.tier !== 'string')
+    throw new InputError('--tier', null, `is required (or --all); tiers: ${catalog.map((t) => t.name).join(', ')}`, 'pass --tier NAME');
   return [findTier(catalog, v.tier)];
 }
 
@@ -56,13 +60,23 @@ export const progress = (msg: string) => process.stderr.write(`kiln: ${terminalS
 
 /** Every target's flags, mapped to the registry's option keys; a flag meant for another target is refused. */
 const TARGET_FLAG_KEYS: Record<string, keyof TargetOptions> = {
-  'state-dir': 'stateDir', 'cache-dir': 'cacheDir', region: 'region', subnet: 'subnetId', vpc: 'vpcId',
-  'verifier-cidr': 'verifierCidr', 'work-dir': 'workDir', 'ttl-hours': 'ttlHours', 'ssm-prefix': 'ssmPrefix', tag: 'tags',
+  'state-dir': 'stateDir',
+  'cache-dir': 'cacheDir',
+  region: 'region',
+  subnet: 'subnetId',
+  vpc: 'vpcId',
+  'verifier-cidr': 'verifierCidr',
+  'work-dir': 'workDir',
+  'ttl-hours': 'ttlHours',
+  'ssm-prefix': 'ssmPrefix',
+  tag: 'tags',
 };
 
 export const TARGET_FLAGS: Options = {
   target: { type: 'string' },
-  ...Object.fromEntries(Object.keys(TARGET_FLAG_KEYS).map((f) => [f, f === 'tag' ? { type: 'string', multiple: true } : { type: 'string' }])),
+  ...Object.fromEntries(
+    Object.keys(TARGET_FLAG_KEYS).map((f) => [f, f === 'tag' ? { type: 'string', multiple: true } : { type: 'string' }]),
+  ),
 };
 
 /** `--distro` for the commands that bake (bake, nightly); the others boot and verify an image as its own distro. */
@@ -104,7 +118,12 @@ export function targetOptions(v: Record<string, unknown>, name: string): TargetO
   // Only bake and nightly declare --distro (the others take the image's own); a target with one distro just checks it.
   if (v.distro !== undefined) {
     if (!entry.distros.includes(v.distro as DistroProfile['id'])) {
-      throw new InputError('--distro', v.distro, `one of ${entry.distros.join(', ')} for --target ${name}`, `drop --distro (default ${entry.distros[0]}) or pick one of those`);
+      throw new InputError(
+        '--distro',
+        v.distro,
+        `one of ${entry.distros.join(', ')} for --target ${name}`,
+        `drop --distro (default ${entry.distros[0]}) or pick one of those`,
+      );
     }
     if (entry.options.includes('distro')) opts.distro = v.distro;
   }
@@ -113,13 +132,15 @@ export function targetOptions(v: Record<string, unknown>, name: string): TargetO
 
 /** `--target` (required) -> the target, built through the registry. */
 export function selectTarget(v: Record<string, unknown>): { name: string; target: KilnTarget } {
-  if (typeof v.target !== 'string') throw new InputError('--target', null, `is required; targets: ${TARGET_NAMES.join(', ')}`, 'pass --target local or --target aws');
+  if (typeof v.target !== 'string')
+    throw new InputError('--target', null, `is required; targets: ${TARGET_NAMES.join(', ')}`, 'pass --target local or --target aws');
   return { name: v.target, target: targetFor(v.target, targetOptions(v, v.target)) };
 }
 
 /** One tier by name (required). */
 export function requireTier(v: Record<string, unknown>, catalog: Tier[]): Tier {
-  if (typeof v.tier !== 'string') throw new InputError('--tier', null, `is required; tiers: ${catalog.map((t) => t.name).join(', ')}`, 'pass --tier NAME');
+  if (typeof v.tier !== 'string')
+    throw new InputError('--tier', null, `is required; tiers: ${catalog.map((t) => t.name).join(', ')}`, 'pass --tier NAME');
   return findTier(catalog, v.tier);
 }
 

@@ -14,7 +14,11 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 // A FIFO read before the fix blocks forever: the timeout turns that into a failure.
 const kiln = (args: string[]) => execa('bin/kiln', args, { reject: false, cwd: repo, timeout: 60_000 });
 let n = 0;
-const scratch = () => { const d = join(root, `s${n++}`); mkdirSync(d); return d; };
+const scratch = () => {
+  const d = join(root, `s${n++}`);
+  mkdirSync(d);
+  return d;
+};
 
 const expectInputError = (r: { exitCode?: number; stderr: string }, field: string) => {
   expect(r.exitCode, r.stderr).toBe(2);
@@ -30,7 +34,10 @@ function hostFile(dir: string, extra: Record<string, unknown> = {}): string {
   const k = ssh2.utils.generateKeyPairSync('ed25519');
   writeFileSync(join(dir, 'id'), k.private, { mode: 0o600 });
   const file = join(dir, 'host.json');
-  writeFileSync(file, JSON.stringify({ address: '127.0.0.1', port: 1, user: 'kiln', keyPath: join(dir, 'id'), hostKey: k.public, tier: 'nano', ...extra }));
+  writeFileSync(
+    file,
+    JSON.stringify({ address: '127.0.0.1', port: 1, user: 'kiln', keyPath: join(dir, 'id'), hostKey: k.public, tier: 'nano', ...extra }),
+  );
   return file;
 }
 
@@ -44,18 +51,48 @@ describe('user-named files: a regular file of at most MAX_INPUT_BYTES, read capp
   const host = hostFile(scratch());
 
   it.concurrent.each([
-    ['--catalog /dev/zero', ['render', '--tier', 'nano', '--json', '--catalog', '/dev/zero'], '--catalog', /a regular file \(this is a character device\)/],
-    ['--catalog a directory', ['render', '--tier', 'nano', '--json', '--catalog', dir], '--catalog', /a regular file \(this is a directory\)/],
+    [
+      '--catalog /dev/zero',
+      ['render', '--tier', 'nano', '--json', '--catalog', '/dev/zero'],
+      '--catalog',
+      /a regular file \(this is a character device\)/,
+    ],
+    [
+      '--catalog a directory',
+      ['render', '--tier', 'nano', '--json', '--catalog', dir],
+      '--catalog',
+      /a regular file \(this is a directory\)/,
+    ],
     ['--recipe a FIFO', ['render', '--tier', 'nano', '--json', '--recipe', fifo], '--recipe', /a regular file \(this is a FIFO\)/],
     ['--recipe too big', ['render', '--tier', 'nano', '--json', '--recipe', big], '--recipe', /at most 4 MiB/],
     ['--host a directory', ['verify', '--tier', 'nano', '--host', dir], '--host', /a regular file \(this is a directory\)/],
     ['--host a FIFO', ['verify', '--tier', 'nano', '--host', fifo], '--host', /this is a FIFO/],
     ['--baseline a FIFO', ['verify', '--tier', 'nano', '--host', host, '--baseline', fifo], '--baseline', /this is a FIFO/],
     ['--baseline too big', ['verify', '--tier', 'nano', '--host', host, '--baseline', big], '--baseline', /at most 4 MiB/],
-    ['host.keyPath /dev/zero (in the --host file)', ['verify', '--tier', 'nano', '--host', hostFile(scratch(), { keyPath: '/dev/zero', target: 'local' })], 'host.keyPath', /this is a character device/],
-    ['--verdict (local) a FIFO', ['promote', '--target', 'local', '--state-dir', join(dir, 'state'), '--verdict', fifo], '--verdict', /this is a FIFO/],
-    ['--verdict (aws) /dev/zero', ['promote', '--target', 'aws', '--region', 'eu-west-1', '--verdict', '/dev/zero'], '--verdict', /this is a character device/],
-    ['--verdict too big', ['promote', '--target', 'local', '--state-dir', join(dir, 'state'), '--verdict', big], '--verdict', /at most 4 MiB/],
+    [
+      'host.keyPath /dev/zero (in the --host file)',
+      ['verify', '--tier', 'nano', '--host', hostFile(scratch(), { keyPath: '/dev/zero', target: 'local' })],
+      'host.keyPath',
+      /this is a character device/,
+    ],
+    [
+      '--verdict (local) a FIFO',
+      ['promote', '--target', 'local', '--state-dir', join(dir, 'state'), '--verdict', fifo],
+      '--verdict',
+      /this is a FIFO/,
+    ],
+    [
+      '--verdict (aws) /dev/zero',
+      ['promote', '--target', 'aws', '--region', 'eu-west-1', '--verdict', '/dev/zero'],
+      '--verdict',
+      /this is a character device/,
+    ],
+    [
+      '--verdict too big',
+      ['promote', '--target', 'local', '--state-dir', join(dir, 'state'), '--verdict', big],
+      '--verdict',
+      /at most 4 MiB/,
+    ],
   ])('%s: exit 2 naming the flag, nothing read past the cap', async (_, args, field, why) => {
     const r = await kiln(args);
     expectInputError(r, field);
@@ -102,22 +139,41 @@ describe('Object.prototype names are values like any other', () => {
   const NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
   const host = (name: string) => hostFile(scratch(), { target: name });
 
-  it.concurrent.each(NAMES.flatMap((name) => [
-    [name, 'the command', () => [name], 'command'],
-    [name, 'render --distro', () => ['render', '--tier', 'nano', '--json', '--distro', name], '--distro'],
-    [name, 'validate --distro', () => ['validate', '--tier', 'nano', '--distro', name], '--distro'],
-    [name, 'render --tier', () => ['render', '--tier', name, '--json'], '--tier'],
-    [name, 'bake --target', () => ['bake', '--target', name, '--tier', 'nano'], '--target'],
-    [name, 'bake --distro', () => ['bake', '--target', 'local', '--tier', 'nano', '--distro', name], '--distro'],
-    [name, 'verify: the host\'s target', () => ['verify', '--tier', 'nano', '--host', host(name)], 'target'],
-  ] as [string, string, () => string[], string][]))('%s as %s: exit 2 naming it, no TypeError', async (_, __, args, field) => {
+  it.concurrent.each(
+    NAMES.flatMap(
+      (name) =>
+        [
+          [name, 'the command', () => [name], 'command'],
+          [name, 'render --distro', () => ['render', '--tier', 'nano', '--json', '--distro', name], '--distro'],
+          [name, 'validate --distro', () => ['validate', '--tier', 'nano', '--distro', name], '--distro'],
+          [name, 'render --tier', () => ['render', '--tier', name, '--json'], '--tier'],
+          [name, 'bake --target', () => ['bake', '--target', name, '--tier', 'nano'], '--target'],
+          [name, 'bake --distro', () => ['bake', '--target', 'local', '--tier', 'nano', '--distro', name], '--distro'],
+          [name, "verify: the host's target", () => ['verify', '--tier', 'nano', '--host', host(name)], 'target'],
+        ] as [string, string, () => string[], string][],
+    ),
+  )('%s as %s: exit 2 naming it, no TypeError', async (_, __, args, field) => {
     expectInputError(await kiln(args()), field);
   });
 
-  it('a catalog tier named constructor (a valid name) has nothing promoted, not Object.prototype\'s constructor', async () => {
+  it("a catalog tier named constructor (a valid name) has nothing promoted, not Object.prototype's constructor", async () => {
     const dir = scratch();
-    writeFileSync(join(dir, 'cat.yaml'), 'tiers:\n  - name: constructor\n    ramMiB: 2048\n    vcpus: 2\n    rootVolumeGiB: 8\n    instanceTypes: { x86_64: [t3.small] }\n    slo: { p95Ms: 200, p99Ms: 500, errorRatePct: 0.1, memoryCeilingPct: 85, targetRps: 50 }\n');
-    const r = await kiln(['promoted', '--target', 'local', '--tier', 'constructor', '--catalog', join(dir, 'cat.yaml'), '--state-dir', join(dir, 'state'), '--json']);
+    writeFileSync(
+      join(dir, 'cat.yaml'),
+      'tiers:\n  - name: constructor\n    ramMiB: 2048\n    vcpus: 2\n    rootVolumeGiB: 8\n    instanceTypes: { x86_64: [t3.small] }\n    slo: { p95Ms: 200, p99Ms: 500, errorRatePct: 0.1, memoryCeilingPct: 85, targetRps: 50 }\n',
+    );
+    const r = await kiln([
+      'promoted',
+      '--target',
+      'local',
+      '--tier',
+      'constructor',
+      '--catalog',
+      join(dir, 'cat.yaml'),
+      '--state-dir',
+      join(dir, 'state'),
+      '--json',
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/nothing promoted for constructor on local/);
     expect(JSON.parse(r.stdout)).toBeNull();

@@ -45,7 +45,19 @@ describe('kiln on the local target, end to end', () => {
     expect(Object.keys(image.lineage.packageVersions)).toEqual(expect.arrayContaining([...DISTROS[DEFAULT_LOCAL_DISTRO].packages]));
     expect(image.manifestFiles.length).toBeGreaterThan(5);
 
-    const launch = await kiln(['launch', ...local, '--image', image.ref, '--id', id, '--cpus', '1', '--ready-timeout-sec', '240', '--json']);
+    const launch = await kiln([
+      'launch',
+      ...local,
+      '--image',
+      image.ref,
+      '--id',
+      id,
+      '--cpus',
+      '1',
+      '--ready-timeout-sec',
+      '240',
+      '--json',
+    ]);
     launched = true;
     expect(launch.exitCode, launch.stderr).toBe(0);
     const host = JSON.parse(launch.stdout);
@@ -54,8 +66,25 @@ describe('kiln on the local target, end to end', () => {
     writeFileSync(hostFile, launch.stdout);
 
     const report = join(stateDir, 'report');
-    const verify = await kiln(['verify', '--host', hostFile, '--tier', 'nano', '--state-dir', stateDir, '--report', report,
-      '--duration-sec', '10', '--warmup-sec', '3', '--generator-cpus', '0', '--generator-nice=-10', '--json']);
+    const verify = await kiln([
+      'verify',
+      '--host',
+      hostFile,
+      '--tier',
+      'nano',
+      '--state-dir',
+      stateDir,
+      '--report',
+      report,
+      '--duration-sec',
+      '10',
+      '--warmup-sec',
+      '3',
+      '--generator-cpus',
+      '0',
+      '--generator-nice=-10',
+      '--json',
+    ]);
     const verdict = JSON.parse(verify.stdout);
     expect(verify.exitCode, verify.stderr).toBe(verdict.decision === 'pass' ? 0 : 1);
     expect(JSON.parse(readFileSync(join(report, 'verdict.json'), 'utf8'))).toEqual(verdict);

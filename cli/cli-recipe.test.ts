@@ -53,45 +53,80 @@ describe('kiln validate and hostile recipes', () => {
   }, 120_000);
 
   it.concurrent.each([
-    ['newline + YAML injection in an env value', { app: { env: { X: `ok\nruncmd: [[touch, ${marker}]]` } } }, /recipe\.app\.env\.X = .*no control characters/, true],
-    ['a Go template in a tag (Packer would run it)', { tags: { note: '{{ .SourceAMI }}' } }, /recipe\.tags\.note = "\{\{ \.SourceAMI \}\}"/, false],
+    [
+      'newline + YAML injection in an env value',
+      { app: { env: { X: `ok\nruncmd: [[touch, ${marker}]]` } } },
+      /recipe\.app\.env\.X = .*no control characters/,
+      true,
+    ],
+    [
+      'a Go template in a tag (Packer would run it)',
+      { tags: { note: '{{ .SourceAMI }}' } },
+      /recipe\.tags\.note = "\{\{ \.SourceAMI \}\}"/,
+      false,
+    ],
     ['an env name with YAML in it', { app: { env: { 'X: 1\nY': 'v' } } }, /= "X: 1\\nY": environment names are A-Z/, false],
-    ['an app name that is a shell command', { app: { name: 'canary; touch /tmp/x' } }, /recipe\.app\.name = "canary; touch \/tmp\/x"/, false],
-  ])('%s: exits 2, nothing written or executed', async (_what, doc, msg, alsoValidate) => {
-    const file = recipe(`bad-${Math.random().toString(16).slice(2)}.json`, JSON.stringify(doc));
-    const out = join(dir, `out-${Math.random().toString(16).slice(2)}`);
-    const r = await kiln(['render', '--tier', 'nano', '--recipe', file, '--out', out]);
-    expect(r.exitCode, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(msg);
-    expect(existsSync(out)).toBe(false);
-    if (alsoValidate) expect((await kiln(['validate', '--tier', 'nano', '--recipe', file])).exitCode).toBe(2);
-    expect(existsSync(marker)).toBe(false);
-    expect(readdirSync(dir).filter((n) => n.startsWith('out-'))).toEqual([]);
-  }, 60_000);
+    [
+      'an app name that is a shell command',
+      { app: { name: 'canary; touch /tmp/x' } },
+      /recipe\.app\.name = "canary; touch \/tmp\/x"/,
+      false,
+    ],
+  ])(
+    '%s: exits 2, nothing written or executed',
+    async (_what, doc, msg, alsoValidate) => {
+      const file = recipe(`bad-${Math.random().toString(16).slice(2)}.json`, JSON.stringify(doc));
+      const out = join(dir, `out-${Math.random().toString(16).slice(2)}`);
+      const r = await kiln(['render', '--tier', 'nano', '--recipe', file, '--out', out]);
+      expect(r.exitCode, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(existsSync(out)).toBe(false);
+      if (alsoValidate) expect((await kiln(['validate', '--tier', 'nano', '--recipe', file])).exitCode).toBe(2);
+      expect(existsSync(marker)).toBe(false);
+      expect(readdirSync(dir).filter((n) => n.startsWith('out-'))).toEqual([]);
+    },
+    60_000,
+  );
 });
 
 describe('kiln.yaml v2: hostile recipes stop at the parser', () => {
   it.concurrent.each([
-    ['GUNICORN_CMD_ARGS in env (would rebind gunicorn)', 'gunicorn.yaml',
+    [
+      'GUNICORN_CMD_ARGS in env (would rebind gunicorn)',
+      'gunicorn.yaml',
       'app:\n  name: mysite\n  source: .\n  settings: mysite.settings\n  env:\n    GUNICORN_CMD_ARGS: "--bind 0.0.0.0:80 --workers 64"\n',
-      'recipe.app.env.GUNICORN_CMD_ARGS', /read by gunicorn itself and would rebind it/],
-    ['a password value in env (would land in user data)', 'password.yaml',
+      'recipe.app.env.GUNICORN_CMD_ARGS',
+      /read by gunicorn itself and would rebind it/,
+    ],
+    [
+      'a password value in env (would land in user data)',
+      'password.yaml',
       'app:\n  env:\n    DB_PASSWORD: hunter2\n',
-      'recipe.app.env.DB_PASSWORD', /values in env land in user data; list the name under app\.secrets/],
+      'recipe.app.env.DB_PASSWORD',
+      /values in env land in user data; list the name under app\.secrets/,
+    ],
     // JSON.parse turns the escape into an unpaired surrogate, which no UTF-8 file or request can carry.
-    ['a lone surrogate in a JSON recipe', 'surrogate.json',
+    [
+      'a lone surrogate in a JSON recipe',
+      'surrogate.json',
       '{"app":{"env":{"GREETING":"hi \\ud800"}}}',
-      'recipe.app.env.GREETING', /unpaired UTF-16 surrogate/],
-  ])('%s: exit 2, one line naming the field, no stack, no output dir', async (_what, name, text, field, why) => {
-    const file = recipe(name, text);
-    const out = join(dir, `v2-out-${name}`);
-    const r = await kiln(['render', '--tier', 'nano', '--recipe', file, '--out', out]);
-    expect(r.exitCode, r.stderr).toBe(2);
-    const lines = r.stderr.trimEnd().split('\n');
-    expect(lines, r.stderr).toHaveLength(1);
-    expect(lines[0].startsWith(`kiln: error: ${field} = `), lines[0]).toBe(true);
-    expect(lines[0]).toMatch(why);
-    expect(r.stderr).not.toMatch(/\n\s+at |Error:|\ufffd/);
-    expect(existsSync(out)).toBe(false);
-  }, 60_000);
+      'recipe.app.env.GREETING',
+      /unpaired UTF-16 surrogate/,
+    ],
+  ])(
+    '%s: exit 2, one line naming the field, no stack, no output dir',
+    async (_what, name, text, field, why) => {
+      const file = recipe(name, text);
+      const out = join(dir, `v2-out-${name}`);
+      const r = await kiln(['render', '--tier', 'nano', '--recipe', file, '--out', out]);
+      expect(r.exitCode, r.stderr).toBe(2);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0].startsWith(`kiln: error: ${field} = `), lines[0]).toBe(true);
+      expect(lines[0]).toMatch(why);
+      expect(r.stderr).not.toMatch(/\n\s+at |Error:|\ufffd/);
+      expect(existsSync(out)).toBe(false);
+    },
+    60_000,
+  );
 });

@@ -10,7 +10,11 @@ const root = mkdtempSync(join(tmpdir(), 'kiln-cli-render-out-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const kiln = (args: string[]) => execa('bin/kiln', args, { reject: false, cwd: repo, timeout: 120_000 });
 let n = 0;
-const scratch = () => { const d = join(root, `s${n++}`); mkdirSync(d); return d; };
+const scratch = () => {
+  const d = join(root, `s${n++}`);
+  mkdirSync(d);
+  return d;
+};
 
 /** Every entry under `dir`: a file's content, or "dir/" for a directory. */
 function tree(dir: string): Record<string, string> {
@@ -18,7 +22,10 @@ function tree(dir: string): Record<string, string> {
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
-      if (e.isDirectory()) { out[relative(dir, p)] = 'dir/'; walk(p); } else out[relative(dir, p)] = readFileSync(p, 'utf8');
+      if (e.isDirectory()) {
+        out[relative(dir, p)] = 'dir/';
+        walk(p);
+      } else out[relative(dir, p)] = readFileSync(p, 'utf8');
     }
   };
   walk(dir);
@@ -34,7 +41,8 @@ const expectRefused = (r: { exitCode?: number; stderr: string }, out: string) =>
 };
 
 // Eight tiers with the last one too small for the stack: render fails on pico, after seven good ones.
-const SMALL_LAST = 'tiers:\n  - name: pico\n    ramMiB: 256\n    vcpus: 2\n    rootVolumeGiB: 8\n    instanceTypes: { x86_64: [t3.nano] }\n    slo: { p95Ms: 200, p99Ms: 500, errorRatePct: 0.1, memoryCeilingPct: 85, targetRps: 50 }\n';
+const SMALL_LAST =
+  'tiers:\n  - name: pico\n    ramMiB: 256\n    vcpus: 2\n    rootVolumeGiB: 8\n    instanceTypes: { x86_64: [t3.nano] }\n    slo: { p95Ms: 200, p99Ms: 500, errorRatePct: 0.1, memoryCeilingPct: 85, targetRps: 50 }\n';
 
 describe('render --out replaces only what kiln rendered', () => {
   it('a project dir with its own manifest.json and src/ survives untouched (exit 2)', async () => {
@@ -62,8 +70,16 @@ describe('render --out replaces only what kiln rendered', () => {
   });
 
   it.each([
-    ['a user file', (out: string) => writeFileSync(join(out, 'notes.txt'), 'my notes\n'), /holds notes\.txt, which its manifest\.json does not list/],
-    ['a user file deep in rootfs/', (out: string) => writeFileSync(join(out, 'rootfs', 'etc', 'mine.conf'), 'x\n'), /holds rootfs\/etc\/mine\.conf/],
+    [
+      'a user file',
+      (out: string) => writeFileSync(join(out, 'notes.txt'), 'my notes\n'),
+      /holds notes\.txt, which its manifest\.json does not list/,
+    ],
+    [
+      'a user file deep in rootfs/',
+      (out: string) => writeFileSync(join(out, 'rootfs', 'etc', 'mine.conf'), 'x\n'),
+      /holds rootfs\/etc\/mine\.conf/,
+    ],
     ['an extra directory', (out: string) => mkdirSync(join(out, 'backup')), /holds backup\/, which/],
   ])('a kiln-rendered dir with %s is refused untouched (exit 2)', async (_, add, why) => {
     const out = join(scratch(), 'out');
@@ -76,13 +92,16 @@ describe('render --out replaces only what kiln rendered', () => {
     expect(tree(out)).toEqual(before);
   });
 
-  it('a render with a team\'s app (app/src/...) is kiln\'s too: replaced, the app files listed in the manifest', async () => {
+  it("a render with a team's app (app/src/...) is kiln's too: replaced, the app files listed in the manifest", async () => {
     const dir = scratch();
     mkdirSync(join(dir, 'site', 'mysite'), { recursive: true });
     writeFileSync(join(dir, 'site', 'manage.py'), 'print("manage")\n');
     writeFileSync(join(dir, 'site', 'mysite', 'settings.py'), 'DEBUG = False\n');
     const recipe = join(dir, 'kiln.yaml');
-    writeFileSync(recipe, 'app:\n  name: mysite\n  source: site\n  settings: mysite.settings\ntraffic:\n  endpoints:\n    - { path: /, weight: 1 }\n');
+    writeFileSync(
+      recipe,
+      'app:\n  name: mysite\n  source: site\n  settings: mysite.settings\ntraffic:\n  endpoints:\n    - { path: /, weight: 1 }\n',
+    );
     const out = join(dir, 'out');
     const first = await kiln(['render', '--tier', 'nano', '--recipe', recipe, '--out', out]);
     expect(first.exitCode, first.stderr).toBe(0);
@@ -109,8 +128,16 @@ describe('render --out replaces only what kiln rendered', () => {
     });
 
     it.each([
-      ['a file changed since', (out: string) => writeFileSync(join(out, 'rootfs', 'etc', 'redis', 'redis.conf'), 'edited\n'), /rootfs\/etc\/redis\/redis\.conf, changed since kiln rendered it/],
-      ['an app (whose files it did not list)', (out: string) => writeFileSync(join(out, 'manifest.json'), JSON.stringify({ ...manifest(out), app: { kind: 'dir' } })), /manifest\.json kiln did not write/],
+      [
+        'a file changed since',
+        (out: string) => writeFileSync(join(out, 'rootfs', 'etc', 'redis', 'redis.conf'), 'edited\n'),
+        /rootfs\/etc\/redis\/redis\.conf, changed since kiln rendered it/,
+      ],
+      [
+        'an app (whose files it did not list)',
+        (out: string) => writeFileSync(join(out, 'manifest.json'), JSON.stringify({ ...manifest(out), app: { kind: 'dir' } })),
+        /manifest\.json kiln did not write/,
+      ],
     ])('with %s is refused untouched (exit 2)', async (_, change, why) => {
       const out = await legacy();
       change(out);
@@ -140,7 +167,11 @@ describe('render --out writes through a temp dir of its own', () => {
     const dir = scratch();
     const out = join(dir, 'out');
     // exec keeps the PID through bash and bin/kiln (which execs node): kiln's pid is this shell's $$.
-    const r = await execa('bash', ['-c', 'mkdir "$1.tmp-$$" && echo mine > "$1.tmp-$$/keep" && exec bin/kiln render --tier nano --out "$1"', '_', out], { reject: false, cwd: repo });
+    const r = await execa(
+      'bash',
+      ['-c', 'mkdir "$1.tmp-$$" && echo mine > "$1.tmp-$$/keep" && exec bin/kiln render --tier nano --out "$1"', '_', out],
+      { reject: false, cwd: repo },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const planted = readdirSync(dir).filter((e) => e.startsWith('out.tmp-'));
     expect(planted).toHaveLength(1);

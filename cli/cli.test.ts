@@ -6,11 +6,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 const kiln = (args: string[]) => execa('bin/kiln', args, { reject: false, cwd: new URL('..', import.meta.url).pathname });
 const scratches: string[] = [];
-const scratch = () => { const d = mkdtempSync(join(tmpdir(), 'kiln-cli-')); scratches.push(d); return d; };
-afterAll(() => { for (const d of scratches) rmSync(d, { recursive: true, force: true }); });
+const scratch = () => {
+  const d = mkdtempSync(join(tmpdir(), 'kiln-cli-'));
+  scratches.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of scratches) rmSync(d, { recursive: true, force: true });
+});
 
 describe('kiln CLI contract', () => {
-  it('--version and version print package.json\'s version (a commit only as its own word) and exit 0', async () => {
+  it("--version and version print package.json's version (a commit only as its own word) and exit 0", async () => {
     const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
     for (const args of [['--version'], ['version']]) {
       const r = await kiln(args);
@@ -44,7 +50,14 @@ describe('kiln CLI contract', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc).toMatchObject({ tier: 'nano', ramMiB: 512, vcpus: 2, out: null });
     expect(Object.keys(doc.budget.components).sort()).toEqual(['gunicorn', 'nginx', 'pgbouncer', 'postgres', 'redis']);
-    for (const k of ['shared_buffers_mib', 'effective_cache_size_mib', 'work_mem_kib', 'maintenance_work_mem_mib', 'max_connections', 'autovacuum_max_workers']) {
+    for (const k of [
+      'shared_buffers_mib',
+      'effective_cache_size_mib',
+      'work_mem_kib',
+      'maintenance_work_mem_mib',
+      'max_connections',
+      'autovacuum_max_workers',
+    ]) {
       expect(doc.settings.postgres[k], k).toBeTypeOf('number');
     }
     expect(doc.settings.pgbouncer.pool_mode).toBe('transaction');
@@ -84,11 +97,17 @@ describe('kiln CLI contract', () => {
   it('bench --recipe: no promoted release (first tier asked without one is named), --io-ms, or the canary as a recipe exit 2 before anything boots or is written', async () => {
     const dir = scratch();
     const app = join(dir, 'kiln.yaml');
-    writeFileSync(app, 'app:\n  name: mysite\n  source: .\n  settings: mysite.settings\ntraffic:\n  endpoints:\n    - { path: /, weight: 1 }\n');
+    writeFileSync(
+      app,
+      'app:\n  name: mysite\n  source: .\n  settings: mysite.settings\ntraffic:\n  endpoints:\n    - { path: /, weight: 1 }\n',
+    );
     writeFileSync(join(dir, 'canary.yaml'), 'tags: { team: web }\n');
     const state = join(dir, 'state');
     for (const [args, msg] of [
-      [['--recipe', app, '--tiers', 'micro,nano'], new RegExp(`channel micro\\.mysite on local has none\\); run the nightly first: kiln nightly --tiers micro --recipe ${app}`)],
+      [
+        ['--recipe', app, '--tiers', 'micro,nano'],
+        new RegExp(`channel micro\\.mysite on local has none\\); run the nightly first: kiln nightly --tiers micro --recipe ${app}`),
+      ],
       [['--recipe', app, '--io-ms', '50'], /--io-ms = "50": only without --recipe/],
       [['--recipe', join(dir, 'canary.yaml')], /--recipe = ".*canary\.yaml": a recipe whose app has a source/],
     ] as [string[], RegExp][]) {
@@ -103,7 +122,10 @@ describe('kiln CLI contract', () => {
   it('a catalog with one bad tier fails before any tier is written', async () => {
     const dir = scratch();
     const cat = join(dir, 'cat.yaml');
-    writeFileSync(cat, 'tiers:\n  - name: pico\n    ramMiB: 256\n    vcpus: 2\n    rootVolumeGiB: 8\n    instanceTypes: { x86_64: [t3.nano] }\n    slo: { p95Ms: 200, p99Ms: 500, errorRatePct: 0.1, memoryCeilingPct: 85, targetRps: 50 }\n');
+    writeFileSync(
+      cat,
+      'tiers:\n  - name: pico\n    ramMiB: 256\n    vcpus: 2\n    rootVolumeGiB: 8\n    instanceTypes: { x86_64: [t3.nano] }\n    slo: { p95Ms: 200, p99Ms: 500, errorRatePct: 0.1, memoryCeilingPct: 85, targetRps: 50 }\n',
+    );
     const r = await kiln(['render', '--all', '--catalog', cat, '--out', join(dir, 'out')]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/tier pico\.ramMiB = 256: .* needs \d+ MiB more.*at least \d+ MiB/);

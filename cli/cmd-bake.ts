@@ -8,7 +8,20 @@ import { render } from '../images/render.ts';
 import { isCanary } from '../images/web.ts';
 import { appPayload } from '../pipeline/app-payload.ts';
 import { releaseRecipe } from '../pipeline/release.ts';
-import { BAKE_DISTRO_FLAG, BAKE_DISTRO_HELP, loadCatalog, loadRecipe, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP, type Options } from './args.ts';
+import {
+  BAKE_DISTRO_FLAG,
+  BAKE_DISTRO_HELP,
+  loadCatalog,
+  loadRecipe,
+  output,
+  parse,
+  progress,
+  requireTier,
+  selectTarget,
+  TARGET_FLAGS,
+  TARGET_HELP,
+  type Options,
+} from './args.ts';
 import { writeBundle } from '../pipeline/bundle/write-bundle.ts';
 import { resolve } from 'node:path';
 import { defaultStateDir } from '../targets/local/paths.ts';
@@ -39,7 +52,13 @@ export async function run(argv: string[]): Promise<number> {
   const given = loadRecipe(v.recipe as string | undefined);
   const { name, target } = selectTarget(v);
   const payload = appPayload(given);
-  if (isCanary(given) && v.base !== undefined) throw new InputError('--base', v.base, 'only with a recipe that has app.source (a release of a team\'s app)', 'drop --base: the canary image is the base');
+  if (isCanary(given) && v.base !== undefined)
+    throw new InputError(
+      '--base',
+      v.base,
+      "only with a recipe that has app.source (a release of a team's app)",
+      'drop --base: the canary image is the base',
+    );
   const base = payload ? await releaseBase(v.base as string | undefined, tier.name, target) : undefined;
   const recipe = payload ? await releaseRecipe(stateDirOf(v), tier, given, payload, target.distro) : given;
   // Pure and complete before anything is written: a tier that cannot hold the stack leaves no files.
@@ -62,6 +81,12 @@ async function releaseBase(flag: string | undefined, tier: string, target: Targe
   if (flag === 'none') return undefined;
   if (flag !== undefined && flag !== 'promoted') return (await target.image(flag)).ref;
   const p = await target.promoted(tier);
-  if (!p) throw new InputError('--base', flag ?? 'promoted', `a promoted base image of tier ${tier} (none is promoted on ${target.name})`, 'run kiln nightly for the tier first, or pass --base none for a full bake');
+  if (!p)
+    throw new InputError(
+      '--base',
+      flag ?? 'promoted',
+      `a promoted base image of tier ${tier} (none is promoted on ${target.name})`,
+      'run kiln nightly for the tier first, or pass --base none for a full bake',
+    );
   return p.ref;
 }

@@ -31,21 +31,52 @@ export const help = `kiln bench [--tiers nano,micro,small] [--recipe kiln.yaml] 
   (a flag, tier or recipe; no promoted release to bench), before anything boots.`;
 
 /** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
-export const flags: Options = { tiers: { type: 'string' }, repeat: { type: 'string' }, out: { type: 'string' }, 'no-pin': { type: 'boolean' }, 'io-ms': { type: 'string' }, survival: { type: 'string' }, 'state-dir': { type: 'string' } };
+export const flags: Options = {
+  tiers: { type: 'string' },
+  repeat: { type: 'string' },
+  out: { type: 'string' },
+  'no-pin': { type: 'boolean' },
+  'io-ms': { type: 'string' },
+  survival: { type: 'string' },
+  'state-dir': { type: 'string' },
+};
 
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, flags);
   const catalog = loadCatalog(v.catalog as string | undefined);
-  const tiers = String(v.tiers ?? 'nano,micro,small').split(',').filter(Boolean).map((n) => findTier(catalog, n.trim()));
+  const tiers = String(v.tiers ?? 'nano,micro,small')
+    .split(',')
+    .filter(Boolean)
+    .map((n) => findTier(catalog, n.trim()));
   const repeat = Number(v.repeat ?? 3);
-  if (!Number.isInteger(repeat) || repeat < 0 || repeat > 20) throw new InputError('--repeat', v.repeat, 'an integer 0..20 (0: survival tests only)', 'pass e.g. --repeat 3');
+  if (!Number.isInteger(repeat) || repeat < 0 || repeat > 20)
+    throw new InputError('--repeat', v.repeat, 'an integer 0..20 (0: survival tests only)', 'pass e.g. --repeat 3');
   const recipe = v.recipe === undefined ? null : loadRecipe(v.recipe as string);
-  if (recipe && isCanary(recipe)) throw new InputError('--recipe', v.recipe, 'a recipe whose app has a source (a team\'s app; its releases are benched)', 'give app.source, or drop --recipe to bench the canary');
+  if (recipe && isCanary(recipe))
+    throw new InputError(
+      '--recipe',
+      v.recipe,
+      "a recipe whose app has a source (a team's app; its releases are benched)",
+      'give app.source, or drop --recipe to bench the canary',
+    );
   const ioMs = v['io-ms'] === undefined ? undefined : Number(v['io-ms']);
-  if (ioMs !== undefined && recipe) throw new InputError('--io-ms', v['io-ms'], 'only without --recipe: it adds the canary\'s /slow endpoint, which a team\'s app does not have', 'drop --io-ms; the app\'s traffic is what its boxes get');
-  if (ioMs !== undefined && !ioMsAllowed(ioMs)) throw new InputError('--io-ms', v['io-ms'], `an integer 1..${IO_MS_MAX} (ms an upstream-bound request waits)`, 'pass e.g. --io-ms 50, or leave it out for the canary mix');
+  if (ioMs !== undefined && recipe)
+    throw new InputError(
+      '--io-ms',
+      v['io-ms'],
+      "only without --recipe: it adds the canary's /slow endpoint, which a team's app does not have",
+      "drop --io-ms; the app's traffic is what its boxes get",
+    );
+  if (ioMs !== undefined && !ioMsAllowed(ioMs))
+    throw new InputError(
+      '--io-ms',
+      v['io-ms'],
+      `an integer 1..${IO_MS_MAX} (ms an upstream-bound request waits)`,
+      'pass e.g. --io-ms 50, or leave it out for the canary mix',
+    );
   const pin = !v['no-pin'];
-  if (pin && availableParallelism() < 2) throw new InputError('--no-pin', false, 'pinning needs 2 CPUs (box on 1, generator on 0)', 'pass --no-pin');
+  if (pin && availableParallelism() < 2)
+    throw new InputError('--no-pin', false, 'pinning needs 2 CPUs (box on 1, generator on 0)', 'pass --no-pin');
   const survivalFlag = String(v.survival ?? (recipe ? 'none' : 'nano'));
   const survivalTiers = survivalFlag === 'none' ? [] : survivalFlag.split(',').map((n) => findTier(catalog, n.trim()).name);
   const stateDir = resolve((v['state-dir'] as string | undefined) ?? defaultStateDir());
@@ -53,13 +84,25 @@ export async function run(argv: string[]): Promise<number> {
   const release = recipe ? { app: recipe.app.name, subjects: await releases(stateDir, tiers, recipe, v.recipe as string) } : undefined;
   for (const s of release?.subjects ?? []) {
     if (survivalTiers.includes(s.tier.name) && !s.workload.survivalTests.length) {
-      throw new InputError('--survival', survivalFlag, `tiers whose image has a survival test (the slow burst needs the canary's /slow; the Redis fill needs Redis, and ${release!.app} on ${s.tier.name} runs ${s.workload.services.join(', ')})`, 'pass --survival none');
+      throw new InputError(
+        '--survival',
+        survivalFlag,
+        `tiers whose image has a survival test (the slow burst needs the canary's /slow; the Redis fill needs Redis, and ${release!.app} on ${s.tier.name} runs ${s.workload.services.join(', ')})`,
+        'pass --survival none',
+      );
     }
   }
   const out = resolve(String(v.out ?? join('.kiln/bench', new Date().toISOString().replace(/[-:.]/g, ''))));
   const result = await runBench({
-    tiers, repeat, stateDir, boxCpus: pin ? '1' : undefined, genCpus: pin ? '0' : undefined,
-    ioMs, release, survivalTiers, log: (l) => progress(`bench: ${l}`),
+    tiers,
+    repeat,
+    stateDir,
+    boxCpus: pin ? '1' : undefined,
+    genCpus: pin ? '0' : undefined,
+    ioMs,
+    release,
+    survivalTiers,
+    log: (l) => progress(`bench: ${l}`),
   });
   await mkdir(out, { recursive: true });
   const ram = (name: string) => tiers.find((t) => t.name === name)!.ramMiB;
@@ -80,7 +123,9 @@ async function releases(stateDir: string, tiers: Tier[], recipe: Recipe, file: s
     const { image, channel } = await promotedRelease(target, tier, recipe.app.name, file);
     const subject = releaseSubject(tier, image, channel);
     if (JSON.stringify(image.bundle!.manifest.recipe.traffic) !== JSON.stringify(recipe.traffic)) {
-      progress(`bench: note: ${channel}'s release ${image.ref} recorded other traffic than ${recipe.app.name}'s recipe file has now; the release's own is sent`);
+      progress(
+        `bench: note: ${channel}'s release ${image.ref} recorded other traffic than ${recipe.app.name}'s recipe file has now; the release's own is sent`,
+      );
     }
     out.push(subject);
   }

@@ -25,7 +25,13 @@ export async function run(argv: string[]): Promise<number> {
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
   const recipe = loadRecipe(v.recipe as string | undefined);
   const fleetEnvPath = (v['fleet-env'] as string | undefined) ?? process.env.KILN_AWS_FLEET_ENV;
-  if (!fleetEnvPath) throw new InputError('--fleet-env', null, 'is required (the fleet\'s account settings)', 'pass --fleet-env FILE or set KILN_AWS_FLEET_ENV');
+  if (!fleetEnvPath)
+    throw new InputError(
+      '--fleet-env',
+      null,
+      "is required (the fleet's account settings)",
+      'pass --fleet-env FILE or set KILN_AWS_FLEET_ENV',
+    );
   const { name, target } = selectTarget(v);
   if (!target.fleet) throw new InputError('--target', name, 'a target with a fleet (aws)', 'deploy with --target aws');
   const r = await target.fleet.deploy({ tier, recipe, fleetEnvPath, apply: !v.plan });

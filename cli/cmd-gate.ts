@@ -2,7 +2,18 @@
 import { InputError } from '../images/errors.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { targetFor } from '../targets/registry.ts';
-import { loadCatalog, loadRecipe, output, parse, progress, requireTier, TARGET_FLAGS, TARGET_HELP, targetOptions, type Options } from './args.ts';
+import {
+  loadCatalog,
+  loadRecipe,
+  output,
+  parse,
+  progress,
+  requireTier,
+  TARGET_FLAGS,
+  TARGET_HELP,
+  targetOptions,
+  type Options,
+} from './args.ts';
 import { DEFAULT_LIMITS, LATE_TOLERANCE_MS } from '../verify/load/spec.ts';
 import { GATE_REPETITIONS, GATE_SHAPE, runGate } from '../pipeline/gate.ts';
 
@@ -33,24 +44,35 @@ ${TARGET_HELP}`;
 const whole = (v: Record<string, unknown>, flag: string, lo: number, hi: number, fallback: number): number => {
   if (v[flag] === undefined) return fallback;
   const n = Number(v[flag]);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new InputError(`--${flag}`, v[flag], `a whole number from ${lo} to ${hi}`, `pass --${flag} N`);
+  if (!Number.isInteger(n) || n < lo || n > hi)
+    throw new InputError(`--${flag}`, v[flag], `a whole number from ${lo} to ${hi}`, `pass --${flag} N`);
   return n;
 };
 
 /** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
 export const flags: Options = {
-  ...TARGET_FLAGS, tier: { type: 'string' }, previous: { type: 'string' }, secrets: { type: 'string' },
-  report: { type: 'string' }, 'no-promote': { type: 'boolean' }, 'duration-sec': { type: 'string' }, 'warmup-sec': { type: 'string' }, repetitions: { type: 'string' }, 'late-tolerance-ms': { type: 'string' },
+  ...TARGET_FLAGS,
+  tier: { type: 'string' },
+  previous: { type: 'string' },
+  secrets: { type: 'string' },
+  report: { type: 'string' },
+  'no-promote': { type: 'boolean' },
+  'duration-sec': { type: 'string' },
+  'warmup-sec': { type: 'string' },
+  repetitions: { type: 'string' },
+  'late-tolerance-ms': { type: 'string' },
 };
 
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, flags);
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
-  if (typeof v.recipe !== 'string') throw new InputError('--recipe', null, 'is required: the recipe of the app to gate (app.source)', 'pass --recipe kiln.yaml');
+  if (typeof v.recipe !== 'string')
+    throw new InputError('--recipe', null, 'is required: the recipe of the app to gate (app.source)', 'pass --recipe kiln.yaml');
   const recipe = loadRecipe(v.recipe);
   const name = typeof v.target === 'string' ? v.target : 'local';
   const target = targetFor(name, targetOptions(v, name));
-  if (v.previous !== undefined && (typeof v.previous !== 'string' || !v.previous.trim())) throw new InputError('--previous', v.previous, 'an image ref', 'pass --previous REF or drop it');
+  if (v.previous !== undefined && (typeof v.previous !== 'string' || !v.previous.trim()))
+    throw new InputError('--previous', v.previous, 'an image ref', 'pass --previous REF or drop it');
   // A shorter load shape and a looser late-send limit are for tests on a shared host (a real gate keeps the defaults).
   const shape = {
     ...GATE_SHAPE,
@@ -58,14 +80,32 @@ export async function run(argv: string[]): Promise<number> {
     warmupSec: whole(v, 'warmup-sec', ...RANGE['warmup-sec'], GATE_SHAPE.warmupSec),
   };
   const r = await runGate({
-    tier, target, stateDir: (v['state-dir'] as string | undefined) ?? defaultStateDir(), recipe, previousRef: v.previous as string | undefined,
-    reportDir: v.report as string | undefined, promote: !v['no-promote'], shape, secretsFile: v.secrets as string | undefined, repetitions: whole(v, 'repetitions', ...RANGE.repetitions, GATE_REPETITIONS), log: progress,
-    lateToleranceMs: v['late-tolerance-ms'] === undefined ? undefined : whole(v, 'late-tolerance-ms', ...RANGE['late-tolerance-ms'], LATE_TOLERANCE_MS),
+    tier,
+    target,
+    stateDir: (v['state-dir'] as string | undefined) ?? defaultStateDir(),
+    recipe,
+    previousRef: v.previous as string | undefined,
+    reportDir: v.report as string | undefined,
+    promote: !v['no-promote'],
+    shape,
+    secretsFile: v.secrets as string | undefined,
+    repetitions: whole(v, 'repetitions', ...RANGE.repetitions, GATE_REPETITIONS),
+    log: progress,
+    lateToleranceMs:
+      v['late-tolerance-ms'] === undefined ? undefined : whole(v, 'late-tolerance-ms', ...RANGE['late-tolerance-ms'], LATE_TOLERANCE_MS),
   });
   for (const reason of r.reasons) progress(`  ${reason}`);
   if (r.report?.gateHtml) progress(`gate: report ${r.report.gateHtml}`);
   const mem = r.memory?.metrics.map((m) => `${m.metric} ${m.previous} -> ${m.candidate} MiB`).join(', ') ?? 'not measured';
-  const lat = r.latency ? [...(r.latencyMedian ? [r.latencyMedian] : []), ...r.latency.metrics].map((m) => `${m.metric} ${m.baselineMedian} -> ${m.candidateMedian} ms`).join(', ') : 'not measured';
-  output(v, r, `gate ${r.channel}: ${r.decision.toUpperCase()} (${r.candidate.ref} vs ${r.previous.ref} [${r.previous.source}] on ${r.baseRef}; latency ${lat}; memory ${mem}; ${r.wallSec} s)${r.promoted ? `; promoted as ${r.channel}'s release` : ''}`);
+  const lat = r.latency
+    ? [...(r.latencyMedian ? [r.latencyMedian] : []), ...r.latency.metrics]
+        .map((m) => `${m.metric} ${m.baselineMedian} -> ${m.candidateMedian} ms`)
+        .join(', ')
+    : 'not measured';
+  output(
+    v,
+    r,
+    `gate ${r.channel}: ${r.decision.toUpperCase()} (${r.candidate.ref} vs ${r.previous.ref} [${r.previous.source}] on ${r.baseRef}; latency ${lat}; memory ${mem}; ${r.wallSec} s)${r.promoted ? `; promoted as ${r.channel}'s release` : ''}`,
+  );
   return r.exitCode;
 }

@@ -22,17 +22,33 @@ const ID = /^[a-z0-9]{1,12}$/;
 
 /** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
 export const flags: Options = {
-  ...TARGET_FLAGS, image: { type: 'string' }, tier: { type: 'string' }, id: { type: 'string' }, cpus: { type: 'string' },
-  'burst-baseline': { type: 'boolean' }, vm: { type: 'boolean' }, 'ready-timeout-sec': { type: 'string' }, secrets: { type: 'string' }, beside: { type: 'string' },
+  ...TARGET_FLAGS,
+  image: { type: 'string' },
+  tier: { type: 'string' },
+  id: { type: 'string' },
+  cpus: { type: 'string' },
+  'burst-baseline': { type: 'boolean' },
+  vm: { type: 'boolean' },
+  'ready-timeout-sec': { type: 'string' },
+  secrets: { type: 'string' },
+  beside: { type: 'string' },
 };
 
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, flags);
   const catalog = loadCatalog(v.catalog as string | undefined);
   if (typeof v.image !== 'string') throw new InputError('--image', null, 'is required', 'pass the ref kiln bake printed');
-  if (v.id !== undefined && !ID.test(v.id as string)) throw new InputError('--id', v.id, '1-12 of a-z and 0-9 (it names the box\'s netns, veth, cgroups)', 'pick a shorter id');
-  if (v.beside !== undefined && !ID.test(v.beside as string)) throw new InputError('--beside', v.beside, 'the id of a box launched before (1-12 of a-z and 0-9)', 'pass the --id of the box this one is measured against');
-  if (v.cpus !== undefined && !/^\d+([-,]\d+)*$/.test(v.cpus as string)) throw new InputError('--cpus', v.cpus, 'a cpuset list like 1 or 0-1 or 0,2', 'fix the CPU list');
+  if (v.id !== undefined && !ID.test(v.id as string))
+    throw new InputError('--id', v.id, "1-12 of a-z and 0-9 (it names the box's netns, veth, cgroups)", 'pick a shorter id');
+  if (v.beside !== undefined && !ID.test(v.beside as string))
+    throw new InputError(
+      '--beside',
+      v.beside,
+      'the id of a box launched before (1-12 of a-z and 0-9)',
+      'pass the --id of the box this one is measured against',
+    );
+  if (v.cpus !== undefined && !/^\d+([-,]\d+)*$/.test(v.cpus as string))
+    throw new InputError('--cpus', v.cpus, 'a cpuset list like 1 or 0-1 or 0,2', 'fix the CPU list');
   const timeout = v['ready-timeout-sec'] === undefined ? undefined : Number(v['ready-timeout-sec']);
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 10 && timeout <= 3600)) {
     throw new InputError('--ready-timeout-sec', v['ready-timeout-sec'], 'whole seconds from 10 to 3600', 'pass e.g. 240');
@@ -51,8 +67,16 @@ export async function run(argv: string[]): Promise<number> {
   const id = (v.id as string | undefined) ?? `k${randomBytes(4).toString('hex')}`;
   progress(`launching ${image.ref} as ${tier.name} on ${name} (id ${id})`);
   const host = await target.launch({
-    ref: image.ref, tier, id, cpus: v.cpus as string | undefined, burstBaseline: Boolean(v['burst-baseline']), readyTimeoutSec: timeout, secretsFile: v.secrets as string | undefined,
-    beside: v.beside as string | undefined, vm: Boolean(v.vm) || undefined, log: progress,
+    ref: image.ref,
+    tier,
+    id,
+    cpus: v.cpus as string | undefined,
+    burstBaseline: Boolean(v['burst-baseline']),
+    readyTimeoutSec: timeout,
+    secretsFile: v.secrets as string | undefined,
+    beside: v.beside as string | undefined,
+    vm: Boolean(v.vm) || undefined,
+    log: progress,
   });
   progress(`box ${id} is up at ${host.address}:${host.port}; take it down with kiln destroy --target ${name} --id ${id}`);
   const doc = { ...host, id };

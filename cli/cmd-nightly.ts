@@ -6,12 +6,29 @@ import type { Tier } from '../images/tiers.ts';
 import { defaultStateDir } from '../targets/local/paths.ts';
 import { targetEntry, targetFor } from '../targets/registry.ts';
 import { DEFAULT_LOAD_SHAPE } from '../verify/defaults.ts';
-import { BAKE_DISTRO_FLAG, BAKE_DISTRO_HELP, loadCatalog, loadRecipe, parse, TARGET_FLAGS, TARGET_HELP, targetOptions, type Options } from './args.ts';
+import {
+  BAKE_DISTRO_FLAG,
+  BAKE_DISTRO_HELP,
+  loadCatalog,
+  loadRecipe,
+  parse,
+  TARGET_FLAGS,
+  TARGET_HELP,
+  targetOptions,
+  type Options,
+} from './args.ts';
 import type { JudgeKnobs } from '../pipeline/candidate.ts';
 import { nightly } from '../pipeline/nightly.ts';
 
 /** Per tier: the verify defaults, a short capacity search, 5 A/B pairs (the fewest at which the one-sided Mann-Whitney test at 0.05 can reject). */
-export const NIGHTLY_KNOBS = { loadSec: DEFAULT_LOAD_SHAPE.durationSec, capacitySec: 30, readyTimeoutSec: 300, verifyTimeoutSec: 1200, baselineRepetitions: 5, generatorNice: -10 };
+export const NIGHTLY_KNOBS = {
+  loadSec: DEFAULT_LOAD_SHAPE.durationSec,
+  capacitySec: 30,
+  readyTimeoutSec: 300,
+  verifyTimeoutSec: 1200,
+  baselineRepetitions: 5,
+  generatorNice: -10,
+};
 
 export const help = `kiln nightly [--target local|aws] [--tiers a,b] [--distro D] [--resume RUN_ID] [--state-dir DIR] [--out DIR] [--json]
              [--load-sec N] [--capacity-sec N] [--ready-timeout-sec N] [--verify-timeout-sec N] [--catalog FILE] [--recipe FILE]
@@ -49,15 +66,31 @@ function seconds(v: Record<string, unknown>, flag: string, fallback: number, min
 
 function selectTiers(v: Record<string, unknown>, catalog: Tier[]): Tier[] {
   if (v.tiers === undefined) return catalog;
-  const names = String(v.tiers).split(',').map((s) => s.trim()).filter(Boolean);
-  if (!names.length) throw new InputError('--tiers', v.tiers, `a comma-separated list of ${catalog.map((t) => t.name).join(', ')}`, 'pass --tiers nano,micro');
+  const names = String(v.tiers)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!names.length)
+    throw new InputError(
+      '--tiers',
+      v.tiers,
+      `a comma-separated list of ${catalog.map((t) => t.name).join(', ')}`,
+      'pass --tiers nano,micro',
+    );
   return [...new Set(names)].map((n) => findTier(catalog, n));
 }
 
 /** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
 export const flags: Options = {
-  ...TARGET_FLAGS, ...BAKE_DISTRO_FLAG, tiers: { type: 'string' }, resume: { type: 'string' }, out: { type: 'string' },
-  'load-sec': { type: 'string' }, 'capacity-sec': { type: 'string' }, 'ready-timeout-sec': { type: 'string' }, 'verify-timeout-sec': { type: 'string' },
+  ...TARGET_FLAGS,
+  ...BAKE_DISTRO_FLAG,
+  tiers: { type: 'string' },
+  resume: { type: 'string' },
+  out: { type: 'string' },
+  'load-sec': { type: 'string' },
+  'capacity-sec': { type: 'string' },
+  'ready-timeout-sec': { type: 'string' },
+  'verify-timeout-sec': { type: 'string' },
   secrets: { type: 'string' },
 };
 
@@ -75,7 +108,11 @@ export async function run(argv: string[]): Promise<number> {
   const target = targetFor(name, targetEntry(name).options.includes('stateDir') ? { ...opts, stateDir } : opts);
   const loadSec = seconds(v, 'load-sec', NIGHTLY_KNOBS.loadSec, 5);
   const knobs: JudgeKnobs = {
-    shape: { ...DEFAULT_LOAD_SHAPE, durationSec: loadSec, warmupSec: Math.min(DEFAULT_LOAD_SHAPE.warmupSec, Math.max(2, Math.round(loadSec / 3))) },
+    shape: {
+      ...DEFAULT_LOAD_SHAPE,
+      durationSec: loadSec,
+      warmupSec: Math.min(DEFAULT_LOAD_SHAPE.warmupSec, Math.max(2, Math.round(loadSec / 3))),
+    },
     capacityBudgetSec: seconds(v, 'capacity-sec', NIGHTLY_KNOBS.capacitySec, 0),
     readyTimeoutSec: seconds(v, 'ready-timeout-sec', NIGHTLY_KNOBS.readyTimeoutSec, 1),
     verifyTimeoutSec: seconds(v, 'verify-timeout-sec', NIGHTLY_KNOBS.verifyTimeoutSec, 1),
@@ -84,8 +121,15 @@ export async function run(argv: string[]): Promise<number> {
     secretsFile: v.secrets as string | undefined,
   };
   const r = await nightly({
-    target, tiers, findTier: (n) => findTier(catalog, n), catalog, stateDir, outDir: v.out as string | undefined,
-    resume: v.resume as string | undefined, recipe: loadRecipe(v.recipe as string | undefined), knobs,
+    target,
+    tiers,
+    findTier: (n) => findTier(catalog, n),
+    catalog,
+    stateDir,
+    outDir: v.out as string | undefined,
+    resume: v.resume as string | undefined,
+    recipe: loadRecipe(v.recipe as string | undefined),
+    knobs,
   });
   if (v.json) process.stdout.write(`${JSON.stringify(r.summary, null, 2)}\n`);
   return r.summary.exitCode;

@@ -20,12 +20,24 @@ function guard(file: string, target: string): void {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new InputError('--verdict', file, 'a readable verdict JSON file', `pass the verdict.json kiln verify wrote (${(e as Error).message.split('\n')[0]})`);
+    throw new InputError(
+      '--verdict',
+      file,
+      'a readable verdict JSON file',
+      `pass the verdict.json kiln verify wrote (${(e as Error).message.split('\n')[0]})`,
+    );
   }
   const g = checkVerdict(doc);
   if (!g.ok) throw new Error(`verdict ${file} is not a well-formed, earned pass: ${g.errors.slice(0, 5).join('; ')}; nothing promoted`);
-  if (g.verdict.decision !== 'pass') throw new Error(`verdict ${file} says fail (${g.verdict.reasons.slice(0, 3).join('; ')}); nothing promoted`);
-  if (doc?.target !== target) throw new InputError('--target', target, `the verdict's target (${String(doc?.target)})`, 'promote a verdict on the target it was verified on');
+  if (g.verdict.decision !== 'pass')
+    throw new Error(`verdict ${file} says fail (${g.verdict.reasons.slice(0, 3).join('; ')}); nothing promoted`);
+  if (doc?.target !== target)
+    throw new InputError(
+      '--target',
+      target,
+      `the verdict's target (${String(doc?.target)})`,
+      'promote a verdict on the target it was verified on',
+    );
 }
 
 /** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */

@@ -1,6 +1,17 @@
 /** `kiln promoted --target local|aws --tier T [--recipe kiln.yaml] [--json]`: the promoted image of a tier, or of an app's releases on it. */
 import { channelOfRecipe } from '../targets/channel.ts';
-import { loadCatalog, loadRecipe, output, parse, progress, requireTier, selectTarget, TARGET_FLAGS, TARGET_HELP, type Options } from './args.ts';
+import {
+  loadCatalog,
+  loadRecipe,
+  output,
+  parse,
+  progress,
+  requireTier,
+  selectTarget,
+  TARGET_FLAGS,
+  TARGET_HELP,
+  type Options,
+} from './args.ts';
 
 export const help = `kiln promoted --target local|aws --tier T [--recipe kiln.yaml] [--json]
   Prints the promoted image ref of the tier (--json: { tier, ref, verdictDigest, previousRef? }, or null

@@ -42,11 +42,14 @@ export async function run(argv: string[]): Promise<number> {
       if (!findings.length) findings.push({ tool: 'kiln', file: '*', ok: false, output: 'no validator ran on this bundle' });
       const bad = findings.filter((f) => !f.ok);
       failed += bad.length;
-      progress(`${bad.length ? 'FAIL' : 'ok  '} ${label}: ${findings.length - bad.length}/${findings.length} checks in ${Date.now() - started} ms`);
+      progress(
+        `${bad.length ? 'FAIL' : 'ok  '} ${label}: ${findings.length - bad.length}/${findings.length} checks in ${Date.now() - started} ms`,
+      );
       for (const f of bad) process.stderr.write(`  ${label} ${f.file} [${f.tool}]:\n${f.output.replace(/^/gm, '    ')}\n`);
       // A pass by an older or newer program than the image's is still a pass, with what it could not check said.
       const notes = new Map<string, string[]>();
-      for (const f of findings) if (f.ok && f.note && !notes.get(f.note)?.includes(f.tool)) notes.set(f.note, [...(notes.get(f.note) ?? []), f.tool]);
+      for (const f of findings)
+        if (f.ok && f.note && !notes.get(f.note)?.includes(f.tool)) notes.set(f.note, [...(notes.get(f.note) ?? []), f.tool]);
       for (const [note, tools] of notes) process.stderr.write(`  ${label} note [${tools.join(', ')}]: ${note}\n`);
       results.push({ tier: r.context.tier.name, distro: r.context.distro.id, ok: bad.length === 0, findings });
     }

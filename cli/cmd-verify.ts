@@ -32,36 +32,62 @@ ${TARGET_HELP}`;
 const seconds = (v: Record<string, unknown>, flag: string, lo: number, hi: number, fallback: number): number => {
   if (v[flag] === undefined) return fallback;
   const n = Number(v[flag]);
-  if (!Number.isInteger(n) || n < lo || n > hi) throw new InputError(`--${flag}`, v[flag], `whole seconds from ${lo} to ${hi}`, `pass --${flag} N`);
+  if (!Number.isInteger(n) || n < lo || n > hi)
+    throw new InputError(`--${flag}`, v[flag], `whole seconds from ${lo} to ${hi}`, `pass --${flag} N`);
   return n;
 };
 
 function readBaseline(file: string, tier: string): void {
-  const text = readInputText('--baseline', file, 'verdict JSON file', 'pass the promoted baseline\'s verdict.json');
+  const text = readInputText('--baseline', file, 'verdict JSON file', "pass the promoted baseline's verdict.json");
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new InputError('--baseline', file, 'a readable verdict JSON file', `pass the promoted baseline's verdict.json (${(e as Error).message.split('\n')[0]})`);
+    throw new InputError(
+      '--baseline',
+      file,
+      'a readable verdict JSON file',
+      `pass the promoted baseline's verdict.json (${(e as Error).message.split('\n')[0]})`,
+    );
   }
   const g = checkVerdict(doc);
   if (!g.ok || g.verdict.decision !== 'pass') {
-    throw new InputError('--baseline', file, 'a well-formed passing verdict (the promoted baseline\'s)', g.ok ? 'its decision is fail: pass the promoted image\'s verdict' : `fix or replace it: ${g.errors.slice(0, 3).join('; ')}`);
+    throw new InputError(
+      '--baseline',
+      file,
+      "a well-formed passing verdict (the promoted baseline's)",
+      g.ok ? "its decision is fail: pass the promoted image's verdict" : `fix or replace it: ${g.errors.slice(0, 3).join('; ')}`,
+    );
   }
-  if (g.verdict.tier !== tier) throw new InputError('--baseline', file, `a verdict of tier ${tier} (it is ${g.verdict.tier})`, 'compare with the baseline of the same tier');
+  if (g.verdict.tier !== tier)
+    throw new InputError(
+      '--baseline',
+      file,
+      `a verdict of tier ${tier} (it is ${g.verdict.tier})`,
+      'compare with the baseline of the same tier',
+    );
 }
 
 /** The flags it parses besides the common ones (args.ts COMMON); each is in its help. */
 export const flags: Options = {
-  ...TARGET_FLAGS, host: { type: 'string' }, tier: { type: 'string' }, baseline: { type: 'string' }, 'baseline-host': { type: 'string' },
-  report: { type: 'string' }, 'duration-sec': { type: 'string' }, 'warmup-sec': { type: 'string' }, 'capacity-sec': { type: 'string' },
-  'generator-cpus': { type: 'string' }, 'generator-nice': { type: 'string' },
+  ...TARGET_FLAGS,
+  host: { type: 'string' },
+  tier: { type: 'string' },
+  baseline: { type: 'string' },
+  'baseline-host': { type: 'string' },
+  report: { type: 'string' },
+  'duration-sec': { type: 'string' },
+  'warmup-sec': { type: 'string' },
+  'capacity-sec': { type: 'string' },
+  'generator-cpus': { type: 'string' },
+  'generator-nice': { type: 'string' },
 };
 
 export async function run(argv: string[]): Promise<number> {
   const v = parse(argv, flags);
   const tier = requireTier(v, loadCatalog(v.catalog as string | undefined));
-  if (typeof v.host !== 'string') throw new InputError('--host', null, 'is required', 'pass the JSON kiln launch printed, or a file holding it');
+  if (typeof v.host !== 'string')
+    throw new InputError('--host', null, 'is required', 'pass the JSON kiln launch printed, or a file holding it');
   const host = parseHost(v.host);
   // A shorter load shape is for tests and quick looks (a real verify keeps the defaults).
   const shape: LoadShape = {
@@ -71,14 +97,21 @@ export async function run(argv: string[]): Promise<number> {
   };
   const capacitySec = seconds(v, 'capacity-sec', 0, 3600, 0);
   const genCpus = v['generator-cpus'] as string | undefined;
-  if (genCpus !== undefined && !checkCpuList(genCpus)) throw new InputError('--generator-cpus', genCpus, 'a CPU list like 0 or 0,2 or 2-3', 'fix the CPU list');
+  if (genCpus !== undefined && !checkCpuList(genCpus))
+    throw new InputError('--generator-cpus', genCpus, 'a CPU list like 0 or 0,2 or 2-3', 'fix the CPU list');
   const genNice = v['generator-nice'] === undefined ? undefined : Number(v['generator-nice']);
   if (genNice !== undefined && !(Number.isInteger(genNice) && genNice >= -20 && genNice <= 19)) {
     throw new InputError('--generator-nice', v['generator-nice'], 'a whole number from -20 to 19', 'pass e.g. -5');
   }
   const place = genCpus !== undefined || genNice !== undefined ? { cpus: genCpus, nice: genNice } : undefined;
   // Pinning places a generator on this machine; a host with a verifier has its load generated there.
-  if (place && host.verifier) throw new InputError(genCpus !== undefined ? '--generator-cpus' : '--generator-nice', genCpus ?? genNice, 'only when the load runs on this machine', `drop it: the host's load runs on its verifier ${host.verifier.address}`);
+  if (place && host.verifier)
+    throw new InputError(
+      genCpus !== undefined ? '--generator-cpus' : '--generator-nice',
+      genCpus ?? genNice,
+      'only when the load runs on this machine',
+      `drop it: the host's load runs on its verifier ${host.verifier.address}`,
+    );
   if (v.baseline !== undefined) readBaseline(v.baseline as string, tier.name);
   const baselineHost = v['baseline-host'] === undefined ? null : parseHost(v['baseline-host'] as string);
   const targetName = (v.target as string | undefined) ?? host.target;
@@ -89,11 +122,19 @@ export async function run(argv: string[]): Promise<number> {
   let manifest: { path: string; sha256: string }[] | undefined;
   let bundle: ImageBundle | null = null;
   if (host.imageRef && targetName) {
-    const image = await targetFor(targetName, targetOptions(v, targetName)).image(host.imageRef).catch((e: unknown) => {
-      if (!(e instanceof InputError)) throw e;
-      throw new InputError('host.imageRef', host.imageRef, `an image the ${targetName} target knows (${e.allowed})`, 'pass the --state-dir (local) or aws settings the image was baked with');
-    });
-    if (image.tier && image.tier !== tier.name) throw new InputError('--tier', tier.name, `the tier of image ${image.ref} (${image.tier})`, 'verify the box against its own tier');
+    const image = await targetFor(targetName, targetOptions(v, targetName))
+      .image(host.imageRef)
+      .catch((e: unknown) => {
+        if (!(e instanceof InputError)) throw e;
+        throw new InputError(
+          'host.imageRef',
+          host.imageRef,
+          `an image the ${targetName} target knows (${e.allowed})`,
+          'pass the --state-dir (local) or aws settings the image was baked with',
+        );
+      });
+    if (image.tier && image.tier !== tier.name)
+      throw new InputError('--tier', tier.name, `the tier of image ${image.ref} (${image.tier})`, 'verify the box against its own tier');
     lineage = image.lineage;
     bundle = image.bundle;
     // An empty manifest would check no files: fall back to a fresh render instead.
@@ -103,15 +144,27 @@ export async function run(argv: string[]): Promise<number> {
   }
   progress(`verifying ${host.address}:${host.port} as ${tier.name} (${shape.warmupSec} s warm-up, ${shape.durationSec} s judged)`);
   const r = await verifyCommand({
-    host, tier, target: targetName, lineage, bundle, baselineRequired: v.baseline !== undefined,
+    host,
+    tier,
+    target: targetName,
+    lineage,
+    bundle,
+    baselineRequired: v.baseline !== undefined,
     baselineTarget: baselineHost ? { host: baselineHost.address, port: 80 } : null,
-    reportDir: v.report as string | undefined, shape, capacityBudgetSec: capacitySec,
-    extras: manifest ? { manifest } : undefined, log: progress,
+    reportDir: v.report as string | undefined,
+    shape,
+    capacityBudgetSec: capacitySec,
+    extras: manifest ? { manifest } : undefined,
+    log: progress,
     runLoad: place ? (spec) => runLoadInChild(spec, place) : undefined,
   });
   const verdict = r.verdict;
   for (const reason of verdict.reasons) progress(`fail: ${reason}`);
   if (r.files) progress(`report: ${r.files.html} (verdict ${r.files.verdict}, junit ${r.files.junit})`);
-  output(v, verdict, `${verdict.decision} ${verdict.tier} ${verdict.image.ref}${verdict.reasons.length ? ` (${verdict.reasons.length} reasons)` : ''}`);
+  output(
+    v,
+    verdict,
+    `${verdict.decision} ${verdict.tier} ${verdict.image.ref}${verdict.reasons.length ? ` (${verdict.reasons.length} reasons)` : ''}`,
+  );
   return r.exitCode;
 }

@@ -4,7 +4,10 @@ import { InputError } from './errors.ts';
 import { BUILTIN_TIERS } from './tiers.ts';
 
 const good = {
-  name: 'edge', ramMiB: 768, vcpus: 1, rootVolumeGiB: 10,
+  name: 'edge',
+  ramMiB: 768,
+  vcpus: 1,
+  rootVolumeGiB: 10,
   instanceTypes: { x86_64: ['t3a.small'], arm64: [] },
   slo: { p95Ms: 150, p99Ms: 400, errorRatePct: 0.1, memoryCeilingPct: 85, targetRps: 100 },
 };
@@ -24,7 +27,15 @@ const fails = (raw: unknown, field: RegExp) => {
 describe('tier catalog', () => {
   it('has the seven contract tiers in order of size', () => {
     expect(BUILTIN_TIERS.map((t) => t.name)).toEqual(['nano', 'micro', 'small', 'medium', 'large', 'xlarge', '2xlarge']);
-    expect(BUILTIN_TIERS.map((t) => [t.ramMiB, t.vcpus])).toEqual([[512, 2], [1024, 2], [2048, 2], [4096, 2], [8192, 2], [16384, 4], [32768, 8]]);
+    expect(BUILTIN_TIERS.map((t) => [t.ramMiB, t.vcpus])).toEqual([
+      [512, 2],
+      [1024, 2],
+      [2048, 2],
+      [4096, 2],
+      [8192, 2],
+      [16384, 4],
+      [32768, 8],
+    ]);
     for (const t of BUILTIN_TIERS) expect(validateTier(t, 'builtin')).toEqual(t);
   });
 

@@ -22,13 +22,17 @@ const SLO_NUMBERS: Record<string, Rule> = {
 };
 const TIER_KEYS = new Set(['name', 'instanceTypes', 'slo', ...Object.keys(TIER_NUMBERS)]);
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function checkKeys(obj: Record<string, unknown>, allowed: Set<string>, where: string): void {
   for (const key of Object.keys(obj)) {
     if (!allowed.has(key)) {
-      throw new InputError(`${where}.${key}`, obj[key], `unknown key; allowed keys are ${[...allowed].join(', ')}`, 'remove it or fix its spelling');
+      throw new InputError(
+        `${where}.${key}`,
+        obj[key],
+        `unknown key; allowed keys are ${[...allowed].join(', ')}`,
+        'remove it or fix its spelling',
+      );
     }
   }
 }
@@ -44,13 +48,24 @@ function checkNumber(obj: Record<string, unknown>, key: string, rule: Rule, wher
 }
 
 function checkInstanceTypes(v: unknown, where: string): Tier['instanceTypes'] {
-  if (!isObject(v)) throw new InputError(where, v ?? null, 'must be an object { x86_64: [..], arm64: [..] }', 'list the EC2 instance types per architecture');
+  if (!isObject(v))
+    throw new InputError(
+      where,
+      v ?? null,
+      'must be an object { x86_64: [..], arm64: [..] }',
+      'list the EC2 instance types per architecture',
+    );
   checkKeys(v, new Set(['x86_64', 'arm64']), where);
   const out = { x86_64: [] as string[], arm64: [] as string[] };
   for (const arch of ['x86_64', 'arm64'] as const) {
     const list = v[arch] ?? [];
     if (!Array.isArray(list) || list.some((t) => typeof t !== 'string' || !INSTANCE_TYPE.test(t))) {
-      throw new InputError(`${where}.${arch}`, list, 'must be a list of EC2 instance type names like "t3.nano"', 'fix the instance type names');
+      throw new InputError(
+        `${where}.${arch}`,
+        list,
+        'must be a list of EC2 instance type names like "t3.nano"',
+        'fix the instance type names',
+      );
     }
     out[arch] = list as string[];
   }
@@ -65,11 +80,22 @@ export function validateTier(raw: unknown, where: string): Tier {
   if (!isObject(raw)) throw new InputError(where, raw ?? null, 'must be an object', 'write the tier as a mapping of its fields');
   checkKeys(raw, TIER_KEYS, where);
   if (typeof raw.name !== 'string' || !NAME.test(raw.name)) {
-    throw new InputError(`${where}.name`, raw.name ?? null, 'must be 1-31 characters of a-z, 0-9 and -, starting with a letter or digit', 'rename the tier');
+    throw new InputError(
+      `${where}.name`,
+      raw.name ?? null,
+      'must be 1-31 characters of a-z, 0-9 and -, starting with a letter or digit',
+      'rename the tier',
+    );
   }
   const at = `tier ${raw.name}`;
   for (const [key, rule] of Object.entries(TIER_NUMBERS)) checkNumber(raw, key, rule, at);
-  if (!isObject(raw.slo)) throw new InputError(`${at}.slo`, raw.slo ?? null, `must be an object with ${Object.keys(SLO_NUMBERS).join(', ')}`, 'add the SLO targets');
+  if (!isObject(raw.slo))
+    throw new InputError(
+      `${at}.slo`,
+      raw.slo ?? null,
+      `must be an object with ${Object.keys(SLO_NUMBERS).join(', ')}`,
+      'add the SLO targets',
+    );
   checkKeys(raw.slo, new Set(Object.keys(SLO_NUMBERS)), `${at}.slo`);
   for (const [key, rule] of Object.entries(SLO_NUMBERS)) checkNumber(raw.slo, key, rule, `${at}.slo`);
   const slo = raw.slo as unknown as Tier['slo'];
@@ -93,12 +119,22 @@ export function parseCatalog(text: string, fileName: string): Tier[] {
   try {
     doc = /\.json$/i.test(fileName) ? JSON.parse(text) : parseYaml(text, { version: '1.2' });
   } catch (e) {
-    throw new InputError('--catalog', fileName, `is not valid ${/\.json$/i.test(fileName) ? 'JSON' : 'YAML'} (${(e as Error).message.split('\n')[0]})`, 'fix the file syntax');
+    throw new InputError(
+      '--catalog',
+      fileName,
+      `is not valid ${/\.json$/i.test(fileName) ? 'JSON' : 'YAML'} (${(e as Error).message.split('\n')[0]})`,
+      'fix the file syntax',
+    );
   }
   const list = Array.isArray(doc) ? doc : isObject(doc) ? doc.tiers : undefined;
   if (isObject(doc)) checkKeys(doc, new Set(['tiers']), 'catalog');
   if (!Array.isArray(list) || list.length === 0) {
-    throw new InputError('catalog.tiers', list ?? null, 'must be a non-empty list of tiers', 'write `tiers:` followed by at least one tier');
+    throw new InputError(
+      'catalog.tiers',
+      list ?? null,
+      'must be a non-empty list of tiers',
+      'write `tiers:` followed by at least one tier',
+    );
   }
   return list.map((t, i) => validateTier(t, `catalog.tiers[${i}]`));
 }
@@ -109,7 +145,12 @@ export function buildCatalog(extra: Tier[] = []): Tier[] {
   const seen = new Set<string>();
   for (const t of all) {
     if (seen.has(t.name)) {
-      throw new InputError('tier.name', t.name, `is already defined (tier names are unique; built-ins: ${BUILTIN_TIERS.map((b) => b.name).join(', ')})`, 'give your tier another name');
+      throw new InputError(
+        'tier.name',
+        t.name,
+        `is already defined (tier names are unique; built-ins: ${BUILTIN_TIERS.map((b) => b.name).join(', ')})`,
+        'give your tier another name',
+      );
     }
     seen.add(t.name);
   }
@@ -118,6 +159,12 @@ export function buildCatalog(extra: Tier[] = []): Tier[] {
 
 export function findTier(catalog: Tier[], name: string): Tier {
   const tier = catalog.find((t) => t.name === name);
-  if (!tier) throw new InputError('--tier', name, `is not a known tier; known: ${catalog.map((t) => t.name).join(', ')}`, 'pick one of those or add yours with --catalog FILE');
+  if (!tier)
+    throw new InputError(
+      '--tier',
+      name,
+      `is not a known tier; known: ${catalog.map((t) => t.name).join(', ')}`,
+      'pick one of those or add yours with --catalog FILE',
+    );
   return tier;
 }

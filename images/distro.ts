@@ -26,17 +26,41 @@ export interface DistroProfile {
 /** Services a recipe may leave out (an external database, no cache); nginx and gunicorn always run. */
 export type OptionalService = 'postgres' | 'pgbouncer' | 'redis';
 
-export interface StackVersions { python: string; pgbouncer: string; redis: string; nginx: string; openssh: string; systemd: string }
+export interface StackVersions {
+  python: string;
+  pgbouncer: string;
+  redis: string;
+  nginx: string;
+  openssh: string;
+  systemd: string;
+}
 
 // What every profile installs; the web server and AWS client parts differ (see DISTROS).
 const STACK_PACKAGES = (pgMajor: number) => [
-  `postgresql-${pgMajor}`, 'postgresql-client-common', 'pgbouncer', 'redis-server', 'python3', 'python3-venv',
-  'openssh-server', 'cloud-init', 'ca-certificates', 'ssl-cert', 'sudo',
+  `postgresql-${pgMajor}`,
+  'postgresql-client-common',
+  'pgbouncer',
+  'redis-server',
+  'python3',
+  'python3-venv',
+  'openssh-server',
+  'cloud-init',
+  'ca-certificates',
+  'ssl-cert',
+  'sudo',
 ];
 const PACKAGE_UNITS = ['postgresql.service', 'pgbouncer.service', 'redis-server.service', 'nginx.service'];
 
-const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, versions: StackVersions, builder: DistroProfile['builder'],
-  secretSource: DistroProfile['secretSource'], extra: string[], cloudInitNetworkUnit = 'cloud-init.service'): DistroProfile => ({
+const profile = (
+  id: DistroProfile['id'],
+  codename: string,
+  pgMajor: number,
+  versions: StackVersions,
+  builder: DistroProfile['builder'],
+  secretSource: DistroProfile['secretSource'],
+  extra: string[],
+  cloudInitNetworkUnit = 'cloud-init.service',
+): DistroProfile => ({
   id,
   codename,
   pgMajor,
@@ -59,14 +83,36 @@ const profile = (id: DistroProfile['id'], codename: string, pgMajor: number, ver
 
 export const DISTROS: Record<DistroProfile['id'], DistroProfile> = {
   // The AMI fetches its secrets from SSM at first boot (boto3 from the distro, signed with the instance role).
-  ubuntu2404: profile('ubuntu2404', 'noble', 16, { python: '3.12', pgbouncer: '1.22', redis: '7.0', nginx: '1.24', openssh: '9.6', systemd: '255' },
-    'packer', 'ssm', ['nginx', 'python3-boto3']),
+  ubuntu2404: profile(
+    'ubuntu2404',
+    'noble',
+    16,
+    { python: '3.12', pgbouncer: '1.22', redis: '7.0', nginx: '1.24', openssh: '9.6', systemd: '255' },
+    'packer',
+    'ssm',
+    ['nginx', 'python3-boto3'],
+  ),
   // bookworm still has the small nginx build; the local image generates its secrets, so no AWS client.
-  debian12: profile('debian12', 'bookworm', 15, { python: '3.11', pgbouncer: '1.18', redis: '7.0', nginx: '1.22', openssh: '9.2', systemd: '252' },
-    'local', 'generate', ['nginx-light']),
+  debian12: profile(
+    'debian12',
+    'bookworm',
+    15,
+    { python: '3.11', pgbouncer: '1.18', redis: '7.0', nginx: '1.22', openssh: '9.2', systemd: '252' },
+    'local',
+    'generate',
+    ['nginx-light'],
+  ),
   // trixie's nginx-light is only nginx + the echo module; Python 3.13 (Django 6 needs >= 3.12), cloud-init 25.1.
-  debian13: profile('debian13', 'trixie', 17, { python: '3.13', pgbouncer: '1.24', redis: '8.0', nginx: '1.26', openssh: '10.0', systemd: '257' },
-    'local', 'generate', ['nginx'], 'cloud-init-network.service'),
+  debian13: profile(
+    'debian13',
+    'trixie',
+    17,
+    { python: '3.13', pgbouncer: '1.24', redis: '8.0', nginx: '1.26', openssh: '10.0', systemd: '257' },
+    'local',
+    'generate',
+    ['nginx'],
+    'cloud-init-network.service',
+  ),
 };
 
 const absent = (d: DistroProfile, services: readonly string[]) =>

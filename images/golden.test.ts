@@ -15,7 +15,11 @@ describe('golden files (update with: npx tsx scripts/update-golden.ts)', () => {
     const mismatched: string[] = [];
     for (const [path, content] of rendered) {
       let want: string | undefined;
-      try { want = readFileSync(join(root, path), 'utf8'); } catch { want = undefined; }
+      try {
+        want = readFileSync(join(root, path), 'utf8');
+      } catch {
+        want = undefined;
+      }
       if (want !== content) mismatched.push(path);
     }
     expect(mismatched).toEqual([]);

@@ -11,7 +11,12 @@ const dir = mkdtempSync(join(tmpdir(), 'kiln-input-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const refusal = (f: () => unknown): InputError => {
-  try { f(); } catch (e) { if (e instanceof InputError) return e; throw e; }
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
   throw new Error('not refused');
 };
 
@@ -27,7 +32,15 @@ describe('readInputFile', () => {
   it.each([
     ['/dev/zero', () => '/dev/zero', /character device/],
     ['a directory', () => dir, /directory/],
-    ['a FIFO (without waiting for a writer)', () => { const p = join(dir, 'fifo'); execSync(`mkfifo ${p}`); return p; }, /FIFO/],
+    [
+      'a FIFO (without waiting for a writer)',
+      () => {
+        const p = join(dir, 'fifo');
+        execSync(`mkfifo ${p}`);
+        return p;
+      },
+      /FIFO/,
+    ],
     ['a missing file', () => join(dir, 'missing'), /cannot be opened: ENOENT/],
   ])('refuses %s naming the field', (_, path, why) => {
     const e = refusal(() => readInputFile('--catalog', path(), 'JSON or YAML file', 'pass one'));

@@ -8,7 +8,17 @@ export const MAX_INPUT_BYTES = 4 * 2 ** 20;
 const CHUNK_BYTES = 64 * 2 ** 10;
 
 const kindOf = (s: Stats): string =>
-  s.isDirectory() ? 'directory' : s.isFIFO() ? 'FIFO' : s.isCharacterDevice() ? 'character device' : s.isBlockDevice() ? 'block device' : s.isSocket() ? 'socket' : 'special file';
+  s.isDirectory()
+    ? 'directory'
+    : s.isFIFO()
+      ? 'FIFO'
+      : s.isCharacterDevice()
+        ? 'character device'
+        : s.isBlockDevice()
+          ? 'block device'
+          : s.isSocket()
+            ? 'socket'
+            : 'special file';
 
 /**
  * Reads `path` for `field` (the flag the user passed it with): InputError (exit 2) unless it is a readable
@@ -21,7 +31,12 @@ export function readInputFile(field: string, path: string, what: string, fix: st
     // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused just below); no effect on a regular file.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
-    throw new InputError(field, path, `a readable ${what} (it cannot be opened: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, fix);
+    throw new InputError(
+      field,
+      path,
+      `a readable ${what} (it cannot be opened: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      fix,
+    );
   }
   try {
     const st = fstatSync(fd);
@@ -40,7 +55,12 @@ export function readInputFile(field: string, path: string, what: string, fix: st
     return Buffer.concat(chunks, got);
   } catch (e) {
     if (e instanceof InputError) throw e;
-    throw new InputError(field, path, `a readable ${what} (reading failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, fix);
+    throw new InputError(
+      field,
+      path,
+      `a readable ${what} (reading failed: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      fix,
+    );
   } finally {
     closeSync(fd);
   }

@@ -3,10 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { kilnCommit, kilnVersion, versionLine } from './kiln-version.ts';
 
 const PATH = process.env.PATH;
-afterEach(() => { process.env.PATH = PATH; });
+afterEach(() => {
+  process.env.PATH = PATH;
+});
 
 describe('kiln version', () => {
-  it('is package.json\'s version', () => {
+  it("is package.json's version", () => {
     expect(kilnVersion()).toBe(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
   });
 

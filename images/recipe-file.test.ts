@@ -3,14 +3,23 @@ import { InputError } from './errors.ts';
 import { parseRecipe, recipeFrom } from './recipe-file.ts';
 
 const field = (raw: unknown) => {
-  try { recipeFrom(raw); } catch (e) { expect(e).toBeInstanceOf(InputError); return (e as InputError).field; }
+  try {
+    recipeFrom(raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return (e as InputError).field;
+  }
   throw new Error('expected an InputError');
 };
 
 describe('recipe overrides', () => {
   it('keeps hostile strings as data where strings are allowed', () => {
     const r = recipeFrom({
-      app: { name: 'shop', domains: ['shop.example.com', '*.example.org'], env: { GREETING: '${file("/etc/hostname")}', CMD: '$(reboot); `id`', FLAG: 'no', DAY: '2024-01-01', Q: `'"\\` } },
+      app: {
+        name: 'shop',
+        domains: ['shop.example.com', '*.example.org'],
+        env: { GREETING: '${file("/etc/hostname")}', CMD: '$(reboot); `id`', FLAG: 'no', DAY: '2024-01-01', Q: `'"\\` },
+      },
       tags: { team: '%{ if true }x%{ endif }', 'cost:center': 'a=b/c@d' },
     });
     expect(r.app.env.GREETING).toBe('${file("/etc/hostname")}');
@@ -40,7 +49,11 @@ describe('recipe overrides', () => {
 
   it('shows a hostile key escaped on one line, never as a raw newline', () => {
     let msg = '';
-    try { recipeFrom({ app: { env: { 'A\nkiln: ok': 'x' } } }); } catch (e) { msg = (e as Error).message; }
+    try {
+      recipeFrom({ app: { env: { 'A\nkiln: ok': 'x' } } });
+    } catch (e) {
+      msg = (e as Error).message;
+    }
     expect(msg).toContain('recipe.app.env.A\\nkiln: ok');
     expect(msg).not.toContain('\n');
   });

@@ -17,11 +17,29 @@ const MAX_TAGS = 40;
 const MAX_TAG_VALUE_CHARS = 256;
 
 function tagsFrom(v: unknown, where: string): Record<string, string> {
-  return stringMap(v, where, MAX_TAGS, (k, field) => {
-    if (!TAG_KEY.test(k)) throw new InputError(field, k, 'tag keys are 1-128 letters, digits, spaces and + - = . _ : / @, not starting with aws: or kiln:', 'rename it');
-  }, (val, field) => {
-    if (val.length > MAX_TAG_VALUE_CHARS || CONTROL.test(val)) throw new InputError(field, val, `must be at most ${MAX_TAG_VALUE_CHARS} characters with no control characters`, 'shorten it or remove them');
-  });
+  return stringMap(
+    v,
+    where,
+    MAX_TAGS,
+    (k, field) => {
+      if (!TAG_KEY.test(k))
+        throw new InputError(
+          field,
+          k,
+          'tag keys are 1-128 letters, digits, spaces and + - = . _ : / @, not starting with aws: or kiln:',
+          'rename it',
+        );
+    },
+    (val, field) => {
+      if (val.length > MAX_TAG_VALUE_CHARS || CONTROL.test(val))
+        throw new InputError(
+          field,
+          val,
+          `must be at most ${MAX_TAG_VALUE_CHARS} characters with no control characters`,
+          'shorten it or remove them',
+        );
+    },
+  );
 }
 
 /**
@@ -29,13 +47,19 @@ function tagsFrom(v: unknown, where: string): Record<string, string> {
  * against `baseDir`; nothing is read from disk here.
  */
 export function recipeFrom(raw: unknown, where = 'recipe', baseDir: string = process.cwd()): Recipe {
-  if (!isMapping(raw)) throw new InputError(where, raw ?? null, 'must be a mapping with app, services, traffic and/or tags', 'see docs/recipe.md');
+  if (!isMapping(raw))
+    throw new InputError(where, raw ?? null, 'must be a mapping with app, services, traffic and/or tags', 'see docs/recipe.md');
   refuseUnencodable(raw, where);
   const doc = mapping(raw, where, RECIPE_KEYS, '{ app: { ... } }');
   // Editors read "$schema" to find docs/kiln.schema.json; kiln only checks it is a plain string.
   if (doc.$schema !== undefined) text(doc.$schema, `${where}.$schema`, 'a URL or path of the JSON Schema, for editors', 2048);
   if (doc.version !== undefined && doc.version !== RECIPE_VERSION) {
-    throw new InputError(`${where}.version`, doc.version, `this kiln reads recipe version ${RECIPE_VERSION}`, `write version: ${RECIPE_VERSION}, or remove it`);
+    throw new InputError(
+      `${where}.version`,
+      doc.version,
+      `this kiln reads recipe version ${RECIPE_VERSION}`,
+      `write version: ${RECIPE_VERSION}, or remove it`,
+    );
   }
   const hasSource = isMapping(doc.app) && doc.app.source !== undefined;
   const services = servicesFrom(doc.services, `${where}.services`, !hasSource);
@@ -55,9 +79,11 @@ function yamlDoc(text: string): unknown {
   const problem = d.errors[0] ?? d.warnings[0];
   if (problem) throw problem;
   // YAML 1.1's float pattern also matches a bare "." (NaN): `source: .` means this directory.
-  visit(d, { Scalar(_key, node) {
-    if (node.type === 'PLAIN' && Number.isNaN(node.value) && node.source === '.') node.value = '.';
-  } });
+  visit(d, {
+    Scalar(_key, node) {
+      if (node.type === 'PLAIN' && Number.isNaN(node.value) && node.source === '.') node.value = '.';
+    },
+  });
   return d.toJS();
 }
 
@@ -67,7 +93,12 @@ export function recipeDocument(text: string, fileName: string): unknown {
   try {
     return json ? JSON.parse(text) : yamlDoc(text);
   } catch (e) {
-    throw new InputError('--recipe', fileName, `is not valid ${json ? 'JSON' : 'YAML'} (${(e as Error).message.split('\n')[0]})`, 'fix the file syntax');
+    throw new InputError(
+      '--recipe',
+      fileName,
+      `is not valid ${json ? 'JSON' : 'YAML'} (${(e as Error).message.split('\n')[0]})`,
+      'fix the file syntax',
+    );
   }
 }
 

@@ -13,14 +13,22 @@ const validate = new Ajv({ strict: true, allErrors: true }).compile(schema);
 // The document the parser sees (YAML 1.1), which is also what an editor's schema check sees for these samples.
 const yaml = (text: string): unknown => recipeDocument(text, 'kiln.yaml');
 const parserRefuses = (doc: unknown): string => {
-  try { recipeFrom(doc, 'recipe', '/srv/recipes'); } catch (e) { if (e instanceof InputError) return e.field; throw e; }
+  try {
+    recipeFrom(doc, 'recipe', '/srv/recipes');
+  } catch (e) {
+    if (e instanceof InputError) return e.field;
+    throw e;
+  }
   return 'accepted';
 };
 
 const SRC = 'app:\n  name: mysite\n  source: .\n  settings: mysite.settings\n';
 
 // The complete example of docs/recipe.md, so the reference cannot drift from what kiln reads.
-const DOC_EXAMPLE = readFileSync(new URL('../docs/recipe.md', import.meta.url), 'utf8').split('## A complete example')[1].split('```yaml\n')[1].split('```')[0];
+const DOC_EXAMPLE = readFileSync(new URL('../docs/recipe.md', import.meta.url), 'utf8')
+  .split('## A complete example')[1]
+  .split('```yaml\n')[1]
+  .split('```')[0];
 
 const VALID: Record<string, string> = {
   'the complete example of docs/recipe.md': DOC_EXAMPLE,
@@ -122,7 +130,14 @@ const INVALID: Record<string, string> = {
 const PARSER_ONLY: Record<string, unknown> = {
   'a name in both env and secrets': { app: { env: { SENTRY_DSN: 'x' }, secrets: ['SENTRY_DSN'] } },
   'p95Ms above p99Ms': { traffic: { endpoints: [{ path: '/', weight: 1, p95Ms: 500, p99Ms: 400 }] } },
-  'two endpoints with the same default name': { traffic: { endpoints: [{ path: '/', weight: 1 }, { path: '/', weight: 2 }] } },
+  'two endpoints with the same default name': {
+    traffic: {
+      endpoints: [
+        { path: '/', weight: 1 },
+        { path: '/', weight: 2 },
+      ],
+    },
+  },
   'a seed command that is not a command name': { app: { name: 'mysite', source: '.', settings: 'mysite.settings', seed: ['../bin/sh'] } },
   'an unpaired surrogate': JSON.parse('{"app":{"env":{"GREETING":"\\ud800"}}}'),
 };

@@ -4,7 +4,20 @@ import type { Tier } from './tiers.ts';
 import type { Tuned } from './tuning/index.ts';
 import type { Recipe, ServiceName } from './web.ts';
 
-export const ROLES = ['nginx', 'postgres', 'pgbouncer', 'redis', 'gunicorn', 'systemd', 'sysctl', 'sshd', 'provision', 'packer', 'cloud-init', 'app'] as const;
+export const ROLES = [
+  'nginx',
+  'postgres',
+  'pgbouncer',
+  'redis',
+  'gunicorn',
+  'systemd',
+  'sysctl',
+  'sshd',
+  'provision',
+  'packer',
+  'cloud-init',
+  'app',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface RenderedFile {

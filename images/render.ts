@@ -7,7 +7,13 @@ import type { Tier } from './tiers.ts';
 import { settingReasons, settingValues, tune } from './tuning/index.ts';
 import type { Recipe } from './web.ts';
 
-export interface ManifestEntry { path: string; role: RenderedFile['role']; sha256: string; bytes: number; mode: string }
+export interface ManifestEntry {
+  path: string;
+  role: RenderedFile['role'];
+  sha256: string;
+  bytes: number;
+  mode: string;
+}
 
 export interface Rendered {
   context: RenderContext;
@@ -25,16 +31,18 @@ const SAFE_PATH = /^[A-Za-z0-9._@+/-]+$/;
 
 /** A path must be absolute (inside the image) or a bundle path, with no `..` and no odd characters. */
 export function checkPath(path: string): void {
-  const ok = SAFE_PATH.test(path) && !path.split('/').some((seg) => seg === '..' || seg === '.')
+  const ok =
+    SAFE_PATH.test(path)
+    && !path.split('/').some((seg) => seg === '..' || seg === '.')
     && (path.startsWith('/') ? !path.startsWith('//') : BUNDLE_PREFIXES.some((p) => path.startsWith(p)));
   if (!ok) throw new Error(`kiln bug: rendered path ${JSON.stringify(path)} is not a safe image or bundle path`);
 }
 
-const hashOf = (entries: ManifestEntry[]) =>
-  sha256(entries.map((e) => `${e.path}\0${e.mode}\0${e.sha256}\n`).join(''));
+const hashOf = (entries: ManifestEntry[]) => sha256(entries.map((e) => `${e.path}\0${e.mode}\0${e.sha256}\n`).join(''));
 
 function renderSpecs(specs: FileSpec[], ctx: RenderContext): RenderedFile[] {
-  return specs.filter((spec) => !spec.service || ctx.recipe.services.includes(spec.service))
+  return specs
+    .filter((spec) => !spec.service || ctx.recipe.services.includes(spec.service))
     .flatMap((spec) => spec.render(ctx).map((f) => ({ ...f, role: spec.role })));
 }
 
@@ -53,7 +61,15 @@ function toManifest(files: RenderedFile[]): ManifestEntry[] {
 
 export function render(tier: Tier, recipe: Recipe, distro: DistroProfile = DISTROS.ubuntu2404): Rendered {
   const tuned = tune(tier, recipe);
-  const base: RenderContext = { tier, recipe, distro, tuned, s: settingValues(tuned.settings), r: settingReasons(tuned.settings), imageHash: '' };
+  const base: RenderContext = {
+    tier,
+    recipe,
+    distro,
+    tuned,
+    s: settingValues(tuned.settings),
+    r: settingReasons(tuned.settings),
+    imageHash: '',
+  };
   const imageFiles = renderSpecs(FILES, base);
   const imageHash = hashOf(toManifest(imageFiles));
   // Bundle files (Packer template, user data) carry the image hash as lineage, so they render second.

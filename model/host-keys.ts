@@ -9,8 +9,14 @@ export function parseHostKeys(consoleText: string): string[] {
   const keys: string[] = [];
   let inside = false;
   for (const line of consoleText.split(/\r?\n/)) {
-    if (line.includes('-----BEGIN SSH HOST KEY KEYS-----')) { inside = true; continue; }
-    if (line.includes('-----END SSH HOST KEY KEYS-----')) { inside = false; continue; }
+    if (line.includes('-----BEGIN SSH HOST KEY KEYS-----')) {
+      inside = true;
+      continue;
+    }
+    if (line.includes('-----END SSH HOST KEY KEYS-----')) {
+      inside = false;
+      continue;
+    }
     const m = inside ? line.match(KEY) : null;
     if (m && !keys.includes(`${m[1]} ${m[2]}`)) keys.push(`${m[1]} ${m[2]}`);
   }

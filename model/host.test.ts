@@ -12,14 +12,24 @@ writeFileSync(keyPath, 'x');
 const login = { address: '10.0.1.5', port: 22, user: 'ubuntu', keyPath, hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOq1' };
 
 describe('a host description with a verifier', () => {
-  it('keeps the verifier\'s login, instance type and subnet', () => {
-    const h = validateHost({ ...login, target: 'aws', verifier: { ...login, address: '198.51.100.9', instanceType: 't3.micro', subnetId: 'subnet-0abc', extra: 1 } });
+  it("keeps the verifier's login, instance type and subnet", () => {
+    const h = validateHost({
+      ...login,
+      target: 'aws',
+      verifier: { ...login, address: '198.51.100.9', instanceType: 't3.micro', subnetId: 'subnet-0abc', extra: 1 },
+    });
     expect(h.verifier).toEqual({ ...login, address: '198.51.100.9', instanceType: 't3.micro', subnetId: 'subnet-0abc' });
     expect(validateHost(login).verifier).toBeUndefined();
   });
 
   it('checks the verifier like the box: a missing host key is exit 2, naming host.verifier', () => {
-    const err = (() => { try { validateHost({ ...login, verifier: { ...login, hostKey: '' } }); } catch (e) { return e; } })() as InputError;
+    const err = (() => {
+      try {
+        validateHost({ ...login, verifier: { ...login, hostKey: '' } });
+      } catch (e) {
+        return e;
+      }
+    })() as InputError;
     expect(err).toBeInstanceOf(InputError);
     expect(err.message).toMatch(/host\.verifier\.hostKey/);
     expect(() => validateHost({ ...login, verifier: 'bastion' })).toThrow(/host\.verifier/);
@@ -28,7 +38,15 @@ describe('a host description with a verifier', () => {
 
 describe('a host description of a VM', () => {
   it('keeps machine, accelerator, emulated and the HTTP port', () => {
-    const h = validateHost({ ...login, address: '127.0.0.1', port: 40022, machine: 'vm', accelerator: 'tcg', emulated: true, httpPort: 40080 });
+    const h = validateHost({
+      ...login,
+      address: '127.0.0.1',
+      port: 40022,
+      machine: 'vm',
+      accelerator: 'tcg',
+      emulated: true,
+      httpPort: 40080,
+    });
     expect([h.machine, h.accelerator, h.emulated, h.httpPort]).toEqual(['vm', 'tcg', true, 40080]);
   });
 

@@ -53,7 +53,12 @@ export function parseHost(jsonOrFile: string): HostDescription {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new InputError('--host', jsonOrFile, `valid JSON (${(err as Error).message})`, 'pass the JSON `kiln launch --json` printed, or a file holding it');
+    throw new InputError(
+      '--host',
+      jsonOrFile,
+      `valid JSON (${(err as Error).message})`,
+      'pass the JSON `kiln launch --json` printed, or a file holding it',
+    );
   }
   return validateHost(raw);
 }
@@ -76,14 +81,20 @@ export function validateHost(raw: unknown): HostDescription {
   if (o.emulated === true) host.emulated = true;
   if (o.httpPort !== undefined) {
     if (typeof o.httpPort !== 'number' || !Number.isInteger(o.httpPort) || o.httpPort < 1 || o.httpPort > 65535) {
-      throw new InputError('host.httpPort', o.httpPort, 'an integer 1..65535', 'set host.httpPort to the port that reaches the box\'s HTTP, or drop it');
+      throw new InputError(
+        'host.httpPort',
+        o.httpPort,
+        'an integer 1..65535',
+        "set host.httpPort to the port that reaches the box's HTTP, or drop it",
+      );
     }
     host.httpPort = o.httpPort;
   }
   if (o.verifier !== undefined) {
     const v = validateLogin(o.verifier, 'host.verifier');
     host.verifier = v.login;
-    for (const key of ['instanceType', 'subnetId'] as const) if (typeof v.o[key] === 'string' && v.o[key]) host.verifier[key] = v.o[key] as string;
+    for (const key of ['instanceType', 'subnetId'] as const)
+      if (typeof v.o[key] === 'string' && v.o[key]) host.verifier[key] = v.o[key] as string;
   }
   return host;
 }
@@ -107,7 +118,12 @@ function validateLogin(raw: unknown, field: string): { o: Record<string, unknown
   }
   const hostKey = str('hostKey');
   if (!KEY_LINE.test(hostKey) && !FINGERPRINT.test(hostKey)) {
-    throw new InputError(`${field}.hostKey`, hostKey, 'an OpenSSH public key line or a SHA256:… fingerprint', 'copy the host key from `kiln launch --json`; never skip host key checking');
+    throw new InputError(
+      `${field}.hostKey`,
+      hostKey,
+      'an OpenSSH public key line or a SHA256:… fingerprint',
+      'copy the host key from `kiln launch --json`; never skip host key checking',
+    );
   }
   const keyPath = str('keyPath');
   if (!existsSync(keyPath)) {
@@ -119,8 +135,16 @@ function validateLogin(raw: unknown, field: string): { o: Record<string, unknown
 /** The public half of the login key as its base64 wire blob (what an authorized_keys line carries). */
 export function launchKeyBlob(keyPath: string): string {
   // ssh2 is CommonJS: Node's ESM loader exposes `utils` only on the default export.
-  const key = ssh2.utils.parseKey(readInputFile('host.keyPath', keyPath, 'private key file', 'point keyPath at the key `kiln launch` used'));
-  if (key instanceof Error) throw new InputError('host.keyPath', keyPath, `a private key ssh2 can read (${key.message})`, 'point keyPath at the key `kiln launch` used');
+  const key = ssh2.utils.parseKey(
+    readInputFile('host.keyPath', keyPath, 'private key file', 'point keyPath at the key `kiln launch` used'),
+  );
+  if (key instanceof Error)
+    throw new InputError(
+      'host.keyPath',
+      keyPath,
+      `a private key ssh2 can read (${key.message})`,
+      'point keyPath at the key `kiln launch` used',
+    );
   const k = Array.isArray(key) ? key[0] : key;
   return k.getPublicSSH().toString('base64');
 }

@@ -8,7 +8,13 @@ import type { Role } from '../images/render-types.ts';
 import type { Tier } from '../images/tiers.ts';
 import type { Recipe } from '../images/web.ts';
 
-export interface BundleManifestEntry { path: string; role: Role; sha256: string; bytes: number; mode: string }
+export interface BundleManifestEntry {
+  path: string;
+  role: Role;
+  sha256: string;
+  bytes: number;
+  mode: string;
+}
 
 /** manifest.json of a bundle (pipeline/bundle/render-json.ts + the app payload's record). */
 export interface BundleManifest {
@@ -16,7 +22,13 @@ export interface BundleManifest {
   ramMiB: number;
   vcpus: number;
   distro: string;
-  budget: { osReserveMiB: number; ceilingMiB: number; components: Record<string, number>; headroomMiB: number; formulas: Record<string, string> };
+  budget: {
+    osReserveMiB: number;
+    ceilingMiB: number;
+    components: Record<string, number>;
+    headroomMiB: number;
+    formulas: Record<string, string>;
+  };
   settings: Record<string, Record<string, number | string | boolean>>;
   reasons: Record<string, string>;
   files: BundleManifestEntry[];
@@ -24,7 +36,9 @@ export interface BundleManifest {
   renderHash: string;
   tierSpec: Tier;
   recipe: Recipe;
-  app: { kind: 'canary' } | { kind: 'dir' | 'wheel'; build: string; sha256: string; files: number; requirementsSha256: string | null; addedGunicorn: boolean };
+  app:
+    | { kind: 'canary' }
+    | { kind: 'dir' | 'wheel'; build: string; sha256: string; files: number; requirementsSha256: string | null; addedGunicorn: boolean };
 }
 
 export interface ImageBundle {
@@ -40,7 +54,9 @@ export async function readImageBundle(dir: string): Promise<ImageBundle> {
   if (!manifest.recipe || !manifest.tierSpec || !Array.isArray(manifest.files)) {
     throw new Error(`${dir}/manifest.json records no recipe or tier: the image was baked by an older kiln; bake it again`);
   }
-  const files = await Promise.all(manifest.files.map(async (e) => ({ path: e.path, role: e.role, mode: e.mode, content: await readFile(onDisk(dir, e.path), 'utf8') })));
+  const files = await Promise.all(
+    manifest.files.map(async (e) => ({ path: e.path, role: e.role, mode: e.mode, content: await readFile(onDisk(dir, e.path), 'utf8') })),
+  );
   return { manifest, files };
 }
 

@@ -30,16 +30,26 @@ export interface Lineage {
 }
 
 /** The lineage a local image records in its manifest (targets/local ImageManifest), structurally typed. */
-export function lineageFromLocalImage(m: { base: { suite: string; key: string }; packages: Record<string, string>; bundle: { manifestSha256: string }; layers?: ImageLayer[] }): Lineage {
+export function lineageFromLocalImage(m: {
+  base: { suite: string; key: string };
+  packages: Record<string, string>;
+  bundle: { manifestSha256: string };
+  layers?: ImageLayer[];
+}): Lineage {
   const base = m.layers?.find((l) => l.kind === 'base');
   return {
     baseImage: base ? `${base.ref} (debian ${m.base.suite})` : `debian ${m.base.suite} (${m.base.key})`,
-    packageVersions: { ...m.packages }, renderManifestSha256: m.bundle.manifestSha256,
+    packageVersions: { ...m.packages },
+    renderManifestSha256: m.bundle.manifestSha256,
     ...(m.layers ? { layers: m.layers } : {}),
   };
 }
 
 /** The memory figures an image's recipe tuned it to (its lineage's app profile). */
 export const appProfileOf = (app: AppProfile): AppMemoryProfile => ({
-  workerPrivateMiB: app.workerPrivateMiB, threadMiB: app.threadMiB, workerGrowthMiB: app.workerGrowthMiB, masterMiB: app.masterMiB, source: app.profileSource,
+  workerPrivateMiB: app.workerPrivateMiB,
+  threadMiB: app.threadMiB,
+  workerGrowthMiB: app.workerGrowthMiB,
+  masterMiB: app.masterMiB,
+  source: app.profileSource,
 });

@@ -25,7 +25,11 @@ async function project(dir: string, requirements = 'Django==5.2.19\n'): Promise<
 }
 
 const recipe = (dir: string, extra: Record<string, unknown> = {}) =>
-  recipeFrom({ app: { name: 'mysite', source: '.', requirements: 'requirements.txt', settings: 'mysite.settings', ...extra } }, 'recipe', dir);
+  recipeFrom(
+    { app: { name: 'mysite', source: '.', requirements: 'requirements.txt', settings: 'mysite.settings', ...extra } },
+    'recipe',
+    dir,
+  );
 
 describe('app payload', () => {
   it('ships the project without caches, VCS or kiln state, named by content', async () => {
@@ -40,8 +44,10 @@ describe('app payload', () => {
     expect(appPayload(recipe(dir))!.sha256).not.toBe(p.sha256);
   });
 
-  it('adds kiln\'s pinned gunicorn only when the requirements name none', async () => {
-    expect(requirementNames('# c\nDjango==5.2 \\\n  --hash=sha256:ab\nGunicorn[gevent]>=23  # web\n-r other.txt\ndj_database.url\n')).toEqual(['django', 'gunicorn', 'dj-database-url']);
+  it("adds kiln's pinned gunicorn only when the requirements name none", async () => {
+    expect(
+      requirementNames('# c\nDjango==5.2 \\\n  --hash=sha256:ab\nGunicorn[gevent]>=23  # web\n-r other.txt\ndj_database.url\n'),
+    ).toEqual(['django', 'gunicorn', 'dj-database-url']);
     const dir = join(work, 'b');
     await project(dir, 'gunicorn==22.0.0\n');
     expect(appPayload(recipe(dir))!.addGunicorn).toBe(false);
@@ -57,8 +63,18 @@ describe('app payload', () => {
     const dir = join(work, 'd');
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'shop-1.0-py3-none-any.whl'), 'zip bytes');
-    expect(appPayload(recipe(dir, { source: 'shop-1.0-py3-none-any.whl', requirements: undefined, settings: 'shop.settings' }))).toMatchObject({ kind: 'wheel', name: 'shop-1.0-py3-none-any.whl', requirements: null });
-    const field = (f: () => unknown) => { try { f(); } catch (e) { expect(e).toBeInstanceOf(InputError); return (e as InputError).field; } return null; };
+    expect(
+      appPayload(recipe(dir, { source: 'shop-1.0-py3-none-any.whl', requirements: undefined, settings: 'shop.settings' })),
+    ).toMatchObject({ kind: 'wheel', name: 'shop-1.0-py3-none-any.whl', requirements: null });
+    const field = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(InputError);
+        return (e as InputError).field;
+      }
+      return null;
+    };
     expect(field(() => appPayload(recipe(join(work, 'missing'))))).toBe('recipe.app.requirements');
     await mkdir(join(work, 'e'), { recursive: true });
     await writeFile(join(work, 'e/requirements.txt'), 'Django\n');

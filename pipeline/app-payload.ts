@@ -76,15 +76,39 @@ export function appPayload(recipe: Recipe): AppPayload | null {
   const read = requirementsOf(recipe);
   const named = read ? requirementNames(read.text) : [];
   const base = { requirements: read && { path: read.path, sha256: read.sha256 }, addGunicorn: !named.includes('gunicorn') };
-  if (!existsSync(src.path)) throw new InputError('recipe.app.source', src.path, 'an existing Django project dir or wheel file', 'fix the path (relative to the recipe file)');
+  if (!existsSync(src.path))
+    throw new InputError(
+      'recipe.app.source',
+      src.path,
+      'an existing Django project dir or wheel file',
+      'fix the path (relative to the recipe file)',
+    );
   if (src.kind === 'wheel') {
-    if (!statSync(src.path).isFile() || !/\.whl$/.test(src.path)) throw new InputError('recipe.app.source', src.path, 'a wheel file (NAME-VERSION-PY-ABI-PLATFORM.whl)', 'build one with `pip wheel --no-deps DIR`');
+    if (!statSync(src.path).isFile() || !/\.whl$/.test(src.path))
+      throw new InputError(
+        'recipe.app.source',
+        src.path,
+        'a wheel file (NAME-VERSION-PY-ABI-PLATFORM.whl)',
+        'build one with `pip wheel --no-deps DIR`',
+      );
     const name = basename(src.path);
     return { kind: 'wheel', path: src.path, name, files: [name], sha256: sha256(`${name}\0${sha256(readFileSync(src.path))}\n`), ...base };
   }
-  if (!statSync(src.path).isDirectory()) throw new InputError('recipe.app.source', src.path, 'a Django project dir (manage.py at its root) or a wheel file', 'point it at the dir that holds manage.py');
+  if (!statSync(src.path).isDirectory())
+    throw new InputError(
+      'recipe.app.source',
+      src.path,
+      'a Django project dir (manage.py at its root) or a wheel file',
+      'point it at the dir that holds manage.py',
+    );
   const files = sourceFiles(src.path);
-  if (!files.includes('manage.py')) throw new InputError('recipe.app.source', src.path, `a Django project dir with manage.py at its root; there is none in ${src.path}`, 'point it at the dir that holds manage.py');
+  if (!files.includes('manage.py'))
+    throw new InputError(
+      'recipe.app.source',
+      src.path,
+      `a Django project dir with manage.py at its root; there is none in ${src.path}`,
+      'point it at the dir that holds manage.py',
+    );
   const h = createHash('sha256');
   for (const f of files) h.update(`${f}\0${sha256(readFileSync(join(src.path, f)))}\n`);
   return { kind: 'dir', path: src.path, name: basename(src.path), files, sha256: h.digest('hex'), ...base };
@@ -102,7 +126,8 @@ export async function writePayload(bundleDir: string, p: AppPayload): Promise<vo
     }
   }
   if (p.requirements) await copyFile(p.requirements.path, join(dir, 'requirements.txt'));
-  if (p.addGunicorn) await writeFile(join(dir, 'kiln-requirements.txt'), `# added by kiln: the app's requirements name no gunicorn\n${GUNICORN_PIN}\n`);
+  if (p.addGunicorn)
+    await writeFile(join(dir, 'kiln-requirements.txt'), `# added by kiln: the app's requirements name no gunicorn\n${GUNICORN_PIN}\n`);
 }
 
 /** The files writePayload puts in a bundle, relative to it (manifest.json lists them: kiln replaces only what it wrote). */
@@ -115,6 +140,14 @@ export function payloadPaths(p: AppPayload | null): string[] {
 }
 
 /** What the image records of its app (lineage): identity, never host paths. */
-export const payloadRecord = (p: AppPayload | null) => (p
-  ? { kind: p.kind, build: p.name, sha256: p.sha256, files: p.files.length, requirementsSha256: p.requirements?.sha256 ?? null, addedGunicorn: p.addGunicorn }
-  : { kind: 'canary' as const });
+export const payloadRecord = (p: AppPayload | null) =>
+  p
+    ? {
+        kind: p.kind,
+        build: p.name,
+        sha256: p.sha256,
+        files: p.files.length,
+        requirementsSha256: p.requirements?.sha256 ?? null,
+        addedGunicorn: p.addGunicorn,
+      }
+    : { kind: 'canary' as const };

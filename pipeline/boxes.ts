@@ -33,7 +33,12 @@ export async function destroyBox(target: Target, id: string): Promise<void> {
 }
 
 /** Launches `requests` one after another (boots disturb each other less that way), runs `fn`, destroys all. */
-export async function withBoxes<T>(target: Target, requests: LaunchRequest[], fn: (hosts: HostDescription[]) => Promise<T>, opts: WithBoxesOptions = {}): Promise<T> {
+export async function withBoxes<T>(
+  target: Target,
+  requests: LaunchRequest[],
+  fn: (hosts: HostDescription[]) => Promise<T>,
+  opts: WithBoxesOptions = {},
+): Promise<T> {
   const log = opts.log ?? (() => undefined);
   const mine: string[] = [];
   try {
@@ -44,7 +49,13 @@ export async function withBoxes<T>(target: Target, requests: LaunchRequest[], fn
       await opts.onLaunching?.(req.id);
       mine.push(req.id);
       const t0 = Date.now();
-      hosts.push(await launchTracked(req.id, () => destroyBox(target, req.id), () => target.launch({ ...req, log: req.log ?? log })));
+      hosts.push(
+        await launchTracked(
+          req.id,
+          () => destroyBox(target, req.id),
+          () => target.launch({ ...req, log: req.log ?? log }),
+        ),
+      );
       log(`box ${req.id} (${req.ref}) ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }
     return await fn(hosts);

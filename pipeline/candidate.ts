@@ -28,7 +28,10 @@ export interface Lane {
 }
 
 /** Knobs of the measurement, passed through to judge. */
-export type JudgeKnobs = Pick<JudgeInput, 'shape' | 'capacityBudgetSec' | 'baselineRepetitions' | 'readyTimeoutSec' | 'verifyTimeoutSec' | 'cpus' | 'generator' | 'secretsFile'>;
+export type JudgeKnobs = Pick<
+  JudgeInput,
+  'shape' | 'capacityBudgetSec' | 'baselineRepetitions' | 'readyTimeoutSec' | 'verifyTimeoutSec' | 'cpus' | 'generator' | 'secretsFile'
+>;
 
 export const verdictRunId = (runId: string, tier: string) => `${runId}-${tier}`;
 
@@ -62,8 +65,14 @@ async function measure(ctx: StepContext, target: Target, lane: Lane, imageRef: s
   const ids: string[] = [];
   try {
     const r = await judge({
-      ...knobs, target, tier, candidateRef: imageRef, baselineRef, reportDir: reportDirFor(ctx.ledger.current.outDir, t),
-      runId: verdictRunId(ctx.ledger.current.runId, t), log: (line) => progress(ctx, t, phase, line),
+      ...knobs,
+      target,
+      tier,
+      candidateRef: imageRef,
+      baselineRef,
+      reportDir: reportDirFor(ctx.ledger.current.outDir, t),
+      runId: verdictRunId(ctx.ledger.current.runId, t),
+      log: (line) => progress(ctx, t, phase, line),
       onLaunching: async (id) => {
         ids.push(id);
         await ctx.ledger.update((l, now) => noteStep(l, t, 'launch', { boxes: [...ids] }, now));
@@ -73,7 +82,9 @@ async function measure(ctx: StepContext, target: Target, lane: Lane, imageRef: s
         phase = 'verify';
         started = await begin(ctx, t, 'verify', {});
       },
-      onDestroying: async () => { destroyStarted = await begin(ctx, t, 'destroy', { boxes: [...ids] }); },
+      onDestroying: async () => {
+        destroyStarted = await begin(ctx, t, 'destroy', { boxes: [...ids] });
+      },
       onDestroyed: async (_ids, errors) => {
         if (errors.length) await fail(ctx, t, 'destroy', destroyStarted, new Error(errors.join('; ')));
         else await end(ctx, t, 'destroy', destroyStarted);
@@ -100,7 +111,11 @@ async function promoteFrom(ctx: StepContext, target: Target, lane: Lane, imageRe
   const current = await target.promoted(tier);
   if (current?.ref === imageRef) {
     const mine = current.verdictDigest === sha256(text);
-    return { promotedRef: imageRef, verdictDigest: current.verdictDigest, note: mine ? 'promoted by an earlier attempt of this run' : 'held: already the promoted image' };
+    return {
+      promotedRef: imageRef,
+      verdictDigest: current.verdictDigest,
+      note: mine ? 'promoted by an earlier attempt of this run' : 'held: already the promoted image',
+    };
   }
   const rec = await target.promote({ verdictPath });
   return { promotedRef: rec.ref, verdictDigest: rec.verdictDigest, ...(rec.previousRef ? { previousRef: rec.previousRef } : {}) };
@@ -111,7 +126,13 @@ export async function bakeJudgePromote(ctx: StepContext, target: Target, lane: L
   const tier = lane.tier;
   const prior = doneOutputs(ctx, t, 'bake');
   // A bake recorded done whose image is gone is baked again (same inputs, same ref).
-  if (prior?.imageRef && !(await target.image(prior.imageRef).then(() => true, () => false))) {
+  if (
+    prior?.imageRef
+    && !(await target.image(prior.imageRef).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     await ctx.ledger.update((l, now) => resetStep(l, t, 'bake', now));
   }
   const baked = await step(ctx, t, 'bake', async () => {
@@ -124,7 +145,9 @@ export async function bakeJudgePromote(ctx: StepContext, target: Target, lane: L
     const profiled = await step(ctx, t, 'profile', () => profile(baked.imageRef!));
     imageRef = profiled.imageRef ?? imageRef;
   } else if (ctx.ledger.current.steps[t]!.profile?.state === 'pending') {
-    await ctx.ledger.update((l, now) => skipStep(l, t, 'profile', 'a base image: its app is the canary, whose figures are kiln\'s own', now));
+    await ctx.ledger.update((l, now) =>
+      skipStep(l, t, 'profile', "a base image: its app is the canary, whose figures are kiln's own", now),
+    );
   }
   const verdict = await measure(ctx, target, lane, imageRef, knobs);
   if (verdict.decision !== 'pass') {

@@ -12,28 +12,47 @@ const pct = (x: number | null) => cell(x === null ? null : `${x}%`);
 /** One row per compared figure: previous release vs candidate (medians over the repetitions), change, verdict. */
 function latencyRows(r: GateResult): string[] {
   const metrics = [...(r.latencyMedian ? [r.latencyMedian] : []), ...(r.latency?.metrics ?? [])];
-  return metrics.map((m) => tr([cell(m.metric), cell(m.baselineMedian), cell(m.candidateMedian), pct(m.changePct), cell(m.pValue), statusCell(m.outcome), cell(m.evidence)]));
+  return metrics.map((m) =>
+    tr([
+      cell(m.metric),
+      cell(m.baselineMedian),
+      cell(m.candidateMedian),
+      pct(m.changePct),
+      cell(m.pValue),
+      statusCell(m.outcome),
+      cell(m.evidence),
+    ]),
+  );
 }
 
 function memoryRows(r: GateResult): string[] {
-  return (r.memory?.metrics ?? []).map((m) => tr([cell(m.metric), cell(m.previous), cell(m.candidate), pct(m.changePct), statusCell(m.outcome), cell(m.evidence)]));
+  return (r.memory?.metrics ?? []).map((m) =>
+    tr([cell(m.metric), cell(m.previous), cell(m.candidate), pct(m.changePct), statusCell(m.outcome), cell(m.evidence)]),
+  );
 }
 
 export function gateHtml(r: GateResult): string {
-  const build = (b: GateResult['previous'] | GateResult['candidate']) => `${b.ref} (${b.app ?? 'no app'}${b.sha256 ? `, build ${b.sha256.slice(0, 12)}` : ''})`;
+  const build = (b: GateResult['previous'] | GateResult['candidate']) =>
+    `${b.ref} (${b.app ?? 'no app'}${b.sha256 ? `, build ${b.sha256.slice(0, 12)}` : ''})`;
   const reasons = r.reasons.length ? `<ul>${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : '<p>none</p>';
   const latency = latencyRows(r);
   const memory = memoryRows(r);
   return `<!doctype html><html><head><meta charset="utf-8"><title>kiln gate ${esc(r.tier)}: ${esc(r.decision)}</title><style>${CSS}</style></head><body>
 <h1>kiln gate: <span class="${esc(r.decision)}">${esc(r.decision)}</span> (exit ${r.exitCode})</h1>
-${table(['', ''], [
-  tr([cell('tier'), cell(r.tier)]), tr([cell('channel'), cell(r.channel)]), tr([cell('base image'), cell(r.baseRef)]),
-  tr([cell('candidate'), cell(`${build(r.candidate)}; baked in ${r.candidate.bakeSec} s${r.candidate.reused ? ' (reused)' : ''}`)]),
-  tr([cell('previous release'), cell(`${build(r.previous)} [${r.previous.source}]`)]),
-  tr([cell('verify decision'), r.verdictDecision ? statusCell(r.verdictDecision) : '<td class="fail">—</td>']),
-  tr([cell('promoted as the release'), cell(r.promoted ? 'yes' : 'no')]), tr([cell('wall time'), cell(`${r.wallSec} s`)]),
-  tr([cell('kiln'), cell(r.kilnVersion ?? 'not recorded')]),
-])}
+${table(
+  ['', ''],
+  [
+    tr([cell('tier'), cell(r.tier)]),
+    tr([cell('channel'), cell(r.channel)]),
+    tr([cell('base image'), cell(r.baseRef)]),
+    tr([cell('candidate'), cell(`${build(r.candidate)}; baked in ${r.candidate.bakeSec} s${r.candidate.reused ? ' (reused)' : ''}`)]),
+    tr([cell('previous release'), cell(`${build(r.previous)} [${r.previous.source}]`)]),
+    tr([cell('verify decision'), r.verdictDecision ? statusCell(r.verdictDecision) : '<td class="fail">—</td>']),
+    tr([cell('promoted as the release'), cell(r.promoted ? 'yes' : 'no')]),
+    tr([cell('wall time'), cell(`${r.wallSec} s`)]),
+    tr([cell('kiln'), cell(r.kilnVersion ?? 'not recorded')]),
+  ],
+)}
 <h2>Why</h2>${reasons}
 <h2>Latency, previous release → candidate (ms, median of the repetitions)</h2>
 ${latency.length ? table(['metric', 'previous', 'candidate', 'change', 'p', 'outcome', 'evidence'], latency) : '<p class="fail">no latency comparison ran</p>'}

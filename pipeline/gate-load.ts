@@ -6,7 +6,10 @@ import { runLoad as runLoadHere } from '../verify/load/run.ts';
 import type { LoadResult, LoadSpec } from '../verify/load/types.ts';
 import type { ObservedRun } from './gate-median.ts';
 
-export interface GatePlacement { boxCpus?: string; generator?: Placement }
+export interface GatePlacement {
+  boxCpus?: string;
+  generator?: Placement;
+}
 
 /**
  * The generator in its own process at a higher priority, so SSH samplers on the caller's event loop cannot delay
@@ -23,8 +26,10 @@ export const defaultPlacement = (): GatePlacement => {
 const LOAD_ATTEMPTS = 2;
 
 /** The generator placed as `place` says (a child process at a priority, or in process). */
-export const placedRunLoad = (place: GatePlacement) => (spec: LoadSpec): Promise<LoadResult> =>
-  (place.generator ? runLoadInChild(spec, place.generator) : runLoadHere(spec));
+export const placedRunLoad =
+  (place: GatePlacement) =>
+  (spec: LoadSpec): Promise<LoadResult> =>
+    place.generator ? runLoadInChild(spec, place.generator) : runLoadHere(spec);
 
 /** The gate's rules around any generator (here or on a verifier): its late tolerance, an invalid run repeated (bounded), never a valid one. */
 export function gateLoadRules(log: (line: string) => void = () => {}, lateToleranceMs?: number, observe?: (run: ObservedRun) => void) {
@@ -43,6 +48,11 @@ export function gateLoadRules(log: (line: string) => void = () => {}, lateTolera
 }
 
 /** The load runner the gate hands to verify for a box without a verifier: placed, under the gate's rules. */
-export function gateRunLoad(place: GatePlacement, log: (line: string) => void = () => {}, lateToleranceMs?: number, observe?: (run: ObservedRun) => void): (spec: LoadSpec) => Promise<LoadResult> {
+export function gateRunLoad(
+  place: GatePlacement,
+  log: (line: string) => void = () => {},
+  lateToleranceMs?: number,
+  observe?: (run: ObservedRun) => void,
+): (spec: LoadSpec) => Promise<LoadResult> {
   return gateLoadRules(log, lateToleranceMs, observe)(placedRunLoad(place));
 }

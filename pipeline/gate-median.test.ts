@@ -3,13 +3,16 @@ import { describe, expect, it } from 'vitest';
 import type { LoadResult } from '../verify/load/types.ts';
 import { compareMedians, type ObservedRun } from './gate-median.ts';
 
-const run = (host: string, p50Ms: number, valid = true): ObservedRun =>
-  ({ host, result: { valid, measure: { responses: 100, latency: { p50Ms } } } as unknown as LoadResult });
+const run = (host: string, p50Ms: number, valid = true): ObservedRun => ({
+  host,
+  result: { valid, measure: { responses: 100, latency: { p50Ms } } } as unknown as LoadResult,
+});
 
 /** verify's order: the candidate's judged run, then ABBA pairs. */
 function abba(cand: number[], prev: number[], judged = 500): ObservedRun[] {
   const out = [run('c', judged)];
-  for (let i = 0; i < cand.length; i++) out.push(...(i % 2 === 0 ? [run('p', prev[i]), run('c', cand[i])] : [run('c', cand[i]), run('p', prev[i])]));
+  for (let i = 0; i < cand.length; i++)
+    out.push(...(i % 2 === 0 ? [run('p', prev[i]), run('c', cand[i])] : [run('c', cand[i]), run('p', prev[i])]));
   return out;
 }
 

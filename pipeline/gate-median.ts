@@ -7,7 +7,10 @@
 import { compareMetric, DEFAULT_BASELINE_POLICY, type BaselinePolicy, type MetricComparison } from '../verify/baseline.ts';
 import type { LoadResult } from '../verify/load/types.ts';
 
-export interface ObservedRun { host: string; result: LoadResult }
+export interface ObservedRun {
+  host: string;
+  result: LoadResult;
+}
 
 /** 2 ms: a scheduler tick on a shared host; 10% of a 4 ms median alone would be noise. */
 export const MEDIAN_POLICY: BaselinePolicy = { ...DEFAULT_BASELINE_POLICY, minWorseAbs: { p50Ms: 2 } };
@@ -15,7 +18,17 @@ export const MEDIAN_POLICY: BaselinePolicy = { ...DEFAULT_BASELINE_POLICY, minWo
 const p50 = (r: LoadResult): number | null => (r.valid && r.measure.responses > 0 ? r.measure.latency.p50Ms : null);
 
 /** `runs` in call order; the candidate's first run is verify's judged run (not part of the A/B) and is skipped. */
-export function compareMedians(runs: readonly ObservedRun[], candidateHost: string, previousHost: string, policy: BaselinePolicy = MEDIAN_POLICY): MetricComparison {
-  const side = (host: string, skip: number) => runs.filter((r) => r.host === host).slice(skip).map((r) => p50(r.result)).filter((x): x is number => x !== null);
+export function compareMedians(
+  runs: readonly ObservedRun[],
+  candidateHost: string,
+  previousHost: string,
+  policy: BaselinePolicy = MEDIAN_POLICY,
+): MetricComparison {
+  const side = (host: string, skip: number) =>
+    runs
+      .filter((r) => r.host === host)
+      .slice(skip)
+      .map((r) => p50(r.result))
+      .filter((x): x is number => x !== null);
   return compareMetric({ metric: 'p50Ms', baseline: side(previousHost, 0), candidate: side(candidateHost, 1) }, policy);
 }

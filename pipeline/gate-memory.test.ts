@@ -8,8 +8,16 @@ const series = (v: number) => ({ samples: 10, peak: v + 2, steady: v, slopePerMi
 function summary(app: number, pg: number, units = UNITS): MemorySummary {
   const values: Record<string, number> = { 'kiln-app.service': app, 'postgresql@15-main.service': pg };
   return {
-    durationSec: 20, remoteSamples: 10, cgroupSamples: 10, box: { ...series(app + pg + 40), source: 'cgroup' }, totalMiB: 512,
-    cgroupMaxUsageMiB: 200, swapPeakMiB: 0, minMemAvailableMiB: 300, oomKills: 0, failcnt: 0,
+    durationSec: 20,
+    remoteSamples: 10,
+    cgroupSamples: 10,
+    box: { ...series(app + pg + 40), source: 'cgroup' },
+    totalMiB: 512,
+    cgroupMaxUsageMiB: 200,
+    swapPeakMiB: 0,
+    minMemAvailableMiB: 300,
+    oomKills: 0,
+    failcnt: 0,
     services: Object.fromEntries(units.map((u) => [u, { pss: series(values[u]), rssPeakMiB: values[u], processesPeak: 3 }])),
   };
 }

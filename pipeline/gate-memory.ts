@@ -47,23 +47,43 @@ const value = (m: MemorySummary | null, units: readonly string[], key: 'steady' 
   return sum;
 };
 
-export function compareMemory(candidate: MemorySummary | null, previous: MemorySummary | null, units: readonly string[], policy: MemoryPolicy = DEFAULT_MEMORY_POLICY): MemoryComparison {
+export function compareMemory(
+  candidate: MemorySummary | null,
+  previous: MemorySummary | null,
+  units: readonly string[],
+  policy: MemoryPolicy = DEFAULT_MEMORY_POLICY,
+): MemoryComparison {
   const metrics: MemoryMetric[] = (['steady', 'peak'] as const).map((key) => {
-    const metric = key === 'steady' ? 'servicesPssSteadyMiB' as const : 'servicesPssPeakMiB' as const;
+    const metric = key === 'steady' ? ('servicesPssSteadyMiB' as const) : ('servicesPssPeakMiB' as const);
     const p = value(previous, units, key);
     const c = value(candidate, units, key);
     if (p === null || c === null) {
-      return { metric, previous: p, candidate: c, changePct: null, outcome: 'missing' as const, evidence: `no ${key} PSS of every unit (${units.join(', ')}) on the ${p === null ? 'previous release' : 'candidate'} box` };
+      return {
+        metric,
+        previous: p,
+        candidate: c,
+        changePct: null,
+        outcome: 'missing' as const,
+        evidence: `no ${key} PSS of every unit (${units.join(', ')}) on the ${p === null ? 'previous release' : 'candidate'} box`,
+      };
     }
     const changePct = ((c - p) / p) * 100;
     const worse = changePct > policy.maxWorsePct && c - p > policy.minWorseMiB;
     return {
-      metric, previous: r1(p), candidate: r1(c), changePct: r1(changePct), outcome: worse ? 'regression' as const : 'ok' as const,
+      metric,
+      previous: r1(p),
+      candidate: r1(c),
+      changePct: r1(changePct),
+      outcome: worse ? ('regression' as const) : ('ok' as const),
       evidence: `${r1(p)} -> ${r1(c)} MiB (${changePct >= 0 ? '+' : ''}${r1(changePct)}%, limit +${policy.maxWorsePct}% and +${policy.minWorseMiB} MiB)`,
     };
   });
   const reasons = metrics.filter((m) => m.outcome !== 'ok').map((m) => `memory ${m.outcome}: ${m.metric} ${m.evidence}`);
-  const outcome = metrics.some((m) => m.outcome === 'missing') ? 'fail' : metrics.some((m) => m.outcome === 'regression') ? 'regression' : 'pass';
+  const outcome = metrics.some((m) => m.outcome === 'missing')
+    ? 'fail'
+    : metrics.some((m) => m.outcome === 'regression')
+      ? 'regression'
+      : 'pass';
   const box = (m: MemorySummary | null) => (m && m.box.source !== 'none' ? { peak: r1(m.box.peak), steady: r1(m.box.steady) } : null);
   return { outcome, policy, metrics, reasons, box: { candidate: box(candidate), previous: box(previous) } };
 }

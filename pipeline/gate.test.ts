@@ -29,7 +29,8 @@ const LATE_MS = 50;
 // Short phases: 5 s judged run and 5 s per A/B repetition (the policy's minimum of 5 pairs still applies).
 const QUICK = ['--duration-sec', '5', '--warmup-sec', '1', '--late-tolerance-ms', String(LATE_MS)];
 
-const kiln = (args: string[]) => execa('npx', ['tsx', 'cli/cli.ts', ...args, '--state-dir', stateDir], { cwd: REPO_ROOT, reject: false, timeout: 900_000 });
+const kiln = (args: string[]) =>
+  execa('npx', ['tsx', 'cli/cli.ts', ...args, '--state-dir', stateDir], { cwd: REPO_ROOT, reject: false, timeout: 900_000 });
 
 async function gate(args: string[], tier = 'nano') {
   const r = await kiln(['gate', '--tier', tier, '--json', ...args]);
@@ -47,8 +48,17 @@ async function verifyAndPromote(ref: string): Promise<void> {
     try {
       const host = validateHost(await target.launch({ ref, tier: nano, id, cpus: place.boxCpus, readyTimeoutSec: 240 }));
       const r = await verifyCommand({
-        host, tier: nano, target: 'local', imageRef: ref, lineage: image.lineage, bundle: image.bundle, baselineRequired: false, runLoad: gateRunLoad(place, undefined, LATE_MS),
-        shape: { warmupSec: 2, durationSec: 5, timeoutMs: 5000 }, extras: { manifest: image.manifestFiles }, reportDir: join(work, `promote-${ref}-${attempt}`),
+        host,
+        tier: nano,
+        target: 'local',
+        imageRef: ref,
+        lineage: image.lineage,
+        bundle: image.bundle,
+        baselineRequired: false,
+        runLoad: gateRunLoad(place, undefined, LATE_MS),
+        shape: { warmupSec: 2, durationSec: 5, timeoutMs: 5000 },
+        extras: { manifest: image.manifestFiles },
+        reportDir: join(work, `promote-${ref}-${attempt}`),
       });
       reasons = r.verdict.reasons;
       if (r.verdict.decision === 'pass') {
@@ -70,7 +80,8 @@ describe('kiln gate', () => {
     work = await mkdtemp(join(REPO_ROOT, '.kiln/gate-work-'));
     await mkdir(join(stateDir, 'images'));
     for (const n of await readdir(join(TEST_STATE_DIR, 'images'))) {
-      if (n.startsWith(`${ref}.`) && !n.endsWith('.root')) await cp(join(TEST_STATE_DIR, 'images', n), join(stateDir, 'images', n), { recursive: true });
+      if (n.startsWith(`${ref}.`) && !n.endsWith('.root'))
+        await cp(join(TEST_STATE_DIR, 'images', n), join(stateDir, 'images', n), { recursive: true });
     }
     await verifyAndPromote(ref);
     // The app's first release: a layer on the promoted base, verified and promoted on its own channel.
@@ -117,13 +128,21 @@ describe('kiln gate', () => {
     const report = join(work, 'report-pass');
     const r = await gate(['--recipe', join(rebuild, 'kiln.yaml'), '--report', report, ...QUICK]);
     expect(r.code, `${r.doc?.reasons?.join('\n')}\n${r.stderr.slice(-3000)}`).toBe(0);
-    expect(r.doc).toMatchObject({ decision: 'pass', tier: 'nano', channel: 'nano.mysite', previous: { source: 'promoted', ref: before, app: 'mysite' }, promoted: true });
+    expect(r.doc).toMatchObject({
+      decision: 'pass',
+      tier: 'nano',
+      channel: 'nano.mysite',
+      previous: { source: 'promoted', ref: before, app: 'mysite' },
+      promoted: true,
+    });
     expect(r.doc.candidate.ref).not.toBe(before);
     expect(r.doc.latency.metrics.map((m: { outcome: string }) => m.outcome)).toEqual(['ok', 'ok']);
     expect(r.doc.memory.outcome).toBe('pass');
     expect(JSON.parse(await readFile(join(report, 'gate.json'), 'utf8')).decision).toBe('pass');
     expect(existsSync(join(report, 'verify/report.html'))).toBe(true);
-    expect(await readFile(join(report, 'gate.html'), 'utf8')).toMatch(/kiln gate: <span class="pass">pass<\/span>[\s\S]*<td>p50Ms<\/td>[\s\S]*servicesPssPeakMiB/);
+    expect(await readFile(join(report, 'gate.html'), 'utf8')).toMatch(
+      /kiln gate: <span class="pass">pass<\/span>[\s\S]*<td>p50Ms<\/td>[\s\S]*servicesPssPeakMiB/,
+    );
     expect((await localTarget({ stateDir }).promoted('nano.mysite'))!.ref).toBe(r.doc.candidate.ref);
   }, 900_000);
 

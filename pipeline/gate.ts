@@ -60,10 +60,18 @@ export interface GateInput {
 }
 
 /** A pass becomes the app's release only when promotion is on, the candidate differs from the previous release (an A/A run changes nothing) and its verdict was written. */
-export const promotionDue = (promote: boolean | undefined, candidateRef: string, previousRef: string, verdictPath: string | undefined): verdictPath is string =>
-  promote !== false && candidateRef !== previousRef && verdictPath !== undefined;
+export const promotionDue = (
+  promote: boolean | undefined,
+  candidateRef: string,
+  previousRef: string,
+  verdictPath: string | undefined,
+): verdictPath is string => promote !== false && candidateRef !== previousRef && verdictPath !== undefined;
 
-export interface GateImage { ref: string; app: string | null; sha256: string | null }
+export interface GateImage {
+  ref: string;
+  app: string | null;
+  sha256: string | null;
+}
 
 export interface GateResult {
   /** The kiln that ran the gate (package.json's version). */
@@ -89,7 +97,6 @@ export interface GateResult {
   report: { gate: string; gateHtml?: string; verdict?: string; html?: string; junit?: string } | null;
 }
 
-
 /** A/B pairs per gate: the fewest at which the one-sided rank test at 0.05 can reject. */
 export const GATE_REPETITIONS = 5;
 export const GATE_SHAPE: LoadShape = { warmupSec: 5, durationSec: 15, timeoutMs: 5000 };
@@ -100,21 +107,51 @@ const imageOf = (i: BakedImage): GateImage => {
 };
 
 /** The previous release: named, or promoted on the app's channel; it must be this app on this tier, on a base, with its bundle. */
-export async function previousRelease(target: Target, tier: Tier, recipe: Recipe, flag?: string): Promise<{ image: BakedImage; source: 'flag' | 'promoted'; baseRef: string }> {
+export async function previousRelease(
+  target: Target,
+  tier: Tier,
+  recipe: Recipe,
+  flag?: string,
+): Promise<{ image: BakedImage; source: 'flag' | 'promoted'; baseRef: string }> {
   const channel = releaseKey(tier, recipe);
   let ref = flag;
   if (!ref) {
     const p = await target.promoted(channel);
-    if (!p) throw new InputError('--recipe', recipe.app.name, `an app with a promoted release on tier ${tier.name} (channel ${channel} on ${target.name} has none)`, `release it first: kiln nightly --tiers ${tier.name} --recipe FILE, or pass --previous REF`);
+    if (!p)
+      throw new InputError(
+        '--recipe',
+        recipe.app.name,
+        `an app with a promoted release on tier ${tier.name} (channel ${channel} on ${target.name} has none)`,
+        `release it first: kiln nightly --tiers ${tier.name} --recipe FILE, or pass --previous REF`,
+      );
     ref = p.ref;
   }
   const image = await target.image(ref);
   const field = flag ? '--previous' : 'previous release';
-  if (image.tier !== tier.name) throw new InputError(field, ref, `an image of tier ${tier.name} (it is ${image.tier}'s)`, 'gate against a release of the same tier');
-  if (appOfLineage(image.lineage) !== recipe.app.name) throw new InputError(field, ref, `a release of app ${recipe.app.name} (it carries ${appOfLineage(image.lineage) ?? 'no app: a base image'})`, 'pass a release image of this app');
+  if (image.tier !== tier.name)
+    throw new InputError(field, ref, `an image of tier ${tier.name} (it is ${image.tier}'s)`, 'gate against a release of the same tier');
+  if (appOfLineage(image.lineage) !== recipe.app.name)
+    throw new InputError(
+      field,
+      ref,
+      `a release of app ${recipe.app.name} (it carries ${appOfLineage(image.lineage) ?? 'no app: a base image'})`,
+      'pass a release image of this app',
+    );
   const baseRef = image.lineage.layers?.find((l) => l.kind === 'base')?.ref;
-  if (!baseRef) throw new InputError(field, ref, 'a release layered on a base image (its lineage names none)', 'release the app with kiln nightly --recipe first');
-  if (!image.bundle) throw new InputError(field, ref, 'an image whose bundle this machine keeps', 'gate where the previous release was baked, or release it again');
+  if (!baseRef)
+    throw new InputError(
+      field,
+      ref,
+      'a release layered on a base image (its lineage names none)',
+      'release the app with kiln nightly --recipe first',
+    );
+  if (!image.bundle)
+    throw new InputError(
+      field,
+      ref,
+      'an image whose bundle this machine keeps',
+      'gate where the previous release was baked, or release it again',
+    );
   return { image, source: flag ? 'flag' : 'promoted', baseRef };
 }
 
@@ -125,7 +162,11 @@ const MAX_SAMPLE_SEC = 1800;
  * Samples one box's memory over SSH (the box's own view, so both boxes are read the same way on any target) until
  * `stop` resolves: closing the session ends the remote loop, so both windows end with verify.
  */
-async function sampleBox(host: HostDescription, units: readonly string[], stop: Promise<unknown>): Promise<{ summary: MemorySummary | null; errors: string[] }> {
+async function sampleBox(
+  host: HostDescription,
+  units: readonly string[],
+  stop: Promise<unknown>,
+): Promise<{ summary: MemorySummary | null; errors: string[] }> {
   let session: SshSession;
   try {
     session = await SshSession.connect(host);
@@ -141,13 +182,20 @@ async function sampleBox(host: HostDescription, units: readonly string[], stop: 
 const latencyReasons = (v: Verdict): string[] => {
   const c = v.baseline.comparison;
   if (!c) return ['latency: no A/B comparison against the previous release ran'];
-  const bad = c.metrics.filter((m) => m.outcome !== 'ok').map((m) => `latency ${m.outcome} vs the previous release: ${m.metric} ${m.evidence}`);
+  const bad = c.metrics
+    .filter((m) => m.outcome !== 'ok')
+    .map((m) => `latency ${m.outcome} vs the previous release: ${m.metric} ${m.evidence}`);
   if (c.outcome !== 'pass' && bad.length === 0) bad.push(`latency comparison ${c.outcome}: ${c.reasons.join('; ')}`);
   return bad;
 };
 
 /** Bakes the candidate as a layer on `baseRef`, tuned like the previous release unless this build's own figures were measured. */
-async function bakeCandidate(input: GateInput, prev: BakedImage, baseRef: string, log: (line: string) => void): Promise<{ image: BakedImage; bakeSec: number }> {
+async function bakeCandidate(
+  input: GateInput,
+  prev: BakedImage,
+  baseRef: string,
+  log: (line: string) => void,
+): Promise<{ image: BakedImage; bakeSec: number }> {
   const { target, tier, recipe } = input;
   const payload = appPayload(recipe)!;
   const stored = await readProfile(input.stateDir, profileKey(payload, tier, target.distro));
@@ -170,16 +218,37 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   const t0 = Date.now();
   const log = input.log ?? (() => {});
   const { tier, target, recipe } = input;
-  if (isCanary(recipe)) throw new InputError('--recipe', null, 'a recipe whose app has a source (the gate compares builds of a team\'s app)', 'pass --recipe kiln.yaml');
+  if (isCanary(recipe))
+    throw new InputError(
+      '--recipe',
+      null,
+      "a recipe whose app has a source (the gate compares builds of a team's app)",
+      'pass --recipe kiln.yaml',
+    );
   const prev = await previousRelease(target, tier, recipe, input.previousRef);
-  log(`gate ${tier.name}: ${recipe.app.name} at its source vs the previous release ${prev.image.ref} (${prev.source}), both on ${prev.baseRef}`);
+  log(
+    `gate ${tier.name}: ${recipe.app.name} at its source vs the previous release ${prev.image.ref} (${prev.source}), both on ${prev.baseRef}`,
+  );
   const { image: cand, bakeSec } = await bakeCandidate(input, prev.image, prev.baseRef, log);
   const shape = input.shape ?? GATE_SHAPE;
   const reps = input.repetitions ?? GATE_REPETITIONS;
   const result: GateResult = {
-    kilnVersion: kilnVersion(), decision: 'fail', exitCode: 1, reasons: [], tier: tier.name, channel: releaseKey(tier, recipe), baseRef: prev.baseRef,
-    candidate: { ...imageOf(cand), bakeSec, reused: cand.reused }, previous: { ...imageOf(prev.image), source: prev.source },
-    latency: null, latencyMedian: null, memory: null, verdictDecision: null, promoted: false, wallSec: 0, report: null,
+    kilnVersion: kilnVersion(),
+    decision: 'fail',
+    exitCode: 1,
+    reasons: [],
+    tier: tier.name,
+    channel: releaseKey(tier, recipe),
+    baseRef: prev.baseRef,
+    candidate: { ...imageOf(cand), bakeSec, reused: cand.reused },
+    previous: { ...imageOf(prev.image), source: prev.source },
+    latency: null,
+    latencyMedian: null,
+    memory: null,
+    verdictDecision: null,
+    promoted: false,
+    wallSec: 0,
+    report: null,
   };
   if (cand.ref === prev.image.ref) log(`the candidate is the previous release's image (same inputs): an A/A comparison`);
   const place = input.placement ?? defaultPlacement();
@@ -187,37 +256,68 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   const tag = randomBytes(3).toString('hex');
   // A pass is promoted from its verdict file: without --report the verify files go under the state dir.
   const reportDir = input.reportDir ?? join(input.stateDir, 'gates', `${tier.name}-${tag}`);
-  const boxes = [{ ref: cand.ref, id: `g${tag}c` }, { ref: prev.image.ref, id: `g${tag}p` }]
-    .map((b) => ({ ...b, tier, cpus: place.boxCpus, readyTimeoutSec: 240, secretsFile: input.secretsFile }));
+  const boxes = [
+    { ref: cand.ref, id: `g${tag}c` },
+    { ref: prev.image.ref, id: `g${tag}p` },
+  ].map((b) => ({ ...b, tier, cpus: place.boxCpus, readyTimeoutSec: 240, secretsFile: input.secretsFile }));
   let verdictPath: string | undefined;
-  await withBoxes(target, boxes, async (raw) => {
-    const [c, p] = raw.map((r) => validateHost(r));
-    const seeded = await seedBaseline(p, prev.image.bundle);
-    if (seeded) { result.reasons.push(seeded); return; }
-    let verifyDone!: () => void;
-    const stop = new Promise<void>((resolve) => { verifyDone = resolve; });
-    const sampling = Promise.all([sampleBox(c, units, stop), sampleBox(p, units, stop)]);
-    const runs: ObservedRun[] = [];
-    const verified = await verifyCommand({
-      host: c, tier, target: target.name, imageRef: cand.ref, lineage: cand.lineage, bundle: cand.bundle,
-      baselineRequired: true, baselineTarget: { host: p.address, port: 80 }, baselineRepetitions: reps,
-      shape, runLoad: placedRunLoad(place), decorateLoad: gateLoadRules(log, input.lateToleranceMs, (r) => runs.push(r)), reportDir: join(reportDir, 'verify'), log,
-      extras: { manifest: cand.manifestFiles },
-    }).finally(() => verifyDone());
-    const [cm, pm] = await sampling;
-    const v = verified.verdict;
-    result.verdictDecision = v.decision;
-    result.latency = v.baseline.comparison;
-    result.latencyMedian = v.baseline.comparison ? compareMedians(runs, c.address, p.address) : null;
-    const median = result.latencyMedian && result.latencyMedian.outcome !== 'ok' ? [`latency ${result.latencyMedian.outcome} vs the previous release: p50Ms ${result.latencyMedian.evidence}`] : [];
-    result.memory = compareMemory(cm.summary, pm.summary, units);
-    result.reasons.push(...latencyReasons(v), ...median, ...v.reasons.filter((r) => !r.startsWith('baseline:')), ...result.memory.reasons);
-    for (const e of [...cm.errors, ...pm.errors]) log(`memory sampler: ${e}`);
-    if (verified.files) {
-      result.report = { gate: '', ...verified.files };
-      verdictPath = verified.files.verdict;
-    }
-  }, { log }).catch((e: Error) => {
+  await withBoxes(
+    target,
+    boxes,
+    async (raw) => {
+      const [c, p] = raw.map((r) => validateHost(r));
+      const seeded = await seedBaseline(p, prev.image.bundle);
+      if (seeded) {
+        result.reasons.push(seeded);
+        return;
+      }
+      let verifyDone!: () => void;
+      const stop = new Promise<void>((resolve) => {
+        verifyDone = resolve;
+      });
+      const sampling = Promise.all([sampleBox(c, units, stop), sampleBox(p, units, stop)]);
+      const runs: ObservedRun[] = [];
+      const verified = await verifyCommand({
+        host: c,
+        tier,
+        target: target.name,
+        imageRef: cand.ref,
+        lineage: cand.lineage,
+        bundle: cand.bundle,
+        baselineRequired: true,
+        baselineTarget: { host: p.address, port: 80 },
+        baselineRepetitions: reps,
+        shape,
+        runLoad: placedRunLoad(place),
+        decorateLoad: gateLoadRules(log, input.lateToleranceMs, (r) => runs.push(r)),
+        reportDir: join(reportDir, 'verify'),
+        log,
+        extras: { manifest: cand.manifestFiles },
+      }).finally(() => verifyDone());
+      const [cm, pm] = await sampling;
+      const v = verified.verdict;
+      result.verdictDecision = v.decision;
+      result.latency = v.baseline.comparison;
+      result.latencyMedian = v.baseline.comparison ? compareMedians(runs, c.address, p.address) : null;
+      const median =
+        result.latencyMedian && result.latencyMedian.outcome !== 'ok'
+          ? [`latency ${result.latencyMedian.outcome} vs the previous release: p50Ms ${result.latencyMedian.evidence}`]
+          : [];
+      result.memory = compareMemory(cm.summary, pm.summary, units);
+      result.reasons.push(
+        ...latencyReasons(v),
+        ...median,
+        ...v.reasons.filter((r) => !r.startsWith('baseline:')),
+        ...result.memory.reasons,
+      );
+      for (const e of [...cm.errors, ...pm.errors]) log(`memory sampler: ${e}`);
+      if (verified.files) {
+        result.report = { gate: '', ...verified.files };
+        verdictPath = verified.files.verdict;
+      }
+    },
+    { log },
+  ).catch((e: Error) => {
     // A box that did not boot, or did not go away: the gate has no trustworthy answer.
     result.reasons.push(`boxes: ${e.message}`);
   });

@@ -60,7 +60,10 @@ export class VerifyTimeoutError extends Error {
   }
 }
 
-export const newBoxIdPrefix = (): string => `j${BigInt(`0x${randomBytes(6).toString('hex')}`).toString(36).slice(0, 8)}`;
+export const newBoxIdPrefix = (): string =>
+  `j${BigInt(`0x${randomBytes(6).toString('hex')}`)
+    .toString(36)
+    .slice(0, 8)}`;
 
 /** On timeout, aborts `abort` (its load generator is killed) and rejects; the abandoned work then fails on its own. */
 function withTimeout<T>(work: Promise<T>, timeoutSec: number | undefined, abort: AbortController): Promise<T> {
@@ -70,7 +73,10 @@ function withTimeout<T>(work: Promise<T>, timeoutSec: number | undefined, abort:
   return Promise.race([
     work,
     new Promise<never>((_, reject) => {
-      timer = setTimeout(() => { abort.abort(); reject(new VerifyTimeoutError(timeoutSec)); }, timeoutSec * 1000);
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new VerifyTimeoutError(timeoutSec));
+      }, timeoutSec * 1000);
     }),
   ]).finally(() => clearTimeout(timer));
 }
@@ -83,27 +89,51 @@ export async function judge(input: JudgeInput): Promise<JudgeResult> {
   const base = { tier, readyTimeoutSec: input.readyTimeoutSec, cpus: input.cpus, secretsFile: input.secretsFile, log };
   const requests: LaunchRequest[] = [{ ...base, ref: input.candidateRef, id: `${prefix}c` }];
   if (input.baselineRef) requests.push({ ...base, ref: input.baselineRef, id: `${prefix}b` });
-  return withBoxes(target, requests, async ([raw, baselineHost]) => {
-    await input.onVerifying?.(requests.map((r) => r.id));
-    // validateHost maps the local box's `cgroup.memory` to memoryCgroupPath: without it OOM kills are read host-wide.
-    const host = validateHost(raw);
-    // The baseline answers the candidate's traffic: it gets its own image's seed first (verify seeds the candidate).
-    if (baselineHost && input.baselineRef) {
-      const seeded = await seedBaseline(validateHost(baselineHost), (await target.image(input.baselineRef)).bundle);
-      if (seeded) throw new Error(seeded);
-    }
-    const abort = new AbortController();
-    const r = await withTimeout(verifyCommand({
-      host, tier, target: target.name, imageRef: input.candidateRef, lineage: candidate.lineage, bundle: candidate.bundle,
-      baselineRequired: Boolean(input.baselineRef),
-      baselineTarget: baselineHost ? { host: baselineHost.address, port: 80 } : null,
-      baselineRepetitions: input.baselineRepetitions,
-      reportDir: input.reportDir, shape: input.shape, capacityBudgetSec: input.capacityBudgetSec,
-      extras: { manifest: candidate.manifestFiles }, runId: input.runId, log,
-      // Always a child process: a timed-out verify kills it instead of leaving load running until its own deadline.
-      runLoad: (spec) => runLoadInChild(spec, input.generator, abort.signal),
-    }), input.verifyTimeoutSec, abort);
-    if (!r.files) throw new Error('verify wrote no report files');
-    return { decision: r.verdict.decision, verdict: r.verdict, verdictPath: r.files.verdict, reportHtml: r.files.html, boxIds: requests.map((q) => q.id) };
-  }, { log, onLaunching: input.onLaunching, onDestroying: input.onDestroying, onDestroyed: input.onDestroyed });
+  return withBoxes(
+    target,
+    requests,
+    async ([raw, baselineHost]) => {
+      await input.onVerifying?.(requests.map((r) => r.id));
+      // validateHost maps the local box's `cgroup.memory` to memoryCgroupPath: without it OOM kills are read host-wide.
+      const host = validateHost(raw);
+      // The baseline answers the candidate's traffic: it gets its own image's seed first (verify seeds the candidate).
+      if (baselineHost && input.baselineRef) {
+        const seeded = await seedBaseline(validateHost(baselineHost), (await target.image(input.baselineRef)).bundle);
+        if (seeded) throw new Error(seeded);
+      }
+      const abort = new AbortController();
+      const r = await withTimeout(
+        verifyCommand({
+          host,
+          tier,
+          target: target.name,
+          imageRef: input.candidateRef,
+          lineage: candidate.lineage,
+          bundle: candidate.bundle,
+          baselineRequired: Boolean(input.baselineRef),
+          baselineTarget: baselineHost ? { host: baselineHost.address, port: 80 } : null,
+          baselineRepetitions: input.baselineRepetitions,
+          reportDir: input.reportDir,
+          shape: input.shape,
+          capacityBudgetSec: input.capacityBudgetSec,
+          extras: { manifest: candidate.manifestFiles },
+          runId: input.runId,
+          log,
+          // Always a child process: a timed-out verify kills it instead of leaving load running until its own deadline.
+          runLoad: (spec) => runLoadInChild(spec, input.generator, abort.signal),
+        }),
+        input.verifyTimeoutSec,
+        abort,
+      );
+      if (!r.files) throw new Error('verify wrote no report files');
+      return {
+        decision: r.verdict.decision,
+        verdict: r.verdict,
+        verdictPath: r.files.verdict,
+        reportHtml: r.files.html,
+        boxIds: requests.map((q) => q.id),
+      };
+    },
+    { log, onLaunching: input.onLaunching, onDestroying: input.onDestroying, onDestroyed: input.onDestroyed },
+  );
 }

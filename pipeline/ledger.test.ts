@@ -5,8 +5,21 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../images/errors.ts';
 import {
-  failStep, finishStep, interrupted, Ledger, ledgerPath, newLedger, newRunId, noteStep, readLedger, resetStep, RUN_ID_PATTERN,
-  skipStep, startStep, STEPS, undestroyedBoxes,
+  failStep,
+  finishStep,
+  interrupted,
+  Ledger,
+  ledgerPath,
+  newLedger,
+  newRunId,
+  noteStep,
+  readLedger,
+  resetStep,
+  RUN_ID_PATTERN,
+  skipStep,
+  startStep,
+  STEPS,
+  undestroyedBoxes,
 } from './ledger.ts';
 import { decide, summarize } from './summary.ts';
 
@@ -15,7 +28,9 @@ const fresh = () => newLedger('20260102T030400Z-ab12', 'local', ['nano', 'micro'
 const dirs: string[] = [];
 
 describe('run ledger', () => {
-  afterAll(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
 
   it('starts every step of every tier pending, and run ids sort by time', () => {
     const l = fresh();
@@ -88,10 +103,15 @@ describe('summary decision', () => {
   const steps = (f: (l: ReturnType<typeof fresh>) => ReturnType<typeof fresh>) => f(fresh()).steps.nano!;
   it('promoted only when promote is done; held when the promote step says so', () => {
     expect(decide(steps((l) => finishStep(l, 'nano', 'promote', t(1), { promotedRef: 'local-a' }))).decision).toBe('promoted');
-    expect(decide(steps((l) => finishStep(l, 'nano', 'promote', t(1), { note: 'held: already the promoted image' }))).decision).toBe('held');
+    expect(decide(steps((l) => finishStep(l, 'nano', 'promote', t(1), { note: 'held: already the promoted image' }))).decision).toBe(
+      'held',
+    );
   });
   it('a failed step wins, naming the step; a fail verdict is rejected; anything unfinished is incomplete', () => {
-    expect(decide(steps((l) => failStep(l, 'nano', 'bake', 'provisioning failed (exit 1)\nlog…', t(1))))).toEqual({ decision: 'failed', reason: 'bake failed: provisioning failed (exit 1)' });
+    expect(decide(steps((l) => failStep(l, 'nano', 'bake', 'provisioning failed (exit 1)\nlog…', t(1))))).toEqual({
+      decision: 'failed',
+      reason: 'bake failed: provisioning failed (exit 1)',
+    });
     expect(decide(steps((l) => finishStep(l, 'nano', 'verify', t(1), { decision: 'fail' }))).decision).toBe('rejected');
     expect(decide(steps((l) => startStep(l, 'nano', 'verify', t(1))))).toEqual({ decision: 'incomplete', reason: 'render is pending' });
   });

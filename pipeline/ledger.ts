@@ -67,7 +67,10 @@ export interface RunLedger {
 export const RUN_ID_PATTERN = /^[0-9]{8}T[0-9]{6}Z-[a-z0-9]{4}$/;
 
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(2).toString('hex')}`;
 }
 
@@ -79,8 +82,17 @@ const emptySteps = (): Record<StepName, StepRecord> =>
 
 export function newLedger(runId: string, target: string, tiers: string[], outDir: string, now: Date): RunLedger {
   const at = now.toISOString();
-  return { version: 1, runId, target, tiers: [...tiers], outDir, createdAt: at, updatedAt: at, attempts: [],
-    steps: Object.fromEntries(tiers.map((t) => [t, emptySteps()])) };
+  return {
+    version: 1,
+    runId,
+    target,
+    tiers: [...tiers],
+    outDir,
+    createdAt: at,
+    updatedAt: at,
+    attempts: [],
+    steps: Object.fromEntries(tiers.map((t) => [t, emptySteps()])),
+  };
 }
 
 function mapStep(l: RunLedger, tier: string, step: StepName, f: (r: StepRecord) => StepRecord, now: Date): RunLedger {
@@ -100,10 +112,36 @@ export const noteStep = (l: RunLedger, tier: string, step: StepName, outputs: St
   mapStep(l, tier, step, (r) => ({ ...r, outputs: { ...r.outputs, ...outputs } }), now);
 
 export const finishStep = (l: RunLedger, tier: string, step: StepName, now: Date, outputs: StepOutputs = {}): RunLedger =>
-  mapStep(l, tier, step, (r) => ({ ...r, state: 'done', endedAt: now.toISOString(), elapsedSec: elapsed(r, now), outputs: { ...r.outputs, ...outputs }, error: undefined }), now);
+  mapStep(
+    l,
+    tier,
+    step,
+    (r) => ({
+      ...r,
+      state: 'done',
+      endedAt: now.toISOString(),
+      elapsedSec: elapsed(r, now),
+      outputs: { ...r.outputs, ...outputs },
+      error: undefined,
+    }),
+    now,
+  );
 
 export const failStep = (l: RunLedger, tier: string, step: StepName, error: string, now: Date, outputs: StepOutputs = {}): RunLedger =>
-  mapStep(l, tier, step, (r) => ({ ...r, state: 'failed', endedAt: now.toISOString(), elapsedSec: elapsed(r, now), outputs: { ...r.outputs, ...outputs }, error }), now);
+  mapStep(
+    l,
+    tier,
+    step,
+    (r) => ({
+      ...r,
+      state: 'failed',
+      endedAt: now.toISOString(),
+      elapsedSec: elapsed(r, now),
+      outputs: { ...r.outputs, ...outputs },
+      error,
+    }),
+    now,
+  );
 
 export const skipStep = (l: RunLedger, tier: string, step: StepName, why: string, now: Date): RunLedger =>
   mapStep(l, tier, step, () => ({ state: 'skipped', endedAt: now.toISOString(), outputs: { note: why } }), now);
@@ -115,7 +153,8 @@ export const resetStep = (l: RunLedger, tier: string, step: StepName, now: Date)
 /** Steps a killed process left `running`: they must be cleaned (boxes destroyed) and rerun. */
 export function interrupted(l: RunLedger): { tier: string; step: StepName; record: StepRecord }[] {
   return Object.entries(l.steps).flatMap(([tier, steps]) =>
-    STEPS.filter((s) => steps[s].state === 'running').map((step) => ({ tier, step, record: steps[step] })));
+    STEPS.filter((s) => steps[s].state === 'running').map((step) => ({ tier, step, record: steps[step] })),
+  );
 }
 
 /** Box ids the run recorded that a later step has not seen destroyed. */
@@ -123,16 +162,18 @@ export function undestroyedBoxes(l: RunLedger, tier: string): string[] {
   const s = l.steps[tier];
   if (!s) return [];
   // The profile step boots its own box and tears it down before it ends: a done step left none.
-  const profiled = s.profile?.state === 'done' ? [] : s.profile?.outputs.boxes ?? [];
-  const judged = s.destroy.state === 'done' ? [] : s.launch.outputs.boxes ?? [];
+  const profiled = s.profile?.state === 'done' ? [] : (s.profile?.outputs.boxes ?? []);
+  const judged = s.destroy.state === 'done' ? [] : (s.launch.outputs.boxes ?? []);
   return [...new Set([...profiled, ...judged])];
 }
 
 /** Reads a ledger for --resume (InputError when the run is unknown or its file unreadable). */
 export async function readLedger(stateDir: string, runId: string): Promise<RunLedger> {
-  if (!RUN_ID_PATTERN.test(runId)) throw new InputError('--resume', runId, 'a run id like 20260102T030405Z-ab12', 'pass the run id a previous `kiln nightly` printed');
+  if (!RUN_ID_PATTERN.test(runId))
+    throw new InputError('--resume', runId, 'a run id like 20260102T030405Z-ab12', 'pass the run id a previous `kiln nightly` printed');
   const path = ledgerPath(stateDir, runId);
-  if (!existsSync(path)) throw new InputError('--resume', runId, `a run with a ledger under ${join(stateDir, 'runs')}`, 'check the run id and --state-dir');
+  if (!existsSync(path))
+    throw new InputError('--resume', runId, `a run with a ledger under ${join(stateDir, 'runs')}`, 'check the run id and --state-dir');
   try {
     return JSON.parse(await readFile(path, 'utf8')) as RunLedger;
   } catch (e) {
@@ -143,9 +184,16 @@ export async function readLedger(stateDir: string, runId: string): Promise<RunLe
 /** Holds the current document and writes it after every transition (temp file + rename: never half a ledger). */
 export class Ledger {
   private chain: Promise<void> = Promise.resolve();
-  constructor(readonly stateDir: string, private doc: RunLedger) {}
-  get current(): RunLedger { return this.doc; }
-  get dir(): string { return runDir(this.stateDir, this.doc.runId); }
+  constructor(
+    readonly stateDir: string,
+    private doc: RunLedger,
+  ) {}
+  get current(): RunLedger {
+    return this.doc;
+  }
+  get dir(): string {
+    return runDir(this.stateDir, this.doc.runId);
+  }
   /** Applies a transition and persists it; transitions are serialized (parallel renders share one file). */
   update(f: (l: RunLedger, now: Date) => RunLedger): Promise<void> {
     this.doc = f(this.doc, new Date());

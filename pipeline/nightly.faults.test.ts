@@ -20,7 +20,13 @@ import { nightly } from './nightly.ts';
 const stateDir = join(REPO_ROOT, `.kiln/nightly-test-${process.pid}`);
 const real = localTarget({ stateDir });
 const nano = findTier(buildCatalog(), 'nano');
-const KNOBS = { shape: { warmupSec: 2, durationSec: 5, timeoutMs: 5000 }, capacityBudgetSec: 0, baselineRepetitions: 3, readyTimeoutSec: 240, verifyTimeoutSec: 300 };
+const KNOBS = {
+  shape: { warmupSec: 2, durationSec: 5, timeoutMs: 5000 },
+  capacityBudgetSec: 0,
+  baselineRepetitions: 3,
+  readyTimeoutSec: 240,
+  verifyTimeoutSec: 300,
+};
 const lines: string[] = [];
 const boxesSeen = new Set<string>();
 let bundleDir = '';
@@ -65,7 +71,11 @@ describe('kiln nightly under faults (local target, nano)', () => {
         const dir = join(stateDir, 'broken-bundle');
         await rm(dir, { recursive: true, force: true });
         await cp(req.bundleDir, dir, { recursive: true });
-        await writeFile(join(dir, 'provision/provision.sh'), '#!/bin/bash\ntouch /etc/kiln-half-provisioned\necho "kiln test: provisioning stops halfway" >&2\nexit 1\n', { mode: 0o755 });
+        await writeFile(
+          join(dir, 'provision/provision.sh'),
+          '#!/bin/bash\ntouch /etc/kiln-half-provisioned\necho "kiln test: provisioning stops halfway" >&2\nexit 1\n',
+          { mode: 0o755 },
+        );
         return real.bake({ ...req, bundleDir: dir });
       },
     };
@@ -111,8 +121,11 @@ describe('kiln nightly under faults (local target, nano)', () => {
   /** Starts `kiln nightly --tiers nano` and SIGTERMs it once its ledger satisfies `ready` (polled every 50 ms). */
   async function sigtermWhen(ready: (l: RunLedger) => boolean): Promise<{ code: number | null; at: RunLedger | undefined }> {
     const known = new Set(await readdir(join(stateDir, 'runs')).catch(() => [] as string[]));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/cli.ts', 'nightly', '--state-dir', stateDir, '--load-sec', '5', '--capacity-sec', '0', '--tiers', 'nano'],
-      { cwd: REPO_ROOT, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'cli/cli.ts', 'nightly', '--state-dir', stateDir, '--load-sec', '5', '--capacity-sec', '0', '--tiers', 'nano'],
+      { cwd: REPO_ROOT, stdio: 'ignore' },
+    );
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
     let l: RunLedger | undefined;
     const deadline = Date.now() + 240_000;
@@ -150,69 +163,85 @@ describe('kiln nightly under faults (local target, nano)', () => {
   }, 300_000);
 
   // Killed while its box boots (launch) and while it measures (verify): both leave a live box behind.
-  it.each(['launch', 'verify'] as const)('SIGKILLed at %s: the box outlives it, --resume destroys it, verifies again and promotes only a pass; janitor finds nothing', async (at) => {
-    const cli = (args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'cli/cli.ts', 'nightly', '--state-dir', stateDir, '--load-sec', '5', '--capacity-sec', '0', ...args],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    const promotedBefore = await real.promoted('nano');
-    const known = new Set(await readdir(join(stateDir, 'runs')).catch(() => [] as string[]));
-    const first = cli(['--tiers', 'nano']);
-    let err = '';
-    first.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
-    let runId: string | undefined;
-    let l: RunLedger | undefined;
-    const deadline = Date.now() + 240_000;
-    const reached = async (x?: RunLedger) => {
-      if (!x) return false;
-      const step = x.steps.nano![at];
-      const box = x.steps.nano!.launch.outputs.boxes?.[0];
-      return step?.state === 'running' && box !== undefined && (await leftovers(box, stateDir)).length > 0;
-    };
-    while (Date.now() < deadline && first.exitCode === null) {
-      runId ??= (await readdir(join(stateDir, 'runs')).catch(() => [] as string[])).find((n) => !known.has(n));
-      l = runId ? await readLedger(stateDir, runId).catch(() => undefined) : undefined;
-      if (await reached(l)) break;
-      await new Promise((res) => setTimeout(res, 200));
-    }
-    expect(l?.steps.nano?.[at].state, err).toBe('running');
-    first.kill('SIGKILL');
-    await new Promise((res) => first.once('exit', res));
-    const killed = await readLedger(stateDir, runId!);
-    const [box] = killed.steps.nano!.launch.outputs.boxes!;
-    boxesSeen.add(box!);
-    expect(killed.steps.nano![at].state).toBe('running');
-    expect(killed.steps.nano!.promote.state).toBe('pending');
-    expect(await leftovers(box!, stateDir)).not.toEqual([]);
+  it.each(['launch', 'verify'] as const)(
+    'SIGKILLed at %s: the box outlives it, --resume destroys it, verifies again and promotes only a pass; janitor finds nothing',
+    async (at) => {
+      const cli = (args: string[]) =>
+        spawn(
+          process.execPath,
+          ['--import', 'tsx', 'cli/cli.ts', 'nightly', '--state-dir', stateDir, '--load-sec', '5', '--capacity-sec', '0', ...args],
+          { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+      const promotedBefore = await real.promoted('nano');
+      const known = new Set(await readdir(join(stateDir, 'runs')).catch(() => [] as string[]));
+      const first = cli(['--tiers', 'nano']);
+      let err = '';
+      first.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+      });
+      let runId: string | undefined;
+      let l: RunLedger | undefined;
+      const deadline = Date.now() + 240_000;
+      const reached = async (x?: RunLedger) => {
+        if (!x) return false;
+        const step = x.steps.nano![at];
+        const box = x.steps.nano!.launch.outputs.boxes?.[0];
+        return step?.state === 'running' && box !== undefined && (await leftovers(box, stateDir)).length > 0;
+      };
+      while (Date.now() < deadline && first.exitCode === null) {
+        runId ??= (await readdir(join(stateDir, 'runs')).catch(() => [] as string[])).find((n) => !known.has(n));
+        l = runId ? await readLedger(stateDir, runId).catch(() => undefined) : undefined;
+        if (await reached(l)) break;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      expect(l?.steps.nano?.[at].state, err).toBe('running');
+      first.kill('SIGKILL');
+      await new Promise((res) => first.once('exit', res));
+      const killed = await readLedger(stateDir, runId!);
+      const [box] = killed.steps.nano!.launch.outputs.boxes!;
+      boxesSeen.add(box!);
+      expect(killed.steps.nano![at].state).toBe('running');
+      expect(killed.steps.nano!.promote.state).toBe('pending');
+      expect(await leftovers(box!, stateDir)).not.toEqual([]);
 
-    const second = cli(['--resume', runId!]);
-    let err2 = '';
-    second.stderr!.on('data', (d: Buffer) => { err2 += d.toString(); });
-    const code = await new Promise<number | null>((res) => second.once('exit', res));
-    expect([0, 1], err2).toContain(code);
-    const done = await readLedger(stateDir, runId!);
-    const s = done.steps.nano!;
-    expect(done.attempts).toHaveLength(2);
-    expect(done.finishedAt).toBeDefined();
-    for (const x of STEPS) expect(['done', 'skipped']).toContain(s[x].state);
-    expect(s.bake.outputs.imageRef).toBe(killed.steps.nano!.bake.outputs.imageRef);
-    expect(s.launch.outputs.boxes).not.toContain(box);
-    for (const id of s.launch.outputs.boxes ?? []) boxesSeen.add(id);
-    for (const id of boxesSeen) expect(await leftovers(id, stateDir)).toEqual([]);
-    expect(s.verify.state).toBe('done');
-    const verdict = JSON.parse(await readFile(s.verify.outputs.verdictPath!, 'utf8')) as { decision: string; image: { ref: string }; runId: string };
-    expect(verdict.runId).toBe(`${runId}-nano`);
-    const promoted = await real.promoted('nano');
-    if (verdict.decision === 'pass') {
-      expect(code).toBe(0);
-      expect(s.promote.state).toBe('done');
-      expect(promoted?.ref).toBe(s.bake.outputs.imageRef);
-      expect(verdict.image.ref).toBe(s.bake.outputs.imageRef);
-    } else {
-      expect(code).toBe(1);
-      expect(s.promote.state).toBe('skipped');
-      expect(promoted).toEqual(promotedBefore);
-    }
-    const report = (await real.janitor({ dryRun: false })) as { removed: string[]; left: string[] };
-    for (const id of boxesSeen) expect(report.removed).not.toContain(id);
-    expect(report.left).toEqual([]);
-  }, 600_000);
+      const second = cli(['--resume', runId!]);
+      let err2 = '';
+      second.stderr!.on('data', (d: Buffer) => {
+        err2 += d.toString();
+      });
+      const code = await new Promise<number | null>((res) => second.once('exit', res));
+      expect([0, 1], err2).toContain(code);
+      const done = await readLedger(stateDir, runId!);
+      const s = done.steps.nano!;
+      expect(done.attempts).toHaveLength(2);
+      expect(done.finishedAt).toBeDefined();
+      for (const x of STEPS) expect(['done', 'skipped']).toContain(s[x].state);
+      expect(s.bake.outputs.imageRef).toBe(killed.steps.nano!.bake.outputs.imageRef);
+      expect(s.launch.outputs.boxes).not.toContain(box);
+      for (const id of s.launch.outputs.boxes ?? []) boxesSeen.add(id);
+      for (const id of boxesSeen) expect(await leftovers(id, stateDir)).toEqual([]);
+      expect(s.verify.state).toBe('done');
+      const verdict = JSON.parse(await readFile(s.verify.outputs.verdictPath!, 'utf8')) as {
+        decision: string;
+        image: { ref: string };
+        runId: string;
+      };
+      expect(verdict.runId).toBe(`${runId}-nano`);
+      const promoted = await real.promoted('nano');
+      if (verdict.decision === 'pass') {
+        expect(code).toBe(0);
+        expect(s.promote.state).toBe('done');
+        expect(promoted?.ref).toBe(s.bake.outputs.imageRef);
+        expect(verdict.image.ref).toBe(s.bake.outputs.imageRef);
+      } else {
+        expect(code).toBe(1);
+        expect(s.promote.state).toBe('skipped');
+        expect(promoted).toEqual(promotedBefore);
+      }
+      const report = (await real.janitor({ dryRun: false })) as { removed: string[]; left: string[] };
+      for (const id of boxesSeen) expect(report.removed).not.toContain(id);
+      expect(report.left).toEqual([]);
+    },
+    600_000,
+  );
 });

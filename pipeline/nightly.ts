@@ -11,7 +11,19 @@ import { isCanary, WEB, type Recipe } from '../images/web.ts';
 import type { Log, Target } from '../targets/target.ts';
 import { appPayload } from './app-payload.ts';
 import { bakeJudgePromote, cleanBoxes, type JudgeKnobs } from './candidate.ts';
-import { interrupted, ledgerPath, Ledger, newLedger, newRunId, readLedger, resetStep, runDir, skipStep, STEPS, type RunLedger } from './ledger.ts';
+import {
+  interrupted,
+  ledgerPath,
+  Ledger,
+  newLedger,
+  newRunId,
+  readLedger,
+  resetStep,
+  runDir,
+  skipStep,
+  STEPS,
+  type RunLedger,
+} from './ledger.ts';
 import { prepareTier } from './prepare.ts';
 import { releaseKey, releaseLane, releaseRecipe } from './release.ts';
 import { errorText, progress, StepFailed, type StepContext } from './steps.ts';
@@ -36,13 +48,19 @@ export interface NightlyInput {
   log?: Log;
 }
 
-export interface NightlyResult { summary: NightlySummary; summaryPath: string; ledger: RunLedger }
+export interface NightlyResult {
+  summary: NightlySummary;
+  summaryPath: string;
+  ledger: RunLedger;
+}
 
 async function pool<T>(items: T[], n: number, f: (x: T) => Promise<void>): Promise<void> {
   const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(n, queue.length) }, async () => {
-    for (let x = queue.shift(); x !== undefined; x = queue.shift()) await f(x);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, queue.length) }, async () => {
+      for (let x = queue.shift(); x !== undefined; x = queue.shift()) await f(x);
+    }),
+  );
 }
 
 /** A tier that stopped at a failed step: every later step is recorded skipped, naming the cause. */
@@ -76,24 +94,36 @@ export async function nightly(input: NightlyInput): Promise<NightlyResult> {
   let doc: RunLedger;
   if (input.resume) {
     doc = await readLedger(stateDir, input.resume);
-    if (doc.target !== target.name) throw new InputError('--target', target.name, `the run's own target (${doc.target})`, `resume with --target ${doc.target}`);
-    if (doc.distro && doc.distro !== target.distro) throw new InputError('--distro', target.distro, `the run's own distro (${doc.distro})`, `resume with --distro ${doc.distro}`);
+    if (doc.target !== target.name)
+      throw new InputError('--target', target.name, `the run's own target (${doc.target})`, `resume with --target ${doc.target}`);
+    if (doc.distro && doc.distro !== target.distro)
+      throw new InputError('--distro', target.distro, `the run's own distro (${doc.distro})`, `resume with --distro ${doc.distro}`);
   } else {
     const runId = newRunId();
     const lanes = input.tiers.flatMap((t) => (app ? [t.name, releaseKey(t, app)] : [t.name]));
     doc = { ...newLedger(runId, target.name, lanes, resolve(input.outDir ?? runDir(stateDir, runId)), new Date()), distro: target.distro };
   }
-  const ledger = new Ledger(stateDir, { ...doc, finishedAt: undefined, attempts: [...doc.attempts, { pid: process.pid, startedAt: new Date().toISOString(), kilnVersion: kilnVersion() }] });
+  const ledger = new Ledger(stateDir, {
+    ...doc,
+    finishedAt: undefined,
+    attempts: [...doc.attempts, { pid: process.pid, startedAt: new Date().toISOString(), kilnVersion: kilnVersion() }],
+  });
   await ledger.update((l) => l);
   const ctx: StepContext = { ledger, log, t0: Date.now() };
   // A ledger's lanes: each tier's base image, and with a team's app its release on that tier (`<tier>.<app>`).
   const tiers = [...new Set(ledger.current.tiers.map((k) => k.split('.')[0]!))].map(input.findTier);
-  log(`kiln nightly: run ${ledger.current.runId} (${target.name}, ${target.distro}) tiers ${ledger.current.tiers.join(', ')}; ledger ${ledgerPath(stateDir, ledger.current.runId)}`);
+  log(
+    `kiln nightly: run ${ledger.current.runId} (${target.name}, ${target.distro}) tiers ${ledger.current.tiers.join(', ')}; ledger ${ledgerPath(stateDir, ledger.current.runId)}`,
+  );
 
   // A killed attempt: its boxes are destroyed by id first; its running steps then rerun from scratch.
-  for (const { tier, step } of interrupted(ledger.current)) progress(ctx, tier, step, 'was running when the last attempt died; cleaning and rerunning');
+  for (const { tier, step } of interrupted(ledger.current))
+    progress(ctx, tier, step, 'was running when the last attempt died; cleaning and rerunning');
   for (const lane of ledger.current.tiers) {
-    const cleaned = await cleanBoxes(ctx, target, lane).then(() => true, () => false);
+    const cleaned = await cleanBoxes(ctx, target, lane).then(
+      () => true,
+      () => false,
+    );
     // What did not finish runs again; what failed before is not carried over as if it were this attempt's.
     for (const s of STEPS) {
       const st = ledger.current.steps[lane]![s]?.state;
@@ -105,7 +135,22 @@ export async function nightly(input: NightlyInput): Promise<NightlyResult> {
   const ready = new Map<string, string>();
   const prepares = tiers.flatMap((t) => [
     { lane: t.name, run: () => prepareTier(ctx, t, WEB, target.distro) },
-    ...(app && payload ? [{ lane: releaseKey(t, app), run: async () => prepareTier(ctx, t, await releaseRecipe(stateDir, t, app, payload, target.distro), target.distro, releaseKey(t, app), payload) }] : []),
+    ...(app && payload
+      ? [
+          {
+            lane: releaseKey(t, app),
+            run: async () =>
+              prepareTier(
+                ctx,
+                t,
+                await releaseRecipe(stateDir, t, app, payload, target.distro),
+                target.distro,
+                releaseKey(t, app),
+                payload,
+              ),
+          },
+        ]
+      : []),
   ]);
   await pool(prepares, input.prepareConcurrency ?? 2, async (p) => {
     await guarded(ctx, p.lane, async () => ready.set(p.lane, await p.run()));
@@ -121,7 +166,17 @@ export async function nightly(input: NightlyInput): Promise<NightlyResult> {
       // The release goes on the tier's promoted base: this run's, or the one before it when this run's was not promoted.
       const base = await target.promoted(t.name);
       if (!base) throw new Error(`tier ${t.name} has no promoted base image to release ${app.app.name} on`);
-      const lane = releaseLane({ ctx, target, tier: t, recipe: app, payload, baseRef: base.ref, stateDir, catalog: input.catalog ?? tiers, knobs });
+      const lane = releaseLane({
+        ctx,
+        target,
+        tier: t,
+        recipe: app,
+        payload,
+        baseRef: base.ref,
+        stateDir,
+        catalog: input.catalog ?? tiers,
+        knobs,
+      });
       await bakeJudgePromote(ctx, target, lane, releaseDir, knobs);
     });
   }
@@ -129,8 +184,20 @@ export async function nightly(input: NightlyInput): Promise<NightlyResult> {
   const j0 = Date.now();
   progress(ctx, '*', 'janitor', 'running');
   await ledger.update((l, now) => ({ ...l, janitor: { state: 'running', startedAt: now.toISOString(), outputs: {} } }));
-  const janitor = await target.janitor({ dryRun: false }).then((r) => ({ ok: true, text: JSON.stringify(r) }), (e: unknown) => ({ ok: false, text: errorText(e) }));
-  await ledger.update((l, now) => ({ ...l, janitor: { ...l.janitor!, state: janitor.ok ? 'done' : 'failed', endedAt: now.toISOString(), outputs: { note: janitor.ok ? janitor.text.slice(0, 2000) : undefined }, ...(janitor.ok ? {} : { error: janitor.text }) } }));
+  const janitor = await target.janitor({ dryRun: false }).then(
+    (r) => ({ ok: true, text: JSON.stringify(r) }),
+    (e: unknown) => ({ ok: false, text: errorText(e) }),
+  );
+  await ledger.update((l, now) => ({
+    ...l,
+    janitor: {
+      ...l.janitor!,
+      state: janitor.ok ? 'done' : 'failed',
+      endedAt: now.toISOString(),
+      outputs: { note: janitor.ok ? janitor.text.slice(0, 2000) : undefined },
+      ...(janitor.ok ? {} : { error: janitor.text }),
+    },
+  }));
   progress(ctx, '*', 'janitor', `${janitor.ok ? 'done' : 'FAILED'} in ${((Date.now() - j0) / 1000).toFixed(0)}s`);
 
   const file = ledgerPath(stateDir, ledger.current.runId);

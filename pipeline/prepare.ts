@@ -15,7 +15,14 @@ export const bundleDirFor = (outDir: string, tier: string) => join(outDir, tier,
 export const reportDirFor = (outDir: string, tier: string) => join(outDir, tier, 'report');
 
 /** `lane`: the ledger's key (the tier, or `<tier>.<app>` for a release); `payload`: a team's app, written beside the render. */
-export async function prepareTier(ctx: StepContext, tier: Tier, recipe: Recipe, distro: DistroProfile['id'], lane = tier.name, payload: AppPayload | null = null): Promise<string> {
+export async function prepareTier(
+  ctx: StepContext,
+  tier: Tier,
+  recipe: Recipe,
+  distro: DistroProfile['id'],
+  lane = tier.name,
+  payload: AppPayload | null = null,
+): Promise<string> {
   const name = lane;
   const rendered = render(tier, recipe, DISTROS[distro]);
   const dir = bundleDirFor(ctx.ledger.current.outDir, name);
@@ -31,7 +38,10 @@ export async function prepareTier(ctx: StepContext, tier: Tier, recipe: Recipe, 
   await step(ctx, name, 'validate', async () => {
     const findings = await validateWritten(dir, rendered);
     const gaps = findings.filter((f) => f.note).length;
-    return { findings: findings.length, note: `${findings.length} checks passed${gaps ? `, ${gaps} read by a host program of another release than the image's (kiln validate says what that leaves unchecked)` : ''}` };
+    return {
+      findings: findings.length,
+      note: `${findings.length} checks passed${gaps ? `, ${gaps} read by a host program of another release than the image's (kiln validate says what that leaves unchecked)` : ''}`,
+    };
   });
   return dir;
 }
@@ -47,7 +57,13 @@ async function validateWritten(dir: string, rendered: ReturnType<typeof render>)
 }
 
 /** render -> write -> validate outside the ledger's steps (a release re-tuned to its measured figures). */
-export async function renderValidated(dir: string, tier: Tier, recipe: Recipe, distro: DistroProfile['id'], payload: AppPayload | null): Promise<string> {
+export async function renderValidated(
+  dir: string,
+  tier: Tier,
+  recipe: Recipe,
+  distro: DistroProfile['id'],
+  payload: AppPayload | null,
+): Promise<string> {
   const rendered = render(tier, recipe, DISTROS[distro]);
   await writeBundle(dir, rendered, payload);
   await validateWritten(dir, rendered);

@@ -39,36 +39,57 @@ export async function measureProfile(input: ProfileInput): Promise<MeasuredProfi
   const threads = Number(manifest.settings.gunicorn?.threads);
   const workers = Number(manifest.settings.gunicorn?.workers);
   if (!(threads > 0 && workers > 0)) throw new Error(`image ${input.imageRef} records no gunicorn workers/threads: bake it again`);
-  const box = { ref: input.imageRef, tier: input.tier, id: input.boxId, cpus: input.cpus, readyTimeoutSec: input.readyTimeoutSec, secretsFile: input.secretsFile };
-  return withBoxes(input.target, [box], async ([raw]) => {
-    const host = validateHost(raw);
-    const hostHeader = hostHeaderFor(manifest.recipe.app.domains);
-    const base = { ...trafficLoad(host.address, traffic, input.tier.slo, { warmupSec: 2, durationSec: PROFILE_PHASES.warmSec, timeoutMs: 10_000 }), ...(hostHeader ? { hostHeader } : {}) };
-    const rps = targetRpsFor(input.tier.slo, traffic);
-    // A box behind a verifier takes load from its verifier only.
-    const remote = host.verifier ? verifierRunLoad(host.verifier) : null;
-    const runLoad = remote?.runLoad ?? input.runLoad;
-    const session = await SshSession.connect(host);
-    try {
-      const seeded = await runSeed(session, manifest.recipe.app.seed);
-      if (seeded && seeded.status !== 'pass') throw new Error(`the seed failed: ${seeded.evidence}`);
-      const phase = async (what: string, spec: LoadSpec) => {
-        log(`profile: ${what}`);
-        const r = await runLoad(spec);
-        const m = r.measure;
-        log(`profile: ${what}: ${m.responses} responses, ${m.errorTotal} errors, p99 ${m.latency.p99Ms.toFixed(1)} ms`);
-        if (m.responses === 0) throw new Error(`no response during "${what}": the app does not serve its traffic`);
-        return snapshotGunicorn(session);
+  const box = {
+    ref: input.imageRef,
+    tier: input.tier,
+    id: input.boxId,
+    cpus: input.cpus,
+    readyTimeoutSec: input.readyTimeoutSec,
+    secretsFile: input.secretsFile,
+  };
+  return withBoxes(
+    input.target,
+    [box],
+    async ([raw]) => {
+      const host = validateHost(raw);
+      const hostHeader = hostHeaderFor(manifest.recipe.app.domains);
+      const base = {
+        ...trafficLoad(host.address, traffic, input.tier.slo, { warmupSec: 2, durationSec: PROFILE_PHASES.warmSec, timeoutMs: 10_000 }),
+        ...(hostHeader ? { hostHeader } : {}),
       };
-      const warm = await phase(`warm-up at ${rps} req/s`, { ...base, rps });
-      // As many connections as threads, kept full: every thread of every worker holds a request at once.
-      const slots = workers * threads;
-      const busy = await phase(`${slots} requests in flight`, { ...base, rps: rps * 20, maxConnections: slots, preconnect: slots, durationSec: PROFILE_PHASES.busySec });
-      const after = await phase(`more traffic at ${rps} req/s`, { ...base, rps, durationSec: PROFILE_PHASES.moreSec });
-      return profileFromSnapshots(warm, busy, after, threads);
-    } finally {
-      session.close();
-      remote?.close();
-    }
-  }, { log, onLaunching: input.onLaunching });
+      const rps = targetRpsFor(input.tier.slo, traffic);
+      // A box behind a verifier takes load from its verifier only.
+      const remote = host.verifier ? verifierRunLoad(host.verifier) : null;
+      const runLoad = remote?.runLoad ?? input.runLoad;
+      const session = await SshSession.connect(host);
+      try {
+        const seeded = await runSeed(session, manifest.recipe.app.seed);
+        if (seeded && seeded.status !== 'pass') throw new Error(`the seed failed: ${seeded.evidence}`);
+        const phase = async (what: string, spec: LoadSpec) => {
+          log(`profile: ${what}`);
+          const r = await runLoad(spec);
+          const m = r.measure;
+          log(`profile: ${what}: ${m.responses} responses, ${m.errorTotal} errors, p99 ${m.latency.p99Ms.toFixed(1)} ms`);
+          if (m.responses === 0) throw new Error(`no response during "${what}": the app does not serve its traffic`);
+          return snapshotGunicorn(session);
+        };
+        const warm = await phase(`warm-up at ${rps} req/s`, { ...base, rps });
+        // As many connections as threads, kept full: every thread of every worker holds a request at once.
+        const slots = workers * threads;
+        const busy = await phase(`${slots} requests in flight`, {
+          ...base,
+          rps: rps * 20,
+          maxConnections: slots,
+          preconnect: slots,
+          durationSec: PROFILE_PHASES.busySec,
+        });
+        const after = await phase(`more traffic at ${rps} req/s`, { ...base, rps, durationSec: PROFILE_PHASES.moreSec });
+        return profileFromSnapshots(warm, busy, after, threads);
+      } finally {
+        session.close();
+        remote?.close();
+      }
+    },
+    { log, onLaunching: input.onLaunching },
+  );
 }

@@ -10,7 +10,15 @@ import { AppDoesNotFitError, assertFits, didNotBootError, profileKey, releaseKey
 const catalog = buildCatalog();
 const tier = (n: string) => findTier(catalog, n);
 const app: Recipe = { ...WEB, app: { ...WEB.app, name: 'shop', source: { kind: 'dir', path: '/src/shop' }, profileSource: 'assumed' } };
-const payload: AppPayload = { kind: 'dir', path: '/src/shop', name: 'shop', files: ['manage.py'], sha256: 'a'.repeat(64), requirements: { path: '/src/shop/requirements.txt', sha256: 'b'.repeat(64) }, addGunicorn: true };
+const payload: AppPayload = {
+  kind: 'dir',
+  path: '/src/shop',
+  name: 'shop',
+  files: ['manage.py'],
+  sha256: 'a'.repeat(64),
+  requirements: { path: '/src/shop/requirements.txt', sha256: 'b'.repeat(64) },
+  addGunicorn: true,
+};
 
 describe('release figures', () => {
   it('tunes to the measured figures: a heavier worker gets fewer threads, and the lineage says measured', () => {
@@ -25,9 +33,18 @@ describe('release figures', () => {
   it('an app that cannot fit its tier fails (exit 1) naming its measured cost, the budget and the smallest tier that fits', () => {
     const huge = withProfile(app, { workerPrivateMiB: 900, threadMiB: 2, workerGrowthMiB: 90, masterMiB: 120 });
     expect(() => assertFits(tier('nano'), huge, catalog)).toThrow(AppDoesNotFitError);
-    const e = (() => { try { assertFits(tier('micro'), huge, catalog); } catch (x) { return x as AppDoesNotFitError; } return null; })();
+    const e = (() => {
+      try {
+        assertFits(tier('micro'), huge, catalog);
+      } catch (x) {
+        return x as AppDoesNotFitError;
+      }
+      return null;
+    })();
     expect(e?.exitCode).toBe(1);
-    expect(e?.message).toMatch(/^app shop measured 900 MiB private per worker \(\+2 MiB per thread, \+90 MiB growth, master 120 MiB\): the stack's worst case needs \d+ MiB more .* on tier micro; the smallest tier that fits is small \(2048 MiB\)$/);
+    expect(e?.message).toMatch(
+      /^app shop measured 900 MiB private per worker \(\+2 MiB per thread, \+90 MiB growth, master 120 MiB\): the stack's worst case needs \d+ MiB more .* on tier micro; the smallest tier that fits is small \(2048 MiB\)$/,
+    );
     expect(() => assertFits(tier('small'), huge, catalog)).not.toThrow();
   });
 
@@ -35,16 +52,26 @@ describe('release figures', () => {
     const oom = { oomKills: 2, peakMiB: 511, limitMiB: 512, heldMiB: 300 };
     const e = didNotBootError(tier('nano'), app, catalog, oom, []);
     expect(e.exitCode).toBe(1);
-    expect(e.message).toBe('app shop did not come up on tier nano (512 MiB) at first boot: the kernel OOM-killed 2 process(es) in the box (peak 511 of 512 MiB); bake it for micro (1024 MiB), where kiln measures it');
+    expect(e.message).toBe(
+      'app shop did not come up on tier nano (512 MiB) at first boot: the kernel OOM-killed 2 process(es) in the box (peak 511 of 512 MiB); bake it for micro (1024 MiB), where kiln measures it',
+    );
     // No kill, but what cannot be reclaimed fills the box: it thrashes until the boot gives up.
     const thrash = { oomKills: 0, peakMiB: 512, limitMiB: 512, heldMiB: 480 };
     expect(ranOutOfMemory(thrash)).toBe(true);
     expect(ranOutOfMemory({ ...thrash, heldMiB: 200 })).toBe(false);
-    expect(didNotBootError(tier('nano'), app, catalog, thrash, []).message).toMatch(/at first boot: its processes held 480 of 512 MiB that cannot be reclaimed \(peak 512 MiB\), no OOM kill; bake it for micro/);
+    expect(didNotBootError(tier('nano'), app, catalog, thrash, []).message).toMatch(
+      /at first boot: its processes held 480 of 512 MiB that cannot be reclaimed \(peak 512 MiB\), no OOM kill; bake it for micro/,
+    );
     // Figures of the same build measured on a larger tier name the smallest tier that fits.
-    const measured: StoredProfile = { key: 'k', measuredAt: '2026-01-01T00:00:00.000Z', imageRef: 'local-1', profile: { workerPrivateMiB: 900, threadMiB: 2, workerGrowthMiB: 90, masterMiB: 120, evidence: '' } as StoredProfile['profile'] };
-    expect(didNotBootError(tier('nano'), app, catalog, oom, [measured]).message)
-      .toMatch(/^app shop did not come up on tier nano .*\(peak 511 of 512 MiB\); measured on local-1: 900 MiB private per worker .* the smallest tier that fits is small \(2048 MiB\)$/);
+    const measured: StoredProfile = {
+      key: 'k',
+      measuredAt: '2026-01-01T00:00:00.000Z',
+      imageRef: 'local-1',
+      profile: { workerPrivateMiB: 900, threadMiB: 2, workerGrowthMiB: 90, masterMiB: 120, evidence: '' } as StoredProfile['profile'],
+    };
+    expect(didNotBootError(tier('nano'), app, catalog, oom, [measured]).message).toMatch(
+      /^app shop did not come up on tier nano .*\(peak 511 of 512 MiB\); measured on local-1: 900 MiB private per worker .* the smallest tier that fits is small \(2048 MiB\)$/,
+    );
   });
 
   it('keys the stored figures by build, requirements, tier and distro; the channel is <tier>.<app>', () => {
@@ -58,7 +85,7 @@ describe('release figures', () => {
 });
 
 describe('tuning a heavy app', () => {
-  it('grows the app server\'s share before cutting a worker: pretix\'s figures on micro get 2 workers and still leave page cache', async () => {
+  it("grows the app server's share before cutting a worker: pretix's figures on micro get 2 workers and still leave page cache", async () => {
     const { minPageCacheMiB } = await import('../images/tuning/index.ts');
     const pretix = withProfile(app, { workerPrivateMiB: 193.5, threadMiB: 1.25, workerGrowthMiB: 19.5, masterMiB: 162.5 });
     const t = tune(tier('micro'), pretix);

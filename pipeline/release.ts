@@ -32,18 +32,34 @@ export class AppDoesNotFitError extends Error {
   }
 }
 
-export interface StoredProfile { key: string; measuredAt: string; imageRef: string; profile: Omit<MeasuredProfile, 'snapshots'> }
+export interface StoredProfile {
+  key: string;
+  measuredAt: string;
+  imageRef: string;
+  profile: Omit<MeasuredProfile, 'snapshots'>;
+}
 
 /** What the figures depend on: the app build, its requirements, the tier and the distro (its Python). */
 export function profileKey(payload: AppPayload, tier: Tier, distro: DistroProfile['id']): string {
-  const parts = { app: payload.sha256, requirements: payload.requirements?.sha256 ?? null, gunicorn: payload.addGunicorn, tier: tier.name, ramMiB: tier.ramMiB, vcpus: tier.vcpus, distro };
+  const parts = {
+    app: payload.sha256,
+    requirements: payload.requirements?.sha256 ?? null,
+    gunicorn: payload.addGunicorn,
+    tier: tier.name,
+    ramMiB: tier.ramMiB,
+    vcpus: tier.vcpus,
+    distro,
+  };
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 24);
 }
 
 const profilePath = (stateDir: string, key: string) => join(stateDir, 'profiles', `${key}.json`);
 
 export async function readProfile(stateDir: string, key: string): Promise<StoredProfile | null> {
-  return readFile(profilePath(stateDir, key), 'utf8').then((t) => JSON.parse(t) as StoredProfile, () => null);
+  return readFile(profilePath(stateDir, key), 'utf8').then(
+    (t) => JSON.parse(t) as StoredProfile,
+    () => null,
+  );
 }
 
 async function storeProfile(stateDir: string, rec: StoredProfile): Promise<void> {
@@ -52,9 +68,19 @@ async function storeProfile(stateDir: string, rec: StoredProfile): Promise<void>
 }
 
 /** The recipe with the measured figures: they replace kiln's assumption and any declared figure. */
-export const withProfile = (recipe: Recipe, p: Pick<MeasuredProfile, 'workerPrivateMiB' | 'threadMiB' | 'workerGrowthMiB' | 'masterMiB'>): Recipe => ({
+export const withProfile = (
+  recipe: Recipe,
+  p: Pick<MeasuredProfile, 'workerPrivateMiB' | 'threadMiB' | 'workerGrowthMiB' | 'masterMiB'>,
+): Recipe => ({
   ...recipe,
-  app: { ...recipe.app, workerPrivateMiB: p.workerPrivateMiB, threadMiB: p.threadMiB, workerGrowthMiB: p.workerGrowthMiB, masterMiB: p.masterMiB, profileSource: 'measured' },
+  app: {
+    ...recipe.app,
+    workerPrivateMiB: p.workerPrivateMiB,
+    threadMiB: p.threadMiB,
+    workerGrowthMiB: p.workerGrowthMiB,
+    masterMiB: p.masterMiB,
+    profileSource: 'measured',
+  },
 });
 
 const smallestFirst = (catalog: readonly Tier[]) => [...catalog].sort((x, y) => x.ramMiB - y.ramMiB);
@@ -67,9 +93,22 @@ function misfit(tier: Tier, recipe: Recipe, catalog: readonly Tier[]): string | 
   } catch (e) {
     if (!(e instanceof TierTooSmallError)) throw e;
     const a = recipe.app;
-    const fits = smallestFirst(catalog).find((t) => t.ramMiB > tier.ramMiB && (() => { try { tune(t, recipe); return true; } catch { return false; } })());
-    return `${a.workerPrivateMiB} MiB private per worker (+${a.threadMiB} MiB per thread, +${a.workerGrowthMiB} MiB growth, master ${a.masterMiB} MiB): `
-      + `${e.allowed} on tier ${tier.name}; ${fits ? `the smallest tier that fits is ${fits.name} (${fits.ramMiB} MiB)` : 'no tier of the catalog fits it'}`;
+    const fits = smallestFirst(catalog).find(
+      (t) =>
+        t.ramMiB > tier.ramMiB
+        && (() => {
+          try {
+            tune(t, recipe);
+            return true;
+          } catch {
+            return false;
+          }
+        })(),
+    );
+    return (
+      `${a.workerPrivateMiB} MiB private per worker (+${a.threadMiB} MiB per thread, +${a.workerGrowthMiB} MiB growth, master ${a.masterMiB} MiB): `
+      + `${e.allowed} on tier ${tier.name}; ${fits ? `the smallest tier that fits is ${fits.name} (${fits.ramMiB} MiB)` : 'no tier of the catalog fits it'}`
+    );
   }
 }
 
@@ -83,17 +122,31 @@ export function assertFits(tier: Tier, recipe: Recipe, catalog: readonly Tier[])
  * The app ran the box out of memory before it could be measured: figures of this build from another tier tell the
  * smallest tier that fits; without them, the next larger tier is where to measure it.
  */
-export function didNotBootError(tier: Tier, recipe: Recipe, catalog: readonly Tier[], oom: MemoryAtBoot, elsewhere: StoredProfile[]): AppDoesNotFitError {
+export function didNotBootError(
+  tier: Tier,
+  recipe: Recipe,
+  catalog: readonly Tier[],
+  oom: MemoryAtBoot,
+  elsewhere: StoredProfile[],
+): AppDoesNotFitError {
   const what = `app ${recipe.app.name} did not come up on tier ${tier.name} (${tier.ramMiB} MiB) at first boot: ${describeMemoryAtBoot(oom)}`;
   const measured = elsewhere[0];
   const why = measured && misfit(tier, withProfile(recipe, measured.profile), catalog);
   if (measured && why) return new AppDoesNotFitError(`${what}; measured on ${measured.imageRef}: ${why}`);
   const next = smallestFirst(catalog).find((t) => t.ramMiB > tier.ramMiB);
-  return new AppDoesNotFitError(`${what}; ${next ? `bake it for ${next.name} (${next.ramMiB} MiB), where kiln measures it` : 'no tier of the catalog is larger'}`);
+  return new AppDoesNotFitError(
+    `${what}; ${next ? `bake it for ${next.name} (${next.ramMiB} MiB), where kiln measures it` : 'no tier of the catalog is larger'}`,
+  );
 }
 
 /** Figures of this build measured on other tiers of the catalog (same distro), smallest tier first. */
-async function profilesElsewhere(stateDir: string, tier: Tier, payload: AppPayload, distro: DistroProfile['id'], catalog: readonly Tier[]): Promise<StoredProfile[]> {
+async function profilesElsewhere(
+  stateDir: string,
+  tier: Tier,
+  payload: AppPayload,
+  distro: DistroProfile['id'],
+  catalog: readonly Tier[],
+): Promise<StoredProfile[]> {
   const others = smallestFirst(catalog).filter((t) => t.name !== tier.name);
   const found = await Promise.all(others.map((t) => readProfile(stateDir, profileKey(payload, t, distro))));
   return found.filter((p): p is StoredProfile => p !== null);
@@ -112,7 +165,13 @@ export interface ReleaseInput {
 }
 
 /** The lane's key and the recipe it renders with: the stored figures of this build when there are some. */
-export async function releaseRecipe(stateDir: string, tier: Tier, recipe: Recipe, payload: AppPayload, distro: DistroProfile['id']): Promise<Recipe> {
+export async function releaseRecipe(
+  stateDir: string,
+  tier: Tier,
+  recipe: Recipe,
+  payload: AppPayload,
+  distro: DistroProfile['id'],
+): Promise<Recipe> {
   const stored = await readProfile(stateDir, profileKey(payload, tier, distro));
   return stored ? withProfile(recipe, stored.profile) : recipe;
 }
@@ -133,28 +192,51 @@ export function releaseLane(input: ReleaseInput): Lane {
       const { measureProfile } = await import('./profile.ts');
       const boxId = `${newBoxIdPrefix()}p`;
       const measured = await measureProfile({
-        target, tier, imageRef, bundle: image.bundle, boxId, cpus: input.knobs.cpus, readyTimeoutSec: input.knobs.readyTimeoutSec, secretsFile: input.knobs.secretsFile,
+        target,
+        tier,
+        imageRef,
+        bundle: image.bundle,
+        boxId,
+        cpus: input.knobs.cpus,
+        readyTimeoutSec: input.knobs.readyTimeoutSec,
+        secretsFile: input.knobs.secretsFile,
         runLoad: (spec) => runLoadInChild(spec, input.knobs.generator),
         onLaunching: (id) => ctx.ledger.update((l, now) => noteStep(l, key, 'profile', { boxes: [id] }, now)),
         log: (line) => progress(ctx, key, 'profile', line),
       }).catch(async (e: unknown) => {
         const oom = outOfMemoryAtBoot(e);
         if (!oom) throw e;
-        throw didNotBootError(tier, input.recipe, input.catalog, oom, await profilesElsewhere(input.stateDir, tier, payload, distro, input.catalog));
+        throw didNotBootError(
+          tier,
+          input.recipe,
+          input.catalog,
+          oom,
+          await profilesElsewhere(input.stateDir, tier, payload, distro, input.catalog),
+        );
       });
       const { snapshots: _snapshots, ...figures } = measured;
       stored = { key: pkey, measuredAt: new Date().toISOString(), imageRef, profile: figures };
       await storeProfile(input.stateDir, stored);
       progress(ctx, key, 'profile', `measured: ${figures.evidence}`);
     } else {
-      progress(ctx, key, 'profile', `figures of this build measured ${stored.measuredAt} on ${stored.imageRef}: ${stored.profile.evidence}`);
+      progress(
+        ctx,
+        key,
+        'profile',
+        `figures of this build measured ${stored.measuredAt} on ${stored.imageRef}: ${stored.profile.evidence}`,
+      );
     }
     const tuned = withProfile(input.recipe, stored.profile);
     assertFits(tier, tuned, input.catalog);
     const out: StepOutputs = { profile: appProfileOf(tuned.app), note: stored.profile.evidence };
     const bakedWith = image.bundle.manifest.recipe.app;
-    if (bakedWith.profileSource === 'measured' && bakedWith.workerPrivateMiB === tuned.app.workerPrivateMiB && bakedWith.threadMiB === tuned.app.threadMiB
-      && bakedWith.workerGrowthMiB === tuned.app.workerGrowthMiB && bakedWith.masterMiB === tuned.app.masterMiB) {
+    if (
+      bakedWith.profileSource === 'measured'
+      && bakedWith.workerPrivateMiB === tuned.app.workerPrivateMiB
+      && bakedWith.threadMiB === tuned.app.threadMiB
+      && bakedWith.workerGrowthMiB === tuned.app.workerGrowthMiB
+      && bakedWith.masterMiB === tuned.app.masterMiB
+    ) {
       return { ...out, imageRef };
     }
     // Tuned to the figures: render again, let the real tools read it, bake the layer again on the same base.

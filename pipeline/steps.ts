@@ -11,7 +11,11 @@ export interface StepContext {
 
 /** A step that failed; its error text is in the ledger already. */
 export class StepFailed extends Error {
-  constructor(readonly tier: string, readonly step: StepName, message: string) {
+  constructor(
+    readonly tier: string,
+    readonly step: StepName,
+    message: string,
+  ) {
     super(message);
     this.name = 'StepFailed';
   }
@@ -37,12 +41,26 @@ export async function begin(ctx: StepContext, tier: string, step: StepName, outp
   return Date.now();
 }
 
-export async function end(ctx: StepContext, tier: string, step: StepName, started: number, outputs: StepOutputs = {}, what = 'done'): Promise<void> {
+export async function end(
+  ctx: StepContext,
+  tier: string,
+  step: StepName,
+  started: number,
+  outputs: StepOutputs = {},
+  what = 'done',
+): Promise<void> {
   await ctx.ledger.update((l, now) => finishStep(l, tier, step, now, outputs));
   progress(ctx, tier, step, `${what} in ${secs(Date.now() - started)}`);
 }
 
-export async function fail(ctx: StepContext, tier: string, step: StepName, started: number, e: unknown, outputs: StepOutputs = {}): Promise<StepFailed> {
+export async function fail(
+  ctx: StepContext,
+  tier: string,
+  step: StepName,
+  started: number,
+  e: unknown,
+  outputs: StepOutputs = {},
+): Promise<StepFailed> {
   const text = errorText(e);
   await ctx.ledger.update((l, now) => failStep(l, tier, step, text, now, outputs));
   progress(ctx, tier, step, `FAILED in ${secs(Date.now() - started)}: ${text.split('\n')[0]}`);

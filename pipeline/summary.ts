@@ -35,7 +35,12 @@ export interface NightlySummary {
   janitor: string | null;
 }
 
-type VerdictBits = { decision?: string; reasons?: string[]; load?: { target?: { measure?: { targetRps?: number; achievedRps?: number; latency?: { p95Ms?: number; p99Ms?: number } } } }; memory?: { summary?: { box?: { peak?: number } } } };
+type VerdictBits = {
+  decision?: string;
+  reasons?: string[];
+  load?: { target?: { measure?: { targetRps?: number; achievedRps?: number; latency?: { p95Ms?: number; p99Ms?: number } } } };
+  memory?: { summary?: { box?: { peak?: number } } };
+};
 
 /** Pure: the decision a tier's steps add up to, and the reason when it is not a promotion. */
 export function decide(steps: Record<StepName, StepRecord>): { decision: TierDecision; reason: string | null } {
@@ -69,28 +74,56 @@ export function summarize(l: RunLedger, ledgerFile: string, kilnVersion: string)
     const m = v?.load?.target?.measure;
     const verdictReason = decision === 'rejected' && v?.reasons?.length ? `verdict fail: ${v.reasons.join('; ')}` : reason;
     return {
-      tier, decision, imageRef: steps.bake.outputs.imageRef ?? null,
-      promotedRef: steps.promote.outputs.promotedRef ?? null, previousRef: steps.promote.outputs.previousRef ?? null,
-      reason: verdictReason, targetRps: m?.targetRps ?? null, achievedRps: round(m?.achievedRps),
-      p95Ms: round(m?.latency?.p95Ms), p99Ms: round(m?.latency?.p99Ms), memoryPeakMiB: round(v?.memory?.summary?.box?.peak, 0),
-      verdict: steps.verify.outputs.verdictPath ?? null, report: steps.verify.outputs.reportHtml ?? null,
+      tier,
+      decision,
+      imageRef: steps.bake.outputs.imageRef ?? null,
+      promotedRef: steps.promote.outputs.promotedRef ?? null,
+      previousRef: steps.promote.outputs.previousRef ?? null,
+      reason: verdictReason,
+      targetRps: m?.targetRps ?? null,
+      achievedRps: round(m?.achievedRps),
+      p95Ms: round(m?.latency?.p95Ms),
+      p99Ms: round(m?.latency?.p99Ms),
+      memoryPeakMiB: round(v?.memory?.summary?.box?.peak, 0),
+      verdict: steps.verify.outputs.verdictPath ?? null,
+      report: steps.verify.outputs.reportHtml ?? null,
     };
   });
   const ok = tiers.every((t) => t.decision === 'promoted' || t.decision === 'held');
-  return { kind: 'kiln-nightly', kilnVersion, runId: l.runId, target: l.target, ledger: ledgerFile, createdAt: l.createdAt, exitCode: ok ? 0 : 1, tiers,
-    janitor: l.janitor ? `${l.janitor.state}${l.janitor.error ? `: ${l.janitor.error}` : ''}` : null };
+  return {
+    kind: 'kiln-nightly',
+    kilnVersion,
+    runId: l.runId,
+    target: l.target,
+    ledger: ledgerFile,
+    createdAt: l.createdAt,
+    exitCode: ok ? 0 : 1,
+    tiers,
+    janitor: l.janitor ? `${l.janitor.state}${l.janitor.error ? `: ${l.janitor.error}` : ''}` : null,
+  };
 }
 
 /** A few lines a person reads at the end of the log. */
 export function summaryTable(s: NightlySummary): string {
   const rows = [['tier', 'decision', 'p95 ms', 'p99 ms', 'rps', 'mem peak MiB', 'promoted ref / reason']];
   for (const t of s.tiers) {
-    rows.push([t.tier, t.decision, String(t.p95Ms ?? '-'), String(t.p99Ms ?? '-'), t.targetRps ? `${t.achievedRps}/${t.targetRps}` : '-',
-      String(t.memoryPeakMiB ?? '-'), t.decision === 'promoted' ? t.promotedRef ?? '' : (t.reason ?? '').slice(0, 100)]);
+    rows.push([
+      t.tier,
+      t.decision,
+      String(t.p95Ms ?? '-'),
+      String(t.p99Ms ?? '-'),
+      t.targetRps ? `${t.achievedRps}/${t.targetRps}` : '-',
+      String(t.memoryPeakMiB ?? '-'),
+      t.decision === 'promoted' ? (t.promotedRef ?? '') : (t.reason ?? '').slice(0, 100),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
   const links = s.tiers.filter((t) => t.report).map((t) => `  ${t.tier}: ${t.report}`);
-  return [`run ${s.runId} (${s.target}): ${s.exitCode === 0 ? 'all tiers promoted or held' : 'not every tier was promoted'}`, ...lines,
-    ...(links.length ? ['reports:', ...links] : []), `ledger: ${s.ledger}`].join('\n');
+  return [
+    `run ${s.runId} (${s.target}): ${s.exitCode === 0 ? 'all tiers promoted or held' : 'not every tier was promoted'}`,
+    ...lines,
+    ...(links.length ? ['reports:', ...links] : []),
+    `ledger: ${s.ledger}`,
+  ].join('\n');
 }

@@ -6,8 +6,19 @@ import { settingValues, tune } from '../images/tuning/index.ts';
 import { BUILTIN_TIERS } from '../images/tiers.ts';
 import { WEB } from '../images/web.ts';
 
-const pgWorst = (p: { max_connections: number; shared_buffers_mib: number; work_mem_kib: number; maintenance_work_mem_mib: number }, avWorkers = 3) =>
-  Math.round(postgresMiB({ ...p, max_parallel_workers: 0, wal_buffers_mib: Math.min(16, p.shared_buffers_mib / 32), hash_mem_multiplier: 2, autovacuum_max_workers: avWorkers }));
+const pgWorst = (
+  p: { max_connections: number; shared_buffers_mib: number; work_mem_kib: number; maintenance_work_mem_mib: number },
+  avWorkers = 3,
+) =>
+  Math.round(
+    postgresMiB({
+      ...p,
+      max_parallel_workers: 0,
+      wal_buffers_mib: Math.min(16, p.shared_buffers_mib / 32),
+      hash_mem_multiplier: 2,
+      autovacuum_max_workers: avWorkers,
+    }),
+  );
 
 export function tuningDoc(): string {
   const out: string[] = [
@@ -17,7 +28,11 @@ export function tuningDoc(): string {
     `"Postgres worst case" counts every connection running ${COSTS.pgNodesPerQuery} sort/hash nodes at work_mem (hash nodes at`,
     'hash_mem_multiplier: 1 for kiln, the PG 15 default 2 for the others), plus shared_buffers, autovacuum and',
     `${COSTS.pgBackendMiB} MiB per backend. PGTune sizes Postgres as if it had the box alone: its worst case alone`,
-    `exceeds the whole RAM on ${BUILTIN_TIERS.filter((t) => pgWorst(pgtuneWeb(t)) > t.ramMiB).map((t) => `\`${t.name}\``).join(', ') || 'no tier'}.`,
+    `exceeds the whole RAM on ${
+      BUILTIN_TIERS.filter((t) => pgWorst(pgtuneWeb(t)) > t.ramMiB)
+        .map((t) => `\`${t.name}\``)
+        .join(', ') || 'no tier'
+    }.`,
     '',
   ];
   for (const tier of BUILTIN_TIERS) {
@@ -28,18 +43,82 @@ export function tuningDoc(): string {
     const kilnPgWorst = Math.round(t.budget.components.postgres!);
     const row = (name: string, kiln: unknown, tune: unknown, seedV: unknown, why: string) =>
       `| ${name} | ${kiln} | ${tune} | ${seedV ?? '-'} | ${why} |`;
-    out.push(`## ${tier.name}: ${tier.ramMiB} MiB, ${tier.vcpus} vCPU`, '',
-      `| setting | kiln | PGTune (web) | ${seed ? seed.source : 'seed'} | why kiln differs |`, '|---|---|---|---|---|',
-      row('max_connections', s.postgres.max_connections, pg.max_connections, seed?.pg.max_connections, 'sized from the PgBouncer pool; every slot is budgeted'),
-      row('shared_buffers', `${s.postgres.shared_buffers_mib} MB`, `${pg.shared_buffers_mib} MB`, seed?.pg.shared_buffers_mib && `${seed.pg.shared_buffers_mib} MB`, 'what is left after the app, Redis and every backend\'s worst case'),
-      row('work_mem', `${s.postgres.work_mem_kib} kB`, `${pg.work_mem_kib} kB`, seed?.pg.work_mem_kib && `${seed.pg.work_mem_kib} kB`, 'split over the budgeted connections x nodes'),
-      row('maintenance_work_mem', `${s.postgres.maintenance_work_mem_mib} MB`, `${pg.maintenance_work_mem_mib} MB`, undefined, 'counted for every autovacuum worker + one manual'),
-      row('effective_cache_size', `${s.postgres.effective_cache_size_mib} MB`, `${pg.effective_cache_size_mib} MB`, undefined, 'shared_buffers + the page cache the worst case leaves'),
-      row('Postgres worst case', `${kilnPgWorst} MiB`, `${pgWorst(pg)} MiB`, seed?.pg.max_connections ? `${pgWorst({ max_connections: seed.pg.max_connections, shared_buffers_mib: seed.pg.shared_buffers_mib!, work_mem_kib: seed.pg.work_mem_kib!, maintenance_work_mem_mib: 64 })} MiB` : undefined, `kiln's fits beside the rest in ${t.budget.ceilingMiB} MiB`),
-      row('gunicorn', `${s.gunicorn.workers} x ${s.gunicorn.threads} gthread, max_requests ${s.gunicorn.max_requests}±${s.gunicorn.max_requests_jitter}`, `docs: ${gunicornDocsWorkers(tier)} sync; Heroku: ${herokuWorkers(tier)}`, seed?.gunicorn, 'one process per vCPU (GIL), threads for I/O waits; recycles rarely, with jitter'),
-      row('pgbouncer', `${s.pgbouncer.pool_mode}, pool ${s.pgbouncer.default_pool_size}+${s.pgbouncer.reserve_pool_size}, clients ${s.pgbouncer.max_client_conn}`, '-', seed?.pgbouncer, 'pool near 2 x vCPU + 2 active backends'),
-      row('redis', `maxmemory ${s.redis.maxmemory_mib}mb ${s.redis.maxmemory_policy}, no persistence`, '-', seed?.redis, 'the cache share of the budget; no fork'),
-      '', `Budget: OS ${t.budget.osReserveMiB} MiB + ${Object.entries(t.budget.components).map(([k, v]) => `${k} ${v}`).join(' + ')} MiB; headroom ${t.budget.headroomMiB} MiB of ${tier.ramMiB}.`, '');
+    out.push(
+      `## ${tier.name}: ${tier.ramMiB} MiB, ${tier.vcpus} vCPU`,
+      '',
+      `| setting | kiln | PGTune (web) | ${seed ? seed.source : 'seed'} | why kiln differs |`,
+      '|---|---|---|---|---|',
+      row(
+        'max_connections',
+        s.postgres.max_connections,
+        pg.max_connections,
+        seed?.pg.max_connections,
+        'sized from the PgBouncer pool; every slot is budgeted',
+      ),
+      row(
+        'shared_buffers',
+        `${s.postgres.shared_buffers_mib} MB`,
+        `${pg.shared_buffers_mib} MB`,
+        seed?.pg.shared_buffers_mib && `${seed.pg.shared_buffers_mib} MB`,
+        "what is left after the app, Redis and every backend's worst case",
+      ),
+      row(
+        'work_mem',
+        `${s.postgres.work_mem_kib} kB`,
+        `${pg.work_mem_kib} kB`,
+        seed?.pg.work_mem_kib && `${seed.pg.work_mem_kib} kB`,
+        'split over the budgeted connections x nodes',
+      ),
+      row(
+        'maintenance_work_mem',
+        `${s.postgres.maintenance_work_mem_mib} MB`,
+        `${pg.maintenance_work_mem_mib} MB`,
+        undefined,
+        'counted for every autovacuum worker + one manual',
+      ),
+      row(
+        'effective_cache_size',
+        `${s.postgres.effective_cache_size_mib} MB`,
+        `${pg.effective_cache_size_mib} MB`,
+        undefined,
+        'shared_buffers + the page cache the worst case leaves',
+      ),
+      row(
+        'Postgres worst case',
+        `${kilnPgWorst} MiB`,
+        `${pgWorst(pg)} MiB`,
+        seed?.pg.max_connections
+          ? `${pgWorst({ max_connections: seed.pg.max_connections, shared_buffers_mib: seed.pg.shared_buffers_mib!, work_mem_kib: seed.pg.work_mem_kib!, maintenance_work_mem_mib: 64 })} MiB`
+          : undefined,
+        `kiln's fits beside the rest in ${t.budget.ceilingMiB} MiB`,
+      ),
+      row(
+        'gunicorn',
+        `${s.gunicorn.workers} x ${s.gunicorn.threads} gthread, max_requests ${s.gunicorn.max_requests}±${s.gunicorn.max_requests_jitter}`,
+        `docs: ${gunicornDocsWorkers(tier)} sync; Heroku: ${herokuWorkers(tier)}`,
+        seed?.gunicorn,
+        'one process per vCPU (GIL), threads for I/O waits; recycles rarely, with jitter',
+      ),
+      row(
+        'pgbouncer',
+        `${s.pgbouncer.pool_mode}, pool ${s.pgbouncer.default_pool_size}+${s.pgbouncer.reserve_pool_size}, clients ${s.pgbouncer.max_client_conn}`,
+        '-',
+        seed?.pgbouncer,
+        'pool near 2 x vCPU + 2 active backends',
+      ),
+      row(
+        'redis',
+        `maxmemory ${s.redis.maxmemory_mib}mb ${s.redis.maxmemory_policy}, no persistence`,
+        '-',
+        seed?.redis,
+        'the cache share of the budget; no fork',
+      ),
+      '',
+      `Budget: OS ${t.budget.osReserveMiB} MiB + ${Object.entries(t.budget.components)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(' + ')} MiB; headroom ${t.budget.headroomMiB} MiB of ${tier.ramMiB}.`,
+      '',
+    );
   }
   return out.join('\n');
 }

@@ -25,11 +25,20 @@ setInterval(() => undefined, 1000);
 `;
 
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'kiln-live-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kiln-live-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch { return false; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs the child, sends `sig` once `when` appears in its output; resolves with its exit code and output lines. */
@@ -43,7 +52,10 @@ async function killWhen(sig: NodeJS.Signals, when: string): Promise<{ code: numb
     buf += d.toString();
     const parts = buf.split('\n');
     buf = parts.pop()!;
-    for (const l of parts) { lines.push(l); if (l.startsWith(when)) child.kill(sig); }
+    for (const l of parts) {
+      lines.push(l);
+      if (l.startsWith(when)) child.kill(sig);
+    }
   });
   const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   return { code, lines };
@@ -53,7 +65,14 @@ describe('boxes tracked by this process', () => {
   it('SIGTERM mid-launch: the launch settles, then every box is destroyed newest first; exit 143', async () => {
     const { code, lines } = await killWhen('SIGTERM', 'launching b');
     expect(code).toBe(143);
-    expect(lines.map((l) => l.replace(/ pid \d+$/, ''))).toEqual(['launching a', 'launched a', 'launching b', 'launched b', 'destroyed b', 'destroyed a']);
+    expect(lines.map((l) => l.replace(/ pid \d+$/, ''))).toEqual([
+      'launching a',
+      'launched a',
+      'launching b',
+      'launched b',
+      'destroyed b',
+      'destroyed a',
+    ]);
     for (const l of lines.filter((x) => x.includes(' pid '))) expect(alive(Number(l.split(' pid ')[1]))).toBe(false);
   }, 30_000);
 
@@ -65,11 +84,27 @@ describe('boxes tracked by this process', () => {
 
   it('a box is untracked even when its destroy fails, and the signal handlers go with the last box', async () => {
     const before = process.listenerCount('SIGTERM');
-    await launchTracked('x', async () => { throw new Error('gone wrong'); }, async () => 'up');
-    await launchTracked('y', async () => undefined, async () => 'up');
+    await launchTracked(
+      'x',
+      async () => {
+        throw new Error('gone wrong');
+      },
+      async () => 'up',
+    );
+    await launchTracked(
+      'y',
+      async () => undefined,
+      async () => 'up',
+    );
     expect(trackedIds()).toEqual(['x', 'y']);
     expect(process.listenerCount('SIGTERM')).toBe(before + 1);
-    await expect(launchTracked('y', async () => undefined, async () => 'again')).rejects.toThrow(/already tracked/);
+    await expect(
+      launchTracked(
+        'y',
+        async () => undefined,
+        async () => 'again',
+      ),
+    ).rejects.toThrow(/already tracked/);
     expect(await destroyAllTracked()).toEqual(['destroy x: gone wrong']);
     expect(trackedIds()).toEqual([]);
     expect(process.listenerCount('SIGTERM')).toBe(before);
@@ -78,7 +113,17 @@ describe('boxes tracked by this process', () => {
 
   it('a launch that fails stays tracked: the caller destroys what it half-started', async () => {
     const destroyed: string[] = [];
-    await expect(launchTracked('z', async () => { destroyed.push('z'); }, async () => { throw new Error('boot failed'); })).rejects.toThrow('boot failed');
+    await expect(
+      launchTracked(
+        'z',
+        async () => {
+          destroyed.push('z');
+        },
+        async () => {
+          throw new Error('boot failed');
+        },
+      ),
+    ).rejects.toThrow('boot failed');
     expect(trackedIds()).toEqual(['z']);
     await destroyTracked('z');
     expect(destroyed).toEqual(['z']);

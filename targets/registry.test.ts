@@ -28,21 +28,36 @@ describe('aws target refuses what it cannot honour, before any call', () => {
   const tier = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
   it('local-only launch options', async () => {
     const aws = targetFor('aws', { region: 'us-east-1', env });
-    await expect(aws.launch({ ref: 'ami-0123456789abcdef0', tier, id: 'x1', cpus: '1' })).rejects.toThrow(/--cpus = "1": applies to --target local only/);
+    await expect(aws.launch({ ref: 'ami-0123456789abcdef0', tier, id: 'x1', cpus: '1' })).rejects.toThrow(
+      /--cpus = "1": applies to --target local only/,
+    );
     await expect(aws.launch({ ref: 'ami-0123456789abcdef0', tier, id: 'x1', burstBaseline: true })).rejects.toThrow(/--burst-baseline/);
-    await expect(aws.launch({ ref: 'ami-0123456789abcdef0', tier, id: 'x1' })).rejects.toThrow(/--vpc = null: is required for kiln launch --target aws/);
+    await expect(aws.launch({ ref: 'ami-0123456789abcdef0', tier, id: 'x1' })).rejects.toThrow(
+      /--vpc = null: is required for kiln launch --target aws/,
+    );
   });
 
   it('deploy under another SSM prefix than the one deploy reads', async () => {
     const aws = targetFor('aws', { region: 'us-east-1', ssmPrefix: '/team/kiln', env });
-    await expect(aws.fleet!.deploy({ tier, fleetEnvPath: '/nonexistent', apply: false })).rejects.toThrow(/--ssm-prefix = "\/team\/kiln": deploy reads the pointer under \/kiln only/);
+    await expect(aws.fleet!.deploy({ tier, fleetEnvPath: '/nonexistent', apply: false })).rejects.toThrow(
+      /--ssm-prefix = "\/team\/kiln": deploy reads the pointer under \/kiln only/,
+    );
   });
 });
 
 describe('aws settings', () => {
   it('reads flags first, then KILN_AWS_* env, then defaults', () => {
-    const s = awsSettings({ subnetId: 'subnet-0123456789abcdef0', env: { ...env, KILN_AWS_SUBNET_ID: 'subnet-aaaaaaaa', KILN_AWS_VPC_ID: 'vpc-bbbbbbbb', AWS_REGION: 'us-west-2' } });
-    expect(s).toMatchObject({ subnetId: 'subnet-0123456789abcdef0', vpcId: 'vpc-bbbbbbbb', region: 'us-west-2', ttlHours: 24, ssmPrefix: '/kiln' });
+    const s = awsSettings({
+      subnetId: 'subnet-0123456789abcdef0',
+      env: { ...env, KILN_AWS_SUBNET_ID: 'subnet-aaaaaaaa', KILN_AWS_VPC_ID: 'vpc-bbbbbbbb', AWS_REGION: 'us-west-2' },
+    });
+    expect(s).toMatchObject({
+      subnetId: 'subnet-0123456789abcdef0',
+      vpcId: 'vpc-bbbbbbbb',
+      region: 'us-west-2',
+      ttlHours: 24,
+      ssmPrefix: '/kiln',
+    });
   });
 
   it.each([
@@ -59,6 +74,8 @@ describe('aws settings', () => {
 
   it('says which flag and env var a launch is missing', () => {
     const s = awsSettings({ region: 'us-east-1', env: {} });
-    expect(() => required(s, ['region', 'vpcId'], 'kiln launch --target aws')).toThrow(/--vpc = null: is required for kiln launch --target aws .*set KILN_AWS_VPC_ID/);
+    expect(() => required(s, ['region', 'vpcId'], 'kiln launch --target aws')).toThrow(
+      /--vpc = null: is required for kiln launch --target aws .*set KILN_AWS_VPC_ID/,
+    );
   });
 });

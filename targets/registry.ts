@@ -33,7 +33,8 @@ export interface TargetEntry {
 export const TARGETS = {
   local: {
     // Absolute, so the host JSON's key paths work from any directory.
-    make: (o) => localTarget({ stateDir: o.stateDir && resolve(o.stateDir), cacheDir: o.cacheDir && resolve(o.cacheDir), distro: o.distro }),
+    make: (o) =>
+      localTarget({ stateDir: o.stateDir && resolve(o.stateDir), cacheDir: o.cacheDir && resolve(o.cacheDir), distro: o.distro }),
     options: ['stateDir', 'cacheDir', 'distro'],
     distros: LOCAL_DISTROS,
     janitorDryRunByDefault: false,
@@ -53,7 +54,12 @@ export const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
 
 export function targetEntry(name: unknown): TargetEntry {
   if (typeof name !== 'string' || !Object.hasOwn(TARGETS, name)) {
-    throw new InputError('--target', name ?? null, `must be one of ${TARGET_NAMES.join(', ')}`, 'pass --target local (this machine) or --target aws');
+    throw new InputError(
+      '--target',
+      name ?? null,
+      `must be one of ${TARGET_NAMES.join(', ')}`,
+      'pass --target local (this machine) or --target aws',
+    );
   }
   return TARGETS[name as TargetName];
 }

@@ -50,7 +50,12 @@ export interface LaunchRequest {
  * A box that did not come up, with its memory: a target that can read the box's memory sets this on its error.
  * heldMiB is what the kernel cannot reclaim without swap (anonymous + shared memory) when the boot gave up.
  */
-export interface MemoryAtBoot { oomKills: number; peakMiB: number; limitMiB: number; heldMiB: number }
+export interface MemoryAtBoot {
+  oomKills: number;
+  peakMiB: number;
+  limitMiB: number;
+  heldMiB: number;
+}
 
 /** Out of memory: something was OOM-killed, or what cannot be reclaimed fills 90 % of the box (it thrashes instead). */
 export const ranOutOfMemory = (m: MemoryAtBoot) => m.oomKills > 0 || m.heldMiB >= 0.9 * m.limitMiB;
@@ -60,9 +65,10 @@ export function outOfMemoryAtBoot(e: unknown): MemoryAtBoot | null {
   return m && ranOutOfMemory(m) ? m : null;
 }
 
-export const describeMemoryAtBoot = (m: MemoryAtBoot) => (m.oomKills > 0
-  ? `the kernel OOM-killed ${m.oomKills} process(es) in the box (peak ${m.peakMiB} of ${m.limitMiB} MiB)`
-  : `its processes held ${m.heldMiB} of ${m.limitMiB} MiB that cannot be reclaimed (peak ${m.peakMiB} MiB), no OOM kill`);
+export const describeMemoryAtBoot = (m: MemoryAtBoot) =>
+  m.oomKills > 0
+    ? `the kernel OOM-killed ${m.oomKills} process(es) in the box (peak ${m.peakMiB} of ${m.limitMiB} MiB)`
+    : `its processes held ${m.heldMiB} of ${m.limitMiB} MiB that cannot be reclaimed (peak ${m.peakMiB} MiB), no OOM kill`;
 
 export interface PromotionRecord {
   tier: string;

@@ -72,17 +72,29 @@ describe('baseline comparison', () => {
     const calls: string[] = [];
     const noisy: Record<string, number[]> = { baseline: [20, 40, 21, 39, 22], candidate: [23, 45, 19, 44, 30] };
     const seen: Record<string, number> = { baseline: 0, candidate: 0 };
-    const r = await runBaselineComparison(async (side) => {
-      calls.push(side);
-      return { p95Ms: noisy[side][seen[side]++ % 5] };
-    }, ['p95Ms'], 5);
+    const r = await runBaselineComparison(
+      async (side) => {
+        calls.push(side);
+        return { p95Ms: noisy[side][seen[side]++ % 5] };
+      },
+      ['p95Ms'],
+      5,
+    );
     expect(calls.length).toBe(20);
     expect(r).toMatchObject({ outcome: 'fail', attempt: 2 });
     // one invalid run is repeated; a repetition invalid twice is missing data: fail
     let calls3 = 0;
-    const once = await runBaselineComparison(async (side, i) => (i === 3 && calls3++ === 0 ? null : { p95Ms: 20 + (side === 'candidate' ? 0.1 : 0) }), ['p95Ms'], 5);
+    const once = await runBaselineComparison(
+      async (side, i) => (i === 3 && calls3++ === 0 ? null : { p95Ms: 20 + (side === 'candidate' ? 0.1 : 0) }),
+      ['p95Ms'],
+      5,
+    );
     expect(once.outcome).toBe('pass');
-    const invalid = await runBaselineComparison(async (side, i) => (i === 3 ? null : { p95Ms: 20 + (side === 'candidate' ? 0.1 : 0) }), ['p95Ms'], 5);
+    const invalid = await runBaselineComparison(
+      async (side, i) => (i === 3 ? null : { p95Ms: 20 + (side === 'candidate' ? 0.1 : 0) }),
+      ['p95Ms'],
+      5,
+    );
     expect(invalid.outcome).toBe('fail');
   });
 });

@@ -17,7 +17,12 @@ export interface BaselinePolicy {
   minWorseAbs: Readonly<Record<string, number>>;
 }
 
-export const DEFAULT_BASELINE_POLICY: BaselinePolicy = { alpha: 0.05, maxWorsePct: 10, minRepetitions: 5, minWorseAbs: { p95Ms: 5, p99Ms: 10 } };
+export const DEFAULT_BASELINE_POLICY: BaselinePolicy = {
+  alpha: 0.05,
+  maxWorsePct: 10,
+  minRepetitions: 5,
+  minWorseAbs: { p95Ms: 5, p99Ms: 10 },
+};
 
 /** One metric per repetition, higher is worse (latency ms, peak MiB); null = that repetition produced no valid value. */
 export interface MetricSamples {
@@ -56,7 +61,14 @@ const usable = (xs: readonly (number | null)[]) => xs.every((x): x is number => 
 export function compareMetric(s: MetricSamples, policy: BaselinePolicy): MetricComparison {
   const base = { metric: s.metric, baseline: [...s.baseline], candidate: [...s.candidate] };
   const missing = (why: string): MetricComparison => ({
-    ...base, baselineMedian: null, candidateMedian: null, changePct: null, u: null, pValue: null, outcome: 'missing', evidence: why,
+    ...base,
+    baselineMedian: null,
+    candidateMedian: null,
+    changePct: null,
+    u: null,
+    pValue: null,
+    outcome: 'missing',
+    evidence: why,
   });
   if (!usable(s.baseline) || !usable(s.candidate)) return missing('a repetition produced no valid value');
   const b = s.baseline as number[];
@@ -73,10 +85,23 @@ export function compareMetric(s: MetricSamples, policy: BaselinePolicy): MetricC
   const significant = pValue < policy.alpha;
   const outcome: MetricOutcome = worse ? (significant ? 'regression' : 'inconclusive') : 'ok';
   const evidence = `median ${round(bm)} -> ${round(cm)} (${changePct >= 0 ? '+' : ''}${round(changePct, 1)}%, limit +${policy.maxWorsePct}%${floor ? ` and +${floor}` : ''}), one-sided Mann-Whitney U=${u} p=${round(pValue, 4)} (alpha ${policy.alpha})`;
-  return { ...base, baselineMedian: round(bm), candidateMedian: round(cm), changePct: round(changePct, 2), u, pValue: round(pValue, 6), outcome, evidence };
+  return {
+    ...base,
+    baselineMedian: round(bm),
+    candidateMedian: round(cm),
+    changePct: round(changePct, 2),
+    u,
+    pValue: round(pValue, 6),
+    outcome,
+    evidence,
+  };
 }
 
-export function compareWithBaseline(samples: readonly MetricSamples[], policy: BaselinePolicy = DEFAULT_BASELINE_POLICY, attempt = 1): BaselineComparison {
+export function compareWithBaseline(
+  samples: readonly MetricSamples[],
+  policy: BaselinePolicy = DEFAULT_BASELINE_POLICY,
+  attempt = 1,
+): BaselineComparison {
   const metrics = samples.map((s) => compareMetric(s, policy));
   const reasons: string[] = [];
   if (metrics.length === 0) reasons.push('no metric compared: nothing to judge');
@@ -86,14 +111,16 @@ export function compareWithBaseline(samples: readonly MetricSamples[], policy: B
   else if (metrics.some((m) => m.outcome === 'regression')) outcome = 'regression';
   else if (metrics.some((m) => m.outcome === 'inconclusive')) outcome = attempt >= 2 ? 'fail' : 'inconclusive';
   else outcome = 'pass';
-  if (outcome === 'fail' && attempt >= 2 && metrics.some((m) => m.outcome === 'inconclusive')) reasons.push('still inconclusive after a rerun: failing closed');
+  if (outcome === 'fail' && attempt >= 2 && metrics.some((m) => m.outcome === 'inconclusive'))
+    reasons.push('still inconclusive after a rerun: failing closed');
   return { outcome, attempt, policy, metrics, reasons };
 }
 
 /** ABBA order for `repetitions` pairs: A B B A A B B A … */
 export function interleavedOrder(repetitions: number): ('baseline' | 'candidate')[] {
   const out: ('baseline' | 'candidate')[] = [];
-  for (let i = 0; i < repetitions; i++) out.push(...(i % 2 === 0 ? ['baseline', 'candidate'] as const : ['candidate', 'baseline'] as const));
+  for (let i = 0; i < repetitions; i++)
+    out.push(...(i % 2 === 0 ? (['baseline', 'candidate'] as const) : (['candidate', 'baseline'] as const)));
   return out;
 }
 
@@ -101,7 +128,12 @@ export function interleavedOrder(repetitions: number): ('baseline' | 'candidate'
 export type Repetition = (side: 'baseline' | 'candidate', index: number) => Promise<Record<string, number | null> | null>;
 
 /** Runs the interleaved repetitions (an invalid one is repeated once), compares, and reruns once when inconclusive. */
-export async function runBaselineComparison(run: Repetition, metricNames: readonly string[], repetitions: number, policy: BaselinePolicy = DEFAULT_BASELINE_POLICY): Promise<BaselineComparison> {
+export async function runBaselineComparison(
+  run: Repetition,
+  metricNames: readonly string[],
+  repetitions: number,
+  policy: BaselinePolicy = DEFAULT_BASELINE_POLICY,
+): Promise<BaselineComparison> {
   let last: BaselineComparison | null = null;
   for (let attempt = 1; attempt <= 2; attempt++) {
     const values: Record<'baseline' | 'candidate', Record<string, (number | null)[]>> = { baseline: {}, candidate: {} };
@@ -112,9 +144,15 @@ export async function runBaselineComparison(run: Repetition, metricNames: readon
       const got = (await run(side, i)) ?? (await run(side, i));
       for (const name of metricNames) (values[side][name] ??= []).push(got?.[name] ?? null);
     }
-    last = compareWithBaseline(metricNames.map((metric) => ({
-      metric, baseline: values.baseline[metric] ?? [], candidate: values.candidate[metric] ?? [],
-    })), policy, attempt);
+    last = compareWithBaseline(
+      metricNames.map((metric) => ({
+        metric,
+        baseline: values.baseline[metric] ?? [],
+        candidate: values.candidate[metric] ?? [],
+      })),
+      policy,
+      attempt,
+    );
     if (last.outcome !== 'inconclusive') return last;
   }
   return last!;

@@ -68,26 +68,45 @@ export interface VerifyCommandInput {
   log?: (line: string) => void;
 }
 
-export interface VerifyCommandResult { verdict: Verdict; exitCode: 0 | 1; files: ReportFiles | null }
+export interface VerifyCommandResult {
+  verdict: Verdict;
+  exitCode: 0 | 1;
+  files: ReportFiles | null;
+}
 
 export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCommandResult> {
   const target = input.target ?? input.host.target ?? '';
   const profile = Object.hasOwn(TARGETS, target) ? TARGETS[target] : undefined;
   if (!profile) {
-    throw new InputError('target', target, `one of ${Object.keys(TARGETS).join(', ')}`, 'pass --target or a host JSON from `kiln launch` (it names its target)');
+    throw new InputError(
+      'target',
+      target,
+      `one of ${Object.keys(TARGETS).join(', ')}`,
+      'pass --target or a host JSON from `kiln launch` (it names its target)',
+    );
   }
   const imageRef = input.imageRef ?? input.host.imageRef ?? '';
   if (input.host.tier && input.host.tier !== input.tier.name) {
-    throw new InputError('--tier', input.tier.name, `the tier the box was launched as (${input.host.tier})`, 'verify a box against its own tier');
+    throw new InputError(
+      '--tier',
+      input.tier.name,
+      `the tier the box was launched as (${input.host.tier})`,
+      'verify a box against its own tier',
+    );
   }
   // The image's own record, never a fresh render: a recipe with another app would expect other files and limits.
   const rendered = input.bundle ? { files: input.bundle.files, manifest: input.bundle.manifest.files } : { files: [], manifest: [] };
-  const preChecks = input.bundle ? [] : [fail('image:bundle', `image ${imageRef || '(none named)'} records no bundle: nothing says what it must hold`)];
+  const preChecks = input.bundle
+    ? []
+    : [fail('image:bundle', `image ${imageRef || '(none named)'} records no bundle: nothing says what it must hold`)];
   const now = (input.now ?? (() => new Date()))();
   const shape = input.shape ?? DEFAULT_LOAD_SHAPE;
-  const traffic = input.traffic !== undefined ? input.traffic : input.bundle?.manifest.recipe.traffic ?? null;
+  const traffic = input.traffic !== undefined ? input.traffic : (input.bundle?.manifest.recipe.traffic ?? null);
   const hostHeader = hostHeaderFor(input.bundle?.manifest.recipe.app.domains ?? []);
-  const load = { ...trafficLoad(input.host.address, traffic, input.tier.slo, shape, input.httpPort ?? input.host.httpPort ?? 80), ...(hostHeader ? { hostHeader } : {}) };
+  const load = {
+    ...trafficLoad(input.host.address, traffic, input.tier.slo, shape, input.httpPort ?? input.host.httpPort ?? 80),
+    ...(hostHeader ? { hostHeader } : {}),
+  };
   const budget = input.capacityBudgetSec ?? 0;
   const wholeMachine = input.host.machine === 'vm' || profile.wholeMachine;
   const holdSec = input.worstCaseHoldSec ?? (wholeMachine ? DEFAULT_WORST_CASE_HOLD_SEC : 0);
@@ -98,13 +117,22 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
   // A host with a verifier admits the load from its verifier's group only: a generator here could not reach it.
   const remote = v ? verifierRunLoad(v, { dir: input.verifierDir }) : null;
   const base = remote?.runLoad ?? input.runLoad ?? runLoadHere;
-  const loadOrigin: LoadOrigin = remote && v
-    ? { kind: 'verifier', address: v.address, ...(v.instanceType ? { instanceType: v.instanceType } : {}), ...(v.subnetId ? { subnetId: v.subnetId } : {}) }
-    : { kind: 'local' };
+  const loadOrigin: LoadOrigin =
+    remote && v
+      ? {
+          kind: 'verifier',
+          address: v.address,
+          ...(v.instanceType ? { instanceType: v.instanceType } : {}),
+          ...(v.subnetId ? { subnetId: v.subnetId } : {}),
+        }
+      : { kind: 'local' };
   const verdict = await verify({
     runId: input.runId ?? `verify-${now.toISOString().replace(/[-:.]/g, '')}`,
-    createdAt: now.toISOString(), kilnVersion: kilnVersion(),
-    tier: { ...input.tier, slo }, target, image: { ref: imageRef, lineage: input.lineage },
+    createdAt: now.toISOString(),
+    kilnVersion: kilnVersion(),
+    tier: { ...input.tier, slo },
+    target,
+    image: { ref: imageRef, lineage: input.lineage },
     host: input.host,
     expectations: {
       ...expectationsFromRender(rendered, input.host, { launchKeyBlobs: [launchKeyBlob(input.host.keyPath)], ...input.extras }),
@@ -113,23 +141,43 @@ export async function verifyCommand(input: VerifyCommandInput): Promise<VerifyCo
     },
     load,
     // From the target rate (the judged run just held it), doubling: a 30 s budget's three steps reach 4x, not 1.1x.
-    capacity: budget > 0 ? {
-      startRps: slo.targetRps, growth: 2, maxRps: slo.targetRps * 16, resolution: 0.1,
-      budgetSec: budget, connectionsFor: (rps) => connectionsFor(rps, slo, load.endpoints),
-      step: { warmupSec: Math.min(shape.warmupSec, 2), durationSec: Math.min(shape.durationSec, 5) },
-    } : null,
+    capacity:
+      budget > 0
+        ? {
+            startRps: slo.targetRps,
+            growth: 2,
+            maxRps: slo.targetRps * 16,
+            resolution: 0.1,
+            budgetSec: budget,
+            connectionsFor: (rps) => connectionsFor(rps, slo, load.endpoints),
+            step: { warmupSec: Math.min(shape.warmupSec, 2), durationSec: Math.min(shape.durationSec, 5) },
+          }
+        : null,
     baselineRequired: input.baselineRequired,
-    baseline: input.baselineTarget ? { target: { ...input.baselineTarget, ...(hostHeader ? { hostHeader } : {}) }, repetitions: input.baselineRepetitions ?? 5, durationSec: Math.min(shape.durationSec, 15) } : null,
+    baseline: input.baselineTarget
+      ? {
+          target: { ...input.baselineTarget, ...(hostHeader ? { hostHeader } : {}) },
+          repetitions: input.baselineRepetitions ?? 5,
+          durationSec: Math.min(shape.durationSec, 15),
+        }
+      : null,
     seed: input.bundle?.manifest.recipe.app.seed ?? null,
     wholeMachine,
     ...(input.bundle ? { osReserveMiB: input.bundle.manifest.budget.osReserveMiB } : {}),
-    worstCase: holdSec > 0 && input.bundle ? {
-      plan: worstCasePlan({
-        settings: input.bundle.manifest.settings, services: input.bundle.manifest.recipe.services, endpoints: load.endpoints,
-        hostHeader: hostHeader ?? 'localhost', port: 80, holdSec,
-      }),
-      headroomMiB: input.bundle.manifest.budget.headroomMiB,
-    } : null,
+    worstCase:
+      holdSec > 0 && input.bundle
+        ? {
+            plan: worstCasePlan({
+              settings: input.bundle.manifest.settings,
+              services: input.bundle.manifest.recipe.services,
+              endpoints: load.endpoints,
+              hostHeader: hostHeader ?? 'localhost',
+              port: 80,
+              holdSec,
+            }),
+            headroomMiB: input.bundle.manifest.budget.headroomMiB,
+          }
+        : null,
     preChecks,
     runLoad: input.decorateLoad ? input.decorateLoad(base) : base,
     loadOrigin,

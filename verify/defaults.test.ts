@@ -8,14 +8,26 @@ const nano = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
 const traffic = (over: Partial<Traffic> = {}): Traffic => ({
   endpoints: [
     { name: 'home', method: 'GET', path: '/', weight: 3, status: 200 },
-    { name: 'signup', method: 'POST', path: '/signup?ref=x', weight: 1, status: 201, body: 'email=a%40b.c', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, p95Ms: 300, p99Ms: 2000 },
+    {
+      name: 'signup',
+      method: 'POST',
+      path: '/signup?ref=x',
+      weight: 1,
+      status: 201,
+      body: 'email=a%40b.c',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      p95Ms: 300,
+      p99Ms: 2000,
+    },
   ],
   ...over,
 });
 
 describe('trafficLoad', () => {
   it('without traffic is exactly the canary load', () => {
-    expect(trafficLoad('10.0.0.2', null, nano.slo, DEFAULT_LOAD_SHAPE, 8080)).toEqual(canaryLoad('10.0.0.2', nano.slo, DEFAULT_LOAD_SHAPE, 8080));
+    expect(trafficLoad('10.0.0.2', null, nano.slo, DEFAULT_LOAD_SHAPE, 8080)).toEqual(
+      canaryLoad('10.0.0.2', nano.slo, DEFAULT_LOAD_SHAPE, 8080),
+    );
     expect(trafficLoad('10.0.0.2', null, nano.slo).endpoints).toEqual([...CANARY_MIX]);
     expect(targetRpsFor(nano.slo, null)).toBe(nano.slo.targetRps);
   });
@@ -24,7 +36,17 @@ describe('trafficLoad', () => {
     const load = trafficLoad('10.0.0.2', traffic({ targetRps: 40 }), nano.slo);
     expect(load.endpoints).toEqual([
       { name: 'home', method: 'GET', path: '/', weight: 3, status: 200 },
-      { name: 'signup', method: 'POST', path: '/signup?ref=x', weight: 1, status: 201, body: 'email=a%40b.c', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, p95Ms: 300, p99Ms: 2000 },
+      {
+        name: 'signup',
+        method: 'POST',
+        path: '/signup?ref=x',
+        weight: 1,
+        status: 201,
+        body: 'email=a%40b.c',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        p95Ms: 300,
+        p99Ms: 2000,
+      },
     ]);
     // 40 req/s × 2 s (signup's p99 limit, above the tier's 500 ms) × 2 = 160
     expect(load.maxConnections).toBe(160);

@@ -14,7 +14,11 @@ export const CANARY_MIX: readonly Endpoint[] = [
   { name: 'static', path: '/static/canary.css', weight: 2 },
 ];
 
-export interface LoadShape { warmupSec: number; durationSec: number; timeoutMs: number }
+export interface LoadShape {
+  warmupSec: number;
+  durationSec: number;
+  timeoutMs: number;
+}
 export const DEFAULT_LOAD_SHAPE: LoadShape = { warmupSec: 10, durationSec: 30, timeoutMs: 5000 };
 
 /**
@@ -56,11 +60,24 @@ export function loadEndpoint(t: TrafficEndpoint): Endpoint {
  * The judged load: the canary mix (exactly canaryLoad) without traffic, else the recipe's endpoints.
  * Throws InputError (exit 2) for traffic the generator cannot send, before anything is measured.
  */
-export function trafficLoad(address: string, traffic: Traffic | null, slo: Slo, shape: LoadShape = DEFAULT_LOAD_SHAPE, port = 80): LoadBase {
+export function trafficLoad(
+  address: string,
+  traffic: Traffic | null,
+  slo: Slo,
+  shape: LoadShape = DEFAULT_LOAD_SHAPE,
+  port = 80,
+): LoadBase {
   if (traffic === null) return canaryLoad(address, slo, shape, port);
   const rps = targetRpsFor(slo, traffic);
-  if (!(Number.isFinite(rps) && rps > 0)) throw new InputError('traffic.targetRps', traffic.targetRps, 'a positive number of requests per second', "give the app's rate or leave it out for the tier's");
-  if (!Array.isArray(traffic.endpoints)) throw new InputError('traffic.endpoints', traffic.endpoints, 'a list of endpoints', 'list the requests to send');
+  if (!(Number.isFinite(rps) && rps > 0))
+    throw new InputError(
+      'traffic.targetRps',
+      traffic.targetRps,
+      'a positive number of requests per second',
+      "give the app's rate or leave it out for the tier's",
+    );
+  if (!Array.isArray(traffic.endpoints))
+    throw new InputError('traffic.endpoints', traffic.endpoints, 'a list of endpoints', 'list the requests to send');
   const endpoints = traffic.endpoints.map(loadEndpoint);
   checkEndpoints(endpoints, 'traffic.endpoints');
   return { host: address, port, endpoints, maxConnections: connectionsFor(rps, slo, endpoints), ...shape };

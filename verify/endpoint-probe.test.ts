@@ -32,7 +32,15 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 const TRAFFIC: Endpoint[] = [
   { name: 'home', path: '/', weight: 6, method: 'GET', status: 200 },
-  { name: 'comment', path: '/api/comments/', weight: 1, method: 'POST', body: '{"text":"x"}', headers: { 'content-type': 'application/json' }, status: 201 },
+  {
+    name: 'comment',
+    path: '/api/comments/',
+    weight: 1,
+    method: 'POST',
+    body: '{"text":"x"}',
+    headers: { 'content-type': 'application/json' },
+    status: 201,
+  },
   { name: 'moved', path: '/old/', weight: 1, method: 'GET', status: 301 },
 ];
 
@@ -52,11 +60,19 @@ describe('endpoint probe', () => {
   });
 
   it('without an expected status any answer below 400 is fine, as the load counts it', async () => {
-    expect(await failingEndpoints('127.0.0.1', [{ name: 'a', path: '/old/', weight: 1 }, { name: 'b', path: '/nope', weight: 1 }], port))
-      .toEqual([{ path: '/nope', why: 'HTTP 404' }]);
+    expect(
+      await failingEndpoints(
+        '127.0.0.1',
+        [
+          { name: 'a', path: '/old/', weight: 1 },
+          { name: 'b', path: '/nope', weight: 1 },
+        ],
+        port,
+      ),
+    ).toEqual([{ path: '/nope', why: 'HTTP 404' }]);
   });
 
-  it('sends the app\'s own host name when given (an app that answers only for its domain)', async () => {
+  it("sends the app's own host name when given (an app that answers only for its domain)", async () => {
     const host: Endpoint[] = [{ name: 'h', path: '/host', weight: 1, status: 200 }];
     expect(await failingEndpoints('127.0.0.1', host, port)).toEqual([{ path: '/host', why: 'HTTP 400, expected 200' }]);
     expect(await failingEndpoints('127.0.0.1', host, port, 5000, 'tickets.example.com')).toEqual([]);

@@ -2,20 +2,34 @@
 import { request } from 'node:http';
 import type { Endpoint } from './load/types.ts';
 
-export interface ProbeFailure { path: string; why: string }
+export interface ProbeFailure {
+  path: string;
+  why: string;
+}
 
 /** One request with node:http (fetch cannot set Host); redirects are never followed. */
 function send(address: string, port: number, e: Endpoint, hostHeader: string | undefined, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const body = e.body === undefined ? undefined : Buffer.from(e.body, 'utf8');
-    const req = request({
-      host: address, port, path: e.path, method: e.method ?? 'GET', timeout: timeoutMs,
-      headers: { ...(hostHeader ? { host: hostHeader } : {}), ...(e.headers ?? {}), ...(body ? { 'content-length': String(body.length) } : {}) },
-    }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: address,
+        port,
+        path: e.path,
+        method: e.method ?? 'GET',
+        timeout: timeoutMs,
+        headers: {
+          ...(hostHeader ? { host: hostHeader } : {}),
+          ...(e.headers ?? {}),
+          ...(body ? { 'content-length': String(body.length) } : {}),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);
@@ -23,7 +37,13 @@ function send(address: string, port: number, e: Endpoint, hostHeader: string | u
 }
 
 /** Correct: the endpoint's `status` when it names one, else any status below 400 (the load's own rule: 2xx/3xx answer). */
-export async function failingEndpoints(address: string, endpoints: readonly Endpoint[], port = 80, timeoutMs = 10_000, hostHeader?: string): Promise<ProbeFailure[]> {
+export async function failingEndpoints(
+  address: string,
+  endpoints: readonly Endpoint[],
+  port = 80,
+  timeoutMs = 10_000,
+  hostHeader?: string,
+): Promise<ProbeFailure[]> {
   const bad: ProbeFailure[] = [];
   for (const e of endpoints) {
     try {

@@ -35,7 +35,10 @@ export function parseUnitSection(text: string, section: string): Record<string, 
     const line = raw.trim();
     if (!line || line.startsWith('#') || line.startsWith(';')) continue;
     const sec = /^\[(.+)\]$/.exec(line);
-    if (sec) { current = sec[1]; continue; }
+    if (sec) {
+      current = sec[1];
+      continue;
+    }
     const eq = line.indexOf('=');
     if (current === section && eq > 0) out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
   }
@@ -101,7 +104,9 @@ export function expectationsFromRender(rendered: RenderedFiles, host: HostDescri
     const props = Object.fromEntries(COMPARABLE_PROPERTIES.filter((k) => service[k] !== undefined).map((k) => [k, service[k]]));
     unitProperties[unit] = { ...unitProperties[unit], ...props };
   }
-  const presented = host.hostKey.startsWith('SHA256:') ? host.hostKey : fingerprintOf(Buffer.from(host.hostKey.split(/\s+/)[1] ?? '', 'base64'));
+  const presented = host.hostKey.startsWith('SHA256:')
+    ? host.hostKey
+    : fingerprintOf(Buffer.from(host.hostKey.split(/\s+/)[1] ?? '', 'base64'));
   return {
     // Every unit kiln adjusts with a drop-in is a service the image promises to run.
     units: Object.keys(unitProperties).sort(),
@@ -109,9 +114,16 @@ export function expectationsFromRender(rendered: RenderedFiles, host: HostDescri
     manifest: (extras.manifest ?? rendered.manifest).filter((e) => e.path.startsWith('/')).map((e) => ({ path: e.path, sha256: e.sha256 })),
     sysctls,
     unitProperties,
-    identity: { imageMachineId: extras.imageMachineId ?? '', imageHostKeyFingerprints: extras.imageHostKeyFingerprints ?? [], presentedHostKeyFingerprint: presented },
+    identity: {
+      imageMachineId: extras.imageMachineId ?? '',
+      imageHostKeyFingerprints: extras.imageHostKeyFingerprints ?? [],
+      presentedHostKeyFingerprint: presented,
+    },
     secrets: {
-      loginUser: host.user, launchKeyBlobs: extras.launchKeyBlobs ?? [], allowedPaths: bootWrittenPaths(rendered), roots: extras.secretRoots ?? DEFAULT_SECRET_ROOTS,
+      loginUser: host.user,
+      launchKeyBlobs: extras.launchKeyBlobs ?? [],
+      allowedPaths: bootWrittenPaths(rendered),
+      roots: extras.secretRoots ?? DEFAULT_SECRET_ROOTS,
       packages: { sitePackages: `${VENV}/lib/python3*/site-packages`, ownDistribution: appDistribution(rendered) },
     },
     sshd: DEFAULT_SSHD_POLICY,

@@ -10,7 +10,13 @@ export interface MachineMemory {
   kernelStackMiB: number;
 }
 
-const FIELDS = { MemTotal: 'memTotalMiB', MemAvailable: 'memAvailableMiB', Slab: 'slabMiB', PageTables: 'pageTablesMiB', KernelStack: 'kernelStackMiB' } as const;
+const FIELDS = {
+  MemTotal: 'memTotalMiB',
+  MemAvailable: 'memAvailableMiB',
+  Slab: 'slabMiB',
+  PageTables: 'pageTablesMiB',
+  KernelStack: 'kernelStackMiB',
+} as const;
 
 /** Below this share of the tier's RAM the machine is not the tier's size (the kernel keeps ~8 % on 512 MiB). */
 export const MIN_MEMTOTAL_SHARE = 0.8;
@@ -23,7 +29,9 @@ export function parseMeminfo(text: string): MachineMemory {
     const key = m && Object.hasOwn(FIELDS, m[1]!) ? FIELDS[m[1] as keyof typeof FIELDS] : undefined;
     if (key) out[key] = Math.round((Number(m![2]) / 1024) * 10) / 10;
   }
-  const missing = Object.entries(FIELDS).filter(([, k]) => out[k] === undefined).map(([f]) => f);
+  const missing = Object.entries(FIELDS)
+    .filter(([, k]) => out[k] === undefined)
+    .map(([f]) => f);
   if (missing.length) throw new Error(`/proc/meminfo lacks ${missing.join(', ')}`);
   return out as MachineMemory;
 }
@@ -31,10 +39,12 @@ export function parseMeminfo(text: string): MachineMemory {
 /** Pure: MemTotal must be the tier's RAM less what the kernel keeps; more means the machine is bigger than the tier. */
 export function memTotalCheck(m: MachineMemory, ramMiB: number): CheckResult {
   const kept = Math.round((ramMiB - m.memTotalMiB) * 10) / 10;
-  const detail = `MemTotal ${m.memTotalMiB} MiB of the tier's ${ramMiB} MiB (the kernel keeps ${kept} MiB); MemAvailable ${m.memAvailableMiB}, `
+  const detail =
+    `MemTotal ${m.memTotalMiB} MiB of the tier's ${ramMiB} MiB (the kernel keeps ${kept} MiB); MemAvailable ${m.memAvailableMiB}, `
     + `Slab ${m.slabMiB}, PageTables ${m.pageTablesMiB}, KernelStack ${m.kernelStackMiB} MiB`;
   if (m.memTotalMiB > ramMiB) return fail('machine:memtotal', `${detail}: more than the tier has`, m);
-  if (m.memTotalMiB < ramMiB * MIN_MEMTOTAL_SHARE) return fail('machine:memtotal', `${detail}: below ${MIN_MEMTOTAL_SHARE * 100} % of the tier's RAM`, m);
+  if (m.memTotalMiB < ramMiB * MIN_MEMTOTAL_SHARE)
+    return fail('machine:memtotal', `${detail}: below ${MIN_MEMTOTAL_SHARE * 100} % of the tier's RAM`, m);
   return pass('machine:memtotal', detail, m);
 }
 
@@ -87,21 +97,34 @@ export function machineShare(s: MemorySnapshot, ramMiB: number, stackUnits: read
     else other += g.anonMiB + g.shmemMiB;
   }
   return {
-    ramMiB, memTotalMiB: m.MemTotal!, memAvailableMiB: m.MemAvailable!, kernelKeptMiB: r1(ramMiB - m.MemTotal!),
-    kernelUsedMiB: r1(m.SUnreclaim! + m.PageTables! + m.KernelStack!), stackMiB: r1(stack), osUserlandMiB: r1(other),
+    ramMiB,
+    memTotalMiB: m.MemTotal!,
+    memAvailableMiB: m.MemAvailable!,
+    kernelKeptMiB: r1(ramMiB - m.MemTotal!),
+    kernelUsedMiB: r1(m.SUnreclaim! + m.PageTables! + m.KernelStack!),
+    stackMiB: r1(stack),
+    osUserlandMiB: r1(other),
     osShareMiB: r1(ramMiB - m.MemAvailable! - stack),
   };
 }
 
 /** Pure: the OS share at idle must fit what the budget reserved for it; more means the stack's worst case does not fit. */
 export function osShareCheck(s: MachineShare, reservedMiB: number): CheckResult {
-  const detail = `OS share ${s.osShareMiB} MiB of the tier's ${s.ramMiB} MiB (kernel keeps ${s.kernelKeptMiB}, kernel in use ${s.kernelUsedMiB}, `
+  const detail =
+    `OS share ${s.osShareMiB} MiB of the tier's ${s.ramMiB} MiB (kernel keeps ${s.kernelKeptMiB}, kernel in use ${s.kernelUsedMiB}, `
     + `OS processes ${s.osUserlandMiB}; the stack holds ${s.stackMiB}, MemAvailable ${s.memAvailableMiB}); the budget reserved ${reservedMiB} MiB`;
-  return s.osShareMiB > reservedMiB ? fail('machine:os-share', `${detail}: over by ${r1(s.osShareMiB - reservedMiB)} MiB`, s) : pass('machine:os-share', detail, s);
+  return s.osShareMiB > reservedMiB
+    ? fail('machine:os-share', `${detail}: over by ${r1(s.osShareMiB - reservedMiB)} MiB`, s)
+    : pass('machine:os-share', detail, s);
 }
 
 /** Reads the snapshot over the session (as root: every process's smaps); a failed read is an error, never a pass. */
-export async function osShareReading(remote: Remote, ramMiB: number, stackUnits: readonly string[], reservedMiB: number): Promise<CheckResult> {
+export async function osShareReading(
+  remote: Remote,
+  ramMiB: number,
+  stackUnits: readonly string[],
+  reservedMiB: number,
+): Promise<CheckResult> {
   const r = await remote.exec('python3 -', { timeoutSec: 60, asRoot: true, stdin: snapshotProgram() });
   if (r.exitCode !== 0) return execError('machine:os-share', r);
   return osShareCheck(machineShare(JSON.parse(r.stdout) as MemorySnapshot, ramMiB, stackUnits), reservedMiB);

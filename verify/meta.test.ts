@@ -29,9 +29,17 @@ afterAll(async () => {
 });
 
 const spec = (port: number, o: Partial<LoadSpec> = {}): LoadSpec => ({
-  host: '127.0.0.1', port, rps: nano.slo.targetRps, warmupSec: 0.5, durationSec: 1.5, maxConnections: 64, timeoutMs: 3000,
+  host: '127.0.0.1',
+  port,
+  rps: nano.slo.targetRps,
+  warmupSec: 0.5,
+  durationSec: 1.5,
+  maxConnections: 64,
+  timeoutMs: 3000,
   // The CI machine is shared: a wider late tolerance keeps short runs valid without hiding a 20 ms shift.
-  lateToleranceMs: 50, endpoints: [{ name: 'health', path: '/health', weight: 1 }], ...o,
+  lateToleranceMs: 50,
+  endpoints: [{ name: 'health', path: '/health', weight: 1 }],
+  ...o,
 });
 const p95 = async (port: number) => {
   const r = await runLoad(spec(port));
@@ -58,7 +66,8 @@ describe('the gate has teeth', () => {
   it('a candidate that cannot serve the target rate breaks the SLO (not a green run)', async () => {
     const load = await runLoad(spec(starved.port, { durationSec: 3, timeoutMs: 2000 }));
     const failed = judgeThresholds({ slo: nano.slo, ramMiB: nano.ramMiB, load, memory: memorySummary({ seconds: 4, baseMiB: 200 }) })
-      .filter((t) => t.status === 'fail').map((t) => t.id);
+      .filter((t) => t.status === 'fail')
+      .map((t) => t.id);
     expect(failed).toEqual(expect.arrayContaining(['slo:p95', 'slo:p99']));
   }, 60_000);
 });

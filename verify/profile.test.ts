@@ -15,10 +15,19 @@ describe('app memory profile', () => {
     expect(() => parseSnapshot('')).toThrow();
   });
 
-  it('charges the heaviest warm worker, the busy threads\' share, the growth seen and the master\'s resident set', () => {
-    const warm = snap(50 * 1024, [[11, 80 * 1024], [12, 90 * 1024]]);
-    const busy = snap(50 * 1024, [[11, 95 * 1024], [12, 105 * 1024]]);
-    const after = snap(51 * 1024, [[11, 86 * 1024], [12, 112 * 1024]]);
+  it("charges the heaviest warm worker, the busy threads' share, the growth seen and the master's resident set", () => {
+    const warm = snap(50 * 1024, [
+      [11, 80 * 1024],
+      [12, 90 * 1024],
+    ]);
+    const busy = snap(50 * 1024, [
+      [11, 95 * 1024],
+      [12, 105 * 1024],
+    ]);
+    const after = snap(51 * 1024, [
+      [11, 86 * 1024],
+      [12, 112 * 1024],
+    ]);
     const p = profileFromSnapshots(warm, busy, after, 16);
     expect(p.workerPrivateMiB).toBe(90);
     expect(p.threadMiB).toBe(1); // (15 + 15) / 2 / 15 threads

@@ -6,8 +6,16 @@
 import { APP_UNIT } from '../images/files/gunicorn.ts';
 import type { Remote } from './checks/types.ts';
 
-export interface ProcessSample { pid: number; rssKiB: number; privateKiB: number; threads: number }
-export interface GunicornSnapshot { master: ProcessSample; workers: ProcessSample[] }
+export interface ProcessSample {
+  pid: number;
+  rssKiB: number;
+  privateKiB: number;
+  threads: number;
+}
+export interface GunicornSnapshot {
+  master: ProcessSample;
+  workers: ProcessSample[];
+}
 
 /** Private = Private_Clean + Private_Dirty: what the process alone holds (shared code pages are the master's). */
 export const SNAPSHOT_SCRIPT = `main=$(systemctl show -p MainPID --value ${APP_UNIT})
@@ -19,8 +27,13 @@ for p in $main $(pgrep -P "$main"); do
 done`;
 
 export function parseSnapshot(text: string): GunicornSnapshot {
-  const rows = text.trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number)).filter((r) => r.length === 4 && r.every(Number.isFinite));
-  if (rows.length < 2) throw new Error(`gunicorn snapshot: expected a master and at least one worker, got ${JSON.stringify(text.slice(0, 200))}`);
+  const rows = text
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).map(Number))
+    .filter((r) => r.length === 4 && r.every(Number.isFinite));
+  if (rows.length < 2)
+    throw new Error(`gunicorn snapshot: expected a master and at least one worker, got ${JSON.stringify(text.slice(0, 200))}`);
   const [master, ...workers] = rows.map(([pid, rssKiB, privateKiB, threads]) => ({ pid, rssKiB, privateKiB, threads }));
   return { master, workers };
 }
@@ -56,12 +69,18 @@ export const MIN_THREAD_MIB = 0.25;
  * Figures from three snapshots: after warm-up (`warm`), with every thread busy (`busy`), after more traffic
  * (`after`). Workers that were replaced between snapshots are left out of the differences.
  */
-export function profileFromSnapshots(warm: GunicornSnapshot, busy: GunicornSnapshot, after: GunicornSnapshot, threadsPerWorker: number): MeasuredProfile {
+export function profileFromSnapshots(
+  warm: GunicornSnapshot,
+  busy: GunicornSnapshot,
+  after: GunicornSnapshot,
+  threadsPerWorker: number,
+): MeasuredProfile {
   const byPid = (s: GunicornSnapshot) => new Map(s.workers.map((w) => [w.pid, w]));
   const warmBy = byPid(warm);
   const worker = up(mib(Math.max(...warm.workers.map((w) => w.privateKiB))));
   const busyDelta = busy.workers.filter((w) => warmBy.has(w.pid)).map((w) => mib(w.privateKiB - warmBy.get(w.pid)!.privateKiB));
-  const threadMiB = threadsPerWorker > 1 && busyDelta.length ? Math.max(MIN_THREAD_MIB, up(mean(busyDelta) / (threadsPerWorker - 1))) : MIN_THREAD_MIB;
+  const threadMiB =
+    threadsPerWorker > 1 && busyDelta.length ? Math.max(MIN_THREAD_MIB, up(mean(busyDelta) / (threadsPerWorker - 1))) : MIN_THREAD_MIB;
   const grew = after.workers.filter((w) => warmBy.has(w.pid)).map((w) => mib(w.privateKiB - warmBy.get(w.pid)!.privateKiB));
   const measuredGrowth = grew.length ? Math.max(...grew) : 0;
   const growth = up(Math.max(measuredGrowth, worker * MIN_GROWTH_SHARE, MIN_GROWTH_MIB));

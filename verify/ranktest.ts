@@ -14,7 +14,10 @@ function uStatistic(baseline: readonly number[], candidate: readonly number[]): 
   for (const c of candidate) {
     for (const b of baseline) {
       if (c > b) u += 1;
-      else if (c === b) { u += 0.5; ties = true; }
+      else if (c === b) {
+        u += 0.5;
+        ties = true;
+      }
     }
   }
   return { u, ties };
@@ -32,8 +35,12 @@ function exactUpperTail(m: number, n: number, u: number): number {
     const a = dist(i - 1, j); // candidate i is the largest: it beats all j baselines
     const b = dist(i, j - 1);
     const out = new Array(i * j + 1).fill(0);
-    a.forEach((v, k) => { out[k + j] += v; });
-    b.forEach((v, k) => { out[k] += v; });
+    a.forEach((v, k) => {
+      out[k + j] += v;
+    });
+    b.forEach((v, k) => {
+      out[k] += v;
+    });
     memo.set(key, out);
     return out;
   };
@@ -49,8 +56,19 @@ function normalUpperTail(z: number): number {
   // Numerical Recipes' erfcc: relative error < 1.2e-7 everywhere
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * x);
-  const erfc = t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const erfc =
+    t
+    * Math.exp(
+      -x * x
+        - 1.26551223
+        + t
+          * (1.00002368
+            + t
+              * (0.37409196
+                + t
+                  * (0.09678418
+                    + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return z >= 0 ? erfc / 2 : 1 - erfc / 2;
 }
 
@@ -63,7 +81,7 @@ export function mannWhitneyGreater(baseline: readonly number[], candidate: reado
   // Normal approximation with tie correction and continuity correction.
   const all = [...baseline, ...candidate].sort((a, b) => a - b);
   let tieTerm = 0;
-  for (let i = 0; i < all.length;) {
+  for (let i = 0; i < all.length; ) {
     let j = i;
     while (j < all.length && all[j] === all[i]) j++;
     const t = j - i;

@@ -31,17 +31,35 @@ const nano = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
 const plan = (over: Partial<VerifyPlan> = {}): VerifyPlan => {
   const rendered = render(nano, WEB, DISTROS.debian12);
   const load: LoadBase = {
-    host: '127.0.0.1', port: nginx.port, warmupSec: 1, durationSec: 3, maxConnections: 16, timeoutMs: 2000,
-    endpoints: [{ name: 'health', path: '/health', weight: 3 }, { name: 'static', path: '/static/canary.css', weight: 1 }],
+    host: '127.0.0.1',
+    port: nginx.port,
+    warmupSec: 1,
+    durationSec: 3,
+    maxConnections: 16,
+    timeoutMs: 2000,
+    endpoints: [
+      { name: 'health', path: '/health', weight: 3 },
+      { name: 'static', path: '/static/canary.css', weight: 1 },
+    ],
   };
   const expectations = expectationsFromRender(rendered, sshd.host);
   // This machine's /root holds hundreds of test certificates; a box's tree is small. Scan a dir of ours.
   expectations.secrets = { ...expectations.secrets, roots: [out] };
   return {
-    runId: 'test-run', createdAt: '2026-11-22T22:30:00.000Z', kilnVersion: '0.0.0-test', tier: nano, target: 'loopback',
-    image: { ref: 'loopback:test', lineage: { baseImage: 'this machine', packageVersions: { nginx: 'debian' }, renderManifestSha256: rendered.imageHash } },
-    host: sshd.host, expectations, load,
-    memoryUnits: ['nginx'], baselineRequired: true,
+    runId: 'test-run',
+    createdAt: '2026-11-22T22:30:00.000Z',
+    kilnVersion: '0.0.0-test',
+    tier: nano,
+    target: 'loopback',
+    image: {
+      ref: 'loopback:test',
+      lineage: { baseImage: 'this machine', packageVersions: { nginx: 'debian' }, renderManifestSha256: rendered.imageHash },
+    },
+    host: sshd.host,
+    expectations,
+    load,
+    memoryUnits: ['nginx'],
+    baselineRequired: true,
     baseline: { target: { host: '127.0.0.1', port: nginx.port }, repetitions: 5, durationSec: 1, warmupSec: 0.5 },
     ...over,
   };
@@ -73,6 +91,8 @@ describe('verify against a stack on loopback (this machine is not a kiln box: th
     expect(v.decision).toBe('fail');
     expect(v.checks).toEqual([expect.objectContaining({ id: 'ssh:connect', status: 'error' })]);
     expect(v.load.target).toBeNull();
-    expect(v.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/host key mismatch/), expect.stringMatching(/threshold load:ran/)]));
+    expect(v.reasons).toEqual(
+      expect.arrayContaining([expect.stringMatching(/host key mismatch/), expect.stringMatching(/threshold load:ran/)]),
+    );
   });
 });

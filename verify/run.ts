@@ -48,10 +48,12 @@ export interface VerifyPlan {
   /** The judged run; its rate is always `tier.slo.targetRps` (a caller judging a recipe's traffic passes its rate there). */
   load: LoadBase;
   /** Capacity search around the same endpoints; absent = not run (the curve is informational). */
-  capacity?: (Omit<CapacitySpec, 'base' | 'slo'> & {
-    /** Each step's warm-up and window; the judged run's 40 s steps would not fit a short budget at all. */
-    step?: Pick<LoadBase, 'warmupSec' | 'durationSec'>;
-  }) | null;
+  capacity?:
+    | (Omit<CapacitySpec, 'base' | 'slo'> & {
+        /** Each step's warm-up and window; the judged run's 40 s steps would not fit a short budget at all. */
+        step?: Pick<LoadBase, 'warmupSec' | 'durationSec'>;
+      })
+    | null;
   /** Memory groups judged for leaks (default: the expected units). */
   memoryUnits?: readonly string[];
   /** The promoted baseline of this tier, booted in the same run, and how to compare. */
@@ -81,25 +83,44 @@ const sec = (spec: LoadBase) => spec.warmupSec + spec.durationSec + Math.ceil(sp
 async function compare(plan: VerifyPlan, run: (s: LoadSpec) => Promise<LoadResult>): Promise<BaselineComparison> {
   const b = plan.baseline!;
   const rps = plan.tier.slo.targetRps;
-  const shape: LoadSpec = { ...plan.load, rps, durationSec: b.durationSec ?? plan.load.durationSec, warmupSec: b.warmupSec ?? plan.load.warmupSec };
-  return runBaselineComparison(async (side) => {
-    const r = await run(side === 'baseline' ? { ...shape, ...b.target } : shape);
-    const ok = r.valid && r.measure.responses > 0;
-    return { p95Ms: ok ? r.measure.latency.p95Ms : null, p99Ms: ok ? r.measure.latency.p99Ms : null };
-  }, ['p95Ms', 'p99Ms'], b.repetitions, b.policy ?? DEFAULT_BASELINE_POLICY);
+  const shape: LoadSpec = {
+    ...plan.load,
+    rps,
+    durationSec: b.durationSec ?? plan.load.durationSec,
+    warmupSec: b.warmupSec ?? plan.load.warmupSec,
+  };
+  return runBaselineComparison(
+    async (side) => {
+      const r = await run(side === 'baseline' ? { ...shape, ...b.target } : shape);
+      const ok = r.valid && r.measure.responses > 0;
+      return { p95Ms: ok ? r.measure.latency.p95Ms : null, p99Ms: ok ? r.measure.latency.p99Ms : null };
+    },
+    ['p95Ms', 'p99Ms'],
+    b.repetitions,
+    b.policy ?? DEFAULT_BASELINE_POLICY,
+  );
 }
 
 /** Its own session: the judged run's was closed, and capacity or A/B may have taken minutes since. */
-async function worstCasePhase(plan: VerifyPlan, wc: NonNullable<VerifyPlan['worstCase']>, log: (line: string) => void): Promise<CheckResult[]> {
+async function worstCasePhase(
+  plan: VerifyPlan,
+  wc: NonNullable<VerifyPlan['worstCase']>,
+  log: (line: string) => void,
+): Promise<CheckResult[]> {
   const p = wc.plan;
-  log(`worst-case memory phase: ${p.holdSec}s hold (${p.postgres ? `${p.postgres.maxConnections} postgres connections, ` : ''}`
-    + `${p.web.concurrency} gunicorn threads busy, ${p.nginx?.connections ?? 0} nginx connections${p.redis ? `, ${p.redis.fillMiB} MiB into redis` : ''})`);
+  log(
+    `worst-case memory phase: ${p.holdSec}s hold (${p.postgres ? `${p.postgres.maxConnections} postgres connections, ` : ''}`
+      + `${p.web.concurrency} gunicorn threads busy, ${p.nginx?.connections ?? 0} nginx connections${p.redis ? `, ${p.redis.fillMiB} MiB into redis` : ''})`,
+  );
   return guarded('worst-case:ran', async () => {
     const session = await SshSession.connect(plan.host);
     try {
       const r = await runWorstCase(session, p, {
-        units: plan.memoryUnits ?? plan.expectations.units, wholeMachine: plan.wholeMachine ?? plan.host.machine === 'vm',
-        headroomMiB: wc.headroomMiB, ramMiB: plan.tier.ramMiB, cgroupPath: plan.host.memoryCgroupPath,
+        units: plan.memoryUnits ?? plan.expectations.units,
+        wholeMachine: plan.wholeMachine ?? plan.host.machine === 'vm',
+        headroomMiB: wc.headroomMiB,
+        ramMiB: plan.tier.ramMiB,
+        cgroupPath: plan.host.memoryCgroupPath,
       });
       return r.checks;
     } finally {
@@ -137,7 +158,11 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
         // At idle, before any load: what the kernel and the OS hold must fit the share the budget left them.
         const reserved = plan.osReserveMiB;
         if (reserved !== undefined) {
-          checks.push(...(await guarded('machine:os-share', () => osShareReading(session!, plan.tier.ramMiB, plan.memoryUnits ?? plan.expectations.units, reserved))));
+          checks.push(
+            ...(await guarded('machine:os-share', () =>
+              osShareReading(session!, plan.tier.ramMiB, plan.memoryUnits ?? plan.expectations.units, reserved),
+            )),
+          );
         }
       }
       if (plan.seed?.length) log(`seed: manage.py ${plan.seed.join(' ')}`);
@@ -174,12 +199,22 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
     if (plan.worstCase) checks.push(...(await worstCasePhase(plan, plan.worstCase, log)));
   }
   return buildVerdict({
-    runId: plan.runId, createdAt: plan.createdAt, kilnVersion: plan.kilnVersion,
+    runId: plan.runId,
+    createdAt: plan.createdAt,
+    kilnVersion: plan.kilnVersion,
     tier: { name: plan.tier.name, ramMiB: plan.tier.ramMiB, vcpus: plan.tier.vcpus, slo: plan.tier.slo },
-    target: plan.target, image: plan.image,
+    target: plan.target,
+    image: plan.image,
     host: { address: plan.host.address, port: plan.host.port, hostKey: plan.host.hostKey },
-    checks: [...(plan.preChecks ?? []), ...checks], load, capacity, loadOrigin: plan.loadOrigin ?? { kind: 'local' }, memory, memorySeries: series, memoryErrors,
+    checks: [...(plan.preChecks ?? []), ...checks],
+    load,
+    capacity,
+    loadOrigin: plan.loadOrigin ?? { kind: 'local' },
+    memory,
+    memorySeries: series,
+    memoryErrors,
     thresholds: judgeThresholds({ slo: plan.tier.slo, ramMiB: plan.tier.ramMiB, load, memory, latency: latencyJudgement(plan.host) }),
-    baselineRequired: plan.baselineRequired, baseline,
+    baselineRequired: plan.baselineRequired,
+    baseline,
   });
 }

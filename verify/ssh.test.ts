@@ -5,8 +5,12 @@ import { fingerprintOf } from './hostkey.ts';
 import { startSshd, type LocalSshd } from './testing/sshd.ts';
 
 let sshd: LocalSshd;
-beforeAll(async () => { sshd = await startSshd(); });
-afterAll(async () => { await sshd?.stop(); });
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+afterAll(async () => {
+  await sshd?.stop();
+});
 
 describe('ssh against a real sshd on loopback', () => {
   it('runs a command and returns its output and exit code', async () => {
@@ -44,7 +48,8 @@ describe('ssh against a real sshd on loopback', () => {
   it('streams lines from one long-lived exec', async () => {
     const lines: string[] = [];
     const r = await withSession(sshd.host, (s) =>
-      s.exec('for i in 1 2 3; do echo "tick $i"; sleep 0.2; done', { timeoutSec: 10, onLine: (l) => lines.push(l) }));
+      s.exec('for i in 1 2 3; do echo "tick $i"; sleep 0.2; done', { timeoutSec: 10, onLine: (l) => lines.push(l) }),
+    );
     expect(r.exitCode).toBe(0);
     expect(lines).toEqual(['tick 1', 'tick 2', 'tick 3']);
   });

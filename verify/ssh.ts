@@ -59,8 +59,12 @@ export class SshSession {
     readonly host: VerifierHost,
   ) {
     // Without a listener, a late 'error' event (e.g. keepalive timeout) would crash the whole process.
-    client.on('error', (err) => { this.linkError = err; });
-    client.on('close', () => { this.linkError ??= new Error('connection closed'); });
+    client.on('error', (err) => {
+      this.linkError = err;
+    });
+    client.on('close', () => {
+      this.linkError ??= new Error('connection closed');
+    });
   }
 
   /** To the host itself, or through its verifier when it has one. */
@@ -82,7 +86,9 @@ export class SshSession {
   forward(address: string, port: number): Promise<Duplex> {
     if (this.linkError) return Promise.reject(this.linkError);
     return new Promise((resolve, reject) => {
-      this.client.forwardOut('127.0.0.1', 0, address, port, (err, stream) => (err ? reject(new Error(`forward to ${address}:${port} refused: ${err.message}`)) : resolve(stream)));
+      this.client.forwardOut('127.0.0.1', 0, address, port, (err, stream) =>
+        err ? reject(new Error(`forward to ${address}:${port} refused: ${err.message}`)) : resolve(stream),
+      );
     });
   }
 
@@ -111,9 +117,11 @@ export class SshSession {
       client.once('ready', () => resolve(new SshSession(client, host)));
       client.once('error', (err) => {
         client.end();
-        reject(hostKeyRejected
-          ? new Error(`host key mismatch for ${host.address}:${host.port}: refusing to connect (expected ${host.hostKey.slice(0, 60)})`)
-          : err);
+        reject(
+          hostKeyRejected
+            ? new Error(`host key mismatch for ${host.address}:${host.port}: refusing to connect (expected ${host.hostKey.slice(0, 60)})`)
+            : err,
+        );
       });
       client.connect(config);
     });
@@ -136,17 +144,24 @@ export class SshSession {
         clearTimeout(timer);
         if (opts.onLine && partial) opts.onLine(partial);
         resolve({
-          command, exitCode, signal, stdout, stderr,
+          command,
+          exitCode,
+          signal,
+          stdout,
+          stderr,
           timedOut: localTimeout || exitCode === 124 || exitCode === 137,
           durationMs: Date.now() - started,
         });
       };
       let channel: ClientChannel | undefined;
-      const timer = setTimeout(() => {
-        localTimeout = true;
-        channel?.close();
-        finish(null, null);
-      }, (opts.timeoutSec + CLIENT_GRACE_SEC) * 1000);
+      const timer = setTimeout(
+        () => {
+          localTimeout = true;
+          channel?.close();
+          finish(null, null);
+        },
+        (opts.timeoutSec + CLIENT_GRACE_SEC) * 1000,
+      );
       if (this.linkError) {
         stderr += `exec failed: ${this.linkError.message}`;
         finish(null, null);
@@ -174,7 +189,9 @@ export class SshSession {
             for (const line of lines) opts.onLine(line);
           }
         });
-        ch.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
+        ch.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString('utf8');
+        });
         ch.on('close', () => finish(exitCode, signal));
         if (opts.stdin !== undefined) ch.end(opts.stdin);
       };

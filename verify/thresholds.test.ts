@@ -6,7 +6,8 @@ import { latencies, loadResult, memorySummary } from './testing/fixtures.ts';
 
 const nano = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
 const good = () => ({
-  slo: nano.slo, ramMiB: nano.ramMiB,
+  slo: nano.slo,
+  ramMiB: nano.ramMiB,
   load: loadResult({ rps: 150, durationSec: 30, lat: latencies(4500, 20) }),
   memory: memorySummary({ seconds: 30, baseMiB: 200 }),
 });
@@ -37,19 +38,37 @@ describe('thresholds', () => {
   it('a good run passes every threshold', () => {
     const r = judgeThresholds(good());
     expect(failed(r)).toEqual([]);
-    expect(r.map((t) => t.id)).toEqual(expect.arrayContaining(['slo:p95', 'slo:p99', 'slo:error-rate', 'memory:peak', 'memory:oom-kills', 'memory:swap', 'memory:leak']));
+    expect(r.map((t) => t.id)).toEqual(
+      expect.arrayContaining(['slo:p95', 'slo:p99', 'slo:error-rate', 'memory:peak', 'memory:oom-kills', 'memory:swap', 'memory:leak']),
+    );
   });
 
   it('slow, erroring and under-rate runs fail on the right thresholds', () => {
-    expect(failed(judgeThresholds({ ...good(), load: loadResult({ rps: 150, durationSec: 30, lat: latencies(4500, 180) }) }))).toEqual(['slo:p95', 'slo:p99']);
-    expect(failed(judgeThresholds({ ...good(), load: loadResult({ rps: 150, durationSec: 30, lat: latencies(4500, 20), errors: 50 }) }))).toEqual(['slo:error-rate', 'errors:health']);
-    expect(failed(judgeThresholds({ ...good(), load: loadResult({ rps: 100, durationSec: 30, lat: latencies(3000, 20) }) }))).toEqual(['load:target-rps', 'load:achieved-rps']);
+    expect(failed(judgeThresholds({ ...good(), load: loadResult({ rps: 150, durationSec: 30, lat: latencies(4500, 180) }) }))).toEqual([
+      'slo:p95',
+      'slo:p99',
+    ]);
+    expect(
+      failed(judgeThresholds({ ...good(), load: loadResult({ rps: 150, durationSec: 30, lat: latencies(4500, 20), errors: 50 }) })),
+    ).toEqual(['slo:error-rate', 'errors:health']);
+    expect(failed(judgeThresholds({ ...good(), load: loadResult({ rps: 100, durationSec: 30, lat: latencies(3000, 20) }) }))).toEqual([
+      'load:target-rps',
+      'load:achieved-rps',
+    ]);
   });
 
   it('fails closed: no load run, an invalid run, zero responses, no memory samples', () => {
     expect(failed(judgeThresholds({ ...good(), load: null }))).toEqual(['load:ran']);
-    expect(failed(judgeThresholds({ ...good(), load: loadResult({ rps: 150, durationSec: 30, lat: latencies(4500, 20), valid: false }) }))).toEqual(['load:valid']);
-    expect(failed(judgeThresholds({ ...good(), load: loadResult({ rps: 150, durationSec: 30, lat: [] }) }))).toEqual(['load:achieved-rps', 'load:responses', 'slo:p95', 'slo:p99', 'errors:health']);
+    expect(
+      failed(judgeThresholds({ ...good(), load: loadResult({ rps: 150, durationSec: 30, lat: latencies(4500, 20), valid: false }) })),
+    ).toEqual(['load:valid']);
+    expect(failed(judgeThresholds({ ...good(), load: loadResult({ rps: 150, durationSec: 30, lat: [] }) }))).toEqual([
+      'load:achieved-rps',
+      'load:responses',
+      'slo:p95',
+      'slo:p99',
+      'errors:health',
+    ]);
     expect(failed(judgeThresholds({ ...good(), memory: null }))).toEqual(['memory:sampled']);
     const unknownOom = { ...memorySummary({ seconds: 30, baseMiB: 200 }), oomKills: null };
     expect(failed(judgeThresholds({ ...good(), memory: unknownOom }))).toEqual(['memory:oom-kills']);
@@ -57,8 +76,12 @@ describe('thresholds', () => {
 
   it('memory: over the ceiling, OOM kills, swap and a leak each fail', () => {
     expect(failed(judgeThresholds({ ...good(), memory: memorySummary({ seconds: 30, baseMiB: 470 }) }))).toEqual(['memory:peak']);
-    expect(failed(judgeThresholds({ ...good(), memory: memorySummary({ seconds: 30, baseMiB: 200, oomKills: 1 }) }))).toEqual(['memory:oom-kills']);
-    expect(failed(judgeThresholds({ ...good(), memory: memorySummary({ seconds: 30, baseMiB: 200, swapMiB: 3 }) }))).toEqual(['memory:swap']);
+    expect(failed(judgeThresholds({ ...good(), memory: memorySummary({ seconds: 30, baseMiB: 200, oomKills: 1 }) }))).toEqual([
+      'memory:oom-kills',
+    ]);
+    expect(failed(judgeThresholds({ ...good(), memory: memorySummary({ seconds: 30, baseMiB: 200, swapMiB: 3 }) }))).toEqual([
+      'memory:swap',
+    ]);
     const leak = failed(judgeThresholds({ ...good(), memory: memorySummary({ seconds: 60, baseMiB: 200, leakMiBPerMin: 60 }) }));
     expect(leak.every((id) => id.startsWith('memory:leak'))).toBe(true);
     // a short run whose last half rises by one small step (a buffer pool warming) is not a leak
@@ -77,8 +100,18 @@ function withEndpoints(rows: [Endpoint, Partial<EndpointSummary>][]): LoadResult
   const r = loadResult({ rps: 150, durationSec: 30, lat: latencies(4500, 20) });
   r.spec.endpoints = rows.map(([e]) => e);
   r.measure.byEndpoint = rows.map(([e, m]) => ({
-    name: e.name, path: e.path, method: e.method ?? 'GET', expectedStatus: e.status ?? null,
-    scheduled: 300, responses: 300, errors: 0, statuses: { [e.status ?? 200]: 300 }, p50Ms: 10, p95Ms: 20, p99Ms: 30, ...m,
+    name: e.name,
+    path: e.path,
+    method: e.method ?? 'GET',
+    expectedStatus: e.status ?? null,
+    scheduled: 300,
+    responses: 300,
+    errors: 0,
+    statuses: { [e.status ?? 200]: 300 },
+    p50Ms: 10,
+    p95Ms: 20,
+    p99Ms: 30,
+    ...m,
   }));
   return r;
 }
@@ -99,11 +132,17 @@ describe('per-endpoint thresholds', () => {
     expect(failed(judgeThresholds({ ...good(), load: r }))).toEqual([]);
   });
 
-  it("one endpoint over its own limit or error share fails on its id alone, and says which statuses came back", () => {
+  it('one endpoint over its own limit or error share fails on its id alone, and says which statuses came back', () => {
     const r = withEndpoints([
       [{ name: 'home', path: '/', weight: 4, p99Ms: 100 }, {}],
-      [{ name: 'report', path: '/report', weight: 1, p95Ms: 400, p99Ms: 200 }, { p95Ms: 300, p99Ms: 350 }],
-      [{ name: 'create', path: '/items', weight: 1, method: 'POST', status: 201 }, { errors: 120, statuses: { 201: 180, 403: 118, 302: 2 } }],
+      [
+        { name: 'report', path: '/report', weight: 1, p95Ms: 400, p99Ms: 200 },
+        { p95Ms: 300, p99Ms: 350 },
+      ],
+      [
+        { name: 'create', path: '/items', weight: 1, method: 'POST', status: 201 },
+        { errors: 120, statuses: { 201: 180, 403: 118, 302: 2 } },
+      ],
     ]);
     const t = perEndpoint(r);
     expect(t.filter((x) => x.status === 'fail').map((x) => x.id)).toEqual(['slo:p99:report', 'errors:create']);
@@ -115,7 +154,10 @@ describe('per-endpoint thresholds', () => {
   it('fails closed: an endpoint with no response, a summary missing or of another endpoint is no measurement', () => {
     const silent = withEndpoints([
       [{ name: 'home', path: '/', weight: 4 }, {}],
-      [{ name: 'export', path: '/export', weight: 1, p95Ms: 500 }, { responses: 0, errors: 300, statuses: {} }],
+      [
+        { name: 'export', path: '/export', weight: 1, p95Ms: 500 },
+        { responses: 0, errors: 300, statuses: {} },
+      ],
     ]);
     const t = perEndpoint(silent);
     expect(t.filter((x) => x.status === 'fail').map((x) => x.id)).toEqual(['errors:export', 'slo:p95:export']);
@@ -125,7 +167,10 @@ describe('per-endpoint thresholds', () => {
     }
     const missing = withEndpoints([[{ name: 'home', path: '/', weight: 1, p99Ms: 100 }, {}]]);
     missing.measure.byEndpoint = [];
-    expect(perEndpoint(missing).map((x) => [x.id, x.status])).toEqual([['errors:home', 'fail'], ['slo:p99:home', 'fail']]);
+    expect(perEndpoint(missing).map((x) => [x.id, x.status])).toEqual([
+      ['errors:home', 'fail'],
+      ['slo:p99:home', 'fail'],
+    ]);
     const swapped = withEndpoints([[{ name: 'home', path: '/', weight: 1 }, { name: 'other' }]]);
     expect(perEndpoint(swapped).map((x) => [x.id, x.status, x.observed])).toEqual([['errors:home', 'fail', null]]);
   });

@@ -35,12 +35,17 @@ export type LatencyJudgement = { judged: true } | { judged: false; reason: strin
 /** Only a host that says it is emulated (software CPU) skips latency; a missing or odd field is judged (fail closed). */
 export function latencyJudgement(host: { emulated?: unknown; accelerator?: unknown }): LatencyJudgement {
   if (host.emulated !== true) return { judged: true };
-  return { judged: false, reason: `the machine runs under software emulation (${typeof host.accelerator === 'string' ? host.accelerator : 'accelerator unknown'}): its latency says nothing about the tier` };
+  return {
+    judged: false,
+    reason: `the machine runs under software emulation (${typeof host.accelerator === 'string' ? host.accelerator : 'accelerator unknown'}): its latency says nothing about the tier`,
+  };
 }
 
 /** A latency limit that was not applied, with its reason. */
 function notJudged(t: ThresholdResult, why: LatencyJudgement): ThresholdResult {
-  return why.judged ? t : { ...t, status: 'skipped', evidence: `not judged: ${why.reason} (measured ${t.observed ?? 'nothing'} ms, limit ${t.limit} ms)` };
+  return why.judged
+    ? t
+    : { ...t, status: 'skipped', evidence: `not judged: ${why.reason} (measured ${t.observed ?? 'nothing'} ms, limit ${t.limit} ms)` };
 }
 
 const isLatency = (id: string) => /^slo:p9[59](:|$)/.test(id);
@@ -55,8 +60,13 @@ function leak(id: string, s: SeriesSummary, limit: number, minGrowthMiB: number,
   const slopeCheck = atMost(id, s.slopePerMin, limit, unit);
   if (slopeCheck.status === 'pass' || slopeCheck.observed === null) return slopeCheck;
   const growth = (s.slopePerMin * s.tailSec) / 60;
-  if (growth > minGrowthMiB) return { ...slopeCheck, evidence: `${slopeCheck.evidence}, grew ${growth.toFixed(1)} MiB in ${Math.round(s.tailSec)} s` };
-  return { ...slopeCheck, status: 'pass', evidence: `${slopeCheck.evidence} but grew only ${growth.toFixed(1)} MiB in ${Math.round(s.tailSec)} s (<= ${minGrowthMiB} MiB): a step, not a leak` };
+  if (growth > minGrowthMiB)
+    return { ...slopeCheck, evidence: `${slopeCheck.evidence}, grew ${growth.toFixed(1)} MiB in ${Math.round(s.tailSec)} s` };
+  return {
+    ...slopeCheck,
+    status: 'pass',
+    evidence: `${slopeCheck.evidence} but grew only ${growth.toFixed(1)} MiB in ${Math.round(s.tailSec)} s (<= ${minGrowthMiB} MiB): a step, not a leak`,
+  };
 }
 
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -85,7 +95,9 @@ export function wrongStatuses(e: StatusSeen): [string, number][] {
 
 /** "expected 201, got 403 x120, 302 x3"; empty when every response had the right status. */
 export function unexpectedStatuses(e: StatusSeen): string {
-  const got = wrongStatuses(e).map(([code, n]) => `${code} x${n}`).join(', ');
+  const got = wrongStatuses(e)
+    .map(([code, n]) => `${code} x${n}`)
+    .join(', ');
   if (!got) return '';
   return e.expectedStatus === null || e.expectedStatus === undefined ? `got ${got}` : `expected ${e.expectedStatus}, got ${got}`;
 }
@@ -109,12 +121,27 @@ export function endpointThresholds(slo: Slo, load: LoadResult): ThresholdResult[
 
 export function loadThresholds(slo: Slo, load: LoadResult | null, minAchievedShare: number): ThresholdResult[] {
   if (!load?.measure) {
-    return [{ id: 'load:ran', status: 'fail', limit: 'a load run at the target rate', observed: null, evidence: 'no load run: nothing to judge' }];
+    return [
+      { id: 'load:ran', status: 'fail', limit: 'a load run at the target rate', observed: null, evidence: 'no load run: nothing to judge' },
+    ];
   }
   const m = load.measure;
-  const valid: ThresholdResult = load.valid && load.invalidReasons.length === 0
-    ? { id: 'load:valid', status: 'pass', limit: 'generator kept up', observed: 'valid', evidence: `late ${m.late}, dropped ${m.dropped}, generator CPU ${(load.generator.cpuShare * 100).toFixed(1)}%` }
-    : { id: 'load:valid', status: 'fail', limit: 'generator kept up', observed: 'invalid', evidence: load.invalidReasons.join('; ') || 'run marked invalid' };
+  const valid: ThresholdResult =
+    load.valid && load.invalidReasons.length === 0
+      ? {
+          id: 'load:valid',
+          status: 'pass',
+          limit: 'generator kept up',
+          observed: 'valid',
+          evidence: `late ${m.late}, dropped ${m.dropped}, generator CPU ${(load.generator.cpuShare * 100).toFixed(1)}%`,
+        }
+      : {
+          id: 'load:valid',
+          status: 'fail',
+          limit: 'generator kept up',
+          observed: 'invalid',
+          evidence: load.invalidReasons.join('; ') || 'run marked invalid',
+        };
   return [
     valid,
     atLeast('load:target-rps', m.targetRps, slo.targetRps, 'req/s scheduled'),
@@ -127,9 +154,23 @@ export function loadThresholds(slo: Slo, load: LoadResult | null, minAchievedSha
   ];
 }
 
-export function memoryThresholds(slo: Slo, ramMiB: number, mem: MemorySummary | null, leakLimit: number, minGrowth = defaultLeakMinGrowthMiB(ramMiB)): ThresholdResult[] {
+export function memoryThresholds(
+  slo: Slo,
+  ramMiB: number,
+  mem: MemorySummary | null,
+  leakLimit: number,
+  minGrowth = defaultLeakMinGrowthMiB(ramMiB),
+): ThresholdResult[] {
   if (!mem || mem.remoteSamples === 0) {
-    return [{ id: 'memory:sampled', status: 'fail', limit: 'memory samples during the run', observed: 0, evidence: 'no memory samples: nothing to judge' }];
+    return [
+      {
+        id: 'memory:sampled',
+        status: 'fail',
+        limit: 'memory samples during the run',
+        observed: 0,
+        evidence: 'no memory samples: nothing to judge',
+      },
+    ];
   }
   const ceilingMiB = Math.round(ramMiB * slo.memoryCeilingPct) / 100;
   const out: ThresholdResult[] = [

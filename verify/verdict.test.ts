@@ -47,18 +47,90 @@ describe('verdict', () => {
 
   it('fails closed on every kind of missing or bad part', () => {
     const cases: [string, (i: ReturnType<typeof verdictInput>) => void, RegExp][] = [
-      ['no checks', (i) => { i.checks = []; }, /checks: none ran/],
-      ['errored check', (i) => { i.checks[0] = { ...i.checks[0], status: 'error', evidence: 'systemd unreachable' }; }, /check service:nginx.service: error/],
-      ['failed check', (i) => { i.checks[1] = { ...i.checks[1], status: 'fail' }; }, /check listening: fail/],
-      ['no thresholds', (i) => { i.thresholds = []; }, /thresholds: none judged/],
-      ['failed threshold', (i) => { i.thresholds[0] = { ...i.thresholds[0], status: 'fail' }; }, /threshold load:valid/],
-      ['no lineage', (i) => { i.image.lineage = null; }, /no lineage/],
-      ['no manifest hash', (i) => { i.image.lineage!.renderManifestSha256 = ''; }, /render manifest/],
-      ['no image ref', (i) => { i.image.ref = ''; }, /no image ref/],
-      ['sampler error', (i) => { i.memoryErrors = ['cgroup gone']; }, /memory sampler: cgroup gone/],
-      ['baseline required but missing', (i) => { i.baseline = null; }, /no comparison was made/],
-      ['baseline inconclusive', (i) => { i.baseline = { ...i.baseline!, outcome: 'inconclusive' }; }, /baseline: inconclusive/],
-      ['baseline regression', (i) => { i.baseline = { ...i.baseline!, outcome: 'regression' }; }, /baseline: regression/],
+      [
+        'no checks',
+        (i) => {
+          i.checks = [];
+        },
+        /checks: none ran/,
+      ],
+      [
+        'errored check',
+        (i) => {
+          i.checks[0] = { ...i.checks[0], status: 'error', evidence: 'systemd unreachable' };
+        },
+        /check service:nginx.service: error/,
+      ],
+      [
+        'failed check',
+        (i) => {
+          i.checks[1] = { ...i.checks[1], status: 'fail' };
+        },
+        /check listening: fail/,
+      ],
+      [
+        'no thresholds',
+        (i) => {
+          i.thresholds = [];
+        },
+        /thresholds: none judged/,
+      ],
+      [
+        'failed threshold',
+        (i) => {
+          i.thresholds[0] = { ...i.thresholds[0], status: 'fail' };
+        },
+        /threshold load:valid/,
+      ],
+      [
+        'no lineage',
+        (i) => {
+          i.image.lineage = null;
+        },
+        /no lineage/,
+      ],
+      [
+        'no manifest hash',
+        (i) => {
+          i.image.lineage!.renderManifestSha256 = '';
+        },
+        /render manifest/,
+      ],
+      [
+        'no image ref',
+        (i) => {
+          i.image.ref = '';
+        },
+        /no image ref/,
+      ],
+      [
+        'sampler error',
+        (i) => {
+          i.memoryErrors = ['cgroup gone'];
+        },
+        /memory sampler: cgroup gone/,
+      ],
+      [
+        'baseline required but missing',
+        (i) => {
+          i.baseline = null;
+        },
+        /no comparison was made/,
+      ],
+      [
+        'baseline inconclusive',
+        (i) => {
+          i.baseline = { ...i.baseline!, outcome: 'inconclusive' };
+        },
+        /baseline: inconclusive/,
+      ],
+      [
+        'baseline regression',
+        (i) => {
+          i.baseline = { ...i.baseline!, outcome: 'regression' };
+        },
+        /baseline: regression/,
+      ],
     ];
     for (const [name, mutate, why] of cases) {
       const input = verdictInput();
@@ -93,7 +165,10 @@ describe('verdict', () => {
       ['pass with reasons', { ...good, reasons: ['x'] }],
       ['pass without load', { ...good, load: { target: null, capacity: null } }],
       ['pass without memory', { ...good, memory: { summary: null, plot: null, errors: [] } }],
-      ['pass with inconclusive baseline', { ...good, baseline: { required: true, comparison: { ...good.baseline.comparison, outcome: 'inconclusive' } } }],
+      [
+        'pass with inconclusive baseline',
+        { ...good, baseline: { required: true, comparison: { ...good.baseline.comparison, outcome: 'inconclusive' } } },
+      ],
       ['fail without reason', { ...good, decision: 'fail', reasons: [] }],
       ['load origin of an unknown kind', { ...good, loadOrigin: { kind: 'internet' } }],
       ['load from a verifier without its address', { ...good, loadOrigin: { kind: 'verifier', instanceType: 't3.micro' } }],

@@ -87,7 +87,8 @@ export function failureReasons(input: VerdictInput): string[] {
   for (const t of input.thresholds) if (t.status !== 'pass') why.push(`threshold ${t.id}: ${t.evidence}`);
   for (const e of input.memoryErrors) why.push(`memory sampler: ${e}`);
   if (input.baseline) {
-    if (input.baseline.outcome !== 'pass') why.push(`baseline: ${input.baseline.outcome}${input.baseline.reasons.length ? `: ${input.baseline.reasons.join('; ')}` : ''}`);
+    if (input.baseline.outcome !== 'pass')
+      why.push(`baseline: ${input.baseline.outcome}${input.baseline.reasons.length ? `: ${input.baseline.reasons.join('; ')}` : ''}`);
   } else if (input.baselineRequired) {
     why.push('baseline: a promoted baseline exists but no comparison was made');
   }

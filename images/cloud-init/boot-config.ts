@@ -10,9 +10,21 @@ import type { Recipe } from '../web.ts';
 export const BOOT_JSON_PATH = '/etc/kiln/boot.json';
 
 /** Env names the image's first boot writes itself; the recipe may not set them. */
-export const KILN_ENV = ['KILN_DB_NAME', 'KILN_DB_USER', 'KILN_DB_PASSWORD', 'KILN_DB_HOST', 'KILN_DB_PORT',
-  'KILN_REDIS_URL', 'KILN_ALLOWED_HOSTS', 'KILN_SECRET_KEY',
-  'DATABASE_URL', 'REDIS_URL', 'SECRET_KEY', 'ALLOWED_HOSTS', 'DJANGO_SETTINGS_MODULE'] as const;
+export const KILN_ENV = [
+  'KILN_DB_NAME',
+  'KILN_DB_USER',
+  'KILN_DB_PASSWORD',
+  'KILN_DB_HOST',
+  'KILN_DB_PORT',
+  'KILN_REDIS_URL',
+  'KILN_ALLOWED_HOSTS',
+  'KILN_SECRET_KEY',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'SECRET_KEY',
+  'ALLOWED_HOSTS',
+  'DJANGO_SETTINGS_MODULE',
+] as const;
 
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 // The app name is also the Postgres role and database name (firstboot checks the same pattern).
@@ -22,9 +34,7 @@ const PG_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
  * Where first boot gets secrets. ssm: one SecureString parameter per name (the instance role reads them). generate:
  * made on the box, or taken from the launch's secrets file when it has the name (local boxes; never in user data).
  */
-export type SecretSpec =
-  | { source: 'ssm'; parameters: Record<string, string> }
-  | { source: 'generate'; names?: string[] };
+export type SecretSpec = { source: 'ssm'; parameters: Record<string, string> } | { source: 'generate'; names?: string[] };
 
 export interface BootConfig {
   version: 1;
@@ -50,15 +60,27 @@ export const ssmParameters = (tierName: string, names: readonly string[] = []): 
   ...Object.fromEntries([...names].sort().map((n) => [n, `${secretsPathFor(tierName)}/${n}`])),
 });
 
-export interface BootInput { tierName: string; recipe: Recipe; distro: DistroProfile; imageHash: string; migrate?: boolean }
+export interface BootInput {
+  tierName: string;
+  recipe: Recipe;
+  distro: DistroProfile;
+  imageHash: string;
+  migrate?: boolean;
+}
 
 /** Django ALLOWED_HOSTS for the recipe's domains (`*.x` as `.x`), `*` without domains (nginx is then the default server). */
-export const allowedHostsOf = (domains: string[]): string[] => (domains.length ? domains.map((d) => (d.startsWith('*.') ? d.slice(1) : d)) : ['*']);
+export const allowedHostsOf = (domains: string[]): string[] =>
+  domains.length ? domains.map((d) => (d.startsWith('*.') ? d.slice(1) : d)) : ['*'];
 
 export function bootConfig({ tierName, recipe, distro, imageHash, migrate = true }: BootInput): BootConfig {
   const app = recipe.app.name;
   if (typeof app !== 'string' || !PG_NAME.test(app)) {
-    throw new InputError('recipe.app.name', app, `lower-case letters, digits and _ (${PG_NAME.source}): it names the Postgres role and database`, 'rename the app');
+    throw new InputError(
+      'recipe.app.name',
+      app,
+      `lower-case letters, digits and _ (${PG_NAME.source}): it names the Postgres role and database`,
+      'rename the app',
+    );
   }
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(recipe.app.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
@@ -66,7 +88,12 @@ export function bootConfig({ tierName, recipe, distro, imageHash, migrate = true
       throw new InputError(`recipe.app.env.${name}`, name, `env names match ${ENV_NAME.source}`, 'rename the variable');
     }
     if ((KILN_ENV as readonly string[]).includes(name)) {
-      throw new InputError(`recipe.app.env.${name}`, name, `${KILN_ENV.join(', ')} are set per instance at first boot`, 'remove it from the recipe');
+      throw new InputError(
+        `recipe.app.env.${name}`,
+        name,
+        `${KILN_ENV.join(', ')} are set per instance at first boot`,
+        'remove it from the recipe',
+      );
     }
     if (typeof value !== 'string' || value.includes('\0')) {
       throw new InputError(`recipe.app.env.${name}`, value, 'a string without NUL bytes', 'fix the value');
@@ -74,9 +101,10 @@ export function bootConfig({ tierName, recipe, distro, imageHash, migrate = true
     env[name] = value;
   }
   const names = [...recipe.app.secrets].sort();
-  const secrets: SecretSpec = distro.secretSource === 'ssm'
-    ? { source: 'ssm', parameters: ssmParameters(tierName, names) }
-    : { source: 'generate', ...(names.length ? { names } : {}) };
+  const secrets: SecretSpec =
+    distro.secretSource === 'ssm'
+      ? { source: 'ssm', parameters: ssmParameters(tierName, names) }
+      : { source: 'generate', ...(names.length ? { names } : {}) };
   const domains = recipe.app.domains;
   serverNames(domains); // the same host-name check nginx's server_name gets (InputError naming the entry)
   // Django spells nginx's leading wildcard `*.example.com` as `.example.com`.

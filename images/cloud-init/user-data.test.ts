@@ -8,16 +8,66 @@ import { buildUserData, serializeUserData, UserDataTooLargeError, USER_DATA_MAX_
 import { emitYaml } from './yaml11.ts';
 
 /** What cloud-init sees: PyYAML's safe loader (the one it uses), back as JSON. */
-const pyyaml = (text: string): unknown => JSON.parse(execFileSync('python3', ['-c',
-  'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], { input: text, encoding: 'utf8' }));
+const pyyaml = (text: string): unknown =>
+  JSON.parse(
+    execFileSync('python3', ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin.read())))'], {
+      input: text,
+      encoding: 'utf8',
+    }),
+  );
 
-const HOSTILE = ['no', 'on', 'off', 'yes', 'y', 'n', 'NO', 'TRUE', '2024-01-01', '12:30:00', '0640', '0o640', '0x1F',
-  '1e3', '.inf', '~', 'null', '', ' ', '!!python/object/apply:os.system ["id"]', '!binary', '*ref', '&anchor', '<<', '=',
-  '${x}', '$(id)', '`id`', '%{y}', '{{ z }}', 'multi\nline\n', 'trailing\n\n', '\ttab', 'a: b', '- item', '? k', '# not a comment',
-  '---', '...', '"dq"', "'sq'", 'back\\slash', 'line\u2028sep', 'nel\u0085x', 'bell\u0007', 'emoji 😀', 'é', 'x\r\ny'];
+const HOSTILE = [
+  'no',
+  'on',
+  'off',
+  'yes',
+  'y',
+  'n',
+  'NO',
+  'TRUE',
+  '2024-01-01',
+  '12:30:00',
+  '0640',
+  '0o640',
+  '0x1F',
+  '1e3',
+  '.inf',
+  '~',
+  'null',
+  '',
+  ' ',
+  '!!python/object/apply:os.system ["id"]',
+  '!binary',
+  '*ref',
+  '&anchor',
+  '<<',
+  '=',
+  '${x}',
+  '$(id)',
+  '`id`',
+  '%{y}',
+  '{{ z }}',
+  'multi\nline\n',
+  'trailing\n\n',
+  '\ttab',
+  'a: b',
+  '- item',
+  '? k',
+  '# not a comment',
+  '---',
+  '...',
+  '"dq"',
+  "'sq'",
+  'back\\slash',
+  'line\u2028sep',
+  'nel\u0085x',
+  'bell\u0007',
+  'emoji 😀',
+  'é',
+  'x\r\ny',
+];
 
-const recipeWith = (env: Record<string, string>, domains: string[] = []): Recipe =>
-  ({ ...WEB, app: { ...WEB.app, env, domains } });
+const recipeWith = (env: Record<string, string>, domains: string[] = []): Recipe => ({ ...WEB, app: { ...WEB.app, env, domains } });
 const boot = (recipe: Recipe, distro = DISTROS.debian12): BootConfig =>
   bootConfig({ tierName: 'nano', recipe, distro, imageHash: 'h'.repeat(64) });
 const bootOf = (userData: string): BootConfig => {
@@ -50,7 +100,10 @@ describe('cloud-config YAML for PyYAML (YAML 1.1)', () => {
 
 describe('boot config: names only, never secrets', () => {
   it('the AMI profile names its SSM parameters; the local profile generates', () => {
-    expect(boot(WEB, DISTROS.ubuntu2404).secrets).toEqual({ source: 'ssm', parameters: { KILN_SECRET_KEY: '/kiln/nano/app/django-secret-key' } });
+    expect(boot(WEB, DISTROS.ubuntu2404).secrets).toEqual({
+      source: 'ssm',
+      parameters: { KILN_SECRET_KEY: '/kiln/nano/app/django-secret-key' },
+    });
     expect(boot(WEB, DISTROS.debian12).secrets).toEqual({ source: 'generate' });
     expect(boot(WEB).allowedHosts).toEqual(['*']);
   });
@@ -68,7 +121,11 @@ describe('size limit', () => {
   it('over 16 KB raw is an input error (exit 2) that says what to shorten', () => {
     const big = recipeWith({ BIG: 'x'.repeat(USER_DATA_MAX_BYTES) });
     let err: unknown;
-    try { serializeUserData(buildUserData(boot(big))); } catch (e) { err = e; }
+    try {
+      serializeUserData(buildUserData(boot(big)));
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(UserDataTooLargeError);
     expect((err as InputError).exitCode).toBe(2);
     expect((err as Error).message).toMatch(/16384 bytes.*shorten recipe\.app\.env/);
@@ -84,7 +141,10 @@ describe('withLaunchIdentity', () => {
     const doc = pyyaml(serializeUserData(merged)) as Record<string, unknown>;
     expect(doc).toMatchObject({ hostname: 'kiln-box-1', disable_root: true, ssh_pwauth: false });
     expect(doc.write_files).toEqual((pyyaml(serializeUserData(base)) as Record<string, unknown>).write_files);
-    expect(doc.users).toEqual(['default', { name: 'kiln', shell: '/bin/bash', sudo: 'ALL=(ALL) NOPASSWD:ALL', lock_passwd: true, ssh_authorized_keys: [key] }]);
+    expect(doc.users).toEqual([
+      'default',
+      { name: 'kiln', shell: '/bin/bash', sudo: 'ALL=(ALL) NOPASSWD:ALL', lock_passwd: true, ssh_authorized_keys: [key] },
+    ]);
     expect(base.users).toBeUndefined();
   });
   it('refuses a key or hostname that would smuggle in more lines', () => {

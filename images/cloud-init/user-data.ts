@@ -14,8 +14,12 @@ export type CloudConfig = { [key: string]: Yaml };
 /** Exit 2: only the recipe's values (env, domains) can make the user data grow. */
 export class UserDataTooLargeError extends InputError {
   constructor(readonly bytes: number) {
-    super('cloud-init/user-data', `${bytes} bytes`, `EC2 accepts at most ${USER_DATA_MAX_BYTES} bytes of raw user data`,
-      'shorten recipe.app.env values or recipe.app.domains (or move large values to SSM and fetch them at boot)');
+    super(
+      'cloud-init/user-data',
+      `${bytes} bytes`,
+      `EC2 accepts at most ${USER_DATA_MAX_BYTES} bytes of raw user data`,
+      'shorten recipe.app.env values or recipe.app.domains (or move large values to SSM and fetch them at boot)',
+    );
     this.name = 'UserDataTooLargeError';
   }
 }
@@ -54,8 +58,16 @@ export function withLaunchIdentity(doc: CloudConfig, id: LaunchIdentity): CloudC
   if (id.hostname !== undefined && !HOSTNAME.test(id.hostname)) {
     throw new Error(`withLaunchIdentity: hostname ${JSON.stringify(id.hostname)} is not a DNS label`);
   }
-  const users = (Array.isArray(doc.users) ? doc.users : ['default']).filter((u) => !(typeof u === 'object' && u !== null && (u as { name?: Yaml }).name === user));
-  const login = { name: user, shell: '/bin/bash', sudo: 'ALL=(ALL) NOPASSWD:ALL', lock_passwd: true, ssh_authorized_keys: [id.sshPublicKey] };
+  const users = (Array.isArray(doc.users) ? doc.users : ['default']).filter(
+    (u) => !(typeof u === 'object' && u !== null && (u as { name?: Yaml }).name === user),
+  );
+  const login = {
+    name: user,
+    shell: '/bin/bash',
+    sudo: 'ALL=(ALL) NOPASSWD:ALL',
+    lock_passwd: true,
+    ssh_authorized_keys: [id.sshPublicKey],
+  };
   return {
     ...doc,
     ...(id.hostname ? { hostname: id.hostname, preserve_hostname: false } : {}),

@@ -54,8 +54,7 @@ function lines(v: Yaml, indent: string): string[] {
     if (entries.length === 0) return ['{}'];
     return entries.flatMap(([k, x]) => {
       const nested = (Array.isArray(x) && x.length > 0) || (isMap(x) && Object.keys(x).length > 0);
-      return nested ? [`${indent}${key(k)}:`, ...lines(x, `${indent}  `)]
-        : [`${indent}${key(k)}: ${lines(x, '')[0]}`];
+      return nested ? [`${indent}${key(k)}:`, ...lines(x, `${indent}  `)] : [`${indent}${key(k)}: ${lines(x, '')[0]}`];
     });
   }
   return [scalar(v)];

@@ -88,10 +88,10 @@ export const appFiles: FileSpec[] = [
       { path: APP_CONFIG, mode: '0644', content: `${JSON.stringify(appConfig(ctx), null, 2)}\n` },
       ...(ctx.recipe.app.source.kind === 'canary'
         ? SOURCES.map((rel) => ({
-          path: `${APP_ROOT}/${rel.replace(/^canary\//, '')}`,
-          mode: rel.endsWith('manage.py') ? '0755' : '0644',
-          content: read(rel),
-        }))
+            path: `${APP_ROOT}/${rel.replace(/^canary\//, '')}`,
+            mode: rel.endsWith('manage.py') ? '0755' : '0644',
+            content: read(rel),
+          }))
         : []),
     ],
   },

@@ -6,10 +6,14 @@ import type { FileSpec } from '../render-types.ts';
 export const cloudInitFiles: FileSpec[] = [
   {
     role: 'cloud-init',
-    render: (ctx) => [{
-      path: 'cloud-init/user-data',
-      mode: '0644',
-      content: serializeUserData(buildUserData(bootConfig({ tierName: ctx.tier.name, recipe: ctx.recipe, distro: ctx.distro, imageHash: ctx.imageHash }))),
-    }],
+    render: (ctx) => [
+      {
+        path: 'cloud-init/user-data',
+        mode: '0644',
+        content: serializeUserData(
+          buildUserData(bootConfig({ tierName: ctx.tier.name, recipe: ctx.recipe, distro: ctx.distro, imageHash: ctx.imageHash })),
+        ),
+      },
+    ],
   },
 ];

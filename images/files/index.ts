@@ -14,8 +14,16 @@ import { sysctlFiles } from './sysctl.ts';
 import { systemdFiles } from './systemd.ts';
 
 export const FILES: FileSpec[] = [
-  ...nginxFiles, ...postgresFiles, ...pgbouncerFiles, ...redisFiles, ...gunicornFiles,
-  ...systemdFiles, ...sysctlFiles, ...sshdFiles, ...appFiles, ...provisionFiles,
+  ...nginxFiles,
+  ...postgresFiles,
+  ...pgbouncerFiles,
+  ...redisFiles,
+  ...gunicornFiles,
+  ...systemdFiles,
+  ...sysctlFiles,
+  ...sshdFiles,
+  ...appFiles,
+  ...provisionFiles,
 ];
 
 export const BUNDLE_FILES: FileSpec[] = [...packerFiles, ...cloudInitFiles];

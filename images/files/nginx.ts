@@ -11,7 +11,12 @@ const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,
 export function serverNames(domains: string[]): string {
   domains.forEach((d, i) => {
     if (typeof d !== 'string' || d.length > 253 || !HOST.test(d)) {
-      throw new InputError(`recipe.app.domains[${i}]`, d, 'a DNS host name (letters, digits, hyphens, dots; optional leading "*.")', 'fix or remove that domain');
+      throw new InputError(
+        `recipe.app.domains[${i}]`,
+        d,
+        'a DNS host name (letters, digits, hyphens, dots; optional leading "*.")',
+        'fix or remove that domain',
+      );
     }
   });
   return domains.length ? domains.join(' ') : '_';
@@ -28,15 +33,23 @@ const PLAIN_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 export function healthCheckHost(domains: string[], healthPath: string): string | null {
   if (!domains.length) return null;
   if (!PLAIN_PATH.test(healthPath)) {
-    throw new InputError('recipe.app.health', healthPath, 'with app.domains, a plain path of letters, digits and . _ ~ / - (load balancers check it with the instance\'s address as Host, which nginx maps to the first domain)', 'point health at a plain path such as /healthz/');
+    throw new InputError(
+      'recipe.app.health',
+      healthPath,
+      "with app.domains, a plain path of letters, digits and . _ ~ / - (load balancers check it with the instance's address as Host, which nginx maps to the first domain)",
+      'point health at a plain path such as /healthz/',
+    );
   }
   return domains[0]!.replace(/^\*\./, '');
 }
 
-const site = (ctx: RenderContext) => renderTemplate('nginx/site.conf.hbs', {
-  ...ctx, serverNames: serverNames(ctx.recipe.app.domains), staticLink: STATIC_LINK,
-  healthHost: healthCheckHost(ctx.recipe.app.domains, ctx.recipe.app.healthPath),
-});
+const site = (ctx: RenderContext) =>
+  renderTemplate('nginx/site.conf.hbs', {
+    ...ctx,
+    serverNames: serverNames(ctx.recipe.app.domains),
+    staticLink: STATIC_LINK,
+    healthHost: healthCheckHost(ctx.recipe.app.domains, ctx.recipe.app.healthPath),
+  });
 
 export const nginxFiles: FileSpec[] = [
   {

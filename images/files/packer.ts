@@ -8,8 +8,14 @@ import { isCanary } from '../web.ts';
  * The model's input for one render (x86_64 by default; arm64 is a model option for Graviton bakes). A recipe with
  * an app source always gets its payload written beside the render (pipeline/bundle/write-bundle.ts), hence `app`.
  */
-export const packerInputOf = (ctx: RenderContext, arch: PackerInput['arch'] = 'x86_64'): PackerInput =>
-  ({ tier: ctx.tier, recipe: ctx.recipe, distro: ctx.distro, imageHash: ctx.imageHash, arch, app: !isCanary(ctx.recipe) });
+export const packerInputOf = (ctx: RenderContext, arch: PackerInput['arch'] = 'x86_64'): PackerInput => ({
+  tier: ctx.tier,
+  recipe: ctx.recipe,
+  distro: ctx.distro,
+  imageHash: ctx.imageHash,
+  arch,
+  app: !isCanary(ctx.recipe),
+});
 
 export const packerFiles: FileSpec[] = [
   {

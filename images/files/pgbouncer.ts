@@ -7,7 +7,8 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** The app's database name: a plain identifier, so it is the same word in the ini, SQL and the userlist. */
 export function dbName(name: string): string {
-  if (!IDENT.test(name)) throw new InputError('recipe.app.name', name, 'lower-case letters, digits and _ (a Postgres identifier, up to 63)', 'rename the app');
+  if (!IDENT.test(name))
+    throw new InputError('recipe.app.name', name, 'lower-case letters, digits and _ (a Postgres identifier, up to 63)', 'rename the app');
   return name;
 }
 
@@ -19,11 +20,13 @@ export const pgbouncerFiles: FileSpec[] = [
   {
     role: 'pgbouncer',
     service: 'pgbouncer',
-    render: (ctx) => [{
-      path: '/etc/pgbouncer/pgbouncer.ini',
-      // No secrets here (they are in the userlist): readable by the postgres user pgbouncer runs as.
-      mode: '0644',
-      content: renderTemplate('pgbouncer/pgbouncer.ini.hbs', { ...ctx, db: dbName(ctx.recipe.app.name), params: pgbouncerParams(ctx) }),
-    }],
+    render: (ctx) => [
+      {
+        path: '/etc/pgbouncer/pgbouncer.ini',
+        // No secrets here (they are in the userlist): readable by the postgres user pgbouncer runs as.
+        mode: '0644',
+        content: renderTemplate('pgbouncer/pgbouncer.ini.hbs', { ...ctx, db: dbName(ctx.recipe.app.name), params: pgbouncerParams(ctx) }),
+      },
+    ],
   },
 ];

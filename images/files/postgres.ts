@@ -35,7 +35,12 @@ export function pgParams(ctx: RenderContext) {
   const unknown = Object.keys(pg).filter((k) => !PG_PARAMS[k]);
   if (unknown.length) throw new Error(`kiln bug: postgres settings without a parameter mapping: ${unknown.join(', ')}`);
   return Object.entries(PG_PARAMS).map(([key, p]) => ({
-    key, name: p.name, unit: p.unit, value: pg[key]!, text: text(pg[key]!, p.unit), reason: ctx.r[`postgres.${key}`],
+    key,
+    name: p.name,
+    unit: p.unit,
+    value: pg[key]!,
+    text: text(pg[key]!, p.unit),
+    reason: ctx.r[`postgres.${key}`],
   }));
 }
 
@@ -45,6 +50,8 @@ export const postgresFiles: FileSpec[] = [
   {
     role: 'postgres',
     service: 'postgres',
-    render: (ctx) => [{ path: postgresConfPath(ctx), mode: '0644', content: renderTemplate('postgres/kiln.conf.hbs', { ...ctx, params: pgParams(ctx) }) }],
+    render: (ctx) => [
+      { path: postgresConfPath(ctx), mode: '0644', content: renderTemplate('postgres/kiln.conf.hbs', { ...ctx, params: pgParams(ctx) }) },
+    ],
   },
 ];

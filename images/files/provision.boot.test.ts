@@ -22,9 +22,22 @@ const distro = DISTROS[DEFAULT_LOCAL_DISTRO];
 const bundleDir = join(REPO_ROOT, '.kiln/test-bundle-provision', String(process.pid));
 const boxes: BoxHostDescription[] = [];
 // Recipe env values that a YAML 1.1 reader, a shell or systemd could each misread: they must arrive verbatim.
-const HOSTILE_ENV = { APP_NO: 'no', APP_DATE: '2024-01-01', APP_MODE: '0640', APP_NULL: '~', APP_YAML: '*ref !!python/object:os.system <<',
-  APP_SHELL: '$(touch /tmp/pwned) `touch /tmp/pwned2` ${HOME} "dq" \'sq\' back\\slash ; # not a comment', APP_SPACES: '  padded  ' };
-const ssh = (h: BoxHostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
+const HOSTILE_ENV = {
+  APP_NO: 'no',
+  APP_DATE: '2024-01-01',
+  APP_MODE: '0640',
+  APP_NULL: '~',
+  APP_YAML: '*ref !!python/object:os.system <<',
+  APP_SHELL: '$(touch /tmp/pwned) `touch /tmp/pwned2` ${HOME} "dq" \'sq\' back\\slash ; # not a comment',
+  APP_SPACES: '  padded  ',
+};
+const ssh = (h: BoxHostDescription): SshTarget => ({
+  address: h.address,
+  port: h.port,
+  user: h.user,
+  keyPath: h.keyPath,
+  knownHostsPath: h.knownHostsPath,
+});
 /** Images this test baked from older renders (~1 GiB each with the unpacked root); a day is longer than any run. */
 async function pruneOldImages(keep: string): Promise<void> {
   for (const ref of await listImages(stateDir)) {
@@ -52,7 +65,10 @@ const fingerprints = async (h: BoxHostDescription) => {
 };
 /** Monotonic µs at which a unit became active / left inactive. */
 const startedAt = async (h: BoxHostDescription, unit: string) => {
-  const r = await sshRun(ssh(h), `systemctl show -p ActiveEnterTimestampMonotonic -p InactiveExitTimestampMonotonic -p ConditionResult ${unit}`);
+  const r = await sshRun(
+    ssh(h),
+    `systemctl show -p ActiveEnterTimestampMonotonic -p InactiveExitTimestampMonotonic -p ConditionResult ${unit}`,
+  );
   return Object.fromEntries(r.stdout.split('\n').map((l) => l.split('=') as [string, string]));
 };
 
@@ -62,20 +78,42 @@ describe('rendered provisioning, baked and booted (local target)', () => {
     const recipe = join(REPO_ROOT, '.kiln', `provision-boot-recipe-${process.pid}.json`);
     await mkdir(join(REPO_ROOT, '.kiln'), { recursive: true });
     await writeFile(recipe, JSON.stringify({ app: { env: HOSTILE_ENV } }));
-    await execa('npx', ['tsx', 'cli/cli.ts', 'render', '--tier', 'nano', '--distro', distro.id, '--recipe', recipe, '--out', bundleDir], { cwd: REPO_ROOT });
+    await execa('npx', ['tsx', 'cli/cli.ts', 'render', '--tier', 'nano', '--distro', distro.id, '--recipe', recipe, '--out', bundleDir], {
+      cwd: REPO_ROOT,
+    });
     await rm(recipe);
     // The build VM has PyPI; this machine reaches it only through the host's pip setup: a wheelhouse for the chroot.
     await mkdir(join(bundleDir, 'wheels'));
     // Wheels for the image's Python (3.13 on trixie), not the host venv's: psycopg-binary is built per CPython version.
     const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
-    await execa(join(REPO_ROOT, '.venv/bin/pip'), ['download', '-q', '--only-binary=:all:', '-d', join(bundleDir, 'wheels'),
-      '--python-version', distro.versions.python, '--implementation', 'cp',
+    await execa(join(REPO_ROOT, '.venv/bin/pip'), [
+      'download',
+      '-q',
+      '--only-binary=:all:',
+      '-d',
+      join(bundleDir, 'wheels'),
+      '--python-version',
+      distro.versions.python,
+      '--implementation',
+      'cp',
       ...['manylinux2014', 'manylinux_2_17', 'manylinux_2_28'].flatMap((p) => ['--platform', `${p}_${arch}`]),
-      '-r', join(bundleDir, 'rootfs/opt/kiln/app/requirements.txt')]);
+      '-r',
+      join(bundleDir, 'rootfs/opt/kiln/app/requirements.txt'),
+    ]);
     const image = await bake({ tier: 'nano', bundleDir, stateDir, distro: DEFAULT_LOCAL_DISTRO });
     await pruneOldImages(image.ref);
-    const launched = await Promise.allSettled([`pa${process.pid}`, `pb${process.pid}`].map((id) =>
-      launch({ imageRef: image.ref, tier: 'nano', id, stateDir, userDataPath: join(bundleDir, 'cloud-init/user-data'), readyTimeoutSec: 240 })));
+    const launched = await Promise.allSettled(
+      [`pa${process.pid}`, `pb${process.pid}`].map((id) =>
+        launch({
+          imageRef: image.ref,
+          tier: 'nano',
+          id,
+          stateDir,
+          userDataPath: join(bundleDir, 'cloud-init/user-data'),
+          readyTimeoutSec: 240,
+        }),
+      ),
+    );
     for (const r of launched) if (r.status === 'fulfilled') boxes.push(r.value);
     for (const r of launched) if (r.status === 'rejected') throw r.reason;
   }, 900_000);
@@ -101,17 +139,27 @@ describe('rendered provisioning, baked and booted (local target)', () => {
   it('hostile recipe env values reach the app verbatim: user data (PyYAML) -> boot.json -> app.env -> systemd EnvironmentFile', async () => {
     const h = boxes[0];
     // systemd's own EnvironmentFile parser, as it starts kiln-app; only the non-secret APP_ values come back.
-    const r = await sshRun(ssh(h), 'sudo systemd-run --quiet --wait --pipe -p EnvironmentFile=/etc/kiln/app.env /usr/bin/env -0 | tr "\\0" "\\n" | grep -a "^APP_" | base64 -w0; echo; ls /tmp/pwned /tmp/pwned2 2>&1 | grep -c "No such file"');
+    const r = await sshRun(
+      ssh(h),
+      'sudo systemd-run --quiet --wait --pipe -p EnvironmentFile=/etc/kiln/app.env /usr/bin/env -0 | tr "\\0" "\\n" | grep -a "^APP_" | base64 -w0; echo; ls /tmp/pwned /tmp/pwned2 2>&1 | grep -c "No such file"',
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const [b64, notThere] = r.stdout.split('\n');
-    const got = Object.fromEntries(Buffer.from(b64, 'base64').toString('utf8').split('\n').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+    const got = Object.fromEntries(
+      Buffer.from(b64, 'base64')
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
     expect(got).toEqual(HOSTILE_ENV);
     expect(notThere).toBe('2');
   });
 
   it("the PgBouncer admin console answers the operator on the box's unix socket, and refuses the same login over TCP", async () => {
     const h = boxes[0];
-    const console = (host: string) => sshRun(ssh(h), `sudo runuser -u postgres -- psql -h ${host} -p 6432 -U pgbouncer -d pgbouncer -w -Atc 'SHOW POOLS'`);
+    const console = (host: string) =>
+      sshRun(ssh(h), `sudo runuser -u postgres -- psql -h ${host} -p 6432 -U pgbouncer -d pgbouncer -w -Atc 'SHOW POOLS'`);
     const local = await console('/var/run/postgresql');
     expect(local.exitCode, local.stderr).toBe(0);
     expect(local.stdout).toMatch(/^canary\|canary\|/m);
@@ -125,7 +173,9 @@ describe('rendered provisioning, baked and booted (local target)', () => {
     expect(fb.ConditionResult).toBe('yes');
     expect(Number(fb.InactiveExitTimestampMonotonic)).toBeGreaterThan(Number(pg.ActiveEnterTimestampMonotonic));
     for (const unit of ['pgbouncer.service', 'kiln-app.service']) {
-      expect(Number((await startedAt(h, unit)).InactiveExitTimestampMonotonic), unit).toBeGreaterThanOrEqual(Number(fb.ActiveEnterTimestampMonotonic));
+      expect(Number((await startedAt(h, unit)).InactiveExitTimestampMonotonic), unit).toBeGreaterThanOrEqual(
+        Number(fb.ActiveEnterTimestampMonotonic),
+      );
     }
   });
 

@@ -10,15 +10,29 @@ const nano = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
 const file = (distro: keyof typeof DISTROS, path: string) => render(nano, WEB, DISTROS[distro]).files.find((f) => f.path === path)!;
 
 /** profile.env as bash sees it after sourcing (exported, then dumped NUL-separated). */
-const sourced = (text: string): Record<string, string> => Object.fromEntries(
-  execFileSync('bash', ['--norc', '-c', 'set -a; . <(printf "%s" "$1"); exec env -0', 'sh', text], { encoding: 'utf8', env: {}, stdio: ['ignore', 'pipe', 'pipe'] })
-    .split('\0').filter((kv) => kv.startsWith('KILN_')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const sourced = (text: string): Record<string, string> =>
+  Object.fromEntries(
+    execFileSync('bash', ['--norc', '-c', 'set -a; . <(printf "%s" "$1"); exec env -0', 'sh', text], {
+      encoding: 'utf8',
+      env: {},
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+      .split('\0')
+      .filter((kv) => kv.startsWith('KILN_'))
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 
 describe('provisioning render', () => {
   it('profile.env carries what differs per distro, as data bash reads back exactly', () => {
     for (const d of Object.values(DISTROS)) {
       const env = sourced(profileEnv(d));
-      expect(env).toMatchObject({ KILN_DISTRO: d.id, KILN_PACKAGES: d.packages.join(' '), KILN_PG_BIN_DIR: d.pgBinDir, KILN_PG_UNIT: d.pgUnit, KILN_VENV: '/opt/kiln/venv' });
+      expect(env).toMatchObject({
+        KILN_DISTRO: d.id,
+        KILN_PACKAGES: d.packages.join(' '),
+        KILN_PG_BIN_DIR: d.pgBinDir,
+        KILN_PG_UNIT: d.pgUnit,
+        KILN_VENV: '/opt/kiln/venv',
+      });
     }
     expect(sourced(profileEnv(DISTROS.debian12)).KILN_PACKAGES).toMatch(/postgresql-15 .*nginx-light/);
     expect(sourced(profileEnv(DISTROS.ubuntu2404)).KILN_PACKAGES).toMatch(/postgresql-16 .*nginx python3-boto3/);
@@ -36,13 +50,20 @@ describe('provisioning render', () => {
     expect(env.KILN_REMOVED_UNITS).toBe('postgresql.service pgbouncer.service');
     expect(sourced(profileEnv(DISTROS.debian13)).KILN_REMOVED_PACKAGES).toBe('');
     const noDb = { ...WEB, services: ['nginx', 'gunicorn', 'redis'] as const, app: { ...WEB.app, secrets: ['DATABASE_URL'] } };
-    const unit = render(nano, { ...noDb, services: [...noDb.services] }, DISTROS.debian13).files.find((f) => f.path === FIRSTBOOT_UNIT)!.content;
+    const unit = render(nano, { ...noDb, services: [...noDb.services] }, DISTROS.debian13).files.find(
+      (f) => f.path === FIRSTBOOT_UNIT,
+    )!.content;
     expect(unit).not.toMatch(/postgresql/);
     expect(unit).toMatch(/^Before=kiln-app\.service$/m);
   });
 
   it('the scripts are the same for both distros and never branch on a distro name', () => {
-    for (const path of ['provision/provision.sh', 'provision/hygiene.sh', '/usr/local/lib/kiln/firstboot.py', '/usr/local/lib/kiln/kiln_secrets.py']) {
+    for (const path of [
+      'provision/provision.sh',
+      'provision/hygiene.sh',
+      '/usr/local/lib/kiln/firstboot.py',
+      '/usr/local/lib/kiln/kiln_secrets.py',
+    ]) {
       const a = file('debian12', path).content;
       expect(file('ubuntu2404', path).content).toBe(a);
       // Comments may name releases; no test or case may branch on one.
@@ -52,11 +73,14 @@ describe('provisioning render', () => {
   });
 
   it('first boot waits for write_files in the unit each cloud-init release runs it in (25.1 on trixie has no cloud-init.service)', () => {
-    expect([DISTROS.debian12, DISTROS.ubuntu2404, DISTROS.debian13].map((d) => d.cloudInitNetworkUnit))
-      .toEqual(['cloud-init.service', 'cloud-init.service', 'cloud-init-network.service']);
+    expect([DISTROS.debian12, DISTROS.ubuntu2404, DISTROS.debian13].map((d) => d.cloudInitNetworkUnit)).toEqual([
+      'cloud-init.service',
+      'cloud-init.service',
+      'cloud-init-network.service',
+    ]);
   });
 
-  it('the first-boot unit runs after its distro\'s Postgres cluster and cloud-init, before PgBouncer and the app, once', () => {
+  it("the first-boot unit runs after its distro's Postgres cluster and cloud-init, before PgBouncer and the app, once", () => {
     for (const d of Object.values(DISTROS)) {
       const unit = file(d.id, FIRSTBOOT_UNIT).content;
       expect(unit).toContain(`Requires=${d.pgUnit}\n`);
@@ -80,11 +104,17 @@ describe('no secret is baked into the image or the user data', () => {
           expect(ASSIGNED.test(f.content), `${f.path} assigns a boot-time secret`).toBe(false);
           for (const re of SECRET_SHAPES) expect(re.test(f.content), `${f.path} holds ${re}`).toBe(false);
         }
-        expect(r.files.some((f) => /userlist\.txt$|app\.env$|boot\.json$/.test(f.path)), 'per-instance files are written at boot').toBe(false);
+        expect(
+          r.files.some((f) => /userlist\.txt$|app\.env$|boot\.json$/.test(f.path)),
+          'per-instance files are written at boot',
+        ).toBe(false);
         const ud = r.files.find((f) => f.path === 'cloud-init/user-data')!.content;
-        const boot = JSON.parse(JSON.parse(/content: ("(?:[^"\\]|\\.)*")/.exec(ud)![1]) as string) as { secrets: { source: string; parameters?: Record<string, string> } };
+        const boot = JSON.parse(JSON.parse(/content: ("(?:[^"\\]|\\.)*")/.exec(ud)![1]) as string) as {
+          secrets: { source: string; parameters?: Record<string, string> };
+        };
         expect(Object.keys(boot.secrets).sort()).toEqual(d.secretSource === 'ssm' ? ['parameters', 'source'] : ['source']);
-        for (const name of Object.values(boot.secrets.parameters ?? {})) expect(name.startsWith(`/kiln/${tier.name}/app/`), name).toBe(true);
+        for (const name of Object.values(boot.secrets.parameters ?? {}))
+          expect(name.startsWith(`/kiln/${tier.name}/app/`), name).toBe(true);
       });
     }
   }

@@ -94,10 +94,15 @@ export const provisionFiles: FileSpec[] = [
   {
     role: 'systemd',
     render: (ctx) => [
-      { path: FIRSTBOOT_UNIT, mode: '0644', content: renderTemplate('firstboot/kiln-firstboot.service.hbs', {
-        ...ctx.distro, localDb: ctx.recipe.services.includes('postgres'),
-        before: ctx.recipe.services.includes('pgbouncer') ? 'pgbouncer.service kiln-app.service' : 'kiln-app.service',
-      }) },
+      {
+        path: FIRSTBOOT_UNIT,
+        mode: '0644',
+        content: renderTemplate('firstboot/kiln-firstboot.service.hbs', {
+          ...ctx.distro,
+          localDb: ctx.recipe.services.includes('postgres'),
+          before: ctx.recipe.services.includes('pgbouncer') ? 'pgbouncer.service kiln-app.service' : 'kiln-app.service',
+        }),
+      },
       { path: SNAKEOIL_UNIT, mode: '0644', content: renderTemplate('firstboot/kiln-snakeoil.service.hbs', ctx.distro) },
     ],
   },

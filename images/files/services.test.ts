@@ -19,8 +19,12 @@ describe.each(Object.values(DISTROS))('service files on $id', (distro) => {
     for (const group of ['postgres', 'pgbouncer', 'gunicorn', 'nginx', 'kernel'] as const) {
       for (const [key, value] of Object.entries(r.context.s[group])) {
         const reason = r.context.r[`${group}.${key}`];
-        const ok = lines.some((l, i) => l.trim().replace(/^(#|;;) /, '') === reason && /^\s*(#|;;) /.test(l)
-          && lines[i + 1]?.toLowerCase().includes(String(value).toLowerCase()));
+        const ok = lines.some(
+          (l, i) =>
+            l.trim().replace(/^(#|;;) /, '') === reason
+            && /^\s*(#|;;) /.test(l)
+            && lines[i + 1]?.toLowerCase().includes(String(value).toLowerCase()),
+        );
         if (!ok) missing.push(`${group}.${key} = ${value}`);
       }
     }
@@ -37,7 +41,7 @@ describe.each(Object.values(DISTROS))('service files on $id', (distro) => {
     expect(fileOf(render(tier, WEB, distro), '/etc/nginx/nginx.conf')).toMatch(/^worker_processes 2;$/m);
   });
 
-  it('puts the postgres conf.d under the distro\'s config dir', () => {
+  it("puts the postgres conf.d under the distro's config dir", () => {
     const r = render(BUILTIN_TIERS[0]!, WEB, distro);
     expect(r.files.find((f) => f.role === 'postgres')!.path).toBe(`${distro.pgConfDir}/conf.d/kiln.conf`);
     expect(r.files.some((f) => f.path === `/etc/systemd/system/${distro.pgUnit}.d/kiln.conf`)).toBe(true);
@@ -53,14 +57,18 @@ describe('systemd drop-ins', () => {
     expect(text).toMatch(/^Restart=on-failure$/m);
     expect(text).toMatch(/^OOMPolicy=continue$/m);
     expect(text).toMatch(/cgroup v2/);
-    const component = { 'nginx.service': 'nginx', 'pgbouncer.service': 'pgbouncer', 'redis-server.service': 'redis', 'kiln-app.service': 'gunicorn' }[unit] ?? 'postgres';
+    const component =
+      { 'nginx.service': 'nginx', 'pgbouncer.service': 'pgbouncer', 'redis-server.service': 'redis', 'kiln-app.service': 'gunicorn' }[unit]
+      ?? 'postgres';
     const worst = r.context.tuned.budget.components[component as 'nginx'];
     expect(text).toMatch(new RegExp(`^MemoryHigh=${Math.ceil(worst + CGROUP_SLACK_MIB)}M$`, 'm'));
     expect(text).toMatch(new RegExp(`^MemoryMax=${Math.ceil(worst * MEMORY_MAX_FACTOR + CGROUP_SLACK_MIB)}M$`, 'm'));
   });
 
   it('orders pgbouncer after Postgres and the app after first boot, PgBouncer and Redis; file limits from the kernel settings', () => {
-    expect(fileOf(r, '/etc/systemd/system/pgbouncer.service.d/kiln.conf')).toMatch(new RegExp(`^After=${DISTROS.debian12.pgUnit.replace('@', '@')}$`, 'm'));
+    expect(fileOf(r, '/etc/systemd/system/pgbouncer.service.d/kiln.conf')).toMatch(
+      new RegExp(`^After=${DISTROS.debian12.pgUnit.replace('@', '@')}$`, 'm'),
+    );
     const app = fileOf(r, '/etc/systemd/system/kiln-app.service');
     expect(app).toMatch(/^After=.*kiln-firstboot\.service.*pgbouncer\.service.*redis-server\.service/m);
     expect(app).toMatch(/^Requires=kiln-firstboot\.service$/m);
@@ -80,12 +88,18 @@ describe('user input stays data', () => {
     expect(fileOf(r, '/etc/nginx/conf.d/kiln.conf')).toMatch(/^\s*server_name example\.com \*\.example\.org;$/m);
   });
 
-  it.each([['x.com; include /etc/shadow'], ['a.com\nlisten 81'], ['$host'], ['']])('a hostile domain %j is refused with exit-2 error', (bad) => {
-    expect(() => render(tier, recipeWith({ domains: ['ok.example', bad] }))).toThrow(InputError);
-    expect(() => render(tier, recipeWith({ domains: [bad] }))).toThrow(/recipe\.app\.domains\[0\]/);
-  });
+  it.each([['x.com; include /etc/shadow'], ['a.com\nlisten 81'], ['$host'], ['']])(
+    'a hostile domain %j is refused with exit-2 error',
+    (bad) => {
+      expect(() => render(tier, recipeWith({ domains: ['ok.example', bad] }))).toThrow(InputError);
+      expect(() => render(tier, recipeWith({ domains: [bad] }))).toThrow(/recipe\.app\.domains\[0\]/);
+    },
+  );
 
-  it.each([['canary db'], ['x\n[pgbouncer]'], ['Robert"); DROP'], ['1abc']])('a hostile app name %j is refused for the pgbouncer database', (bad) => {
-    expect(() => render(tier, recipeWith({ name: bad }))).toThrow(/recipe\.app\.name/);
-  });
+  it.each([['canary db'], ['x\n[pgbouncer]'], ['Robert"); DROP'], ['1abc']])(
+    'a hostile app name %j is refused for the pgbouncer database',
+    (bad) => {
+      expect(() => render(tier, recipeWith({ name: bad }))).toThrow(/recipe\.app\.name/);
+    },
+  );
 });

@@ -17,10 +17,16 @@ export const SSHD_EXPECT: Record<string, string> = {
 export const sshdFiles: FileSpec[] = [
   {
     role: 'sshd',
-    render: (ctx) => [{
-      path: SSHD_DROPIN,
-      mode: '0644',
-      content: renderTemplate('sshd/60-kiln.conf.hbs', { ...ctx, aliveSec: SSHD_EXPECT.clientaliveinterval, aliveCount: SSHD_EXPECT.clientalivecountmax }),
-    }],
+    render: (ctx) => [
+      {
+        path: SSHD_DROPIN,
+        mode: '0644',
+        content: renderTemplate('sshd/60-kiln.conf.hbs', {
+          ...ctx,
+          aliveSec: SSHD_EXPECT.clientaliveinterval,
+          aliveCount: SSHD_EXPECT.clientalivecountmax,
+        }),
+      },
+    ],
   },
 ];

@@ -18,5 +18,10 @@ export const sysctlParams = (ctx: RenderContext) =>
   Object.entries(SYSCTLS).map(([k, key]) => ({ key, value: ctx.s.kernel[k], reason: ctx.r[`kernel.${k}`] }));
 
 export const sysctlFiles: FileSpec[] = [
-  { role: 'sysctl', render: (ctx) => [{ path: SYSCTL_PATH, mode: '0644', content: renderTemplate('sysctl/60-kiln.conf.hbs', { ...ctx, params: sysctlParams(ctx) }) }] },
+  {
+    role: 'sysctl',
+    render: (ctx) => [
+      { path: SYSCTL_PATH, mode: '0644', content: renderTemplate('sysctl/60-kiln.conf.hbs', { ...ctx, params: sysctlParams(ctx) }) },
+    ],
+  },
 ];

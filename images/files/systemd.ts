@@ -29,11 +29,22 @@ export const services = (ctx: RenderContext): Service[] => allServices(ctx).filt
 const allServices = (ctx: RenderContext): Service[] => [
   { unit: 'nginx.service', component: 'nginx', why: 'serves static files and proxies to the app', nofileKey: 'nginx_nofile' },
   { unit: ctx.distro.pgUnit, component: 'postgres', why: 'the database cluster' },
-  { unit: 'pgbouncer.service', component: 'pgbouncer', why: 'pools the app\'s connections to Postgres', nofileKey: 'pgbouncer_nofile',
-    after: ctx.distro.pgUnit, orderWhy: 'its pool connects to Postgres: start after it, so the first clients do not wait out a retry' },
-  { unit: 'redis-server.service', component: 'redis', why: 'the app\'s cache', nofileKey: 'redis_nofile' },
-  { unit: APP_UNIT, component: 'gunicorn', why: 'the app under gunicorn',
-    after: appAfter(ctx), orderWhy: 'the env file, the database role, the pool and the cache exist before the first request' },
+  {
+    unit: 'pgbouncer.service',
+    component: 'pgbouncer',
+    why: "pools the app's connections to Postgres",
+    nofileKey: 'pgbouncer_nofile',
+    after: ctx.distro.pgUnit,
+    orderWhy: 'its pool connects to Postgres: start after it, so the first clients do not wait out a retry',
+  },
+  { unit: 'redis-server.service', component: 'redis', why: "the app's cache", nofileKey: 'redis_nofile' },
+  {
+    unit: APP_UNIT,
+    component: 'gunicorn',
+    why: 'the app under gunicorn',
+    after: appAfter(ctx),
+    orderWhy: 'the env file, the database role, the pool and the cache exist before the first request',
+  },
 ];
 
 export function dropIn(ctx: RenderContext, svc: Service) {
@@ -58,10 +69,11 @@ export function dropIn(ctx: RenderContext, svc: Service) {
 export const systemdFiles: FileSpec[] = [
   {
     role: 'systemd',
-    render: (ctx) => services(ctx).map((svc) => ({
-      path: `/etc/systemd/system/${svc.unit}.d/kiln.conf`,
-      mode: '0644',
-      content: renderTemplate('systemd/dropin.conf.hbs', dropIn(ctx, svc)),
-    })),
+    render: (ctx) =>
+      services(ctx).map((svc) => ({
+        path: `/etc/systemd/system/${svc.unit}.d/kiln.conf`,
+        mode: '0644',
+        content: renderTemplate('systemd/dropin.conf.hbs', dropIn(ctx, svc)),
+      })),
   },
 ];

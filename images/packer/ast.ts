@@ -1,27 +1,71 @@
 /** The HCL2 subset kiln writes: typed values, attributes and blocks. User data only ever enters as `str`. */
 
 /** A literal string: the writer escapes quotes, control characters and `${`/`%{`, so it can never become code. */
-export interface Str { kind: 'str'; value: string }
-export interface Num { kind: 'num'; value: number }
-export interface Bool { kind: 'bool'; value: boolean }
+export interface Str {
+  kind: 'str';
+  value: string;
+}
+export interface Num {
+  kind: 'num';
+  value: number;
+}
+export interface Bool {
+  kind: 'bool';
+  value: boolean;
+}
 /** A reference written by kiln (`var.region`, `path.root`, `merge(...)`): never built from user input. */
-export interface Ref { kind: 'ref'; hcl: string }
+export interface Ref {
+  kind: 'ref';
+  hcl: string;
+}
 /** A quoted template mixing literal text (escaped) and kiln-written interpolations. */
-export interface Tmpl { kind: 'tmpl'; parts: (string | Ref)[] }
+export interface Tmpl {
+  kind: 'tmpl';
+  parts: (string | Ref)[];
+}
 /** Single-line list of scalars. */
-export interface List { kind: 'list'; items: Value[] }
+export interface List {
+  kind: 'list';
+  items: Value[];
+}
 /** Object constructor written one entry per line; keys are quoted literals. */
-export interface Obj { kind: 'obj'; entries: [string, Value][] }
+export interface Obj {
+  kind: 'obj';
+  entries: [string, Value][];
+}
 /** A function call written by kiln, e.g. `merge(var.tags, local.lineage)`; arguments are values. */
-export interface Call { kind: 'call'; fn: string; args: Value[] }
+export interface Call {
+  kind: 'call';
+  fn: string;
+  args: Value[];
+}
 /** A binary operation; `&&` binds looser than the comparisons, so no parentheses are needed. */
-export interface Op { kind: 'op'; op: '==' | '!=' | '&&'; left: Value; right: Value }
+export interface Op {
+  kind: 'op';
+  op: '==' | '!=' | '&&';
+  left: Value;
+  right: Value;
+}
 export type Value = Str | Num | Bool | Ref | Tmpl | List | Obj | Call | Op;
 
-export interface Attr { kind: 'attr'; name: string; value: Value; comment?: string }
-export interface Block { kind: 'block'; type: string; labels: string[]; body: Item[]; comment?: string }
+export interface Attr {
+  kind: 'attr';
+  name: string;
+  value: Value;
+  comment?: string;
+}
+export interface Block {
+  kind: 'block';
+  type: string;
+  labels: string[];
+  body: Item[];
+  comment?: string;
+}
 export type Item = Attr | Block;
-export interface HclFile { header: string[]; body: Block[] }
+export interface HclFile {
+  header: string[];
+  body: Block[];
+}
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 // Kiln-written references: traversals like `var.region` or `path.root` only.

@@ -24,14 +24,20 @@ afterAll(async () => {
 });
 
 /** A loopback port nobody listens on: Packer's SSH wait fails there in seconds, then it cleans up. */
-const closedPort = () => new Promise<number>((ok) => {
-  const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => ok(port)); });
-});
+const closedPort = () =>
+  new Promise<number>((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => ok(port));
+    });
+  });
 
 it('run_tags values are Go templates at build time, even when escaped', async () => {
   const ami = await baseAmi(moto!.clients().ec2);
   const escaped = '{{"{{"}} .SourceAMI }}';
-  await writeFile(join(dir, 'b.pkr.hcl'), `variable "x" {
+  await writeFile(
+    join(dir, 'b.pkr.hcl'),
+    `variable "x" {
   type = string
 }
 
@@ -54,10 +60,12 @@ source "amazon-ebs" "g" {
 build {
   sources = ["source.amazon-ebs.g"]
 }
-`);
+`,
+  );
   await writeFile(join(dir, 'b.json'), JSON.stringify({ x: `raw:{{ .SourceAMI }} escaped:${escaped}` }));
   const r = await runPacker(['build', '-var-file=b.json', 'b.pkr.hcl'], dir, join(dir, 'scratch'), 120, undefined, {
-    AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
   });
   expect(r.output).toMatch(/Timeout waiting for SSH/);
   const res = await moto!.clients().ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag-key', Values: ['kiln-probe'] }] }));

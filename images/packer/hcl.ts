@@ -30,14 +30,22 @@ const singleLine = (v: Value) => v.kind !== 'obj' || v.entries.length === 0;
 
 function inline(v: Value): string {
   switch (v.kind) {
-    case 'str': return quote(v.value);
-    case 'num': return String(v.value);
-    case 'bool': return String(v.value);
-    case 'ref': return v.hcl;
-    case 'tmpl': return `"${v.parts.map((p) => (typeof p === 'string' ? escapeHclString(p) : `\${${p.hcl}}`)).join('')}"`;
-    case 'list': return `[${v.items.map(inline).join(', ')}]`;
-    case 'call': return `${v.fn}(${v.args.map(inline).join(', ')})`;
-    case 'op': return `${inline(v.left)} ${v.op} ${inline(v.right)}`;
+    case 'str':
+      return quote(v.value);
+    case 'num':
+      return String(v.value);
+    case 'bool':
+      return String(v.value);
+    case 'ref':
+      return v.hcl;
+    case 'tmpl':
+      return `"${v.parts.map((p) => (typeof p === 'string' ? escapeHclString(p) : `\${${p.hcl}}`)).join('')}"`;
+    case 'list':
+      return `[${v.items.map(inline).join(', ')}]`;
+    case 'call':
+      return `${v.fn}(${v.args.map(inline).join(', ')})`;
+    case 'op':
+      return `${inline(v.left)} ${v.op} ${inline(v.right)}`;
     case 'obj':
       if (v.entries.length) throw new Error('kiln bug: a non-empty object only prints as an attribute value, one entry per line');
       return '{}';
@@ -45,7 +53,11 @@ function inline(v: Value): string {
 }
 
 /** One `name = value` row (value may span lines) before alignment. */
-interface Row { name: string; value: Value; comment?: string }
+interface Row {
+  name: string;
+  value: Value;
+  comment?: string;
+}
 
 const isBlock = (row: Row | Block): row is Block => 'kind' in row && row.kind === 'block';
 
@@ -82,7 +94,15 @@ function printRows(rows: (Row | Block)[], depth: number): string[] {
     }
     const lead = `${pad}${row.name.padEnd(widths.get(i) ?? row.name.length)} = `;
     if (row.value.kind !== 'obj' || singleLine(row.value)) lines.push(lead + inline(row.value));
-    else lines.push(`${lead}{`, ...printRows(row.value.entries.map(([k, v]) => ({ name: key(k), value: v })), depth + 1), `${pad}}`);
+    else
+      lines.push(
+        `${lead}{`,
+        ...printRows(
+          row.value.entries.map(([k, v]) => ({ name: key(k), value: v })),
+          depth + 1,
+        ),
+        `${pad}}`,
+      );
   });
   return lines;
 }

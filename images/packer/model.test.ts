@@ -12,8 +12,14 @@ import { AMAZON_PLUGIN, bundleRootOf, COMPAT166, MODERN } from './targets.ts';
 import { DEFAULT_BAKE, packerVars, VARIABLES } from './vars.ts';
 
 const HASH = 'ab'.repeat(32);
-const input = (tier = BUILTIN_TIERS[0], arch: PackerInput['arch'] = 'x86_64'): PackerInput =>
-  ({ tier, recipe: WEB, distro: DISTROS.ubuntu2404, imageHash: HASH, arch, app: false });
+const input = (tier = BUILTIN_TIERS[0], arch: PackerInput['arch'] = 'x86_64'): PackerInput => ({
+  tier,
+  recipe: WEB,
+  distro: DISTROS.ubuntu2404,
+  imageHash: HASH,
+  arch,
+  app: false,
+});
 const blocks = (items: Item[], type: string) => items.filter((i): i is Block => i.kind === 'block' && i.type === type);
 const value = (items: Item[], name: string): Value | undefined => items.find((i): i is Attr => i.kind === 'attr' && i.name === name)?.value;
 const plain = (v: Value | undefined): unknown => {
@@ -33,8 +39,20 @@ describe('packer model', () => {
     const filter = blocks(src.body, 'source_ami_filter')[0].body;
     expect(plain(value(filter, 'owners'))).toEqual(['099720109477']);
     expect(plain(value(filter, 'most_recent'))).toBe(true);
-    expect(plain(value(filter, 'filters'))).toMatchObject({ name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*', architecture: 'x86_64' });
-    for (const [k, v] of Object.entries({ ssh_username: 'ubuntu', encrypt_boot: true, ssh_clear_authorized_keys: true, temporary_key_pair_type: 'ed25519', instance_type: '<var.instance_type>', subnet_id: '<var.subnet_id>', vpc_id: '<var.vpc_id>', imds_support: 'v2.0' })) {
+    expect(plain(value(filter, 'filters'))).toMatchObject({
+      name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*',
+      architecture: 'x86_64',
+    });
+    for (const [k, v] of Object.entries({
+      ssh_username: 'ubuntu',
+      encrypt_boot: true,
+      ssh_clear_authorized_keys: true,
+      temporary_key_pair_type: 'ed25519',
+      instance_type: '<var.instance_type>',
+      subnet_id: '<var.subnet_id>',
+      vpc_id: '<var.vpc_id>',
+      imds_support: 'v2.0',
+    })) {
       expect(plain(value(src.body, k)), k).toEqual(v);
     }
     for (const k of ['tags', 'run_volume_tags', 'snapshot_tags']) expect(plain(value(src.body, k)), k).toBe('<local.tags>');
@@ -43,36 +61,56 @@ describe('packer model', () => {
     expect(plain(value(blocks(src.body, 'metadata_options')[0].body, 'http_tokens'))).toBe('required');
   });
 
-  it.each(BUILTIN_TIERS.map((t) => [t.name, t] as const))('%s: root volume is the tier\'s, gp3 with explicit throughput and iops, encrypted while it builds', (_n, tier) => {
-    const dev = blocks(sourceOf(MODERN, input(tier)).body, 'launch_block_device_mappings')[0].body;
-    expect(Object.fromEntries(dev.map((a) => [(a as Attr).name, plain((a as Attr).value)]))).toEqual({
-      device_name: '/dev/sda1', volume_type: 'gp3', volume_size: tier.rootVolumeGiB, throughput: 125, iops: 3000, delete_on_termination: true, encrypted: true,
-    });
-  });
+  it.each(BUILTIN_TIERS.map((t) => [t.name, t] as const))(
+    "%s: root volume is the tier's, gp3 with explicit throughput and iops, encrypted while it builds",
+    (_n, tier) => {
+      const dev = blocks(sourceOf(MODERN, input(tier)).body, 'launch_block_device_mappings')[0].body;
+      expect(Object.fromEntries(dev.map((a) => [(a as Attr).name, plain((a as Attr).value)]))).toEqual({
+        device_name: '/dev/sda1',
+        volume_type: 'gp3',
+        volume_size: tier.rootVolumeGiB,
+        throughput: 125,
+        iops: 3000,
+        delete_on_termination: true,
+        encrypted: true,
+      });
+    },
+  );
 
-  it.each([MODERN, COMPAT166].map((t) => [t.id, t] as const))('%s: the build instance admits SSH from the bake\'s own address only; the plugin is bounded to its tested major', (_id, target) => {
-    const src = sourceOf(target, input()).body;
-    expect(plain(value(src, 'temporary_security_group_source_cidrs'))).toEqual(['<var.ssh_source_cidr>']);
-    expect(AMAZON_PLUGIN.version).toMatch(/^>= 1\.\d+\.\d+, < 2\.0\.0$/);
-    const bad = { ...DEFAULT_BAKE, sshSourceCidr: '0.0.0.0/0' };
-    expect(() => packerVars(input(), bad)).toThrow(/--verifier-cidr = "0\.0\.0\.0\/0": must match/);
-    expect(packerVars(input(), { ...DEFAULT_BAKE, sshSourceCidr: '203.0.113.7/32' }).ssh_source_cidr).toBe('203.0.113.7/32');
-  });
+  it.each([MODERN, COMPAT166].map((t) => [t.id, t] as const))(
+    "%s: the build instance admits SSH from the bake's own address only; the plugin is bounded to its tested major",
+    (_id, target) => {
+      const src = sourceOf(target, input()).body;
+      expect(plain(value(src, 'temporary_security_group_source_cidrs'))).toEqual(['<var.ssh_source_cidr>']);
+      expect(AMAZON_PLUGIN.version).toMatch(/^>= 1\.\d+\.\d+, < 2\.0\.0$/);
+      const bad = { ...DEFAULT_BAKE, sshSourceCidr: '0.0.0.0/0' };
+      expect(() => packerVars(input(), bad)).toThrow(/--verifier-cidr = "0\.0\.0\.0\/0": must match/);
+      expect(packerVars(input(), { ...DEFAULT_BAKE, sshSourceCidr: '203.0.113.7/32' }).ssh_source_cidr).toBe('203.0.113.7/32');
+    },
+  );
 
   it('lineage: kiln tags come last in the merge and carry the source AMI as Go templates', () => {
     const locals = blocks(packerModel(input(), MODERN).body, 'locals')[0].body;
     expect(plain(value(locals, 'lineage'))).toEqual({
-      'kiln:tier': '<var.tier>', 'kiln:image-hash': '<var.image_hash>', 'kiln:recipe': '<var.recipe>', 'kiln:bake-id': '<var.bake_id>',
-      'kiln:ttl': '<var.ttl>', 'kiln:source-ami': '{{ .SourceAMI }}', 'kiln:source-ami-name': '{{ .SourceAMIName }}',
+      'kiln:tier': '<var.tier>',
+      'kiln:image-hash': '<var.image_hash>',
+      'kiln:recipe': '<var.recipe>',
+      'kiln:bake-id': '<var.bake_id>',
+      'kiln:ttl': '<var.ttl>',
+      'kiln:source-ami': '{{ .SourceAMI }}',
+      'kiln:source-ami-name': '{{ .SourceAMIName }}',
     });
     expect(printHcl(packerModel(input(), MODERN))).toContain('tags = merge(var.tags, local.lineage)');
   });
 
-  it.each([MODERN, COMPAT166].map((t) => [t.id, t] as const))('%s: run_tags add kiln:expires-at (bake start + ttl) to the lineage, for what has no creation time', (_id, target) => {
-    const hcl = printHcl(packerModel(input(), target));
-    expect(hcl).toContain('"kiln:expires-at" = timeadd(timestamp(), var.ttl)');
-    expect(hcl).toContain('run_tags = merge(local.tags, local.expiry)');
-  });
+  it.each([MODERN, COMPAT166].map((t) => [t.id, t] as const))(
+    '%s: run_tags add kiln:expires-at (bake start + ttl) to the lineage, for what has no creation time',
+    (_id, target) => {
+      const hcl = printHcl(packerModel(input(), target));
+      expect(hcl).toContain('"kiln:expires-at" = timeadd(timestamp(), var.ttl)');
+      expect(hcl).toContain('run_tags = merge(local.tags, local.expiry)');
+    },
+  );
 
   it('build: cloud-init wait, upload rootfs + provision relative to path.root, provision, package list down, hygiene, manifest', () => {
     for (const t of [MODERN, COMPAT166]) {
@@ -81,7 +119,9 @@ describe('packer model', () => {
       expect(provs.map((p) => p.labels[0])).toEqual(['shell', 'file', 'shell', 'shell', 'file', 'shell']);
       expect(plain(value(provs[0].body, 'inline'))).toContain('cloud-init status --wait');
       const root = bundleRootOf(t.path);
-      expect(printHcl({ header: [], body: [provs[1]] })).toContain(`sources     = ["\${path.root}/${root}/rootfs", "\${path.root}/${root}/provision"]`);
+      expect(printHcl({ header: [], body: [provs[1]] })).toContain(
+        `sources     = ["\${path.root}/${root}/rootfs", "\${path.root}/${root}/provision"]`,
+      );
       expect(plain(value(provs[2].body, 'inline'))).toEqual(['bash /tmp/kiln/provision/provision.sh /tmp/kiln']);
       expect(plain(value(provs[2].body, 'environment_vars'))).toEqual(['KILN_DISTRO=ubuntu2404']);
       expect(String(plain(value(provs[2].body, 'execute_command')))).toContain('sudo -E');
@@ -102,12 +142,32 @@ describe('packer model', () => {
     const modern = printHcl(packerModel(input(), MODERN)).split('\n');
     const compat = new Set(printHcl(packerModel(input(), COMPAT166)).split('\n'));
     const onlyModern = modern.filter((l) => !compat.has(l)).map((l) => l.trim().split(/[ =]/)[0]);
-    expect(new Set(onlyModern)).toEqual(new Set(['#', 'packer', 'required_version', 'required_plugins', 'amazon', 'source', 'version', 'imds_support', 'deprecate_at', 'metadata_options', 'http_endpoint', 'http_tokens', 'http_put_response_hop_limit', 'sources']));
+    expect(new Set(onlyModern)).toEqual(
+      new Set([
+        '#',
+        'packer',
+        'required_version',
+        'required_plugins',
+        'amazon',
+        'source',
+        'version',
+        'imds_support',
+        'deprecate_at',
+        'metadata_options',
+        'http_endpoint',
+        'http_tokens',
+        'http_put_response_hop_limit',
+        'sources',
+      ]),
+    );
   });
 
   it('arm64 is a model option: Graviton type and arm64 image', () => {
     const src = sourceOf(MODERN, input(BUILTIN_TIERS[0], 'arm64'));
-    expect(plain(value(blocks(src.body, 'source_ami_filter')[0].body, 'filters'))).toMatchObject({ name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-*', architecture: 'arm64' });
+    expect(plain(value(blocks(src.body, 'source_ami_filter')[0].body, 'filters'))).toMatchObject({
+      name: 'ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-arm64-server-*',
+      architecture: 'arm64',
+    });
     expect(packerVars(input(BUILTIN_TIERS[0], 'arm64'), DEFAULT_BAKE).instance_type).toBe('t4g.nano');
   });
 });
@@ -123,12 +183,24 @@ describe('var file', () => {
   });
 
   it.each([
-    [{ bakeId: 'x y' }, 'bakeId'], [{ bakeId: '{{ uuid }}' }, 'bakeId'], [{ region: 'us-east-1"; x' }, 'region'], [{ ttlHours: -1 }, 'ttlHours'],
-    [{ subnetId: 'subnet-${x}' }, 'subnetId'], [{ tags: { 'kiln:tier': 'spoof' } }, 'recipe.tags.kiln:tier'], [{ tags: { 'aws:x': 'y' } }, 'recipe.tags.aws:x'],
-    [{ tags: { t: 'x'.repeat(257) } }, 'recipe.tags.t'], [{ tags: { go: '{{ .SourceAMI }}' } }, 'recipe.tags.go'], [{ tags: { 'a{{b': 'v' } }, 'recipe.tags.a{{b'], [{ tags: Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`k${i}`, 'v'])) }, 'recipe.tags'],
+    [{ bakeId: 'x y' }, 'bakeId'],
+    [{ bakeId: '{{ uuid }}' }, 'bakeId'],
+    [{ region: 'us-east-1"; x' }, 'region'],
+    [{ ttlHours: -1 }, 'ttlHours'],
+    [{ subnetId: 'subnet-${x}' }, 'subnetId'],
+    [{ tags: { 'kiln:tier': 'spoof' } }, 'recipe.tags.kiln:tier'],
+    [{ tags: { 'aws:x': 'y' } }, 'recipe.tags.aws:x'],
+    [{ tags: { t: 'x'.repeat(257) } }, 'recipe.tags.t'],
+    [{ tags: { go: '{{ .SourceAMI }}' } }, 'recipe.tags.go'],
+    [{ tags: { 'a{{b': 'v' } }, 'recipe.tags.a{{b'],
+    [{ tags: Object.fromEntries(Array.from({ length: 41 }, (_, i) => [`k${i}`, 'v'])) }, 'recipe.tags'],
   ])('bad bake input #%# is an InputError naming its field', (bad, field) => {
     let err: unknown;
-    try { packerVars(input(), { ...DEFAULT_BAKE, ...bad }); } catch (e) { err = e; }
+    try {
+      packerVars(input(), { ...DEFAULT_BAKE, ...bad });
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).field).toBe(field);
   });
@@ -170,11 +242,13 @@ describe('a bundle with an app, and a release built on a base AMI', () => {
   });
 
   it('lineage names the app, its build and (release) the base AMI; the variables are declared only where used', () => {
-    const lineageOf = (layer: 'full' | 'app') => plain(value(blocks(packerModel(withApp(), MODERN, layer).body, 'locals')[0].body, 'lineage')) as Record<string, unknown>;
+    const lineageOf = (layer: 'full' | 'app') =>
+      plain(value(blocks(packerModel(withApp(), MODERN, layer).body, 'locals')[0].body, 'lineage')) as Record<string, unknown>;
     expect(lineageOf('full')).toMatchObject({ 'kiln:app': '<var.app_name>', 'kiln:app-sha256': '<var.app_sha256>' });
     expect(lineageOf('full')).not.toHaveProperty('kiln:base-ami');
     expect(lineageOf('app')).toMatchObject({ 'kiln:app': '<var.app_name>', 'kiln:base-ami': '<var.source_ami>' });
-    const declared = (i: PackerInput, layer: 'full' | 'app') => blocks(packerModel(i, MODERN, layer).body, 'variable').map((b) => b.labels[0]);
+    const declared = (i: PackerInput, layer: 'full' | 'app') =>
+      blocks(packerModel(i, MODERN, layer).body, 'variable').map((b) => b.labels[0]);
     expect(declared(input(), 'full')).toEqual(VARIABLES.map((v) => v.name));
     expect(declared(withApp(), 'full').slice(VARIABLES.length)).toEqual(['app_name', 'app_sha256']);
     expect(declared(withApp(), 'app').slice(VARIABLES.length)).toEqual(['app_name', 'app_sha256', 'source_ami']);
@@ -186,9 +260,16 @@ describe('a bundle with an app, and a release built on a base AMI', () => {
     const bake = { ...DEFAULT_BAKE, appSha256: 'c'.repeat(64), sourceAmi: 'ami-0123456789abcdef0' };
     expect(packerVars(withApp(), bake, 'app')).toMatchObject({ app_sha256: 'c'.repeat(64), source_ami: 'ami-0123456789abcdef0' });
     expect(packerVars(withApp(), bake, 'full')).not.toHaveProperty('source_ami');
-    for (const [bad, field] of [[{ sourceAmi: 'ami-x"}' }, 'sourceAmi'], [{ appSha256: 'nothex' }, 'appSha256']] as const) {
+    for (const [bad, field] of [
+      [{ sourceAmi: 'ami-x"}' }, 'sourceAmi'],
+      [{ appSha256: 'nothex' }, 'appSha256'],
+    ] as const) {
       let err: unknown;
-      try { packerVars(withApp(), { ...bake, ...bad }, 'app'); } catch (e) { err = e; }
+      try {
+        packerVars(withApp(), { ...bake, ...bad }, 'app');
+      } catch (e) {
+        err = e;
+      }
       expect((err as InputError).field).toBe(field);
     }
   });

@@ -14,7 +14,9 @@ export const varFileContent = (input: PackerInput, bake: BakeOptions = DEFAULT_B
 /** One var file serves both layers: what only a bake knows (a release's base AMI, the app build's sha256) it adds itself. */
 export function renderPacker(input: PackerInput, bake: BakeOptions = DEFAULT_BAKE): PackerFile[] {
   return [
-    ...packerLayers(input).flatMap((layer) => PACKER_TARGETS.map((t) => ({ path: templatePath(t, layer), mode: '0644', content: printHcl(packerModel(input, t, layer)) }))),
+    ...packerLayers(input).flatMap((layer) =>
+      PACKER_TARGETS.map((t) => ({ path: templatePath(t, layer), mode: '0644', content: printHcl(packerModel(input, t, layer)) })),
+    ),
     { path: VARS_PATH, mode: '0644', content: varFileContent(input, bake) },
   ];
 }

@@ -7,8 +7,7 @@ const blocks = (items: Item[], type: string, label?: string): Block[] =>
 const attrOf = (items: Item[], name: string): Value | undefined =>
   items.find((i): i is Attr => i.kind === 'attr' && i.name === name)?.value;
 const isStr = (v: Value | undefined, s: string) => v?.kind === 'str' && v.value === s;
-const objStr = (v: Value | undefined, key: string, s: string) =>
-  v?.kind === 'obj' && v.entries.some(([k, x]) => k === key && isStr(x, s));
+const objStr = (v: Value | undefined, key: string, s: string) => v?.kind === 'obj' && v.entries.some(([k, x]) => k === key && isStr(x, s));
 
 /** Returns what is missing (empty when the model is complete). */
 export function modernRequirements(file: HclFile): string[] {

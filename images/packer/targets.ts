@@ -43,10 +43,15 @@ export type PackerLayer = 'full' | 'app';
 
 /** Bundle path of one variant's template: a release's templates sit under packer/release/, beside the full bake's. */
 export const templatePath = (target: PackerTarget, layer: PackerLayer): string =>
-  (layer === 'full' ? target.path : target.path.replace(/^packer\//, 'packer/release/'));
+  layer === 'full' ? target.path : target.path.replace(/^packer\//, 'packer/release/');
 
 /** From a template's directory (`path.root`) back to the bundle root, e.g. `..` for packer/image.pkr.hcl. */
-export const bundleRootOf = (bundlePath: string): string => bundlePath.split('/').slice(1).map(() => '..').join('/');
+export const bundleRootOf = (bundlePath: string): string =>
+  bundlePath
+    .split('/')
+    .slice(1)
+    .map(() => '..')
+    .join('/');
 
 export const VARS_PATH = 'packer/image.pkrvars.json';
 

@@ -25,15 +25,30 @@ export const VARIABLES: readonly VarSpec[] = [
   { name: 'recipe', type: 'string', description: 'kiln image recipe', pattern: '^[a-z0-9][a-z0-9-]{0,30}$' },
   { name: 'image_hash', type: 'string', description: 'sha256 of the rendered image files', pattern: '^[0-9a-f]{64}$' },
   { name: 'instance_type', type: 'string', description: 'EC2 type of the build instance', pattern: '^[a-z][a-z0-9-]*[.][a-z0-9]+$' },
-  { name: 'bake_id', type: 'string', description: 'unique id of this bake (AMI name suffix, lineage tag)', pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$' },
+  {
+    name: 'bake_id',
+    type: 'string',
+    description: 'unique id of this bake (AMI name suffix, lineage tag)',
+    pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,62}$',
+  },
   { name: 'ttl', type: 'string', description: 'how long an unpromoted image may live, for the janitor', pattern: '^[0-9]{1,5}h$' },
   { name: 'deprecate_after', type: 'string', description: 'AMI deprecation delay (Packer >= 1.10 only)', pattern: '^[0-9]{1,6}h$' },
-  { name: 'subnet_id', type: 'string', description: 'build subnet; empty = default VPC', pattern: '^(subnet-[0-9a-f]{8,17})?$', default: '' },
+  {
+    name: 'subnet_id',
+    type: 'string',
+    description: 'build subnet; empty = default VPC',
+    pattern: '^(subnet-[0-9a-f]{8,17})?$',
+    default: '',
+  },
   { name: 'vpc_id', type: 'string', description: 'build VPC; empty = default VPC', pattern: '^(vpc-[0-9a-f]{8,17})?$', default: '' },
   { name: 'tags', type: 'map(string)', description: 'user tags on everything Packer creates (kiln lineage tags win)' },
   {
-    name: 'ssh_source_cidr', type: 'string', description: "the only source admitted to the build instance's SSH: the machine running Packer",
-    pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([89]|[12][0-9]|3[0-2])$', bakeTime: true, placeholder: '192.0.2.1/32',
+    name: 'ssh_source_cidr',
+    type: 'string',
+    description: "the only source admitted to the build instance's SSH: the machine running Packer",
+    pattern: '^([0-9]{1,3}\\.){3}[0-9]{1,3}/([89]|[12][0-9]|3[0-2])$',
+    bakeTime: true,
+    placeholder: '192.0.2.1/32',
     flag: { name: '--verifier-cidr', how: "pass --verifier-cidr A.B.C.D/32 (this machine's public address) or set KILN_AWS_VERIFIER_CIDR" },
   },
 ];
@@ -41,17 +56,34 @@ export const VARIABLES: readonly VarSpec[] = [
 /** A bundle with a team's app: its name (from the recipe) and its build's sha256 (manifest.json app.sha256, known once the payload is written). */
 export const APP_VARIABLES: readonly VarSpec[] = [
   { name: 'app_name', type: 'string', description: "the team's app in the image (recipe app.name)", pattern: '^[a-z][a-z0-9_]{0,30}$' },
-  { name: 'app_sha256', type: 'string', description: 'sha256 of the app build (bundle manifest.json app.sha256)', pattern: '^[0-9a-f]{64}$', bakeTime: true, placeholder: '0'.repeat(64) },
+  {
+    name: 'app_sha256',
+    type: 'string',
+    description: 'sha256 of the app build (bundle manifest.json app.sha256)',
+    pattern: '^[0-9a-f]{64}$',
+    bakeTime: true,
+    placeholder: '0'.repeat(64),
+  },
 ];
 
 /** A release: the promoted base AMI of the tier it is built on. */
 export const RELEASE_VARIABLES: readonly VarSpec[] = [
-  { name: 'source_ami', type: 'string', description: "the tier's promoted base AMI a release is built on", pattern: '^ami-[0-9a-f]{8,17}$', bakeTime: true, placeholder: 'ami-00000000' },
+  {
+    name: 'source_ami',
+    type: 'string',
+    description: "the tier's promoted base AMI a release is built on",
+    pattern: '^ami-[0-9a-f]{8,17}$',
+    bakeTime: true,
+    placeholder: 'ami-00000000',
+  },
 ];
 
 /** The variables one template declares. */
-export const variablesOf = (app: boolean, layer: PackerLayer): VarSpec[] =>
-  [...VARIABLES, ...(app ? APP_VARIABLES : []), ...(layer === 'app' ? RELEASE_VARIABLES : [])];
+export const variablesOf = (app: boolean, layer: PackerLayer): VarSpec[] => [
+  ...VARIABLES,
+  ...(app ? APP_VARIABLES : []),
+  ...(layer === 'app' ? RELEASE_VARIABLES : []),
+];
 
 /** Every variable any kiln template declares (a bake's overrides are checked against these). */
 export const ALL_VARIABLES: readonly VarSpec[] = [...VARIABLES, ...APP_VARIABLES, ...RELEASE_VARIABLES];
@@ -101,18 +133,33 @@ function checkTags(tags: Record<string, unknown>, app: boolean): Record<string, 
   const entries = Object.entries(tags);
   const max = MAX_TAGS - lineageTags(app) - PROMOTION_TAGS;
   if (entries.length > max) {
-    throw new InputError('recipe.tags', `${entries.length} tags`, `at most ${max} user tags (AWS allows ${MAX_TAGS} per resource; kiln's lineage and promotion take the rest)`, 'drop some tags');
+    throw new InputError(
+      'recipe.tags',
+      `${entries.length} tags`,
+      `at most ${max} user tags (AWS allows ${MAX_TAGS} per resource; kiln's lineage and promotion take the rest)`,
+      'drop some tags',
+    );
   }
   const out: Record<string, string> = {};
   for (const [k, v] of entries) {
     if (k.length < 1 || k.length > 128 || RESERVED_TAG_PREFIX.test(k)) {
-      throw new InputError(`recipe.tags.${k}`, k, 'keys are 1-128 characters and may not start with aws: or kiln: (reserved)', 'rename the tag');
+      throw new InputError(
+        `recipe.tags.${k}`,
+        k,
+        'keys are 1-128 characters and may not start with aws: or kiln: (reserved)',
+        'rename the tag',
+      );
     }
     if (typeof v !== 'string' || v.length > 256) {
       throw new InputError(`recipe.tags.${k}`, v ?? null, 'values are strings of at most 256 characters', 'shorten or stringify the value');
     }
     if (GO_TEMPLATE.test(k) || GO_TEMPLATE.test(v)) {
-      throw new InputError(`recipe.tags.${k}`, GO_TEMPLATE.test(k) ? k : v, 'must not contain "{{" (Packer evaluates it as a Go template at build time)', 'remove the double brace');
+      throw new InputError(
+        `recipe.tags.${k}`,
+        GO_TEMPLATE.test(k) ? k : v,
+        'must not contain "{{" (Packer evaluates it as a Go template at build time)',
+        'remove the double brace',
+      );
     }
     out[k] = v;
   }
@@ -133,7 +180,12 @@ function checkPattern(spec: VarSpec, value: string, field: string): string {
 export function packerVars(input: PackerInput, bake: BakeOptions, layer: PackerLayer = 'full'): Record<string, unknown> {
   const instanceType = input.tier.instanceTypes[input.arch][0];
   if (!instanceType) {
-    throw new InputError(`tier ${input.tier.name}.instanceTypes.${input.arch}`, [], 'needs an instance type to bake on this architecture', `add one, or bake for the other architecture`);
+    throw new InputError(
+      `tier ${input.tier.name}.instanceTypes.${input.arch}`,
+      [],
+      'needs an instance type to bake on this architecture',
+      `add one, or bake for the other architecture`,
+    );
   }
   const raw: Record<string, string> = {
     region: bake.region,
@@ -147,17 +199,32 @@ export function packerVars(input: PackerInput, bake: BakeOptions, layer: PackerL
     subnet_id: bake.subnetId,
     vpc_id: bake.vpcId,
   };
-  const late: Record<string, string | undefined> = { app_name: input.recipe.app.name, app_sha256: bake.appSha256, source_ami: bake.sourceAmi, ssh_source_cidr: bake.sshSourceCidr };
+  const late: Record<string, string | undefined> = {
+    app_name: input.recipe.app.name,
+    app_sha256: bake.appSha256,
+    source_ami: bake.sourceAmi,
+    ssh_source_cidr: bake.sshSourceCidr,
+  };
   const fields: Record<string, string> = {
-    ttl: 'ttlHours', deprecate_after: 'deprecateAfterDays', bake_id: 'bakeId', subnet_id: 'subnetId', vpc_id: 'vpcId',
-    app_name: 'recipe.app.name', app_sha256: 'appSha256', source_ami: 'sourceAmi', ssh_source_cidr: '--verifier-cidr',
+    ttl: 'ttlHours',
+    deprecate_after: 'deprecateAfterDays',
+    bake_id: 'bakeId',
+    subnet_id: 'subnetId',
+    vpc_id: 'vpcId',
+    app_name: 'recipe.app.name',
+    app_sha256: 'appSha256',
+    source_ami: 'sourceAmi',
+    ssh_source_cidr: '--verifier-cidr',
   };
   const out: Record<string, unknown> = {};
   for (const spec of variablesOf(input.app, layer)) {
     const value = raw[spec.name] ?? late[spec.name];
     if (spec.bakeTime && value === undefined) continue;
     // The bake's own tags win over the recipe's.
-    out[spec.name] = spec.name === 'tags' ? checkTags({ ...input.recipe.tags, ...bake.tags }, input.app) : checkPattern(spec, String(value), fields[spec.name] ?? spec.name);
+    out[spec.name] =
+      spec.name === 'tags'
+        ? checkTags({ ...input.recipe.tags, ...bake.tags }, input.app)
+        : checkPattern(spec, String(value), fields[spec.name] ?? spec.name);
   }
   return out;
 }

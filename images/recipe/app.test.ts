@@ -5,23 +5,56 @@ import { ASSUMED_APP_MEMORY, CANARY_APP, WEB } from '../web.ts';
 
 const BASE = '/srv/recipes/shop';
 const refused = (raw: unknown): InputError => {
-  try { recipeFrom(raw, 'recipe', BASE); } catch (e) { if (e instanceof InputError) return e; throw e; }
+  try {
+    recipeFrom(raw, 'recipe', BASE);
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
   throw new Error(`accepted ${JSON.stringify(raw)}`);
 };
 const SRC = { name: 'mysite', source: '.', settings: 'mysite.settings.production' };
 
 describe('app with a source', () => {
   it('maps the brief example to the Recipe type, paths relative to the base directory', () => {
-    const r = recipeFrom({
-      app: { ...SRC, requirements: 'requirements.txt', wsgi: 'mysite.wsgi:application', health: '/health/', staticUrl: '/assets/',
-        seed: ['loaddata', 'demo.json'], env: { APP_FEATURE_X: 'on' }, secrets: ['SENTRY_DSN'], domains: ['www.example.com'], requestTimeoutSec: 30, workerPrivateMiB: 120 },
-      tags: { team: 'web' },
-    }, 'recipe', BASE);
+    const r = recipeFrom(
+      {
+        app: {
+          ...SRC,
+          requirements: 'requirements.txt',
+          wsgi: 'mysite.wsgi:application',
+          health: '/health/',
+          staticUrl: '/assets/',
+          seed: ['loaddata', 'demo.json'],
+          env: { APP_FEATURE_X: 'on' },
+          secrets: ['SENTRY_DSN'],
+          domains: ['www.example.com'],
+          requestTimeoutSec: 30,
+          workerPrivateMiB: 120,
+        },
+        tags: { team: 'web' },
+      },
+      'recipe',
+      BASE,
+    );
     expect(r.app).toEqual({
-      name: 'mysite', source: { kind: 'dir', path: BASE }, requirements: `${BASE}/requirements.txt`, settings: 'mysite.settings.production',
-      wsgi: 'mysite.wsgi:application', healthPath: '/health/', staticUrl: '/assets/', seed: ['loaddata', 'demo.json'],
-      workerPrivateMiB: 120, threadMiB: ASSUMED_APP_MEMORY.threadMiB, workerGrowthMiB: ASSUMED_APP_MEMORY.workerGrowthMiB, masterMiB: ASSUMED_APP_MEMORY.masterMiB,
-      profileSource: 'declared', requestTimeoutSec: 30, domains: ['www.example.com'], env: { APP_FEATURE_X: 'on' }, secrets: ['SENTRY_DSN'],
+      name: 'mysite',
+      source: { kind: 'dir', path: BASE },
+      requirements: `${BASE}/requirements.txt`,
+      settings: 'mysite.settings.production',
+      wsgi: 'mysite.wsgi:application',
+      healthPath: '/health/',
+      staticUrl: '/assets/',
+      seed: ['loaddata', 'demo.json'],
+      workerPrivateMiB: 120,
+      threadMiB: ASSUMED_APP_MEMORY.threadMiB,
+      workerGrowthMiB: ASSUMED_APP_MEMORY.workerGrowthMiB,
+      masterMiB: ASSUMED_APP_MEMORY.masterMiB,
+      profileSource: 'declared',
+      requestTimeoutSec: 30,
+      domains: ['www.example.com'],
+      env: { APP_FEATURE_X: 'on' },
+      secrets: ['SENTRY_DSN'],
     });
     expect(r.services).toEqual(WEB.services);
     expect(r.traffic).toBeNull();
@@ -30,24 +63,45 @@ describe('app with a source', () => {
 
   it('fills the defaults: wsgi from the settings package, health /, static at /static/, assumed memory', () => {
     const a = recipeFrom({ app: SRC }, 'recipe', BASE).app;
-    expect(a).toMatchObject({ wsgi: 'mysite.wsgi:application', healthPath: '/', staticUrl: '/static/', seed: null, requirements: null, profileSource: 'assumed', ...ASSUMED_APP_MEMORY });
+    expect(a).toMatchObject({
+      wsgi: 'mysite.wsgi:application',
+      healthPath: '/',
+      staticUrl: '/static/',
+      seed: null,
+      requirements: null,
+      profileSource: 'assumed',
+      ...ASSUMED_APP_MEMORY,
+    });
     expect(recipeFrom({ app: { ...SRC, static: false } }, 'recipe', BASE).app.staticUrl).toBeNull();
   });
 
   it('a *.whl source is a wheel; absolute and ../ paths resolve as paths, nothing is read', () => {
-    expect(recipeFrom({ app: { ...SRC, source: '../dist/mysite-1.0-py3-none-any.whl' } }, 'recipe', BASE).app.source)
-      .toEqual({ kind: 'wheel', path: '/srv/recipes/dist/mysite-1.0-py3-none-any.whl' });
-    expect(recipeFrom({ app: { ...SRC, source: '/opt/code/does-not-exist' } }, 'recipe', BASE).app.source).toEqual({ kind: 'dir', path: '/opt/code/does-not-exist' });
+    expect(recipeFrom({ app: { ...SRC, source: '../dist/mysite-1.0-py3-none-any.whl' } }, 'recipe', BASE).app.source).toEqual({
+      kind: 'wheel',
+      path: '/srv/recipes/dist/mysite-1.0-py3-none-any.whl',
+    });
+    expect(recipeFrom({ app: { ...SRC, source: '/opt/code/does-not-exist' } }, 'recipe', BASE).app.source).toEqual({
+      kind: 'dir',
+      path: '/opt/code/does-not-exist',
+    });
   });
 
-  it('parseRecipe resolves against the recipe file\'s directory, not the working directory', () => {
-    const r = parseRecipe('app:\n  name: mysite\n  source: app\n  settings: mysite.settings\n  requirements: req/prod.txt\n', 'deploy/shop/kiln.yaml');
+  it("parseRecipe resolves against the recipe file's directory, not the working directory", () => {
+    const r = parseRecipe(
+      'app:\n  name: mysite\n  source: app\n  settings: mysite.settings\n  requirements: req/prod.txt\n',
+      'deploy/shop/kiln.yaml',
+    );
     expect(r.app.source).toEqual({ kind: 'dir', path: `${process.cwd()}/deploy/shop/app` });
     expect(r.app.requirements).toBe(`${process.cwd()}/deploy/shop/req/prod.txt`);
     expect(recipeFrom({ app: SRC }).app.source).toEqual({ kind: 'dir', path: process.cwd() });
     // A bare "." is a YAML 1.1 float (NaN) to the YAML library; the recipe reads it as this directory.
-    expect(parseRecipe('app:\n  name: mysite\n  source: .\n  settings: mysite.settings\n', '/srv/shop/kiln.yaml').app.source).toEqual({ kind: 'dir', path: '/srv/shop' });
-    expect(() => parseRecipe('app:\n  name: mysite\n  source: .nan\n  settings: mysite.settings\n', '/srv/shop/kiln.yaml')).toThrow(/recipe\.app\.source/);
+    expect(parseRecipe('app:\n  name: mysite\n  source: .\n  settings: mysite.settings\n', '/srv/shop/kiln.yaml').app.source).toEqual({
+      kind: 'dir',
+      path: '/srv/shop',
+    });
+    expect(() => parseRecipe('app:\n  name: mysite\n  source: .nan\n  settings: mysite.settings\n', '/srv/shop/kiln.yaml')).toThrow(
+      /recipe\.app\.source/,
+    );
   });
 
   it.each([
@@ -95,12 +149,24 @@ describe('app with a source', () => {
 describe('app without a source: the canary', () => {
   it('is the canary with its measured memory, unless workerPrivateMiB is declared', () => {
     expect(recipeFrom({}).app).toEqual(CANARY_APP);
-    expect(recipeFrom({ app: { name: 'probe', domains: ['a.example.com'] } }).app).toEqual({ ...CANARY_APP, name: 'probe', domains: ['a.example.com'] });
+    expect(recipeFrom({ app: { name: 'probe', domains: ['a.example.com'] } }).app).toEqual({
+      ...CANARY_APP,
+      name: 'probe',
+      domains: ['a.example.com'],
+    });
     expect(recipeFrom({ app: { workerPrivateMiB: 50 } }).app).toEqual({ ...CANARY_APP, workerPrivateMiB: 50, profileSource: 'declared' });
   });
 
   it.each(['settings', 'wsgi', 'seed', 'requirements', 'health', 'static', 'staticUrl'])('refuses %s (it describes an app source)', (k) => {
-    const value = { settings: 'a.settings', wsgi: 'a.wsgi:application', seed: ['loaddata'], requirements: 'r.txt', health: '/', static: false, staticUrl: '/s/' }[k];
+    const value = {
+      settings: 'a.settings',
+      wsgi: 'a.wsgi:application',
+      seed: ['loaddata'],
+      requirements: 'r.txt',
+      health: '/',
+      static: false,
+      staticUrl: '/s/',
+    }[k];
     const e = refused({ app: { [k]: value } });
     expect(e.field).toBe(`recipe.app.${k}`);
     expect(e.message).toMatch(/describes an app source/);

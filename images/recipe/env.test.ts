@@ -3,10 +3,18 @@ import { InputError } from '../errors.ts';
 import { recipeFrom } from '../recipe-file.ts';
 
 const refused = (raw: unknown): InputError => {
-  try { recipeFrom(raw); } catch (e) { if (e instanceof InputError) return e; throw e; }
+  try {
+    recipeFrom(raw);
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
   throw new Error(`accepted ${JSON.stringify(raw)}`);
 };
-const app = (extra: Record<string, unknown>, services?: string[]) => ({ app: { name: 'mysite', source: '.', settings: 'mysite.settings', ...extra }, ...(services ? { services } : {}) });
+const app = (extra: Record<string, unknown>, services?: string[]) => ({
+  app: { name: 'mysite', source: '.', settings: 'mysite.settings', ...extra },
+  ...(services ? { services } : {}),
+});
 const NO_DB = ['nginx', 'gunicorn', 'redis'];
 
 describe('app.env: names that would reconfigure the stack or the loader', () => {
@@ -38,11 +46,13 @@ describe('app.env: names that would reconfigure the stack or the loader', () => 
   });
 
   it.each(['DB_PASSWORD', 'DJANGO_SECRET', 'GITHUB_TOKEN', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'STRIPE_API_KEY', 'SMTP_PASSWD'])(
-    'a value under the credential-looking %s is refused, pointing to app.secrets', (name) => {
+    'a value under the credential-looking %s is refused, pointing to app.secrets',
+    (name) => {
       const e = refused(app({ env: { [name]: 'hunter2' } }));
       expect(e.field).toBe(`recipe.app.env.${name}`);
       expect(e.message).toMatch(/values in env land in user data; list the name under app.secrets/);
-    });
+    },
+  );
 
   it('without postgres, DATABASE_URL in env points to app.secrets (it carries a password)', () => {
     const e = refused(app({ env: { DATABASE_URL: 'postgres://u:p@db/x' }, secrets: ['DATABASE_URL'] }, NO_DB));
@@ -90,6 +100,9 @@ describe('app.secrets: names resolved at boot', () => {
     const r = recipeFrom(app({ secrets: ['DATABASE_URL'] }, NO_DB));
     expect(r.app.secrets).toEqual(['DATABASE_URL']);
     expect(r.services).toEqual(['nginx', 'gunicorn', 'redis']);
-    expect(recipeFrom(app({ secrets: ['DATABASE_URL', 'REDIS_URL'] }, ['gunicorn', 'nginx'])).app.secrets).toEqual(['DATABASE_URL', 'REDIS_URL']);
+    expect(recipeFrom(app({ secrets: ['DATABASE_URL', 'REDIS_URL'] }, ['gunicorn', 'nginx'])).app.secrets).toEqual([
+      'DATABASE_URL',
+      'REDIS_URL',
+    ]);
   });
 });

@@ -3,17 +3,30 @@ import { InputError } from '../errors.ts';
 import { recipeFrom } from '../recipe-file.ts';
 import { SERVICE_NAMES } from '../web.ts';
 
-const withSource = (services: unknown, secrets: string[] = []) => ({ services, app: { name: 'mysite', source: '.', settings: 'mysite.settings', secrets } });
+const withSource = (services: unknown, secrets: string[] = []) => ({
+  services,
+  app: { name: 'mysite', source: '.', settings: 'mysite.settings', secrets },
+});
 const refused = (raw: unknown): InputError => {
-  try { recipeFrom(raw); } catch (e) { if (e instanceof InputError) return e; throw e; }
+  try {
+    recipeFrom(raw);
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
   throw new Error(`accepted ${JSON.stringify(raw)}`);
 };
 
 describe('services', () => {
-  it('defaults to all five; a subset comes back in the stack\'s order', () => {
+  it("defaults to all five; a subset comes back in the stack's order", () => {
     expect(recipeFrom({}).services).toEqual(SERVICE_NAMES);
     expect(recipeFrom(withSource(['redis', 'gunicorn', 'nginx'], ['DATABASE_URL'])).services).toEqual(['nginx', 'gunicorn', 'redis']);
-    expect(recipeFrom(withSource(['postgres', 'nginx', 'pgbouncer', 'gunicorn'])).services).toEqual(['nginx', 'gunicorn', 'pgbouncer', 'postgres']);
+    expect(recipeFrom(withSource(['postgres', 'nginx', 'pgbouncer', 'gunicorn'])).services).toEqual([
+      'nginx',
+      'gunicorn',
+      'pgbouncer',
+      'postgres',
+    ]);
   });
 
   it.each([

@@ -17,14 +17,30 @@ export function servicesFrom(v: unknown, where: string, canary: boolean): Servic
   });
   const has = (s: ServiceName) => given.includes(s);
   for (const s of ['nginx', 'gunicorn'] as const) {
-    if (!has(s)) throw new InputError(where, given, `must include ${s}: ${s === 'nginx' ? 'nginx is the only listener' : 'gunicorn runs the app'}`, `add ${s}`);
+    if (!has(s))
+      throw new InputError(
+        where,
+        given,
+        `must include ${s}: ${s === 'nginx' ? 'nginx is the only listener' : 'gunicorn runs the app'}`,
+        `add ${s}`,
+      );
   }
   // PgBouncer only fronts the local Postgres, and the app reaches Postgres only through it (its pool sizes max_connections).
   if (has('pgbouncer') !== has('postgres')) {
-    throw new InputError(where, given, 'postgres and pgbouncer go together: the app reaches PostgreSQL through PgBouncer, whose pool sizes max_connections', `add ${has('postgres') ? 'pgbouncer' : 'postgres'}, or drop both`);
+    throw new InputError(
+      where,
+      given,
+      'postgres and pgbouncer go together: the app reaches PostgreSQL through PgBouncer, whose pool sizes max_connections',
+      `add ${has('postgres') ? 'pgbouncer' : 'postgres'}, or drop both`,
+    );
   }
   if (canary && given.length !== SERVICE_NAMES.length) {
-    throw new InputError(where, given, 'the canary (no app.source) needs every service: its endpoints use PostgreSQL through PgBouncer and Redis', 'remove services, or give app.source');
+    throw new InputError(
+      where,
+      given,
+      'the canary (no app.source) needs every service: its endpoints use PostgreSQL through PgBouncer and Redis',
+      'remove services, or give app.source',
+    );
   }
   return SERVICE_NAMES.filter(has);
 }

@@ -3,11 +3,21 @@ import { InputError } from '../errors.ts';
 import { parseRecipe, recipeFrom } from '../recipe-file.ts';
 
 const refusedJson = (json: string): InputError => {
-  try { parseRecipe(json, 'kiln.json'); } catch (e) { if (e instanceof InputError) return e; throw e; }
+  try {
+    parseRecipe(json, 'kiln.json');
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
   throw new Error(`accepted ${json}`);
 };
 const refused = (raw: unknown): InputError => {
-  try { recipeFrom(raw); } catch (e) { if (e instanceof InputError) return e; throw e; }
+  try {
+    recipeFrom(raw);
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
   throw new Error(`accepted ${JSON.stringify(raw)}`);
 };
 const SRC = '"name":"mysite","source":".","settings":"mysite.settings"';
@@ -25,7 +35,10 @@ describe('text that cannot be encoded', () => {
     [`{"tags":{"team":"w\\ud800b"}}`, 'recipe.tags.team'],
     [`{"tags":{"\\ud800":"x"}}`, 'recipe.tags.\\ud800'],
     [`{"traffic":{"endpoints":[{"path":"/\\ud800","weight":1}]}}`, 'recipe.traffic.endpoints[0].path'],
-    [`{"traffic":{"endpoints":[{"method":"POST","path":"/","weight":1,"body":"{\\"t\\":\\"\\ud83d\\"}"}]}}`, 'recipe.traffic.endpoints[0].body'],
+    [
+      `{"traffic":{"endpoints":[{"method":"POST","path":"/","weight":1,"body":"{\\"t\\":\\"\\ud83d\\"}"}]}}`,
+      'recipe.traffic.endpoints[0].body',
+    ],
     [`{"traffic":{"endpoints":[{"path":"/","weight":1,"headers":{"X-A":"\\ude00"}}]}}`, 'recipe.traffic.endpoints[0].headers.X-A'],
     [`{"traffic":{"endpoints":[{"path":"/","weight":1,"name":"\\ud800"}]}}`, 'recipe.traffic.endpoints[0].name'],
     [`{"unknown\\ud800":1}`, 'recipe.unknown\\ud800'],
@@ -38,7 +51,9 @@ describe('text that cannot be encoded', () => {
   });
 
   it('YAML double-quoted escapes are caught the same way; a paired surrogate (an emoji) is fine', () => {
-    expect(() => parseRecipe('app:\n  env:\n    GREETING: "x\\ud800"\n', 'kiln.yaml')).toThrow(/recipe\.app\.env\.GREETING = "x\\ud800": holds an unpaired/);
+    expect(() => parseRecipe('app:\n  env:\n    GREETING: "x\\ud800"\n', 'kiln.yaml')).toThrow(
+      /recipe\.app\.env\.GREETING = "x\\ud800": holds an unpaired/,
+    );
     expect(parseRecipe('app:\n  env:\n    GREETING: "x\\ud83d\\ude00"\n', 'kiln.yaml').app.env.GREETING).toBe('x😀');
   });
 });
@@ -70,7 +85,14 @@ describe('document shape', () => {
   it('refuses nesting deeper than any recipe field, and YAML warnings (an unknown !tag) as bad input', () => {
     const deep = JSON.parse(`{"traffic":${'['.repeat(5000)}${']'.repeat(5000)}}`);
     expect(refused(deep).field).toMatch(/^recipe\.traffic(\[0\])+$/);
-    const e = (() => { try { parseRecipe('app:\n  name: !shell mysite\n', 'kiln.yml'); } catch (x) { return x as InputError; } return null; })();
+    const e = (() => {
+      try {
+        parseRecipe('app:\n  name: !shell mysite\n', 'kiln.yml');
+      } catch (x) {
+        return x as InputError;
+      }
+      return null;
+    })();
     expect(e).toBeInstanceOf(InputError);
     expect(e!.field).toBe('--recipe');
     expect(e!.message).toMatch(/Unresolved tag: !shell/);

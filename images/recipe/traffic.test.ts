@@ -3,33 +3,56 @@ import { InputError } from '../errors.ts';
 import { parseRecipe, recipeFrom } from '../recipe-file.ts';
 
 const refused = (raw: unknown): InputError => {
-  try { recipeFrom(raw); } catch (e) { if (e instanceof InputError) return e; throw e; }
+  try {
+    recipeFrom(raw);
+  } catch (e) {
+    if (e instanceof InputError) return e;
+    throw e;
+  }
   throw new Error(`accepted ${JSON.stringify(raw)}`);
 };
 const one = (endpoint: Record<string, unknown>) => ({ traffic: { endpoints: [{ path: '/', weight: 1, ...endpoint }] } });
 
 describe('traffic', () => {
   it('reads the brief example from YAML with the defaults filled in', () => {
-    const r = parseRecipe(`traffic:
+    const r = parseRecipe(
+      `traffic:
   targetRps: 80
   endpoints:
     - { path: /, weight: 6 }
     - { path: /blog/, weight: 3, p99Ms: 400 }
     - { method: POST, path: /api/comments/, body: '{"text":"x"}', headers: { content-type: application/json }, status: 201, weight: 1 }
-`, 'kiln.yaml');
+`,
+      'kiln.yaml',
+    );
     expect(r.traffic).toEqual({
       targetRps: 80,
       endpoints: [
         { name: 'GET /', method: 'GET', path: '/', weight: 6, status: 200 },
         { name: 'GET /blog/', method: 'GET', path: '/blog/', weight: 3, status: 200, p99Ms: 400 },
-        { name: 'POST /api/comments/', method: 'POST', path: '/api/comments/', weight: 1, status: 201, body: '{"text":"x"}', headers: { 'content-type': 'application/json' } },
+        {
+          name: 'POST /api/comments/',
+          method: 'POST',
+          path: '/api/comments/',
+          weight: 1,
+          status: 201,
+          body: '{"text":"x"}',
+          headers: { 'content-type': 'application/json' },
+        },
       ],
     });
   });
 
   it('is null when absent (the canary mix); a name tells two requests to the same path apart', () => {
     expect(recipeFrom({}).traffic).toBeNull();
-    const t = recipeFrom({ traffic: { endpoints: [{ path: '/q?a=1', weight: 0.5 }, { name: 'search again', path: '/q?a=1', weight: 1e6, p95Ms: 50, p99Ms: 50 }] } }).traffic!;
+    const t = recipeFrom({
+      traffic: {
+        endpoints: [
+          { path: '/q?a=1', weight: 0.5 },
+          { name: 'search again', path: '/q?a=1', weight: 1e6, p95Ms: 50, p99Ms: 50 },
+        ],
+      },
+    }).traffic!;
     expect(t.endpoints.map((e) => e.name)).toEqual(['GET /q?a=1', 'search again']);
   });
 
@@ -70,12 +93,35 @@ describe('traffic', () => {
     [one({ headers: { 'X-A': 'a\0b' } }), 'recipe.traffic.endpoints[0].headers.X-A'],
     [one({ headers: { 'X-A': 1 } }), 'recipe.traffic.endpoints[0].headers.X-A'],
     [one({ headers: { 'X-A': 'a', 'x-a': 'b' } }), 'recipe.traffic.endpoints[0].headers.x-a'],
-    ...['Host', 'content-length', 'Transfer-Encoding', 'CONNECTION', 'keep-alive', 'Upgrade', 'TE'].map((h): [unknown, string] => [one({ headers: { [h]: 'x' } }), `recipe.traffic.endpoints[0].headers.${h}`]),
+    ...['Host', 'content-length', 'Transfer-Encoding', 'CONNECTION', 'keep-alive', 'Upgrade', 'TE'].map((h): [unknown, string] => [
+      one({ headers: { [h]: 'x' } }),
+      `recipe.traffic.endpoints[0].headers.${h}`,
+    ]),
     [one({ name: '' }), 'recipe.traffic.endpoints[0].name'],
     [one({ name: 'a\nb' }), 'recipe.traffic.endpoints[0].name'],
     [one({ timeout: 5 }), 'recipe.traffic.endpoints[0].timeout'],
-    [{ traffic: { endpoints: [{ path: '/', weight: 1 }, { path: '/', weight: 2 }] } }, 'recipe.traffic.endpoints[1].name'],
-    [{ traffic: { endpoints: [{ name: 'home', path: '/', weight: 1 }, { name: 'home', path: '/b', weight: 2 }] } }, 'recipe.traffic.endpoints[1].name'],
+    [
+      {
+        traffic: {
+          endpoints: [
+            { path: '/', weight: 1 },
+            { path: '/', weight: 2 },
+          ],
+        },
+      },
+      'recipe.traffic.endpoints[1].name',
+    ],
+    [
+      {
+        traffic: {
+          endpoints: [
+            { name: 'home', path: '/', weight: 1 },
+            { name: 'home', path: '/b', weight: 2 },
+          ],
+        },
+      },
+      'recipe.traffic.endpoints[1].name',
+    ],
     [{ traffic: { endpoints: Array.from({ length: 65 }, (_, i) => ({ path: `/${i}`, weight: 1 })) } }, 'recipe.traffic.endpoints'],
     [{ traffic: { endpoints: [] } }, 'recipe.traffic.endpoints'],
     [{ traffic: { targetRps: 80 } }, 'recipe.traffic.endpoints'],
@@ -89,7 +135,9 @@ describe('traffic', () => {
   });
 
   it('keeps a body exactly 64 KiB long and hostile-looking header values that are single lines', () => {
-    const t = recipeFrom(one({ method: 'PUT', body: 'x'.repeat(64 * 1024), headers: { 'X-Tmpl': '{{ .Path }} $(id) ${var.x}', Accept: 'a\tb' } })).traffic!;
+    const t = recipeFrom(
+      one({ method: 'PUT', body: 'x'.repeat(64 * 1024), headers: { 'X-Tmpl': '{{ .Path }} $(id) ${var.x}', Accept: 'a\tb' } }),
+    ).traffic!;
     expect(t.endpoints[0].body!.length).toBe(64 * 1024);
     expect(t.endpoints[0].headers).toEqual({ 'X-Tmpl': '{{ .Path }} $(id) ${var.x}', Accept: 'a\tb' });
   });

@@ -36,29 +36,46 @@ export const nginxMiB = (n: NginxSettings): number =>
 export const pgbouncerMiB = (p: PgbouncerSettings): number =>
   COSTS.pgbouncerBaseMiB + (p.max_client_conn.value * COSTS.pgbouncerClientKiB) / 1024;
 
-export const redisMiB = (maxmemoryMiB: number): number =>
-  COSTS.redisBaseMiB + maxmemoryMiB * (1 + COSTS.redisOverheadPct / 100);
+export const redisMiB = (maxmemoryMiB: number): number => COSTS.redisBaseMiB + maxmemoryMiB * (1 + COSTS.redisOverheadPct / 100);
 
 /** Every backend and parallel worker running its sort/hash nodes at once, plus maintenance and shared memory. */
 export function postgresMiB(pg: {
-  max_connections: number; max_parallel_workers: number; shared_buffers_mib: number; wal_buffers_mib: number;
-  work_mem_kib: number; hash_mem_multiplier: number; maintenance_work_mem_mib: number; autovacuum_max_workers: number;
+  max_connections: number;
+  max_parallel_workers: number;
+  shared_buffers_mib: number;
+  wal_buffers_mib: number;
+  work_mem_kib: number;
+  hash_mem_multiplier: number;
+  maintenance_work_mem_mib: number;
+  autovacuum_max_workers: number;
   max_locks_per_transaction?: number;
 }): number {
   const backends = pg.max_connections + pg.max_parallel_workers;
   const perQueryMiB = (pg.work_mem_kib / 1024) * (COSTS.pgNodesPerQuery - 1 + pg.hash_mem_multiplier);
   const lockMiB = ((pg.max_locks_per_transaction ?? 64) * pg.max_connections * COSTS.pgLockSlotBytes) / 2 ** 20;
-  return pg.shared_buffers_mib + pg.wal_buffers_mib + lockMiB + COSTS.pgAuxProcesses * COSTS.pgAuxMiB
+  return (
+    pg.shared_buffers_mib
+    + pg.wal_buffers_mib
+    + lockMiB
+    + COSTS.pgAuxProcesses * COSTS.pgAuxMiB
     + backends * (COSTS.pgBackendMiB + perQueryMiB)
-    + (pg.autovacuum_max_workers + 1) * pg.maintenance_work_mem_mib;
+    + (pg.autovacuum_max_workers + 1) * pg.maintenance_work_mem_mib
+  );
 }
 
 export function computeBudget(
-  tier: Tier, app: AppProfile,
-  s: { postgres?: PostgresSettings; pgbouncer?: PgbouncerSettings; redis?: RedisSettings; gunicorn: GunicornSettings; nginx: NginxSettings },
+  tier: Tier,
+  app: AppProfile,
+  s: {
+    postgres?: PostgresSettings;
+    pgbouncer?: PgbouncerSettings;
+    redis?: RedisSettings;
+    gunicorn: GunicornSettings;
+    nginx: NginxSettings;
+  },
 ): Budget {
   const p = s.postgres;
-  const pg = p ? Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.value])) as never : undefined;
+  const pg = p ? (Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.value])) as never) : undefined;
   const components: Budget['components'] = {
     ...(pg ? { postgres: mib(postgresMiB(pg)) } : {}),
     ...(s.pgbouncer ? { pgbouncer: mib(pgbouncerMiB(s.pgbouncer)) } : {}),
@@ -75,9 +92,17 @@ export function computeBudget(
     components,
     headroomMiB: mib(tier.ramMiB - os - used),
     formulas: {
-      ...(p ? { postgres: `shared_buffers ${p.shared_buffers_mib.value} + wal_buffers ${p.wal_buffers_mib.value} + lock table ${p.max_locks_per_transaction.value} x ${p.max_connections.value} x ${COSTS.pgLockSlotBytes} B + ${COSTS.pgAuxProcesses} aux x ${COSTS.pgAuxMiB} + (${p.max_connections.value} conns + ${p.max_parallel_workers.value} parallel) x (${COSTS.pgBackendMiB} + ${COSTS.pgNodesPerQuery} nodes x work_mem ${p.work_mem_kib.value} KiB, hash x${p.hash_mem_multiplier.value}) + (${p.autovacuum_max_workers.value} autovacuum + 1 manual) x maintenance_work_mem ${p.maintenance_work_mem_mib.value}` } : {}),
-      ...(s.pgbouncer ? { pgbouncer: `${COSTS.pgbouncerBaseMiB} + ${s.pgbouncer.max_client_conn.value} clients x ${COSTS.pgbouncerClientKiB} KiB` } : {}),
-      ...(s.redis ? { redis: `${COSTS.redisBaseMiB} + maxmemory ${s.redis.maxmemory_mib.value} x ${1 + COSTS.redisOverheadPct / 100}` } : {}),
+      ...(p
+        ? {
+            postgres: `shared_buffers ${p.shared_buffers_mib.value} + wal_buffers ${p.wal_buffers_mib.value} + lock table ${p.max_locks_per_transaction.value} x ${p.max_connections.value} x ${COSTS.pgLockSlotBytes} B + ${COSTS.pgAuxProcesses} aux x ${COSTS.pgAuxMiB} + (${p.max_connections.value} conns + ${p.max_parallel_workers.value} parallel) x (${COSTS.pgBackendMiB} + ${COSTS.pgNodesPerQuery} nodes x work_mem ${p.work_mem_kib.value} KiB, hash x${p.hash_mem_multiplier.value}) + (${p.autovacuum_max_workers.value} autovacuum + 1 manual) x maintenance_work_mem ${p.maintenance_work_mem_mib.value}`,
+          }
+        : {}),
+      ...(s.pgbouncer
+        ? { pgbouncer: `${COSTS.pgbouncerBaseMiB} + ${s.pgbouncer.max_client_conn.value} clients x ${COSTS.pgbouncerClientKiB} KiB` }
+        : {}),
+      ...(s.redis
+        ? { redis: `${COSTS.redisBaseMiB} + maxmemory ${s.redis.maxmemory_mib.value} x ${1 + COSTS.redisOverheadPct / 100}` }
+        : {}),
       gunicorn: `master ${app.masterMiB} + ${s.gunicorn.workers.value} workers x (${app.workerPrivateMiB} + ${s.gunicorn.threads.value - 1} threads x ${app.threadMiB} + growth ${app.workerGrowthMiB})`,
       nginx: `${COSTS.nginxMasterMiB} + ${s.nginx.worker_processes.value} workers x (${COSTS.nginxWorkerMiB} + ${s.nginx.worker_connections.value} conns x ${COSTS.nginxConnKiB} KiB)`,
     },

@@ -38,8 +38,14 @@ export function tuneGunicorn(tier: Tier, app: AppProfile, capMiB: number): Gunic
   while (cost() > capMiB && threads > 2) threads--;
   const shrunk = workers < Math.max(2, tier.vcpus) ? `, cut to fit ${capMiB} MiB` : '';
   return {
-    workers: set(workers, `one process per vCPU (${tier.vcpus}) saturates the CPU despite the GIL; at least 2 so one serves while the other recycles${shrunk}`),
-    threads: set(threads, `gthreads overlap waits on PgBouncer, Redis and upstreams; each costs ~1 MiB, a process ~36 MiB${threads < MAX_THREADS ? `; cut from ${MAX_THREADS} to fit ${capMiB} MiB` : ''}`),
+    workers: set(
+      workers,
+      `one process per vCPU (${tier.vcpus}) saturates the CPU despite the GIL; at least 2 so one serves while the other recycles${shrunk}`,
+    ),
+    threads: set(
+      threads,
+      `gthreads overlap waits on PgBouncer, Redis and upstreams; each costs ~1 MiB, a process ~36 MiB${threads < MAX_THREADS ? `; cut from ${MAX_THREADS} to fit ${capMiB} MiB` : ''}`,
+    ),
     worker_class: set('gthread', 'threads share one interpreter: concurrency without a process per connection'),
     max_requests: set(50000, 'recycles a leaking worker after minutes at the top rate, not every few seconds as 1000 does'),
     max_requests_jitter: set(5000, 'spreads recycles so workers never restart together'),

@@ -2,7 +2,17 @@
 import { TierTooSmallError } from '../errors.ts';
 import type { Tier } from '../tiers.ts';
 import type { Recipe, ServiceName } from '../web.ts';
-import { ceilingMiB, computeBudget, gunicornMiB, nginxMiB, osReserveMiB, pgbouncerMiB, postgresMiB, redisMiB, type Budget } from './budget.ts';
+import {
+  ceilingMiB,
+  computeBudget,
+  gunicornMiB,
+  nginxMiB,
+  osReserveMiB,
+  pgbouncerMiB,
+  postgresMiB,
+  redisMiB,
+  type Budget,
+} from './budget.ts';
 import { COSTS } from './costs.ts';
 import { MAX_THREADS, tuneGunicorn, type GunicornSettings } from './gunicorn.ts';
 import { tuneKernel, type KernelSettings } from './kernel.ts';
@@ -43,11 +53,13 @@ export const MAX_APP_SHARE = 0.8;
 export const minPageCacheMiB = (tier: Tier): number => Math.max(64, Math.round(tier.ramMiB * 0.1));
 
 const slots = (t: Tuned) => t.settings.gunicorn.workers.value * t.settings.gunicorn.threads.value;
-const full = (t: Tuned) => t.settings.gunicorn.workers.value >= Math.max(2, t.tier.vcpus) && t.settings.gunicorn.threads.value >= MAX_THREADS;
+const full = (t: Tuned) =>
+  t.settings.gunicorn.workers.value >= Math.max(2, t.tier.vcpus) && t.settings.gunicorn.threads.value >= MAX_THREADS;
 
 export function tune(tier: Tier, recipe: Recipe): Tuned {
   const result = attempt(tier, recipe);
-  if (!('tuned' in result)) throw new TierTooSmallError(tier.name, tier.ramMiB, result.shortMiB, minimumRamMiB(tier, recipe), result.detail);
+  if (!('tuned' in result))
+    throw new TierTooSmallError(tier.name, tier.ramMiB, result.shortMiB, minimumRamMiB(tier, recipe), result.detail);
   // A heavy app cut to fewer workers or threads: its server's share grows while the worst case still fits and leaves
   // page cache; a process is worth a core, a thread a wait, Postgres's buffers only a cache (the rest keeps its worst case).
   let best = result.tuned;
@@ -65,11 +77,16 @@ const baseAppShare = (recipe: Recipe): number =>
 
 /** The smallest RAM (in 16 MiB steps) at which the stack's worst case fits this tier's shape. */
 function minimumRamMiB(tier: Tier, recipe: Recipe): number {
-  let lo = tier.ramMiB, hi = tier.ramMiB * 2;
-  while (!('tuned' in attempt({ ...tier, ramMiB: hi }, recipe))) { lo = hi; hi *= 2; }
+  let lo = tier.ramMiB,
+    hi = tier.ramMiB * 2;
+  while (!('tuned' in attempt({ ...tier, ramMiB: hi }, recipe))) {
+    lo = hi;
+    hi *= 2;
+  }
   while (hi - lo > 16) {
     const mid = Math.floor((lo + hi) / 32) * 16;
-    if ('tuned' in attempt({ ...tier, ramMiB: mid }, recipe)) hi = mid; else lo = mid;
+    if ('tuned' in attempt({ ...tier, ramMiB: mid }, recipe)) hi = mid;
+    else lo = mid;
   }
   return hi;
 }
@@ -83,9 +100,20 @@ function attempt(tier: Tier, recipe: Recipe, capShare = baseAppShare(recipe)): {
   const nginx = tuneNginx(tier, gunicorn);
   const shape = has('postgres') && pgbouncer ? postgresShape(tier, pgbouncer) : undefined;
   const backends = shape ? shape.maxConnections + shape.parallelWorkers : 0;
-  const pgFixed = shape ? postgresMiB({ max_connections: shape.maxConnections, max_parallel_workers: shape.parallelWorkers,
-    shared_buffers_mib: 0, wal_buffers_mib: 0, work_mem_kib: 0, hash_mem_multiplier: 1, maintenance_work_mem_mib: 0, autovacuum_max_workers: 0 }) : 0;
-  const fixed = gunicornMiB(gunicorn, app) + nginxMiB(nginx) + (pgbouncer ? pgbouncerMiB(pgbouncer) : 0) + (has('redis') ? redisMiB(0) : 0) + pgFixed;
+  const pgFixed = shape
+    ? postgresMiB({
+        max_connections: shape.maxConnections,
+        max_parallel_workers: shape.parallelWorkers,
+        shared_buffers_mib: 0,
+        wal_buffers_mib: 0,
+        work_mem_kib: 0,
+        hash_mem_multiplier: 1,
+        maintenance_work_mem_mib: 0,
+        autovacuum_max_workers: 0,
+      })
+    : 0;
+  const fixed =
+    gunicornMiB(gunicorn, app) + nginxMiB(nginx) + (pgbouncer ? pgbouncerMiB(pgbouncer) : 0) + (has('redis') ? redisMiB(0) : 0) + pgFixed;
   const free = Math.max(0, appMiB - fixed);
 
   // shared_buffers carries wal_buffers (1/32) inside its share.
@@ -98,13 +126,23 @@ function attempt(tier: Tier, recipe: Recipe, capShare = baseAppShare(recipe)): {
   const redis = has('redis') ? tuneRedis(maxmemoryMiB, gunicorn) : undefined;
   const kernel = tuneKernel(nginx, pgbouncer, redis);
   const memory = { sharedBuffersMiB, workMemKiB, maintenanceMiB, effectiveCacheMiB: sharedBuffersMiB };
-  const pgOf = (effectiveCacheMiB: number) => (shape && pgbouncer ? { postgres: tunePostgres(tier, pgbouncer, shape, { ...memory, effectiveCacheMiB }) } : {});
-  const settings: TunedSettings = { ...pgOf(sharedBuffersMiB), ...(pgbouncer ? { pgbouncer } : {}), ...(redis ? { redis } : {}), gunicorn, nginx, kernel };
+  const pgOf = (effectiveCacheMiB: number) =>
+    shape && pgbouncer ? { postgres: tunePostgres(tier, pgbouncer, shape, { ...memory, effectiveCacheMiB }) } : {};
+  const settings: TunedSettings = {
+    ...pgOf(sharedBuffersMiB),
+    ...(pgbouncer ? { pgbouncer } : {}),
+    ...(redis ? { redis } : {}),
+    gunicorn,
+    nginx,
+    kernel,
+  };
   const budget = computeBudget(tier, app, settings);
   const used = budget.osReserveMiB + Object.values(budget.components).reduce((a, b) => a + b, 0);
   if (used > budget.ceilingMiB) {
-    return { shortMiB: Math.ceil(used - budget.ceilingMiB),
-      detail: `worst case ${Math.ceil(used)} MiB with minimum settings vs a ceiling of ${budget.ceilingMiB} MiB (${tier.slo.memoryCeilingPct}% of ${tier.ramMiB})` };
+    return {
+      shortMiB: Math.ceil(used - budget.ceilingMiB),
+      detail: `worst case ${Math.ceil(used)} MiB with minimum settings vs a ceiling of ${budget.ceilingMiB} MiB (${tier.slo.memoryCeilingPct}% of ${tier.ramMiB})`,
+    };
   }
   // The page cache the worst case leaves free is what the planner may count on.
   const tuned: Tuned = { tier, budget, settings: { ...settings, ...pgOf(sharedBuffersMiB + Math.floor(budget.headroomMiB)) } };
@@ -115,7 +153,10 @@ function attempt(tier: Tier, recipe: Recipe, capShare = baseAppShare(recipe)): {
 
 /** The `settings` object of `kiln render --json`: plain values per service. */
 export const settingValues = (s: TunedSettings) =>
-  Object.fromEntries(Object.entries(s).map(([k, g]) => [k, valuesOf(g)])) as Partial<Record<keyof TunedSettings, Record<string, number | string | boolean>>> & Record<'gunicorn' | 'nginx' | 'kernel', Record<string, number | string | boolean>>;
+  Object.fromEntries(Object.entries(s).map(([k, g]) => [k, valuesOf(g)])) as Partial<
+    Record<keyof TunedSettings, Record<string, number | string | boolean>>
+  > &
+    Record<'gunicorn' | 'nginx' | 'kernel', Record<string, number | string | boolean>>;
 
 export const settingReasons = (s: TunedSettings): Record<string, string> =>
   Object.assign({}, ...Object.entries(s).map(([k, g]) => reasonsOf(k, g)));

@@ -21,15 +21,24 @@ export interface KernelSettings {
 /** Limits of the services the image runs: PgBouncer's and Redis's only when they are there. */
 export function tuneKernel(nginx: NginxSettings, pgb: PgbouncerSettings | undefined, redis: RedisSettings | undefined): KernelSettings {
   return {
-    vm_overcommit_memory: set(1,
-      'Redis needs it to fork safely; 2 (the Postgres docs) caps commit at 50% of RAM with no swap, below what the app threads reserve, so allocations fail on small tiers; the worst-case budget, not the commit limit, keeps memory bounded'),
+    vm_overcommit_memory: set(
+      1,
+      'Redis needs it to fork safely; 2 (the Postgres docs) caps commit at 50% of RAM with no swap, below what the app threads reserve, so allocations fail on small tiers; the worst-case budget, not the commit limit, keeps memory bounded',
+    ),
     vm_swappiness: set(10, 'if swap exists, drop page cache before swapping app memory'),
     net_core_somaxconn: set(1024, 'accept queues for nginx and gunicorn hold a burst'),
     net_ipv4_tcp_max_syn_backlog: set(2048, 'half-open connections during a burst are not dropped'),
     net_ipv4_ip_local_port_range: set('10240 65535', 'more ephemeral ports for loopback connections to the app, PgBouncer and Redis'),
     net_ipv4_tcp_tw_reuse: set(1, 'reuses TIME_WAIT ports for new outgoing loopback connections'),
     nginx_nofile: set(nginx.worker_rlimit_nofile.value, 'matches worker_rlimit_nofile'),
-    ...(pgb ? { pgbouncer_nofile: set(pgb.max_client_conn.value + pgb.max_db_connections.value + 64, 'one descriptor per client and server connection') } : {}),
+    ...(pgb
+      ? {
+          pgbouncer_nofile: set(
+            pgb.max_client_conn.value + pgb.max_db_connections.value + 64,
+            'one descriptor per client and server connection',
+          ),
+        }
+      : {}),
     ...(redis ? { redis_nofile: set(redis.maxclients.value + 64, 'Redis lowers maxclients when the limit is below it') } : {}),
   };
 }

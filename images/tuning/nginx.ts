@@ -27,10 +27,16 @@ export function tuneNginx(tier: Tier, gunicorn: GunicornSettings): NginxSettings
     worker_rlimit_nofile: set(conns * 2 + 64, 'a proxied connection uses two descriptors'),
     keepalive_timeout: set(65, 'clients reuse connections across page loads'),
     keepalive_requests: set(1000, 'fewer TCP handshakes from load balancers and busy clients'),
-    upstream_keepalive: set(gunicorn.workers.value * gunicorn.threads.value, 'one idle upstream connection per app thread: no connect per request'),
+    upstream_keepalive: set(
+      gunicorn.workers.value * gunicorn.threads.value,
+      'one idle upstream connection per app thread: no connect per request',
+    ),
     upstream_keepalive_timeout: set(60, 'below gunicorn keepalive (65 s) so nginx closes idle connections first'),
     proxy_connect_timeout: set(5, 'the app is on this box: a slow connect means it is down'),
-    proxy_read_timeout: set(above, `above gunicorn timeout (${gunicorn.timeout.value} s): gunicorn answers or kills first, nginx never cuts a live request`),
+    proxy_read_timeout: set(
+      above,
+      `above gunicorn timeout (${gunicorn.timeout.value} s): gunicorn answers or kills first, nginx never cuts a live request`,
+    ),
     proxy_send_timeout: set(above, 'same bound as reads'),
     client_max_body_size_mib: set(10, 'uploads larger than this belong in object storage'),
   };

@@ -55,18 +55,37 @@ export function tunePostgres(tier: Tier, pgb: PgbouncerSettings, shape: Postgres
   const walMiB = Math.min(16, Math.max(1, Math.floor(mem.sharedBuffersMiB / 32)));
   const maxWalMiB = tier.rootVolumeGiB <= 20 ? 1024 : 2048;
   return {
-    max_connections: set(shape.maxConnections, `PgBouncer opens at most ${pgb.max_db_connections.value}, + ${SUPERUSER_RESERVED} superuser + ${MAINTENANCE_SESSIONS} for migrations and psql; every slot is budgeted`),
+    max_connections: set(
+      shape.maxConnections,
+      `PgBouncer opens at most ${pgb.max_db_connections.value}, + ${SUPERUSER_RESERVED} superuser + ${MAINTENANCE_SESSIONS} for migrations and psql; every slot is budgeted`,
+    ),
     superuser_reserved_connections: set(SUPERUSER_RESERVED, 'lets an operator in when the pool is exhausted'),
-    max_locks_per_transaction: set(Math.max(64, Math.ceil(DEFAULT_LOCK_SLOTS / shape.maxConnections)),
-      `keeps the lock table at Postgres's default ${DEFAULT_LOCK_SLOTS} slots with only ${shape.maxConnections} connections: one migration of a big app locks every table and index it touches (pretix's ran out at 64 x 12)`),
-    shared_buffers_mib: set(mem.sharedBuffersMiB, 'the share of the box left after every backend\'s worst case, capped at 25% of RAM'),
-    effective_cache_size_mib: set(mem.effectiveCacheMiB, 'shared_buffers plus the page cache the budget leaves free; a planner hint, allocates nothing'),
-    work_mem_kib: set(mem.workMemKiB, `what ${shape.maxConnections} connections x ${COSTS.pgNodesPerQuery} sort/hash nodes can each take and still fit`),
+    max_locks_per_transaction: set(
+      Math.max(64, Math.ceil(DEFAULT_LOCK_SLOTS / shape.maxConnections)),
+      `keeps the lock table at Postgres's default ${DEFAULT_LOCK_SLOTS} slots with only ${shape.maxConnections} connections: one migration of a big app locks every table and index it touches (pretix's ran out at 64 x 12)`,
+    ),
+    shared_buffers_mib: set(mem.sharedBuffersMiB, "the share of the box left after every backend's worst case, capped at 25% of RAM"),
+    effective_cache_size_mib: set(
+      mem.effectiveCacheMiB,
+      'shared_buffers plus the page cache the budget leaves free; a planner hint, allocates nothing',
+    ),
+    work_mem_kib: set(
+      mem.workMemKiB,
+      `what ${shape.maxConnections} connections x ${COSTS.pgNodesPerQuery} sort/hash nodes can each take and still fit`,
+    ),
     hash_mem_multiplier: set(COSTS.pgHashMemMultiplier, 'hash nodes get work_mem, not 2x (the PG 15 default), so the budget holds'),
-    maintenance_work_mem_mib: set(mem.maintenanceMiB, `${shape.autovacuumWorkers} autovacuum workers and one manual VACUUM/CREATE INDEX may each take it at once`),
+    maintenance_work_mem_mib: set(
+      mem.maintenanceMiB,
+      `${shape.autovacuumWorkers} autovacuum workers and one manual VACUUM/CREATE INDEX may each take it at once`,
+    ),
     autovacuum_max_workers: set(shape.autovacuumWorkers, 'enough to keep up with a web workload on this many vCPUs'),
     max_worker_processes: set(Math.max(2, shape.parallelWorkers + 2), 'parallel workers plus the logical replication launcher'),
-    max_parallel_workers: set(shape.parallelWorkers, shape.parallelWorkers ? 'half the vCPUs; each worker is budgeted as a backend' : 'no parallel query on 2 vCPUs: it steals the CPU the app needs'),
+    max_parallel_workers: set(
+      shape.parallelWorkers,
+      shape.parallelWorkers
+        ? 'half the vCPUs; each worker is budgeted as a backend'
+        : 'no parallel query on 2 vCPUs: it steals the CPU the app needs',
+    ),
     max_parallel_workers_per_gather: set(Math.min(2, shape.parallelWorkers), 'bounds how many workers one query may take'),
     wal_buffers_mib: set(walMiB, '1/32 of shared_buffers, as Postgres chooses itself, written out so the budget counts it'),
     min_wal_size_mib: set(256, 'recycles WAL segments instead of creating them on a small volume'),

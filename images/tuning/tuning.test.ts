@@ -9,12 +9,20 @@ import { MAX_THREADS, tuneGunicorn, workerCostMiB } from './gunicorn.ts';
 /** The worst case, recomputed here from the raw settings and the assumptions written down in the test, not from budget.ts. */
 function worstCaseMiB(t: Tier) {
   const s = settingValues(tune(t, WEB).settings) as Record<string, Record<string, number>>;
-  const pg = s.postgres, g = s.gunicorn, n = s.nginx, b = s.pgbouncer, r = s.redis;
+  const pg = s.postgres,
+    g = s.gunicorn,
+    n = s.nginx,
+    b = s.pgbouncer,
+    r = s.redis;
   const backends = pg.max_connections + pg.max_parallel_workers;
-  const postgres = pg.shared_buffers_mib + pg.wal_buffers_mib + 7 * 1.5
+  const postgres =
+    pg.shared_buffers_mib
+    + pg.wal_buffers_mib
+    + 7 * 1.5
     + backends * (4 + (pg.work_mem_kib / 1024) * (1 + pg.hash_mem_multiplier))
     + (pg.autovacuum_max_workers + 1) * pg.maintenance_work_mem_mib;
-  const gunicorn = WEB.app.masterMiB + g.workers * (WEB.app.workerPrivateMiB + (g.threads - 1) * WEB.app.threadMiB + WEB.app.workerGrowthMiB);
+  const gunicorn =
+    WEB.app.masterMiB + g.workers * (WEB.app.workerPrivateMiB + (g.threads - 1) * WEB.app.threadMiB + WEB.app.workerGrowthMiB);
   const nginx = 2 + n.worker_processes * (3 + (n.worker_connections * 8) / 1024);
   const pgbouncer = 2 + (b.max_client_conn * 8) / 1024;
   const redis = 4 + r.maxmemory_mib * 1.15;
@@ -62,7 +70,12 @@ describe('settings', () => {
   it('grows memory settings with the tier and never shrinks them', () => {
     const vals = BUILTIN_TIERS.map((t) => settingValues(tune(t, WEB).settings));
     for (let i = 1; i < vals.length; i++) {
-      for (const [g, k] of [['postgres', 'shared_buffers_mib'], ['postgres', 'work_mem_kib'], ['redis', 'maxmemory_mib'], ['postgres', 'effective_cache_size_mib']] as const) {
+      for (const [g, k] of [
+        ['postgres', 'shared_buffers_mib'],
+        ['postgres', 'work_mem_kib'],
+        ['redis', 'maxmemory_mib'],
+        ['postgres', 'effective_cache_size_mib'],
+      ] as const) {
         expect(vals[i][g]![k] as number).toBeGreaterThanOrEqual(vals[i - 1][g]![k] as number);
       }
     }
@@ -84,12 +97,42 @@ describe('settings', () => {
 describe('cross-field rules catch broken combinations', () => {
   const base = () => structuredClone(tune(BUILTIN_TIERS[0], WEB));
   it.each([
-    ['pgbouncer-clients-cover-app', (t: ReturnType<typeof base>) => { t.settings.pgbouncer!.max_client_conn.value = 3; }],
-    ['pool-within-postgres', (t: ReturnType<typeof base>) => { t.settings.postgres!.max_connections.value = 5; }],
-    ['gunicorn-before-nginx', (t: ReturnType<typeof base>) => { t.settings.nginx.proxy_read_timeout.value = 30; }],
-    ['pool-wait-before-gunicorn', (t: ReturnType<typeof base>) => { t.settings.pgbouncer!.query_wait_timeout.value = 120; }],
-    ['upstream-keepalive-order', (t: ReturnType<typeof base>) => { t.settings.gunicorn.keepalive.value = 5; }],
-    ['worst-case-fits', (t: ReturnType<typeof base>) => { t.budget.components.redis = 400; }],
+    [
+      'pgbouncer-clients-cover-app',
+      (t: ReturnType<typeof base>) => {
+        t.settings.pgbouncer!.max_client_conn.value = 3;
+      },
+    ],
+    [
+      'pool-within-postgres',
+      (t: ReturnType<typeof base>) => {
+        t.settings.postgres!.max_connections.value = 5;
+      },
+    ],
+    [
+      'gunicorn-before-nginx',
+      (t: ReturnType<typeof base>) => {
+        t.settings.nginx.proxy_read_timeout.value = 30;
+      },
+    ],
+    [
+      'pool-wait-before-gunicorn',
+      (t: ReturnType<typeof base>) => {
+        t.settings.pgbouncer!.query_wait_timeout.value = 120;
+      },
+    ],
+    [
+      'upstream-keepalive-order',
+      (t: ReturnType<typeof base>) => {
+        t.settings.gunicorn.keepalive.value = 5;
+      },
+    ],
+    [
+      'worst-case-fits',
+      (t: ReturnType<typeof base>) => {
+        t.budget.components.redis = 400;
+      },
+    ],
   ])('%s', (id, mutate) => {
     const t = base();
     mutate(t);
@@ -102,7 +145,11 @@ describe('a tier too small for the stack', () => {
   const tiny: Tier = { ...BUILTIN_TIERS[0], name: 'pico', ramMiB: 256 };
   it('fails with how much is missing and what to change', () => {
     let err: unknown;
-    try { tune(tiny, WEB); } catch (e) { err = e; }
+    try {
+      tune(tiny, WEB);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(TierTooSmallError);
     expect(err).toBeInstanceOf(InputError);
     const msg = (err as Error).message;
@@ -113,7 +160,11 @@ describe('a tier too small for the stack', () => {
 
   it('fits once given what the message asks for', () => {
     let msg = '';
-    try { tune(tiny, WEB); } catch (e) { msg = (e as Error).message; }
+    try {
+      tune(tiny, WEB);
+    } catch (e) {
+      msg = (e as Error).message;
+    }
     const want = Number(/at least (\d+) MiB/.exec(msg)![1]);
     expect(() => tune({ ...tiny, ramMiB: want }, WEB)).not.toThrow();
   });

@@ -37,10 +37,17 @@ export async function stackHealth(host: BoxHostDescription, stack: BoxStack): Pr
   return { inactive, failing };
 }
 
-export async function waitHealthy(host: BoxHostDescription, timeoutSec: number, stack: BoxStack): Promise<{ inactive: string[]; failing: string[] }> {
+export async function waitHealthy(
+  host: BoxHostDescription,
+  timeoutSec: number,
+  stack: BoxStack,
+): Promise<{ inactive: string[]; failing: string[] }> {
   const deadline = Date.now() + timeoutSec * 1000;
   let h = await stackHealth(host, stack);
-  while ((h.inactive.length || h.failing.length) && Date.now() < deadline) { await sleep(1000); h = await stackHealth(host, stack); }
+  while ((h.inactive.length || h.failing.length) && Date.now() < deadline) {
+    await sleep(1000);
+    h = await stackHealth(host, stack);
+  }
   return h;
 }
 
@@ -63,15 +70,19 @@ export async function effectiveSettings(host: BoxHostDescription, services: Work
   const procs = await inBox(host.id, ['ps', '-C', 'gunicorn', '-o', 'nlwp=,args='], 20_000);
   const gunicorn = procs.stdout.split('\n').filter((l) => l.trim());
   return {
-    ...(services.includes('postgres') ? {
-      'postgres.shared_buffers': await psql('show shared_buffers'),
-      'postgres.max_connections': await psql('show max_connections'),
-      'postgres.work_mem': await psql('show work_mem'),
-    } : {}),
-    ...(services.includes('redis') ? {
-      'redis.maxmemory': await redis('maxmemory'),
-      'redis.maxmemory-policy': await redis('maxmemory-policy'),
-    } : {}),
+    ...(services.includes('postgres')
+      ? {
+          'postgres.shared_buffers': await psql('show shared_buffers'),
+          'postgres.max_connections': await psql('show max_connections'),
+          'postgres.work_mem': await psql('show work_mem'),
+        }
+      : {}),
+    ...(services.includes('redis')
+      ? {
+          'redis.maxmemory': await redis('maxmemory'),
+          'redis.maxmemory-policy': await redis('maxmemory-policy'),
+        }
+      : {}),
     // The arbiter plus its workers (gthread starts its threads on demand, so an idle count says nothing).
     'gunicorn.workers': String(Math.max(0, gunicorn.length - 1)),
   };
@@ -92,20 +103,53 @@ export async function applyFiles(host: BoxHostDescription, files: RenderedFile[]
 export const resetPeak = (id: string) => writeFile(join(groupPath('memory', id), 'memory.max_usage_in_bytes'), '0');
 export { memoryStats };
 
-export interface BenchBox { host: BoxHostDescription; variant: string; tier: Tier; workload: Workload; bootMs: number; applyMs: number; effective: Record<string, string> }
+export interface BenchBox {
+  host: BoxHostDescription;
+  variant: string;
+  tier: Tier;
+  workload: Workload;
+  bootMs: number;
+  applyMs: number;
+  effective: Record<string, string>;
+}
 
-export async function bootVariant(o: { tier: Tier; imageRef: string; stateDir: string; id: string; cpus?: string; variant: string; files: RenderedFile[] | null; workload: Workload; log: (l: string) => void }): Promise<BenchBox> {
+export async function bootVariant(o: {
+  tier: Tier;
+  imageRef: string;
+  stateDir: string;
+  id: string;
+  cpus?: string;
+  variant: string;
+  files: RenderedFile[] | null;
+  workload: Workload;
+  log: (l: string) => void;
+}): Promise<BenchBox> {
   const t0 = Date.now();
-  const host = await launch({ imageRef: o.imageRef, tier: o.tier.name, id: o.id, stateDir: o.stateDir, cpus: o.cpus, readyTimeoutSec: 240 });
+  const host = await launch({
+    imageRef: o.imageRef,
+    tier: o.tier.name,
+    id: o.id,
+    stateDir: o.stateDir,
+    cpus: o.cpus,
+    readyTimeoutSec: 240,
+  });
   const bootMs = Date.now() - t0;
   const { units } = o.workload;
   // Seeded under the image's own config, before the variant's: the data is the same whatever config serves it.
   await seedBox(host, o.workload.seed);
   // kiln's files are already the image's: it gets the same restart so every box starts equally fresh.
-  if (o.files) await applyFiles(host, o.files, units); else await inBox(host.id, ['systemctl', 'restart', ...units], 120_000);
+  if (o.files) await applyFiles(host, o.files, units);
+  else await inBox(host.id, ['systemctl', 'restart', ...units], 120_000);
   const h = await waitHealthy(host, 90, o.workload);
-  if (h.inactive.length || h.failing.length) throw new Error(`box ${o.id} (${o.variant}): stack not healthy after applying: inactive [${h.inactive}] failing [${h.failing}]`);
+  if (h.inactive.length || h.failing.length)
+    throw new Error(`box ${o.id} (${o.variant}): stack not healthy after applying: inactive [${h.inactive}] failing [${h.failing}]`);
   const effective = await effectiveSettings(host, o.workload.services);
-  o.log(`${o.tier.name}/${o.variant}: box ${o.id} up (boot ${Math.round(bootMs / 1000)} s, ${o.workload.seed ? 'seed + ' : ''}apply ${Math.round((Date.now() - t0 - bootMs) / 1000)} s): ${Object.entries(effective).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  o.log(
+    `${o.tier.name}/${o.variant}: box ${o.id} up (boot ${Math.round(bootMs / 1000)} s, ${o.workload.seed ? 'seed + ' : ''}apply ${Math.round((Date.now() - t0 - bootMs) / 1000)} s): ${Object.entries(
+      effective,
+    )
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   return { host, variant: o.variant, tier: o.tier, workload: o.workload, bootMs, applyMs: Date.now() - t0 - bootMs, effective };
 }

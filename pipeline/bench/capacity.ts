@@ -22,9 +22,25 @@ export const ioMsAllowed = (ms: number): boolean => Number.isInteger(ms) && ms >
 export const benchMix = (ioMs?: number): Endpoint[] =>
   ioMs === undefined ? [...CANARY_MIX] : [...CANARY_MIX, { name: 'io', path: `/slow?ms=${ioMs}`, weight: 2 }];
 
-export interface SearchShape { warmupSec: number; durationSec: number; timeoutMs: number; growth: number; resolution: number; budgetSec: number; maxTimesTarget: number }
+export interface SearchShape {
+  warmupSec: number;
+  durationSec: number;
+  timeoutMs: number;
+  growth: number;
+  resolution: number;
+  budgetSec: number;
+  maxTimesTarget: number;
+}
 // maxTimesTarget: the search's ceiling in multiples of the tier's target rate; 20 capped unpinned nano (150 req/s) at 3000.
-export const DEFAULT_SEARCH: SearchShape = { warmupSec: 2, durationSec: 5, timeoutMs: 5000, growth: 2, resolution: 0.15, budgetSec: 200, maxTimesTarget: 64 };
+export const DEFAULT_SEARCH: SearchShape = {
+  warmupSec: 2,
+  durationSec: 5,
+  timeoutMs: 5000,
+  growth: 2,
+  resolution: 0.15,
+  budgetSec: 200,
+  maxTimesTarget: 64,
+};
 /**
  * This VM's timers wake 50+ ms late for 5-15% of sends under other jobs' load, even pinned at nice -10 with the
  * generator at 5% CPU; late sends still count as latency (measured from the intended time), so the SLO judges them.
@@ -67,7 +83,13 @@ export interface CapacityRun {
  * Ramps from `startRps` on the box's workload (endpoints with their methods, bodies, headers and expected statuses);
  * a step during which the box's cgroup saw an OOM kill is bad whatever its latency. `genCpus`: where the generator runs (taskset -c).
  */
-export async function measureCapacity(box: BenchBox, round: number, startRps: number, genCpus: string | undefined, shape: SearchShape = DEFAULT_SEARCH): Promise<CapacityRun> {
+export async function measureCapacity(
+  box: BenchBox,
+  round: number,
+  startRps: number,
+  genCpus: string | undefined,
+  shape: SearchShape = DEFAULT_SEARCH,
+): Promise<CapacityRun> {
   const { host, tier, workload } = box;
   const { endpoints } = workload;
   const slo = tier.slo;
@@ -86,28 +108,59 @@ export async function measureCapacity(box: BenchBox, round: number, startRps: nu
     const r = await runLoadInChild(s, { cpus: genCpus, nice: GEN_NICE });
     const kills = (await memoryStats(host.id)).oomKills - before;
     responses += r.phases.reduce((a, p) => a + p.responses, 0);
-    if (r.measure.errorTotal > 0) stepErrors.push({ rps: s.rps, errors: Object.fromEntries(Object.entries(r.measure.errors).filter(([, n]) => n > 0)) });
+    if (r.measure.errorTotal > 0)
+      stepErrors.push({ rps: s.rps, errors: Object.fromEntries(Object.entries(r.measure.errors).filter(([, n]) => n > 0)) });
     return kills > 0 ? { ...r, valid: false, invalidReasons: [...r.invalidReasons, `${kills} OOM kill(s) in the box`] } : r;
   };
   const base = {
-    host: host.address, port: 80, endpoints, maxConnections: connectionsFor(workload.targetRps, slo, endpoints), ...(workload.hostHeader ? { hostHeader: workload.hostHeader } : {}),
-    warmupSec: shape.warmupSec, durationSec: shape.durationSec, timeoutMs: shape.timeoutMs, lateToleranceMs: LATE_TOLERANCE_MS, validity: { maxLateFraction: MAX_LATE_FRACTION },
+    host: host.address,
+    port: 80,
+    endpoints,
+    maxConnections: connectionsFor(workload.targetRps, slo, endpoints),
+    ...(workload.hostHeader ? { hostHeader: workload.hostHeader } : {}),
+    warmupSec: shape.warmupSec,
+    durationSec: shape.durationSec,
+    timeoutMs: shape.timeoutMs,
+    lateToleranceMs: LATE_TOLERANCE_MS,
+    validity: { maxLateFraction: MAX_LATE_FRACTION },
   };
-  const res = await searchCapacity({
-    base, slo: { p95Ms: slo.p95Ms, p99Ms: slo.p99Ms, maxErrorRate: 0 },
-    startRps, growth: shape.growth, maxRps: workload.targetRps * shape.maxTimesTarget, resolution: shape.resolution, budgetSec: shape.budgetSec,
-    confirmBad: 1, connectionsFor: (rps) => connectionsFor(rps, slo, endpoints),
-  }, step).finally(() => writeFile(shares, '1024'));
+  const res = await searchCapacity(
+    {
+      base,
+      slo: { p95Ms: slo.p95Ms, p99Ms: slo.p99Ms, maxErrorRate: 0 },
+      startRps,
+      growth: shape.growth,
+      maxRps: workload.targetRps * shape.maxTimesTarget,
+      resolution: shape.resolution,
+      budgetSec: shape.budgetSec,
+      confirmBad: 1,
+      connectionsFor: (rps) => connectionsFor(rps, slo, endpoints),
+    },
+    step,
+  ).finally(() => writeFile(shares, '1024'));
   const mem = await memoryStats(host.id);
-  const cpuMs = (await boxCpuNs(host.id) - cpu0) / 1e6;
+  const cpuMs = ((await boxCpuNs(host.id)) - cpu0) / 1e6;
   const cpuByProcessSec = cpuDelta(procs0, await cpuByPid(host.id));
   const best = res.steps.filter((s) => s.good && s.rps === res.maxGoodRps).at(-1);
   const peakMiB = mem.maxUsageBytes / 2 ** 20;
   return {
-    tier: tier.name, variant: box.variant, round,
-    capacityRps: res.maxGoodRps, firstBadRps: res.firstBadRps, limitedBy: res.limitedBy,
-    atCapacity: best ? { p95Ms: best.p95Ms, p99Ms: best.p99Ms, errorRate: best.errorRate, achievedRps: Math.round(best.achievedRps * 10) / 10 } : null,
-    memoryPeakMiB: Math.round(peakMiB * 10) / 10, memoryPeakPct: Math.round((peakMiB / tier.ramMiB) * 1000) / 10,
-    oomKills: mem.oomKills - oom0, stepErrors, cpuByProcessSec, boxCpuMsPerRequest: responses ? Math.round((cpuMs / responses) * 100) / 100 : 0, firstBadWhy: res.steps.find((s) => !s.good && s.rps === res.firstBadRps)?.why ?? [], steps: res.steps, elapsedSec: res.elapsedSec,
+    tier: tier.name,
+    variant: box.variant,
+    round,
+    capacityRps: res.maxGoodRps,
+    firstBadRps: res.firstBadRps,
+    limitedBy: res.limitedBy,
+    atCapacity: best
+      ? { p95Ms: best.p95Ms, p99Ms: best.p99Ms, errorRate: best.errorRate, achievedRps: Math.round(best.achievedRps * 10) / 10 }
+      : null,
+    memoryPeakMiB: Math.round(peakMiB * 10) / 10,
+    memoryPeakPct: Math.round((peakMiB / tier.ramMiB) * 1000) / 10,
+    oomKills: mem.oomKills - oom0,
+    stepErrors,
+    cpuByProcessSec,
+    boxCpuMsPerRequest: responses ? Math.round((cpuMs / responses) * 100) / 100 : 0,
+    firstBadWhy: res.steps.find((s) => !s.good && s.rps === res.firstBadRps)?.why ?? [],
+    steps: res.steps,
+    elapsedSec: res.elapsedSec,
   };
 }

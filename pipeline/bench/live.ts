@@ -8,7 +8,11 @@ export { destroyTracked };
 /** Boots a box and tracks it; a failed boot is taken down before the error propagates. */
 export async function bootTracked(o: Parameters<typeof bootVariant>[0]): Promise<BenchBox> {
   try {
-    return await launchTracked(o.id, () => destroy(o.id, { stateDir: o.stateDir }), () => bootVariant(o));
+    return await launchTracked(
+      o.id,
+      () => destroy(o.id, { stateDir: o.stateDir }),
+      () => bootVariant(o),
+    );
   } catch (e) {
     await destroyTracked(o.id).catch(() => undefined);
     throw e;

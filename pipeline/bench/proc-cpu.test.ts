@@ -8,7 +8,14 @@ const BURN = 'while (process.cpuUsage().user < 500000);';
 
 describe('processCpu', () => {
   it("counts a reaped child's CPU under its parent, the way recycled gunicorn workers count under gunicorn", async () => {
-    const parent = spawn(process.execPath, ['-e', `require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(BURN)}]); console.log('reaped'); setTimeout(() => {}, 30000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require('node:child_process').spawnSync(process.execPath, ['-e', ${JSON.stringify(BURN)}]); console.log('reaped'); setTimeout(() => {}, 30000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     try {
       await once(parent.stdout, 'data');
       const [name, sec] = (await processCpu(parent.pid!))!;

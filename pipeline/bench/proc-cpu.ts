@@ -25,7 +25,11 @@ export async function processCpu(pid: number): Promise<[string, number] | undefi
   const close = stat.lastIndexOf(')');
   if (close < 0) return undefined;
   // fields 14..17 of proc(5), counted from the state field that follows the name
-  const [utime, stime, cutime, cstime] = stat.slice(close + 2).split(' ').slice(11, 15).map(Number);
+  const [utime, stime, cutime, cstime] = stat
+    .slice(close + 2)
+    .split(' ')
+    .slice(11, 15)
+    .map(Number);
   return [stat.slice(stat.indexOf('(') + 1, close), (utime + stime + cutime + cstime) / TICKS_PER_SEC];
 }
 
@@ -43,5 +47,10 @@ export async function cpuByPid(id: string): Promise<Map<number, [string, number]
 export function cpuDelta(before: Map<number, [string, number]>, after: Map<number, [string, number]>): Record<string, number> {
   const by: Record<string, number> = {};
   for (const [pid, [name, sec]] of after) by[name] = (by[name] ?? 0) + sec - (before.get(pid)?.[1] ?? 0);
-  return Object.fromEntries(Object.entries(by).filter(([, s]) => s >= 0.05).sort((a, b) => b[1] - a[1]).map(([k, s]) => [k, Math.round(s * 10) / 10]));
+  return Object.fromEntries(
+    Object.entries(by)
+      .filter(([, s]) => s >= 0.05)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, s]) => [k, Math.round(s * 10) / 10]),
+  );
 }

@@ -35,22 +35,35 @@ export function markdown(r: BenchResult): string {
     '',
     '| tier | config | capacity req/s | p99 at capacity ms | memory peak MiB | peak % RAM | OOM kills | box CPU ms/req |',
     '|---|---|---|---|---|---|---|---|',
-    ...r.cells.map((c) => `| ${c.tier} | ${c.variant} | ${sp(c.capacityRps)}${c.floors ? ` ⚑${c.floors}` : ''} | ${sp(c.p99AtCapacityMs)} | ${sp(c.memoryPeakMiB)} | ${sp(c.memoryPeakPct)} | ${c.oomKills} | ${sp(c.boxCpuMsPerRequest)} |`),
+    ...r.cells.map(
+      (c) =>
+        `| ${c.tier} | ${c.variant} | ${sp(c.capacityRps)}${c.floors ? ` ⚑${c.floors}` : ''} | ${sp(c.p99AtCapacityMs)} | ${sp(c.memoryPeakMiB)} | ${sp(c.memoryPeakPct)} | ${c.oomKills} | ${sp(c.boxCpuMsPerRequest)} |`,
+    ),
     '',
-    ...(r.release ? releaseTable(r) : [
-      '| tier | kiln / seed | kiln / best other | targets met |',
-      '|---|---|---|---|',
-      ...r.verdicts.map((v) => `| ${v.tier} | ${v.kilnVsSeed ?? '—'}× | ${v.kilnVsBestOther ?? '—'}× (${v.bestOther ?? '—'}) | ${targetsText(v)} |`),
-    ]),
+    ...(r.release
+      ? releaseTable(r)
+      : [
+          '| tier | kiln / seed | kiln / best other | targets met |',
+          '|---|---|---|---|',
+          ...r.verdicts.map(
+            (v) => `| ${v.tier} | ${v.kilnVsSeed ?? '—'}× | ${v.kilnVsBestOther ?? '—'}× (${v.bestOther ?? '—'}) | ${targetsText(v)} |`,
+          ),
+        ]),
   ];
   if (r.cells.some((c) => c.floors)) lines.push('', '⚑n: n rounds ended on the generator or the time budget (the figure is a floor).');
   if (r.survival.length) {
-    lines.push('', `| test | tier | config | survived | OOM kills | slow requests: errors / p99 ms | ${r.release ? 'its traffic' : 'canary'} beside it: errors / p99 ms | Redis after fill | peak MiB |`, '|---|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      `| test | tier | config | survived | OOM kills | slow requests: errors / p99 ms | ${r.release ? 'its traffic' : 'canary'} beside it: errors / p99 ms | Redis after fill | peak MiB |`,
+      '|---|---|---|---|---|---|---|---|---|',
+    );
     for (const s of r.survival) {
       const slow = s.slow ? `${s.slow.errors}/${s.slow.scheduled} ${fmtKinds(s.slow.errorKinds)} / ${s.slow.p99Ms}` : '—';
       const fill = s.fill ? fillText(s.fill) : '—';
       const down = [...s.afterwards.inactive, ...s.afterwards.failing];
-      lines.push(`| ${s.test} | ${s.tier} | ${s.variant} | ${s.survived ? 'yes' : `no${down.length ? ` (down: ${down.join(', ')})` : ''}`} | ${s.oomKills} | ${slow} | ${s.background.errors}/${s.background.scheduled} ${fmtKinds(s.background.errorKinds)} / ${s.background.p99Ms} | ${fill} | ${s.memoryPeakMiB} |`);
+      lines.push(
+        `| ${s.test} | ${s.tier} | ${s.variant} | ${s.survived ? 'yes' : `no${down.length ? ` (down: ${down.join(', ')})` : ''}`} | ${s.oomKills} | ${slow} | ${s.background.errors}/${s.background.scheduled} ${fmtKinds(s.background.errorKinds)} / ${s.background.p99Ms} | ${fill} | ${s.memoryPeakMiB} |`,
+      );
     }
   }
   if (r.errors.length) lines.push('', 'Errors during the run:', ...r.errors.map((e) => `- ${e}`));
@@ -75,7 +88,12 @@ function releaseTable(r: BenchResult): string[] {
   ];
 }
 
-const fmtKinds = (k: Record<string, number>) => (Object.keys(k).length ? `(${Object.entries(k).map(([n, v]) => `${n} ${v}`).join(', ')})` : '');
+const fmtKinds = (k: Record<string, number>) =>
+  Object.keys(k).length
+    ? `(${Object.entries(k)
+        .map(([n, v]) => `${n} ${v}`)
+        .join(', ')})`
+    : '';
 
 function fillText(f: Record<string, unknown>): string {
   if (f.failed) return `fill failed: ${String(f.failed).slice(0, 60)}`;
@@ -86,22 +104,48 @@ function fillText(f: Record<string, unknown>): string {
 /** Median capacity and memory peak per config across tiers (x = tier RAM), and p99 vs offered rate per tier. */
 export function plots(r: BenchResult, ramOf: (tier: string) => number): Record<string, string> {
   const variants = [...new Set(r.cells.map((c) => c.variant))];
-  const byTier = (pick: (c: Cell) => number): Series[] => variants.map((v) => ({
-    name: v, points: r.cells.filter((c) => c.variant === v).map((c) => [ramOf(c.tier), pick(c)] as [number, number]).sort((a, b) => a[0] - b[0]),
-  }));
+  const byTier = (pick: (c: Cell) => number): Series[] =>
+    variants.map((v) => ({
+      name: v,
+      points: r.cells
+        .filter((c) => c.variant === v)
+        .map((c) => [ramOf(c.tier), pick(c)] as [number, number])
+        .sort((a, b) => a[0] - b[0]),
+    }));
   const out: Record<string, string> = {
-    'capacity.svg': linePlot({ id: 'bench-capacity', title: 'Capacity (median) by tier', xLabel: 'tier RAM MiB', yLabel: 'req/s', series: byTier((c) => c.capacityRps.median) }),
-    'memory.svg': linePlot({ id: 'bench-memory', title: 'Memory peak of the box (median) by tier', xLabel: 'tier RAM MiB', yLabel: '% of RAM', series: byTier((c) => c.memoryPeakPct.median),
-      hLines: [{ value: 85, label: 'ceiling 85%' }] }),
+    'capacity.svg': linePlot({
+      id: 'bench-capacity',
+      title: 'Capacity (median) by tier',
+      xLabel: 'tier RAM MiB',
+      yLabel: 'req/s',
+      series: byTier((c) => c.capacityRps.median),
+    }),
+    'memory.svg': linePlot({
+      id: 'bench-memory',
+      title: 'Memory peak of the box (median) by tier',
+      xLabel: 'tier RAM MiB',
+      yLabel: '% of RAM',
+      series: byTier((c) => c.memoryPeakPct.median),
+      hLines: [{ value: 85, label: 'ceiling 85%' }],
+    }),
   };
   for (const tier of r.tiers) {
     const series: Series[] = variants.map((v) => {
       const steps = r.runs.filter((x) => x.tier === tier && x.variant === v).flatMap((x) => x.steps);
       const byRps = new Map<number, number[]>();
       for (const s of steps) byRps.set(s.rps, [...(byRps.get(s.rps) ?? []), s.p99Ms]);
-      return { name: v, points: [...byRps].map(([rps, p]) => [rps, Math.min(P99_CAP_MS, ...p)] as [number, number]).sort((a, b) => a[0] - b[0]) };
+      return {
+        name: v,
+        points: [...byRps].map(([rps, p]) => [rps, Math.min(P99_CAP_MS, ...p)] as [number, number]).sort((a, b) => a[0] - b[0]),
+      };
     });
-    out[`p99-${tier}.svg`] = linePlot({ id: `bench-p99-${tier}`, title: `${tier}: p99 vs offered rate (best round at each rate, capped ${P99_CAP_MS} ms)`, xLabel: 'offered req/s', yLabel: 'p99 ms', series });
+    out[`p99-${tier}.svg`] = linePlot({
+      id: `bench-p99-${tier}`,
+      title: `${tier}: p99 vs offered rate (best round at each rate, capped ${P99_CAP_MS} ms)`,
+      xLabel: 'offered req/s',
+      yLabel: 'p99 ms',
+      series,
+    });
   }
   return out;
 }

@@ -52,15 +52,28 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   for (const tier of o.tiers) {
     const release = o.release?.subjects.find((x) => x.tier.name === tier.name);
     if (o.release && !release) throw new Error(`kiln bug: no release resolved for tier ${tier.name}`);
-    if (release) o.log(`${tier.name}: ${o.release!.app}'s release ${release.imageRef} (channel ${release.channel}), ${release.workload.mix}${release.workload.seed ? `, seed: ${release.workload.seed.join(' ')}` : ''}`);
-    const subject = release ?? await canarySubject(tier, o.stateDir, o.ioMs, o.log);
+    if (release)
+      o.log(
+        `${tier.name}: ${o.release!.app}'s release ${release.imageRef} (channel ${release.channel}), ${release.workload.mix}${release.workload.seed ? `, seed: ${release.workload.seed.join(' ')}` : ''}`,
+      );
+    const subject = release ?? (await canarySubject(tier, o.stateDir, o.ioMs, o.log));
     subjects.push(subject);
     const boxes: BenchBox[] = [];
     try {
       for (const v of VARIANTS) {
         const id = `bn${tier.name.slice(0, 2)}${v.name.slice(0, 2)}${process.pid % 10000}`;
         try {
-          const b = await bootTracked({ tier, imageRef: subject.imageRef, stateDir: o.stateDir, id, cpus: o.boxCpus, variant: v.name, files: renderVariant(subject.side, v, STOCK).files, workload: subject.workload, log: o.log });
+          const b = await bootTracked({
+            tier,
+            imageRef: subject.imageRef,
+            stateDir: o.stateDir,
+            id,
+            cpus: o.boxCpus,
+            variant: v.name,
+            files: renderVariant(subject.side, v, STOCK).files,
+            workload: subject.workload,
+            log: o.log,
+          });
           boxes.push(b);
           boxesOut.push({ tier: tier.name, variant: v.name, id, effective: b.effective });
         } catch (e) {
@@ -78,10 +91,18 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
           try {
             let r = await measureCapacity(b, round, startRps, o.genCpus, shape);
             // Nothing held at the first rate: search again from a quarter of it (a weak config must not read as 0 by accident).
-            if (r.limitedBy === 'none-good' && startRps > 5) r = await measureCapacity(b, round, Math.max(5, Math.round(startRps / 4)), o.genCpus, DEFAULT_SEARCH);
+            if (r.limitedBy === 'none-good' && startRps > 5)
+              r = await measureCapacity(b, round, Math.max(5, Math.round(startRps / 4)), o.genCpus, DEFAULT_SEARCH);
             runs.push(r);
             if (r.capacityRps > 0) last.set(b.variant, r.capacityRps);
-            o.log(`${tier.name}/${b.variant} round ${round}: capacity ${r.capacityRps} req/s (${r.limitedBy}, first bad ${r.firstBadRps}: ${r.firstBadWhy.join('; ').slice(0, 160)}), p99 ${r.atCapacity?.p99Ms ?? '—'} ms, peak ${r.memoryPeakMiB} MiB (${r.memoryPeakPct}%), OOM ${r.oomKills}, box CPU ${r.boxCpuMsPerRequest} ms/req (${Object.entries(r.cpuByProcessSec).slice(0, 4).map(([k, v]) => `${k} ${v}s`).join(', ')}), ${r.steps.length} steps in ${r.elapsedSec} s; load ${await loadavg()}`);
+            o.log(
+              `${tier.name}/${b.variant} round ${round}: capacity ${r.capacityRps} req/s (${r.limitedBy}, first bad ${r.firstBadRps}: ${r.firstBadWhy.join('; ').slice(0, 160)}), p99 ${r.atCapacity?.p99Ms ?? '—'} ms, peak ${r.memoryPeakMiB} MiB (${r.memoryPeakPct}%), OOM ${r.oomKills}, box CPU ${r.boxCpuMsPerRequest} ms/req (${Object.entries(
+                r.cpuByProcessSec,
+              )
+                .slice(0, 4)
+                .map(([k, v]) => `${k} ${v}s`)
+                .join(', ')}), ${r.steps.length} steps in ${r.elapsedSec} s; load ${await loadavg()}`,
+            );
           } catch (e) {
             errors.push(`${tier.name}/${b.variant} round ${round}: ${(e as Error).message}`);
             o.log(`${tier.name}/${b.variant} round ${round}: FAILED: ${(e as Error).message}`);
@@ -94,7 +115,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
             try {
               const s = await test(b, o.genCpus);
               survival.push(s);
-              o.log(`${tier.name}/${b.variant} ${s.test}: survived ${s.survived}, OOM ${s.oomKills}, canary errors ${s.background.errors}/${s.background.scheduled}${s.slow ? `, slow errors ${s.slow.errors}/${s.slow.scheduled} p99 ${s.slow.p99Ms} ms` : ''}${s.fill ? `, fill ${JSON.stringify(s.fill)}` : ''}`);
+              o.log(
+                `${tier.name}/${b.variant} ${s.test}: survived ${s.survived}, OOM ${s.oomKills}, canary errors ${s.background.errors}/${s.background.scheduled}${s.slow ? `, slow errors ${s.slow.errors}/${s.slow.scheduled} p99 ${s.slow.p99Ms} ms` : ''}${s.fill ? `, fill ${JSON.stringify(s.fill)}` : ''}`,
+              );
             } catch (e) {
               errors.push(`${tier.name}/${b.variant} ${test.name}: ${(e as Error).message}`);
               o.log(`${tier.name}/${b.variant} ${test.name}: FAILED: ${(e as Error).message}`);
@@ -113,14 +136,33 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const tierNames = o.tiers.map((t) => t.name);
   const sideOf = (name: string): KilnSide => subjects.find((x) => x.tier.name === name)!.side;
   return {
-    schemaVersion: 1, kilnVersion: kilnVersion(), startedAt, finishedAt: new Date().toISOString(),
+    schemaVersion: 1,
+    kilnVersion: kilnVersion(),
+    startedAt,
+    finishedAt: new Date().toISOString(),
     mode: `${o.boxCpus ? `pinned: each box on CPU ${o.boxCpus} (cpuset; quota = tier vCPUs), generator on CPU ${o.genCpus}` : 'unpinned: boxes and generator share every CPU'}; mix: ${[...new Set(subjects.map((x) => x.workload.mix))].join(' | ')}`,
     loadavg: { start, end: await loadavg() },
-    tiers: tierNames, repeat: o.repeat,
-    release: o.release ? { app: o.release.app, images: subjects.map((x) => ({ tier: x.tier.name, ref: x.imageRef, channel: x.channel! })) } : null,
-    variants: VARIANTS.map((v) => ({ name: v.name, summary: v.summary, values: Object.fromEntries(tierNames.map((t) => [t, renderVariant(sideOf(t), v, STOCK).values])) })),
-    boxes: boxesOut, runs, cells: all,
-    verdicts: o.release ? releaseVerdicts(all, tierNames, VARIANTS.map((v) => v.name)) : verdicts(all, sloOf),
-    survival, errors,
+    tiers: tierNames,
+    repeat: o.repeat,
+    release: o.release
+      ? { app: o.release.app, images: subjects.map((x) => ({ tier: x.tier.name, ref: x.imageRef, channel: x.channel! })) }
+      : null,
+    variants: VARIANTS.map((v) => ({
+      name: v.name,
+      summary: v.summary,
+      values: Object.fromEntries(tierNames.map((t) => [t, renderVariant(sideOf(t), v, STOCK).values])),
+    })),
+    boxes: boxesOut,
+    runs,
+    cells: all,
+    verdicts: o.release
+      ? releaseVerdicts(
+          all,
+          tierNames,
+          VARIANTS.map((v) => v.name),
+        )
+      : verdicts(all, sloOf),
+    survival,
+    errors,
   };
 }

@@ -3,9 +3,22 @@ import type { CapacityRun } from './capacity.ts';
 import { cells, releaseVerdicts, spread, verdicts } from './summary.ts';
 
 const run = (variant: string, capacityRps: number, p99Ms = 100, memoryPeakPct = 50, oomKills = 0): CapacityRun => ({
-  tier: 'nano', variant, round: 1, capacityRps, firstBadRps: capacityRps * 1.1, limitedBy: 'slo',
-  atCapacity: { p95Ms: p99Ms / 2, p99Ms, errorRate: 0, achievedRps: capacityRps }, memoryPeakMiB: memoryPeakPct * 5.12,
-  memoryPeakPct, oomKills, boxCpuMsPerRequest: 2, stepErrors: [], cpuByProcessSec: {}, firstBadWhy: [], steps: [], elapsedSec: 1,
+  tier: 'nano',
+  variant,
+  round: 1,
+  capacityRps,
+  firstBadRps: capacityRps * 1.1,
+  limitedBy: 'slo',
+  atCapacity: { p95Ms: p99Ms / 2, p99Ms, errorRate: 0, achievedRps: capacityRps },
+  memoryPeakMiB: memoryPeakPct * 5.12,
+  memoryPeakPct,
+  oomKills,
+  boxCpuMsPerRequest: 2,
+  stepErrors: [],
+  cpuByProcessSec: {},
+  firstBadWhy: [],
+  steps: [],
+  elapsedSec: 1,
 });
 const slo = () => ({ p99Ms: 500, memoryCeilingPct: 85 });
 
@@ -23,8 +36,11 @@ describe('bench summary', () => {
     expect(v.bestOther).toBe('rules');
     expect(v.kilnVsBestOther).toBe(1.17);
     expect(v.targets.map((t) => [t.name, t.met])).toEqual([
-      ['capacity >= 1.6x seed', true], ['capacity >= 1.2x best other', false], ['p99 within SLO at capacity', true],
-      ['zero OOM kills', true], ['memory peak <= 85% RAM', true],
+      ['capacity >= 1.6x seed', true],
+      ['capacity >= 1.2x best other', false],
+      ['p99 within SLO at capacity', true],
+      ['zero OOM kills', true],
+      ['memory peak <= 85% RAM', true],
     ]);
   });
 
@@ -32,7 +48,10 @@ describe('bench summary', () => {
     const floor = (r: CapacityRun): CapacityRun => ({ ...r, limitedBy: 'generator' });
     const [v] = verdicts(cells([floor(run('kiln', 300)), run('seed', 100), floor(run('rules', 200))]), slo);
     expect(v.kilnVsBestOther).toBe(1.5);
-    expect(v.targets.find((t) => t.name === 'capacity >= 1.2x best other')).toMatchObject({ met: false, detail: expect.stringMatching(/rules's figure is a floor in 1 round\(s\): inconclusive/) });
+    expect(v.targets.find((t) => t.name === 'capacity >= 1.2x best other')).toMatchObject({
+      met: false,
+      detail: expect.stringMatching(/rules's figure is a floor in 1 round\(s\): inconclusive/),
+    });
     expect(v.targets.find((t) => t.name === 'capacity >= 1.6x seed')?.met).toBe(true);
   });
 
@@ -47,11 +66,21 @@ describe('bench summary', () => {
 
     it('passes over OOM-killed and SLO-missing configs to the best survivor, and names them', () => {
       // seed has the highest figure but an OOM kill; stock held the SLO at no rate; rules survived with one good round of two.
-      const runs = [run('kiln', 200), run('kiln', 210), run('seed', 400), run('seed', 380, 100, 50, 1), run('stock', 0), run('stock', 0), run('rules', 0), run('rules', 150)];
+      const runs = [
+        run('kiln', 200),
+        run('kiln', 210),
+        run('seed', 400),
+        run('seed', 380, 100, 50, 1),
+        run('stock', 0),
+        run('stock', 0),
+        run('rules', 0),
+        run('rules', 150),
+      ];
       const [v] = releaseVerdicts(cells(runs), ['nano'], VARIANTS);
       expect(v.survivors).toEqual({ best: 'rules', kilnVsBest: 2.73, oomKilled: ['seed'], missedSlo: ['stock'], notRun: [] });
       expect(v.targets.map((t) => [t.name, t.met, t.detail])).toEqual([
-        ['capacity >= 1.3x best survivor', true, '2.73x (rules)'], ['zero OOM kills', true, '0'],
+        ['capacity >= 1.3x best survivor', true, '2.73x (rules)'],
+        ['zero OOM kills', true, '0'],
       ]);
       // The canary's "best other" would have been the OOM-killed seed.
       expect(v.bestOther).toBe('seed');
@@ -62,16 +91,26 @@ describe('bench summary', () => {
       expect(target(close, 'capacity')).toMatchObject({ met: false, detail: '1.25x (seed)' });
       expect(close.survivors?.notRun).toEqual(['rules']);
       const [killed] = releaseVerdicts(cells([run('kiln', 300, 100, 50, 2), run('seed', 100)]), ['nano'], VARIANTS);
-      expect(killed.targets.map((t) => [t.met, t.detail])).toEqual([[false, 'kiln did not survive (2 OOM kill(s))'], [false, '2']]);
+      expect(killed.targets.map((t) => [t.met, t.detail])).toEqual([
+        [false, 'kiln did not survive (2 OOM kill(s))'],
+        [false, '2'],
+      ]);
       expect(killed.survivors?.oomKilled).toEqual(['kiln']);
     });
 
     it('kiln meets the goal alone when no other config survived; a floor on the best survivor is inconclusive', () => {
-      const [alone] = releaseVerdicts(cells([run('kiln', 80), run('seed', 0), run('stock', 90, 100, 50, 1), run('rules', 0)]), ['nano'], VARIANTS);
+      const [alone] = releaseVerdicts(
+        cells([run('kiln', 80), run('seed', 0), run('stock', 90, 100, 50, 1), run('rules', 0)]),
+        ['nano'],
+        VARIANTS,
+      );
       expect(alone.survivors).toMatchObject({ best: null, kilnVsBest: null, oomKilled: ['stock'], missedSlo: ['seed', 'rules'] });
       expect(target(alone, 'capacity')).toMatchObject({ met: true, detail: 'no other config survived' });
       const [floor] = releaseVerdicts(cells([run('kiln', 300), { ...run('rules', 100), limitedBy: 'generator' }]), ['nano'], VARIANTS);
-      expect(target(floor, 'capacity')).toMatchObject({ met: false, detail: expect.stringMatching(/^3x \(rules\); rules's figure is a floor/) });
+      expect(target(floor, 'capacity')).toMatchObject({
+        met: false,
+        detail: expect.stringMatching(/^3x \(rules\); rules's figure is a floor/),
+      });
     });
 
     it('a tier where kiln held the SLO at no rate, or where nothing ran, fails', () => {

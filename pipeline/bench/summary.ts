@@ -4,7 +4,12 @@
  */
 import type { CapacityRun } from './capacity.ts';
 
-export interface Spread { median: number; min: number; max: number; n: number }
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
 export interface Cell {
   tier: string;
   variant: string;
@@ -52,7 +57,8 @@ export function cells(runs: CapacityRun[]): Cell[] {
     const [tier, variant] = k.split('\0');
     const rs = runs.filter((r) => r.tier === tier && r.variant === variant);
     return {
-      tier, variant,
+      tier,
+      variant,
       capacityRps: spread(rs.map((r) => r.capacityRps)),
       p99AtCapacityMs: spread(rs.flatMap((r) => (r.atCapacity ? [r.atCapacity.p99Ms] : []))),
       memoryPeakMiB: spread(rs.map((r) => r.memoryPeakMiB)),
@@ -83,13 +89,27 @@ export function verdicts(all: Cell[], slo: (tier: string) => { p99Ms: number; me
     const kilnVsSeed = k && s ? ratio(k.capacityRps.median, s.capacityRps.median) : null;
     const kilnVsBestOther = k && best ? ratio(k.capacityRps.median, best.capacityRps.median) : null;
     const lim = slo(tier);
-    const targets = k ? [
-      { name: 'capacity >= 1.6x seed', met: (kilnVsSeed ?? 0) >= 1.6 && !s?.floors, detail: `${kilnVsSeed}x${floorNote(s)}` },
-      { name: 'capacity >= 1.2x best other', met: (kilnVsBestOther ?? 0) >= 1.2 && !best?.floors, detail: `${kilnVsBestOther}x (${best?.variant})${floorNote(best)}` },
-      { name: 'p99 within SLO at capacity', met: k.p99AtCapacityMs.max <= lim.p99Ms, detail: `max ${k.p99AtCapacityMs.max} ms <= ${lim.p99Ms} ms` },
-      { name: 'zero OOM kills', met: k.oomKills === 0, detail: `${k.oomKills}` },
-      { name: `memory peak <= ${lim.memoryCeilingPct}% RAM`, met: k.memoryPeakPct.max <= lim.memoryCeilingPct, detail: `max ${k.memoryPeakPct.max}%` },
-    ] : [];
+    const targets = k
+      ? [
+          { name: 'capacity >= 1.6x seed', met: (kilnVsSeed ?? 0) >= 1.6 && !s?.floors, detail: `${kilnVsSeed}x${floorNote(s)}` },
+          {
+            name: 'capacity >= 1.2x best other',
+            met: (kilnVsBestOther ?? 0) >= 1.2 && !best?.floors,
+            detail: `${kilnVsBestOther}x (${best?.variant})${floorNote(best)}`,
+          },
+          {
+            name: 'p99 within SLO at capacity',
+            met: k.p99AtCapacityMs.max <= lim.p99Ms,
+            detail: `max ${k.p99AtCapacityMs.max} ms <= ${lim.p99Ms} ms`,
+          },
+          { name: 'zero OOM kills', met: k.oomKills === 0, detail: `${k.oomKills}` },
+          {
+            name: `memory peak <= ${lim.memoryCeilingPct}% RAM`,
+            met: k.memoryPeakPct.max <= lim.memoryCeilingPct,
+            detail: `max ${k.memoryPeakPct.max}%`,
+          },
+        ]
+      : [];
     return { tier, kilnVsSeed, bestOther: best?.variant ?? null, kilnVsBestOther, targets };
   });
 }
@@ -115,9 +135,13 @@ export function releaseVerdicts(all: Cell[], tiers: readonly string[], variants:
     };
     const capacity = (): { met: boolean; detail: string } => {
       if (!k) return { met: false, detail: 'kiln did not run' };
-      if (!survived(k)) return { met: false, detail: `kiln did not survive (${k.oomKills ? `${k.oomKills} OOM kill(s)` : 'held the SLO at no rate'})` };
+      if (!survived(k))
+        return { met: false, detail: `kiln did not survive (${k.oomKills ? `${k.oomKills} OOM kill(s)` : 'held the SLO at no rate'})` };
       if (!best) return { met: true, detail: 'no other config survived' };
-      return { met: (survivors.kilnVsBest ?? 0) >= RELEASE_GOAL && !best.floors, detail: `${survivors.kilnVsBest}x (${best.variant})${floorNote(best)}` };
+      return {
+        met: (survivors.kilnVsBest ?? 0) >= RELEASE_GOAL && !best.floors,
+        detail: `${survivors.kilnVsBest}x (${best.variant})${floorNote(best)}`,
+      };
     };
     return {
       tier,

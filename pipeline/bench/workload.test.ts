@@ -12,21 +12,43 @@ const nano = findTier(buildCatalog(), 'nano');
 describe('bench workload', () => {
   it('the canary: the local default (debian13) stack units, the canary mix (plus /slow with --io-ms), no seed, both survival tests', () => {
     const w = canaryWorkload(nano);
-    expect(w.units).toEqual(['kiln-app.service', 'nginx.service', 'pgbouncer.service', 'postgresql@17-main.service', 'redis-server.service']);
-    expect(w).toMatchObject({ app: 'canary', probe: [...CANARY_MIX], endpoints: [...CANARY_MIX], targetRps: nano.slo.targetRps, seed: null, survivalTests: ['slow-burst', 'redis-fill'], mix: 'the canary mix' });
+    expect(w.units).toEqual([
+      'kiln-app.service',
+      'nginx.service',
+      'pgbouncer.service',
+      'postgresql@17-main.service',
+      'redis-server.service',
+    ]);
+    expect(w).toMatchObject({
+      app: 'canary',
+      probe: [...CANARY_MIX],
+      endpoints: [...CANARY_MIX],
+      targetRps: nano.slo.targetRps,
+      seed: null,
+      survivalTests: ['slow-burst', 'redis-fill'],
+      mix: 'the canary mix',
+    });
     expect(canaryWorkload(nano, 50).endpoints).toEqual(benchMix(50));
   });
 
   it('a release: its traffic (methods, bodies, headers, expected statuses) is the mix and the health probe, its rate the start, its seed run', () => {
     const w = releaseWorkload(nano, 'img1', releaseBundle('nano'));
-    const post = { name: 'POST /api/comments/', path: '/api/comments/', weight: 1, method: 'POST', status: 201, body: '{"text":"x"}', headers: { 'content-type': 'application/json' } };
+    const post = {
+      name: 'POST /api/comments/',
+      path: '/api/comments/',
+      weight: 1,
+      method: 'POST',
+      status: 201,
+      body: '{"text":"x"}',
+      headers: { 'content-type': 'application/json' },
+    };
     expect(w.endpoints).toEqual([{ name: 'GET /', path: '/', weight: 6, method: 'GET', status: 200 }, post]);
     expect(w.probe).toEqual(w.endpoints);
     expect(w).toMatchObject({ app: 'mysite', targetRps: 40, seed: ['loaddata', 'demo.json'], survivalTests: ['redis-fill'] });
     expect(w.mix).toBe("mysite's traffic (GET / 6, POST /api/comments/ 1; from 40 req/s)");
   });
 
-  it('units come from the image\'s drop-ins: PostgreSQL 16 on Ubuntu, none without Postgres; no Redis, no survival test', () => {
+  it("units come from the image's drop-ins: PostgreSQL 16 on Ubuntu, none without Postgres; no Redis, no survival test", () => {
     expect(releaseWorkload(nano, 'i', releaseBundle('nano', mysite(), DISTROS.ubuntu2404)).units).toContain('postgresql@16-main.service');
     const lean = releaseWorkload(nano, 'i', without(releaseBundle('nano'), ['postgres', 'pgbouncer', 'redis']));
     expect(lean.units).toEqual(['kiln-app.service', 'nginx.service']);
@@ -34,7 +56,7 @@ describe('bench workload', () => {
     expect(lean.services).toEqual(['nginx', 'gunicorn']);
   });
 
-  it('without targetRps the tier\'s rate is the start; a release without traffic, or the canary image, is bad input', () => {
+  it("without targetRps the tier's rate is the start; a release without traffic, or the canary image, is bad input", () => {
     const noRate = releaseBundle('nano', mysite(MYSITE_YAML.replace('  targetRps: 40\n', '')));
     expect(releaseWorkload(nano, 'i', noRate).targetRps).toBe(nano.slo.targetRps);
     const noTraffic = releaseBundle('nano', mysite(MYSITE_YAML.slice(0, MYSITE_YAML.indexOf('traffic:'))));

@@ -36,14 +36,21 @@ export interface Workload {
   hostHeader?: string;
 }
 
-const canaryMixName = (ioMs?: number) => (ioMs === undefined ? 'the canary mix' : `the canary mix + 1 in 6 requests waiting ${ioMs} ms upstream (/slow?ms=${ioMs})`);
+const canaryMixName = (ioMs?: number) =>
+  ioMs === undefined ? 'the canary mix' : `the canary mix + 1 in 6 requests waiting ${ioMs} ms upstream (/slow?ms=${ioMs})`;
 
 /** The canary on the bench's kiln image (of `distro`): no seed, as before; `ioMs` adds the upstream-bound endpoint. */
 export function canaryWorkload(tier: Tier, ioMs?: number, distro: DistroProfile['id'] = 'debian13'): Workload {
   return {
-    app: 'canary', units: stackUnits(render(tier, WEB, DISTROS[distro])), services: [...SERVICE_NAMES],
-    probe: [...CANARY_MIX], endpoints: benchMix(ioMs), targetRps: tier.slo.targetRps, seed: null,
-    survivalTests: ['slow-burst', 'redis-fill'], mix: canaryMixName(ioMs),
+    app: 'canary',
+    units: stackUnits(render(tier, WEB, DISTROS[distro])),
+    services: [...SERVICE_NAMES],
+    probe: [...CANARY_MIX],
+    endpoints: benchMix(ioMs),
+    targetRps: tier.slo.targetRps,
+    seed: null,
+    survivalTests: ['slow-burst', 'redis-fill'],
+    mix: canaryMixName(ioMs),
   };
 }
 
@@ -53,15 +60,31 @@ export function canaryWorkload(tier: Tier, ioMs?: number, distro: DistroProfile[
  */
 export function releaseWorkload(tier: Tier, ref: string, bundle: ImageBundle): Workload {
   const recipe = bundle.manifest.recipe;
-  if (isCanary(recipe)) throw new InputError('--recipe', ref, 'a release of a team\'s app (this image carries the canary)', 'run kiln bench without --recipe for the canary');
+  if (isCanary(recipe))
+    throw new InputError(
+      '--recipe',
+      ref,
+      "a release of a team's app (this image carries the canary)",
+      'run kiln bench without --recipe for the canary',
+    );
   const traffic = recipe.traffic;
   if (traffic === null) {
-    throw new InputError(`image ${ref}: recipe.traffic`, null, `the requests to send app ${recipe.app.name} (the canary mix is not its traffic)`, 'add traffic.endpoints to kiln.yaml and release it again: kiln nightly --recipe kiln.yaml');
+    throw new InputError(
+      `image ${ref}: recipe.traffic`,
+      null,
+      `the requests to send app ${recipe.app.name} (the canary mix is not its traffic)`,
+      'add traffic.endpoints to kiln.yaml and release it again: kiln nightly --recipe kiln.yaml',
+    );
   }
   const endpoints = trafficLoad('127.0.0.1', traffic, tier.slo).endpoints;
   return {
-    app: recipe.app.name, units: stackUnits(bundle), services: [...recipe.services],
-    probe: endpoints, endpoints, targetRps: targetRpsFor(tier.slo, traffic), seed: recipe.app.seed,
+    app: recipe.app.name,
+    units: stackUnits(bundle),
+    services: [...recipe.services],
+    probe: endpoints,
+    endpoints,
+    targetRps: targetRpsFor(tier.slo, traffic),
+    seed: recipe.app.seed,
     survivalTests: recipe.services.includes('redis') ? ['redis-fill'] : [],
     mix: `${recipe.app.name}'s traffic (${endpoints.map((e) => `${e.name} ${e.weight}`).join(', ')}${traffic.targetRps ? `; from ${traffic.targetRps} req/s` : ''})`,
     ...(hostHeaderFor(recipe.app.domains) ? { hostHeader: hostHeaderFor(recipe.app.domains) } : {}),

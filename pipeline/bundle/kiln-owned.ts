@@ -42,17 +42,26 @@ function listedFiles(text: string): Listing | string {
   }
   if (typeof doc !== 'object' || doc === null) return 'has a manifest.json kiln did not write';
   const files = doc.files;
-  if (!Array.isArray(files) || !files.every((f) => typeof f?.path === 'string')) return 'has a manifest.json kiln did not write (no list of its files)';
+  if (!Array.isArray(files) || !files.every((f) => typeof f?.path === 'string'))
+    return 'has a manifest.json kiln did not write (no list of its files)';
   const rendered = files.map((f: { path: string }) => outPath('', f.path));
   if (doc.generator === GENERATOR) {
     const payload = doc.payloadFiles;
-    if (!Array.isArray(payload) || !payload.every((p) => typeof p === 'string')) return 'has a manifest.json without the file lists kiln writes';
+    if (!Array.isArray(payload) || !payload.every((p) => typeof p === 'string'))
+      return 'has a manifest.json without the file lists kiln writes';
     return { listed: new Set([MANIFEST, ...rendered, ...(payload as string[])]), hashes: null };
   }
   // A render by a kiln before "generator": kiln's only if it carries no app (whose files it did not list) and every file still has the content it recorded.
-  const legacy = doc.generator === undefined && typeof doc.renderHash === 'string' && doc.app?.kind === 'canary' && files.every((f) => typeof f.sha256 === 'string');
+  const legacy =
+    doc.generator === undefined
+    && typeof doc.renderHash === 'string'
+    && doc.app?.kind === 'canary'
+    && files.every((f) => typeof f.sha256 === 'string');
   if (!legacy) return `has a manifest.json kiln did not write (no "generator": "${GENERATOR}")`;
-  return { listed: new Set([MANIFEST, ...rendered]), hashes: new Map(files.map((f: { path: string; sha256: string }) => [outPath('', f.path), f.sha256])) };
+  return {
+    listed: new Set([MANIFEST, ...rendered]),
+    hashes: new Map(files.map((f: { path: string; sha256: string }) => [outPath('', f.path), f.sha256])),
+  };
 }
 
 async function bundleProblem(dir: string): Promise<string | null> {
@@ -76,7 +85,8 @@ async function bundleProblem(dir: string): Promise<string | null> {
         if (deeper) return deeper;
       } else if (!e.isFile()) return `holds ${path}, which is neither a file nor a directory`;
       else if (!listed.has(path)) return `holds ${path}, which its ${MANIFEST} does not list`;
-      else if (hashes?.has(path) && sha256(await readFile(join(dir, path))) !== hashes.get(path)) return `holds ${path}, changed since kiln rendered it`;
+      else if (hashes?.has(path) && sha256(await readFile(join(dir, path))) !== hashes.get(path))
+        return `holds ${path}, changed since kiln rendered it`;
     }
     return null;
   };

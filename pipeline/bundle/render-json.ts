@@ -7,7 +7,10 @@ export const recordedRecipe = (recipe: Recipe): Recipe => ({
   ...recipe,
   app: {
     ...recipe.app,
-    source: recipe.app.source.kind === 'canary' ? recipe.app.source : { kind: recipe.app.source.kind, path: recipe.app.source.path.split('/').pop()! },
+    source:
+      recipe.app.source.kind === 'canary'
+        ? recipe.app.source
+        : { kind: recipe.app.source.kind, path: recipe.app.source.path.split('/').pop()! },
     requirements: recipe.app.requirements === null ? null : 'requirements.txt',
   },
 });

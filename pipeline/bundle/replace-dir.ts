@@ -2,7 +2,11 @@
 import { chmod, lstat, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-const present = (path: string): Promise<boolean> => lstat(path).then(() => true, () => false);
+const present = (path: string): Promise<boolean> =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Fills a new temp directory beside `out` with `fill`, then swaps it in for `out` (absent or a directory).
@@ -20,13 +24,20 @@ export async function replaceDir(out: string, fill: (tmp: string) => Promise<voi
     throw e;
   }
   if (!(await present(out))) {
-    await rename(tmp, out).catch(async (e) => { await rm(tmp, { recursive: true, force: true }); throw e; });
+    await rename(tmp, out).catch(async (e) => {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    });
     return;
   }
   // The old one is moved into a fresh dir of its own (rename onto an existing empty dir would succeed silently).
   const old = await mkdtemp(`${out}.old-`);
   const prev = join(old, 'prev');
-  await rename(out, prev).catch(async (e) => { await rm(tmp, { recursive: true, force: true }); await rm(old, { recursive: true, force: true }); throw e; });
+  await rename(out, prev).catch(async (e) => {
+    await rm(tmp, { recursive: true, force: true });
+    await rm(old, { recursive: true, force: true });
+    throw e;
+  });
   try {
     await rename(tmp, out);
   } catch (e) {

@@ -13,8 +13,7 @@ export const MANIFEST = 'manifest.json';
 export const GENERATOR = 'kiln';
 
 /** Where a rendered path lands inside the output dir. */
-export const outPath = (out: string, path: string): string =>
-  path.startsWith('/') ? join(out, 'rootfs', path) : join(out, path);
+export const outPath = (out: string, path: string): string => (path.startsWith('/') ? join(out, 'rootfs', path) : join(out, path));
 
 /** The files of one render and its manifest.json, into `dir` (which exists and is empty). */
 async function fillBundle(dir: string, rendered: Rendered, payload: AppPayload | null): Promise<void> {
@@ -33,8 +32,12 @@ async function fillBundle(dir: string, rendered: Rendered, payload: AppPayload |
 async function checkReplaceable(outDir: string, out: string, all: boolean): Promise<void> {
   const problem = await notReplaceable(out, all);
   if (problem) {
-    throw new InputError('--out', outDir, `an empty or missing directory, or one kiln rendered${all ? ' with --all' : ''} (its manifest.json lists every file in it); this one ${problem}`,
-      'pass another --out, or move that directory\'s contents away yourself');
+    throw new InputError(
+      '--out',
+      outDir,
+      `an empty or missing directory, or one kiln rendered${all ? ' with --all' : ''} (its manifest.json lists every file in it); this one ${problem}`,
+      "pass another --out, or move that directory's contents away yourself",
+    );
   }
 }
 

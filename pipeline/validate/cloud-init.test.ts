@@ -12,8 +12,12 @@ import { validateBundle } from './run.ts';
 
 const nano = BUILTIN_TIERS.find((t) => t.name === 'nano')!;
 let dir: string;
-beforeAll(async () => { dir = await mkdtemp(join(tmpdir(), 'kiln-ci-validate-')); });
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kiln-ci-validate-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 const failures = (fs: { ok: boolean; tool: string; output: string }[]) => fs.filter((f) => !f.ok).map((f) => `${f.tool}: ${f.output}`);
 
@@ -25,8 +29,14 @@ describe('cloud-init + provisioning validators on the real render', () => {
       const findings = await validateBundle(out, rendered, validators);
       expect(failures(findings)).toEqual([]);
       const tools = new Set(findings.map((f) => f.tool));
-      for (const t of ['cloud-init schema', 'cloud-config keys', 'user-data size', 'bash -n', 'shellcheck', 'python3 compile']) expect(tools).toContain(t);
-      expect(findings.filter((f) => f.tool === 'shellcheck').map((f) => f.file).sort()).toEqual(['provision/hygiene.sh', 'provision/provision.sh']);
+      for (const t of ['cloud-init schema', 'cloud-config keys', 'user-data size', 'bash -n', 'shellcheck', 'python3 compile'])
+        expect(tools).toContain(t);
+      expect(
+        findings
+          .filter((f) => f.tool === 'shellcheck')
+          .map((f) => f.file)
+          .sort(),
+      ).toEqual(['provision/hygiene.sh', 'provision/provision.sh']);
     });
   }
 });
@@ -63,7 +73,8 @@ describe('broken user data fails with a clear message', () => {
 
   it('the known keys come from the installed schema', async () => {
     const keys = await knownTopLevelKeys();
-    for (const k of ['write_files', 'runcmd', 'users', 'locale', 'manage_etc_hosts', 'ssh_pwauth', 'disable_root']) expect(keys).toContain(k);
+    for (const k of ['write_files', 'runcmd', 'users', 'locale', 'manage_etc_hosts', 'ssh_pwauth', 'disable_root'])
+      expect(keys).toContain(k);
     expect(keys).not.toContain('runcmds');
   });
 });

@@ -13,7 +13,10 @@ export const CLOUD_CONFIG_SCHEMA = '/usr/lib/python3/dist-packages/cloudinit/con
 /** Keys cloud-init's merger reads that the schema does not describe. */
 const EXTRA_KEYS = ['merge_how', 'merge_type'];
 
-interface Schema { $defs: Record<string, { properties?: Record<string, unknown> }>; allOf: { $ref: string }[] }
+interface Schema {
+  $defs: Record<string, { properties?: Record<string, unknown> }>;
+  allOf: { $ref: string }[];
+}
 
 /** Every top-level key the schema knows: the properties of each module definition it combines. */
 export async function knownTopLevelKeys(schemaPath = CLOUD_CONFIG_SCHEMA): Promise<Set<string>> {
@@ -27,19 +30,33 @@ export async function knownTopLevelKeys(schemaPath = CLOUD_CONFIG_SCHEMA): Promi
 }
 
 // PyYAML, as cloud-init itself loads user data: the keys it sees are the keys that count.
-const PY_KEYS = 'import json,sys,yaml\nd=yaml.safe_load(open(sys.argv[1],encoding="utf-8"))\nprint(json.dumps(sorted(d) if isinstance(d,dict) else None))';
+const PY_KEYS =
+  'import json,sys,yaml\nd=yaml.safe_load(open(sys.argv[1],encoding="utf-8"))\nprint(json.dumps(sorted(d) if isinstance(d,dict) else None))';
 
-const text = (r: { stdout?: unknown; stderr?: unknown }) => [r.stdout, r.stderr].map((x) => String(x ?? '').trim()).filter(Boolean).join('\n');
+const text = (r: { stdout?: unknown; stderr?: unknown }) =>
+  [r.stdout, r.stderr]
+    .map((x) => String(x ?? '').trim())
+    .filter(Boolean)
+    .join('\n');
 
 /** All checks for one user-data file; exported for tests that feed it broken files. */
 export async function checkUserData(file: string, label: string): Promise<Finding[]> {
   const raw = await readFile(file);
   const findings: Finding[] = [];
-  findings.push({ tool: 'user-data size', file: label, ok: raw.length <= USER_DATA_MAX_BYTES,
-    output: `${raw.length} bytes (EC2 limit ${USER_DATA_MAX_BYTES} bytes raw, before base64)` });
+  findings.push({
+    tool: 'user-data size',
+    file: label,
+    ok: raw.length <= USER_DATA_MAX_BYTES,
+    output: `${raw.length} bytes (EC2 limit ${USER_DATA_MAX_BYTES} bytes raw, before base64)`,
+  });
   const header = raw.subarray(0, 14).toString('utf8');
-  findings.push({ tool: 'user-data header', file: label, ok: header === '#cloud-config\n',
-    output: header === '#cloud-config\n' ? '#cloud-config' : `first line must be "#cloud-config", got ${JSON.stringify(header.split('\n')[0])}` });
+  findings.push({
+    tool: 'user-data header',
+    file: label,
+    ok: header === '#cloud-config\n',
+    output:
+      header === '#cloud-config\n' ? '#cloud-config' : `first line must be "#cloud-config", got ${JSON.stringify(header.split('\n')[0])}`,
+  });
   // Two Python start-ups: run them side by side.
   const [schema, keys] = await Promise.all([
     execa('cloud-init', ['schema', '--config-file', file], { reject: false, all: true }),
@@ -53,10 +70,17 @@ export async function checkUserData(file: string, label: string): Promise<Findin
   const found = JSON.parse(keys.stdout) as string[] | null;
   const known = await knownTopLevelKeys();
   const unknown = (found ?? []).filter((k) => !known.has(k));
-  findings.push({ tool: 'cloud-config keys', file: label, ok: found !== null && unknown.length === 0,
-    output: found === null ? 'the document is not a mapping'
-      : unknown.length ? `unknown top-level key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}: cloud-init ignores them silently (schema ${CLOUD_CONFIG_SCHEMA})`
-        : `${found.length} keys, all known: ${found.join(', ')}` });
+  findings.push({
+    tool: 'cloud-config keys',
+    file: label,
+    ok: found !== null && unknown.length === 0,
+    output:
+      found === null
+        ? 'the document is not a mapping'
+        : unknown.length
+          ? `unknown top-level key(s) ${unknown.map((k) => JSON.stringify(k)).join(', ')}: cloud-init ignores them silently (schema ${CLOUD_CONFIG_SCHEMA})`
+          : `${found.length} keys, all known: ${found.join(', ')}`,
+  });
   return findings;
 }
 
@@ -99,7 +123,11 @@ const scriptsValidator: Validator = {
         findings.push({ tool: 'python3 compile', file: f.path, ok: r.exitCode === 0, output: text(r) || 'compiles' });
       } else if (f.path.endsWith('.env')) {
         // profile.env is sourced by bash: it must parse and define nothing but KILN_ variables.
-        const r = await execa('bash', ['--norc', '-c', 'set -eu; . "$1"; compgen -v | grep -c "^KILN_"', 'sh', file], { reject: false, all: true, stdin: 'ignore' });
+        const r = await execa('bash', ['--norc', '-c', 'set -eu; . "$1"; compgen -v | grep -c "^KILN_"', 'sh', file], {
+          reject: false,
+          all: true,
+          stdin: 'ignore',
+        });
         findings.push({ tool: 'bash source', file: f.path, ok: r.exitCode === 0, output: text(r) });
       }
     }

@@ -13,8 +13,15 @@ import { systemdValidator } from './services/systemd.ts';
 import type { Validator } from './types.ts';
 
 export const SERVICE_VALIDATORS: Validator[] = [
-  nginxValidator, postgresValidator, pgbouncerValidator, redisValidator, gunicornValidator,
-  appValidator, sshdValidator, systemdValidator, sysctlValidator,
+  nginxValidator,
+  postgresValidator,
+  pgbouncerValidator,
+  redisValidator,
+  gunicornValidator,
+  appValidator,
+  sshdValidator,
+  systemdValidator,
+  sysctlValidator,
 ];
 
 export const VALIDATORS: Validator[] = [...SERVICE_VALIDATORS, ...packer, ...cloudInit];

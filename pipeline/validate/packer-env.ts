@@ -3,7 +3,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 
-export interface PackerRun { exitCode: number; output: string }
+export interface PackerRun {
+  exitCode: number;
+  output: string;
+}
 
 /**
  * The Packer that reads the 1.6.6 templates offline: KILN_VALIDATE_PACKER (a path) where a bake's Packer >= 1.10 is
@@ -33,7 +36,14 @@ export async function packerEnv(scratch: string): Promise<Record<string, string>
   };
 }
 
-export async function runPacker(args: string[], cwd: string, scratch: string, timeoutSec = 120, input?: string, extraEnv: Record<string, string> = {}): Promise<PackerRun> {
+export async function runPacker(
+  args: string[],
+  cwd: string,
+  scratch: string,
+  timeoutSec = 120,
+  input?: string,
+  extraEnv: Record<string, string> = {},
+): Promise<PackerRun> {
   const r = await execa(validatePacker(), args, {
     cwd,
     env: { ...(await packerEnv(scratch)), ...extraEnv },

@@ -19,8 +19,12 @@ import { runPacker } from './packer-env.ts';
 import { validateBundle } from './run.ts';
 
 let work = '';
-beforeAll(async () => { work = await mkdtemp(join(tmpdir(), 'kiln-packer-test-')); });
-afterAll(async () => { await rm(work, { recursive: true, force: true }); });
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'kiln-packer-test-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
 
 let n = 0;
 async function bundle(r: Rendered): Promise<string> {
@@ -32,18 +36,24 @@ async function bundle(r: Rendered): Promise<string> {
 const nano = (recipe: Recipe = WEB) => render(BUILTIN_TIERS[0], recipe, DISTROS.ubuntu2404);
 const failed = async (dir: string, r: Rendered) => (await validateBundle(dir, r, validators)).filter((f) => !f.ok);
 /** Compat template with one modern-only flag turned back on (or any model edit). */
-const compatWith = (r: Rendered, target: Partial<PackerTarget>) => printHcl(packerModel(packerInputOf(r.context), { ...COMPAT166, ...target }));
+const compatWith = (r: Rendered, target: Partial<PackerTarget>) =>
+  printHcl(packerModel(packerInputOf(r.context), { ...COMPAT166, ...target }));
 
 describe('packer validators (Debian packer 1.6.6, offline)', () => {
-  it.each(BUILTIN_TIERS.map((t) => [t.name, t] as const))('%s: compat validates, both variants fmt-clean, modern matches its model', async (_n, tier) => {
-    const r = render(tier, WEB, DISTROS.ubuntu2404);
-    const findings = await validateBundle(await bundle(r), r, validators);
-    expect(findings.map((f) => `${f.tool} ${f.file}`)).toEqual([
-      'packer validate (1.6.6) packer/compat/image.pkr.hcl', 'packer fmt -check packer/image.pkr.hcl',
-      'packer fmt -check packer/compat/image.pkr.hcl', 'packer model (modern) packer/image.pkr.hcl',
-    ]);
-    expect(findings.filter((f) => !f.ok)).toEqual([]);
-  });
+  it.each(BUILTIN_TIERS.map((t) => [t.name, t] as const))(
+    '%s: compat validates, both variants fmt-clean, modern matches its model',
+    async (_n, tier) => {
+      const r = render(tier, WEB, DISTROS.ubuntu2404);
+      const findings = await validateBundle(await bundle(r), r, validators);
+      expect(findings.map((f) => `${f.tool} ${f.file}`)).toEqual([
+        'packer validate (1.6.6) packer/compat/image.pkr.hcl',
+        'packer fmt -check packer/image.pkr.hcl',
+        'packer fmt -check packer/compat/image.pkr.hcl',
+        'packer model (modern) packer/image.pkr.hcl',
+      ]);
+      expect(findings.filter((f) => !f.ok)).toEqual([]);
+    },
+  );
 
   it('no packer files (debian12 renders) means no packer validator runs', async () => {
     const r = render(BUILTIN_TIERS[0], WEB, DISTROS.debian12);
@@ -51,7 +61,7 @@ describe('packer validators (Debian packer 1.6.6, offline)', () => {
     expect(await validateBundle(work, r, validators)).toEqual([]);
   });
 
-  it('a gp3 device without throughput fails with packer\'s own message', async () => {
+  it("a gp3 device without throughput fails with packer's own message", async () => {
     const r = nano();
     const dir = await bundle(r);
     const model = packerModel(packerInputOf(r.context), COMPAT166);
@@ -74,14 +84,17 @@ describe('packer validators (Debian packer 1.6.6, offline)', () => {
     expect(bad[0].output).toMatch(/exit 3[\s\S]*- {2}ssh_username = "ubuntu"\n\+ {2}ssh_username {2,}= "ubuntu"/);
   });
 
-  it.each([['requiredPlugins'], ['imdsSupport'], ['metadataOptions'], ['deprecateAt']])('1.6.6 really rejects %s: the compat flag is needed', async (flag) => {
-    const r = nano();
-    const dir = await bundle(r);
-    await writeFile(join(dir, COMPAT166.path), compatWith(r, { [flag]: true }));
-    const bad = await failed(dir, r);
-    expect(bad.map((f) => f.tool)).toEqual(['packer validate (1.6.6)']);
-    expect(bad[0].output).toMatch(/Unsupported (argument|block type)|does not support Packer version 1\.6\.6/);
-  });
+  it.each([['requiredPlugins'], ['imdsSupport'], ['metadataOptions'], ['deprecateAt']])(
+    '1.6.6 really rejects %s: the compat flag is needed',
+    async (flag) => {
+      const r = nano();
+      const dir = await bundle(r);
+      await writeFile(join(dir, COMPAT166.path), compatWith(r, { [flag]: true }));
+      const bad = await failed(dir, r);
+      expect(bad.map((f) => f.tool)).toEqual(['packer validate (1.6.6)']);
+      expect(bad[0].output).toMatch(/Unsupported (argument|block type)|does not support Packer version 1\.6\.6/);
+    },
+  );
 });
 
 describe('a bundle with an app: the release templates too (Debian packer 1.6.6, offline)', () => {
@@ -97,15 +110,19 @@ describe('a bundle with an app: the release templates too (Debian packer 1.6.6, 
     const r = nano(shop);
     const findings = await validateBundle(await appBundle(r), r, validators);
     expect(findings.map((f) => `${f.tool} ${f.file}`)).toEqual([
-      'packer validate (1.6.6) packer/compat/image.pkr.hcl', 'packer validate (1.6.6) packer/release/compat/image.pkr.hcl',
-      'packer fmt -check packer/image.pkr.hcl', 'packer fmt -check packer/compat/image.pkr.hcl',
-      'packer fmt -check packer/release/image.pkr.hcl', 'packer fmt -check packer/release/compat/image.pkr.hcl',
-      'packer model (modern) packer/image.pkr.hcl', 'packer model (modern) packer/release/image.pkr.hcl',
+      'packer validate (1.6.6) packer/compat/image.pkr.hcl',
+      'packer validate (1.6.6) packer/release/compat/image.pkr.hcl',
+      'packer fmt -check packer/image.pkr.hcl',
+      'packer fmt -check packer/compat/image.pkr.hcl',
+      'packer fmt -check packer/release/image.pkr.hcl',
+      'packer fmt -check packer/release/compat/image.pkr.hcl',
+      'packer model (modern) packer/image.pkr.hcl',
+      'packer model (modern) packer/release/image.pkr.hcl',
     ]);
     expect(findings.filter((f) => !f.ok)).toEqual([]);
   });
 
-  it('the release builds from the bake\'s source_ami: packer requires it, refuses a bad one, and tags the image with it', async () => {
+  it("the release builds from the bake's source_ami: packer requires it, refuses a bad one, and tags the image with it", async () => {
     const r = nano(shop);
     const dir = await appBundle(r);
     const cwd = join(dir, 'packer');
@@ -117,9 +134,20 @@ describe('a bundle with an app: the release templates too (Debian packer 1.6.6, 
     expect(unset.output).toMatch(/source_ami/);
     const hostile = await runPacker(['validate', '-var-file=image.pkrvars.json', sha, '-var=source_ami=ami-1"}', release], cwd, scratch);
     expect(hostile.output).toMatch(/source_ami value must match/);
-    const out = await runPacker(['console', '-var-file=image.pkrvars.json', sha, '-var=source_ami=ami-0123456789abcdef0', release], cwd, scratch, 60, 'jsonencode(local.tags)\n');
+    const out = await runPacker(
+      ['console', '-var-file=image.pkrvars.json', sha, '-var=source_ami=ami-0123456789abcdef0', release],
+      cwd,
+      scratch,
+      60,
+      'jsonencode(local.tags)\n',
+    );
     expect(out.exitCode, out.output).toBe(0);
-    expect(JSON.parse(out.output)).toMatchObject({ 'kiln:base-ami': 'ami-0123456789abcdef0', 'kiln:app': 'shop', 'kiln:app-sha256': 'd'.repeat(64), 'kiln:tier': 'nano' });
+    expect(JSON.parse(out.output)).toMatchObject({
+      'kiln:base-ami': 'ami-0123456789abcdef0',
+      'kiln:app': 'shop',
+      'kiln:app-sha256': 'd'.repeat(64),
+      'kiln:tier': 'nano',
+    });
   });
 
   it('a bundle whose app/ dir is missing fails packer validate (the template uploads it)', async () => {
@@ -135,13 +163,23 @@ describe('hostile values stay literal', () => {
     const canary = join(work, 'canary');
     await writeFile(canary, 'EVALUATED');
     const tags = {
-      file: `\${file("${canary}")}`, missing: '${file("/nonexistent/kiln-canary")}', directive: '%{ if true }x%{ endif }',
-      quote: '"quote', newline: 'a\nb', escapes: '$${x} %%{y} \\ }} {',
+      file: `\${file("${canary}")}`,
+      missing: '${file("/nonexistent/kiln-canary")}',
+      directive: '%{ if true }x%{ endif }',
+      quote: '"quote',
+      newline: 'a\nb',
+      escapes: '$${x} %%{y} \\ }} {',
     };
     const r = nano({ ...WEB, tags });
     const dir = await bundle(r);
     expect(await failed(dir, r)).toEqual([]);
-    const out = await runPacker(['console', `-var-file=image.pkrvars.json`, 'compat/image.pkr.hcl'], join(dir, 'packer'), join(work, 'scratch'), 60, 'jsonencode(local.tags)\n');
+    const out = await runPacker(
+      ['console', `-var-file=image.pkrvars.json`, 'compat/image.pkr.hcl'],
+      join(dir, 'packer'),
+      join(work, 'scratch'),
+      60,
+      'jsonencode(local.tags)\n',
+    );
     expect(out.exitCode, out.output).toBe(0);
     const read = JSON.parse(out.output) as Record<string, string>;
     for (const [k, v] of Object.entries(tags)) expect(read[k], k).toBe(v);
@@ -149,7 +187,7 @@ describe('hostile values stay literal', () => {
     expect(read['kiln:tier']).toBe('nano');
   });
 
-  it('a hostile bake_id that skipped kiln\'s checks is still refused by packer\'s validation block', async () => {
+  it("a hostile bake_id that skipped kiln's checks is still refused by packer's validation block", async () => {
     const r = nano();
     const dir = await bundle(r);
     const vars = JSON.parse(varFileContent(packerInputOf(r.context), DEFAULT_BAKE));
@@ -161,10 +199,27 @@ describe('hostile values stay literal', () => {
   it('packer runs Go templates over var-file values in builder fields (why bake_id is pattern-checked)', async () => {
     const dir = join(work, 'go');
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'g.pkr.hcl'), [
-      'variable "x" {', '  type = string', '}', '', 'source "amazon-ebs" "g" {', '  region        = "us-east-1"',
-      '  source_ami    = "ami-12345678"', '  instance_type = "t3.nano"', '  ssh_username  = "ubuntu"', '  ami_name      = "kiln-${var.x}"', '}', '',
-      'build {', '  sources = ["source.amazon-ebs.g"]', '}', ''].join('\n'));
+    await writeFile(
+      join(dir, 'g.pkr.hcl'),
+      [
+        'variable "x" {',
+        '  type = string',
+        '}',
+        '',
+        'source "amazon-ebs" "g" {',
+        '  region        = "us-east-1"',
+        '  source_ami    = "ami-12345678"',
+        '  instance_type = "t3.nano"',
+        '  ssh_username  = "ubuntu"',
+        '  ami_name      = "kiln-${var.x}"',
+        '}',
+        '',
+        'build {',
+        '  sources = ["source.amazon-ebs.g"]',
+        '}',
+        '',
+      ].join('\n'),
+    );
     await writeFile(join(dir, 'g.json'), JSON.stringify({ x: '{{ nosuchfn }}' }));
     const r = await runPacker(['validate', '-var-file=g.json', 'g.pkr.hcl'], dir, join(work, 'scratch'));
     expect(r.output).toMatch(/function "nosuchfn" not defined/);

@@ -16,14 +16,20 @@ const layersOf = (ctx: ValidateContext): PackerLayer[] => packerLayers(packerInp
 
 /** What only a bake knows (a release's base AMI, the app build's sha256): validation passes stand-ins of the right shape. */
 const bakeTimeArgs = (ctx: ValidateContext, layer: PackerLayer): string[] =>
-  variablesOf(packerInputOf(ctx.rendered.context).app, layer).filter((v) => v.bakeTime).map((v) => `-var=${v.name}=${v.placeholder}`);
+  variablesOf(packerInputOf(ctx.rendered.context).app, layer)
+    .filter((v) => v.bakeTime)
+    .map((v) => `-var=${v.name}=${v.placeholder}`);
 
 /** `packer validate` on the 1.6.6 variant of each layer with the rendered var file, from the template's own dir layout. */
 async function validateCompat(ctx: ValidateContext): Promise<Finding[]> {
   const findings: Finding[] = [];
   for (const layer of layersOf(ctx)) {
     const path = templatePath(COMPAT166, layer);
-    const r = await runPacker(['validate', `-var-file=${rel(VARS_PATH)}`, ...bakeTimeArgs(ctx, layer), rel(path)], packerDir(ctx), ctx.scratch);
+    const r = await runPacker(
+      ['validate', `-var-file=${rel(VARS_PATH)}`, ...bakeTimeArgs(ctx, layer), rel(path)],
+      packerDir(ctx),
+      ctx.scratch,
+    );
     findings.push({ tool: 'packer validate (1.6.6)', file: path, ok: r.exitCode === 0, output: r.output || 'valid' });
   }
   return findings;
@@ -41,7 +47,8 @@ async function fmtCheck(ctx: ValidateContext): Promise<Finding[]> {
       await copyFile(join(ctx.dir, path), copy);
       const r = await runPacker(['fmt', '-check', copy], dir, ctx.scratch);
       let output = r.exitCode === 0 ? 'canonical' : r.output;
-      if (r.exitCode === 3) output = `not in canonical form (packer fmt -check exit 3):\n${(await runPacker(['fmt', '-check', '-diff', copy], dir, ctx.scratch)).output}`;
+      if (r.exitCode === 3)
+        output = `not in canonical form (packer fmt -check exit 3):\n${(await runPacker(['fmt', '-check', '-diff', copy], dir, ctx.scratch)).output}`;
       findings.push({ tool: 'packer fmt -check', file: path, ok: r.exitCode === 0, output });
     }
   }
@@ -57,7 +64,12 @@ async function modernStructure(ctx: ValidateContext): Promise<Finding[]> {
     const model = packerModel(packerInputOf(ctx.rendered.context), MODERN, layer);
     const problems = modernRequirements(model);
     if (printHcl(model) !== text) problems.push(`${path} differs from what the model prints (edited by hand?)`);
-    findings.push({ tool: 'packer model (modern)', file: path, ok: problems.length === 0, output: problems.join('\n') || 'required_plugins, imds_support, metadata_options present' });
+    findings.push({
+      tool: 'packer model (modern)',
+      file: path,
+      ok: problems.length === 0,
+      output: problems.join('\n') || 'required_plugins, imds_support, metadata_options present',
+    });
   }
   return findings;
 }

@@ -11,7 +11,8 @@ import { withVersionGap } from './version-gap.ts';
 async function missingTools(v: Validator): Promise<string[]> {
   const out: string[] = [];
   for (const tool of v.needs) {
-    const found = tool.startsWith('/') ? (await execa('test', ['-x', tool], { reject: false })).exitCode === 0
+    const found = tool.startsWith('/')
+      ? (await execa('test', ['-x', tool], { reject: false })).exitCode === 0
       : (await execa('sh', ['-c', 'command -v "$1"', 'sh', tool], { reject: false })).exitCode === 0;
     if (!found) out.push(tool);
   }

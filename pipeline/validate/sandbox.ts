@@ -26,7 +26,11 @@ export interface SandboxSpec {
   timeoutMs?: number;
 }
 
-export interface SandboxResult { exitCode: number; output: string; timedOut: boolean }
+export interface SandboxResult {
+  exitCode: number;
+  output: string;
+  timedOut: boolean;
+}
 
 /** Top-level dirs (etc, opt, ...) any layer has; each becomes one overlay. */
 function topDirs(roots: string[]): string[] {
@@ -53,8 +57,16 @@ export function sandboxScript(spec: SandboxSpec): string {
 /** Runs `spec.script` in the sandbox; its stdout+stderr interleaved are the evidence. */
 export async function inSandbox(spec: SandboxSpec): Promise<SandboxResult> {
   // A private PID namespace too: whatever the script leaves running dies with it (--kill-child on timeout).
-  const r = await execa('unshare', ['--mount', '--net', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--', 'bash', '-c', sandboxScript(spec)], {
-    all: true, reject: false, timeout: spec.timeoutMs ?? 60_000, env: spec.env, stdin: 'ignore',
-  });
+  const r = await execa(
+    'unshare',
+    ['--mount', '--net', '--pid', '--fork', '--kill-child', '--propagation', 'private', '--', 'bash', '-c', sandboxScript(spec)],
+    {
+      all: true,
+      reject: false,
+      timeout: spec.timeoutMs ?? 60_000,
+      env: spec.env,
+      stdin: 'ignore',
+    },
+  );
   return { exitCode: r.exitCode ?? -1, output: (r.all ?? '').trim(), timedOut: Boolean(r.timedOut) };
 }

@@ -26,7 +26,8 @@ export function versionOf(text: string, parts: number): string | undefined {
 
 export function gapNote(p: VersionedProgram, host: string | undefined, image: string): string | undefined {
   if (host === image) return undefined;
-  if (host === undefined) return `${p.program} on this host printed no version; the image runs ${image}: what its release changed is not checked here`;
+  if (host === undefined)
+    return `${p.program} on this host printed no version; the image runs ${image}: what its release changed is not checked here`;
   // Versions compare as strings of the image's precision: equal means the image's own release read the file.
   return `${p.program} ${host} on this host read this for an image that runs ${image}; not checked here: ${p.unchecked ?? 'settings added, removed or re-ranged between them'}`;
 }

@@ -2,11 +2,15 @@
 import { execa } from 'execa';
 import { MissingPrerequisiteError, parseSemver, probe } from './prereq.ts';
 
-export interface ApplyTool { kind: 'terraform'; path: string; version: string }
+export interface ApplyTool {
+  kind: 'terraform';
+  path: string;
+  version: string;
+}
 
 export const APPLY_HINT =
-  'terraform >= 1.5 on PATH (apply runs `terraform init` + `apply` on the synthesized cdk.tf.json; ' +
-  'it downloads the hashicorp/aws provider, so it needs the registry or a provider mirror), or run `npx cdktf-cli deploy` yourself on the synthesized stack';
+  'terraform >= 1.5 on PATH (apply runs `terraform init` + `apply` on the synthesized cdk.tf.json; '
+  + 'it downloads the hashicorp/aws provider, so it needs the registry or a provider mirror), or run `npx cdktf-cli deploy` yourself on the synthesized stack';
 
 export async function findApplyTool(): Promise<ApplyTool | null> {
   const tf = await probe('terraform', ['version']);
@@ -15,10 +19,19 @@ export async function findApplyTool(): Promise<ApplyTool | null> {
 }
 
 /** `terraform init` then `apply` in the stack directory, output streamed to stderr. Throws on failure. */
-export async function applyStack(stackDir: string, tool: ApplyTool | null, opts: { destroy?: boolean; env?: Record<string, string> } = {}): Promise<void> {
-  if (!tool) throw new MissingPrerequisiteError([`apply tool: ${APPLY_HINT}; the stack is synthesized in ${stackDir}`], 'kiln deploy --target aws');
+export async function applyStack(
+  stackDir: string,
+  tool: ApplyTool | null,
+  opts: { destroy?: boolean; env?: Record<string, string> } = {},
+): Promise<void> {
+  if (!tool)
+    throw new MissingPrerequisiteError([`apply tool: ${APPLY_HINT}; the stack is synthesized in ${stackDir}`], 'kiln deploy --target aws');
   const run = (args: string[]) =>
-    execa(tool.path, [`-chdir=${stackDir}`, ...args], { stdout: ['pipe', process.stderr], stderr: ['pipe', process.stderr], env: { ...opts.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' } });
+    execa(tool.path, [`-chdir=${stackDir}`, ...args], {
+      stdout: ['pipe', process.stderr],
+      stderr: ['pipe', process.stderr],
+      env: { ...opts.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' },
+    });
   await run(['init', '-input=false']);
   await run([opts.destroy ? 'destroy' : 'apply', '-input=false', '-auto-approve']);
 }

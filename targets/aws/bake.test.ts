@@ -19,14 +19,33 @@ const withKeys = { ...bare, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_
 function bundle(tier = 'nano'): string {
   const b = join(dir, `bundle-${tier}`);
   mkdirSync(join(b, 'packer'), { recursive: true });
-  writeFileSync(join(b, 'packer/image.pkrvars.json'), JSON.stringify({
-    region: 'us-east-1', tier, recipe: 'web', image_hash: 'a'.repeat(64), instance_type: 't3.nano', bake_id: 'unbaked',
-    ttl: '72h', deprecate_after: '8760h', subnet_id: '', vpc_id: '', tags: {},
-  }));
+  writeFileSync(
+    join(b, 'packer/image.pkrvars.json'),
+    JSON.stringify({
+      region: 'us-east-1',
+      tier,
+      recipe: 'web',
+      image_hash: 'a'.repeat(64),
+      instance_type: 't3.nano',
+      bake_id: 'unbaked',
+      ttl: '72h',
+      deprecate_after: '8760h',
+      subnet_id: '',
+      vpc_id: '',
+      tags: {},
+    }),
+  );
   return b;
 }
 const input = (env: NodeJS.ProcessEnv) => ({
-  tier: 'nano', bundleDir: bundle(), workDir: join(dir, 'work'), bakeId: 'b1', region: 'us-east-1', ttlHours: 6, env, log: () => {},
+  tier: 'nano',
+  bundleDir: bundle(),
+  workDir: join(dir, 'work'),
+  bakeId: 'b1',
+  region: 'us-east-1',
+  ttlHours: 6,
+  env,
+  log: () => {},
 });
 
 describe('bake --target aws fails fast', () => {
@@ -69,17 +88,26 @@ describe('bake --target aws fails fast', () => {
 });
 
 describe('bake vars', () => {
-  it('overrides the bundle\'s var file with this bake\'s id, region and TTL, checked by the template\'s patterns', () => {
+  it("overrides the bundle's var file with this bake's id, region and TTL, checked by the template's patterns", () => {
     const b = bundle();
     const ssh = { ssh_source_cidr: '203.0.113.7/32' };
-    expect(bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'nightly-42', region: 'eu-west-1', ttlHours: 12, vars: ssh }))
-      .toMatchObject({ bake_id: 'nightly-42', region: 'eu-west-1', ttl: '12h', tier: 'nano', image_hash: 'a'.repeat(64), ssh_source_cidr: '203.0.113.7/32' });
+    expect(bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'nightly-42', region: 'eu-west-1', ttlHours: 12, vars: ssh })).toMatchObject({
+      bake_id: 'nightly-42',
+      region: 'eu-west-1',
+      ttl: '12h',
+      tier: 'nano',
+      image_hash: 'a'.repeat(64),
+      ssh_source_cidr: '203.0.113.7/32',
+    });
     // Without the bake's own address the build instance would take SSH from anywhere: bad input naming the flag.
-    expect(() => bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'b', region: 'us-east-1', ttlHours: 1 }))
-      .toThrow(/--verifier-cidr = null: is required for kiln bake --target aws .*set KILN_AWS_VERIFIER_CIDR/);
+    expect(() => bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'b', region: 'us-east-1', ttlHours: 1 })).toThrow(
+      /--verifier-cidr = null: is required for kiln bake --target aws .*set KILN_AWS_VERIFIER_CIDR/,
+    );
     expect(() => bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'x"; rm -rf /', region: 'us-east-1', ttlHours: 1 })).toThrow(InputError);
     expect(() => bakeVars({ tier: 'micro', bundleDir: b, bakeId: 'b', region: 'us-east-1', ttlHours: 1 })).toThrow(/bundle's tier/);
-    expect(() => bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'b', region: 'us-east-1', ttlHours: 1, vars: { source_ami: 'x' } })).toThrow(/vars.source_ami/);
+    expect(() =>
+      bakeVars({ tier: 'nano', bundleDir: b, bakeId: 'b', region: 'us-east-1', ttlHours: 1, vars: { source_ami: 'x' } }),
+    ).toThrow(/vars.source_ami/);
   });
 });
 
@@ -90,7 +118,12 @@ describe('package list', () => {
     const pkgs = parsePackages(text);
     const nginx = (await execa('dpkg-query', ['-W', '-f=${Version}', 'nginx-light'])).stdout;
     expect(pkgs['nginx-light']).toBe(nginx);
-    expect(Object.keys(pkgs).length).toBe(text.trim().split('\n').filter((l) => l.split('\t')[1]).length);
+    expect(Object.keys(pkgs).length).toBe(
+      text
+        .trim()
+        .split('\n')
+        .filter((l) => l.split('\t')[1]).length,
+    );
     expect(parsePackages('')).toEqual({});
   });
 });

@@ -16,10 +16,14 @@ import { runStreamed } from './process.ts';
 
 export const MIN_PACKER: [number, number, number] = [1, 10, 0];
 const INSTALL_PACKER =
-  'install Packer >= 1.10 from HashiCorp (releases or their apt repository; Debian\'s `packer` package is 1.6.6), ' +
-  'the amazon plugin comes with `packer init` (or `packer plugins install github.com/hashicorp/amazon`)';
+  "install Packer >= 1.10 from HashiCorp (releases or their apt repository; Debian's `packer` package is 1.6.6), "
+  + 'the amazon plugin comes with `packer init` (or `packer plugins install github.com/hashicorp/amazon`)';
 
-export interface Preflight { packer?: { path: string; version: string }; credentials?: string; problems: string[] }
+export interface Preflight {
+  packer?: { path: string; version: string };
+  credentials?: string;
+  problems: string[];
+}
 
 /** Checks tools and credentials without creating or calling anything remote. */
 export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<Preflight> {
@@ -32,7 +36,9 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<P
   else {
     out.packer = { path: found.path, version: v.join('.') };
     if (!atLeast(v, MIN_PACKER)) {
-      problems.push(`Packer: ${found.path} is ${v.join('.')}, too old for builds (no \`packer init\`, no amazon plugin, rejects required_plugins/imds_support/metadata_options; it can only validate the compat template); ${INSTALL_PACKER}`);
+      problems.push(
+        `Packer: ${found.path} is ${v.join('.')}, too old for builds (no \`packer init\`, no amazon plugin, rejects required_plugins/imds_support/metadata_options; it can only validate the compat template); ${INSTALL_PACKER}`,
+      );
     }
   }
   const creds = credentialSource(env);
@@ -61,7 +67,12 @@ export interface BakeInput {
 }
 
 export interface BakeResult {
-  bakeId: string; packerRunUuid: string; amis: Record<string, string>; amiId: string; manifestPath: string; varFile: string;
+  bakeId: string;
+  packerRunUuid: string;
+  amis: Record<string, string>;
+  amiId: string;
+  manifestPath: string;
+  varFile: string;
   /** Installed packages of the built image, name -> version (the template downloads dpkg-query's list). */
   packages: Record<string, string>;
 }
@@ -77,11 +88,15 @@ export function parsePackages(text: string): Record<string, string> {
 }
 
 /** The bundle's var file with this bake's values; every value checked against the template's own patterns. */
-export function bakeVars(input: Pick<BakeInput, 'bundleDir' | 'bakeId' | 'region' | 'ttlHours' | 'vars' | 'tier' | 'layer'>): Record<string, unknown> {
+export function bakeVars(
+  input: Pick<BakeInput, 'bundleDir' | 'bakeId' | 'region' | 'ttlHours' | 'vars' | 'tier' | 'layer'>,
+): Record<string, unknown> {
   const path = join(input.bundleDir, VARS_PATH);
-  if (!existsSync(path)) throw new InputError('--bundle', input.bundleDir, `a kiln render output with ${VARS_PATH}`, 'run kiln render --tier T --out DIR first');
+  if (!existsSync(path))
+    throw new InputError('--bundle', input.bundleDir, `a kiln render output with ${VARS_PATH}`, 'run kiln render --tier T --out DIR first');
   const base = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  if (base.tier !== input.tier) throw new InputError('--tier', input.tier, `the bundle's tier (${String(base.tier)})`, 'render the tier you bake');
+  if (base.tier !== input.tier)
+    throw new InputError('--tier', input.tier, `the bundle's tier (${String(base.tier)})`, 'render the tier you bake');
   const vars = { ...base, ...input.vars, bake_id: input.bakeId, region: input.region, ttl: `${input.ttlHours}h` };
   for (const [name, value] of Object.entries(vars)) {
     const spec = ALL_VARIABLES.find((s) => s.name === name);
@@ -96,7 +111,12 @@ export function bakeVars(input: Pick<BakeInput, 'bundleDir' | 'bakeId' | 'region
       throw new InputError(spec.flag.name, null, `is required for kiln bake --target aws (${spec.description})`, spec.flag.how);
     }
     if (spec.default === undefined && !(spec.name in vars)) {
-      throw new InputError(`vars.${spec.name}`, null, `is required by the ${input.layer === 'app' ? 'release' : 'full'} template (${spec.description})`, spec.bakeTime ? 'the bake sets it: bake through kiln bake' : 'render the bundle again with this kiln');
+      throw new InputError(
+        `vars.${spec.name}`,
+        null,
+        `is required by the ${input.layer === 'app' ? 'release' : 'full'} template (${spec.description})`,
+        spec.bakeTime ? 'the bake sets it: bake through kiln bake' : 'render the bundle again with this kiln',
+      );
     }
   }
   return vars;
@@ -112,7 +132,12 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
   const vars = bakeVars(input);
   const template = resolve(input.bundleDir, templatePath(MODERN, input.layer ?? 'full'));
   if (!existsSync(template)) {
-    throw new InputError('--base', input.vars?.source_ami ?? null, `a bundle with a release template (${templatePath(MODERN, 'app')}): only a bundle with an app has one`, 'bake with a recipe that has app.source, rendered by this kiln');
+    throw new InputError(
+      '--base',
+      input.vars?.source_ami ?? null,
+      `a bundle with a release template (${templatePath(MODERN, 'app')}): only a bundle with an app has one`,
+      'bake with a recipe that has app.source, rendered by this kiln',
+    );
   }
 
   const work = resolve(input.workDir);
@@ -130,15 +155,28 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
   const stream = (prefix: string) => (line: string) => log(`${prefix}: ${line}`);
   const step = async (args: string[], timeoutSec: number, what: string) => {
     log(`bake: packer ${args[0]} (${what})`);
-    const r = await runStreamed(packer, args, { cwd: work, env, timeoutSec, graceSec: input.graceSec ?? 120, onLine: stream(`packer ${args[0]}`) });
-    if (r.timedOut) throw new Error(`packer ${args[0]} timed out after ${timeoutSec} s; sent TERM, then KILL if it was still running after the grace period (kiln janitor finds what it left)`);
+    const r = await runStreamed(packer, args, {
+      cwd: work,
+      env,
+      timeoutSec,
+      graceSec: input.graceSec ?? 120,
+      onLine: stream(`packer ${args[0]}`),
+    });
+    if (r.timedOut)
+      throw new Error(
+        `packer ${args[0]} timed out after ${timeoutSec} s; sent TERM, then KILL if it was still running after the grace period (kiln janitor finds what it left)`,
+      );
     if (r.exitCode !== 0) throw new Error(`packer ${args[0]} failed (exit ${r.exitCode ?? r.signal}):\n${r.tail.slice(-10).join('\n')}`);
   };
 
   await step(['init', template], 600, 'installs the amazon plugin the template requires');
   const manifestPath = join(work, 'packer-manifest.json');
   const before = runUuids(readManifest(manifestPath));
-  await step(['build', '-color=false', '-timestamp-ui', `-var-file=${varFile}`, template], input.timeoutSec ?? 5400, `tier ${input.tier}, bake ${input.bakeId}`);
+  await step(
+    ['build', '-color=false', '-timestamp-ui', `-var-file=${varFile}`, template],
+    input.timeoutSec ?? 5400,
+    `tier ${input.tier}, bake ${input.bakeId}`,
+  );
   const after = readManifest(manifestPath);
   if (!after) throw new Error(`packer build succeeded but wrote no ${manifestPath}`);
   const run = thisRun(after, before);

@@ -13,7 +13,9 @@ describe('awsClients', () => {
   it('talks to the endpoint KILN_AWS_ENDPOINT names', async () => {
     const moto = await startMoto();
     try {
-      const c = awsClients({ env: { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', KILN_AWS_ENDPOINT: moto.endpoint } });
+      const c = awsClients({
+        env: { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', KILN_AWS_ENDPOINT: moto.endpoint },
+      });
       const r = await c.ec2.send(new DescribeRegionsCommand({}));
       expect(r.Regions?.map((x) => x.RegionName)).toContain('us-east-1');
     } finally {

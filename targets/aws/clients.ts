@@ -5,7 +5,11 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { InputError } from '../../images/errors.ts';
 import { CREDENTIALS_HINT, credentialSource, MissingPrerequisiteError } from './prereq.ts';
 
-export interface AwsClients { ec2: EC2Client; ssm: SSMClient; autoscaling: AutoScalingClient }
+export interface AwsClients {
+  ec2: EC2Client;
+  ssm: SSMClient;
+  autoscaling: AutoScalingClient;
+}
 
 /**
  * Region from the argument, else AWS_REGION / AWS_DEFAULT_REGION. `KILN_AWS_ENDPOINT` points every
@@ -17,9 +21,16 @@ export function awsClients(opts: { region?: string; env?: NodeJS.ProcessEnv } = 
   if (!region) throw new InputError('--region', region ?? null, 'an AWS region', 'pass --region or set AWS_REGION');
   if (!credentialSource(env)) throw new MissingPrerequisiteError([CREDENTIALS_HINT], 'kiln --target aws');
   // Keys given in `env` are used as given; other sources (profile, web identity) go through the SDK's chain.
-  const keys = env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-    ? { credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN } }
-    : {};
+  const keys =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          credentials: {
+            accessKeyId: env.AWS_ACCESS_KEY_ID,
+            secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+            sessionToken: env.AWS_SESSION_TOKEN,
+          },
+        }
+      : {};
   const config = { region, ...keys, ...(env.KILN_AWS_ENDPOINT ? { endpoint: env.KILN_AWS_ENDPOINT } : {}) };
   return { ec2: new EC2Client(config), ssm: new SSMClient(config), autoscaling: new AutoScalingClient(config) };
 }

@@ -25,22 +25,41 @@ import { rollOut } from './roll-out.ts';
 import { TAG, tagMap } from './tags.ts';
 import { PromotionRefusedError } from './verdict.ts';
 
-export interface DeployPlan { promoted: Promoted; data: FleetStackData; stackId: string }
+export interface DeployPlan {
+  promoted: Promoted;
+  data: FleetStackData;
+  stackId: string;
+}
 
 /** Reads the recipe's channel once and refuses anything deploy must not roll out. */
-export async function planDeploy(c: { ssm: SSMClient; ec2: EC2Client }, tier: Tier, env: FleetEnv, recipe: Recipe = WEB): Promise<DeployPlan> {
+export async function planDeploy(
+  c: { ssm: SSMClient; ec2: EC2Client },
+  tier: Tier,
+  env: FleetEnv,
+  recipe: Recipe = WEB,
+): Promise<DeployPlan> {
   const channel = channelOfRecipe(tier.name, recipe);
   const p = await promoted(c, channel);
   if (!p) {
-    throw new InputError(isCanary(recipe) ? '--tier' : '--recipe', channel, `a channel with a promoted image (${channel} has none)`,
-      isCanary(recipe) ? `run kiln promote --target aws for ${tier.name} first` : `bake, verify and promote a release of ${recipe.app.name} on ${tier.name} first`);
+    throw new InputError(
+      isCanary(recipe) ? '--tier' : '--recipe',
+      channel,
+      `a channel with a promoted image (${channel} has none)`,
+      isCanary(recipe)
+        ? `run kiln promote --target aws for ${tier.name} first`
+        : `bake, verify and promote a release of ${recipe.app.name} on ${tier.name} first`,
+    );
   }
-  if (p.problems.length) throw new PromotionRefusedError(`refusing to deploy ${p.parameter} version ${p.version} (${p.amiId}): ${p.problems.join('; ')}`);
+  if (p.problems.length)
+    throw new PromotionRefusedError(`refusing to deploy ${p.parameter} version ${p.version} (${p.amiId}): ${p.problems.join('; ')}`);
   const image = (await c.ec2.send(new DescribeImagesCommand({ ImageIds: [p.amiId] }))).Images![0];
   const architecture = image.Architecture === 'arm64' ? 'arm64' : 'x86_64';
   // The user data names what the image was rendered from (lineage only); an image without it was not baked by kiln's template.
   const imageHash = tagMap(image.Tags)[TAG.imageHash] ?? '';
-  if (!/^[0-9a-f]{64}$/.test(imageHash)) throw new PromotionRefusedError(`refusing to deploy ${p.amiId}: it carries no ${TAG.imageHash} tag (not baked by kiln's Packer template)`);
+  if (!/^[0-9a-f]{64}$/.test(imageHash))
+    throw new PromotionRefusedError(
+      `refusing to deploy ${p.amiId}: it carries no ${TAG.imageHash} tag (not baked by kiln's Packer template)`,
+    );
   const app = isCanary(recipe) ? null : recipe.app.name;
   const boot = { userData: fleetUserData(tier, recipe, imageHash), healthPath: recipe.app.healthPath, app };
   const data = fleetData(tier, env, { amiId: p.amiId, rootDeviceName: image.RootDeviceName ?? '/dev/sda1', architecture }, boot);
@@ -96,11 +115,31 @@ export async function deploy(
   await applyStack(stackDir, tool);
   // applyStack refuses a missing tool, so here there is one.
   const applied = tool as ApplyTool;
-  const launchTemplate = { id: await stackOutput(stackDir, applied, 'launch_template_id'), version: await stackOutput(stackDir, applied, 'launch_template_version') };
+  const launchTemplate = {
+    id: await stackOutput(stackDir, applied, 'launch_template_id'),
+    version: await stackOutput(stackDir, applied, 'launch_template_version'),
+  };
   const refresh = await rollOut(c.autoscaling, {
-    asgName: plan.data.name, launchTemplateId: launchTemplate.id, launchTemplateVersion: launchTemplate.version, data: plan.data, poll: input.poll, log,
+    asgName: plan.data.name,
+    launchTemplateId: launchTemplate.id,
+    launchTemplateVersion: launchTemplate.version,
+    data: plan.data,
+    poll: input.poll,
+    log,
   });
   const lb = plan.data.loadBalancer;
-  const url = lb.kind === 'alb' ? `${lb.certificateArn ? 'https' : 'http'}://${await stackOutput(stackDir, applied, 'load_balancer_dns_name')}/` : undefined;
-  return { channel, amiId: plan.promoted.amiId, version: plan.promoted.version, stackDir, applied: true, launchTemplate, ...(url ? { url } : {}), refresh };
+  const url =
+    lb.kind === 'alb'
+      ? `${lb.certificateArn ? 'https' : 'http'}://${await stackOutput(stackDir, applied, 'load_balancer_dns_name')}/`
+      : undefined;
+  return {
+    channel,
+    amiId: plan.promoted.amiId,
+    version: plan.promoted.version,
+    stackDir,
+    applied: true,
+    launchTemplate,
+    ...(url ? { url } : {}),
+    refresh,
+  };
 }

@@ -23,7 +23,11 @@ export interface FleetEnv {
 }
 
 export const DEFAULT_REFRESH: FleetStackData['refresh'] = {
-  minHealthyPercentage: 90, maxHealthyPercentage: 200, instanceWarmupSec: 120, checkpointPercentages: [50, 100], checkpointDelaySec: 300,
+  minHealthyPercentage: 90,
+  maxHealthyPercentage: 200,
+  instanceWarmupSec: 120,
+  checkpointPercentages: [50, 100],
+  checkpointDelaySec: 300,
 };
 
 /** Reads the fleet environment JSON; names the first missing field. */
@@ -36,13 +40,26 @@ export function loadFleetEnv(path: string): FleetEnv {
     throw new InputError('--fleet-env', path, 'a readable JSON file (docs/aws.md shows one)', (e as Error).message);
   }
   const need: Array<[string, (v: any) => boolean]> = [
-    ['region', (v) => typeof v === 'string'], ['accountId', (v) => /^\d{12}$/.test(v)], ['vpcId', (v) => typeof v === 'string'],
-    ['subnetIds', (v) => Array.isArray(v) && v.length > 0], ['securityGroupIds', Array.isArray], ['alarmNames', (v) => Array.isArray(v) && v.length > 0],
-    ['capacity', (v) => v && [v.min, v.max, v.desired].every(Number.isInteger)], ['backend', (v) => v?.kind === 'local' || v?.kind === 's3'],
+    ['region', (v) => typeof v === 'string'],
+    ['accountId', (v) => /^\d{12}$/.test(v)],
+    ['vpcId', (v) => typeof v === 'string'],
+    ['subnetIds', (v) => Array.isArray(v) && v.length > 0],
+    ['securityGroupIds', Array.isArray],
+    ['alarmNames', (v) => Array.isArray(v) && v.length > 0],
+    ['capacity', (v) => v && [v.min, v.max, v.desired].every(Number.isInteger)],
+    ['backend', (v) => v?.kind === 'local' || v?.kind === 's3'],
   ];
-  for (const [field, ok] of need) if (!ok(env[field])) throw new InputError(`fleet env ${field}`, env[field], 'see the example in docs/aws.md', `set ${field} in ${path}`);
+  for (const [field, ok] of need)
+    if (!ok(env[field]))
+      throw new InputError(`fleet env ${field}`, env[field], 'see the example in docs/aws.md', `set ${field} in ${path}`);
   // The fleet's user data is kiln's (boot.json with migrate: false, targets/aws/fleet-user-data.ts): one of the env's would replace it.
-  if ('userData' in env) throw new InputError('fleet env userData', '…', 'not set: kiln writes the fleet\'s user data from the recipe (boot.json, no migrations at boot)', `remove userData from ${path}; put app settings in the recipe's app.env or app.secrets`);
+  if ('userData' in env)
+    throw new InputError(
+      'fleet env userData',
+      '…',
+      "not set: kiln writes the fleet's user data from the recipe (boot.json, no migrations at boot)",
+      `remove userData from ${path}; put app settings in the recipe's app.env or app.secrets`,
+    );
   return { ...env, loadBalancer: parseFleetLoadBalancer(env.loadBalancer, path) } as FleetEnv;
 }
 
@@ -55,7 +72,13 @@ export function fleetData(
   boot: { userData: string; healthPath: string; app: string | null },
 ): FleetStackData {
   const instanceType = tier.instanceTypes[image.architecture][0];
-  if (!instanceType) throw new InputError(`tier ${tier.name}.instanceTypes.${image.architecture}`, [], 'at least one instance type', 'add one to the tier or bake for the other architecture');
+  if (!instanceType)
+    throw new InputError(
+      `tier ${tier.name}.instanceTypes.${image.architecture}`,
+      [],
+      'at least one instance type',
+      'add one to the tier or bake for the other architecture',
+    );
   return {
     region: env.region,
     backend: env.backend,

@@ -11,4 +11,8 @@ import type { Recipe } from '../../images/web.ts';
 
 /** `imageHash`: the AMI's kiln:image-hash tag (lineage only). Throws InputError for a recipe the image could not boot with. */
 export const fleetUserData = (tier: Tier, recipe: Recipe, imageHash: string): string =>
-  serializeUserData(buildUserData(bootConfig({ tierName: tier.name, recipe, distro: DISTROS.ubuntu2404, imageHash, migrate: recipe.services.includes('postgres') })));
+  serializeUserData(
+    buildUserData(
+      bootConfig({ tierName: tier.name, recipe, distro: DISTROS.ubuntu2404, imageHash, migrate: recipe.services.includes('postgres') }),
+    ),
+  );

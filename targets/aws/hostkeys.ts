@@ -15,7 +15,9 @@ export async function hostKeysFromConsole(
     const keys = parseHostKeys(Buffer.from(r.Output ?? '', 'base64').toString('utf8'));
     if (keys.length) return keys;
     if (Date.now() >= deadline) {
-      throw new Error(`no SSH host keys in the console output of ${instanceId} after ${o.timeoutSec ?? 600} s (is cloud-init's ssh key printing disabled in the image?); refusing to connect without a pinned host key`);
+      throw new Error(
+        `no SSH host keys in the console output of ${instanceId} after ${o.timeoutSec ?? 600} s (is cloud-init's ssh key printing disabled in the image?); refusing to connect without a pinned host key`,
+      );
     }
     await sleep((o.intervalSec ?? 15) * 1000);
   }

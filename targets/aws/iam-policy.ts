@@ -11,7 +11,8 @@ const PREFIX = AWS_FIELDS.find((f) => f.key === 'ssmPrefix')!;
 
 /** The policy document for pointers under `ssmPrefix` (validated like --ssm-prefix; it lands in an ARN, never in code). */
 export function iamPolicy(ssmPrefix: string = DEFAULT_PREFIX) {
-  if (!PREFIX.pattern.test(ssmPrefix)) throw new InputError('--ssm-prefix', ssmPrefix, `must be ${PREFIX.allowed}`, `pass --ssm-prefix ${PREFIX.example}`);
+  if (!PREFIX.pattern.test(ssmPrefix))
+    throw new InputError('--ssm-prefix', ssmPrefix, `must be ${PREFIX.allowed}`, `pass --ssm-prefix ${PREFIX.example}`);
   return {
     Version: '2012-10-17',
     Statement: [
@@ -109,17 +110,13 @@ export function iamPolicy(ssmPrefix: string = DEFAULT_PREFIX) {
       {
         Sid: 'PackerTemporaryKeyPair',
         Effect: 'Allow',
-        Action: [
-          'ec2:DeleteKeyPair',
-        ],
+        Action: ['ec2:DeleteKeyPair'],
         Resource: 'arn:aws:ec2:${KILN_REGION}:${KILN_ACCOUNT}:key-pair/packer_*',
       },
       {
         Sid: 'PackerTemporarySecurityGroupInBuildVpc',
         Effect: 'Allow',
-        Action: [
-          'ec2:DeleteSecurityGroup',
-        ],
+        Action: ['ec2:DeleteSecurityGroup'],
         Resource: 'arn:aws:ec2:${KILN_REGION}:${KILN_ACCOUNT}:security-group/*',
         Condition: {
           StringEquals: {
@@ -201,10 +198,7 @@ export function iamPolicy(ssmPrefix: string = DEFAULT_PREFIX) {
           'iam:AddRoleToInstanceProfile',
           'iam:RemoveRoleFromInstanceProfile',
         ],
-        Resource: [
-          'arn:aws:iam::${KILN_ACCOUNT}:role/kiln-fleet-*',
-          'arn:aws:iam::${KILN_ACCOUNT}:instance-profile/kiln-fleet-*',
-        ],
+        Resource: ['arn:aws:iam::${KILN_ACCOUNT}:role/kiln-fleet-*', 'arn:aws:iam::${KILN_ACCOUNT}:instance-profile/kiln-fleet-*'],
       },
       {
         Sid: 'PassOnlyTheFleetRoleToEc2',

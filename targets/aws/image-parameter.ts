@@ -26,7 +26,13 @@ const FIRST_POLL_MS = 250;
 const notThereYet = (e: unknown) => ['ParameterNotFound', 'ParameterVersionNotFound'].includes((e as Error)?.name);
 
 /** Resolves when `name:version` exists with `value`; throws PromotionRefusedError (exit 1) if it never appears in time. */
-export async function awaitImageVersion(ssm: SSMClient, name: string, version: number, value: string, opts: AwaitImageVersionOptions = {}): Promise<void> {
+export async function awaitImageVersion(
+  ssm: SSMClient,
+  name: string,
+  version: number,
+  value: string,
+  opts: AwaitImageVersionOptions = {},
+): Promise<void> {
   const timeoutSec = opts.timeoutSec ?? IMAGE_VALIDATION_TIMEOUT_SEC;
   const nowMs = opts.nowMs ?? Date.now;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -43,7 +49,7 @@ export async function awaitImageVersion(ssm: SSMClient, name: string, version: n
     if (nowMs() >= deadline) {
       throw new PromotionRefusedError(
         `${value} failed SSM's aws:ec2:image validation: ${name} version ${version} did not appear within ${timeoutSec}s `
-        + `(SSM drops a version whose value is not an available AMI in this account and region); the pointer keeps its previous version`,
+          + `(SSM drops a version whose value is not an available AMI in this account and region); the pointer keeps its previous version`,
       );
     }
     await sleep(Math.min((opts.pollSec ?? POLL_SEC) * 1000, FIRST_POLL_MS * 2 ** attempt));

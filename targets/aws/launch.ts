@@ -77,12 +77,28 @@ export interface AwsHost {
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/(3[0-2]|[12]?\d)$/;
 
 /** Pure: the candidate stack's data. */
-export function candidateData(input: LaunchInput, arch: 'x86_64' | 'arm64', sshPublicKey: string, verifier: VerifierData | SharedVerifierData): CandidateStackData {
+export function candidateData(
+  input: LaunchInput,
+  arch: 'x86_64' | 'arm64',
+  sshPublicKey: string,
+  verifier: VerifierData | SharedVerifierData,
+): CandidateStackData {
   if (!CIDR.test(input.verifierCidr) || input.verifierCidr.endsWith('/0')) {
-    throw new InputError('--verifier-cidr', input.verifierCidr, 'one IPv4 CIDR narrower than /0 (your address as /32)', 'pass the verifier\'s public address, e.g. 203.0.113.7/32');
+    throw new InputError(
+      '--verifier-cidr',
+      input.verifierCidr,
+      'one IPv4 CIDR narrower than /0 (your address as /32)',
+      "pass the verifier's public address, e.g. 203.0.113.7/32",
+    );
   }
   const instanceType = input.tier.instanceTypes[arch][0];
-  if (!instanceType) throw new InputError(`tier ${input.tier.name}.instanceTypes.${arch}`, [], 'at least one instance type', 'add one or bake for the other architecture');
+  if (!instanceType)
+    throw new InputError(
+      `tier ${input.tier.name}.instanceTypes.${arch}`,
+      [],
+      'at least one instance type',
+      'add one or bake for the other architecture',
+    );
   const name = `kiln-${input.tier.name}-${input.runId}`;
   return {
     region: input.region,
@@ -114,26 +130,41 @@ export function runKey(workDir: string, name: string): { keyPath: string; public
 export async function launch(c: { ec2: EC2Client; ssm: SSMClient }, input: LaunchInput): Promise<AwsHost> {
   const log = input.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const image = (await c.ec2.send(new DescribeImagesCommand({ ImageIds: [input.amiId] }))).Images?.[0];
-  if (!image) throw new InputError('--image', input.amiId, 'an AMI visible in this account and region', 'pass the image ref kiln bake printed');
+  if (!image)
+    throw new InputError('--image', input.amiId, 'an AMI visible in this account and region', 'pass the image ref kiln bake printed');
   const arch = image.Architecture === 'arm64' ? 'arm64' : 'x86_64';
   const name = `kiln-${input.tier.name}-${input.runId}`;
   const key = runKey(input.workDir, name);
   const vArch = runnerArch();
   const verifier = input.beside
     ? { kind: 'shared' as const, securityGroupId: input.beside.securityGroupId }
-    : verifierData(vArch, input.verifierAmiId ?? await resolveVerifierAmi(c.ssm, vArch));
+    : verifierData(vArch, input.verifierAmiId ?? (await resolveVerifierAmi(c.ssm, vArch)));
   const data = candidateData(input, arch, key.publicKey, verifier);
   const stackId = `candidate-${input.tier.name}-${input.runId}`;
   buildApp({ candidates: { [stackId]: data } }, input.outdir).synth();
   const stackDir = join(input.outdir, 'stacks', stackId);
   log(`launch: candidate stack synthesized in ${stackDir}`);
   const tool = input.tool === undefined ? await findApplyTool() : input.tool;
-  if (!tool) throw new MissingPrerequisiteError([`apply tool: terraform >= 1.5 on PATH; the stack is synthesized in ${stackDir}`], 'kiln launch --target aws');
+  if (!tool)
+    throw new MissingPrerequisiteError(
+      [`apply tool: terraform >= 1.5 on PATH; the stack is synthesized in ${stackDir}`],
+      'kiln launch --target aws',
+    );
   await applyStack(stackDir, tool);
   const instanceId = await stackOutput(stackDir, tool, 'instance_id');
   // The candidate takes no connection from outside the VPC: kiln reaches it through the verifier.
   const address = await stackOutput(stackDir, tool, 'private_address');
-  const host = { target: 'aws' as const, address, port: 22, user: input.user ?? 'ubuntu', keyPath: key.keyPath, imageRef: `${input.region}:${input.amiId}`, tier: input.tier.name, instanceId, stackDir };
+  const host = {
+    target: 'aws' as const,
+    address,
+    port: 22,
+    user: input.user ?? 'ubuntu',
+    keyPath: key.keyPath,
+    imageRef: `${input.region}:${input.amiId}`,
+    tier: input.tier.name,
+    instanceId,
+    stackDir,
+  };
   if (input.beside) {
     log(`launch: ${instanceId} at ${address}, beside verifier ${input.beside.instanceId}; waiting for its host key on the console`);
     const [hostKey] = await hostKeysFromConsole(c.ec2, instanceId, { timeoutSec: input.hostKeyTimeoutSec });
@@ -143,12 +174,22 @@ export async function launch(c: { ec2: EC2Client; ssm: SSMClient }, input: Launc
   const verifierAddress = await stackOutput(stackDir, tool, 'verifier_address');
   const verifierSg = await stackOutput(stackDir, tool, 'verifier_security_group_id');
   log(`launch: ${instanceId} at ${address}, verifier ${verifierId} at ${verifierAddress}; waiting for their host keys on the console`);
-  const [[hostKey], [verifierKey]] = await Promise.all([instanceId, verifierId].map((id) => hostKeysFromConsole(c.ec2, id, { timeoutSec: input.hostKeyTimeoutSec })));
+  const [[hostKey], [verifierKey]] = await Promise.all(
+    [instanceId, verifierId].map((id) => hostKeysFromConsole(c.ec2, id, { timeoutSec: input.hostKeyTimeoutSec })),
+  );
   return {
-    ...host, hostKey,
+    ...host,
+    hostKey,
     verifier: {
-      address: verifierAddress, port: 22, user: 'ubuntu', keyPath: key.keyPath, hostKey: verifierKey,
-      instanceId: verifierId, instanceType: (verifier as VerifierData).instanceType, subnetId: input.subnetId, securityGroupId: verifierSg,
+      address: verifierAddress,
+      port: 22,
+      user: 'ubuntu',
+      keyPath: key.keyPath,
+      hostKey: verifierKey,
+      instanceId: verifierId,
+      instanceType: (verifier as VerifierData).instanceType,
+      subnetId: input.subnetId,
+      securityGroupId: verifierSg,
     },
   };
 }

@@ -1,7 +1,13 @@
 /** Packer's manifest post-processor output: appended to across runs, so this run's entry is found by its run uuid. */
 
 export interface PackerManifest {
-  builds: Array<{ name?: string; builder_type?: string; artifact_id?: string; packer_run_uuid?: string; custom_data?: Record<string, string> }>;
+  builds: Array<{
+    name?: string;
+    builder_type?: string;
+    artifact_id?: string;
+    packer_run_uuid?: string;
+    custom_data?: Record<string, string>;
+  }>;
   last_run_uuid?: string;
 }
 
@@ -17,7 +23,10 @@ export const runUuids = (m: PackerManifest | null) => new Set((m?.builds ?? []).
 /** `us-east-1:ami-1,eu-west-1:ami-2` -> `{ 'us-east-1': 'ami-1', 'eu-west-1': 'ami-2' }`. */
 export function amisOf(artifactId: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const pair of artifactId.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const pair of artifactId
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = pair.match(/^([a-z]{2}(?:-[a-z]+)+-\d+):(ami-[0-9a-f]+)$/);
     if (!m) throw new Error(`unexpected amazon artifact id ${JSON.stringify(pair)} in packer manifest`);
     out[m[1]] = m[2];
@@ -31,7 +40,8 @@ export function amisOf(artifactId: string): Record<string, string> {
  */
 export function thisRun(m: PackerManifest, before: Set<string | undefined>): { runUuid: string; amis: Record<string, string> } {
   const uuid = m.last_run_uuid;
-  if (!uuid || before.has(uuid)) throw new Error('packer manifest has no entry for this run (did the build reach the manifest post-processor?)');
+  if (!uuid || before.has(uuid))
+    throw new Error('packer manifest has no entry for this run (did the build reach the manifest post-processor?)');
   const entries = m.builds.filter((b) => b.packer_run_uuid === uuid && b.builder_type === 'amazon-ebs');
   if (!entries.length) throw new Error(`packer manifest run ${uuid} has no amazon-ebs artifact`);
   return { runUuid: uuid, amis: Object.assign({}, ...entries.map((e) => amisOf(e.artifact_id ?? ''))) };

@@ -1,10 +1,5 @@
 /** The per-channel pointer (a tier's base, or an app's release on it): an SSM parameter whose versions are the promotions, with labels binding verdicts. */
-import {
-  GetParameterHistoryCommand,
-  ParameterNotFound,
-  type ParameterHistory,
-  type SSMClient,
-} from '@aws-sdk/client-ssm';
+import { GetParameterHistoryCommand, ParameterNotFound, type ParameterHistory, type SSMClient } from '@aws-sdk/client-ssm';
 
 import { InputError } from '../../images/errors.ts';
 import { CHANNEL } from '../channel.ts';
@@ -13,7 +8,13 @@ export const DEFAULT_PREFIX = '/kiln';
 
 /** A channel's pointer: `/kiln/<tier>/ami` for the tier's base image, `/kiln/<tier>.<app>/ami` for a release of that app. */
 export function parameterName(channel: string, prefix = DEFAULT_PREFIX): string {
-  if (!CHANNEL.test(channel)) throw new InputError('channel', channel, `a tier name, optionally .<app> (${CHANNEL.source})`, 'pass a tier from the catalog and an app name from the recipe');
+  if (!CHANNEL.test(channel))
+    throw new InputError(
+      'channel',
+      channel,
+      `a tier name, optionally .<app> (${CHANNEL.source})`,
+      'pass a tier from the catalog and an app name from the recipe',
+    );
   return `${prefix}/${channel}/ami`;
 }
 

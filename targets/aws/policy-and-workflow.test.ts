@@ -22,7 +22,10 @@ function actionsSent(): string[] {
     const src = readFileSync(join(import.meta.dirname, f), 'utf8');
     for (const m of src.matchAll(/import\s*\{([^}]*)\}\s*from\s*'@aws-sdk\/(client-[a-z0-9-]+)'/g)) {
       const svc = SERVICE[m[2]];
-      for (const name of m[1].split(',').map((s) => s.trim()).filter((s) => /^[A-Z]\w*Command$/.test(s))) {
+      for (const name of m[1]
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => /^[A-Z]\w*Command$/.test(s))) {
         if (new RegExp(`new ${name}\\(`).test(src)) out.add(`${svc}:${name.replace(/Command$/, '')}`);
       }
     }
@@ -40,9 +43,10 @@ describe('docs/iam-policy.json', () => {
     expect(sent.filter((a) => !allowed.has(a))).toEqual([]);
   });
 
-  it('allows what Terraform\'s provider calls for the credit mode the stacks state on burstable tiers', () => {
+  it("allows what Terraform's provider calls for the credit mode the stacks state on burstable tiers", () => {
     const allowed = new Set(policy.Statement.filter((s: any) => s.Effect === 'Allow').flatMap((s: any) => [s.Action].flat()));
-    for (const a of ['ec2:DescribeInstanceCreditSpecifications', 'ec2:ModifyInstanceCreditSpecification', 'ec2:DescribeInstanceTypes']) expect(allowed).toContain(a);
+    for (const a of ['ec2:DescribeInstanceCreditSpecifications', 'ec2:ModifyInstanceCreditSpecification', 'ec2:DescribeInstanceTypes'])
+      expect(allowed).toContain(a);
   });
 
   it('grants no wildcard action, scopes deletions by kiln tags or names, and the pointer to /kiln/*/ami', () => {
@@ -56,7 +60,7 @@ describe('docs/iam-policy.json', () => {
 });
 
 describe('docs/iam-policy.json and the verifier', () => {
-  it('lets launch read only Canonical\'s Ubuntu 24.04 image parameter (public: no account in the ARN)', () => {
+  it("lets launch read only Canonical's Ubuntu 24.04 image parameter (public: no account in the ARN)", () => {
     const st = policy.Statement.find((s: any) => s.Sid === 'VerifierImageLookup');
     expect([st.Action].flat()).toEqual(['ssm:GetParameter']);
     const glob = new RegExp(`^${String(st.Resource).replace(/[.]/g, '\\.').replace(/\*/g, '.*').replace('${KILN_REGION}', 'us-east-1')}$`);
@@ -92,11 +96,16 @@ function expectAwsSettings(job: any): void {
 
 /** Repository variables only the workflows read (the role to assume, the gate's recipe and tiers). */
 const WORKFLOW_ONLY = new Set(['KILN_AWS_ROLE_ARN', 'KILN_RECIPE', 'KILN_GATE_TIERS']);
-const kilnSources = LAYERS.flatMap((d) => readdirSync(join(repo, d), { recursive: true, encoding: 'utf8' })
-  .filter((f) => f.endsWith('.ts') && !/\.test\.ts$|testkit/.test(f)).map((f) => readFileSync(join(repo, d, f), 'utf8'))).join('\n');
+const kilnSources = LAYERS.flatMap((d) =>
+  readdirSync(join(repo, d), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !/\.test\.ts$|testkit/.test(f))
+    .map((f) => readFileSync(join(repo, d, f), 'utf8')),
+).join('\n');
 /** KILN_* names a workflow sets that no kiln source reads (a misspelt or renamed variable). */
-const unreadNames = (text: string) => [...new Set([...text.matchAll(/\bKILN_[A-Z0-9_]+\b/g)].map((m) => m[0]))]
-  .filter((n) => !WORKFLOW_ONLY.has(n) && !new RegExp(`\\b${n}\\b`).test(kilnSources));
+const unreadNames = (text: string) =>
+  [...new Set([...text.matchAll(/\bKILN_[A-Z0-9_]+\b/g)].map((m) => m[0]))].filter(
+    (n) => !WORKFLOW_ONLY.has(n) && !new RegExp(`\\b${n}\\b`).test(kilnSources),
+  );
 
 describe('.github/workflows', () => {
   for (const name of ['nightly.yml', 'gate.yml']) {
@@ -106,7 +115,8 @@ describe('.github/workflows', () => {
       expect(wf.permissions).toEqual({});
       for (const job of Object.values<any>(wf.jobs)) {
         expect(job.permissions).toEqual({ 'id-token': 'write', contents: 'read' });
-        for (const s of job.steps.filter((x: any) => String(x.uses).startsWith('actions/checkout@'))) expect(s.with['persist-credentials']).toBe(false);
+        for (const s of job.steps.filter((x: any) => String(x.uses).startsWith('actions/checkout@')))
+          expect(s.with['persist-credentials']).toBe(false);
       }
       expect(unreadNames(text)).toEqual([]);
     });
@@ -129,9 +139,14 @@ describe('.github/workflows', () => {
     const state = run.match(/--state-dir (\S+)/)![1];
     const out = run.match(/--out (\S+)/)![1];
     const summary = run.match(/--json > (\S+)/)![1];
-    const paths = String(stepUsing(bake, 'actions/upload-artifact').with.path).trim().split('\n').map((p) => p.trim().replace(/\/$/, ''));
+    const paths = String(stepUsing(bake, 'actions/upload-artifact').with.path)
+      .trim()
+      .split('\n')
+      .map((p) => p.trim().replace(/\/$/, ''));
     // The ledger and summary of any run id, and each lane's report dir, as ledger.ts and prepare.ts name them.
-    expect(paths).toEqual(expect.arrayContaining([summary, ledgerPath(state, '*'), join(runDir(state, '*'), 'summary.json'), reportDirFor(out, '*')]));
+    expect(paths).toEqual(
+      expect.arrayContaining([summary, ledgerPath(state, '*'), join(runDir(state, '*'), 'summary.json'), reportDirFor(out, '*')]),
+    );
     // Image records of earlier bakes survive a fresh runner (the promoted image's seed and the gate read them).
     const restore = stepUsing(bake, 'actions/cache/restore');
     expect(restore.with.path).toBe('.kiln/aws/images');

@@ -1,7 +1,12 @@
 /** Test helper: which recorded calls an IAM policy document would not allow (actions, and names for resource-scoped statements). */
 import type { Call } from './recorded-actions.testkit.ts';
 
-interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource: string | string[] }
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+}
 
 /** The ARNs a call acts on, from the names in its parameters (only the kinds kiln's policy scopes by name). */
 export function resourcesOf(call: Call, at: { account: string; region: string }): string[] {
@@ -20,7 +25,12 @@ export function resourcesOf(call: Call, at: { account: string; region: string })
 /** IAM's glob (`*`, `?`) with the policy's placeholders filled in. */
 function matches(pattern: string, arn: string, vars: Record<string, string>): boolean {
   const filled = pattern.replace(/\$\{(\w+)\}/g, (_, k) => vars[k] ?? `\${${k}}`);
-  const re = new RegExp(`^${filled.split(/([*?])/).map((part) => (part === '*' ? '.*' : part === '?' ? '.' : part.replace(/[.+^${}()|[\]\\/]/g, '\\$&'))).join('')}$`);
+  const re = new RegExp(
+    `^${filled
+      .split(/([*?])/)
+      .map((part) => (part === '*' ? '.*' : part === '?' ? '.' : part.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
+      .join('')}$`,
+  );
   return re.test(arn);
 }
 
@@ -34,12 +44,19 @@ export function policyGaps(policy: { Statement: Statement[] }, calls: Call[], at
   for (const call of calls) {
     if (NEEDS_NO_PERMISSION.has(call.action)) continue;
     const allowing = policy.Statement.filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes(call.action));
-    if (!allowing.length) { gaps.add(`${call.action}: no statement allows it`); continue; }
+    if (!allowing.length) {
+      gaps.add(`${call.action}: no statement allows it`);
+      continue;
+    }
     const patterns = allowing.flatMap((s) => [s.Resource].flat());
     if (patterns.includes('*')) continue;
     const arns = resourcesOf(call, at);
-    if (!arns.length) { gaps.add(`${call.action}: allowed only on ${patterns.join(', ')}, and the request names no resource to check`); continue; }
-    for (const arn of arns) if (!patterns.some((p) => matches(p, arn, vars))) gaps.add(`${call.action}: ${arn} is outside ${patterns.join(', ')}`);
+    if (!arns.length) {
+      gaps.add(`${call.action}: allowed only on ${patterns.join(', ')}, and the request names no resource to check`);
+      continue;
+    }
+    for (const arn of arns)
+      if (!patterns.some((p) => matches(p, arn, vars))) gaps.add(`${call.action}: ${arn} is outside ${patterns.join(', ')}`);
   }
   return [...gaps].sort();
 }

@@ -4,14 +4,26 @@ import { execa } from 'execa';
 import { InputError } from '../../images/errors.ts';
 
 export class MissingPrerequisiteError extends InputError {
-  constructor(readonly problems: string[], what: string) {
-    super('prerequisites', problems.map((p) => p.split(':')[0]), `${what} needs: ${problems.join('; ')}`, 'install or set the above, then run again (docs/aws.md, "Running against a real account")');
+  constructor(
+    readonly problems: string[],
+    what: string,
+  ) {
+    super(
+      'prerequisites',
+      problems.map((p) => p.split(':')[0]),
+      `${what} needs: ${problems.join('; ')}`,
+      'install or set the above, then run again (docs/aws.md, "Running against a real account")',
+    );
     this.name = 'MissingPrerequisiteError';
   }
 }
 
 /** `name --version`-style probe; null when the binary is not on PATH. */
-export async function probe(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ path: string; output: string } | null> {
+export async function probe(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ path: string; output: string } | null> {
   try {
     const which = await execa('/bin/sh', ['-c', 'command -v "$1"', 'sh', cmd], { reject: false, env, extendEnv: false });
     if (which.exitCode !== 0 || !which.stdout.trim()) return null;
@@ -45,11 +57,13 @@ export function credentialSource(env: NodeJS.ProcessEnv, home = env.HOME ?? ''):
   for (const f of files) {
     try {
       if (/^\s*\[(default|profile default)\]/m.test(readFileSync(f, 'utf8'))) return `default profile in ${f}`;
-    } catch { /* absent */ }
+    } catch {
+      /* absent */
+    }
   }
   return null;
 }
 
 export const CREDENTIALS_HINT =
-  'AWS credentials: none found; set AWS_PROFILE (aws configure / aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, ' +
-  'or in CI assume a role with aws-actions/configure-aws-credentials (OIDC); on an EC2 builder set KILN_AWS_INSTANCE_ROLE=1';
+  'AWS credentials: none found; set AWS_PROFILE (aws configure / aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, '
+  + 'or in CI assume a role with aws-actions/configure-aws-credentials (OIDC); on an EC2 builder set KILN_AWS_INSTANCE_ROLE=1';

@@ -33,7 +33,8 @@ export async function runStreamed(cmd: string, args: string[], o: RunOptions): P
   });
   const tail: string[] = [];
   const follow = (stream: NodeJS.ReadableStream | null, name: 'stdout' | 'stderr') =>
-    stream && new Promise<void>((done) => {
+    stream
+    && new Promise<void>((done) => {
       const rl = createInterface({ input: stream, crlfDelay: Infinity });
       rl.on('line', (line) => {
         tail.push(line);

@@ -18,13 +18,23 @@ let c: ReturnType<Moto['clients']>;
 const dir = mkdtempSync(join(tmpdir(), 'kiln-promote-'));
 const pass = (amiId: string, runId?: string) => writeVerdict(dir, amiId, { runId });
 const imageTags = async (amiId: string) =>
-  Object.fromEntries(((await c.ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }))).Images![0].Tags ?? []).map((t) => [t.Key, t.Value]));
+  Object.fromEntries(
+    ((await c.ec2.send(new DescribeImagesCommand({ ImageIds: [amiId] }))).Images![0].Tags ?? []).map((t) => [t.Key, t.Value]),
+  );
 const versions = async () =>
   (await c.ssm.send(new GetParameterHistoryCommand({ Name: '/kiln/nano/ami' })).catch(() => ({ Parameters: [] }))).Parameters ?? [];
 
-beforeAll(async () => { moto = await startMoto(); c = moto.clients(); });
-afterAll(async () => { await moto?.stop(); rmSync(dir, { recursive: true, force: true }); });
-beforeEach(async () => { await moto.reset(); });
+beforeAll(async () => {
+  moto = await startMoto();
+  c = moto.clients();
+});
+afterAll(async () => {
+  await moto?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  await moto.reset();
+});
 
 describe('promote against the emulator', () => {
   it('writes a new labelled version per promotion and tags the AMI', async () => {
@@ -43,21 +53,40 @@ describe('promote against the emulator', () => {
       [2, b.amiId, 'aws:ec2:image', [`verdict-${vb.digest}`]],
     ]);
     expect(await imageTags(a.amiId)).toMatchObject({
-      'kiln:promoted': 'true', 'kiln:run-id': 'run-a', 'kiln:verdict-digest': va.digest, [`kiln:verdict:${va.digest}`]: 'pass',
+      'kiln:promoted': 'true',
+      'kiln:run-id': 'run-a',
+      'kiln:verdict-digest': va.digest,
+      [`kiln:verdict:${va.digest}`]: 'pass',
     });
     const now = await promoted(c, 'nano');
     expect(now).toMatchObject({ amiId: b.amiId, version: 2, verdictDigest: vb.digest, verified: true, revoked: false, problems: [] });
   });
 
-  it('refuses a failing verdict, a verdict with no decision, an unearned pass and another target\'s verdict, writing nothing', async () => {
+  it("refuses a failing verdict, a verdict with no decision, an unearned pass and another target's verdict, writing nothing", async () => {
     const a = await makeAmi(c.ec2, 'kiln-nano-a');
     const failed = writeVerdict(dir, a.amiId, { fail: true });
-    const missing = writeVerdict(dir, a.amiId, { mutate: (d) => { delete d.decision; } });
-    const forged = writeVerdict(dir, a.amiId, { fail: true, mutate: (d) => { d.decision = 'pass'; d.reasons = []; } });
-    const local = writeVerdict(dir, a.amiId, { mutate: (d) => { d.target = 'local'; } });
+    const missing = writeVerdict(dir, a.amiId, {
+      mutate: (d) => {
+        delete d.decision;
+      },
+    });
+    const forged = writeVerdict(dir, a.amiId, {
+      fail: true,
+      mutate: (d) => {
+        d.decision = 'pass';
+        d.reasons = [];
+      },
+    });
+    const local = writeVerdict(dir, a.amiId, {
+      mutate: (d) => {
+        d.target = 'local';
+      },
+    });
     await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: failed.path })).rejects.toBeInstanceOf(PromotionRefusedError);
     await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: missing.path })).rejects.toThrow(/missing counts as fail/);
-    await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: forged.path })).rejects.toThrow(/not a well-formed, earned pass: .*check service:nginx.service is fail/);
+    await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: forged.path })).rejects.toThrow(
+      /not a well-formed, earned pass: .*check service:nginx.service is fail/,
+    );
     await expect(promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: local.path })).rejects.toThrow(/verdict.target/);
     expect(await versions()).toEqual([]);
     expect(await imageTags(a.amiId)).not.toHaveProperty('kiln:promoted');
@@ -81,7 +110,9 @@ describe('promote against the emulator', () => {
       ...amis.map((a) => promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId).path })),
       promote(c, { tier: 'nano', amiId: amis[0].amiId, verdictPath: failing.path }),
     ]);
-    const ok = runs.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof promote>>>).value);
+    const ok = runs
+      .filter((r) => r.status === 'fulfilled')
+      .map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<typeof promote>>>).value);
     expect(runs.at(-1)!.status).toBe('rejected');
     expect(ok.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
     // The last writer knows it is the newest; an earlier one may have checked before the others wrote.
@@ -100,7 +131,9 @@ describe('promote against the emulator', () => {
     const a = await makeAmi(c.ec2, 'kiln-nano-a');
     const rogue = await makeAmi(c.ec2, 'unverified');
     await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId).path });
-    const put = await c.ssm.send(new PutParameterCommand({ Name: '/kiln/nano/ami', Value: rogue.amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }));
+    const put = await c.ssm.send(
+      new PutParameterCommand({ Name: '/kiln/nano/ami', Value: rogue.amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }),
+    );
     await awaitImageVersion(c.ssm, '/kiln/nano/ami', put.Version!, rogue.amiId, { sleep: async () => {} });
     const now = await promoted(c, 'nano');
     expect(now).toMatchObject({ amiId: rogue.amiId, version: 2, verified: false });
@@ -146,20 +179,36 @@ describe('promote against the emulator', () => {
 });
 
 describe('SSM validates aws:ec2:image values asynchronously (PutParameter returns before the version exists)', () => {
-  const put = (Value: string) => c.ssm.send(new PutParameterCommand({ Name: '/kiln/nano/ami', Value, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }));
-  const read = (version: number) => c.ssm.send(new GetParameterCommand({ Name: `/kiln/nano/ami:${version}` })).then((r) => r.Parameter!.Value, (e) => e.name as string);
+  const put = (Value: string) =>
+    c.ssm.send(new PutParameterCommand({ Name: '/kiln/nano/ami', Value, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true }));
+  const read = (version: number) =>
+    c.ssm.send(new GetParameterCommand({ Name: `/kiln/nano/ami:${version}` })).then(
+      (r) => r.Parameter!.Value,
+      (e) => e.name as string,
+    );
   /** A clock that only sleep() moves, so a bounded wait is bounded in polls, not in test time. */
   const fakeClock = (onSleep: (n: number) => Promise<void> | void = () => {}) => {
     let t = 0;
     let n = 0;
-    return { nowMs: () => t, sleep: async (ms: number) => { t += ms; await onSleep(++n); }, sleeps: () => n };
+    return {
+      nowMs: () => t,
+      sleep: async (ms: number) => {
+        t += ms;
+        await onSleep(++n);
+      },
+      sleeps: () => n,
+    };
   };
 
   it('the emulator: a version is invisible and cannot be labelled until validated; a value that is no AMI never becomes a version', async () => {
     const a = await makeAmi(c.ec2, 'kiln-nano-a');
     const v1 = (await put(a.amiId)).Version!;
     expect(v1).toBe(1);
-    const label = () => c.ssm.send(new LabelParameterVersionCommand({ Name: '/kiln/nano/ami', ParameterVersion: 1, Labels: ['bound'] })).then(() => 'labelled', (e) => e.name as string);
+    const label = () =>
+      c.ssm.send(new LabelParameterVersionCommand({ Name: '/kiln/nano/ami', ParameterVersion: 1, Labels: ['bound'] })).then(
+        () => 'labelled',
+        (e) => e.name as string,
+      );
     // The first call after the put comes before validation ends (the emulator ends it on the second).
     expect(await label()).toMatch(/NotFound/);
     expect(await read(1)).toBe(a.amiId);
@@ -185,24 +234,43 @@ describe('SSM validates aws:ec2:image values asynchronously (PutParameter return
     const b = await makeAmi(c.ec2, 'kiln-nano-b', { 'kiln:tier': 'nano' });
     const first = await promote(c, { tier: 'nano', amiId: a.amiId, verdictPath: pass(a.amiId).path, validation: fakeClock() });
     // Deregistered while SSM validates: what SSM then looks up is not an existing, available AMI.
-    const clock = fakeClock(async (n) => { if (n === 1) await c.ec2.send(new DeregisterImageCommand({ ImageId: b.amiId })); });
-    const err = await promote(c, { tier: 'nano', amiId: b.amiId, verdictPath: pass(b.amiId).path, validation: { ...clock, timeoutSec: 30 } }).catch((e) => e);
+    const clock = fakeClock(async (n) => {
+      if (n === 1) await c.ec2.send(new DeregisterImageCommand({ ImageId: b.amiId }));
+    });
+    const err = await promote(c, {
+      tier: 'nano',
+      amiId: b.amiId,
+      verdictPath: pass(b.amiId).path,
+      validation: { ...clock, timeoutSec: 30 },
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(PromotionRefusedError);
     expect(err.exitCode).toBe(1);
-    expect(err.message).toMatch(new RegExp(`${b.amiId} failed SSM's aws:ec2:image validation: /kiln/nano/ami version 2 did not appear within 30s`));
+    expect(err.message).toMatch(
+      new RegExp(`${b.amiId} failed SSM's aws:ec2:image validation: /kiln/nano/ami version 2 did not appear within 30s`),
+    );
     expect(clock.nowMs()).toBeGreaterThanOrEqual(30_000);
     expect((await versions()).map((p) => [p.Version, p.Value, p.Labels])).toEqual([[1, a.amiId, [first.label]]]);
     expect(await promoted(c, 'nano')).toMatchObject({ amiId: a.amiId, version: 1, verified: true, problems: [] });
   });
 });
 
-describe('release channels: a team\'s app on its tier, beside the tier\'s base image', () => {
+describe("release channels: a team's app on its tier, beside the tier's base image", () => {
   const shopLayers = (amiId: string) => [
-    { kind: 'base', ref: 'us-east-1:ami-0aaaaaaaaaaaaaaaa' }, { kind: 'app', ref: `us-east-1:${amiId}`, app: { name: 'shop', sha256: 'c'.repeat(64) } },
+    { kind: 'base', ref: 'us-east-1:ami-0aaaaaaaaaaaaaaaa' },
+    { kind: 'app', ref: `us-east-1:${amiId}`, app: { name: 'shop', sha256: 'c'.repeat(64) } },
   ];
-  const release = (amiId: string, runId?: string) => writeVerdict(dir, amiId, { runId, mutate: (d) => { d.image.lineage.layers = shopLayers(amiId); } });
+  const release = (amiId: string, runId?: string) =>
+    writeVerdict(dir, amiId, {
+      runId,
+      mutate: (d) => {
+        d.image.lineage.layers = shopLayers(amiId);
+      },
+    });
   const shopAmi = (name: string) => makeAmi(c.ec2, name, { 'kiln:tier': 'nano', 'kiln:app': 'shop', 'kiln:app-sha256': 'c'.repeat(64) });
-  const history = async (name: string) => ((await c.ssm.send(new GetParameterHistoryCommand({ Name: name })).catch(() => ({ Parameters: [] }))).Parameters ?? []).map((p) => p.Value);
+  const history = async (name: string) =>
+    ((await c.ssm.send(new GetParameterHistoryCommand({ Name: name })).catch(() => ({ Parameters: [] }))).Parameters ?? []).map(
+      (p) => p.Value,
+    );
 
   it('a release is promoted on /kiln/<tier>.<app>/ami, read back by promoted(), and leaves the base pointer alone', async () => {
     const base = await makeAmi(c.ec2, 'kiln-nano-base', { 'kiln:tier': 'nano' });
@@ -225,13 +293,18 @@ describe('release channels: a team\'s app on its tier, beside the tier\'s base i
     expect((await promoted(c, 'nano'))!.problems).toEqual([]);
   });
 
-  it('refuses a verdict whose app does not match the image\'s kiln:app tag, either way, and a malformed channel', async () => {
+  it("refuses a verdict whose app does not match the image's kiln:app tag, either way, and a malformed channel", async () => {
     const app = await shopAmi('kiln-nano-shop');
     const plain = await makeAmi(c.ec2, 'kiln-nano-plain', { 'kiln:tier': 'nano' });
-    await expect(promote(c, { tier: 'nano', amiId: app.amiId, verdictPath: pass(app.amiId).path })).rejects.toThrow(/carries app "shop", the verdict's lineage null/);
-    await expect(promote(c, { tier: 'nano', amiId: plain.amiId, verdictPath: release(plain.amiId).path })).rejects.toThrow(/carries app null, the verdict's lineage "shop"/);
+    await expect(promote(c, { tier: 'nano', amiId: app.amiId, verdictPath: pass(app.amiId).path })).rejects.toThrow(
+      /carries app "shop", the verdict's lineage null/,
+    );
+    await expect(promote(c, { tier: 'nano', amiId: plain.amiId, verdictPath: release(plain.amiId).path })).rejects.toThrow(
+      /carries app null, the verdict's lineage "shop"/,
+    );
     expect(await history('/kiln/nano/ami')).toEqual([]);
     expect(await history('/kiln/nano.shop/ami')).toEqual([]);
-    for (const bad of ['nano/shop', 'nano.Shop', 'nano.shop.x', '../nano', 'nano.']) await expect(promoted(c, bad)).rejects.toBeInstanceOf(InputError);
+    for (const bad of ['nano/shop', 'nano.Shop', 'nano.shop.x', '../nano', 'nano.'])
+      await expect(promoted(c, bad)).rejects.toBeInstanceOf(InputError);
   });
 });

@@ -19,12 +19,7 @@
  * (expected + 1): anything in between was a concurrent promoter, reported, never silently lost.
  */
 import { CreateTagsCommand, DescribeImagesCommand, type EC2Client } from '@aws-sdk/client-ec2';
-import {
-  LabelParameterVersionCommand,
-  PutParameterCommand,
-  UnlabelParameterVersionCommand,
-  type SSMClient,
-} from '@aws-sdk/client-ssm';
+import { LabelParameterVersionCommand, PutParameterCommand, UnlabelParameterVersionCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { InputError } from '../../images/errors.ts';
 import { channelOf } from '../channel.ts';
 import { awaitImageVersion, type AwaitImageVersionOptions } from './image-parameter.ts';
@@ -64,21 +59,31 @@ export interface PromoteResult {
 
 export async function promote(c: { ssm: SSMClient; ec2: EC2Client }, input: PromoteInput): Promise<PromoteResult> {
   const v = readVerdict(input.verdictPath);
-  if (v.tier !== input.tier) throw new InputError('--tier', input.tier, `the verdict's tier (${v.tier})`, 'promote the verdict with the tier it was verified on');
-  if (v.amiId !== input.amiId) throw new InputError('amiId', input.amiId, `the verdict's image (${v.amiId})`, 'promote the image the verdict is about');
+  if (v.tier !== input.tier)
+    throw new InputError('--tier', input.tier, `the verdict's tier (${v.tier})`, 'promote the verdict with the tier it was verified on');
+  if (v.amiId !== input.amiId)
+    throw new InputError('amiId', input.amiId, `the verdict's image (${v.amiId})`, 'promote the image the verdict is about');
 
   const image = (await c.ec2.send(new DescribeImagesCommand({ ImageIds: [v.amiId] }))).Images?.[0];
   if (image?.State !== 'available') {
     throw new PromotionRefusedError(`image ${v.amiId} is ${image?.State ?? 'missing'}: only an available image is promoted`);
   }
   const imageTags = tagMap(image.Tags);
-  if (imageTags[TAG.revoked]) throw new PromotionRefusedError(`image ${v.amiId} was revoked (${imageTags[TAG.revoked]}): it is never promoted again`);
+  if (imageTags[TAG.revoked])
+    throw new PromotionRefusedError(`image ${v.amiId} was revoked (${imageTags[TAG.revoked]}): it is never promoted again`);
   if (imageTags[TAG.tier] && imageTags[TAG.tier] !== v.tier) {
-    throw new InputError('--tier', v.tier, `the image's own tier tag (${imageTags[TAG.tier]})`, 'promote the image on the tier it was baked for');
+    throw new InputError(
+      '--tier',
+      v.tier,
+      `the image's own tier tag (${imageTags[TAG.tier]})`,
+      'promote the image on the tier it was baked for',
+    );
   }
   // The channel comes from the verdict's lineage; the image's own app tag must say the same (a release never lands on the base's pointer).
   if ((imageTags[TAG.app] ?? null) !== v.app) {
-    throw new PromotionRefusedError(`image ${v.amiId} carries app ${JSON.stringify(imageTags[TAG.app] ?? null)}, the verdict's lineage ${JSON.stringify(v.app)}: not promoted`);
+    throw new PromotionRefusedError(
+      `image ${v.amiId} carries app ${JSON.stringify(imageTags[TAG.app] ?? null)}, the verdict's lineage ${JSON.stringify(v.app)}: not promoted`,
+    );
   }
   const channel = channelOf(v.tier, v.app);
 
@@ -92,15 +97,23 @@ export async function promote(c: { ssm: SSMClient; ec2: EC2Client }, input: Prom
   }
 
   const runId = input.runId ?? v.runId ?? v.digest.slice(0, 12);
-  await c.ec2.send(new CreateTagsCommand({
-    Resources: [v.amiId],
-    Tags: toAwsTags({ [verdictTagKey(v.digest)]: 'pass', [TAG.verdictDigest]: v.digest, [TAG.runId]: runId, [TAG.promoted]: 'true' }),
-  }));
+  await c.ec2.send(
+    new CreateTagsCommand({
+      Resources: [v.amiId],
+      Tags: toAwsTags({ [verdictTagKey(v.digest)]: 'pass', [TAG.verdictDigest]: v.digest, [TAG.runId]: runId, [TAG.promoted]: 'true' }),
+    }),
+  );
 
-  const put = await c.ssm.send(new PutParameterCommand({
-    Name: name, Value: v.amiId, Type: 'String', DataType: 'aws:ec2:image', Overwrite: true,
-    Description: v.app ? `kiln promoted release of ${v.app} on tier ${v.tier}` : `kiln promoted image for tier ${v.tier}`,
-  }));
+  const put = await c.ssm.send(
+    new PutParameterCommand({
+      Name: name,
+      Value: v.amiId,
+      Type: 'String',
+      DataType: 'aws:ec2:image',
+      Overwrite: true,
+      Description: v.app ? `kiln promoted release of ${v.app} on tier ${v.tier}` : `kiln promoted image for tier ${v.tier}`,
+    }),
+  );
   const version = put.Version!;
   // A 200 from PutParameter does not mean version N exists: labelling it before validation ends fails.
   await awaitImageVersion(c.ssm, name, version, v.amiId, input.validation);
@@ -113,7 +126,16 @@ export async function promote(c: { ssm: SSMClient; ec2: EC2Client }, input: Prom
   const concurrentVersions = after.map((p) => p.Version!).filter((n) => n > expectedVersion && n < version);
   const previousAmiId = after.filter((p) => p.Version! < version).at(-1)?.Value;
   return {
-    tier: v.tier, channel, parameter: name, amiId: v.amiId, version, label, verdictDigest: v.digest,
-    expectedVersion, ...(previousAmiId ? { previousAmiId } : {}), concurrentVersions, isLatest: newest === version,
+    tier: v.tier,
+    channel,
+    parameter: name,
+    amiId: v.amiId,
+    version,
+    label,
+    verdictDigest: v.digest,
+    expectedVersion,
+    ...(previousAmiId ? { previousAmiId } : {}),
+    concurrentVersions,
+    isLatest: newest === version,
   };
 }

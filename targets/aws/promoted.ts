@@ -37,12 +37,22 @@ export async function promoted(
   const problems: string[] = [];
   if (!image) problems.push(`image ${amiId} does not exist (deregistered?)`);
   else if (image.State !== 'available') problems.push(`image ${amiId} is ${image.State}`);
-  if (!verdictDigest) problems.push(`version ${top.Version} has no verdict label (written outside kiln promote, or a promoter died before labelling)`);
-  else if (tags[verdictTagKey(verdictDigest)] !== 'pass') problems.push(`image ${amiId} carries no pass tag for verdict ${verdictDigest.slice(0, 12)}`);
-  const revokedBy = [...labels.filter((l) => l.startsWith('revoked-')), ...(tags[TAG.revoked] ? [`image tag ${TAG.revoked}=${tags[TAG.revoked]}`] : [])];
+  if (!verdictDigest)
+    problems.push(`version ${top.Version} has no verdict label (written outside kiln promote, or a promoter died before labelling)`);
+  else if (tags[verdictTagKey(verdictDigest)] !== 'pass')
+    problems.push(`image ${amiId} carries no pass tag for verdict ${verdictDigest.slice(0, 12)}`);
+  const revokedBy = [
+    ...labels.filter((l) => l.startsWith('revoked-')),
+    ...(tags[TAG.revoked] ? [`image tag ${TAG.revoked}=${tags[TAG.revoked]}`] : []),
+  ];
   if (revokedBy.length) problems.push(`revoked (${revokedBy.join(', ')})`);
   return {
-    tier, parameter: name, amiId, version: top.Version!, labels, verdictDigest,
+    tier,
+    parameter: name,
+    amiId,
+    version: top.Version!,
+    labels,
+    verdictDigest,
     verified: Boolean(verdictDigest) && tags[verdictTagKey(verdictDigest!)] === 'pass',
     revoked: revokedBy.length > 0,
     problems,

@@ -19,8 +19,7 @@ export interface Call {
 // SigV4 signing names that differ from the IAM service prefix.
 const IAM_PREFIX: Record<string, string> = { monitoring: 'cloudwatch' };
 
-const header = (r: RecordedRequest, name: string) =>
-  Object.entries(r.headers).find(([k]) => k.toLowerCase() === name)?.[1];
+const header = (r: RecordedRequest, name: string) => Object.entries(r.headers).find(([k]) => k.toLowerCase() === name)?.[1];
 
 export function iamActionsOf(r: RecordedRequest): Call {
   const body = r.body == null ? '' : r.body_encoded ? Buffer.from(r.body, 'base64').toString('utf8') : r.body;

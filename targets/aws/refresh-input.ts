@@ -3,11 +3,18 @@ import type { StartInstanceRefreshCommandInput } from '@aws-sdk/client-auto-scal
 import type { FleetStackData } from '../../cdktf/data.ts';
 
 /** What the applied fleet stack says: the group, and the launch template version deploy rolls it to. */
-export interface FleetRollOutTarget { asgName: string; launchTemplateId: string; launchTemplateVersion: string }
+export interface FleetRollOutTarget {
+  asgName: string;
+  launchTemplateId: string;
+  launchTemplateVersion: string;
+}
 
 export function refreshInput(d: Pick<FleetStackData, 'refresh' | 'alarms'>, t: FleetRollOutTarget): StartInstanceRefreshCommandInput {
   // Auto rollback returns to the group's numbered version; `$Latest` or `$Default` as the target would disable it.
-  if (!/^[1-9]\d*$/.test(t.launchTemplateVersion)) throw new Error(`launch template ${t.launchTemplateId}: version "${t.launchTemplateVersion}" is not a number (the stack's launch_template_version output)`);
+  if (!/^[1-9]\d*$/.test(t.launchTemplateVersion))
+    throw new Error(
+      `launch template ${t.launchTemplateId}: version "${t.launchTemplateVersion}" is not a number (the stack's launch_template_version output)`,
+    );
   return {
     AutoScalingGroupName: t.asgName,
     Strategy: 'Rolling',

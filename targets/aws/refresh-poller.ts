@@ -1,9 +1,5 @@
 /** Follows one ASG instance refresh, by its id, to its end, reporting progress and, on failure, the rollback. */
-import {
-  DescribeInstanceRefreshesCommand,
-  type AutoScalingClient,
-  type InstanceRefresh,
-} from '@aws-sdk/client-auto-scaling';
+import { DescribeInstanceRefreshesCommand, type AutoScalingClient, type InstanceRefresh } from '@aws-sdk/client-auto-scaling';
 
 const TERMINAL = new Set(['Successful', 'Failed', 'Cancelled', 'RollbackSuccessful', 'RollbackFailed']);
 
@@ -40,12 +36,15 @@ export function outcomeOf(r: InstanceRefresh): RefreshOutcome | null {
     percentComplete: r.PercentageComplete ?? 0,
     instancesToUpdate: r.InstancesToUpdate,
     statusReason: r.StatusReason,
-    rollback: rb && (rb.RollbackReason || rb.RollbackStartTime)
-      ? {
-        reason: rb.RollbackReason, startedAt: rb.RollbackStartTime?.toISOString(),
-        percentCompleteOnRollback: rb.PercentageCompleteOnRollback, instancesToUpdateOnRollback: rb.InstancesToUpdateOnRollback,
-      }
-      : undefined,
+    rollback:
+      rb && (rb.RollbackReason || rb.RollbackStartTime)
+        ? {
+            reason: rb.RollbackReason,
+            startedAt: rb.RollbackStartTime?.toISOString(),
+            percentCompleteOnRollback: rb.PercentageCompleteOnRollback,
+            instancesToUpdateOnRollback: rb.InstancesToUpdateOnRollback,
+          }
+        : undefined,
   };
 }
 
@@ -71,7 +70,9 @@ export async function pollInstanceRefresh(autoscaling: AutoScalingClient, o: Pol
   while (Date.now() < deadline) {
     let ours: InstanceRefresh | undefined;
     try {
-      const page = await autoscaling.send(new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: o.asgName, InstanceRefreshIds: [o.refreshId] }));
+      const page = await autoscaling.send(
+        new DescribeInstanceRefreshesCommand({ AutoScalingGroupName: o.asgName, InstanceRefreshIds: [o.refreshId] }),
+      );
       ours = (page.InstanceRefreshes ?? []).find((r) => r.InstanceRefreshId === o.refreshId);
       if (!ours) throw new Error(`refresh ${o.refreshId} is not listed`);
       errors = 0;
@@ -88,10 +89,13 @@ export async function pollInstanceRefresh(autoscaling: AutoScalingClient, o: Pol
     last = line;
     const done = outcomeOf(ours);
     if (done) {
-      if (!done.ok && done.rollback) log(`deploy: rolled back (${done.status}): ${done.rollback.reason ?? done.statusReason ?? 'no reason given'}`);
+      if (!done.ok && done.rollback)
+        log(`deploy: rolled back (${done.status}): ${done.rollback.reason ?? done.statusReason ?? 'no reason given'}`);
       return done;
     }
     await sleep((o.intervalSec ?? 15) * 1000);
   }
-  throw new Error(`instance refresh ${o.refreshId} of ${o.asgName} did not end within ${o.timeoutSec ?? 3600} s: it is still running (the AWS console or DescribeInstanceRefreshes shows where)`);
+  throw new Error(
+    `instance refresh ${o.refreshId} of ${o.asgName} did not end within ${o.timeoutSec ?? 3600} s: it is still running (the AWS console or DescribeInstanceRefreshes shows where)`,
+  );
 }

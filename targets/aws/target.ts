@@ -39,7 +39,11 @@ export interface FleetOps {
 }
 
 interface ImageRecord {
-  ref: string; tier: string; renderManifestSha256: string; manifestFiles: { path: string; sha256: string }[]; packageVersions?: Record<string, string>;
+  ref: string;
+  tier: string;
+  renderManifestSha256: string;
+  manifestFiles: { path: string; sha256: string }[];
+  packageVersions?: Record<string, string>;
   /** Bottom first; a release's start at the OS image under its base (the AMI's tags alone only reach the base). */
   layers?: ImageLayer[];
 }
@@ -57,10 +61,17 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
 
   async function image(ref: string): Promise<BakedImage> {
     const m = AMI_REF.exec(ref);
-    if (!m) throw new InputError('--image', ref, 'an AWS image ref (region:ami-… or ami-…)', 'pass the ref `kiln bake --target aws` printed');
+    if (!m)
+      throw new InputError('--image', ref, 'an AWS image ref (region:ami-… or ami-…)', 'pass the ref `kiln bake --target aws` printed');
     const amiId = m[2];
     const found = (await c().ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'image-id', Values: [amiId] }] }))).Images?.[0];
-    if (!found) throw new InputError('--image', ref, `an AMI visible in ${s.region}`, 'pass the ref `kiln bake --target aws` printed, in the region it was baked in');
+    if (!found)
+      throw new InputError(
+        '--image',
+        ref,
+        `an AMI visible in ${s.region}`,
+        'pass the ref `kiln bake --target aws` printed, in the region it was baked in',
+      );
     const tags = tagMap(found.Tags);
     const recordPath = join(imagesDir, `${amiId}.json`);
     // The bake's own record holds the render manifest; without it the files check falls back to a fresh render.
@@ -69,11 +80,17 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     const layers = rec?.layers ?? layersOf(tags, `${s.region}:${amiId}`);
     return {
       bundle,
-      ref: `${s.region}:${amiId}`, tier: tags[TAG.tier] ?? rec?.tier ?? '', reused: true, distro: 'ubuntu2404',
+      ref: `${s.region}:${amiId}`,
+      tier: tags[TAG.tier] ?? rec?.tier ?? '',
+      reused: true,
+      distro: 'ubuntu2404',
       // Without the bake's record (another machine baked it) there are no package versions: the verdict fails closed.
       lineage: {
-        baseImage: tags[TAG.sourceAmi] ?? '', packageVersions: rec?.packageVersions ?? {}, renderManifestSha256: rec?.renderManifestSha256 ?? '',
-        ...(layers.length ? { layers } : {}), ...(bundle ? { appProfile: appProfileOf(bundle.manifest.recipe.app) } : {}),
+        baseImage: tags[TAG.sourceAmi] ?? '',
+        packageVersions: rec?.packageVersions ?? {},
+        renderManifestSha256: rec?.renderManifestSha256 ?? '',
+        ...(layers.length ? { layers } : {}),
+        ...(bundle ? { appProfile: appProfileOf(bundle.manifest.recipe.app) } : {}),
       },
       manifestFiles: rec?.manifestFiles ?? [],
     };
@@ -85,49 +102,110 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     async bake({ tier, bundleDir, base, log }) {
       const { region } = required(s, ['region'], 'kiln bake --target aws');
       const app = bundleApp(bundleDir);
-      if (base !== undefined && !app) throw new InputError('--base', base, "only for a bundle with a team's app (a release)", 'drop --base: a bundle without an app bakes a base image');
+      if (base !== undefined && !app)
+        throw new InputError(
+          '--base',
+          base,
+          "only for a bundle with a team's app (a release)",
+          'drop --base: a bundle without an app bakes a base image',
+        );
       // A release: the base AMI is checked before anything is created, and its own layers go under the release's.
       const under = base === undefined ? undefined : await releaseBase(c().ec2, base, tier.name, region);
-      const baseLayers = under ? (await image(under.ref)).lineage.layers ?? [] : [];
+      const baseLayers = under ? ((await image(under.ref)).lineage.layers ?? []) : [];
       const layer: PackerLayer = under ? 'app' : 'full';
       const bakeId = `${tier.name}-${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${randomBytes(2).toString('hex')}`;
       const vars = bakeTimeVars(tier, bundleDir, layer, {
-        region, bakeId, ttlHours: s.ttlHours, subnetId: s.subnetId, vpcId: s.vpcId, tags: s.tags, appSha256: app?.sha256, sourceAmi: under?.amiId,
+        region,
+        bakeId,
+        ttlHours: s.ttlHours,
+        subnetId: s.subnetId,
+        vpcId: s.vpcId,
+        tags: s.tags,
+        appSha256: app?.sha256,
+        sourceAmi: under?.amiId,
         sshSourceCidr: s.verifierCidr || undefined,
       });
       if (under) log?.(`bake: a release of ${app!.name} on ${under.ref}`);
-      const r = await bake({ tier: tier.name, bundleDir, workDir: join(s.workDir, 'bakes', bakeId), bakeId, region, ttlHours: s.ttlHours, vars, layer, env: s.env, log });
+      const r = await bake({
+        tier: tier.name,
+        bundleDir,
+        workDir: join(s.workDir, 'bakes', bakeId),
+        bakeId,
+        region,
+        ttlHours: s.ttlHours,
+        vars,
+        layer,
+        env: s.env,
+        log,
+      });
       const manifestText = readFileSync(join(bundleDir, 'manifest.json'));
       const built = (await c().ec2.send(new DescribeImagesCommand({ ImageIds: [r.amiId] }))).Images?.[0];
       const rec: ImageRecord = {
-        ref: `${region}:${r.amiId}`, tier: tier.name, renderManifestSha256: createHash('sha256').update(manifestText).digest('hex'),
-        manifestFiles: imageFiles(manifestText.toString()), packageVersions: r.packages,
+        ref: `${region}:${r.amiId}`,
+        tier: tier.name,
+        renderManifestSha256: createHash('sha256').update(manifestText).digest('hex'),
+        manifestFiles: imageFiles(manifestText.toString()),
+        packageVersions: r.packages,
         layers: layersOf(tagMap(built?.Tags), `${region}:${r.amiId}`, baseLayers),
       };
       mkdirSync(imagesDir, { recursive: true });
       // The image keeps what it was rendered from (verify, gate and deploy read it); not the app payload.
-      cpSync(bundleDir, join(imagesDir, `${r.amiId}.bundle`), { recursive: true, filter: (src) => !/^\/(app|wheels)$/.test(src.slice(bundleDir.length)) });
+      cpSync(bundleDir, join(imagesDir, `${r.amiId}.bundle`), {
+        recursive: true,
+        filter: (src) => !/^\/(app|wheels)$/.test(src.slice(bundleDir.length)),
+      });
       writeFileSync(join(imagesDir, `${r.amiId}.json`), `${JSON.stringify(rec, null, 2)}\n`);
       return { ...(await image(rec.ref)), reused: false };
     },
     image,
     async launch({ ref, tier, id, cpus, burstBaseline, readyTimeoutSec, secretsFile, beside, log }): Promise<HostDescription> {
-      if (secretsFile !== undefined) throw new InputError('--secrets', secretsFile, 'applies to --target local only (an instance reads its secrets from SSM Parameter Store)', `put them under ${'/kiln/<tier>/app/'} in SSM and drop --secrets`);
+      if (secretsFile !== undefined)
+        throw new InputError(
+          '--secrets',
+          secretsFile,
+          'applies to --target local only (an instance reads its secrets from SSM Parameter Store)',
+          `put them under ${'/kiln/<tier>/app/'} in SSM and drop --secrets`,
+        );
       // The instance type sets CPU on EC2; refusing beats silently ignoring what the caller asked for.
-      if (cpus !== undefined) throw new InputError('--cpus', cpus, 'applies to --target local only (EC2 instances are not pinned)', 'drop --cpus');
-      if (burstBaseline) throw new InputError('--burst-baseline', true, 'applies to --target local only (a T instance runs out of credits by itself)', 'drop --burst-baseline');
+      if (cpus !== undefined)
+        throw new InputError('--cpus', cpus, 'applies to --target local only (EC2 instances are not pinned)', 'drop --cpus');
+      if (burstBaseline)
+        throw new InputError(
+          '--burst-baseline',
+          true,
+          'applies to --target local only (a T instance runs out of credits by itself)',
+          'drop --burst-baseline',
+        );
       const net = required(s, ['region', 'vpcId', 'subnetId', 'verifierCidr'], 'kiln launch --target aws');
       if (!LAUNCH_ID.test(id)) throw new InputError('--id', id, '1-24 of a-z, 0-9 and -', 'pick a shorter launch id');
       const img = await image(ref);
       const { launch } = await import('./launch.ts');
-      const peer = beside === undefined ? undefined : existsSync(join(launchesDir, `${beside}.json`)) ? readJson<AwsHost>(join(launchesDir, `${beside}.json`)).verifier : undefined;
+      const peer =
+        beside === undefined
+          ? undefined
+          : existsSync(join(launchesDir, `${beside}.json`))
+            ? readJson<AwsHost>(join(launchesDir, `${beside}.json`)).verifier
+            : undefined;
       // A box launched before a verifier's group was recorded cannot share it: refuse rather than open the box to the runner.
       if (beside !== undefined && !peer?.securityGroupId) {
-        throw new InputError('--beside', beside, 'a box launched before from this work dir, with a verifier of its own', `launch ${beside} first (or again, if it was launched by an older kiln), then this box beside it`);
+        throw new InputError(
+          '--beside',
+          beside,
+          'a box launched before from this work dir, with a verifier of its own',
+          `launch ${beside} first (or again, if it was launched by an older kiln), then this box beside it`,
+        );
       }
       const host = await launch(c(), {
-        tier, amiId: img.ref.split(':')[1], ...net, runId: id, ttlHours: s.ttlHours, beside: peer,
-        outdir: join(s.workDir, 'cdktf.out'), workDir: join(s.workDir, 'keys'), hostKeyTimeoutSec: readyTimeoutSec, log,
+        tier,
+        amiId: img.ref.split(':')[1],
+        ...net,
+        runId: id,
+        ttlHours: s.ttlHours,
+        beside: peer,
+        outdir: join(s.workDir, 'cdktf.out'),
+        workDir: join(s.workDir, 'keys'),
+        hostKeyTimeoutSec: readyTimeoutSec,
+        log,
       });
       mkdirSync(launchesDir, { recursive: true });
       writeFileSync(join(launchesDir, `${id}.json`), `${JSON.stringify(host, null, 2)}\n`);
@@ -137,7 +215,12 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       const path = join(launchesDir, `${id}.json`);
       if (!LAUNCH_ID.test(id) || !existsSync(path)) {
         const known = existsSync(launchesDir) ? readdirSync(launchesDir).map((n) => n.replace(/\.json$/, '')) : [];
-        throw new InputError('--id', id, known.length ? `a launch of this work dir: ${known.join(', ')}` : 'a launch of this work dir (none recorded)', 'pass the id given to kiln launch, or run kiln janitor --target aws');
+        throw new InputError(
+          '--id',
+          id,
+          known.length ? `a launch of this work dir: ${known.join(', ')}` : 'a launch of this work dir (none recorded)',
+          'pass the id given to kiln launch, or run kiln janitor --target aws',
+        );
       }
       const { destroy } = await import('./launch.ts');
       await destroy(readJson<{ stackDir: string }>(path).stackDir);
@@ -146,7 +229,12 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
       const v = readVerdict(verdictPath);
       // On its channel (the tier, or `<tier>.<app>` for a release); what it replaced comes from the pointer's own history.
       const r = await promote(c(), { tier: v.tier, amiId: v.amiId, verdictPath, parameterPrefix: s.ssmPrefix });
-      return { tier: r.channel, ref: `${s.region}:${r.amiId}`, verdictDigest: `sha256:${r.verdictDigest}`, ...(r.previousAmiId ? { previousRef: `${s.region}:${r.previousAmiId}` } : {}) };
+      return {
+        tier: r.channel,
+        ref: `${s.region}:${r.amiId}`,
+        verdictDigest: `sha256:${r.verdictDigest}`,
+        ...(r.previousAmiId ? { previousRef: `${s.region}:${r.previousAmiId}` } : {}),
+      };
     },
     async promoted(tier) {
       const p = await promoted(c(), tier, pointer);
@@ -160,7 +248,13 @@ export function awsTarget(opts: AwsTargetOptions = {}): Target & { fleet: FleetO
     fleet: {
       async deploy({ tier, recipe, fleetEnvPath, apply, log }) {
         // targets/aws/deploy.ts resolves the pointer under the default prefix only.
-        if (s.ssmPrefix !== DEFAULT_PREFIX) throw new InputError('--ssm-prefix', s.ssmPrefix, `deploy reads the pointer under ${DEFAULT_PREFIX} only`, `drop --ssm-prefix / KILN_AWS_SSM_PREFIX for deploy`);
+        if (s.ssmPrefix !== DEFAULT_PREFIX)
+          throw new InputError(
+            '--ssm-prefix',
+            s.ssmPrefix,
+            `deploy reads the pointer under ${DEFAULT_PREFIX} only`,
+            `drop --ssm-prefix / KILN_AWS_SSM_PREFIX for deploy`,
+          );
         const { deploy, loadFleetEnv } = await import('./index.ts');
         return deploy(c(), { tier, recipe, env: loadFleetEnv(fleetEnvPath), outdir: join(s.workDir, 'cdktf.out'), apply, log });
       },

@@ -4,8 +4,14 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, DescribeKeyPairsCommand,
-  DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand, DescribeSecurityGroupsCommand,
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeInstancesCommand,
+  DescribeKeyPairsCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeSecurityGroupsCommand,
 } from '@aws-sdk/client-ec2';
 import { DescribeAutoScalingGroupsCommand } from '@aws-sdk/client-auto-scaling';
 import { buildApp, type StacksInput } from '../../cdktf/app.ts';
@@ -13,7 +19,17 @@ import { exampleCandidate, exampleFleet } from '../../cdktf/fixtures.ts';
 import type { CandidateStackData, FleetStackData } from '../../cdktf/data.ts';
 import { makeAmi, startMoto, type Moto } from './moto.testkit.ts';
 import { runKey } from './launch.ts';
-import { apply, findTerraform, init, output, planExitCode, pointAtEmulator, stateList, validate, type Terraform } from './terraform.testkit.ts';
+import {
+  apply,
+  findTerraform,
+  init,
+  output,
+  planExitCode,
+  pointAtEmulator,
+  stateList,
+  validate,
+  type Terraform,
+} from './terraform.testkit.ts';
 import { iamActionsOf, type RecordedRequest } from './recorded-actions.testkit.ts';
 import { policyGaps } from './policy-check.testkit.ts';
 
@@ -35,17 +51,28 @@ const recorded: Record<string, RecordedRequest[]> = {};
 
 async function timed<T>(label: string, f: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
-  try { return await f(); } finally { seconds[label] = (seconds[label] ?? 0) + Math.round((performance.now() - t0) / 100) / 10; }
+  try {
+    return await f();
+  } finally {
+    seconds[label] = (seconds[label] ?? 0) + Math.round((performance.now() - t0) / 100) / 10;
+  }
 }
 
 /** Runs `f` with moto's recorder on, keeping what terraform sent under `stack`. */
 async function recordingAs<T>(stack: string, f: () => Promise<T>): Promise<T> {
   await fetch(`${moto.endpoint}/moto-api/recorder/reset-recording`, { method: 'POST' });
   await fetch(`${moto.endpoint}/moto-api/recorder/start-recording`, { method: 'POST' });
-  try { return await f(); } finally {
+  try {
+    return await f();
+  } finally {
     await fetch(`${moto.endpoint}/moto-api/recorder/stop-recording`, { method: 'POST' });
     const text = await (await fetch(`${moto.endpoint}/moto-api/recorder/download-recording`)).text();
-    (recorded[stack] ??= []).push(...text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as RecordedRequest));
+    (recorded[stack] ??= []).push(
+      ...text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as RecordedRequest),
+    );
   }
 }
 
@@ -65,10 +92,13 @@ beforeAll(async () => {
   const vpcId = (await c.ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc!.VpcId!;
   const subnetIds = [];
   for (const [i, az] of ['us-east-1a', 'us-east-1b'].entries()) {
-    subnetIds.push((await c.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.20.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!);
+    subnetIds.push(
+      (await c.ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.20.${i}.0/24`, AvailabilityZone: az }))).Subnet!.SubnetId!,
+    );
   }
   // The fleet's security group belongs to the team's environment (fleet env JSON), not to the stack.
-  const fleetSgId = (await c.ec2.send(new CreateSecurityGroupCommand({ GroupName: 'team-web', Description: 'team web', VpcId: vpcId }))).GroupId!;
+  const fleetSgId = (await c.ec2.send(new CreateSecurityGroupCommand({ GroupName: 'team-web', Description: 'team web', VpcId: vpcId })))
+    .GroupId!;
   net = { vpcId, subnetIds, fleetSgId };
   amis = [(await makeAmi(c.ec2, 'kiln-nano-a')).amiId, (await makeAmi(c.ec2, 'kiln-nano-b')).amiId];
 });
@@ -80,15 +110,34 @@ afterAll(async () => {
 });
 
 const running = async (filterName: string, value: string) =>
-  ((await c.ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: filterName, Values: [value] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }] }))).Reservations ?? [])
-    .flatMap((r) => r.Instances ?? []);
+  (
+    (
+      await c.ec2.send(
+        new DescribeInstancesCommand({
+          Filters: [
+            { Name: filterName, Values: [value] },
+            { Name: 'instance-state-name', Values: ['pending', 'running'] },
+          ],
+        }),
+      )
+    ).Reservations ?? []
+  ).flatMap((r) => r.Instances ?? []);
 
 describe.skipIf(skip)('terraform against the emulator', () => {
-  it('creates the candidate stack and an A/B baseline beside it (sharing its verifier), destroys both newest first, leaving nothing', { timeout: 600_000 }, async () => {
+  it('creates the candidate stack and an A/B baseline beside it (sharing its verifier), destroys both newest first, leaving nothing', {
+    timeout: 600_000,
+  }, async () => {
     const work = join(dir, 'candidate');
     // A real key, as launch makes one: EC2 rejects the fixture's placeholder.
     const { publicKey } = runKey(join(dir, 'keys'), exampleCandidate.name);
-    const data = (amiId: string): CandidateStackData => ({ ...exampleCandidate, amiId, vpcId: net.vpcId, subnetId: net.subnetIds[0], sshPublicKey: publicKey, verifier: { ...exampleCandidate.verifier, amiId: amis[0] } });
+    const data = (amiId: string): CandidateStackData => ({
+      ...exampleCandidate,
+      amiId,
+      vpcId: net.vpcId,
+      subnetId: net.subnetIds[0],
+      sshPublicKey: publicKey,
+      verifier: { ...exampleCandidate.verifier, amiId: amis[0] },
+    });
     synthInto(work, { candidates: { candidate: data(amis[0]) } }, 'candidate');
     await timed('candidate init', () => init(tf, work));
     expect(await validate(tf, work)).toMatchObject({ valid: true });
@@ -103,15 +152,25 @@ describe.skipIf(skip)('terraform against the emulator', () => {
     // The baseline of an A/B: a second stack beside the first, no verifier of its own, open to the first's verifier group.
     const sharedSg = await output(tf, work, 'verifier_security_group_id');
     const besideWork = join(dir, 'beside');
-    const beside: CandidateStackData = { ...data(amis[1]), name: `${exampleCandidate.name}-b`, backend: { kind: 'local', path: 'terraform.beside.tfstate' }, verifier: { kind: 'shared', securityGroupId: sharedSg } };
+    const beside: CandidateStackData = {
+      ...data(amis[1]),
+      name: `${exampleCandidate.name}-b`,
+      backend: { kind: 'local', path: 'terraform.beside.tfstate' },
+      verifier: { kind: 'shared', securityGroupId: sharedSg },
+    };
     synthInto(besideWork, { candidates: { beside } }, 'beside');
     await timed('beside init', () => init(tf, besideWork));
     await recordingAs('candidate', () => timed('beside apply', () => apply(tf, besideWork)));
     const [b] = await running('tag:Name', beside.name);
     expect(b).toMatchObject({ ImageId: amis[1], SubnetId: net.subnetIds[0] });
-    const bGroup = (await c.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: b.SecurityGroups!.map((g) => g.GroupId!) }))).SecurityGroups!;
-    expect(bGroup.flatMap((g) => g.IpPermissions!.map((p) => [p.FromPort, p.UserIdGroupPairs!.map((u) => u.GroupId), p.IpRanges ?? []])).sort())
-      .toEqual([[22, [sharedSg], []], [80, [sharedSg], []]]);
+    const bGroup = (await c.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: b.SecurityGroups!.map((g) => g.GroupId!) })))
+      .SecurityGroups!;
+    expect(
+      bGroup.flatMap((g) => g.IpPermissions!.map((p) => [p.FromPort, p.UserIdGroupPairs!.map((u) => u.GroupId), p.IpRanges ?? []])).sort(),
+    ).toEqual([
+      [22, [sharedSg], []],
+      [80, [sharedSg], []],
+    ]);
     // Newest first, as withBoxes tears down: the shared group is still referenced until the beside stack is gone.
     await recordingAs('candidate', () => timed('beside destroy', () => apply(tf, besideWork, { destroy: true })));
     expect(await stateList(tf, besideWork)).toEqual([]);
@@ -123,10 +182,19 @@ describe.skipIf(skip)('terraform against the emulator', () => {
     expect(await kilnGroups()).toEqual([]);
   });
 
-  it('creates the fleet, makes a new launch template version on a new AMI, destroys it, leaving nothing', { timeout: 600_000 }, async () => {
+  it('creates the fleet, makes a new launch template version on a new AMI, destroys it, leaving nothing', {
+    timeout: 600_000,
+  }, async () => {
     const work = join(dir, 'fleet');
     const data = (amiId: string): FleetStackData => ({
-      ...exampleFleet, amiId, vpcId: net.vpcId, subnetIds: net.subnetIds, securityGroupIds: [net.fleetSgId], minSize: 1, desiredCapacity: 1, maxSize: 2,
+      ...exampleFleet,
+      amiId,
+      vpcId: net.vpcId,
+      subnetIds: net.subnetIds,
+      securityGroupIds: [net.fleetSgId],
+      minSize: 1,
+      desiredCapacity: 1,
+      maxSize: 2,
       loadBalancer: { kind: 'alb', subnetIds: net.subnetIds, ingressCidrs: ['0.0.0.0/0'], internal: false },
     });
     synthInto(work, { fleets: { fleet: data(amis[0]) } }, 'fleet');
@@ -136,19 +204,28 @@ describe.skipIf(skip)('terraform against the emulator', () => {
     await recordingAs('fleet', () => timed('fleet apply', () => apply(tf, work)));
     const again = await recordingAs('fleet', () => planExitCode(tf, work));
     expect(again.code, again.output).toBe(0);
-    const lt = async () => (await c.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [exampleFleet.name] }))).LaunchTemplates![0];
+    const lt = async () =>
+      (await c.ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [exampleFleet.name] }))).LaunchTemplates![0];
     const versions = async (id: string) =>
-      (await c.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id }))).LaunchTemplateVersions!.map((v) => [v.VersionNumber, v.LaunchTemplateData?.ImageId]);
+      (await c.ec2.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: id }))).LaunchTemplateVersions!.map((v) => [
+        v.VersionNumber,
+        v.LaunchTemplateData?.ImageId,
+      ]);
     const t1 = await lt();
     expect(await versions(t1.LaunchTemplateId!)).toEqual([[1, amis[0]]]);
-    const group = async () => (await c.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [exampleFleet.name] }))).AutoScalingGroups ?? [];
+    const group = async () =>
+      (await c.autoscaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [exampleFleet.name] }))).AutoScalingGroups
+      ?? [];
     expect((await group())[0].LaunchTemplate).toMatchObject({ LaunchTemplateId: t1.LaunchTemplateId, Version: '1' });
 
     synthInto(work, { fleets: { fleet: data(amis[1]) } }, 'fleet');
     await recordingAs('fleet', () => timed('fleet update', () => apply(tf, work)));
     const t2 = await lt();
     expect(t2.LaunchTemplateId).toBe(t1.LaunchTemplateId);
-    expect((await versions(t2.LaunchTemplateId!)).sort()).toEqual([[1, amis[0]], [2, amis[1]]]);
+    expect((await versions(t2.LaunchTemplateId!)).sort()).toEqual([
+      [1, amis[0]],
+      [2, amis[1]],
+    ]);
     expect(t2.DefaultVersionNumber).toBe(2);
     // Terraform leaves the group on the version it was created with: deploy's instance refresh moves it.
     expect((await group())[0].LaunchTemplate).toMatchObject({ Version: '1' });
@@ -174,23 +251,36 @@ describe.skipIf(skip)('terraform against the emulator', () => {
 });
 
 async function leftoverIam(): Promise<{ roles: string[]; profiles: string[] }> {
-  const q = (action: string) => fetch(moto.endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0' },
-    body: `Action=${action}&Version=2010-05-08`,
-  }).then((r) => r.text());
-  const names = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>`, 'g'))].map((m) => m[1]).filter((n) => n.startsWith('kiln-'));
+  const q = (action: string) =>
+    fetch(moto.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: `Action=${action}&Version=2010-05-08`,
+    }).then((r) => r.text());
+  const names = (xml: string, tag: string) =>
+    [...xml.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>`, 'g'))].map((m) => m[1]).filter((n) => n.startsWith('kiln-'));
   return { roles: names(await q('ListRoles'), 'RoleName'), profiles: names(await q('ListInstanceProfiles'), 'InstanceProfileName') };
 }
 
 async function leftoverElbv2(): Promise<{ targetGroups: string[]; loadBalancers: string[] }> {
-  const q = (action: string) => fetch(moto.endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=0' },
-    body: `Action=${action}&Version=2015-12-01`,
-  }).then((r) => r.text());
+  const q = (action: string) =>
+    fetch(moto.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: `Action=${action}&Version=2015-12-01`,
+    }).then((r) => r.text());
   const names = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]+)</${tag}>`, 'g'))].map((m) => m[1]);
-  return { targetGroups: names(await q('DescribeTargetGroups'), 'TargetGroupName'), loadBalancers: names(await q('DescribeLoadBalancers'), 'LoadBalancerName') };
+  return {
+    targetGroups: names(await q('DescribeTargetGroups'), 'TargetGroupName'),
+    loadBalancers: names(await q('DescribeLoadBalancers'), 'LoadBalancerName'),
+  };
 }
 
 /** Security groups kiln's stacks made (the team's own `team-web` and the VPC default are not theirs). */

@@ -22,11 +22,15 @@ export async function findTerraform(): Promise<Terraform | { skip: string }> {
   const tool = await findApplyTool();
   if (!tool) return { skip: 'skipped: no terraform' };
   const mirror = mirrorPath();
-  if (!existsSync(join(mirror, 'registry.terraform.io/hashicorp/aws'))) return { skip: `skipped: no provider mirror (hashicorp/aws under ${mirror}; set KILN_TF_MIRROR)` };
+  if (!existsSync(join(mirror, 'registry.terraform.io/hashicorp/aws')))
+    return { skip: `skipped: no provider mirror (hashicorp/aws under ${mirror}; set KILN_TF_MIRROR)` };
   const dir = mkdtempSync(join(tmpdir(), 'kiln-tfrc-'));
   const rc = join(dir, 'terraform.rc');
   // Only the mirror: a test must never reach the public registry.
-  writeFileSync(rc, `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`);
+  writeFileSync(
+    rc,
+    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`,
+  );
   return { tool, env: { TF_CLI_CONFIG_FILE: rc } };
 }
 
@@ -68,7 +72,8 @@ export async function validate(tf: Terraform, stackDir: string): Promise<{ valid
   return JSON.parse(r.stdout);
 }
 /** The product's apply path (applyStack: init + apply, or destroy), with the mirror's environment added. */
-export const apply = (tf: Terraform, stackDir: string, opts: { destroy?: boolean } = {}) => applyStack(stackDir, tf.tool, { ...opts, env: tf.env });
+export const apply = (tf: Terraform, stackDir: string, opts: { destroy?: boolean } = {}) =>
+  applyStack(stackDir, tf.tool, { ...opts, env: tf.env });
 /** `terraform output -raw NAME` of an applied stack. */
 export async function output(tf: Terraform, stackDir: string, name: string): Promise<string> {
   return (await run(tf, stackDir, ['output', '-raw', name])).stdout.trim();
@@ -80,6 +85,10 @@ export async function stateList(tf: Terraform, stackDir: string): Promise<string
 }
 /** `terraform plan -detailed-exitcode`: 0 when what is applied matches the stack, 2 when terraform would change something. */
 export async function planExitCode(tf: Terraform, stackDir: string): Promise<{ code: number; output: string }> {
-  const r = await execa(tf.tool.path, [`-chdir=${stackDir}`, 'plan', '-input=false', '-no-color', '-detailed-exitcode'], { env: { ...tf.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' }, all: true, reject: false });
+  const r = await execa(tf.tool.path, [`-chdir=${stackDir}`, 'plan', '-input=false', '-no-color', '-detailed-exitcode'], {
+    env: { ...tf.env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1' },
+    all: true,
+    reject: false,
+  });
   return { code: r.exitCode ?? -1, output: r.all ?? '' };
 }

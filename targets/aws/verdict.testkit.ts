@@ -6,7 +6,11 @@ import { buildVerdict } from '../../verify/verdict.ts';
 import { verdictInput } from '../../verify/testing/fixtures.ts';
 
 let n = 0;
-export function writeVerdict(dir: string, amiId: string, o: { runId?: string; fail?: boolean; mutate?: (doc: any) => void } = {}): { path: string; digest: string } {
+export function writeVerdict(
+  dir: string,
+  amiId: string,
+  o: { runId?: string; fail?: boolean; mutate?: (doc: any) => void } = {},
+): { path: string; digest: string } {
   const input = verdictInput();
   input.target = 'aws';
   input.runId = o.runId ?? `run-${process.pid}-${n}`;

@@ -42,18 +42,25 @@ export function readVerdict(path: string): VerdictFacts {
     throw new InputError('--verdict', path, 'a JSON document written by kiln verify --json', 'pass the verdict file itself');
   }
   if (doc?.decision !== 'pass') {
-    throw new PromotionRefusedError(`verdict ${path} has decision ${JSON.stringify(doc?.decision ?? null)}: only "pass" is promoted (missing counts as fail)`);
+    throw new PromotionRefusedError(
+      `verdict ${path} has decision ${JSON.stringify(doc?.decision ?? null)}: only "pass" is promoted (missing counts as fail)`,
+    );
   }
   // The verify side's guard: the whole document's shape, and a pass that every check and threshold earned.
   const guard = checkVerdict(doc);
-  if (!guard.ok) throw new PromotionRefusedError(`verdict ${path} is not a well-formed, earned pass: ${guard.errors.slice(0, 5).join('; ')}`);
-  if (doc.target !== 'aws') throw new InputError('verdict.target', doc.target, '"aws"', 'promote --target aws only verdicts of images verified on AWS');
+  if (!guard.ok)
+    throw new PromotionRefusedError(`verdict ${path} is not a well-formed, earned pass: ${guard.errors.slice(0, 5).join('; ')}`);
+  if (doc.target !== 'aws')
+    throw new InputError('verdict.target', doc.target, '"aws"', 'promote --target aws only verdicts of images verified on AWS');
   const tier = doc.tier;
   const imageRef = doc.image?.ref;
-  if (typeof tier !== 'string' || !tier) throw new InputError('verdict.tier', tier, 'a tier name', 'promote a verdict written by kiln verify');
-  if (typeof imageRef !== 'string') throw new InputError('verdict.image.ref', imageRef, 'an AWS image ref (ami-… or region:ami-…)', 'promote a verdict of an AWS bake');
+  if (typeof tier !== 'string' || !tier)
+    throw new InputError('verdict.tier', tier, 'a tier name', 'promote a verdict written by kiln verify');
+  if (typeof imageRef !== 'string')
+    throw new InputError('verdict.image.ref', imageRef, 'an AWS image ref (ami-… or region:ami-…)', 'promote a verdict of an AWS bake');
   const amiId = imageRef.match(AMI)?.[0];
-  if (!amiId) throw new InputError('verdict.image.ref', imageRef, 'an AWS image ref (ami-… or region:ami-…)', 'this verdict is for another target');
+  if (!amiId)
+    throw new InputError('verdict.image.ref', imageRef, 'an AWS image ref (ami-… or region:ami-…)', 'this verdict is for another target');
   const runId = typeof doc.runId === 'string' ? doc.runId : undefined;
   return { decision: 'pass', tier, imageRef, amiId, runId, app: appOfLineage(doc.image?.lineage), digest };
 }

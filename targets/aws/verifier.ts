@@ -22,15 +22,22 @@ export const ubuntuAmiParameter = (arch: Arch): string =>
 
 /** Pure: the verifier's stack data. Smallest burstable type with room for Node (1 GiB), credits unlimited. */
 export function verifierData(arch: Arch, amiId: string): VerifierData {
-  if (!/^ami-[0-9a-f]{8,17}$/.test(amiId)) throw new InputError('verifier AMI', amiId, 'an AMI id (ami-…)', 'pass an Ubuntu 24.04 AMI of the runner\'s architecture');
+  if (!/^ami-[0-9a-f]{8,17}$/.test(amiId))
+    throw new InputError('verifier AMI', amiId, 'an AMI id (ami-…)', "pass an Ubuntu 24.04 AMI of the runner's architecture");
   return { amiId, instanceType: arch === 'arm64' ? 't4g.micro' : 't3.micro', cpuCredits: 'unlimited', rootVolumeGiB: 8 };
 }
 
 export async function resolveVerifierAmi(ssm: SSMClient, arch: Arch): Promise<string> {
   const name = ubuntuAmiParameter(arch);
-  const value = await ssm.send(new GetParameterCommand({ Name: name })).then((r) => r.Parameter?.Value ?? '', (e: Error) => {
-    throw new Error(`the verifier's image: reading SSM parameter ${name} failed (${e.name}: ${e.message}); pass a verifier AMI id instead`);
-  });
-  if (!/^ami-[0-9a-f]{8,17}$/.test(value)) throw new Error(`the verifier's image: SSM parameter ${name} holds ${JSON.stringify(value)}, not an AMI id`);
+  const value = await ssm.send(new GetParameterCommand({ Name: name })).then(
+    (r) => r.Parameter?.Value ?? '',
+    (e: Error) => {
+      throw new Error(
+        `the verifier's image: reading SSM parameter ${name} failed (${e.name}: ${e.message}); pass a verifier AMI id instead`,
+      );
+    },
+  );
+  if (!/^ami-[0-9a-f]{8,17}$/.test(value))
+    throw new Error(`the verifier's image: SSM parameter ${name} holds ${JSON.stringify(value)}, not an AMI id`);
   return value;
 }

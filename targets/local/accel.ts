@@ -12,11 +12,33 @@ let probed: Promise<{ accel: Accelerator; reason: string }> | undefined;
 export const kernelRan = (consoleText: string): boolean => /VFS: Unable to mount root fs|Kernel panic/.test(consoleText);
 
 async function probe(vmlinuzPath: string): Promise<{ accel: Accelerator; reason: string }> {
-  const usable = await access('/dev/kvm', constants.R_OK | constants.W_OK).then(() => true, () => false);
+  const usable = await access('/dev/kvm', constants.R_OK | constants.W_OK).then(
+    () => true,
+    () => false,
+  );
   if (!usable) return { accel: 'tcg', reason: '/dev/kvm absent or not writable' };
   // execa's timeout kills the qemu it started (by PID); -no-reboot turns the panic into an exit.
-  const r = await run('qemu-system-x86_64', ['-accel', 'kvm', '-m', '128', '-display', 'none', '-monitor', 'none', '-serial', 'stdio',
-    '-no-reboot', '-kernel', vmlinuzPath, '-append', 'console=ttyS0 panic=-1'], { allowFail: true, timeout: KVM_PROBE_TIMEOUT_SEC * 1000, killSignal: 'SIGKILL' });
+  const r = await run(
+    'qemu-system-x86_64',
+    [
+      '-accel',
+      'kvm',
+      '-m',
+      '128',
+      '-display',
+      'none',
+      '-monitor',
+      'none',
+      '-serial',
+      'stdio',
+      '-no-reboot',
+      '-kernel',
+      vmlinuzPath,
+      '-append',
+      'console=ttyS0 panic=-1',
+    ],
+    { allowFail: true, timeout: KVM_PROBE_TIMEOUT_SEC * 1000, killSignal: 'SIGKILL' },
+  );
   if (kernelRan(r.stdout)) return { accel: 'kvm', reason: 'a probe kernel booted under KVM' };
   return { accel: 'tcg', reason: `a probe kernel did not boot under KVM within ${KVM_PROBE_TIMEOUT_SEC} s (exit ${r.exitCode})` };
 }

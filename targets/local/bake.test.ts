@@ -68,8 +68,11 @@ describe('local target: bake', () => {
     const sleeper = `kiln-test-sleeper-${process.pid}`;
     await writeFile(join(dir, 'provision/provision.sh'), `#!/bin/bash\necho started\nexec -a ${sleeper} sleep 300\n`);
     const ref = imageRef(baseKey(DEFAULT_BASE), (await inspectBundle(dir)).contentHash, DEFAULT_LOCAL_DISTRO);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'targets/local/main.ts', 'bake', '--tier', 'nano', '--bundle', dir, '--state-dir', stateDir],
-      { cwd: REPO_ROOT, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'targets/local/main.ts', 'bake', '--tier', 'nano', '--bundle', dir, '--state-dir', stateDir],
+      { cwd: REPO_ROOT, stdio: 'ignore' },
+    );
     const log = join(stateDir, 'logs', `bake-${ref}.log`);
     const deadline = Date.now() + 120_000;
     while (!(await readFile(log, 'utf8').catch(() => '')).includes('started') && Date.now() < deadline) await sleep(200);

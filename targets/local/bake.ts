@@ -75,13 +75,25 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
   const manifestPath = imageManifestPath(stateDir, ref);
   const reuse = async (): Promise<BakeResult | undefined> => {
     const m = await readJson<ImageManifest>(manifestPath);
-    const ok = m && (await stat(tarball).then((s) => s.size === m.tarball.bytes, () => false));
+    const ok =
+      m
+      && (await stat(tarball).then(
+        (s) => s.size === m.tarball.bytes,
+        () => false,
+      ));
     if (!m || !ok) return undefined;
     say(`image ${ref} already baked from these inputs; reusing it`);
     // Same inputs, same bundle: an image baked before images kept theirs gets it now.
-    if (!existsSync(join(imageBundleDir(stateDir, ref), 'manifest.json'))) await recordBundle(input.bundleDir, imageBundleDir(stateDir, ref));
-    return { ref, reused: true, manifest: m, tarball, manifestPath,
-      timings: { baseSec, provisionSec: 0, packSec: 0, totalSec: (Date.now() - t0) / 1000 } };
+    if (!existsSync(join(imageBundleDir(stateDir, ref), 'manifest.json')))
+      await recordBundle(input.bundleDir, imageBundleDir(stateDir, ref));
+    return {
+      ref,
+      reused: true,
+      manifest: m,
+      tarball,
+      manifestPath,
+      timings: { baseSec, provisionSec: 0, packSec: 0, totalSec: (Date.now() - t0) / 1000 },
+    };
   };
   const hit = await reuse();
   if (hit) return hit;
@@ -118,7 +130,11 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
       await runIsolated('tar -C "$1" --numeric-owner --xattrs --acls -cf - . | zstd -q -T0 -3 -o "$2"', [root, tmpTar]);
       const packSec = (Date.now() - tPack) / 1000;
       const manifest: ImageManifest = {
-        ref, target: 'local', tier: input.tier, distro, createdAt: new Date().toISOString(),
+        ref,
+        target: 'local',
+        tier: input.tier,
+        distro,
+        createdAt: new Date().toISOString(),
         base: under ? { ...under.base } : { key: base.key, suite: spec.suite, include: [...spec.include] },
         layers: layers.map((l) => (l.kind === 'app' ? { ...l, ref } : l)),
         bundle: { contentHash: bundle.contentHash, manifestSha256: bundle.manifestSha256, fileCount: bundle.fileCount },
@@ -133,12 +149,19 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
       // The manifest lands last: a bake killed before this line leaves no image a later run could take.
       await writeFileAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
       say(`baked ${ref} in ${manifest.bakeSec.toFixed(1)} s (${(manifest.tarball.bytes / 2 ** 20).toFixed(0)} MiB)`);
-      return { ref, reused: false, manifest, tarball, manifestPath,
-        timings: { baseSec, provisionSec, packSec, totalSec: manifest.bakeSec } };
+      return {
+        ref,
+        reused: false,
+        manifest,
+        tarball,
+        manifestPath,
+        timings: { baseSec, provisionSec, packSec, totalSec: manifest.bakeSec },
+      };
     } finally {
       await rm(tmpTar, { force: true });
       // A box booting beside the bake can hold a propagated copy of the tmpfs busy: detach it then, do not fail a finished bake.
-      for (const m of await mountsUnder(work)) if ((await run('umount', [m], { allowFail: true })).exitCode) await run('umount', ['-l', m], { allowFail: true });
+      for (const m of await mountsUnder(work))
+        if ((await run('umount', [m], { allowFail: true })).exitCode) await run('umount', ['-l', m], { allowFail: true });
       await removeTree(work);
     }
   });
@@ -147,8 +170,20 @@ export async function bake(input: BakeInput): Promise<BakeResult> {
 /** The image a release layer goes on: complete, of the same tier and distro (its stack was tuned and proven for them). */
 async function layerBase(stateDir: string, ref: string, tier: string, distro: string): Promise<ImageManifest> {
   const m = await findImage(stateDir, ref);
-  if (m.tier !== tier) throw new InputError('base image', ref, `an image of tier ${tier} (it is ${m.tier}'s)`, `bake the release on tier ${tier}'s promoted base`);
-  if (m.distro !== distro) throw new InputError('base image', ref, `an image of distro ${distro} (it is ${m.distro})`, 'bake the release on a base of the same distro');
+  if (m.tier !== tier)
+    throw new InputError(
+      'base image',
+      ref,
+      `an image of tier ${tier} (it is ${m.tier}'s)`,
+      `bake the release on tier ${tier}'s promoted base`,
+    );
+  if (m.distro !== distro)
+    throw new InputError(
+      'base image',
+      ref,
+      `an image of distro ${distro} (it is ${m.distro})`,
+      'bake the release on a base of the same distro',
+    );
   return m;
 }
 
@@ -161,8 +196,11 @@ async function recordBundle(bundleDir: string, dest: string): Promise<void> {
 }
 
 async function installedPackages(root: string): Promise<Record<string, string>> {
-  const { stdout } = await run('dpkg-query', [`--admindir=${join(root, 'var/lib/dpkg')}`, '-W',
-    '-f=${db:Status-Abbrev}\t${Package}\t${Version}\n']);
+  const { stdout } = await run('dpkg-query', [
+    `--admindir=${join(root, 'var/lib/dpkg')}`,
+    '-W',
+    '-f=${db:Status-Abbrev}\t${Package}\t${Version}\n',
+  ]);
   const out: Record<string, string> = {};
   for (const line of stdout.split('\n')) {
     const [status, name, version] = line.split('\t');

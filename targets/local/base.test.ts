@@ -20,7 +20,7 @@ describe('base per local distro', () => {
     expect(baseKey(LOCAL_BASES.debian12)).toBe('bookworm-minbase-a3c77b942ba444d3');
   });
 
-  it('bakes the bundle\'s distro, the asked one, or the default; never a bundle on another release\'s base', () => {
+  it("bakes the bundle's distro, the asked one, or the default; never a bundle on another release's base", () => {
     expect(bakeDistro(undefined, undefined)).toBe('debian13');
     expect(bakeDistro(undefined, 'debian12')).toBe('debian12');
     expect(bakeDistro('debian12', 'debian12')).toBe('debian12');

@@ -15,8 +15,20 @@ export interface BaseSpec {
 }
 
 // Both releases boot under this host's nspawn with the same minbase set; only the suite differs.
-const include = ['systemd', 'systemd-sysv', 'openssh-server', 'cloud-init', 'python3-cffi-backend', 'iproute2',
-  'ca-certificates', 'dbus', 'ifupdown', 'netbase', 'procps', 'sudo'] as const;
+const include = [
+  'systemd',
+  'systemd-sysv',
+  'openssh-server',
+  'cloud-init',
+  'python3-cffi-backend',
+  'iproute2',
+  'ca-certificates',
+  'dbus',
+  'ifupdown',
+  'netbase',
+  'procps',
+  'sudo',
+] as const;
 const debian = (suite: string): BaseSpec => ({ suite, mirror: 'http://deb.debian.org/debian', variant: 'minbase', include });
 
 /** The distros the local target bakes (DISTROS entries with builder 'local'), each with its base root; the default first. */
@@ -37,7 +49,12 @@ const isLocal = (d: string): d is LocalDistroId => Object.hasOwn(LOCAL_BASES, d)
 /** The distro to bake: the one asked for, else the bundle's; a bundle rendered for another release cannot be provisioned on this base. */
 export function bakeDistro(asked: LocalDistroId | undefined, rendered: string | undefined): LocalDistroId {
   if (rendered !== undefined && !isLocal(rendered)) {
-    throw new InputError('bundle distro', rendered, `one the local target bakes (${LOCAL_DISTROS.join(', ')})`, `render with --distro ${asked ?? DEFAULT_LOCAL_DISTRO}`);
+    throw new InputError(
+      'bundle distro',
+      rendered,
+      `one the local target bakes (${LOCAL_DISTROS.join(', ')})`,
+      `render with --distro ${asked ?? DEFAULT_LOCAL_DISTRO}`,
+    );
   }
   if (asked && rendered && asked !== rendered) {
     throw new InputError('bundle distro', rendered, `the distro being baked (${asked})`, `render the bundle with --distro ${asked}`);
@@ -60,7 +77,11 @@ export function baseKey(spec: BaseSpec): string {
 
 export const baseTarball = (cacheDir: string, key: string) => join(cacheDir, 'base', `${key}.tar.zst`);
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Anything debootstrap mounts or starts vanishes with the namespace, even when kiln is killed. */
 const inPrivateMounts = (script: string, ...args: string[]) => runIsolated(script, args, { maxBuffer: 64 * 1024 * 1024 });
@@ -78,13 +99,15 @@ export async function ensureBase(cacheDir: string, spec: BaseSpec = DEFAULT_BASE
       say(`debootstrap ${spec.suite} (${spec.variant}) into the cache, once (~90 s)`);
       await inPrivateMounts(
         'debootstrap --variant="$1" --include="$2" "$3" "$4/root" "$5"',
-        spec.variant, spec.include.join(','), spec.suite, work, spec.mirror,
+        spec.variant,
+        spec.include.join(','),
+        spec.suite,
+        work,
+        spec.mirror,
       );
       // The build host's resolver must not travel in the image.
       await rm(join(work, 'root/etc/resolv.conf'), { force: true });
-      await inPrivateMounts(
-        'tar -C "$1/root" --numeric-owner --xattrs --acls -cf - . | zstd -q -T0 -3 -o "$1/base.tar.zst"', work,
-      );
+      await inPrivateMounts('tar -C "$1/root" --numeric-owner --xattrs --acls -cf - . | zstd -q -T0 -3 -o "$1/base.tar.zst"', work);
       await mkdir(join(cacheDir, 'base'), { recursive: true });
       await rename(join(work, 'base.tar.zst'), tarball);
       const buildSec = (Date.now() - started) / 1000;

@@ -8,7 +8,13 @@ import { leftovers, TEST_STATE_DIR, testBundle } from './testing.ts';
 
 const stateDir = TEST_STATE_DIR;
 const boxes: BoxHostDescription[] = [];
-const ssh = (h: BoxHostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
+const ssh = (h: BoxHostDescription): SshTarget => ({
+  address: h.address,
+  port: h.port,
+  user: h.user,
+  keyPath: h.keyPath,
+  knownHostsPath: h.knownHostsPath,
+});
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('local target: a nano box', () => {
@@ -21,7 +27,9 @@ describe('local target: a nano box', () => {
     const ids = [`ba${process.pid}`, `bb${process.pid}`];
     // Two boxes at once, as the gate runs a candidate beside a baseline.
     // Box a is pinned to CPU 1 (as the gate pins the stack away from the load generator).
-    const launched = await Promise.allSettled(ids.map((id, i) => launch({ imageRef: image.ref, tier: 'nano', id, stateDir, cpus: i === 0 ? '1' : undefined })));
+    const launched = await Promise.allSettled(
+      ids.map((id, i) => launch({ imageRef: image.ref, tier: 'nano', id, stateDir, cpus: i === 0 ? '1' : undefined })),
+    );
     for (const r of launched) if (r.status === 'fulfilled') boxes.push(r.value);
     for (const r of launched) if (r.status === 'rejected') throw r.reason;
     [a, b] = boxes as [BoxHostDescription, BoxHostDescription];
@@ -86,7 +94,7 @@ describe('local target: a nano box', () => {
     try {
       const before = await usage();
       await sshRun(ssh(a), 'timeout 3 sh -c "while :; do :; done"; true', 30);
-      const usedSec = (await usage() - before) / 1e9;
+      const usedSec = ((await usage()) - before) / 1e9;
       expect(usedSec).toBeLessThan(1);
     } finally {
       await setCpuQuota(a.id, a.limits.cpuQuotaUs);

@@ -17,12 +17,30 @@ export const machineName = (id: string) => `kiln-${id}`;
 
 /** The wrapper script; its path carries the id, so `ps` and the janitor can tell whose it is. */
 export function wrapperScript(id: string, p: BoxPaths, groups: Record<Hierarchy, string>, extraArgs: string[] = []): string {
-  const joins = Object.values(groups).map((g) => `echo $$ > '${g}/cgroup.procs'`).join('\n');
-  const nspawn = ['systemd-nspawn', '-b', '-D', p.root, '-M', machineName(id), '--register=no', '--keep-unit',
+  const joins = Object.values(groups)
+    .map((g) => `echo $$ > '${g}/cgroup.procs'`)
+    .join('\n');
+  const nspawn = [
+    'systemd-nspawn',
+    '-b',
+    '-D',
+    p.root,
+    '-M',
+    machineName(id),
+    '--register=no',
+    '--keep-unit',
     // --private-network next to the netns path, or the guest loses CAP_NET_ADMIN.
-    '--private-network', `--network-namespace-path=${netnsPath(id)}`,
-    `--bind-ro=${p.seed}:/var/lib/cloud/seed/nocloud`, '--link-journal=no', '--resolv-conf=off',
-    '--timezone=off', '--console=read-only', ...extraArgs].map((a) => `'${a}'`).join(' ');
+    '--private-network',
+    `--network-namespace-path=${netnsPath(id)}`,
+    `--bind-ro=${p.seed}:/var/lib/cloud/seed/nocloud`,
+    '--link-journal=no',
+    '--resolv-conf=off',
+    '--timezone=off',
+    '--console=read-only',
+    ...extraArgs,
+  ]
+    .map((a) => `'${a}'`)
+    .join(' ');
   return `#!/bin/bash
 # kiln local box ${id}: joins the box's cgroups, then boots it; exit 133 is an in-guest reboot.
 set -u
@@ -85,8 +103,10 @@ export async function stopBox(id: string, wrapper: Wrapper | undefined, graceSec
   const wrapperAlive = () => procAlive(wrapper?.pid, wrapper?.startTicks);
   const leader = await findLeader(id);
   if (leader) {
-    await run('nsenter', ['-t', String(leader), '-m', '-p', '-u', '-i', '--', 'systemctl', 'poweroff', '--no-block'],
-      { allowFail: true, timeout: 10_000 });
+    await run('nsenter', ['-t', String(leader), '-m', '-p', '-u', '-i', '--', 'systemctl', 'poweroff', '--no-block'], {
+      allowFail: true,
+      timeout: 10_000,
+    });
     await waitGone(async () => (await wrapperAlive()) || (await findLeader(id)) !== undefined, graceSec);
   }
   for (const sig of ['SIGTERM', 'SIGKILL'] as const) {

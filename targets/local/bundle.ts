@@ -37,14 +37,28 @@ export async function inspectBundle(dir: string): Promise<BundleInfo> {
     try {
       await lstat(join(dir, f));
     } catch {
-      throw new InputError('bundle', dir, `a render bundle must contain ${REQUIRED_BUNDLE_FILES.join(', ')}; ${f} is missing`,
-        'render one with `kiln render --tier T --out DIR` and pass that DIR');
+      throw new InputError(
+        'bundle',
+        dir,
+        `a render bundle must contain ${REQUIRED_BUNDLE_FILES.join(', ')}; ${f} is missing`,
+        'render one with `kiln render --tier T --out DIR` and pass that DIR',
+      );
     }
   }
   const lines: string[] = [];
   await walk(dir, dir, lines);
   const manifestText = await readFile(join(dir, 'manifest.json'));
-  const doc = (() => { try { return JSON.parse(manifestText.toString('utf8')) as { distro?: unknown; app?: { kind?: string; sha256?: string }; recipe?: { app?: { name?: string } } }; } catch { return {}; } })();
+  const doc = (() => {
+    try {
+      return JSON.parse(manifestText.toString('utf8')) as {
+        distro?: unknown;
+        app?: { kind?: string; sha256?: string };
+        recipe?: { app?: { name?: string } };
+      };
+    } catch {
+      return {};
+    }
+  })();
   const name = doc.recipe?.app?.name;
   const app = doc.app && doc.app.kind !== 'canary' && name && doc.app.sha256 ? { app: { name, sha256: doc.app.sha256 } } : {};
   const distro = doc.distro;

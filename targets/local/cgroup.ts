@@ -25,7 +25,11 @@ export function limitsFor(ramMiB: number, vcpus: number, baselineShare?: number,
   return { memoryBytes: ramMiB * 2 ** 20, cpuPeriodUs, cpuQuotaUs: Math.max(1000, Math.round(vcpus * share * cpuPeriodUs)), cpus };
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 const put = (dir: string, file: string, value: string | number) => writeFile(join(dir, file), String(value));
 
 export async function createGroups(id: string, limits: BoxLimits): Promise<Record<Hierarchy, string>> {
@@ -40,7 +44,8 @@ export async function createGroups(id: string, limits: BoxLimits): Promise<Recor
   await put(cpuset, 'cpuset.mems', (await readFile(join(CGROUP_ROOT, 'cpuset/cpuset.mems'), 'utf8')).trim());
   await put(paths.memory, 'memory.limit_in_bytes', limits.memoryBytes);
   // memsw = limit means no swap beyond the tier's RAM (t3 instances have no swap either).
-  if (await exists(join(paths.memory, 'memory.memsw.limit_in_bytes'))) await put(paths.memory, 'memory.memsw.limit_in_bytes', limits.memoryBytes);
+  if (await exists(join(paths.memory, 'memory.memsw.limit_in_bytes')))
+    await put(paths.memory, 'memory.memsw.limit_in_bytes', limits.memoryBytes);
   await put(paths.cpu, 'cpu.cfs_period_us', limits.cpuPeriodUs);
   await put(paths.cpu, 'cpu.cfs_quota_us', limits.cpuQuotaUs);
   return paths;
@@ -118,9 +123,12 @@ export async function memoryStats(id: string): Promise<MemoryStats> {
   const field = await fields('memory.oom_control');
   const statField = await fields('memory.stat');
   return {
-    usageBytes: await num('memory.usage_in_bytes'), maxUsageBytes: await num('memory.max_usage_in_bytes'),
-    limitBytes: await num('memory.limit_in_bytes'), failcnt: await num('memory.failcnt'),
-    oomKills: field('oom_kill'), underOom: field('under_oom') === 1,
+    usageBytes: await num('memory.usage_in_bytes'),
+    maxUsageBytes: await num('memory.max_usage_in_bytes'),
+    limitBytes: await num('memory.limit_in_bytes'),
+    failcnt: await num('memory.failcnt'),
+    oomKills: field('oom_kill'),
+    underOom: field('under_oom') === 1,
     unreclaimableBytes: statField('total_rss') + statField('total_shmem'),
   };
 }

@@ -14,7 +14,10 @@ export interface DestroyOptions {
 }
 
 export class TeardownError extends Error {
-  constructor(readonly id: string, readonly left: string[]) {
+  constructor(
+    readonly id: string,
+    readonly left: string[],
+  ) {
     super(`box ${id}: could not remove: ${left.join('; ')}`);
     this.name = 'TeardownError';
   }

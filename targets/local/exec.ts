@@ -21,11 +21,7 @@ export interface RunResult {
 }
 
 /** Runs a command; throws CommandError unless `allowFail`, in which case the exit code is returned. */
-export async function run(
-  file: string,
-  args: readonly string[],
-  opts: Options & { allowFail?: boolean } = {},
-): Promise<RunResult> {
+export async function run(file: string, args: readonly string[], opts: Options & { allowFail?: boolean } = {}): Promise<RunResult> {
   const { allowFail, ...rest } = opts;
   const r = await execa(file, args, { reject: false, stripFinalNewline: true, ...rest });
   const stdout = typeof r.stdout === 'string' ? r.stdout : '';
@@ -48,6 +44,27 @@ export function say(msg: string): void {
  * killed, everything the script started is killed and every mount it made disappears.
  */
 export function runIsolated(script: string, args: readonly string[], opts: Options & { allowFail?: boolean } = {}): Promise<RunResult> {
-  return run('setpriv', ['--pdeathsig', 'SIGKILL', '--', 'unshare', '--mount', '--pid', '--kill-child=SIGKILL', '--propagation', 'private', '--',
-    'bash', '-euo', 'pipefail', '-c', script, 'kiln', ...args], opts);
+  return run(
+    'setpriv',
+    [
+      '--pdeathsig',
+      'SIGKILL',
+      '--',
+      'unshare',
+      '--mount',
+      '--pid',
+      '--kill-child=SIGKILL',
+      '--propagation',
+      'private',
+      '--',
+      'bash',
+      '-euo',
+      'pipefail',
+      '-c',
+      script,
+      'kiln',
+      ...args,
+    ],
+    opts,
+  );
 }

@@ -36,8 +36,17 @@ describe('hygiene verification', () => {
     await put('etc/resolv.conf');
     await put('usr/sbin/policy-rc.d');
     const text = (await hygieneViolations(root)).join('\n');
-    for (const re of [/machine-id is not empty/, /dbus\/machine-id exists/, /ssh_host_ed25519_key/, /cloud\/instances/,
-      /cloud-init\.log/, /root\/\.bash_history/, /home\/admin\/\.ssh\/authorized_keys/, /resolv\.conf/, /policy-rc\.d/]) {
+    for (const re of [
+      /machine-id is not empty/,
+      /dbus\/machine-id exists/,
+      /ssh_host_ed25519_key/,
+      /cloud\/instances/,
+      /cloud-init\.log/,
+      /root\/\.bash_history/,
+      /home\/admin\/\.ssh\/authorized_keys/,
+      /resolv\.conf/,
+      /policy-rc\.d/,
+    ]) {
       expect(text).toMatch(re);
     }
   });

@@ -3,7 +3,11 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BUILD_CA_PATH } from './provision.ts';
 
-const present = (p: string) => lstat(p).then(() => true, () => false);
+const present = (p: string) =>
+  lstat(p).then(
+    () => true,
+    () => false,
+  );
 const list = (p: string) => readdir(p).catch(() => [] as string[]);
 
 /** Each entry says what is wrong; an empty list means the root is clean. */

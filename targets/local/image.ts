@@ -33,17 +33,30 @@ export const imageBundleDir = (stateDir: string, ref: string) => join(imagesDir(
 
 export async function listImages(stateDir: string): Promise<string[]> {
   const names = await readdir(imagesDir(stateDir)).catch(() => [] as string[]);
-  return names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -5)).filter((r) => REF_PATTERN.test(r)).sort();
+  return names
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => n.slice(0, -5))
+    .filter((r) => REF_PATTERN.test(r))
+    .sort();
 }
 
 /** The manifest of a complete image, or an InputError naming the known refs. */
 export async function findImage(stateDir: string, ref: string): Promise<ImageManifest> {
   const m = REF_PATTERN.test(ref) ? await readJson<ImageManifest>(imageManifestPath(stateDir, ref)) : undefined;
-  const tarOk = m && (await stat(imageTarball(stateDir, ref)).then((s) => s.size === m.tarball.bytes, () => false));
+  const tarOk =
+    m
+    && (await stat(imageTarball(stateDir, ref)).then(
+      (s) => s.size === m.tarball.bytes,
+      () => false,
+    ));
   if (!m || !tarOk) {
     const known = await listImages(stateDir);
-    throw new InputError('image', ref, known.length ? `known local images: ${known.join(', ')}` : 'no local image has been baked yet',
-      'bake one with `kiln bake --target local --tier T` and pass the ref it prints');
+    throw new InputError(
+      'image',
+      ref,
+      known.length ? `known local images: ${known.join(', ')}` : 'no local image has been baked yet',
+      'bake one with `kiln bake --target local --tier T` and pass the ref it prints',
+    );
   }
   return m;
 }
@@ -51,7 +64,11 @@ export async function findImage(stateDir: string, ref: string): Promise<ImageMan
 /** The image unpacked once, shared read-only as the lower dir of every instance's overlay. */
 export async function ensureLowerDir(stateDir: string, ref: string): Promise<string> {
   const lower = join(imagesDir(stateDir), `${ref}.root`);
-  const done = (p: string) => stat(join(p, 'etc/os-release')).then(() => true, () => false);
+  const done = (p: string) =>
+    stat(join(p, 'etc/os-release')).then(
+      () => true,
+      () => false,
+    );
   if (await done(lower)) return lower;
   return withLock(join(stateDir, 'locks', `unpack-${ref}`), async () => {
     if (await done(lower)) return lower;

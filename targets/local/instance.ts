@@ -86,5 +86,6 @@ export interface InstanceRecord {
 }
 
 export const recordPath = (stateDir: string, id: string) => join(instanceDir(stateDir, id), 'instance.json');
-export const writeRecord = (stateDir: string, r: InstanceRecord) => writeFileAtomic(recordPath(stateDir, r.id), `${JSON.stringify(r, null, 2)}\n`);
+export const writeRecord = (stateDir: string, r: InstanceRecord) =>
+  writeFileAtomic(recordPath(stateDir, r.id), `${JSON.stringify(r, null, 2)}\n`);
 export const readRecord = (stateDir: string, id: string) => readJson<InstanceRecord>(recordPath(stateDir, id));

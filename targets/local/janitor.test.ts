@@ -25,8 +25,11 @@ describe('local target: janitor', () => {
     const keep = launch({ imageRef: ref, tier: 'nano', id: `jl${process.pid}`, stateDir });
     const id = `jk${process.pid}`;
     // The launcher in its own process, killed once the box is booting (wrapper running, nothing torn down).
-    const child = spawn(process.execPath, ['--import', 'tsx', 'targets/local/main.ts', 'launch', '--image', ref, '--tier', 'nano', '--id', id, '--state-dir', stateDir],
-      { cwd: REPO_ROOT, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'targets/local/main.ts', 'launch', '--image', ref, '--tier', 'nano', '--id', id, '--state-dir', stateDir],
+      { cwd: REPO_ROOT, stdio: 'ignore' },
+    );
     const deadline = Date.now() + 180_000;
     while ((await findLeader(id)) === undefined && Date.now() < deadline) await sleep(200);
     expect(await findLeader(id)).toBeDefined();
@@ -43,7 +46,10 @@ describe('local target: janitor', () => {
     expect(await leftovers(id, stateDir)).toEqual([]);
     // The live box was not touched.
     const h = live[0]!;
-    const r = await sshRun({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath }, 'systemctl is-system-running');
+    const r = await sshRun(
+      { address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath },
+      'systemctl is-system-running',
+    );
     expect(r.stdout.trim()).toBe('running');
   }, 600_000);
 });

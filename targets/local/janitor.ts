@@ -32,7 +32,8 @@ export interface JanitorReport {
 
 async function candidateIds(stateDir: string): Promise<string[]> {
   const ids = new Set<string>([
-    ...(await claimedIds()), ...(await listKilnGroups()),
+    ...(await claimedIds()),
+    ...(await listKilnGroups()),
     ...(await listKilnNetns()).map((n) => n.slice('kiln-'.length)),
     ...(await listKilnVeths()).map((n) => n.slice('kv-'.length)),
     ...(await readdir(instancesDir(stateDir)).catch(() => [] as string[])),

@@ -19,11 +19,16 @@ export interface GuestKernel {
 /** Pure: the versioned image package out of `apt-cache depends <metapackage>` output. */
 export function versionedKernelPackage(dependsOutput: string): string {
   const m = /Depends:\s+(linux-image-[0-9][0-9.]*-[0-9]+-cloud-amd64)\b/.exec(dependsOutput);
-  if (!m) throw new Error(`apt-cache depends ${KERNEL_METAPACKAGE} names no versioned cloud kernel (is the Debian mirror in sources.list?)`);
+  if (!m)
+    throw new Error(`apt-cache depends ${KERNEL_METAPACKAGE} names no versioned cloud kernel (is the Debian mirror in sources.list?)`);
   return m[1]!;
 }
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 async function describe(dir: string, pkg: string): Promise<GuestKernel | undefined> {
   const version = pkg.replace(/^linux-image-/, '');

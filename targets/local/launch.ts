@@ -52,20 +52,40 @@ async function readSecrets(file: string): Promise<string> {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new InputError('--secrets', file, `a readable JSON file of secret names to strings (${(e as Error).message.split('\n')[0]})`, 'fix or replace the file');
+    throw new InputError(
+      '--secrets',
+      file,
+      `a readable JSON file of secret names to strings (${(e as Error).message.split('\n')[0]})`,
+      'fix or replace the file',
+    );
   }
-  const ok = typeof doc === 'object' && doc !== null && !Array.isArray(doc)
+  const ok =
+    typeof doc === 'object'
+    && doc !== null
+    && !Array.isArray(doc)
     && Object.entries(doc).every(([k, v]) => /^[A-Z][A-Z0-9_]{0,63}$/.test(k) && typeof v === 'string');
-  if (!ok) throw new InputError('--secrets', file, 'a JSON object mapping NAMES (A-Z, 0-9, _) to strings', 'write e.g. {"DATABASE_URL": "postgres://..."}');
+  if (!ok)
+    throw new InputError(
+      '--secrets',
+      file,
+      'a JSON object mapping NAMES (A-Z, 0-9, _) to strings',
+      'write e.g. {"DATABASE_URL": "postgres://..."}',
+    );
   return JSON.stringify(doc);
 }
 
 export function resolveTier(tier: string | Tier): Tier {
   const t = typeof tier === 'string' ? findTier(buildCatalog(), tier) : tier;
   const hostMiB = Math.floor(totalmem() / 2 ** 20);
-  if (t.ramMiB >= hostMiB) throw new InputError('tier', t.name, `this machine has ${hostMiB} MiB RAM; a box needs less than that`, 'pick a smaller tier');
+  if (t.ramMiB >= hostMiB)
+    throw new InputError('tier', t.name, `this machine has ${hostMiB} MiB RAM; a box needs less than that`, 'pick a smaller tier');
   if (t.vcpus > availableParallelism()) {
-    throw new InputError('tier', t.name, `tier has ${t.vcpus} vCPUs, this machine ${availableParallelism()}`, 'pick a tier with fewer vCPUs or a bigger machine');
+    throw new InputError(
+      'tier',
+      t.name,
+      `tier has ${t.vcpus} vCPUs, this machine ${availableParallelism()}`,
+      'pick a tier with fewer vCPUs or a bigger machine',
+    );
   }
   return t;
 }
@@ -93,8 +113,14 @@ export async function launch(input: LaunchInput): Promise<BoxHostDescription> {
     const dir = instanceDir(stateDir, id);
     const p = { dir, root: join(dir, 'root'), seed: join(dir, 'seed') };
     for (const d of ['upper', 'work', 'root', 'ssh']) await mkdir(join(dir, d), { recursive: true });
-    await run('mount', ['-t', 'overlay', `overlay-kiln-${id}`, '-o',
-      `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, p.root]);
+    await run('mount', [
+      '-t',
+      'overlay',
+      `overlay-kiln-${id}`,
+      '-o',
+      `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`,
+      p.root,
+    ]);
     const overlayMs = ms();
     const keyPath = join(dir, 'ssh/id_ed25519');
     await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `kiln-${id}`, '-f', keyPath]);
@@ -117,7 +143,12 @@ export async function launch(input: LaunchInput): Promise<BoxHostDescription> {
     say(`box ${id} booting (${tier.name}: ${tier.ramMiB} MiB, quota ${limits.cpuQuotaUs / limits.cpuPeriodUs} CPU) at ${net.guestAddress}`);
     const knownHostsPath = join(dir, 'ssh/known_hosts');
     const ready = await awaitReady({
-      id, root: p.root, wrapper, knownHostsPath, t0, timeoutSec: input.readyTimeoutSec ?? 120,
+      id,
+      root: p.root,
+      wrapper,
+      knownHostsPath,
+      t0,
+      timeoutSec: input.readyTimeoutSec ?? 120,
       target: { address: net.guestAddress, port: 22, user: BOX_USER, keyPath, knownHostsPath },
     });
     const timings: BootTimings = { overlayMs, ...ready.timings };
@@ -126,10 +157,21 @@ export async function launch(input: LaunchInput): Promise<BoxHostDescription> {
       await setCpuQuota(id, limits.cpuQuotaUs);
     }
     const host: BoxHostDescription = {
-      id, target: 'local', imageRef: image.ref, tier: tier.name, address: net.guestAddress, port: 22, user: BOX_USER,
-      keyPath, hostKey: ready.hostKey, knownHostsPath,
+      id,
+      target: 'local',
+      imageRef: image.ref,
+      tier: tier.name,
+      address: net.guestAddress,
+      port: 22,
+      user: BOX_USER,
+      keyPath,
+      hostKey: ready.hostKey,
+      knownHostsPath,
       cgroup: { memory: groupPath('memory', id), cpu: groupPath('cpu', id), cpuset: groupPath('cpuset', id), pids: groupPath('pids', id) },
-      pid: wrapper.pid, root: p.root, limits, timings,
+      pid: wrapper.pid,
+      root: p.root,
+      limits,
+      timings,
     };
     await writeRecord(stateDir, { id, imageRef: image.ref, tier: tier.name, net, limits, wrapper, host });
     await writeFile(join(dir, 'host.json'), `${JSON.stringify(host, null, 2)}\n`);

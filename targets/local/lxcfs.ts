@@ -43,7 +43,7 @@ export async function startLxcfs(dir: string): Promise<string | undefined> {
     if ((await mountsUnder(mnt)).length && existsSync(join(mnt, 'proc/meminfo'))) return mnt;
     await sleep(100);
   }
-  say('lxcfs did not come up: the box will see the host\'s /proc/meminfo (measure memory from the cgroup)');
+  say("lxcfs did not come up: the box will see the host's /proc/meminfo (measure memory from the cgroup)");
   await stopLxcfs(dir);
   return undefined;
 }

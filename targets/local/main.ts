@@ -6,9 +6,16 @@ import { bake, destroy, janitor, launch, promote, promoted } from './index.ts';
 const { positionals, values: o } = parseArgs({
   allowPositionals: true,
   options: {
-    tier: { type: 'string' }, bundle: { type: 'string' }, image: { type: 'string' }, id: { type: 'string' },
-    'state-dir': { type: 'string' }, 'cache-dir': { type: 'string' }, cpus: { type: 'string' },
-    'burst-baseline': { type: 'boolean' }, 'dry-run': { type: 'boolean' }, verdict: { type: 'string' },
+    tier: { type: 'string' },
+    bundle: { type: 'string' },
+    image: { type: 'string' },
+    id: { type: 'string' },
+    'state-dir': { type: 'string' },
+    'cache-dir': { type: 'string' },
+    cpus: { type: 'string' },
+    'burst-baseline': { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+    verdict: { type: 'string' },
   },
 });
 
@@ -23,7 +30,14 @@ async function main(): Promise<unknown> {
     case 'bake':
       return bake({ tier: need(o.tier, '--tier'), bundleDir: need(o.bundle, '--bundle'), stateDir, cacheDir: o['cache-dir'] });
     case 'launch':
-      return launch({ imageRef: need(o.image, '--image'), tier: need(o.tier, '--tier'), id: o.id, stateDir, cpus: o.cpus, burstBaseline: o['burst-baseline'] });
+      return launch({
+        imageRef: need(o.image, '--image'),
+        tier: need(o.tier, '--tier'),
+        id: o.id,
+        stateDir,
+        cpus: o.cpus,
+        burstBaseline: o['burst-baseline'],
+      });
     case 'destroy':
       return destroy(need(positionals[1] ?? o.id, 'ID'), { stateDir }).then(() => ({ destroyed: positionals[1] ?? o.id }));
     case 'janitor':

@@ -69,10 +69,16 @@ export async function removeNetwork(id: string): Promise<void> {
 
 export async function listKilnNetns(): Promise<string[]> {
   const { stdout } = await run('ip', ['netns', 'list'], { allowFail: true });
-  return stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith('kiln-'));
+  return stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => n.startsWith('kiln-'));
 }
 
 export async function listKilnVeths(): Promise<string[]> {
   const { stdout } = await run('ip', ['-o', 'link', 'show'], { allowFail: true });
-  return stdout.split('\n').map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1] ?? '').filter((n) => n.startsWith('kv-'));
+  return stdout
+    .split('\n')
+    .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1] ?? '')
+    .filter((n) => n.startsWith('kv-'));
 }

@@ -18,18 +18,25 @@ describe('local target: a stack that does not come up', () => {
     const doc = parse(await readFile(imageUserDataPath(stateDir, ref), 'utf8'), { version: '1.1' }) as CloudConfig;
     const broken: CloudConfig = {
       ...doc,
-      write_files: [...((doc.write_files as CloudConfig[] | undefined) ?? []), {
-        path: '/etc/systemd/system/kiln-broken.service', permissions: '0644',
-        // Writes 700 MiB in a 512 MiB box: the kernel OOM-kills it, as an app too big for its tier is at first boot.
-        content: '[Unit]\nDescription=a unit that cannot start\n[Service]\nType=oneshot\nExecStart=/usr/bin/python3 -c "b = b\'x\' * (700 << 20)"\n',
-      }],
+      write_files: [
+        ...((doc.write_files as CloudConfig[] | undefined) ?? []),
+        {
+          path: '/etc/systemd/system/kiln-broken.service',
+          permissions: '0644',
+          // Writes 700 MiB in a 512 MiB box: the kernel OOM-kills it, as an app too big for its tier is at first boot.
+          content:
+            '[Unit]\nDescription=a unit that cannot start\n[Service]\nType=oneshot\nExecStart=/usr/bin/python3 -c "b = b\'x\' * (700 << 20)"\n',
+        },
+      ],
       runcmd: [['systemctl', 'start', '--no-block', 'kiln-broken.service']],
     };
     const path = join(stateDir, `broken-user-data-${process.pid}`);
     await writeFile(path, serializeUserData(broken));
     const id = `nr${process.pid}`;
     try {
-      const err = await launch({ imageRef: ref, tier: 'nano', id, stateDir, userDataPath: path, readyTimeoutSec: 180 }).catch((e: Error) => e);
+      const err = await launch({ imageRef: ref, tier: 'nano', id, stateDir, userDataPath: path, readyTimeoutSec: 180 }).catch(
+        (e: Error) => e,
+      );
       expect(err).toBeInstanceOf(BoxNotReadyError);
       const e = err as BoxNotReadyError;
       expect(e.stage).toMatch(/degraded/);

@@ -40,14 +40,24 @@ export async function procAlive(pid: number | undefined, startTicks: number | un
 /** Claims `id` host-wide (mkdir is atomic); a second launch with the same id is an input error. */
 export async function claimId(id: string, stateDir: string): Promise<Owner> {
   if (!ID_PATTERN.test(id)) {
-    throw new InputError('id', id, '1-12 characters a-z 0-9 (it is part of interface names, 15 chars max)', 'pick a shorter name or omit it');
+    throw new InputError(
+      'id',
+      id,
+      '1-12 characters a-z 0-9 (it is part of interface names, 15 chars max)',
+      'pick a shorter name or omit it',
+    );
   }
   await mkdir(idsDir, { recursive: true });
   try {
     await mkdir(join(idsDir, id));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    throw new InputError('id', id, 'a box with this id already exists on this host', `pick another id, or \`kiln destroy ${id}\` / \`kiln janitor\` first`);
+    throw new InputError(
+      'id',
+      id,
+      'a box with this id already exists on this host',
+      `pick another id, or \`kiln destroy ${id}\` / \`kiln janitor\` first`,
+    );
   }
   const owner: Owner = { id, stateDir, phase: 'launching', pid: process.pid, startTicks: (await procStartTicks(process.pid))! };
   await writeOwner(owner);

@@ -16,16 +16,46 @@ const TOOLS: Record<Stage, string[]> = {
   bake: ['debootstrap', 'tar', 'zstd', 'chroot', 'unshare', 'setpriv', 'mount', 'dpkg-query'],
   launch: ['systemd-nspawn', 'ip', 'nsenter', 'mount', 'umount', 'tar', 'zstd', 'ssh', 'ssh-keygen', 'setsid'],
   // A VM's disk is built from an overlay of the image (mkfs.ext4 -d), with the fetched kernel's modules indexed by depmod.
-  vm: ['qemu-system-x86_64', 'mkfs.ext4', 'depmod', 'apt-get', 'apt-cache', 'dpkg-deb', 'mount', 'umount', 'tar', 'zstd', 'ssh', 'ssh-keygen'],
+  vm: [
+    'qemu-system-x86_64',
+    'mkfs.ext4',
+    'depmod',
+    'apt-get',
+    'apt-cache',
+    'dpkg-deb',
+    'mount',
+    'umount',
+    'tar',
+    'zstd',
+    'ssh',
+    'ssh-keygen',
+  ],
   destroy: ['ip', 'nsenter', 'umount'],
 };
 
 /** Tool -> Debian package, so the message says what to install. */
 const PACKAGE_OF: Record<string, string> = {
-  debootstrap: 'debootstrap', zstd: 'zstd', 'systemd-nspawn': 'systemd-container', ip: 'iproute2',
-  ssh: 'openssh-client', 'ssh-keygen': 'openssh-client', nsenter: 'util-linux', unshare: 'util-linux',
-  setsid: 'util-linux', 'qemu-system-x86_64': 'qemu-system-x86', 'mkfs.ext4': 'e2fsprogs', depmod: 'kmod', 'dpkg-deb': 'dpkg',
-  'apt-get': 'apt', 'apt-cache': 'apt', setpriv: 'util-linux', mount: 'mount', umount: 'mount', chroot: 'coreutils', tar: 'tar', 'dpkg-query': 'dpkg',
+  debootstrap: 'debootstrap',
+  zstd: 'zstd',
+  'systemd-nspawn': 'systemd-container',
+  ip: 'iproute2',
+  ssh: 'openssh-client',
+  'ssh-keygen': 'openssh-client',
+  nsenter: 'util-linux',
+  unshare: 'util-linux',
+  setsid: 'util-linux',
+  'qemu-system-x86_64': 'qemu-system-x86',
+  'mkfs.ext4': 'e2fsprogs',
+  depmod: 'kmod',
+  'dpkg-deb': 'dpkg',
+  'apt-get': 'apt',
+  'apt-cache': 'apt',
+  setpriv: 'util-linux',
+  mount: 'mount',
+  umount: 'mount',
+  chroot: 'coreutils',
+  tar: 'tar',
+  'dpkg-query': 'dpkg',
 };
 
 export const CGROUP_ROOT = '/sys/fs/cgroup';

@@ -32,8 +32,17 @@ echo "== provisioned"
 export const BUILD_CA_PATH = '/run/kiln-build-ca.crt';
 
 /** Network settings of the build host the provisioning needs (proxies, package indexes): build-time only. */
-const PASSED_ENV = ['http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY',
-  'PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_DEFAULT_TIMEOUT'];
+const PASSED_ENV = [
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'PIP_INDEX_URL',
+  'PIP_EXTRA_INDEX_URL',
+  'PIP_DEFAULT_TIMEOUT',
+];
 
 /**
  * Runs provision.sh then hygiene.sh (bundle already copied to ROOT/tmp/kiln); output goes to logPath. `app`: a
@@ -49,6 +58,8 @@ export async function provisionRoot(root: string, distro: string, logPath: strin
   }
   await runIsolated(SCRIPT, [root, distro, layer, ...env], {
     env: { BUILD_CA: BUILD_CA_PATH },
-    stdout: { file: logPath, append: true }, stderr: { file: logPath, append: true }, stdin: 'ignore',
+    stdout: { file: logPath, append: true },
+    stderr: { file: logPath, append: true },
+    stdin: 'ignore',
   });
 }

@@ -9,7 +9,13 @@ import { procAlive } from './owner.ts';
 import { sshRun, type SshTarget } from './ssh.ts';
 
 export class BoxNotReadyError extends Error {
-  constructor(readonly id: string, readonly stage: string, readonly units: string, readonly journalTail: string, readonly memory?: MemoryAtBoot) {
+  constructor(
+    readonly id: string,
+    readonly stage: string,
+    readonly units: string,
+    readonly journalTail: string,
+    readonly memory?: MemoryAtBoot,
+  ) {
     const mem = memory ? `\n--- memory: ${describeMemoryAtBoot(memory)}` : '';
     super(`box ${id} did not come up (${stage})${mem}\n--- units not active/failed:\n${units}\n--- journal tail:\n${journalTail}`);
     this.name = 'BoxNotReadyError';
@@ -34,14 +40,30 @@ export async function diagnostics(id: string): Promise<{ units: string; journalT
   const leader = await findLeader(id);
   if (!leader) return { units: '(box not running)', journalTail: '(box not running)' };
   const inBox = (...cmd: string[]) =>
-    run('nsenter', ['-t', String(leader), '-m', '-p', '-u', '-i', '--', ...cmd], { allowFail: true, timeout: 15_000 })
-      .then((r) => r.stdout || r.stderr);
-  const failed = (await inBox('systemctl', 'list-units', '--no-pager', '--plain', '--no-legend', '--state=failed,activating', '--type=service'))
-    .split('\n').map((l) => l.trim().split(/\s+/)[0]!).filter((u) => /^[A-Za-z0-9@._-]+\.service$/.test(u));
+    run('nsenter', ['-t', String(leader), '-m', '-p', '-u', '-i', '--', ...cmd], { allowFail: true, timeout: 15_000 }).then(
+      (r) => r.stdout || r.stderr,
+    );
+  const failed = (
+    await inBox('systemctl', 'list-units', '--no-pager', '--plain', '--no-legend', '--state=failed,activating', '--type=service')
+  )
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0]!)
+    .filter((u) => /^[A-Za-z0-9@._-]+\.service$/.test(u));
   // A failed or stuck unit's own lines first: the box-wide tail is mostly the readiness probe's ssh sessions.
-  const own = await Promise.all(failed.map(async (u) => `--- ${u}:\n${await inBox('journalctl', '--no-pager', '-u', u, '-n', '30', '-o', 'cat')}`));
+  const own = await Promise.all(
+    failed.map(async (u) => `--- ${u}:\n${await inBox('journalctl', '--no-pager', '-u', u, '-n', '30', '-o', 'cat')}`),
+  );
   return {
-    units: await inBox('systemctl', 'list-units', '--all', '--no-pager', '--plain', '--no-legend', '--state=failed,activating', '--type=service'),
+    units: await inBox(
+      'systemctl',
+      'list-units',
+      '--all',
+      '--no-pager',
+      '--plain',
+      '--no-legend',
+      '--state=failed,activating',
+      '--type=service',
+    ),
     journalTail: [...own, await inBox('journalctl', '--no-pager', '-n', '60', '-o', 'short-monotonic')].join('\n'),
   };
 }
@@ -60,7 +82,12 @@ async function memoryAtBoot(id: string): Promise<MemoryAtBoot | undefined> {
  * applies ssh settings, so a dropped connection (ssh exits 255) is retried every `retryMs` until the deadline.
  */
 export async function settleOverSsh(o: {
-  target: SshTarget; deadline: number; timeoutSec: number; retryMs: number; ms: () => number; fail: (stage: string) => Promise<never>;
+  target: SshTarget;
+  deadline: number;
+  timeoutSec: number;
+  retryMs: number;
+  ms: () => number;
+  fail: (stage: string) => Promise<never>;
 }): Promise<{ cloudInitMs: number; readyMs: number }> {
   const left = () => Math.max(5, Math.round((o.deadline - Date.now()) / 1000));
   const steady = async (cmd: string) => {
@@ -72,11 +99,14 @@ export async function settleOverSsh(o: {
   };
   const ci = await steady('cloud-init status --wait >/dev/null; cloud-init status --long');
   if (ci.exitCode !== 0 || !/status: done/.test(ci.stdout)) {
-    await o.fail(`cloud-init: ${(ci.stdout || ci.stderr).trim() || (Date.now() > o.deadline ? `not done within ${o.timeoutSec} s` : `exit ${ci.exitCode}`)}`);
+    await o.fail(
+      `cloud-init: ${(ci.stdout || ci.stderr).trim() || (Date.now() > o.deadline ? `not done within ${o.timeoutSec} s` : `exit ${ci.exitCode}`)}`,
+    );
   }
   const cloudInitMs = o.ms();
   const sys = await steady('systemctl is-system-running --wait');
-  if (sys.stdout.trim() !== 'running') await o.fail(`systemd: ${sys.stdout.trim() || sys.stderr.trim() || `not running within ${o.timeoutSec} s`}`);
+  if (sys.stdout.trim() !== 'running')
+    await o.fail(`systemd: ${sys.stdout.trim() || sys.stderr.trim() || `not running within ${o.timeoutSec} s`}`);
   return { cloudInitMs, readyMs: o.ms() };
 }
 

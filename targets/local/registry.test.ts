@@ -51,15 +51,20 @@ describe('local promotion registry', () => {
 
   it('refuses a failing verdict, an unknown image and a malformed file, leaving the registry as it was', async () => {
     const before = await readFile(registryPath(stateDir), 'utf8');
-    await expect(promote({ verdictPath: await verdict('f', { tier: 'nano', image: { ref }, decision: 'fail' }), stateDir }))
-      .rejects.toBeInstanceOf(NotPromotableError);
-    await expect(promote({ verdictPath: await verdict('u', { tier: 'nano', image: { ref: 'local-00000000000000000000' }, decision: 'pass' }), stateDir }))
-      .rejects.toBeInstanceOf(InputError);
+    await expect(
+      promote({ verdictPath: await verdict('f', { tier: 'nano', image: { ref }, decision: 'fail' }), stateDir }),
+    ).rejects.toBeInstanceOf(NotPromotableError);
+    await expect(
+      promote({
+        verdictPath: await verdict('u', { tier: 'nano', image: { ref: 'local-00000000000000000000' }, decision: 'pass' }),
+        stateDir,
+      }),
+    ).rejects.toBeInstanceOf(InputError);
     // a pass typed into a verdict without the checks that earn it
-    await expect(promote({ verdictPath: await verdict('typed', { decision: 'pass', checks: [] }), stateDir }))
-      .rejects.toThrow(/no checks/);
-    await expect(promote({ verdictPath: await verdict('aws', { tier: 'nano', decision: 'pass', target: 'aws' }), stateDir }))
-      .rejects.toThrow(/verdict.target/);
+    await expect(promote({ verdictPath: await verdict('typed', { decision: 'pass', checks: [] }), stateDir })).rejects.toThrow(/no checks/);
+    await expect(
+      promote({ verdictPath: await verdict('aws', { tier: 'nano', decision: 'pass', target: 'aws' }), stateDir }),
+    ).rejects.toThrow(/verdict.target/);
     await writeFile(join(stateDir, 'bad.json'), '{not json');
     await expect(promote({ verdictPath: join(stateDir, 'bad.json'), stateDir })).rejects.toBeInstanceOf(InputError);
     await expect(promote({ verdictPath: join(stateDir, 'missing.json'), stateDir })).rejects.toBeInstanceOf(InputError);

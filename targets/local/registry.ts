@@ -38,7 +38,9 @@ export async function readRegistry(stateDir = defaultStateDir()): Promise<Regist
 export class NotPromotableError extends Error {
   readonly exitCode = 1;
   constructor(decision: unknown, why: string[] = []) {
-    super(`the verdict's decision is ${JSON.stringify(decision)}, not an earned "pass"${why.length ? ` (${why.join('; ')})` : ''}: nothing promoted`);
+    super(
+      `the verdict's decision is ${JSON.stringify(decision)}, not an earned "pass"${why.length ? ` (${why.join('; ')})` : ''}: nothing promoted`,
+    );
     this.name = 'NotPromotableError';
   }
 }
@@ -63,21 +65,32 @@ export async function promote(input: PromoteInput): Promise<Promotion> {
   }
   const ref = v.image?.ref ?? v.imageRef;
   if (typeof v.tier !== 'string' || typeof ref !== 'string') {
-    throw new InputError('--verdict', input.verdictPath, 'a verdict naming its tier and image ref', 'pass the file `kiln verify --json` wrote');
+    throw new InputError(
+      '--verdict',
+      input.verdictPath,
+      'a verdict naming its tier and image ref',
+      'pass the file `kiln verify --json` wrote',
+    );
   }
   if (v.decision !== 'pass') throw new NotPromotableError(v.decision);
   // Library callers get the same fail-closed check as the CLI: a pass must be earned, not typed in.
   const guard = checkVerdict(v);
   if (!guard.ok) throw new NotPromotableError(v.decision, guard.errors);
   // A pass earned on another target says nothing about this image on this one.
-  if (v.target !== 'local') throw new InputError('verdict.target', v.target, '"local"', 'promote on the local target only verdicts of local boxes');
+  if (v.target !== 'local')
+    throw new InputError('verdict.target', v.target, '"local"', 'promote on the local target only verdicts of local boxes');
   await findImage(stateDir, ref);
   // A team's app image is a release of that app on the tier: its own channel, beside the tier's base image.
   const tier = channelOf(v.tier, appOfLineage(v.image?.lineage));
   return withLock(join(stateDir, 'locks', 'registry'), async () => {
     const reg = await readRegistry(stateDir);
-    const p: Promotion = { tier, imageRef: ref, verdictDigest: `sha256:${sha256(text)}`, promotedAt: new Date().toISOString(),
-      ...(Object.hasOwn(reg.promoted, tier) ? { previousRef: reg.promoted[tier]!.imageRef } : {}) };
+    const p: Promotion = {
+      tier,
+      imageRef: ref,
+      verdictDigest: `sha256:${sha256(text)}`,
+      promotedAt: new Date().toISOString(),
+      ...(Object.hasOwn(reg.promoted, tier) ? { previousRef: reg.promoted[tier]!.imageRef } : {}),
+    };
     const next: Registry = { version: 1, promoted: { ...reg.promoted, [tier]: p }, history: [...reg.history, p] };
     await writeFileAtomic(registryPath(stateDir), `${JSON.stringify(next, null, 2)}\n`);
     return p;

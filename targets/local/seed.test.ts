@@ -6,11 +6,17 @@ import { limitsFor } from './cgroup.ts';
 import { buildSeed } from './seed.ts';
 
 /** What cloud-init sees: PyYAML's safe loader. */
-const pyyaml = (text: string): Record<string, unknown> => JSON.parse(execFileSync('python3', ['-c',
-  'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin.read()), default=str))'], { input: text, encoding: 'utf8' }));
+const pyyaml = (text: string): Record<string, unknown> =>
+  JSON.parse(
+    execFileSync('python3', ['-c', 'import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin.read()), default=str))'], {
+      input: text,
+      encoding: 'utf8',
+    }),
+  );
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOqB1bcVvCy5j1Ti0fJ2zVbTbYjvR3wz1S6m7Dxq0Kx6 kiln-t1';
-const USER_DATA = '#cloud-config\nlocale: C.UTF-8\nssh_pwauth: false\nwrite_files:\n  - path: /etc/x\n    content: "no"\n    permissions: "0640"\n';
+const USER_DATA =
+  '#cloud-config\nlocale: C.UTF-8\nssh_pwauth: false\nwrite_files:\n  - path: /etc/x\n    content: "no"\n    permissions: "0640"\n';
 
 describe('local seed', () => {
   it('keeps every rendered key and adds the launch login, hostname and instance id', () => {
@@ -23,8 +29,10 @@ describe('local seed', () => {
     expect(doc.users).toEqual(['default', expect.objectContaining({ name: 'kiln', ssh_authorized_keys: [KEY] })]);
     expect(pyyaml(seed.metaData)).toEqual({ 'instance-id': 't1', 'local-hostname': 'kiln-t1' });
     // A gateway on the static subnet: ifupdown adds the default route (a box reaches the host's own addresses through it).
-    expect(pyyaml(seed.networkConfig)).toEqual({ version: 1, config: [{ type: 'physical', name: 'eth0',
-      subnets: [{ type: 'static', address: '10.77.7.2/24', gateway: '10.77.7.1' }] }] });
+    expect(pyyaml(seed.networkConfig)).toEqual({
+      version: 1,
+      config: [{ type: 'physical', name: 'eth0', subnets: [{ type: 'static', address: '10.77.7.2/24', gateway: '10.77.7.1' }] }],
+    });
   });
 
   it('refuses user data that is not plain #cloud-config', () => {

@@ -35,11 +35,13 @@ export function buildSeed(input: SeedInput): Seed {
   // route; its `gateway4` is deprecated, a recoverable error that fails the boot check.)
   const networkConfig = {
     version: 1,
-    config: [{
-      type: 'physical',
-      name: 'eth0',
-      subnets: [{ type: 'static', address: `${input.net.guestAddress}/${input.net.prefixLen}`, gateway: input.net.hostAddress }],
-    }],
+    config: [
+      {
+        type: 'physical',
+        name: 'eth0',
+        subnets: [{ type: 'static', address: `${input.net.guestAddress}/${input.net.prefixLen}`, gateway: input.net.hostAddress }],
+      },
+    ],
   };
   return {
     userData: serializeUserData(merged),

@@ -13,9 +13,27 @@ export interface SshTarget {
 }
 
 export function sshArgs(t: SshTarget, connectTimeoutSec = 3): string[] {
-  return ['-i', t.keyPath, '-p', String(t.port), '-o', 'IdentitiesOnly=yes', '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${t.knownHostsPath}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', `ConnectTimeout=${connectTimeoutSec}`, '-o', 'LogLevel=ERROR', `${t.user}@${t.address}`];
+  return [
+    '-i',
+    t.keyPath,
+    '-p',
+    String(t.port),
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${t.knownHostsPath}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    `ConnectTimeout=${connectTimeoutSec}`,
+    '-o',
+    'LogLevel=ERROR',
+    `${t.user}@${t.address}`,
+  ];
 }
 
 /** Runs `command` remotely; the remote side is bounded by `timeout`, the client side by a timer. */

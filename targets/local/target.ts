@@ -26,7 +26,8 @@ export interface LocalTargetOptions {
 
 /** Manifests name their distro; one this kiln does not know cannot be verified against a render. */
 function imageDistro(m: ImageManifest): DistroProfile['id'] {
-  if (!Object.hasOwn(DISTROS, m.distro)) throw new Error(`image ${m.ref} names distro ${JSON.stringify(m.distro)}, unknown to this kiln (${Object.keys(DISTROS).join(', ')})`);
+  if (!Object.hasOwn(DISTROS, m.distro))
+    throw new Error(`image ${m.ref} names distro ${JSON.stringify(m.distro)}, unknown to this kiln (${Object.keys(DISTROS).join(', ')})`);
   return m.distro as DistroProfile['id'];
 }
 
@@ -37,7 +38,12 @@ async function baked(stateDir: string, m: ImageManifest, reused: boolean): Promi
   return { ref: m.ref, tier: m.tier, reused, distro: imageDistro(m), lineage, manifestFiles: imageFiles(text), bundle };
 }
 
-const record = (p: Promotion) => ({ tier: p.tier, ref: p.imageRef, verdictDigest: p.verdictDigest, ...(p.previousRef ? { previousRef: p.previousRef } : {}) });
+const record = (p: Promotion) => ({
+  tier: p.tier,
+  ref: p.imageRef,
+  verdictDigest: p.verdictDigest,
+  ...(p.previousRef ? { previousRef: p.previousRef } : {}),
+});
 
 export function localTarget(opts: LocalTargetOptions = {}): Target {
   const stateDir = opts.stateDir ?? defaultStateDir();
@@ -60,7 +66,13 @@ export function localTarget(opts: LocalTargetOptions = {}): Target {
         // A VM gets its CPUs and RAM from qemu, not cgroups; secrets would need a drive of their own (not built yet).
         const unsupported = { '--cpus': cpus, '--burst-baseline': burstBaseline || undefined, '--secrets': secretsFile };
         for (const [flag, value] of Object.entries(unsupported)) {
-          if (value !== undefined) throw new InputError(flag, value, 'not with --vm (a VM has exactly its tier\'s vCPUs, and no secrets drive yet)', `drop ${flag} or --vm`);
+          if (value !== undefined)
+            throw new InputError(
+              flag,
+              value,
+              "not with --vm (a VM has exactly its tier's vCPUs, and no secrets drive yet)",
+              `drop ${flag} or --vm`,
+            );
         }
         const raw = await launchVm({ imageRef: ref, tier, id, stateDir, cacheDir, readyTimeoutSec });
         return { ...raw, ...validateHost(raw) };

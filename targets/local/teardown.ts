@@ -15,7 +15,8 @@ export async function teardown(id: string, stateDir: string | undefined, wrapper
   const left: string[] = [];
   // A VM's disk is thrown away, so qemu just gets TERM (it exits cleanly) by PID; a lost claim's qemu is named by its pid file.
   // (The image has no udev, so logind never sees an ACPI power button: an in-guest poweroff would only add a wait.)
-  if (stateDir && !wrapper && (await readRecord(stateDir, id))?.machine === 'vm') wrapper = await qemuFromPidFile(instanceDir(stateDir, id), id);
+  if (stateDir && !wrapper && (await readRecord(stateDir, id))?.machine === 'vm')
+    wrapper = await qemuFromPidFile(instanceDir(stateDir, id), id);
   await stopBox(id, wrapper, graceSec);
   await removeNetwork(id);
   left.push(...(await removeGroups(id)));

@@ -27,7 +27,10 @@ export async function testBundle(): Promise<{ dir: string; kind: 'render' | 'fix
     if (!pidAlive(Number(n)) || n === String(process.pid)) await rm(join(parent, n), { recursive: true, force: true });
   }
   if (want !== 'fixture') {
-    await execa('npx', ['tsx', 'cli/cli.ts', 'render', '--tier', 'nano', '--distro', DEFAULT_LOCAL_DISTRO, '--out', dir], { cwd: REPO_ROOT, reject: false });
+    await execa('npx', ['tsx', 'cli/cli.ts', 'render', '--tier', 'nano', '--distro', DEFAULT_LOCAL_DISTRO, '--out', dir], {
+      cwd: REPO_ROOT,
+      reject: false,
+    });
     if (existsSync(join(dir, 'provision/provision.sh')) && existsSync(join(dir, 'cloud-init/user-data'))) return { dir, kind: 'render' };
     if (want === 'render') throw new Error('KILN_LOCAL_TEST_BUNDLE=render but the renderer wrote no provision/provision.sh');
     await rm(dir, { recursive: true, force: true });

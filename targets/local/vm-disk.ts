@@ -5,7 +5,17 @@ import { run } from './exec.ts';
 import { removeTree } from '../../lib/fsutil.ts';
 import type { GuestKernel } from './kernel.ts';
 import { type Seed, writeSeed } from './seed.ts';
-import { CLOUD_CFG_DROPIN, CLOUD_CFG_DROPIN_PATH, MODULE_LOADER_PATH, MASKED_UNIT, MODULE_UNIT, MODULE_UNIT_NAME, moduleLoaderScript, moduleLoadOrder, VM_NIC_MODULES } from './vm-guest.ts';
+import {
+  CLOUD_CFG_DROPIN,
+  CLOUD_CFG_DROPIN_PATH,
+  MODULE_LOADER_PATH,
+  MASKED_UNIT,
+  MODULE_UNIT,
+  MODULE_UNIT_NAME,
+  moduleLoaderScript,
+  moduleLoadOrder,
+  VM_NIC_MODULES,
+} from './vm-guest.ts';
 
 export interface DiskInput {
   /** The instance dir: the staging overlay lives here while the disk is built. */
@@ -41,7 +51,10 @@ export async function buildDisk(d: DiskInput): Promise<void> {
   await run('mount', ['-t', 'overlay', 'overlay-kiln-disk', '-o', `lowerdir=${d.lower},upperdir=${p.upper},workdir=${p.work}`, p.root]);
   try {
     // Merged /usr (bookworm and later): lib/modules lives under usr/.
-    const usrLib = await stat(join(p.root, 'usr/lib/modules')).then(() => 'usr/lib/modules', () => 'lib/modules');
+    const usrLib = await stat(join(p.root, 'usr/lib/modules')).then(
+      () => 'usr/lib/modules',
+      () => 'lib/modules',
+    );
     await mkdir(join(p.root, usrLib), { recursive: true });
     await run('cp', ['-a', d.kernel.modulesDir, join(p.root, usrLib, d.kernel.version)]);
     await writeSeed(join(p.root, SEED_DIR_IN_ROOT), d.seed);

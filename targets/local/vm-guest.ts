@@ -13,7 +13,14 @@ export function moduleLoadOrder(modulesDep: string, names: readonly string[]): s
     const [file, rest] = line.split(':');
     if (file && rest !== undefined) deps.set(file.trim(), rest.trim().split(/\s+/).filter(Boolean));
   }
-  const byName = (n: string) => [...deps.keys()].find((f) => f.replace(/^.*\//, '').replace(/\.ko(\.[a-z]+)?$/, '').replace(/-/g, '_') === n);
+  const byName = (n: string) =>
+    [...deps.keys()].find(
+      (f) =>
+        f
+          .replace(/^.*\//, '')
+          .replace(/\.ko(\.[a-z]+)?$/, '')
+          .replace(/-/g, '_') === n,
+    );
   const order: string[] = [];
   const visit = (file: string) => {
     if (order.includes(file)) return;

@@ -13,13 +13,21 @@ import { VM_NET } from './vm-plan.ts';
 
 const stateDir = TEST_STATE_DIR;
 const children: ChildProcess[] = [];
-const exited = (c: ChildProcess) => new Promise<boolean>((r) => (c.exitCode !== null || c.signalCode !== null ? r(true) : c.once('exit', () => r(true))));
+const exited = (c: ChildProcess) =>
+  new Promise<boolean>((r) => (c.exitCode !== null || c.signalCode !== null ? r(true) : c.once('exit', () => r(true))));
 
 /** A stand-in for qemu: a process whose command line carries what a VM's does (its name and its disk), or not. */
 async function leftoverVm(id: string, looksLikeTheVm: boolean): Promise<ChildProcess> {
   const dir = instanceDir(stateDir, id);
   await mkdir(dir, { recursive: true });
-  await writeRecord(stateDir, { id, imageRef: 'local-00000000000000000000', tier: 'nano', net: VM_NET, limits: limitsFor(512, 2), machine: 'vm' });
+  await writeRecord(stateDir, {
+    id,
+    imageRef: 'local-00000000000000000000',
+    tier: 'nano',
+    net: VM_NET,
+    limits: limitsFor(512, 2),
+    machine: 'vm',
+  });
   const f = vmFiles(dir);
   await writeFile(f.disk, '');
   // `; true` keeps bash from exec'ing sleep, so the markers stay in this PID's command line.

@@ -7,14 +7,25 @@ import { diskSizeBytes, kernelCmdline, knownHostsLine, qemuArgs, type VmPlan } f
 import { moduleLoaderScript, moduleLoadOrder } from './vm-guest.ts';
 
 const plan = (tier: string, accel: 'kvm' | 'tcg'): VmPlan => ({
-  id: 'abc', tier: findTier(buildCatalog(), tier), accel, vmlinuzPath: '/k/vmlinuz', diskPath: '/i/disk.raw',
-  consolePath: '/i/console.log', pidFilePath: '/i/qemu.pid', sshPort: 40022, httpPort: 40080,
+  id: 'abc',
+  tier: findTier(buildCatalog(), tier),
+  accel,
+  vmlinuzPath: '/k/vmlinuz',
+  diskPath: '/i/disk.raw',
+  consolePath: '/i/console.log',
+  pidFilePath: '/i/qemu.pid',
+  sshPort: 40022,
+  httpPort: 40080,
 });
 const valueAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
 describe('qemu command line', () => {
-  it('gives the machine exactly the tier\'s RAM and vCPUs', () => {
-    for (const [name, ram, cpus] of [['nano', '512', '2'], ['micro', '1024', '2'], ['xlarge', '16384', '4']] as const) {
+  it("gives the machine exactly the tier's RAM and vCPUs", () => {
+    for (const [name, ram, cpus] of [
+      ['nano', '512', '2'],
+      ['micro', '1024', '2'],
+      ['xlarge', '16384', '4'],
+    ] as const) {
       const a = qemuArgs(plan(name, 'tcg'));
       expect([valueAfter(a, '-m'), valueAfter(a, '-smp')]).toEqual([ram, cpus]);
     }
@@ -36,7 +47,7 @@ describe('qemu command line', () => {
 });
 
 describe('disk, known_hosts, kernel package, KVM probe', () => {
-  it('sizes the disk from the tier\'s root volume, never below the minimum', () => {
+  it("sizes the disk from the tier's root volume, never below the minimum", () => {
     expect(diskSizeBytes(10)).toBe(10 * 2 ** 30);
     expect(diskSizeBytes(1)).toBe(3 * 2 ** 30);
   });
@@ -47,7 +58,9 @@ describe('disk, known_hosts, kernel package, KVM probe', () => {
   });
 
   it('finds the versioned cloud kernel the metapackage depends on', () => {
-    expect(versionedKernelPackage('linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-57-cloud-amd64\n')).toBe('linux-image-6.1.0-57-cloud-amd64');
+    expect(versionedKernelPackage('linux-image-cloud-amd64\n  Depends: linux-image-6.1.0-57-cloud-amd64\n')).toBe(
+      'linux-image-6.1.0-57-cloud-amd64',
+    );
     expect(() => versionedKernelPackage('linux-image-cloud-amd64\n')).toThrow(/no versioned cloud kernel/);
   });
 
@@ -83,7 +96,7 @@ describe('guest module loader', () => {
     expect(() => moduleLoadOrder(dep, ['ena'])).toThrow(/ena is not in modules.dep/);
   });
 
-  it('writes the paths as data under the kernel\'s own module dir', () => {
+  it("writes the paths as data under the kernel's own module dir", () => {
     const s = moduleLoaderScript('6.1.0-57-cloud-amd64', ['kernel/a.ko']);
     expect(s).toContain('base = "/usr/lib/modules/6.1.0-57-cloud-amd64/"');
     expect(s).toContain('for rel in ["kernel/a.ko"]:');

@@ -31,9 +31,16 @@ const tail = (s: string, lines: number) => s.trimEnd().split('\n').slice(-lines)
 
 /** What the guest says about itself: failed units over ssh when it answers, the console's tail always. */
 async function diagnostics(r: VmReadyInput): Promise<{ units: string; journalTail: string }> {
-  const res = await sshRun(r.target, 'systemctl list-units --all --no-pager --plain --no-legend --state=failed,activating --type=service', 15);
+  const res = await sshRun(
+    r.target,
+    'systemctl list-units --all --no-pager --plain --no-legend --state=failed,activating --type=service',
+    15,
+  );
   const console = await readFile(r.consolePath, 'utf8').catch(() => '');
-  return { units: res.exitCode === 0 ? res.stdout : '(ssh did not answer)', journalTail: `--- console:\n${tail(console.replace(/\r/g, ''), 60)}` };
+  return {
+    units: res.exitCode === 0 ? res.stdout : '(ssh did not answer)',
+    journalTail: `--- console:\n${tail(console.replace(/\r/g, ''), 60)}`,
+  };
 }
 
 export async function awaitVmReady(r: VmReadyInput): Promise<{ hostKey: string; timings: VmTimings }> {
@@ -56,8 +63,11 @@ export async function awaitVmReady(r: VmReadyInput): Promise<{ hostKey: string; 
     }
   };
   // cloud-init prints the keys it generated on the serial console: no trust-on-first-use over the network.
-  const hostKey = await poll('host key', async () => parseHostKeys(await readFile(r.consolePath, 'utf8').catch(() => ''))
-    .find((k) => k.startsWith('ssh-ed25519 ')), 500);
+  const hostKey = await poll(
+    'host key',
+    async () => parseHostKeys(await readFile(r.consolePath, 'utf8').catch(() => '')).find((k) => k.startsWith('ssh-ed25519 ')),
+    500,
+  );
   const hostKeyMs = ms();
   await writeFile(r.target.knownHostsPath, knownHostsLine(r.target.address, r.target.port, hostKey));
   await poll('ssh', async () => ((await sshRun(r.target, 'true', 10)).exitCode === 0 ? true : undefined), 500);

@@ -22,7 +22,13 @@ const stateDir = TEST_STATE_DIR;
 const id = `v${process.pid}`.slice(0, 12);
 let host: VmHostDescription | undefined;
 let bundleDir = '';
-const ssh = (h: VmHostDescription): SshTarget => ({ address: h.address, port: h.port, user: h.user, keyPath: h.keyPath, knownHostsPath: h.knownHostsPath });
+const ssh = (h: VmHostDescription): SshTarget => ({
+  address: h.address,
+  port: h.port,
+  user: h.user,
+  keyPath: h.keyPath,
+  knownHostsPath: h.knownHostsPath,
+});
 
 describe('local target: a nano image as a VM', () => {
   beforeAll(async () => {
@@ -36,28 +42,36 @@ describe('local target: a nano image as a VM', () => {
     if (host) await destroy(id, { stateDir }).catch((e: Error) => process.stderr.write(`cleanup destroy ${id}: ${e.message}\n`));
   }, 60_000);
 
-  it('comes up: ssh answers with the pinned host key, cloud-init and kiln\'s first boot are done, nginx answers on the forwarded port', async () => {
+  it("comes up: ssh answers with the pinned host key, cloud-init and kiln's first boot are done, nginx answers on the forwarded port", async () => {
     const h = host!;
     expect(h.machine).toBe('vm');
     expect(h.latencyJudged).toBe(h.accelerator === 'kvm');
-    const r = await sshRun(ssh(h), 'systemctl is-system-running; cloud-init status; test -f /var/lib/kiln/firstboot.done && echo firstboot-done; uname -r; nproc', 60);
+    const r = await sshRun(
+      ssh(h),
+      'systemctl is-system-running; cloud-init status; test -f /var/lib/kiln/firstboot.done && echo firstboot-done; uname -r; nproc',
+      60,
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.split('\n')).toEqual(['running', 'status: done', 'firstboot-done', h.kernel, '2']);
     const res = await fetch(`http://127.0.0.1:${h.httpPort}/`, { signal: AbortSignal.timeout(30_000) });
     expect(res.headers.get('server') ?? '').toMatch(/nginx/);
     const t = h.timings;
-    process.stdout.write(`vm figures: accelerator ${h.accelerator}; disk ${(t.diskMs / 1000).toFixed(1)} s, host key ${(t.hostKeyMs / 1000).toFixed(1)} s, `
-      + `ssh ${(t.sshMs / 1000).toFixed(1)} s, first boot (cloud-init done) ${(t.cloudInitMs / 1000).toFixed(1)} s, all units ${(t.readyMs / 1000).toFixed(1)} s from launch\n`);
+    process.stdout.write(
+      `vm figures: accelerator ${h.accelerator}; disk ${(t.diskMs / 1000).toFixed(1)} s, host key ${(t.hostKeyMs / 1000).toFixed(1)} s, `
+        + `ssh ${(t.sshMs / 1000).toFixed(1)} s, first boot (cloud-init done) ${(t.cloudInitMs / 1000).toFixed(1)} s, all units ${(t.readyMs / 1000).toFixed(1)} s from launch\n`,
+    );
   });
 
-  it('sees the tier\'s 512 MiB less what the kernel keeps, read by verify\'s meminfo check over its own SSH', async () => {
+  it("sees the tier's 512 MiB less what the kernel keeps, read by verify's meminfo check over its own SSH", async () => {
     const session = await SshSession.connect(validateHost(host));
     try {
       const c = await machineMemoryCheck(session, 512);
       expect(c.status, c.evidence).toBe('pass');
       const m = c.data as MachineMemory;
-      process.stdout.write(`vm figures (idle after boot): MemTotal ${m.memTotalMiB} MiB, MemAvailable ${m.memAvailableMiB} MiB, Slab ${m.slabMiB} MiB, `
-        + `PageTables ${m.pageTablesMiB} MiB, KernelStack ${m.kernelStackMiB} MiB\n`);
+      process.stdout.write(
+        `vm figures (idle after boot): MemTotal ${m.memTotalMiB} MiB, MemAvailable ${m.memAvailableMiB} MiB, Slab ${m.slabMiB} MiB, `
+          + `PageTables ${m.pageTablesMiB} MiB, KernelStack ${m.kernelStackMiB} MiB\n`,
+      );
       expect(m.memTotalMiB).toBeGreaterThanOrEqual(440);
       expect(m.memTotalMiB).toBeLessThanOrEqual(512);
     } finally {
@@ -75,12 +89,20 @@ describe('local target: a nano image as a VM', () => {
       expect(['pass', 'fail']).toContain(share.status);
       process.stdout.write(`vm figures (idle): ${share.evidence}\n`);
       const plan = worstCasePlan({
-        settings: b.manifest.settings, services: b.manifest.recipe.services, endpoints: CANARY_MIX, hostHeader: 'localhost', port: 80, holdSec: 10,
+        settings: b.manifest.settings,
+        services: b.manifest.recipe.services,
+        endpoints: CANARY_MIX,
+        hostHeader: 'localhost',
+        port: 80,
+        holdSec: 10,
       });
       const r = await runWorstCase(session, plan, { units, wholeMachine: true, headroomMiB: b.manifest.budget.headroomMiB, ramMiB: 512 });
       for (const c of r.checks) process.stdout.write(`vm figures (worst case): ${c.id} ${c.status}: ${c.evidence}\n`);
       expect(Object.fromEntries(r.checks.map((c) => [c.id, c.status]))).toEqual({
-        'worst-case:ran': 'pass', 'worst-case:oom-kills': 'pass', 'worst-case:answering': 'pass', 'worst-case:available': 'pass',
+        'worst-case:ran': 'pass',
+        'worst-case:oom-kills': 'pass',
+        'worst-case:answering': 'pass',
+        'worst-case:available': 'pass',
       });
     } finally {
       session.close();

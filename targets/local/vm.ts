@@ -38,7 +38,8 @@ export interface VmLaunchInput {
 /** Under TCG a nano's first boot takes ~2 minutes on a shared host; KVM boots like a box. */
 export const DEFAULT_VM_READY_TIMEOUT_SEC = 480;
 
-export const EMULATED_LATENCY_NOTE = 'software emulation (TCG): latency and throughput say nothing about the tier, so latency thresholds are not judged';
+export const EMULATED_LATENCY_NOTE =
+  'software emulation (TCG): latency and throughput say nothing about the tier, so latency thresholds are not judged';
 
 /** A free loopback port (the kernel picks it; qemu binds it a moment later). */
 function freePort(): Promise<number> {
@@ -54,7 +55,9 @@ function freePort(): Promise<number> {
 
 /** Paths of a VM's files inside its instance dir. */
 export const vmFiles = (dir: string) => ({
-  disk: join(dir, 'disk.raw'), console: join(dir, 'console.log'), qemuLog: join(dir, 'qemu.log'),
+  disk: join(dir, 'disk.raw'),
+  console: join(dir, 'console.log'),
+  qemuLog: join(dir, 'qemu.log'),
   pidFile: join(dir, 'qemu.pid'),
 });
 
@@ -97,8 +100,15 @@ export async function launchVm(input: VmLaunchInput): Promise<VmHostDescription>
     await buildDisk({ dir, lower, kernel, seed, sizeBytes: diskSizeBytes(tier.rootVolumeGiB), diskPath: f.disk });
     const diskMs = Date.now() - t0;
     const plan: VmPlan = {
-      id, tier, accel, vmlinuzPath: kernel.vmlinuzPath, diskPath: f.disk, consolePath: f.console,
-      pidFilePath: f.pidFile, sshPort: await freePort(), httpPort: await freePort(),
+      id,
+      tier,
+      accel,
+      vmlinuzPath: kernel.vmlinuzPath,
+      diskPath: f.disk,
+      consolePath: f.console,
+      pidFilePath: f.pidFile,
+      sshPort: await freePort(),
+      httpPort: await freePort(),
     };
     qemu = await startQemu(qemuArgs(plan), f.qemuLog);
     await writeOwner({ ...owner, wrapperPid: qemu.pid, wrapperStartTicks: qemu.startTicks });
@@ -106,20 +116,49 @@ export async function launchVm(input: VmLaunchInput): Promise<VmHostDescription>
     say(`vm ${id} booting (${tier.name}: ${tier.ramMiB} MiB, ${tier.vcpus} vCPUs, ${accel}: ${reason}); ssh on 127.0.0.1:${plan.sshPort}`);
     const knownHostsPath = join(dir, 'ssh/known_hosts');
     const target = { address: '127.0.0.1', port: plan.sshPort, user: BOX_USER, keyPath, knownHostsPath };
-    const ready = await awaitVmReady({ id, consolePath: f.console, qemuLogPath: f.qemuLog, qemu, target, t0, timeoutSec: input.readyTimeoutSec ?? DEFAULT_VM_READY_TIMEOUT_SEC });
+    const ready = await awaitVmReady({
+      id,
+      consolePath: f.console,
+      qemuLogPath: f.qemuLog,
+      qemu,
+      target,
+      t0,
+      timeoutSec: input.readyTimeoutSec ?? DEFAULT_VM_READY_TIMEOUT_SEC,
+    });
     const emulated = accel === 'tcg';
     const host: VmHostDescription = {
-      id, target: 'local', machine: 'vm', accelerator: accel, acceleratorReason: reason, emulated,
-      latencyJudged: !emulated, ...(emulated ? { latencyNote: EMULATED_LATENCY_NOTE } : {}),
-      imageRef: image.ref, tier: tier.name, ramMiB: tier.ramMiB, vcpus: tier.vcpus, kernel: kernel.version,
-      address: target.address, port: plan.sshPort, httpPort: plan.httpPort, user: BOX_USER, keyPath, hostKey: ready.hostKey, knownHostsPath,
-      pid: qemu.pid, diskPath: f.disk, consolePath: f.console, timings: { diskMs, ...ready.timings },
+      id,
+      target: 'local',
+      machine: 'vm',
+      accelerator: accel,
+      acceleratorReason: reason,
+      emulated,
+      latencyJudged: !emulated,
+      ...(emulated ? { latencyNote: EMULATED_LATENCY_NOTE } : {}),
+      imageRef: image.ref,
+      tier: tier.name,
+      ramMiB: tier.ramMiB,
+      vcpus: tier.vcpus,
+      kernel: kernel.version,
+      address: target.address,
+      port: plan.sshPort,
+      httpPort: plan.httpPort,
+      user: BOX_USER,
+      keyPath,
+      hostKey: ready.hostKey,
+      knownHostsPath,
+      pid: qemu.pid,
+      diskPath: f.disk,
+      consolePath: f.console,
+      timings: { diskMs, ...ready.timings },
     };
     await writeRecord(stateDir, { id, imageRef: image.ref, tier: tier.name, net: VM_NET, limits, machine: 'vm', wrapper: qemu, host });
     await writeFile(join(dir, 'host.json'), `${JSON.stringify(host, null, 2)}\n`);
     await writeOwner({ ...owner, phase: 'running', wrapperPid: qemu.pid, wrapperStartTicks: qemu.startTicks });
     const t = host.timings;
-    say(`vm ${id} ready: disk ${t.diskMs} ms, host key ${t.hostKeyMs} ms, ssh ${t.sshMs} ms, cloud-init ${t.cloudInitMs} ms, all units ${t.readyMs} ms`);
+    say(
+      `vm ${id} ready: disk ${t.diskMs} ms, host key ${t.hostKeyMs} ms, ssh ${t.sshMs} ms, cloud-init ${t.cloudInitMs} ms, all units ${t.readyMs} ms`,
+    );
     return host;
   } catch (e) {
     say(`launch of vm ${id} failed; tearing it down`);

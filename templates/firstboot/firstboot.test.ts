@@ -23,17 +23,30 @@ import { writeBundle } from '../../pipeline/bundle/write-bundle.ts';
 const repo = resolve(import.meta.dirname, '../..');
 const PY = join(repo, '.venv/bin/python');
 const PG_BIN = `/usr/lib/postgresql/${DISTROS.debian12.pgMajor}/bin`;
-const HOSTILE_ENV = { APP_NO: 'no', APP_DATE: '2024-01-01', APP_SHELL: '$(touch /tmp/pwned) `id` ${HOME} "q" \'s\' \\', APP_MULTI: 'line1\nline2\n', APP_EMPTY: '' };
+const HOSTILE_ENV = {
+  APP_NO: 'no',
+  APP_DATE: '2024-01-01',
+  APP_SHELL: '$(touch /tmp/pwned) `id` ${HOME} "q" \'s\' \\',
+  APP_MULTI: 'line1\nline2\n',
+  APP_EMPTY: '',
+};
 const SECRET_KEY = 'ssm-secret with $dollar "quotes" `ticks` and \\ backslash';
 
-const freePort = () => new Promise<number>((ok, fail) => {
-  const s = createServer().once('error', fail).listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => ok(port)); });
-});
+const freePort = () =>
+  new Promise<number>((ok, fail) => {
+    const s = createServer()
+      .once('error', fail)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => ok(port));
+      });
+  });
 
 let tmp: string, root: string, sock: string, bundle: string, pgPort: number;
 let moto: Moto | undefined;
 const children: ChildProcess[] = [];
-let pgUid = 0, pgGid = 0;
+let pgUid = 0,
+  pgGid = 0;
 
 function startAs(cmd: string, args: string[]): ChildProcess {
   const child = spawn(cmd, args, { uid: pgUid, gid: pgGid, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -49,25 +62,49 @@ async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs = 
   }
 }
 
-const firstboot = (extraEnv: Record<string, string> = {}) => execa(PY, [join(bundle, 'rootfs/usr/local/lib/kiln/firstboot.py')], {
-  reject: false,
-  env: {
-    PATH: '/usr/bin:/bin', KILN_FIRSTBOOT_ROOT: root, KILN_APP_USER: 'nobody', KILN_VENV: join(repo, '.venv'),
-    KILN_APP_DIR: join(bundle, 'rootfs/opt/kiln/app'), KILN_PG_SOCKET_DIR: sock, KILN_PG_PORT: String(pgPort),
-    KILN_SSM_ENDPOINT_URL: moto!.endpoint, AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing',
-    ...extraEnv,
-  },
-  extendEnv: false,
-});
+const firstboot = (extraEnv: Record<string, string> = {}) =>
+  execa(PY, [join(bundle, 'rootfs/usr/local/lib/kiln/firstboot.py')], {
+    reject: false,
+    env: {
+      PATH: '/usr/bin:/bin',
+      KILN_FIRSTBOOT_ROOT: root,
+      KILN_APP_USER: 'nobody',
+      KILN_VENV: join(repo, '.venv'),
+      KILN_APP_DIR: join(bundle, 'rootfs/opt/kiln/app'),
+      KILN_PG_SOCKET_DIR: sock,
+      KILN_PG_PORT: String(pgPort),
+      KILN_SSM_ENDPOINT_URL: moto!.endpoint,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      ...extraEnv,
+    },
+    extendEnv: false,
+  });
 
 /** app.env as a POSIX shell reads it (same quoting rules as systemd's EnvironmentFile for these escapes). */
 async function readEnvFile(path: string): Promise<Record<string, string>> {
-  const r = await execa('bash', ['--norc', '-c', 'set -a; . "$1"; env -0', 'sh', path], { extendEnv: false, env: {}, stdin: 'ignore', encoding: 'utf8' });
-  return Object.fromEntries(r.stdout.split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const r = await execa('bash', ['--norc', '-c', 'set -a; . "$1"; env -0', 'sh', path], {
+    extendEnv: false,
+    env: {},
+    stdin: 'ignore',
+    encoding: 'utf8',
+  });
+  return Object.fromEntries(
+    r.stdout
+      .split('\0')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 }
 
 async function writeBoot(parameters: Record<string, string>): Promise<void> {
-  const boot = bootConfig({ tierName: 'nano', recipe: { ...WEB, app: { ...WEB.app, env: HOSTILE_ENV, domains: ['example.com'] } }, distro: DISTROS.ubuntu2404, imageHash: 'x' });
+  const boot = bootConfig({
+    tierName: 'nano',
+    recipe: { ...WEB, app: { ...WEB.app, env: HOSTILE_ENV, domains: ['example.com'] } },
+    distro: DISTROS.ubuntu2404,
+    imageHash: 'x',
+  });
   await writeFile(join(root, 'etc/kiln/boot.json'), bootJson({ ...boot, secrets: { source: 'ssm', parameters } }));
 }
 
@@ -88,12 +125,20 @@ beforeAll(async () => {
   await mkdir(sock);
   await chown(data, pgUid, pgGid);
   await chown(sock, pgUid, pgGid);
-  await execa(join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=peer', '--auth-host=scram-sha-256', '-E', 'UTF8'], { uid: pgUid, gid: pgGid });
+  await execa(join(PG_BIN, 'initdb'), ['-D', data, '-U', 'postgres', '--auth-local=peer', '--auth-host=scram-sha-256', '-E', 'UTF8'], {
+    uid: pgUid,
+    gid: pgGid,
+  });
   pgPort = await freePort();
   startAs(join(PG_BIN, 'postgres'), ['-D', data, '-k', sock, '-p', String(pgPort), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off']);
-  await waitFor('postgres', async () => (await execa(join(PG_BIN, 'pg_isready'), ['-h', sock, '-p', String(pgPort)], { reject: false })).exitCode === 0);
+  await waitFor(
+    'postgres',
+    async () => (await execa(join(PG_BIN, 'pg_isready'), ['-h', sock, '-p', String(pgPort)], { reject: false })).exitCode === 0,
+  );
   moto = await startMoto();
-  await moto.clients().ssm.send(new PutParameterCommand({ Name: '/kiln/canary/django-secret-key', Type: 'SecureString', Value: SECRET_KEY }));
+  await moto
+    .clients()
+    .ssm.send(new PutParameterCommand({ Name: '/kiln/canary/django-secret-key', Type: 'SecureString', Value: SECRET_KEY }));
 }, 120_000);
 
 afterAll(async () => {
@@ -116,7 +161,24 @@ describe('kiln-firstboot against real PostgreSQL, PgBouncer and SSM (moto)', () 
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/FAILED: SSM parameter \/kiln\/canary\/not-there \(for KILN_SECRET_KEY\)/);
     expect(await readdir(join(root, 'etc/pgbouncer'))).toEqual([]);
-    const roles = await execa('psql', ['-X', '-At', '-h', sock, '-p', String(pgPort), '-U', 'postgres', '-d', 'postgres', '-c', "SELECT count(*) FROM pg_roles WHERE rolname='canary'"], { uid: pgUid, gid: pgGid });
+    const roles = await execa(
+      'psql',
+      [
+        '-X',
+        '-At',
+        '-h',
+        sock,
+        '-p',
+        String(pgPort),
+        '-U',
+        'postgres',
+        '-d',
+        'postgres',
+        '-c',
+        "SELECT count(*) FROM pg_roles WHERE rolname='canary'",
+      ],
+      { uid: pgUid, gid: pgGid },
+    );
     expect(roles.stdout).toBe('0');
   });
 
@@ -131,10 +193,21 @@ describe('kiln-firstboot against real PostgreSQL, PgBouncer and SSM (moto)', () 
     expect((st.mode & 0o777).toString(8)).toBe('640');
     expect([st.uid, st.gid]).toEqual([0, Number((await execa('id', ['-g', 'nobody'])).stdout)]);
     const env = await readEnvFile(envPath);
-    expect(env).toMatchObject({ ...HOSTILE_ENV, KILN_SECRET_KEY: SECRET_KEY, KILN_DB_NAME: 'canary', KILN_DB_USER: 'canary',
-      KILN_DB_HOST: '127.0.0.1', KILN_DB_PORT: '6432', KILN_REDIS_URL: 'redis://127.0.0.1:6379/0', KILN_ALLOWED_HOSTS: 'example.com',
+    expect(env).toMatchObject({
+      ...HOSTILE_ENV,
+      KILN_SECRET_KEY: SECRET_KEY,
+      KILN_DB_NAME: 'canary',
+      KILN_DB_USER: 'canary',
+      KILN_DB_HOST: '127.0.0.1',
+      KILN_DB_PORT: '6432',
+      KILN_REDIS_URL: 'redis://127.0.0.1:6379/0',
+      KILN_ALLOWED_HOSTS: 'example.com',
       // The names Django projects read through dj-database-url / django-environ.
-      REDIS_URL: 'redis://127.0.0.1:6379/0', SECRET_KEY: SECRET_KEY, ALLOWED_HOSTS: 'example.com', DJANGO_SETTINGS_MODULE: 'kiln_canary.settings' });
+      REDIS_URL: 'redis://127.0.0.1:6379/0',
+      SECRET_KEY: SECRET_KEY,
+      ALLOWED_HOSTS: 'example.com',
+      DJANGO_SETTINGS_MODULE: 'kiln_canary.settings',
+    });
     const password = env.KILN_DB_PASSWORD;
     expect(env.DATABASE_URL).toBe(`postgres://canary:${password}@127.0.0.1:6432/canary`);
     expect(password.length).toBeGreaterThanOrEqual(40);
@@ -144,13 +217,27 @@ describe('kiln-firstboot against real PostgreSQL, PgBouncer and SSM (moto)', () 
     expect(userlist).not.toContain(password);
     expect((await stat(join(root, 'etc/pgbouncer/userlist.txt'))).gid).toBe(pgGid);
     // The plaintext lives in app.env only: not in boot.json, the marker, or the bundle.
-    for (const f of ['etc/kiln/boot.json', 'var/lib/kiln/firstboot.done']) expect(await readFile(join(root, f), 'utf8')).not.toContain(password);
+    for (const f of ['etc/kiln/boot.json', 'var/lib/kiln/firstboot.done'])
+      expect(await readFile(join(root, f), 'utf8')).not.toContain(password);
 
     const pgbPort = await freePort();
     const ini = join(tmp, 'pgbouncer.ini');
-    await writeFile(ini, `[databases]\ncanary = host=127.0.0.1 port=${pgPort} dbname=canary\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${pgbPort}\nunix_socket_dir =\nauth_type = scram-sha-256\nauth_file = ${join(root, 'etc/pgbouncer/userlist.txt')}\npool_mode = transaction\n`);
+    await writeFile(
+      ini,
+      `[databases]\ncanary = host=127.0.0.1 port=${pgPort} dbname=canary\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = ${pgbPort}\nunix_socket_dir =\nauth_type = scram-sha-256\nauth_file = ${join(root, 'etc/pgbouncer/userlist.txt')}\npool_mode = transaction\n`,
+    );
     startAs('/usr/sbin/pgbouncer', [ini]);
-    const query = (pw: string) => execa(PY, ['-c', 'import psycopg,sys; c=psycopg.connect(host="127.0.0.1", port=sys.argv[1], dbname="canary", user="canary", password=sys.argv[2], prepare_threshold=None); print(c.execute("SELECT count(*) FROM kiln_canary_item").fetchone()[0])', String(pgbPort), pw], { reject: false });
+    const query = (pw: string) =>
+      execa(
+        PY,
+        [
+          '-c',
+          'import psycopg,sys; c=psycopg.connect(host="127.0.0.1", port=sys.argv[1], dbname="canary", user="canary", password=sys.argv[2], prepare_threshold=None); print(c.execute("SELECT count(*) FROM kiln_canary_item").fetchone()[0])',
+          String(pgbPort),
+          pw,
+        ],
+        { reject: false },
+      );
     await waitFor('pgbouncer', async () => !/Connection refused/.test((await query(password)).stderr));
     const ok = await query(password);
     expect(ok.stderr).toBe('');
@@ -170,18 +257,26 @@ describe('kiln-firstboot against real PostgreSQL, PgBouncer and SSM (moto)', () 
 });
 
 describe('kiln-firstboot for an image without PostgreSQL (an external database)', () => {
-  it('takes DATABASE_URL from the launch\'s secrets file, makes no role, generates the other declared secrets; without the file it fails naming it', async () => {
+  it("takes DATABASE_URL from the launch's secrets file, makes no role, generates the other declared secrets; without the file it fails naming it", async () => {
     const ext = join(tmp, 'ext');
     for (const d of ['etc/kiln', 'etc/pgbouncer', 'var/lib']) await mkdir(join(ext, d), { recursive: true });
     const app = JSON.parse(await readFile(join(bundle, 'rootfs/etc/kiln/app.json'), 'utf8'));
-    await writeFile(join(ext, 'etc/kiln/app.json'), JSON.stringify({ ...app, services: ['nginx', 'gunicorn', 'redis'], bootCommands: [], secrets: ['API_TOKEN', 'DATABASE_URL'] }));
+    await writeFile(
+      join(ext, 'etc/kiln/app.json'),
+      JSON.stringify({ ...app, services: ['nginx', 'gunicorn', 'redis'], bootCommands: [], secrets: ['API_TOKEN', 'DATABASE_URL'] }),
+    );
     const boot = bootConfig({ tierName: 'nano', recipe: WEB, distro: DISTROS.debian12, imageHash: 'x', migrate: false });
-    await writeFile(join(ext, 'etc/kiln/boot.json'), bootJson({ ...boot, secrets: { source: 'generate', names: ['API_TOKEN', 'DATABASE_URL'] } }));
+    await writeFile(
+      join(ext, 'etc/kiln/boot.json'),
+      bootJson({ ...boot, secrets: { source: 'generate', names: ['API_TOKEN', 'DATABASE_URL'] } }),
+    );
     const secretsFile = join(tmp, 'secrets.json');
     const run = () => firstboot({ KILN_FIRSTBOOT_ROOT: ext, KILN_SECRETS_FILE: secretsFile });
     const missing = await run();
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderr).toMatch(/FAILED: DATABASE_URL is a secret of this app and cannot be generated: give it in the launch's secrets file/);
+    expect(missing.stderr).toMatch(
+      /FAILED: DATABASE_URL is a secret of this app and cannot be generated: give it in the launch's secrets file/,
+    );
     expect(existsSync(join(ext, 'etc/kiln/app.env'))).toBe(false);
     const url = 'postgres://shop:s3cret@db.internal:5432/shop';
     await writeFile(secretsFile, JSON.stringify({ DATABASE_URL: url }));

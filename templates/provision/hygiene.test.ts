@@ -10,20 +10,50 @@ import { ensureBase } from '../../targets/local/base.ts';
 import { defaultCacheDir } from '../../targets/local/paths.ts';
 
 let work: string, root: string;
-const exists = (p: string) => lstat(join(root, p)).then(() => true, () => false);
+const exists = (p: string) =>
+  lstat(join(root, p)).then(
+    () => true,
+    () => false,
+  );
 const plant = async (p: string, content = 'x\n') => {
   await mkdir(dirname(join(root, p)), { recursive: true });
   await writeFile(join(root, p), content);
 };
 
 /** Runs the script chrooted, with /proc, in a private mount namespace (the mount dies with it). */
-const hygiene = (...args: string[]) => execa('unshare', ['--mount', '--fork', '--propagation', 'private', '--', 'bash', '-c',
-  'mount -t proc proc "$1/proc" && shift && exec chroot "$0" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /bin/bash /kiln-hygiene.sh "$@"',
-  root, root, ...args], { reject: false, all: true });
+const hygiene = (...args: string[]) =>
+  execa(
+    'unshare',
+    [
+      '--mount',
+      '--fork',
+      '--propagation',
+      'private',
+      '--',
+      'bash',
+      '-c',
+      'mount -t proc proc "$1/proc" && shift && exec chroot "$0" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin /bin/bash /kiln-hygiene.sh "$@"',
+      root,
+      root,
+      ...args,
+    ],
+    { reject: false, all: true },
+  );
 
-const PLANTED = ['/etc/ssh/ssh_host_ed25519_key', '/var/lib/dbus/machine-id', '/root/.bash_history', '/root/.ssh/authorized_keys',
-  '/home/builder/.ssh/authorized_keys', '/home/builder/.python_history', '/var/lib/postgresql/.psql_history', '/etc/kiln/app.env',
-  '/etc/pgbouncer/userlist.txt', '/etc/ssl/private/ssl-cert-snakeoil.key', '/var/log/cloud-init.log', '/root/.cache/pip'];
+const PLANTED = [
+  '/etc/ssh/ssh_host_ed25519_key',
+  '/var/lib/dbus/machine-id',
+  '/root/.bash_history',
+  '/root/.ssh/authorized_keys',
+  '/home/builder/.ssh/authorized_keys',
+  '/home/builder/.python_history',
+  '/var/lib/postgresql/.psql_history',
+  '/etc/kiln/app.env',
+  '/etc/pgbouncer/userlist.txt',
+  '/etc/ssl/private/ssl-cert-snakeoil.key',
+  '/var/log/cloud-init.log',
+  '/root/.cache/pip',
+];
 
 beforeAll(async () => {
   const base = await ensureBase(defaultCacheDir());
@@ -45,14 +75,24 @@ beforeAll(async () => {
   await plant('/var/log/dpkg.log', 'status installed postgresql-15\n');
 }, 300_000);
 
-afterAll(async () => { if (work) await rm(work, { recursive: true, force: true }); });
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
 
 describe('hygiene.sh on a real Debian 13 root', () => {
   it('--verify-only changes nothing, fails, and names every leftover', async () => {
     const r = await hygiene('--verify-only', '/kiln-bundle');
     expect(r.exitCode).toBe(1);
-    for (const p of [...PLANTED, '/etc/machine-id is not empty', '/var/lib/cloud/instances is not empty', '/etc/resolv.conf from the build',
-      'apt lists', '/var/log/dpkg.log is not empty', 'rotated logs', 'LEFTOVER: /kiln-bundle']) {
+    for (const p of [
+      ...PLANTED,
+      '/etc/machine-id is not empty',
+      '/var/lib/cloud/instances is not empty',
+      '/etc/resolv.conf from the build',
+      'apt lists',
+      '/var/log/dpkg.log is not empty',
+      'rotated logs',
+      'LEFTOVER: /kiln-bundle',
+    ]) {
       expect(r.all).toContain(p);
     }
     expect(await exists('/root/.bash_history')).toBe(true);

@@ -58,7 +58,10 @@ describe('state checks over ssh against this machine', () => {
       'LISTEN 0 511 [::1]:6379 [::]:* users:(("redis-server",pid=8,fd=7))',
       'LISTEN 0 4096 127.0.0.53%lo:53 0.0.0.0:* users:(("systemd-resolve",pid=9,fd=14))',
     ].join('\n');
-    const want = [{ port: 80, process: 'nginx' }, { port: 22, process: 'sshd' }];
+    const want = [
+      { port: 80, process: 'nginx' },
+      { port: 22, process: 'sshd' },
+    ];
     expect(judgeListeners(parseSs(ss), want).status).toBe('pass');
     const leaky = `${ss}\nLISTEN 0 511 0.0.0.0:6432 0.0.0.0:* users:(("pgbouncer",pid=12,fd=3))`;
     const r = judgeListeners(parseSs(leaky), want);
@@ -71,7 +74,11 @@ describe('state checks over ssh against this machine', () => {
     const b = join(work, 'b c.conf');
     writeFileSync(a, 'alpha\n');
     writeFileSync(b, "it's\n");
-    const manifest = [{ path: a, sha256: sha(a) }, { path: b, sha256: sha(b) }, { path: 'packer/image.pkr.hcl', sha256: '0'.repeat(64) }];
+    const manifest = [
+      { path: a, sha256: sha(a) },
+      { path: b, sha256: sha(b) },
+      { path: 'packer/image.pkr.hcl', sha256: '0'.repeat(64) },
+    ];
     expect((await checkFiles(s, manifest)).status).toBe('pass');
     writeFileSync(b, 'tampered\n');
     const tampered = await checkFiles(s, manifest);
@@ -104,14 +111,15 @@ describe('state checks over ssh against this machine', () => {
     expect((await checkCloudInit(s)).status).toBe('fail');
     expect(judgeCloudInit('status: done\n', '{"v1":{"datasource":"x","errors":[]}}').status).toBe('pass');
     // the shape a booted Debian 12 box prints (seen on the local target)
-    const long = 'status: done\nboot_status_code: enabled-by-generator\nlast_update: Thu, 01 Jan 1970 00:00:22 +0000\ndetail:\nDataSourceNoCloud [seed=/var/lib/cloud/seed/nocloud][dsmode=net]\n';
+    const long =
+      'status: done\nboot_status_code: enabled-by-generator\nlast_update: Thu, 01 Jan 1970 00:00:22 +0000\ndetail:\nDataSourceNoCloud [seed=/var/lib/cloud/seed/nocloud][dsmode=net]\n';
     expect(judgeCloudInit(long, '{"v1":{"datasource":"DataSourceNoCloud","errors":[]}}').status).toBe('pass');
     expect(judgeCloudInit('status: done\n', '{"v1":{"errors":["boom"]}}').status).toBe('fail');
     expect(judgeCloudInit('status: done\n', '').status).toBe('fail');
     expect(judgeCloudInit('status: error\n', '{"v1":{"errors":[]}}').status).toBe('fail');
   });
 
-  it('identity: a fresh machine-id passes, the image\'s id fails', async () => {
+  it("identity: a fresh machine-id passes, the image's id fails", async () => {
     const mid = readFileSync('/etc/machine-id', 'utf8').trim();
     const fresh = await checkIdentity(s, { imageMachineId: '', imageHostKeyFingerprints: [] });
     expect(fresh[0].status).toBe('pass');
@@ -132,7 +140,10 @@ describe('state checks over ssh against this machine', () => {
     writeFileSync(join(root, 'home/admin/.ssh/authorized_keys'), readFileSync(`${sshd.dir}/client_key.pub`));
     // root's disable_root stub and the default user's file carry the launch key too: written at boot, fine
     mkdirSync(join(root, 'root/.ssh'), { recursive: true });
-    writeFileSync(join(root, 'root/.ssh/authorized_keys'), `no-port-forwarding,command="echo 'Please login as the user'" ${readFileSync(`${sshd.dir}/client_key.pub`, 'utf8')}`);
+    writeFileSync(
+      join(root, 'root/.ssh/authorized_keys'),
+      `no-port-forwarding,command="echo 'Please login as the user'" ${readFileSync(`${sshd.dir}/client_key.pub`, 'utf8')}`,
+    );
     writeFileSync(join(root, 'home/admin/.ssh/authorized_keys2'), '');
     const exp = { loginUser: 'admin', launchKeyBlobs: [launchKeyBlob(`${sshd.dir}/client_key`)], allowedPaths: [], roots: [root] };
     expect((await checkSecrets(s, exp)).status).toBe('pass');
@@ -147,18 +158,25 @@ describe('state checks over ssh against this machine', () => {
     expect(kinds).toEqual(['AUTHKEYS', 'ENV', 'HIST', 'KEY']);
   });
 
-  it('secrets: a PEM marker in a file an installed package\'s RECORD lists is the package\'s, except in the app\'s own distribution', async () => {
+  it("secrets: a PEM marker in a file an installed package's RECORD lists is the package's, except in the app's own distribution", async () => {
     const root = join(work, 'venv-secrets');
     const sp = join(root, 'venv/lib/python3.13/site-packages');
     const pem = '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n';
-    for (const d of ['jwcrypto/__pycache__', 'jwcrypto-1.5.dist-info', 'shop', 'shop-1.0.dist-info', 'stray']) mkdirSync(join(sp, d), { recursive: true });
+    for (const d of ['jwcrypto/__pycache__', 'jwcrypto-1.5.dist-info', 'shop', 'shop-1.0.dist-info', 'stray'])
+      mkdirSync(join(sp, d), { recursive: true });
     writeFileSync(join(sp, 'jwcrypto/tests.py'), `KEY = '''${pem}'''\n`);
     writeFileSync(join(sp, 'jwcrypto/__pycache__/tests.cpython-313.pyc'), pem);
     writeFileSync(join(sp, 'jwcrypto-1.5.dist-info/RECORD'), 'jwcrypto/tests.py,sha256=x,10\n');
     writeFileSync(join(sp, 'shop/keys.py'), pem);
     writeFileSync(join(sp, 'shop-1.0.dist-info/RECORD'), 'shop/keys.py,sha256=y,10\n');
     writeFileSync(join(sp, 'stray/id_rsa'), pem);
-    const exp = { loginUser: 'admin', launchKeyBlobs: [], allowedPaths: [], roots: [root], packages: { sitePackages: join(root, 'venv/lib/python3*/site-packages'), ownDistribution: 'shop' } };
+    const exp = {
+      loginUser: 'admin',
+      launchKeyBlobs: [],
+      allowedPaths: [],
+      roots: [root],
+      packages: { sitePackages: join(root, 'venv/lib/python3*/site-packages'), ownDistribution: 'shop' },
+    };
     const r = await checkSecrets(s, exp);
     expect(r.status).toBe('fail');
     const found = (r.data as { findings: { kind: string; path: string }[] }).findings.map((f) => f.path.slice(sp.length + 1)).sort();
@@ -175,7 +193,12 @@ describe('state checks over ssh against this machine', () => {
     const ok = await checkSshd(s, DEFAULT_SSHD_POLICY, `${sshd.dir}/sshd_config`);
     expect(ok.every((c) => c.status === 'pass')).toBe(true);
     const loose = join(work, 'sshd_loose');
-    writeFileSync(loose, readFileSync(`${sshd.dir}/sshd_config`, 'utf8').replace('PasswordAuthentication no', 'PasswordAuthentication yes').replace('PermitRootLogin prohibit-password', 'PermitRootLogin yes'));
+    writeFileSync(
+      loose,
+      readFileSync(`${sshd.dir}/sshd_config`, 'utf8')
+        .replace('PasswordAuthentication no', 'PasswordAuthentication yes')
+        .replace('PermitRootLogin prohibit-password', 'PermitRootLogin yes'),
+    );
     const bad = await checkSshd(s, DEFAULT_SSHD_POLICY, loose);
     expect(bad.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['sshd:passwordauthentication', 'sshd:permitrootlogin']);
   });

@@ -17,14 +17,21 @@ export function judgeCloudInit(statusText: string, resultJson: string): CheckRes
   if (!Array.isArray(errors)) return fail(id, 'result.json has no v1.errors list', { status });
   const recoverable = Object.values(parsed.v1?.recoverable_errors ?? {}).flat();
   if (errors.length || recoverable.length) {
-    return fail(id, `cloud-init finished with ${errors.length} errors, ${recoverable.length} recoverable: ${JSON.stringify([...errors, ...recoverable]).slice(0, 300)}`, { status, errors, recoverable });
+    return fail(
+      id,
+      `cloud-init finished with ${errors.length} errors, ${recoverable.length} recoverable: ${JSON.stringify([...errors, ...recoverable]).slice(0, 300)}`,
+      { status, errors, recoverable },
+    );
   }
   return pass(id, 'status: done, no errors in result.json', { status });
 }
 
 export async function checkCloudInit(remote: Remote): Promise<CheckResult> {
-  const r = await remote.exec(`cloud-init status --long 2>&1; echo ${SEP}; cat /run/cloud-init/result.json 2>/dev/null`, { timeoutSec: DEFAULT_TIMEOUT_SEC });
-  if (r.timedOut || !r.stdout.includes(SEP)) return error('cloud-init', `could not read cloud-init status: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
+  const r = await remote.exec(`cloud-init status --long 2>&1; echo ${SEP}; cat /run/cloud-init/result.json 2>/dev/null`, {
+    timeoutSec: DEFAULT_TIMEOUT_SEC,
+  });
+  if (r.timedOut || !r.stdout.includes(SEP))
+    return error('cloud-init', `could not read cloud-init status: ${(r.stderr || r.stdout).trim().slice(0, 300)}`);
   const [statusText, resultJson] = r.stdout.split(SEP);
   return judgeCloudInit(statusText, resultJson.trim());
 }

@@ -16,8 +16,11 @@ export function parseShow(text: string): Map<string, string> {
 export function judgeUnitProperties(unit: string, expected: Readonly<Record<string, string>>, seen: Map<string, string>): CheckResult {
   const id = `dropin:${unit}`;
   const wrong = Object.entries(expected).filter(([k, v]) => seen.get(k) !== v);
-  const shown = Object.keys(expected).map((k) => `${k}=${seen.get(k) ?? '(absent)'}`).join(' ');
-  if (seen.get('LoadState') !== undefined && seen.get('LoadState') !== 'loaded') return fail(id, `unit not loaded: LoadState=${seen.get('LoadState')}`);
+  const shown = Object.keys(expected)
+    .map((k) => `${k}=${seen.get(k) ?? '(absent)'}`)
+    .join(' ');
+  if (seen.get('LoadState') !== undefined && seen.get('LoadState') !== 'loaded')
+    return fail(id, `unit not loaded: LoadState=${seen.get('LoadState')}`);
   if (wrong.length) return fail(id, `${shown}; expected ${wrong.map(([k, v]) => `${k}=${v}`).join(' ')}`);
   return pass(id, shown);
 }

@@ -1,7 +1,10 @@
 /** The files on the host are byte-for-byte the render manifest (sha256 of every absolute-path entry). */
 import { type CheckResult, type Remote, error, fail, pass, shellQuote } from './types.ts';
 
-export interface ManifestEntry { path: string; sha256: string }
+export interface ManifestEntry {
+  path: string;
+  sha256: string;
+}
 
 /** sha256sum escapes names holding `\` or a newline with a leading backslash. */
 export function parseSha256sum(text: string): Map<string, string> {
@@ -21,7 +24,11 @@ export function judgeFiles(entries: readonly ManifestEntry[], seen: Map<string, 
   const differ = entries.filter((e) => seen.has(e.path) && seen.get(e.path) !== e.sha256.toLowerCase()).map((e) => e.path);
   const data = { checked: entries.length, missing, differ };
   if (missing.length || differ.length) {
-    return fail(id, `${differ.length} differ, ${missing.length} missing of ${entries.length}: ${[...differ, ...missing].slice(0, 10).join(' ')}`, data);
+    return fail(
+      id,
+      `${differ.length} differ, ${missing.length} missing of ${entries.length}: ${[...differ, ...missing].slice(0, 10).join(' ')}`,
+      data,
+    );
   }
   return pass(id, `${entries.length} files match the render manifest`, data);
 }

@@ -16,7 +16,11 @@ const SCRIPT = [
   `for f in /etc/ssh/ssh_host_*_key.pub; do [ -e "$f" ] && printf 'KEY\\t%s\\t%s\\n' "$f" "$(ssh-keygen -lf "$f" | cut -d' ' -f2)"; done; true`,
 ].join('; ');
 
-export interface IdentitySeen { machineId: string; dbusMachineId: string; hostKeys: { path: string; fingerprint: string }[] }
+export interface IdentitySeen {
+  machineId: string;
+  dbusMachineId: string;
+  hostKeys: { path: string; fingerprint: string }[];
+}
 
 export function parseIdentity(text: string): IdentitySeen {
   const seen: IdentitySeen = { machineId: '', dbusMachineId: '', hostKeys: [] };
@@ -33,8 +37,9 @@ export function judgeIdentity(seen: IdentitySeen, exp: IdentityExpectations): Ch
   const mid = seen.machineId;
   const midProblems: string[] = [];
   if (!/^[0-9a-f]{32}$/.test(mid)) midProblems.push(`machine-id is ${mid ? `malformed (${mid})` : 'empty'}`);
-  if (mid && mid === exp.imageMachineId.trim()) midProblems.push('machine-id equals the image\'s: every instance would share it');
-  if (seen.dbusMachineId && seen.dbusMachineId !== mid) midProblems.push(`/var/lib/dbus/machine-id (${seen.dbusMachineId}) differs from /etc/machine-id`);
+  if (mid && mid === exp.imageMachineId.trim()) midProblems.push("machine-id equals the image's: every instance would share it");
+  if (seen.dbusMachineId && seen.dbusMachineId !== mid)
+    midProblems.push(`/var/lib/dbus/machine-id (${seen.dbusMachineId}) differs from /etc/machine-id`);
   const machineId = midProblems.length
     ? fail('identity:machine-id', midProblems.join('; '), { machineId: mid })
     : pass('identity:machine-id', `machine-id ${mid} is fresh`, { machineId: mid });

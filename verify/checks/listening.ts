@@ -1,8 +1,16 @@
 /** Only the intended sockets listen off loopback (nginx :80 and sshd :22 by default); the intended ones do listen. */
 import { type CheckResult, type Remote, DEFAULT_TIMEOUT_SEC, execError, fail, pass } from './types.ts';
 
-export interface PublicListener { port: number; process: string }
-export interface Listener { address: string; port: number; processes: string[]; loopback: boolean }
+export interface PublicListener {
+  port: number;
+  process: string;
+}
+export interface Listener {
+  address: string;
+  port: number;
+  processes: string[];
+  loopback: boolean;
+}
 
 /** Parses `ss -H -ltnp`: `LISTEN 0 511 0.0.0.0:80 0.0.0.0:* users:(("nginx",pid=1,fd=6),…)`. */
 export function parseSs(text: string): Listener[] {
@@ -12,7 +20,10 @@ export function parseSs(text: string): Listener[] {
     if (cols.length < 5 || cols[0] !== 'LISTEN') continue;
     const local = cols[3];
     const sep = local.lastIndexOf(':');
-    const address = local.slice(0, sep).replace(/^\[|\]$/g, '').replace(/%.*$/, '');
+    const address = local
+      .slice(0, sep)
+      .replace(/^\[|\]$/g, '')
+      .replace(/%.*$/, '');
     const port = Number(local.slice(sep + 1));
     const processes = [...line.matchAll(/\("([^"]+)",pid=/g)].map((m) => m[1]);
     out.push({ address, port, processes: [...new Set(processes)], loopback: isLoopback(local) });

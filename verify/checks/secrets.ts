@@ -18,9 +18,32 @@ export interface SecretsExpectations {
   packages?: { sitePackages: string; ownDistribution: string | null };
 }
 
-export const DEFAULT_SECRET_ROOTS = ['/root', '/home', '/etc', '/opt', '/srv', '/var/www', '/var/lib/kiln', '/var/lib/postgresql', '/var/lib/redis', '/var/lib/cloud', '/tmp', '/var/tmp'];
+export const DEFAULT_SECRET_ROOTS = [
+  '/root',
+  '/home',
+  '/etc',
+  '/opt',
+  '/srv',
+  '/var/www',
+  '/var/lib/kiln',
+  '/var/lib/postgresql',
+  '/var/lib/redis',
+  '/var/lib/cloud',
+  '/tmp',
+  '/var/tmp',
+];
 
-const HISTORIES = ['.bash_history', '.zsh_history', '.python_history', '.psql_history', '.mysql_history', '.rediscli_history', '.lesshst', '.viminfo', '.node_repl_history'];
+const HISTORIES = [
+  '.bash_history',
+  '.zsh_history',
+  '.python_history',
+  '.psql_history',
+  '.mysql_history',
+  '.rediscli_history',
+  '.lesshst',
+  '.viminfo',
+  '.node_repl_history',
+];
 
 /**
  * A KEY line, or PKG when the file (or, for a compiled .pyc, its source) is listed in the RECORD of an installed
@@ -29,10 +52,12 @@ const HISTORIES = ['.bash_history', '.zsh_history', '.python_history', '.psql_hi
 function keyLines(packages: SecretsExpectations['packages']): string {
   if (!packages) return `sed 's/^/KEY\\t/'`;
   const own = packages.ownDistribution ? shellQuote(`/${packages.ownDistribution.toLowerCase().replace(/[-.]+/g, '_')}-`) : "''";
-  return `while IFS= read -r f; do case "$f" in ${packages.sitePackages}/*) `
+  return (
+    `while IFS= read -r f; do case "$f" in ${packages.sitePackages}/*) `
     + `rel=\${f#${packages.sitePackages}/}; src=$(printf '%s' "$rel" | sed -E 's#__pycache__/([^/]+)\\.cpython-[0-9]+\\.pyc$#\\1.py#'); `
     + `if grep -lF -- "$src," ${packages.sitePackages}/*.dist-info/RECORD 2>/dev/null | tr A-Z a-z | grep -vF ${own} | grep -q .; then printf 'PKG\\t%s\\n' "$f"; continue; fi;; esac; `
-    + `printf 'KEY\\t%s\\n' "$f"; done`;
+    + `printf 'KEY\\t%s\\n' "$f"; done`
+  );
 }
 
 /** One tagged line per finding, computed remotely so only names cross the wire. */
@@ -52,7 +77,11 @@ export function secretsScript(roots: readonly string[], packages?: SecretsExpect
   ].join('; ');
 }
 
-export interface Finding { kind: 'KEY' | 'PKG' | 'AUTHKEYS' | 'ENV' | 'HIST' | 'CIINST' | 'CILOG'; path: string; keyBlob?: string }
+export interface Finding {
+  kind: 'KEY' | 'PKG' | 'AUTHKEYS' | 'ENV' | 'HIST' | 'CIINST' | 'CILOG';
+  path: string;
+  keyBlob?: string;
+}
 
 export function parseFindings(text: string): { findings: Finding[]; complete: boolean } {
   const findings: Finding[] = [];
@@ -71,12 +100,27 @@ export function judgeSecrets(findings: readonly Finding[], exp: SecretsExpectati
   // cloud-init writes the launch key at boot (for the login user, the distro's default user and root's
   // disable_root stub): only a key other than the launch key is a leftover of the build.
   const packaged = findings.filter((f) => f.kind === 'PKG');
-  const bad = findings.filter((f) => f.kind !== 'PKG' && (f.kind === 'AUTHKEYS' ? f.keyBlob !== '' && !launch.has(f.keyBlob!) : !allowed.has(f.path)));
+  const bad = findings.filter(
+    (f) => f.kind !== 'PKG' && (f.kind === 'AUTHKEYS' ? f.keyBlob !== '' && !launch.has(f.keyBlob!) : !allowed.has(f.path)),
+  );
   if (bad.length) {
-    return fail(id, `${bad.length} baked secrets/leftovers: ${bad.slice(0, 8).map((f) => `${f.kind} ${f.path}${f.keyBlob ? ` (key …${f.keyBlob.slice(-12)})` : ''}`).join('; ')}`, { findings: bad });
+    return fail(
+      id,
+      `${bad.length} baked secrets/leftovers: ${bad
+        .slice(0, 8)
+        .map((f) => `${f.kind} ${f.path}${f.keyBlob ? ` (key …${f.keyBlob.slice(-12)})` : ''}`)
+        .join('; ')}`,
+      { findings: bad },
+    );
   }
-  const note = packaged.length ? `; ${packaged.length} files of installed packages hold a PEM marker their RECORD lists (e.g. ${packaged[0]!.path})` : '';
-  return pass(id, `no stray keys, authorized_keys, .env, histories or build cloud-init state in ${exp.roots.join(' ')}${note}`, packaged.length ? { packaged: packaged.map((f) => f.path) } : undefined);
+  const note = packaged.length
+    ? `; ${packaged.length} files of installed packages hold a PEM marker their RECORD lists (e.g. ${packaged[0]!.path})`
+    : '';
+  return pass(
+    id,
+    `no stray keys, authorized_keys, .env, histories or build cloud-init state in ${exp.roots.join(' ')}${note}`,
+    packaged.length ? { packaged: packaged.map((f) => f.path) } : undefined,
+  );
 }
 
 export async function checkSecrets(remote: Remote, exp: SecretsExpectations): Promise<CheckResult> {

@@ -3,10 +3,12 @@ import { type CheckResult, type Remote, DEFAULT_TIMEOUT_SEC, error, fail, pass, 
 
 export async function checkServices(remote: Remote, units: readonly string[]): Promise<CheckResult[]> {
   if (units.length === 0) return [fail('service', 'no units given to check: refusing to pass an empty list')];
-  const script = units.map((u) => {
-    const q = shellQuote(u);
-    return `printf '%s\\t%s\\t%s\\n' ${q} "$(systemctl is-active ${q} 2>&1 | head -n1)" "$(systemctl is-enabled ${q} 2>&1 | head -n1)"`;
-  }).join('; ');
+  const script = units
+    .map((u) => {
+      const q = shellQuote(u);
+      return `printf '%s\\t%s\\t%s\\n' ${q} "$(systemctl is-active ${q} 2>&1 | head -n1)" "$(systemctl is-enabled ${q} 2>&1 | head -n1)"`;
+    })
+    .join('; ');
   const r = await remote.exec(script, { timeoutSec: DEFAULT_TIMEOUT_SEC });
   const seen = new Map<string, [string, string]>();
   for (const line of r.stdout.split('\n')) {

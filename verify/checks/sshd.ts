@@ -21,12 +21,14 @@ export function parseSshdT(text: string): Map<string, string> {
 }
 
 export function judgeSshd(seen: Map<string, string>, policy: SshdPolicy): CheckResult[] {
-  return Object.keys(policy).sort().map((key) => {
-    const id = `sshd:${key}`;
-    const got = seen.get(key);
-    if (got === undefined) return fail(id, `${key} absent from sshd -T`);
-    return policy[key].includes(got) ? pass(id, `${key} ${got}`) : fail(id, `${key} ${got}, allowed: ${policy[key].join('|')}`);
-  });
+  return Object.keys(policy)
+    .sort()
+    .map((key) => {
+      const id = `sshd:${key}`;
+      const got = seen.get(key);
+      if (got === undefined) return fail(id, `${key} absent from sshd -T`);
+      return policy[key].includes(got) ? pass(id, `${key} ${got}`) : fail(id, `${key} ${got}, allowed: ${policy[key].join('|')}`);
+    });
 }
 
 /** `configPath` lets tests point at their own sshd_config; on a box the default applies. */

@@ -11,20 +11,30 @@ const norm = (v: string | number): string => String(v).trim().split(/\s+/).join(
  * sha256-checked manifest) and say so in their evidence; absent = every key must be in effect.
  */
 export function judgeSysctls(expected: SysctlMap, seen: Map<string, string>, effectPrefixes?: readonly string[]): CheckResult[] {
-  return Object.keys(expected).sort().map((key) => {
-    const id = `sysctl:${key}`;
-    const got = seen.get(key);
-    if (got === undefined) return error(id, 'no value read');
-    const want = norm(expected[key]);
-    if (effectPrefixes && !effectPrefixes.some((p) => key.startsWith(p))) {
-      return pass(id, `${key}: host-global on this target, effect not verifiable here (configured ${want} in the checked sysctl.d file; host has ${norm(got)})`, { effectVerified: false });
-    }
-    return norm(got) === want ? pass(id, `${key} = ${norm(got)}`) : fail(id, `${key} = ${norm(got)}, expected ${want}`);
-  });
+  return Object.keys(expected)
+    .sort()
+    .map((key) => {
+      const id = `sysctl:${key}`;
+      const got = seen.get(key);
+      if (got === undefined) return error(id, 'no value read');
+      const want = norm(expected[key]);
+      if (effectPrefixes && !effectPrefixes.some((p) => key.startsWith(p))) {
+        return pass(
+          id,
+          `${key}: host-global on this target, effect not verifiable here (configured ${want} in the checked sysctl.d file; host has ${norm(got)})`,
+          { effectVerified: false },
+        );
+      }
+      return norm(got) === want ? pass(id, `${key} = ${norm(got)}`) : fail(id, `${key} = ${norm(got)}, expected ${want}`);
+    });
 }
 
 /** `net.ipv4.tcp_tw_reuse` -> `/proc/sys/net/ipv4/tcp_tw_reuse` (a `/` in a key stays a `.` in the path). */
-export const procPath = (key: string): string => `/proc/sys/${key.split('.').map((seg) => seg.replaceAll('/', '.')).join('/')}`;
+export const procPath = (key: string): string =>
+  `/proc/sys/${key
+    .split('.')
+    .map((seg) => seg.replaceAll('/', '.'))
+    .join('/')}`;
 
 export async function checkSysctls(remote: Remote, expected: SysctlMap, effectPrefixes?: readonly string[]): Promise<CheckResult[]> {
   const keys = Object.keys(expected);

@@ -17,18 +17,40 @@ function model(kneeRps: number, opts: { lateAbove?: number } = {}) {
     const scheduled = Math.ceil(s.rps * s.durationSec);
     const invalidReasons = late > 0 ? ['late'] : [];
     return {
-      valid: invalidReasons.length === 0, invalidReasons, limits: DEFAULT_LIMITS,
+      valid: invalidReasons.length === 0,
+      invalidReasons,
+      limits: DEFAULT_LIMITS,
       generator: { cpuShare: 0.2 },
-      measure: { scheduled, late, dropped: 0, errorRate: 0, achievedRps: s.rps, latency: { p50Ms: over ? 300 : 5, p95Ms: over ? 400 : 8, p99Ms: over ? 500 : 12 } },
+      measure: {
+        scheduled,
+        late,
+        dropped: 0,
+        errorRate: 0,
+        achievedRps: s.rps,
+        latency: { p50Ms: over ? 300 : 5, p95Ms: over ? 400 : 8, p99Ms: over ? 500 : 12 },
+      },
     } as unknown as LoadResult;
   };
   return { run, calls };
 }
 
 const spec = (over: Partial<CapacitySpec> = {}): CapacitySpec => ({
-  base: { host: '127.0.0.1', port: 1, endpoints: [{ name: 'r', path: '/', weight: 1 }], warmupSec: 0, durationSec: 1, maxConnections: 8, timeoutMs: 1000 },
+  base: {
+    host: '127.0.0.1',
+    port: 1,
+    endpoints: [{ name: 'r', path: '/', weight: 1 }],
+    warmupSec: 0,
+    durationSec: 1,
+    maxConnections: 8,
+    timeoutMs: 1000,
+  },
   slo: { p95Ms: 100, p99Ms: 200, maxErrorRate: 0.01 },
-  startRps: 100, growth: 2, maxRps: 100_000, resolution: 0.05, budgetSec: 600, ...over,
+  startRps: 100,
+  growth: 2,
+  maxRps: 100_000,
+  resolution: 0.05,
+  budgetSec: 600,
+  ...over,
 });
 
 describe('capacity search', () => {
@@ -41,7 +63,7 @@ describe('capacity search', () => {
     expect(c.firstBadRps! / c.maxGoodRps).toBeLessThanOrEqual(1.05);
     expect(c.limitedBy).toBe('slo');
     expect(c.steps.filter((s) => s.stage === 'bisect').length).toBeGreaterThan(0);
-    expect(c.steps.every((s) => s.good === (s.rps <= 730))).toBe(true);
+    expect(c.steps.every((s) => s.good === s.rps <= 730)).toBe(true);
   });
 
   it('says the generator, not the server, ended the search when the breaking run was late', async () => {

@@ -10,8 +10,8 @@ export function judgeStep(r: LoadResult, slo: Slo): { good: boolean; why: string
   if (m.latency.p95Ms > slo.p95Ms) why.push(`p95 ${m.latency.p95Ms} ms > ${slo.p95Ms} ms`);
   if (m.latency.p99Ms > slo.p99Ms) why.push(`p99 ${m.latency.p99Ms} ms > ${slo.p99Ms} ms`);
   if (m.errorRate > slo.maxErrorRate) why.push(`error rate ${(m.errorRate * 100).toFixed(2)}% > ${(slo.maxErrorRate * 100).toFixed(2)}%`);
-  const generatorLimited = !r.valid && m.scheduled > 0 &&
-    (m.late / m.scheduled > r.limits.maxLateFraction || r.generator.cpuShare > r.limits.maxCpuShare);
+  const generatorLimited =
+    !r.valid && m.scheduled > 0 && (m.late / m.scheduled > r.limits.maxLateFraction || r.generator.cpuShare > r.limits.maxCpuShare);
   const sloBreached = why.length > r.invalidReasons.length;
   return { good: why.length === 0, why, generatorLimited, sloBreached };
 }
@@ -22,9 +22,22 @@ function toStep(stage: CapacityStep['stage'], rps: number, attempt: number, r: L
   const j = judgeStep(r, slo);
   const m = r.measure;
   return {
-    stage, rps, attempt, good: j.good, why: j.why, valid: r.valid, generatorLimited: j.generatorLimited, sloBreached: j.sloBreached,
-    achievedRps: m.achievedRps, p50Ms: m.latency.p50Ms, p95Ms: m.latency.p95Ms, p99Ms: m.latency.p99Ms,
-    errorRate: m.errorRate, cpuShare: r.generator.cpuShare, late: m.late, dropped: m.dropped,
+    stage,
+    rps,
+    attempt,
+    good: j.good,
+    why: j.why,
+    valid: r.valid,
+    generatorLimited: j.generatorLimited,
+    sloBreached: j.sloBreached,
+    achievedRps: m.achievedRps,
+    p50Ms: m.latency.p50Ms,
+    p95Ms: m.latency.p95Ms,
+    p99Ms: m.latency.p99Ms,
+    errorRate: m.errorRate,
+    cpuShare: r.generator.cpuShare,
+    late: m.late,
+    dropped: m.dropped,
   };
 }
 
@@ -33,12 +46,10 @@ function toStep(stage: CapacityStep['stage'], rps: number, attempt: number, r: L
  * (geometrically) between the last good and the first bad rate. Never starts a step that would
  * end past the budget. `run` is injectable so a caller can run steps in a pinned child process.
  */
-export async function searchCapacity(
-  spec: CapacitySpec,
-  run: (s: LoadSpec) => Promise<LoadResult> = runLoad,
-): Promise<CapacityResult> {
+export async function searchCapacity(spec: CapacitySpec, run: (s: LoadSpec) => Promise<LoadResult> = runLoad): Promise<CapacityResult> {
   if (!(spec.growth > 1)) throw new InputError('growth', spec.growth, 'a factor > 1', 'use e.g. 2');
-  if (!(spec.startRps > 0 && spec.startRps <= spec.maxRps)) throw new InputError('startRps', spec.startRps, `0 < startRps ≤ maxRps (${spec.maxRps})`, 'lower startRps or raise maxRps');
+  if (!(spec.startRps > 0 && spec.startRps <= spec.maxRps))
+    throw new InputError('startRps', spec.startRps, `0 < startRps ≤ maxRps (${spec.maxRps})`, 'lower startRps or raise maxRps');
   if (!(spec.resolution > 0)) throw new InputError('resolution', spec.resolution, 'a ratio > 0', 'use e.g. 0.1');
   const t0 = performance.now();
   const elapsedSec = () => (performance.now() - t0) / 1000;
@@ -60,15 +71,22 @@ export async function searchCapacity(
   let bad: Judged | null = null;
   let limitedBy: CapacityResult['limitedBy'] = 'maxRps';
   for (let rps = spec.startRps; ; rps = Math.min(spec.maxRps, rps * spec.growth)) {
-    if (!fits()) { limitedBy = 'budget'; break; }
+    if (!fits()) {
+      limitedBy = 'budget';
+      break;
+    }
     const s = await step('ramp', round(rps));
-    if (!s.good) { bad = s; break; }
+    if (!s.good) {
+      bad = s;
+      break;
+    }
     good = s.rps;
     if (rps >= spec.maxRps) break;
   }
   while (bad && good > 0 && bad.rps / good > 1 + spec.resolution && fits()) {
     const s = await step('bisect', round(Math.sqrt(good * bad.rps)));
-    if (s.good) good = s.rps; else bad = s;
+    if (s.good) good = s.rps;
+    else bad = s;
   }
   if (bad) limitedBy = good === 0 ? 'none-good' : bad.generatorLimited ? 'generator' : bad.sloBreached ? 'slo' : 'pool';
   return {

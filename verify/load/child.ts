@@ -29,8 +29,14 @@ export function runLoadInChild(spec: LoadSpec, place?: string | Placement, signa
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), boundMs);
-    const done = () => { clearTimeout(timer); signal?.removeEventListener('abort', abort); };
-    child.on('error', (e) => { done(); reject(e); });
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+    };
+    child.on('error', (e) => {
+      done();
+      reject(e);
+    });
     child.on('close', (code, sig) => {
       done();
       if (signal?.aborted) return reject(new Error('load generator aborted'));

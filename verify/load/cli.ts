@@ -23,7 +23,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (e: unknown) => {
     process.stderr.write(`kiln-load: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = e instanceof InputError ? 2 : 1;

@@ -52,7 +52,11 @@ export class Conn {
   private remaining = 0;
   private status = 0;
 
-  constructor(host: string, port: number, private readonly ev: ConnEvents) {
+  constructor(
+    host: string,
+    port: number,
+    private readonly ev: ConnEvents,
+  ) {
     this.ready = new Promise((r) => (this.settle = r));
     this.socket = net.connect({ host, port, noDelay: true });
     this.socket.on('connect', () => {
@@ -98,7 +102,10 @@ export class Conn {
     for (;;) {
       if (this.state === 'head') {
         const end = b.indexOf(CRLF2);
-        if (end < 0) { this.buf = b; return; }
+        if (end < 0) {
+          this.buf = b;
+          return;
+        }
         if (!this.parseHead(b.toString('latin1', 0, end))) return this.fail('protocol');
         b = b.subarray(end + 4);
         if (this.state === 'head') return this.finish(b.length);
@@ -121,7 +128,10 @@ export class Conn {
         continue;
       }
       const eol = b.indexOf(CRLF);
-      if (eol < 0) { this.buf = b; return; }
+      if (eol < 0) {
+        this.buf = b;
+        return;
+      }
       const size = parseInt(b.toString('latin1', 0, eol), 16);
       if (!Number.isFinite(size) || size < 0) return this.fail('protocol');
       if (size === 0) {
@@ -129,7 +139,10 @@ export class Conn {
         const rest = b.subarray(eol + 2);
         if (rest.length >= 2 && rest[0] === 13 && rest[1] === 10) return this.finish(rest.length - 2);
         const t = rest.indexOf(CRLF2);
-        if (t < 0) { this.buf = b; return; }
+        if (t < 0) {
+          this.buf = b;
+          return;
+        }
         return this.finish(rest.length - t - 4);
       }
       this.remaining = size + 2;
@@ -147,9 +160,16 @@ export class Conn {
     const noBody = this.req!.isHead || this.status === 204 || this.status === 304 || this.status < 200;
     const cl = /\ncontent-length:\s*(\d+)/.exec(lower);
     if (noBody) this.state = 'head';
-    else if (/\ntransfer-encoding:[^\n]*chunked/.test(lower)) { this.state = 'chunked'; this.remaining = 0; }
-    else if (cl) { this.remaining = Number(cl[1]); this.state = this.remaining > 0 ? 'body' : 'head'; }
-    else { this.state = 'untilClose'; this.closing = true; }
+    else if (/\ntransfer-encoding:[^\n]*chunked/.test(lower)) {
+      this.state = 'chunked';
+      this.remaining = 0;
+    } else if (cl) {
+      this.remaining = Number(cl[1]);
+      this.state = this.remaining > 0 ? 'body' : 'head';
+    } else {
+      this.state = 'untilClose';
+      this.closing = true;
+    }
     return true;
   }
 

@@ -23,7 +23,7 @@ export interface Placement {
 
 /** cmd prefixed with nice/taskset as `place` asks; a bare string is a CPU list. */
 export function placed(place: Placement | string | undefined, cmd: string[]): string[] {
-  const p = typeof place === 'string' ? { cpus: place } : place ?? {};
+  const p = typeof place === 'string' ? { cpus: place } : (place ?? {});
   let out = cmd;
   if (p.cpus !== undefined) out = ['taskset', '-c', p.cpus, ...out];
   if (p.nice !== undefined && p.nice !== 0) out = ['nice', '-n', String(p.nice), ...out];

@@ -4,7 +4,14 @@ import type { Percentiles } from './types.ts';
 
 /** Latency histogram in µs, 1 µs .. 10 min, 3 significant digits, pure JS. */
 export function newHistogram(digits: 2 | 3 = 3): Histogram {
-  return build({ bitBucketSize: 32, lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: digits, useWebAssembly: false, autoResize: true });
+  return build({
+    bitBucketSize: 32,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000_000,
+    numberOfSignificantValueDigits: digits,
+    useWebAssembly: false,
+    autoResize: true,
+  });
 }
 
 /** records a latency in ms as µs (clamped to the trackable range) */

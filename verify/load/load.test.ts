@@ -12,8 +12,15 @@ import { runAb } from './testing/ab.ts';
 import type { LoadSpec } from './types.ts';
 
 const base = (port: number, over: Partial<LoadSpec> = {}): LoadSpec => ({
-  host: '127.0.0.1', port, endpoints: [{ name: 'root', path: '/', weight: 1 }],
-  rps: 100, warmupSec: 0.5, durationSec: 2, maxConnections: 32, timeoutMs: 2000, ...over,
+  host: '127.0.0.1',
+  port,
+  endpoints: [{ name: 'root', path: '/', weight: 1 }],
+  rps: 100,
+  warmupSec: 0.5,
+  durationSec: 2,
+  maxConnections: 32,
+  timeoutMs: 2000,
+  ...over,
 });
 
 const started: Started[] = [];
@@ -22,17 +29,30 @@ async function stall(o: StallServerOptions): Promise<Started> {
   started.push(s);
   return s;
 }
-afterAll(async () => { await Promise.all(started.map((s) => s.stop())); });
+afterAll(async () => {
+  await Promise.all(started.map((s) => s.stop()));
+});
 
 describe('open-loop generator against nginx', () => {
   let nginx: Started;
-  beforeAll(async () => { nginx = await startNginx(); started.push(nginx); });
+  beforeAll(async () => {
+    nginx = await startNginx();
+    started.push(nginx);
+  });
 
   it('achieves a modest target rate, honours the mix, excludes warm-up, and the histogram re-reads', async () => {
-    const r = await runLoad(base(nginx.port, {
-      rps: 200, warmupSec: 1, durationSec: 3, maxConnections: 128,
-      endpoints: [{ name: 'static', path: '/static/canary.css', weight: 3 }, { name: 'health', path: '/health', weight: 1 }],
-    }));
+    const r = await runLoad(
+      base(nginx.port, {
+        rps: 200,
+        warmupSec: 1,
+        durationSec: 3,
+        maxConnections: 128,
+        endpoints: [
+          { name: 'static', path: '/static/canary.css', weight: 3 },
+          { name: 'health', path: '/health', weight: 1 },
+        ],
+      }),
+    );
     const m = r.measure;
     expect(r.phases.map((p) => p.name)).toEqual(['warmup', 'measure']);
     expect(r.phases[0].scheduled).toBe(200);
@@ -53,7 +73,10 @@ describe('open-loop generator against nginx', () => {
   });
 
   it('runs pinned in a child process and reports where it ran', async () => {
-    const r = await runLoadInChild(base(nginx.port, { rps: 50, warmupSec: 0, durationSec: 1, endpoints: [{ name: 'health', path: '/health', weight: 1 }] }), '0');
+    const r = await runLoadInChild(
+      base(nginx.port, { rps: 50, warmupSec: 0, durationSec: 1, endpoints: [{ name: 'health', path: '/health', weight: 1 }] }),
+      '0',
+    );
     expect(r.generator.cpusAllowed).toBe('0');
     expect(r.measure.responses).toBe(50);
     expect(() => runLoadInChild(base(nginx.port), '0;rm')).toThrow(InputError);
@@ -62,7 +85,11 @@ describe('open-loop generator against nginx', () => {
   it('kills the child when its signal aborts, long before the run would end', async () => {
     const ac = new AbortController();
     const started = Date.now();
-    const run = runLoadInChild(base(nginx.port, { rps: 20, warmupSec: 0, durationSec: 120, endpoints: [{ name: 'health', path: '/health', weight: 1 }] }), undefined, ac.signal);
+    const run = runLoadInChild(
+      base(nginx.port, { rps: 20, warmupSec: 0, durationSec: 120, endpoints: [{ name: 'health', path: '/health', weight: 1 }] }),
+      undefined,
+      ac.signal,
+    );
     setTimeout(() => ac.abort(), 1000);
     await expect(run).rejects.toThrow(/aborted/);
     expect(Date.now() - started).toBeLessThan(60_000);
@@ -70,7 +97,9 @@ describe('open-loop generator against nginx', () => {
   });
 
   it('counts 4xx by kind and keeps them out of ok', async () => {
-    const r = await runLoad(base(nginx.port, { rps: 100, warmupSec: 0, durationSec: 1, endpoints: [{ name: 'missing', path: '/missing', weight: 1 }] }));
+    const r = await runLoad(
+      base(nginx.port, { rps: 100, warmupSec: 0, durationSec: 1, endpoints: [{ name: 'missing', path: '/missing', weight: 1 }] }),
+    );
     expect(r.measure.errors.status4xx).toBe(100);
     expect(r.measure.ok).toBe(0);
     expect(r.measure.errorRate).toBe(1);
@@ -101,7 +130,10 @@ describe('open-loop generator against a controllable server', () => {
 
   it('flags a generator whose event loop could not keep the schedule as invalid (late sends)', async () => {
     const s = await stall({});
-    const hog = setTimeout(() => { const until = performance.now() + 300; while (performance.now() < until); }, 1000);
+    const hog = setTimeout(() => {
+      const until = performance.now() + 300;
+      while (performance.now() < until);
+    }, 1000);
     const r = await runLoad(base(s.port, { rps: 200, warmupSec: 0, durationSec: 2 }));
     clearTimeout(hog);
     expect(r.measure.late).toBeGreaterThan(30);
@@ -146,7 +178,11 @@ describe('open-loop generator against a controllable server', () => {
     const c = await searchCapacity({
       base: { ...base(s.port), warmupSec: 0.5, durationSec: 1.5, timeoutMs: 1000, maxConnections: 64 },
       slo: { p95Ms: 100, p99Ms: 150, maxErrorRate: 0.01 },
-      startRps: 20, growth: 2, maxRps: 1000, resolution: 0.15, budgetSec: 45,
+      startRps: 20,
+      growth: 2,
+      maxRps: 1000,
+      resolution: 0.15,
+      budgetSec: 45,
     });
     expect(c.steps[0]).toMatchObject({ stage: 'ramp', rps: 20, good: true });
     expect(c.maxGoodRps).toBeGreaterThanOrEqual(40);
@@ -170,16 +206,21 @@ describe('spec and mix', () => {
   it('checks what lands on the wire: unique names, header names and values, no framing headers', async () => {
     const ep = { name: 'a', path: '/', weight: 1 };
     await expect(runLoad(base(1, { endpoints: [ep, ep] }))).rejects.toThrow(/endpoints\[1\]\.name/);
-    await expect(runLoad(base(1, { endpoints: [{ ...ep, headers: { 'X-A': 'x\r\nEvil: 1' } }] }))).rejects.toThrow(/endpoints\[0\]\.headers\.X-A/);
+    await expect(runLoad(base(1, { endpoints: [{ ...ep, headers: { 'X-A': 'x\r\nEvil: 1' } }] }))).rejects.toThrow(
+      /endpoints\[0\]\.headers\.X-A/,
+    );
     await expect(runLoad(base(1, { endpoints: [{ ...ep, headers: { 'Transfer-Encoding': 'chunked' } }] }))).rejects.toThrow(InputError);
     await expect(runLoad(base(1, { endpoints: [{ ...ep, status: 99 }] }))).rejects.toThrow(/endpoints\[0\]\.status/);
   });
 
   it('builds the canary request bytes as before, and frames bodies in UTF-8', () => {
-    expect(requestBytes({ name: 'h', path: '/health', weight: 1 }, '10.0.0.2:80').toString('latin1'))
-      .toBe('GET /health HTTP/1.1\r\nHost: 10.0.0.2:80\r\nUser-Agent: kiln-load\r\nAccept: */*\r\n\r\n');
+    expect(requestBytes({ name: 'h', path: '/health', weight: 1 }, '10.0.0.2:80').toString('latin1')).toBe(
+      'GET /health HTTP/1.1\r\nHost: 10.0.0.2:80\r\nUser-Agent: kiln-load\r\nAccept: */*\r\n\r\n',
+    );
     const put = requestBytes({ name: 'p', path: '/x', weight: 1, method: 'PUT', body: 'é', headers: { host: 'app.example' } }, 'h:80');
-    expect(put.toString('utf8')).toBe('PUT /x HTTP/1.1\r\nhost: app.example\r\nUser-Agent: kiln-load\r\nAccept: */*\r\nContent-Length: 2\r\n\r\né');
+    expect(put.toString('utf8')).toBe(
+      'PUT /x HTTP/1.1\r\nhost: app.example\r\nUser-Agent: kiln-load\r\nAccept: */*\r\nContent-Length: 2\r\n\r\né',
+    );
     expect(requestBytes({ name: 'd', path: '/x', weight: 1, method: 'PATCH' }, 'h').toString()).toContain('Content-Length: 0');
   });
 

@@ -31,7 +31,11 @@ const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 export function requestBytes(e: Endpoint, hostHeader: string): Buffer {
   const method = e.method ?? 'GET';
   const body = Buffer.from(e.body ?? '', 'utf8');
-  const lines = new Map([['host', `Host: ${hostHeader}`], ['user-agent', 'User-Agent: kiln-load'], ['accept', 'Accept: */*']]);
+  const lines = new Map([
+    ['host', `Host: ${hostHeader}`],
+    ['user-agent', 'User-Agent: kiln-load'],
+    ['accept', 'Accept: */*'],
+  ]);
   for (const [k, v] of Object.entries(e.headers ?? {})) lines.set(k.toLowerCase(), `${k}: ${v}`);
   if (BODY_METHODS.has(method) || body.length > 0) lines.set('content-length', `Content-Length: ${body.length}`);
   return Buffer.concat([Buffer.from(`${method} ${e.path} HTTP/1.1\r\n${[...lines.values()].join('\r\n')}\r\n\r\n`, 'latin1'), body]);

@@ -5,7 +5,13 @@ import type { ErrorKind } from './conn.ts';
 
 const zeroErrors = (): ErrorCounts => ({ connect: 0, timeout: 0, reset: 0, status5xx: 0, status4xx: 0, protocol: 0, unexpectedStatus: 0 });
 
-interface EndpointCounts { h: Histogram; scheduled: number; responses: number; errors: number; statuses: Record<string, number> }
+interface EndpointCounts {
+  h: Histogram;
+  scheduled: number;
+  responses: number;
+  errors: number;
+  statuses: Record<string, number>;
+}
 
 /** Which error a response is, or null when it is the answer the endpoint expects. */
 export function statusError(status: number, expected: number | undefined): 'status5xx' | 'status4xx' | 'unexpectedStatus' | null {
@@ -26,7 +32,10 @@ export class PhaseRecorder {
   readonly sendLag: Histogram = newHistogram(2);
   private readonly perEndpoint: EndpointCounts[];
 
-  constructor(readonly name: 'warmup' | 'measure', private readonly endpoints: Endpoint[]) {
+  constructor(
+    readonly name: 'warmup' | 'measure',
+    private readonly endpoints: Endpoint[],
+  ) {
     this.perEndpoint = endpoints.map(() => ({ h: newHistogram(2), scheduled: 0, responses: 0, errors: 0, statuses: {} }));
   }
 
@@ -44,7 +53,10 @@ export class PhaseRecorder {
     e.statuses[status] = (e.statuses[status] ?? 0) + 1;
     recordMs(e.h, latencyMs);
     const kind = statusError(status, this.endpoints[endpoint].status);
-    if (kind === null) { this.ok++; return true; }
+    if (kind === null) {
+      this.ok++;
+      return true;
+    }
     this.errors[kind]++;
     e.errors++;
     return false;
@@ -79,9 +91,17 @@ export class PhaseRecorder {
         const c = this.perEndpoint[i];
         const p = percentiles(c.h);
         return {
-          name: ep.name, path: ep.path, method: ep.method ?? 'GET', expectedStatus: ep.status ?? null,
-          scheduled: c.scheduled, responses: c.responses, errors: c.errors, statuses: { ...c.statuses },
-          p50Ms: p.p50Ms, p95Ms: p.p95Ms, p99Ms: p.p99Ms,
+          name: ep.name,
+          path: ep.path,
+          method: ep.method ?? 'GET',
+          expectedStatus: ep.status ?? null,
+          scheduled: c.scheduled,
+          responses: c.responses,
+          errors: c.errors,
+          statuses: { ...c.statuses },
+          p50Ms: p.p50Ms,
+          p95Ms: p.p95Ms,
+          p99Ms: p.p99Ms,
         };
       }),
       histogramBase64: encode(this.latency),
@@ -96,7 +116,11 @@ export class Series {
   private cur = Series.empty(0);
   private readonly h = newHistogram(2);
 
-  constructor(private readonly t0: number, private readonly warmupSec: number, private readonly endSec: number) {}
+  constructor(
+    private readonly t0: number,
+    private readonly warmupSec: number,
+    private readonly endSec: number,
+  ) {}
 
   private static empty(tSec: number): Omit<SecondSample, 'phase' | 'p50Ms' | 'p95Ms' | 'p99Ms' | 'maxMs'> {
     return { tSec, sent: 0, completed: 0, errors: 0, late: 0, dropped: 0 };

@@ -17,17 +17,34 @@ let http: Started;
 beforeAll(async () => {
   [verifier, box, http] = await Promise.all([startSshd(), startSshd(), startStallServer({ delayMs: 1 })]);
 }, 30_000);
-afterAll(async () => { await Promise.all([verifier?.stop(), box?.stop(), http?.stop()]); });
+afterAll(async () => {
+  await Promise.all([verifier?.stop(), box?.stop(), http?.stop()]);
+});
 
 const spec = (): LoadSpec => ({
-  host: '127.0.0.1', port: http.port, endpoints: [{ name: 'a', path: '/a', weight: 3 }, { name: 'b', path: '/b', weight: 1 }],
-  rps: 100, warmupSec: 0.5, durationSec: 2, maxConnections: 16, timeoutMs: 2000, lateToleranceMs: 1000,
+  host: '127.0.0.1',
+  port: http.port,
+  endpoints: [
+    { name: 'a', path: '/a', weight: 3 },
+    { name: 'b', path: '/b', weight: 1 },
+  ],
+  rps: 100,
+  warmupSec: 0.5,
+  durationSec: 2,
+  maxConnections: 16,
+  timeoutMs: 2000,
+  lateToleranceMs: 1000,
 });
 
 /** Keys and value types all the way down (arrays by their first element): what a consumer of the JSON relies on. */
 function shape(v: unknown): unknown {
   if (Array.isArray(v)) return v.length ? [shape(v[0])] : [];
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, shape((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, shape((v as Record<string, unknown>)[k])]),
+    );
   return v === null ? 'null' : typeof v;
 }
 
@@ -40,10 +57,12 @@ describe('SSH through a verifier (jump host)', () => {
     } finally {
       s.close();
     }
-    await expect(SshSession.connect({ ...box.host, verifier: { ...verifier.host, hostKey: verifier.otherHostKey } }))
-      .rejects.toThrow(new RegExp(`^host key mismatch for 127\\.0\\.0\\.1:${verifier.host.port}`));
-    await expect(SshSession.connect({ ...box.host, hostKey: box.otherHostKey, verifier: verifier.host }))
-      .rejects.toThrow(new RegExp(`through the verifier 127\\.0\\.0\\.1: host key mismatch for 127\\.0\\.0\\.1:${box.host.port}`));
+    await expect(SshSession.connect({ ...box.host, verifier: { ...verifier.host, hostKey: verifier.otherHostKey } })).rejects.toThrow(
+      new RegExp(`^host key mismatch for 127\\.0\\.0\\.1:${verifier.host.port}`),
+    );
+    await expect(SshSession.connect({ ...box.host, hostKey: box.otherHostKey, verifier: verifier.host })).rejects.toThrow(
+      new RegExp(`through the verifier 127\\.0\\.0\\.1: host key mismatch for 127\\.0\\.0\\.1:${box.host.port}`),
+    );
   });
 });
 

@@ -39,8 +39,13 @@ export function generatorBundle(): Promise<string> {
   bundled ??= import('esbuild').then(async ({ build }) => {
     const r = await build({
       entryPoints: [fileURLToPath(new URL('./cli.ts', import.meta.url))],
-      bundle: true, platform: 'node', format: 'cjs', target: `node${process.versions.node.split('.')[0]}`,
-      write: false, logLevel: 'silent', legalComments: 'none',
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: `node${process.versions.node.split('.')[0]}`,
+      write: false,
+      logLevel: 'silent',
+      legalComments: 'none',
     });
     return r.outputFiles[0].text;
   });
@@ -63,17 +68,26 @@ export async function installGenerator(session: SshSession, o: RemoteGeneratorOp
     uploaded = true;
     // Written aside and renamed, so an interrupted upload never passes for a complete one.
     const put = async (name: string, data: Buffer, gz: boolean, mode: string) => {
-      const r = await session.exec(`mkdir -p ${q} && ${gz ? 'gzip -dc' : 'cat'} > ${q}/${name}.part && chmod ${mode} ${q}/${name}.part && mv ${q}/${name}.part ${q}/${name}`, {
-        timeoutSec, stdin: gz ? gzipSync(data, { level: 1 }) : data,
-      });
-      if (r.exitCode !== 0) throw new Error(`uploading the load generator's ${name} to ${session.host.address} failed (exit ${r.exitCode}${r.timedOut ? ', timed out' : ''}): ${r.stderr.trim().slice(0, 300)}`);
+      const r = await session.exec(
+        `mkdir -p ${q} && ${gz ? 'gzip -dc' : 'cat'} > ${q}/${name}.part && chmod ${mode} ${q}/${name}.part && mv ${q}/${name}.part ${q}/${name}`,
+        {
+          timeoutSec,
+          stdin: gz ? gzipSync(data, { level: 1 }) : data,
+        },
+      );
+      if (r.exitCode !== 0)
+        throw new Error(
+          `uploading the load generator's ${name} to ${session.host.address} failed (exit ${r.exitCode}${r.timedOut ? ', timed out' : ''}): ${r.stderr.trim().slice(0, 300)}`,
+        );
     };
     await put('node', node, true, '755');
     await put('load.cjs', Buffer.from(bundle), false, '644');
     ran = await probe();
   }
   if (ran.exitCode !== 0) {
-    throw new Error(`${session.host.address} cannot run the Node binary kiln shipped (is it of this machine's architecture, with glibc and libstdc++?): ${ran.stderr.trim().slice(0, 300) || `exit ${ran.exitCode}`}`);
+    throw new Error(
+      `${session.host.address} cannot run the Node binary kiln shipped (is it of this machine's architecture, with glibc and libstdc++?): ${ran.stderr.trim().slice(0, 300) || `exit ${ran.exitCode}`}`,
+    );
   }
   return { dir, uploaded, nodeVersion: ran.stdout.trim() };
 }
@@ -93,7 +107,10 @@ export async function runLoadRemote(session: SshSession, gen: InstalledGenerator
  * A `runLoad` that runs every load on the verifier: one session, opened and installed at the first load,
  * so a verifier that cannot be reached fails that load (a verdict reason), not the whole command.
  */
-export function verifierRunLoad(verifier: VerifierHost, o: RemoteGeneratorOptions = {}): { runLoad: (spec: LoadSpec) => Promise<LoadResult>; close: () => void } {
+export function verifierRunLoad(
+  verifier: VerifierHost,
+  o: RemoteGeneratorOptions = {},
+): { runLoad: (spec: LoadSpec) => Promise<LoadResult>; close: () => void } {
   let ready: Promise<{ session: SshSession; gen: InstalledGenerator }> | null = null;
   let session: SshSession | null = null;
   const open = async () => {
@@ -106,6 +123,8 @@ export function verifierRunLoad(verifier: VerifierHost, o: RemoteGeneratorOption
       const r = await ready;
       return runLoadRemote(r.session, r.gen, spec);
     },
-    close: () => { (session as SshSession | null)?.close(); },
+    close: () => {
+      (session as SshSession | null)?.close();
+    },
   };
 }

@@ -60,7 +60,10 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
     const now = performance.now();
     while (waitHead < waiting.length) {
       const r = waiting[waitHead++];
-      if (now - r.dispatchMs > tol && all.size >= spec.maxConnections) { drop(r, now); continue; }
+      if (now - r.dispatchMs > tol && all.size >= spec.maxConnections) {
+        drop(r, now);
+        continue;
+      }
       return markSent(conn, r, now);
     }
     idle.push(conn);
@@ -122,7 +125,14 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
 
   const dispatch = (now: number) => {
     const endpoint = mix.next();
-    const r: Inflight = { intendedMs: t0 + next * intervalMs, dispatchMs: now, sentMs: 0, endpoint, bytes: bytes[endpoint], isHead: isHead[endpoint] };
+    const r: Inflight = {
+      intendedMs: t0 + next * intervalMs,
+      dispatchMs: now,
+      sentMs: 0,
+      endpoint,
+      bytes: bytes[endpoint],
+      isHead: isHead[endpoint],
+    };
     const p = phaseOf(r);
     p.schedule(endpoint);
     next++;
@@ -140,15 +150,21 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
 
   const sweepWaiting = (now: number, force = false) => {
     // only an exhausted pool drops: a send waiting on a connect in progress pays it in latency
-    while (waitHead < waiting.length && (force || (now - waiting[waitHead].dispatchMs > tol && all.size >= spec.maxConnections))) drop(waiting[waitHead++], now);
-    if (waitHead > 4096 && waitHead * 2 > waiting.length) { waiting.splice(0, waitHead); waitHead = 0; }
+    while (waitHead < waiting.length && (force || (now - waiting[waitHead].dispatchMs > tol && all.size >= spec.maxConnections)))
+      drop(waiting[waitHead++], now);
+    if (waitHead > 4096 && waitHead * 2 > waiting.length) {
+      waiting.splice(0, waitHead);
+      waitHead = 0;
+    }
   };
 
   const sweepTimeouts = () => {
     const now = performance.now();
     for (const c of all) {
-      if (c.req && now - c.req.intendedMs > spec.timeoutMs) { c.aborted = true; c.abort('timeout'); }
-      else if (!c.connected && now - c.createdMs > spec.timeoutMs) c.abort('connect');
+      if (c.req && now - c.req.intendedMs > spec.timeoutMs) {
+        c.aborted = true;
+        c.abort('timeout');
+      } else if (!c.connected && now - c.createdMs > spec.timeoutMs) c.abort('connect');
     }
     sweepWaiting(now);
   };
@@ -157,7 +173,10 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
   await new Promise<void>((done) => {
     const tick = () => {
       let now = performance.now();
-      if (!cpuAtMeasure && now >= tMeasure) { cpuAtMeasure = process.cpuUsage(); wallAtMeasure = now; }
+      if (!cpuAtMeasure && now >= tMeasure) {
+        cpuAtMeasure = process.cpuUsage();
+        wallAtMeasure = now;
+      }
       while (next < spec.total && t0 + next * intervalMs <= now) {
         dispatch(now);
         if ((next & 255) === 0) now = performance.now();
@@ -181,7 +200,12 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
     await new Promise((r) => setTimeout(r, 5));
   }
   clearInterval(sweeper);
-  for (const c of [...all]) { if (c.req) { c.aborted = true; c.abort('timeout'); } }
+  for (const c of [...all]) {
+    if (c.req) {
+      c.aborted = true;
+      c.abort('timeout');
+    }
+  }
   sweepWaiting(performance.now(), true); // never sent by the end of the drain
   for (const c of [...all]) c.socket.destroy();
   eld.disable();
@@ -203,7 +227,15 @@ export async function runLoad(input: LoadSpec): Promise<LoadResult> {
     schemaVersion: 1,
     tool: 'kiln-load',
     target: { host: spec.host, port: spec.port },
-    spec: { rps: spec.rps, warmupSec: spec.warmupSec, durationSec: spec.durationSec, maxConnections: spec.maxConnections, timeoutMs: spec.timeoutMs, lateToleranceMs: tol, endpoints: spec.endpoints },
+    spec: {
+      rps: spec.rps,
+      warmupSec: spec.warmupSec,
+      durationSec: spec.durationSec,
+      maxConnections: spec.maxConnections,
+      timeoutMs: spec.timeoutMs,
+      lateToleranceMs: tol,
+      endpoints: spec.endpoints,
+    },
     startedAt,
     phases: spec.warmupSec > 0 ? phases : [measure],
     measure,

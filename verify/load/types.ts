@@ -167,7 +167,15 @@ export interface LoadResult {
   schemaVersion: 1;
   tool: 'kiln-load';
   target: { host: string; port: number };
-  spec: { rps: number; warmupSec: number; durationSec: number; maxConnections: number; timeoutMs: number; lateToleranceMs: number; endpoints: Endpoint[] };
+  spec: {
+    rps: number;
+    warmupSec: number;
+    durationSec: number;
+    maxConnections: number;
+    timeoutMs: number;
+    lateToleranceMs: number;
+    endpoints: Endpoint[];
+  };
   startedAt: string;
   /** [warm-up, measure]; the verdict judges `measure` */
   phases: PhaseResult[];

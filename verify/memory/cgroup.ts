@@ -33,14 +33,23 @@ export function parseKeyValues(text: string): Record<string, number> {
 export async function readCgroupMemory(cgroupPath: string, tMs = 0): Promise<CgroupSample> {
   const f = (name: string) => readFile(join(cgroupPath, name), 'utf8');
   const [usage, maxUsage, limit, failcnt, oom, stat] = await Promise.all([
-    f('memory.usage_in_bytes'), f('memory.max_usage_in_bytes'), f('memory.limit_in_bytes'),
-    f('memory.failcnt'), f('memory.oom_control'), f('memory.stat'),
+    f('memory.usage_in_bytes'),
+    f('memory.max_usage_in_bytes'),
+    f('memory.limit_in_bytes'),
+    f('memory.failcnt'),
+    f('memory.oom_control'),
+    f('memory.stat'),
   ]);
   // Kernels before 4.13 have no oom_kill line: unknown must not read as zero.
   const oomKills = parseKeyValues(oom).oom_kill;
   if (oomKills === undefined) throw new Error(`${cgroupPath}/memory.oom_control has no oom_kill counter`);
   return {
-    tMs, usageBytes: num(usage), maxUsageBytes: num(maxUsage), limitBytes: num(limit),
-    failcnt: num(failcnt), oomKills, stat: parseKeyValues(stat),
+    tMs,
+    usageBytes: num(usage),
+    maxUsageBytes: num(maxUsage),
+    limitBytes: num(limit),
+    failcnt: num(failcnt),
+    oomKills,
+    stat: parseKeyValues(stat),
   };
 }

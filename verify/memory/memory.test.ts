@@ -23,12 +23,20 @@ function makeCgroup(name: string, limitMiB: number): string {
 
 /** Runs python inside the cgroup: the shell joins it first, then execs, so every byte is charged there. */
 function runIn(cgroup: string, comm: string, code: string): ChildProcess {
-  return spawn('sh', ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec python3 -c "$0"`, `open('/proc/self/comm','w').write('${comm}')\n${code}`], { stdio: 'ignore' });
+  return spawn(
+    'sh',
+    ['-c', `echo $$ > ${cgroup}/cgroup.procs && exec python3 -c "$0"`, `open('/proc/self/comm','w').write('${comm}')\n${code}`],
+    { stdio: 'ignore' },
+  );
 }
 /** Waits until the child has renamed itself, i.e. python is running the payload. */
 async function started(pid: number, comm: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    try { if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return; } catch { /* not yet */ }
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === comm) return;
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${comm} did not start`);
@@ -46,7 +54,10 @@ describe('memory statistics (pure)', () => {
     const s = summarizeSeries(t, warmThenFlat);
     expect(s).toMatchObject({ samples: 20, peak: 100, steady: 100 });
     expect(s.slopePerMin).toBeCloseTo(0);
-    const leak = summarizeSeries(t, t.map((i) => 50 + i * 0.5));
+    const leak = summarizeSeries(
+      t,
+      t.map((i) => 50 + i * 0.5),
+    );
     expect(leak.slopePerMin).toBeCloseTo(30);
     expect(summarizeSeries([], []).samples).toBe(0);
   });
@@ -56,7 +67,10 @@ describe.runIf(cgroupUsable)('memory sampling on this machine', () => {
   let sshd: LocalSshd;
   let s: SshSession;
   const groups: string[] = [];
-  beforeAll(async () => { sshd = await startSshd(); s = await SshSession.connect(sshd.host); });
+  beforeAll(async () => {
+    sshd = await startSshd();
+    s = await SshSession.connect(sshd.host);
+  });
   afterAll(async () => {
     s?.close();
     await sshd?.stop();
@@ -81,11 +95,18 @@ describe.runIf(cgroupUsable)('memory sampling on this machine', () => {
   it('samples a growing process over one ssh exec and the cgroup, and finds the leak', async () => {
     const cg = makeCgroup('kiln-leaktest', 256);
     groups.push(cg);
-    const leak = runIn(cg, 'kilnleak', [
-      'import time', 'keep = []',
-      // grows 1 MiB (touched) every 0.1 s up to 150 MiB, then holds until killed: never exits mid-sample
-      'while True:', '    if len(keep) < 150: keep.append(bytearray(b"x" * (1024 * 1024)))', '    time.sleep(0.1)',
-    ].join('\n'));
+    const leak = runIn(
+      cg,
+      'kilnleak',
+      [
+        'import time',
+        'keep = []',
+        // grows 1 MiB (touched) every 0.1 s up to 150 MiB, then holds until killed: never exits mid-sample
+        'while True:',
+        '    if len(keep) < 150: keep.append(bytearray(b"x" * (1024 * 1024)))',
+        '    time.sleep(0.1)',
+      ].join('\n'),
+    );
     try {
       await started(leak.pid!, 'kilnleak');
       const run = startMemorySampler(s, { durationSec: 5, intervalSec: 0.5, cgroupPath: cg });
@@ -103,7 +124,9 @@ describe.runIf(cgroupUsable)('memory sampling on this machine', () => {
       expect(m.swapPeakMiB).toBe(0);
       expect(readFileSync('/proc/meminfo', 'utf8')).toContain('MemAvailable');
       // The same real leak, judged: the gate fails it on the box slope and on the leaking group's PSS.
-      const failed = judgeThresholds({ slo: BUILTIN_TIERS[0].slo, ramMiB: 256, load: null, memory: m }).filter((t) => t.status === 'fail').map((t) => t.id);
+      const failed = judgeThresholds({ slo: BUILTIN_TIERS[0].slo, ramMiB: 256, load: null, memory: m })
+        .filter((t) => t.status === 'fail')
+        .map((t) => t.id);
       expect(failed).toEqual(expect.arrayContaining(['memory:leak', 'memory:leak:kilnleak']));
     } finally {
       leak.kill('SIGKILL');

@@ -23,11 +23,18 @@ export function startMemorySampler(remote: Remote, opts: SamplerOptions): Sample
   const cgroup: CgroupSample[] = [];
   const started = Date.now();
   const remoteDone = remote
-    .exec(memoryLoopScript(opts.durationSec, intervalSec), { timeoutSec: opts.durationSec + 30, asRoot: true, onLine: (l) => parser.push(l) })
+    .exec(memoryLoopScript(opts.durationSec, intervalSec), {
+      timeoutSec: opts.durationSec + 30,
+      asRoot: true,
+      onLine: (l) => parser.push(l),
+    })
     .then((r) => {
-      if (r.exitCode !== 0) errors.push(`remote sampler ended with exit ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim().slice(0, 200)}`);
+      if (r.exitCode !== 0)
+        errors.push(`remote sampler ended with exit ${r.exitCode}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim().slice(0, 200)}`);
     });
-  const cgroupDone = opts.cgroupPath ? pollCgroup(opts.cgroupPath, opts.durationSec, intervalSec, started, cgroup, errors) : Promise.resolve();
+  const cgroupDone = opts.cgroupPath
+    ? pollCgroup(opts.cgroupPath, opts.durationSec, intervalSec, started, cgroup, errors)
+    : Promise.resolve();
   return {
     done: Promise.all([remoteDone, cgroupDone]).then(() => ({
       durationSec: (Date.now() - started) / 1000,
@@ -38,7 +45,14 @@ export function startMemorySampler(remote: Remote, opts: SamplerOptions): Sample
   };
 }
 
-async function pollCgroup(path: string, durationSec: number, intervalSec: number, started: number, out: CgroupSample[], errors: string[]): Promise<void> {
+async function pollCgroup(
+  path: string,
+  durationSec: number,
+  intervalSec: number,
+  started: number,
+  out: CgroupSample[],
+  errors: string[],
+): Promise<void> {
   const end = started + durationSec * 1000;
   for (let next = started; next <= end; next += intervalSec * 1000) {
     await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));

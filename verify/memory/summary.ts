@@ -47,9 +47,21 @@ export function summarizeMemory(series: MemorySeries, serviceNames?: readonly st
   const rt = remote.map((s) => s.uptimeSec - t0);
   const lastCg = cgroup.at(-1);
   const box = cgroup.length
-    ? { ...summarizeSeries(cgroup.map((c) => c.tMs / 1000), cgroup.map(workingSetMiB)), source: 'cgroup' as const }
+    ? {
+        ...summarizeSeries(
+          cgroup.map((c) => c.tMs / 1000),
+          cgroup.map(workingSetMiB),
+        ),
+        source: 'cgroup' as const,
+      }
     : remote.length
-      ? { ...summarizeSeries(rt, remote.map((s) => kibToMiB(s.memTotalKiB - s.memAvailableKiB))), source: 'meminfo' as const }
+      ? {
+          ...summarizeSeries(
+            rt,
+            remote.map((s) => kibToMiB(s.memTotalKiB - s.memAvailableKiB)),
+          ),
+          source: 'meminfo' as const,
+        }
       : { ...summarizeSeries([], []), source: 'none' as const };
   const names = serviceNames ?? [...new Set(remote.flatMap((s) => Object.keys(s.groups)))].sort();
   const services: Record<string, ServiceMemory> = {};

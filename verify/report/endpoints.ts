@@ -22,8 +22,25 @@ function limitCell(v: Verdict, id: string, unit: string): string {
 export function endpointTable(v: Verdict): string {
   const m = v.load.target?.measure;
   if (!m) return '<p class="fail">no load run</p>';
-  return table(['endpoint', 'request', 'expected status', 'responses', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'p95 limit', 'p99 limit', 'error share limit'],
-    (m.byEndpoint ?? []).map((e) => `<tr>${cell(e.name)}${cell(`${e.method ?? 'GET'} ${e.path}`)}${cell(e.expectedStatus ?? 'any 2xx/3xx')}`
-      + `${cell(e.responses)}${cell(errorsText(e))}${cell(e.p50Ms)}${cell(e.p95Ms)}${cell(e.p99Ms)}`
-      + `${limitCell(v, `slo:p95:${e.name}`, 'ms')}${limitCell(v, `slo:p99:${e.name}`, 'ms')}${limitCell(v, `errors:${e.name}`, '%')}</tr>`));
+  return table(
+    [
+      'endpoint',
+      'request',
+      'expected status',
+      'responses',
+      'errors',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'p95 limit',
+      'p99 limit',
+      'error share limit',
+    ],
+    (m.byEndpoint ?? []).map(
+      (e) =>
+        `<tr>${cell(e.name)}${cell(`${e.method ?? 'GET'} ${e.path}`)}${cell(e.expectedStatus ?? 'any 2xx/3xx')}`
+        + `${cell(e.responses)}${cell(errorsText(e))}${cell(e.p50Ms)}${cell(e.p95Ms)}${cell(e.p99Ms)}`
+        + `${limitCell(v, `slo:p95:${e.name}`, 'ms')}${limitCell(v, `slo:p99:${e.name}`, 'ms')}${limitCell(v, `errors:${e.name}`, '%')}</tr>`,
+    ),
+  );
 }

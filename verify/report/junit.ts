@@ -3,10 +3,15 @@ import type { Verdict } from '../verdict.ts';
 
 /** XML 1.0 forbids most control characters even when escaped: drop them. */
 export const xmlEsc = (s: string): string =>
-  s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+  s
+    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
-interface Case { name: string; status: 'pass' | 'fail' | 'error' | 'skipped'; message: string }
+interface Case {
+  name: string;
+  status: 'pass' | 'fail' | 'error' | 'skipped';
+  message: string;
+}
 
 function suite(name: string, cases: Case[]): string {
   const failures = cases.filter((c) => c.status === 'fail').length;
@@ -26,9 +31,21 @@ export function renderJunit(v: Verdict): string {
   const thresholds: Case[] = v.thresholds.map((t) => ({ name: t.id, status: t.status, message: t.evidence }));
   const comparison = v.baseline.comparison;
   const baseline: Case[] = comparison
-    ? comparison.metrics.map((m) => ({ name: m.metric, status: m.outcome === 'ok' ? 'pass' : 'fail', message: `${m.outcome}: ${m.evidence}` }))
-    : [{ name: 'baseline', status: v.baseline.required ? 'fail' : 'pass', message: v.baseline.required ? 'required but missing' : 'no promoted baseline for this tier' }];
-  const decision: Case[] = [{ name: 'decision', status: v.decision === 'pass' ? 'pass' : 'fail', message: v.decision === 'pass' ? 'pass' : v.reasons.join('\n') }];
+    ? comparison.metrics.map((m) => ({
+        name: m.metric,
+        status: m.outcome === 'ok' ? 'pass' : 'fail',
+        message: `${m.outcome}: ${m.evidence}`,
+      }))
+    : [
+        {
+          name: 'baseline',
+          status: v.baseline.required ? 'fail' : 'pass',
+          message: v.baseline.required ? 'required but missing' : 'no promoted baseline for this tier',
+        },
+      ];
+  const decision: Case[] = [
+    { name: 'decision', status: v.decision === 'pass' ? 'pass' : 'fail', message: v.decision === 'pass' ? 'pass' : v.reasons.join('\n') },
+  ];
   const suites = [suite('checks', checks), suite('thresholds', thresholds), suite('baseline', baseline), suite('decision', decision)];
   const all = [...checks, ...thresholds, ...baseline, ...decision];
   return `<?xml version="1.0" encoding="UTF-8"?>

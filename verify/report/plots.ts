@@ -11,9 +11,21 @@ export function latencyOverTime(v: Verdict): string {
   const series = v.load.target?.series ?? [];
   const pick = (k: 'p50Ms' | 'p95Ms' | 'p99Ms'): [number, number][] => series.map((s) => [s.tSec, s[k]]);
   return linePlot({
-    id: 'plot-latency-time', title: 'Latency over time (from intended send time)', xLabel: 'seconds since start (warm-up included)', yLabel: 'ms',
-    series: series.length ? [{ name: 'p50', points: pick('p50Ms') }, { name: 'p95', points: pick('p95Ms') }, { name: 'p99', points: pick('p99Ms') }] : [],
-    hLines: [{ value: v.tierSpec.slo.p95Ms, label: `SLO p95 ${v.tierSpec.slo.p95Ms}` }, { value: v.tierSpec.slo.p99Ms, label: `SLO p99 ${v.tierSpec.slo.p99Ms}` }],
+    id: 'plot-latency-time',
+    title: 'Latency over time (from intended send time)',
+    xLabel: 'seconds since start (warm-up included)',
+    yLabel: 'ms',
+    series: series.length
+      ? [
+          { name: 'p50', points: pick('p50Ms') },
+          { name: 'p95', points: pick('p95Ms') },
+          { name: 'p99', points: pick('p99Ms') },
+        ]
+      : [],
+    hLines: [
+      { value: v.tierSpec.slo.p95Ms, label: `SLO p95 ${v.tierSpec.slo.p95Ms}` },
+      { value: v.tierSpec.slo.p99Ms, label: `SLO p99 ${v.tierSpec.slo.p99Ms}` },
+    ],
   });
 }
 
@@ -28,16 +40,30 @@ export function spectrumPoints(v: Verdict): [number, number][] {
     // an undecodable histogram still leaves the summary percentiles
   }
   const l = m.latency;
-  return [[nines(50), l.p50Ms], [nines(90), l.p90Ms], [nines(95), l.p95Ms], [nines(99), l.p99Ms], [nines(99.9), l.p999Ms], [nines(100), l.maxMs]];
+  return [
+    [nines(50), l.p50Ms],
+    [nines(90), l.p90Ms],
+    [nines(95), l.p95Ms],
+    [nines(99), l.p99Ms],
+    [nines(99.9), l.p999Ms],
+    [nines(100), l.maxMs],
+  ];
 }
 
 export function latencySpectrum(v: Verdict): string {
   const points = spectrumPoints(v);
   const xTicks: Marker[] = [0, 90, 99, 99.9, 99.99, 100].map((p) => ({ value: nines(p), label: p === 100 ? 'max' : `${p}%` }));
   return linePlot({
-    id: 'plot-latency-spectrum', title: 'Latency percentile spectrum (judged window)', xLabel: 'percentile', yLabel: 'ms',
-    series: points.length ? [{ name: 'latency', points }] : [], xTicks,
-    hLines: [{ value: v.tierSpec.slo.p95Ms, label: `SLO p95 ${v.tierSpec.slo.p95Ms}` }, { value: v.tierSpec.slo.p99Ms, label: `SLO p99 ${v.tierSpec.slo.p99Ms}` }],
+    id: 'plot-latency-spectrum',
+    title: 'Latency percentile spectrum (judged window)',
+    xLabel: 'percentile',
+    yLabel: 'ms',
+    series: points.length ? [{ name: 'latency', points }] : [],
+    xTicks,
+    hLines: [
+      { value: v.tierSpec.slo.p95Ms, label: `SLO p95 ${v.tierSpec.slo.p95Ms}` },
+      { value: v.tierSpec.slo.p99Ms, label: `SLO p99 ${v.tierSpec.slo.p99Ms}` },
+    ],
   });
 }
 
@@ -49,26 +75,42 @@ export function memoryOverTime(v: Verdict): string {
     const top = Object.keys(plot.services)
       .sort((a, b) => Math.max(...plot.services[b]) - Math.max(...plot.services[a]) || a.localeCompare(b))
       .slice(0, 8);
-    for (const name of top) series.push({ name: name.replace(/\.service$/, ''), points: plot.tSec.map((t, i) => [t, plot.services[name][i]]) });
+    for (const name of top)
+      series.push({ name: name.replace(/\.service$/, ''), points: plot.tSec.map((t, i) => [t, plot.services[name][i]]) });
   }
   const ceiling = Math.round(v.tierSpec.ramMiB * v.tierSpec.slo.memoryCeilingPct) / 100;
   return linePlot({
-    id: 'plot-memory-time', title: 'Memory over time: box total and PSS per service', xLabel: 'seconds', yLabel: 'MiB', series,
+    id: 'plot-memory-time',
+    title: 'Memory over time: box total and PSS per service',
+    xLabel: 'seconds',
+    yLabel: 'MiB',
+    series,
     hLines: [{ value: ceiling, label: `ceiling ${v.tierSpec.slo.memoryCeilingPct}%` }],
   });
 }
 
 export function capacityCurve(v: Verdict): string {
   const steps = [...(v.load.capacity?.steps ?? [])].sort((a, b) => a.rps - b.rps || a.attempt - b.attempt);
-  const series: Series[] = steps.length ? [
-    { name: 'p95', points: steps.map((s) => [s.rps, s.p95Ms]) },
-    { name: 'p99', points: steps.map((s) => [s.rps, s.p99Ms]) },
-    { name: 'p50', points: steps.map((s) => [s.rps, s.p50Ms]), dashed: true },
-  ] : [];
+  const series: Series[] = steps.length
+    ? [
+        { name: 'p95', points: steps.map((s) => [s.rps, s.p95Ms]) },
+        { name: 'p99', points: steps.map((s) => [s.rps, s.p99Ms]) },
+        { name: 'p50', points: steps.map((s) => [s.rps, s.p50Ms]), dashed: true },
+      ]
+    : [];
   const good = v.load.capacity?.maxGoodRps;
   return linePlot({
-    id: 'plot-capacity', title: 'Capacity curve: latency vs offered rate', xLabel: 'offered req/s', yLabel: 'ms', series,
+    id: 'plot-capacity',
+    title: 'Capacity curve: latency vs offered rate',
+    xLabel: 'offered req/s',
+    yLabel: 'ms',
+    series,
     hLines: [{ value: v.tierSpec.slo.p95Ms, label: `SLO p95 ${v.tierSpec.slo.p95Ms}` }],
-    vLines: good ? [{ value: good, label: `max good ${good}/s` }, { value: v.tierSpec.slo.targetRps, label: `target ${v.tierSpec.slo.targetRps}/s` }] : [],
+    vLines: good
+      ? [
+          { value: good, label: `max good ${good}/s` },
+          { value: v.tierSpec.slo.targetRps, label: `target ${v.tierSpec.slo.targetRps}/s` },
+        ]
+      : [],
   });
 }

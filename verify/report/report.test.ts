@@ -11,7 +11,15 @@ import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 import { writeReport } from './write.ts';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 let browser: Browser;
 let dir: string;
@@ -34,8 +42,12 @@ async function parseJunit(xml: string) {
       if (err) return { error: err.textContent ?? 'parse error' };
       const root = doc.documentElement;
       return {
-        error: null, root: root.nodeName, tests: Number(root.getAttribute('tests')), failuresAttr: Number(root.getAttribute('failures')),
-        testcases: doc.querySelectorAll('testcase').length, failures: doc.querySelectorAll('testcase > failure').length,
+        error: null,
+        root: root.nodeName,
+        tests: Number(root.getAttribute('tests')),
+        failuresAttr: Number(root.getAttribute('failures')),
+        testcases: doc.querySelectorAll('testcase').length,
+        failures: doc.querySelectorAll('testcase > failure').length,
         names: [...doc.querySelectorAll('testcase')].map((t) => t.getAttribute('name')),
       };
     }, xml);
@@ -52,7 +64,9 @@ describe('report', () => {
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(pathToFileURL(files.html).href);
-    const plots = await page.$$eval('svg.plot', (els) => els.map((e) => ({ id: e.id, series: e.querySelectorAll('path.series').length, nodata: e.querySelectorAll('.nodata').length })));
+    const plots = await page.$$eval('svg.plot', (els) =>
+      els.map((e) => ({ id: e.id, series: e.querySelectorAll('path.series').length, nodata: e.querySelectorAll('.nodata').length })),
+    );
     expect(plots.map((p) => p.id)).toEqual(['plot-latency-time', 'plot-latency-spectrum', 'plot-memory-time', 'plot-capacity']);
     for (const p of plots) {
       expect(p.series, p.id).toBeGreaterThan(0);
@@ -109,8 +123,32 @@ describe('report', () => {
       { name: evil, path: '/items?next=<script>x</script>&a="b"', weight: 1, method: 'POST', status: 201, p95Ms: 100, p99Ms: 200 },
     ];
     load.measure.byEndpoint = [
-      { name: 'home', path: '/', method: 'GET', expectedStatus: 200, scheduled: 3600, responses: 3600, errors: 0, statuses: { 200: 3600 }, p50Ms: 12, p95Ms: 40, p99Ms: 90 },
-      { name: evil, path: '/items?next=<script>x</script>&a="b"', method: 'POST', expectedStatus: 201, scheduled: 900, responses: 898, errors: 122, statuses: { 201: 778, 403: 120 }, p50Ms: 30, p95Ms: 80, p99Ms: 250 },
+      {
+        name: 'home',
+        path: '/',
+        method: 'GET',
+        expectedStatus: 200,
+        scheduled: 3600,
+        responses: 3600,
+        errors: 0,
+        statuses: { 200: 3600 },
+        p50Ms: 12,
+        p95Ms: 40,
+        p99Ms: 90,
+      },
+      {
+        name: evil,
+        path: '/items?next=<script>x</script>&a="b"',
+        method: 'POST',
+        expectedStatus: 201,
+        scheduled: 900,
+        responses: 898,
+        errors: 122,
+        statuses: { 201: 778, 403: 120 },
+        p50Ms: 30,
+        p95Ms: 80,
+        p99Ms: 250,
+      },
     ];
     input.thresholds = judgeThresholds({ slo: input.tier.slo, ramMiB: input.tier.ramMiB, load, memory: input.memory });
     const v = buildVerdict(input);
@@ -119,17 +157,33 @@ describe('report', () => {
     const page = await browser.newPage();
     await page.setContent(html);
     expect(await page.locator('script').count()).toBe(0);
-    const rows = await page.$$eval('h2:has-text("Endpoints") + table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => [td.textContent, td.className])));
+    const rows = await page.$$eval('h2:has-text("Endpoints") + table tbody tr', (trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => [td.textContent, td.className])),
+    );
     expect(rows.map((r) => r.map(([text]) => text))).toEqual([
       ['home', 'GET /', '200', '3600', '0', '12', '40', '90', '—', '<= 400 ms: pass', '<= 0.1 %: pass'],
-      [evil, 'POST /items?next=<script>x</script>&a="b"', '201', '898', '122 (expected 201, got 403 x120; 2 without a response)', '30', '80', '250', '<= 100 ms: pass', '<= 200 ms: fail', '<= 0.1 %: fail'],
+      [
+        evil,
+        'POST /items?next=<script>x</script>&a="b"',
+        '201',
+        '898',
+        '122 (expected 201, got 403 x120; 2 without a response)',
+        '30',
+        '80',
+        '250',
+        '<= 100 ms: pass',
+        '<= 200 ms: fail',
+        '<= 0.1 %: fail',
+      ],
     ]);
     expect(rows[1].slice(8).map(([, cls]) => cls)).toEqual(['pass', 'fail', 'fail']);
     await page.close();
 
     const junit = await parseJunit(renderJunit(v));
     expect(junit.error).toBeNull();
-    expect(junit.names).toEqual(expect.arrayContaining(['errors:home', 'slo:p99:home', `errors:${evil}`, `slo:p95:${evil}`, `slo:p99:${evil}`]));
+    expect(junit.names).toEqual(
+      expect.arrayContaining(['errors:home', 'slo:p99:home', `errors:${evil}`, `slo:p95:${evil}`, `slo:p99:${evil}`]),
+    );
     expect(junit.failures).toBe(3); // the endpoint's p99 and error share, and the decision
   });
 

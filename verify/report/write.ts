@@ -6,7 +6,11 @@ import type { Verdict } from '../verdict.ts';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 
-export interface ReportFiles { verdict: string; html: string; junit: string }
+export interface ReportFiles {
+  verdict: string;
+  html: string;
+  junit: string;
+}
 
 export async function writeReport(v: Verdict, dir: string): Promise<ReportFiles> {
   await mkdir(dir, { recursive: true });

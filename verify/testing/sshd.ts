@@ -27,8 +27,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-const keygen = (path: string) =>
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kiln-test', '-f', path]);
+const keygen = (path: string) => execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'kiln-test', '-f', path]);
 
 function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -36,7 +35,10 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
     const attempt = () => {
       if (child.exitCode !== null) return reject(new Error(`sshd exited with ${child.exitCode}`));
       const sock = netConnect({ host: '127.0.0.1', port });
-      sock.once('connect', () => { sock.destroy(); resolve(); });
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve();
+      });
       sock.once('error', () => {
         sock.destroy();
         if (Date.now() > deadline) reject(new Error('sshd did not listen in time'));
@@ -73,7 +75,9 @@ export async function startSshd(): Promise<LocalSshd> {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
-  child.stderr?.on('data', (c: Buffer) => { log += c.toString(); });
+  child.stderr?.on('data', (c: Buffer) => {
+    log += c.toString();
+  });
   try {
     await waitForPort(port, child, 10_000);
   } catch (err) {
@@ -87,15 +91,22 @@ export async function startSshd(): Promise<LocalSshd> {
     dir,
     pid,
     host: {
-      address: '127.0.0.1', port, user: userInfo().username,
-      keyPath: join(dir, 'client_key'), hostKey: line(join(dir, 'ssh_host_ed25519_key.pub')),
+      address: '127.0.0.1',
+      port,
+      user: userInfo().username,
+      keyPath: join(dir, 'client_key'),
+      hostKey: line(join(dir, 'ssh_host_ed25519_key.pub')),
     },
     otherHostKey: line(join(dir, 'other_host_key.pub')),
-    stop: () => new Promise((resolve) => {
-      const done = () => { rmSync(dir, { recursive: true, force: true }); resolve(); };
-      if (child.exitCode !== null) return done();
-      child.once('exit', done);
-      process.kill(pid, 'SIGTERM');
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        const done = () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        };
+        if (child.exitCode !== null) return done();
+        child.once('exit', done);
+        process.kill(pid, 'SIGTERM');
+      }),
   };
 }

@@ -48,7 +48,8 @@ export interface WorstCaseInput {
   stackUnits: readonly string[];
 }
 
-const okStatus = (a: PhaseReport['after'][number]) => a.status !== null && (a.expected ? a.status === a.expected : a.status >= 200 && a.status < 400);
+const okStatus = (a: PhaseReport['after'][number]) =>
+  a.status !== null && (a.expected ? a.status === a.expected : a.status >= 200 && a.status < 400);
 
 export function judgeWorstCase(i: WorstCaseInput): CheckResult[] {
   const r = i.report;
@@ -57,7 +58,10 @@ export function judgeWorstCase(i: WorstCaseInput): CheckResult[] {
   const p = r.parts;
   const shortfalls: string[] = [];
   if (i.plan.postgres) {
-    if (!p.postgres || p.postgres.sortConnections < 1 || !p.postgres.ok) shortfalls.push(`postgres: ${p.postgres ? `${p.postgres.sortConnections} sorting backends, ${p.postgres.ok ? 'ok' : 'failed'}` : 'not started'}`);
+    if (!p.postgres || p.postgres.sortConnections < 1 || !p.postgres.ok)
+      shortfalls.push(
+        `postgres: ${p.postgres ? `${p.postgres.sortConnections} sorting backends, ${p.postgres.ok ? 'ok' : 'failed'}` : 'not started'}`,
+      );
   }
   if (p.web.ok < 1) shortfalls.push(`gunicorn: no request answered by ${p.web.concurrency} clients (${p.web.failed} failed)`);
   if (i.plan.nginx && (!p.nginx || p.nginx.connections < Math.floor(i.plan.nginx.connections * NGINX_HELD_SHARE))) {
@@ -66,21 +70,36 @@ export function judgeWorstCase(i: WorstCaseInput): CheckResult[] {
   if (i.plan.redis && (!p.redis || (p.redis.writtenMiB ?? 0) < i.plan.redis.fillMiB)) {
     shortfalls.push(`redis: ${p.redis?.writtenMiB ?? 0} of ${i.plan.redis.fillMiB} MiB written`);
   }
-  const ran = `${r.holdSec} s hold: postgres ${p.postgres ? `${p.postgres.sortConnections} backends sorting + 1 CREATE INDEX` : 'none'}, `
+  const ran =
+    `${r.holdSec} s hold: postgres ${p.postgres ? `${p.postgres.sortConnections} backends sorting + 1 CREATE INDEX` : 'none'}, `
     + `gunicorn ${p.web.concurrency} clients (${p.web.ok} answered, ${p.web.failed} failed), nginx ${p.nginx ? `${p.nginx.connections} connections` : 'none'}, `
     + `redis ${p.redis ? `${p.redis.writtenMiB ?? 0} MiB written (used_memory ${p.redis.usedMemoryMiB ?? '?'} MiB)` : 'none'}`;
   const errs = r.errors.length ? `; ${r.errors.slice(0, 3).join('; ')}` : '';
-  out.push(shortfalls.length ? fail('worst-case:ran', `${ran}: short of the plan: ${shortfalls.join('; ')}${errs}`, r) : pass('worst-case:ran', ran, r));
+  out.push(
+    shortfalls.length
+      ? fail('worst-case:ran', `${ran}: short of the plan: ${shortfalls.join('; ')}${errs}`, r)
+      : pass('worst-case:ran', ran, r),
+  );
 
   const oom = i.memory?.oomKills ?? null;
-  out.push(oom === null
-    ? error('worst-case:oom-kills', 'no OOM kill count was read during the phase: unknown is not zero')
-    : oom > 0 ? fail('worst-case:oom-kills', `${oom} OOM kills on the box`, { oomKills: oom }) : pass('worst-case:oom-kills', '0 OOM kills', { oomKills: 0 }));
+  out.push(
+    oom === null
+      ? error('worst-case:oom-kills', 'no OOM kill count was read during the phase: unknown is not zero')
+      : oom > 0
+        ? fail('worst-case:oom-kills', `${oom} OOM kills on the box`, { oomKills: oom })
+        : pass('worst-case:oom-kills', '0 OOM kills', { oomKills: 0 }),
+  );
 
   const bad = r.after.filter((a) => !okStatus(a));
-  out.push(bad.length
-    ? fail('worst-case:answering', `after the phase ${bad.map((a) => `${a.method} ${a.path} ${a.status ?? a.error ?? 'no answer'}${a.expected ? ` (expected ${a.expected})` : ''}`).join(', ')}`, r.after)
-    : pass('worst-case:answering', `after the phase all ${r.after.length} endpoints answered`, r.after));
+  out.push(
+    bad.length
+      ? fail(
+          'worst-case:answering',
+          `after the phase ${bad.map((a) => `${a.method} ${a.path} ${a.status ?? a.error ?? 'no answer'}${a.expected ? ` (expected ${a.expected})` : ''}`).join(', ')}`,
+          r.after,
+        )
+      : pass('worst-case:answering', `after the phase all ${r.after.length} endpoints answered`, r.after),
+  );
 
   if (i.wholeMachine) {
     const sampled = i.memory && Number.isFinite(i.memory.minMemAvailableMiB) ? i.memory.minMemAvailableMiB : Infinity;
@@ -91,12 +110,18 @@ export function judgeWorstCase(i: WorstCaseInput): CheckResult[] {
     } catch {
       loaded = null;
     }
-    const share = loaded ? `; halfway: OS share ${loaded.osShareMiB} MiB (kernel in use ${loaded.kernelUsedMiB}, OS processes ${loaded.osUserlandMiB}), stack ${loaded.stackMiB} MiB` : '';
+    const share = loaded
+      ? `; halfway: OS share ${loaded.osShareMiB} MiB (kernel in use ${loaded.kernelUsedMiB}, OS processes ${loaded.osUserlandMiB}), stack ${loaded.stackMiB} MiB`
+      : '';
     const detail = `lowest MemAvailable ${low} MiB (before ${r.memAvailableBeforeMiB} of MemTotal ${r.memTotalMiB}); the budget leaves ${i.headroomMiB} MiB free${share}`;
     const data = { lowMiB: low, headroomMiB: i.headroomMiB, loaded };
-    out.push(!Number.isFinite(low) || r.samples < 1
-      ? error('worst-case:available', 'MemAvailable was not sampled during the phase')
-      : low < i.headroomMiB ? fail('worst-case:available', detail, data) : pass('worst-case:available', detail, data));
+    out.push(
+      !Number.isFinite(low) || r.samples < 1
+        ? error('worst-case:available', 'MemAvailable was not sampled during the phase')
+        : low < i.headroomMiB
+          ? fail('worst-case:available', detail, data)
+          : pass('worst-case:available', detail, data),
+    );
   }
   return out;
 }

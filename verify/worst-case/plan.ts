@@ -5,7 +5,13 @@
 import type { Endpoint } from '../load/types.ts';
 
 /** A request of the app's traffic as the phase sends it; `status` is what a correct answer has (absent: any 2xx/3xx). */
-export interface WorstCaseEndpoint { method: string; path: string; body?: string; headers?: Record<string, string>; status?: number }
+export interface WorstCaseEndpoint {
+  method: string;
+  path: string;
+  body?: string;
+  headers?: Record<string, string>;
+  status?: number;
+}
 
 export interface WorstCasePlan {
   holdSec: number;
@@ -35,12 +41,18 @@ export const DEFAULT_WORST_CASE_HOLD_SEC = 20;
 
 const num = (s: BundleSettings, svc: string, key: string): number => {
   const v = s[svc]?.[key];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`the image's settings lack ${svc}.${key}: the worst case cannot be sized`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new Error(`the image's settings lack ${svc}.${key}: the worst case cannot be sized`);
   return v;
 };
 
 export function worstCasePlan(input: {
-  settings: BundleSettings; services: readonly string[]; endpoints: readonly Endpoint[]; hostHeader: string; port: number; holdSec: number;
+  settings: BundleSettings;
+  services: readonly string[];
+  endpoints: readonly Endpoint[];
+  hostHeader: string;
+  port: number;
+  holdSec: number;
 }): WorstCasePlan {
   const s = input.settings;
   const concurrency = num(s, 'gunicorn', 'workers') * num(s, 'gunicorn', 'threads');
@@ -48,23 +60,41 @@ export function worstCasePlan(input: {
   const plan: WorstCasePlan = {
     holdSec: input.holdSec,
     web: {
-      port: input.port, hostHeader: input.hostHeader, concurrency,
+      port: input.port,
+      hostHeader: input.hostHeader,
+      concurrency,
       endpoints: input.endpoints.map((e) => ({
-        method: e.method ?? 'GET', path: e.path,
-        ...(e.body !== undefined ? { body: e.body } : {}), ...(e.headers ? { headers: e.headers } : {}), ...(e.status !== undefined ? { status: e.status } : {}),
+        method: e.method ?? 'GET',
+        path: e.path,
+        ...(e.body !== undefined ? { body: e.body } : {}),
+        ...(e.headers ? { headers: e.headers } : {}),
+        ...(e.status !== undefined ? { status: e.status } : {}),
       })),
     },
-    nginx: { connections: Math.max(0, nginxTotal - 2 * concurrency - num(s, 'nginx', 'worker_processes') * num(s, 'nginx', 'upstream_keepalive') - NGINX_MARGIN) },
+    nginx: {
+      connections: Math.max(
+        0,
+        nginxTotal - 2 * concurrency - num(s, 'nginx', 'worker_processes') * num(s, 'nginx', 'upstream_keepalive') - NGINX_MARGIN,
+      ),
+    },
   };
   if (input.services.includes('postgres')) {
     plan.postgres = {
       maxConnections: num(s, 'postgres', 'max_connections'),
       sortRows: Math.ceil((num(s, 'postgres', 'work_mem_kib') * 1024 * SORT_OVERSIZE) / SORT_ROW_BYTES),
-      maintenanceRows: Math.min(MAX_INDEX_ROWS, Math.ceil((num(s, 'postgres', 'maintenance_work_mem_mib') * 2 ** 20 * INDEX_OVERSIZE) / INDEX_ROW_BYTES)),
+      maintenanceRows: Math.min(
+        MAX_INDEX_ROWS,
+        Math.ceil((num(s, 'postgres', 'maintenance_work_mem_mib') * 2 ** 20 * INDEX_OVERSIZE) / INDEX_ROW_BYTES),
+      ),
     };
   }
   if (input.services.includes('redis')) {
-    plan.redis = { port: num(s, 'redis', 'port'), db: 15, fillMiB: Math.ceil(num(s, 'redis', 'maxmemory_mib') * REDIS_FILL_FACTOR), valueBytes: 4096 };
+    plan.redis = {
+      port: num(s, 'redis', 'port'),
+      db: 15,
+      fillMiB: Math.ceil(num(s, 'redis', 'maxmemory_mib') * REDIS_FILL_FACTOR),
+      valueBytes: 4096,
+    };
   }
   return plan;
 }

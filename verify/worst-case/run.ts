@@ -13,11 +13,22 @@ const SCRIPT = `${SNAPSHOT_PY}\n${readFileSync(new URL('./phase.py', import.meta
 /** Building the scratch table and draining the loops take this long at most beyond the hold (software emulation included). */
 const SETUP_SEC = 240;
 
-export interface WorstCaseRun { checks: CheckResult[]; memory: MemorySummary | null }
+export interface WorstCaseRun {
+  checks: CheckResult[];
+  memory: MemorySummary | null;
+}
 
-export async function runWorstCase(remote: Remote, plan: WorstCasePlan, opts: {
-  units: readonly string[]; wholeMachine: boolean; headroomMiB: number; ramMiB: number; cgroupPath?: string;
-}): Promise<WorstCaseRun> {
+export async function runWorstCase(
+  remote: Remote,
+  plan: WorstCasePlan,
+  opts: {
+    units: readonly string[];
+    wholeMachine: boolean;
+    headroomMiB: number;
+    ramMiB: number;
+    cgroupPath?: string;
+  },
+): Promise<WorstCaseRun> {
   const budgetSec = plan.holdSec + SETUP_SEC;
   const sampler = startMemorySampler(remote, { durationSec: plan.holdSec + 30, cgroupPath: opts.cgroupPath });
   const r = await remote.exec(`python3 - ${shellQuote(JSON.stringify(plan))}`, { timeoutSec: budgetSec, asRoot: true, stdin: SCRIPT });
@@ -26,10 +37,23 @@ export async function runWorstCase(remote: Remote, plan: WorstCasePlan, opts: {
   let report: PhaseReport | null = null;
   let runError: string | undefined;
   try {
-    if (r.exitCode !== 0) throw new Error(`exit ${r.exitCode ?? 'none'}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim().slice(-300)}`);
+    if (r.exitCode !== 0)
+      throw new Error(`exit ${r.exitCode ?? 'none'}${r.timedOut ? ' (timed out)' : ''}: ${r.stderr.trim().slice(-300)}`);
     report = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as PhaseReport;
   } catch (err) {
     runError = (err as Error).message;
   }
-  return { checks: judgeWorstCase({ plan, report, runError, memory, wholeMachine: opts.wholeMachine, headroomMiB: opts.headroomMiB, ramMiB: opts.ramMiB, stackUnits: opts.units }), memory };
+  return {
+    checks: judgeWorstCase({
+      plan,
+      report,
+      runError,
+      memory,
+      wholeMachine: opts.wholeMachine,
+      headroomMiB: opts.headroomMiB,
+      ramMiB: opts.ramMiB,
+      stackUnits: opts.units,
+    }),
+    memory,
+  };
 }

@@ -10,7 +10,10 @@ import { REDIS_FILL_FACTOR, worstCasePlan, type BundleSettings } from './plan.ts
 
 const nano = render(findTier(buildCatalog(), 'nano'), WEB, DISTROS.debian13);
 const settings = nano.context.s as BundleSettings;
-const endpoints = [{ name: 'health', path: '/health', weight: 1 }, { name: 'post', path: '/form', weight: 1, method: 'POST' as const, body: 'a=1', status: 201 }];
+const endpoints = [
+  { name: 'health', path: '/health', weight: 1 },
+  { name: 'post', path: '/form', weight: 1, method: 'POST' as const, body: 'a=1', status: 201 },
+];
 const plan = worstCasePlan({ settings, services: WEB.services, endpoints, hostHeader: 'localhost', port: 80, holdSec: 20 });
 const UNITS = ['kiln-app.service', 'postgresql@17-main.service'];
 
@@ -25,7 +28,10 @@ describe('worst-case plan: sized from the settings the image was baked with', ()
     const total = s.nginx!.worker_processes! * s.nginx!.worker_connections!;
     expect(plan.nginx!.connections).toBeGreaterThan(total * 0.7);
     expect(plan.nginx!.connections).toBeLessThan(total - 2 * plan.web.concurrency);
-    expect(plan.web.endpoints).toEqual([{ method: 'GET', path: '/health' }, { method: 'POST', path: '/form', body: 'a=1', status: 201 }]);
+    expect(plan.web.endpoints).toEqual([
+      { method: 'GET', path: '/health' },
+      { method: 'POST', path: '/form', body: 'a=1', status: 201 },
+    ]);
   });
 
   it('leaves out the services the image does not run, and refuses settings that lack a size', () => {
@@ -33,8 +39,9 @@ describe('worst-case plan: sized from the settings the image was baked with', ()
     expect(p.postgres).toBeUndefined();
     expect(p.redis).toBeUndefined();
     const { gunicorn: _g, ...noGunicorn } = settings;
-    expect(() => worstCasePlan({ settings: noGunicorn, services: WEB.services, endpoints, hostHeader: 'h', port: 80, holdSec: 5 }))
-      .toThrow(/gunicorn\.workers/);
+    expect(() => worstCasePlan({ settings: noGunicorn, services: WEB.services, endpoints, hostHeader: 'h', port: 80, holdSec: 5 })).toThrow(
+      /gunicorn\.workers/,
+    );
   });
 });
 
@@ -64,27 +71,54 @@ describe('machine share: the OS is what is neither available nor the stack', () 
 });
 
 const report = (over: Partial<PhaseReport> = {}): PhaseReport => ({
-  holdSec: 20, elapsedSec: 60, samples: 40, memTotalMiB: 468.8, memAvailableBeforeMiB: 255, memAvailableMinMiB: 210,
-  atLowest: {}, vmOomKills: 0, loaded: snapshot(215, 110),
+  holdSec: 20,
+  elapsedSec: 60,
+  samples: 40,
+  memTotalMiB: 468.8,
+  memAvailableBeforeMiB: 255,
+  memAvailableMinMiB: 210,
+  atLowest: {},
+  vmOomKills: 0,
+  loaded: snapshot(215, 110),
   parts: {
-    postgres: { sortConnections: 4, maintenance: 1, ok: true }, web: { concurrency: 32, ok: 3000, failed: 0 },
-    nginx: { connections: plan.nginx!.connections, planned: plan.nginx!.connections }, redis: { writtenMiB: plan.redis!.fillMiB, usedMemoryMiB: 26, errors: 0, planned: plan.redis!.fillMiB },
+    postgres: { sortConnections: 4, maintenance: 1, ok: true },
+    web: { concurrency: 32, ok: 3000, failed: 0 },
+    nginx: { connections: plan.nginx!.connections, planned: plan.nginx!.connections },
+    redis: { writtenMiB: plan.redis!.fillMiB, usedMemoryMiB: 26, errors: 0, planned: plan.redis!.fillMiB },
   },
-  after: [{ method: 'GET', path: '/health', status: 200, expected: null, error: null }, { method: 'POST', path: '/form', status: 201, expected: 201, error: null }],
+  after: [
+    { method: 'GET', path: '/health', status: 200, expected: null, error: null },
+    { method: 'POST', path: '/form', status: 201, expected: 201, error: null },
+  ],
   errors: [],
   ...over,
 });
-const memory = (oomKills: number | null, minMemAvailableMiB = 212) => ({ oomKills, minMemAvailableMiB } as MemorySummary);
-const judge = (over: Partial<WorstCaseInput>) => judgeWorstCase({
-  plan, report: report(), memory: memory(0), wholeMachine: true, headroomMiB: 90, ramMiB: 512, stackUnits: UNITS, ...over,
-});
+const memory = (oomKills: number | null, minMemAvailableMiB = 212) => ({ oomKills, minMemAvailableMiB }) as MemorySummary;
+const judge = (over: Partial<WorstCaseInput>) =>
+  judgeWorstCase({
+    plan,
+    report: report(),
+    memory: memory(0),
+    wholeMachine: true,
+    headroomMiB: 90,
+    ramMiB: 512,
+    stackUnits: UNITS,
+    ...over,
+  });
 const status = (checks: ReturnType<typeof judge>) => Object.fromEntries(checks.map((c) => [c.id, c.status]));
 
 describe('worst-case judgement', () => {
   it('passes when every part ran, nothing was OOM-killed, everything answers and MemAvailable kept the headroom', () => {
     const c = judge({});
-    expect(status(c)).toEqual({ 'worst-case:ran': 'pass', 'worst-case:oom-kills': 'pass', 'worst-case:answering': 'pass', 'worst-case:available': 'pass' });
-    expect(c.find((x) => x.id === 'worst-case:available')!.evidence).toMatch(/lowest MemAvailable 210 MiB .* leaves 90 MiB free; halfway: OS share/);
+    expect(status(c)).toEqual({
+      'worst-case:ran': 'pass',
+      'worst-case:oom-kills': 'pass',
+      'worst-case:answering': 'pass',
+      'worst-case:available': 'pass',
+    });
+    expect(c.find((x) => x.id === 'worst-case:available')!.evidence).toMatch(
+      /lowest MemAvailable 210 MiB .* leaves 90 MiB free; halfway: OS share/,
+    );
   });
 
   it('fails on an OOM kill, and an unknown OOM count is an error, never a pass', () => {
@@ -101,7 +135,8 @@ describe('worst-case judgement', () => {
   });
 
   it('a part that did not reach its size proves nothing: the phase fails', () => {
-    const short = (parts: Partial<PhaseReport['parts']>) => status(judge({ report: report({ parts: { ...report().parts, ...parts } }) }))['worst-case:ran'];
+    const short = (parts: Partial<PhaseReport['parts']>) =>
+      status(judge({ report: report({ parts: { ...report().parts, ...parts } }) }))['worst-case:ran'];
     expect(short({ redis: { writtenMiB: 3, planned: plan.redis!.fillMiB } })).toBe('fail');
     expect(short({ postgres: { sortConnections: 0, maintenance: 0, ok: false } })).toBe('fail');
     expect(short({ postgres: { sortConnections: 4, maintenance: 1, ok: false } })).toBe('fail');
@@ -114,6 +149,8 @@ describe('worst-case judgement', () => {
     const c = judge({ report: report({ after }) });
     expect(status(c)['worst-case:answering']).toBe('fail');
     expect(c.find((x) => x.id === 'worst-case:answering')!.evidence).toContain('POST /form 200 (expected 201)');
-    expect(judge({ report: null, runError: 'exit 1: Traceback' })).toEqual([expect.objectContaining({ id: 'worst-case:ran', status: 'error' })]);
+    expect(judge({ report: null, runError: 'exit 1: Traceback' })).toEqual([
+      expect.objectContaining({ id: 'worst-case:ran', status: 'error' }),
+    ]);
   });
 });

@@ -19,8 +19,14 @@ describe('bench configs', () => {
     for (const tier of TIERS) {
       const image = new Map(render(tier, WEB, DISTROS.debian13).files.map((f) => [f.path, f.content]));
       const r = renderVariant(canarySide(tier), findVariant('kiln')!, STOCK);
-      expect(r.files.map((f) => f.path)).toEqual(['/etc/kiln/gunicorn.conf.py', '/etc/nginx/conf.d/kiln.conf', '/etc/nginx/nginx.conf',
-        '/etc/pgbouncer/pgbouncer.ini', `${DISTROS[DEFAULT_LOCAL_DISTRO].pgConfDir}/conf.d/kiln.conf`, '/etc/redis/redis.conf']);
+      expect(r.files.map((f) => f.path)).toEqual([
+        '/etc/kiln/gunicorn.conf.py',
+        '/etc/nginx/conf.d/kiln.conf',
+        '/etc/nginx/nginx.conf',
+        '/etc/pgbouncer/pgbouncer.ini',
+        `${DISTROS[DEFAULT_LOCAL_DISTRO].pgConfDir}/conf.d/kiln.conf`,
+        '/etc/redis/redis.conf',
+      ]);
       for (const f of r.files) expect(f.content, f.path).toBe(image.get(f.path));
     }
   });
@@ -32,7 +38,9 @@ describe('bench configs', () => {
       expect(v.postgres).toMatchObject({ shared_buffers_mib: 128, work_mem_kib: 2600, max_connections: 50 });
       expect(v.pgbouncer).toMatchObject({ pool_mode: 'transaction', default_pool_size: 10 });
       expect(v.redis).toMatchObject({ maxmemory_mib: 50, maxmemory_policy: 'allkeys-lru' });
-      const file = renderVariant(canarySide(tier), findVariant('seed')!, STOCK).files.find((f) => f.path.endsWith('conf.d/kiln.conf') && f.path.includes('postgresql'))!;
+      const file = renderVariant(canarySide(tier), findVariant('seed')!, STOCK).files.find(
+        (f) => f.path.endsWith('conf.d/kiln.conf') && f.path.includes('postgresql'),
+      )!;
       expect(file.content).toMatch(/^shared_buffers = 128MB$/m);
       expect(file.content).toMatch(/^work_mem = 2600kB$/m);
     }
@@ -42,13 +50,17 @@ describe('bench configs', () => {
     for (const tier of TIERS) {
       const v = rulesValues(tier);
       expect(v.gunicorn).toMatchObject({ workers: 2 * tier.vcpus + 1, threads: 1, worker_class: 'sync' });
-      expect(v.postgres).toMatchObject({ max_connections: 200, shared_buffers_mib: tier.ramMiB / 4, effective_cache_size_mib: (tier.ramMiB * 3) / 4 });
+      expect(v.postgres).toMatchObject({
+        max_connections: 200,
+        shared_buffers_mib: tier.ramMiB / 4,
+        effective_cache_size_mib: (tier.ramMiB * 3) / 4,
+      });
       expect(Number(v.postgres.work_mem_kib)).toBeGreaterThanOrEqual(4096);
     }
     expect(rulesValues(findTier(catalog, 'xlarge')).gunicorn.workers).toBe(9);
   });
 
-  it('stock is gunicorn\'s one sync worker and unbounded Redis, the same on every tier', () => {
+  it("stock is gunicorn's one sync worker and unbounded Redis, the same on every tier", () => {
     const [a, b] = [TIERS[0], TIERS[2]].map((t) => findVariant('stock')!.values(t, kilnValues(t)));
     expect(a).toEqual(b);
     expect(a.gunicorn).toMatchObject({ workers: 1, worker_class: 'sync' });

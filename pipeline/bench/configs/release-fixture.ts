@@ -28,15 +28,22 @@ export const mysite = (yaml = MYSITE_YAML): Recipe => parseRecipe(yaml, '/srv/my
 /** The bundle a release image of `recipe` on `tierName` keeps (files and manifest), as targets/local reads it back. */
 export function releaseBundle(tierName: string, recipe: Recipe = mysite(), distro: DistroProfile = DISTROS.debian13): ImageBundle {
   const rendered = render(findTier(buildCatalog(), tierName), recipe, distro);
-  const manifest = { ...renderJson(rendered, '.'), app: { kind: 'dir', build: 'b1', sha256: 'f'.repeat(64), files: 12, requirementsSha256: null, addedGunicorn: false } } as BundleManifest;
-  return { manifest: structuredClone(manifest), files: rendered.files.map((f) => ({ path: f.path, role: f.role, content: f.content, mode: f.mode })) };
+  const manifest = {
+    ...renderJson(rendered, '.'),
+    app: { kind: 'dir', build: 'b1', sha256: 'f'.repeat(64), files: 12, requirementsSha256: null, addedGunicorn: false },
+  } as BundleManifest;
+  return {
+    manifest: structuredClone(manifest),
+    files: rendered.files.map((f) => ({ path: f.path, role: f.role, content: f.content, mode: f.mode })),
+  };
 }
 
 /** The same bundle without some services' files, drop-ins and settings: an image that does not run them. */
 export function without(bundle: ImageBundle, services: string[]): ImageBundle {
   const b = structuredClone(bundle);
-  const units = services.map((s) => ({ postgres: 'postgresql', pgbouncer: 'pgbouncer', redis: 'redis-server' }[s] ?? s));
-  const drop = (f: { path: string; role: string }) => services.includes(f.role) || units.some((u) => f.path.startsWith(`/etc/systemd/system/${u}`));
+  const units = services.map((s) => ({ postgres: 'postgresql', pgbouncer: 'pgbouncer', redis: 'redis-server' })[s] ?? s);
+  const drop = (f: { path: string; role: string }) =>
+    services.includes(f.role) || units.some((u) => f.path.startsWith(`/etc/systemd/system/${u}`));
   b.files = b.files.filter((f) => !drop(f));
   b.manifest.files = b.manifest.files.filter((f) => !drop(f));
   for (const s of services) delete b.manifest.settings[s];

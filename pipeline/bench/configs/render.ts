@@ -33,7 +33,15 @@ export interface VariantRender {
 /** The canary image as the bench bakes it: a fresh tune of the tier with kiln's canary recipe. */
 export function canarySide(tier: Tier, distro: DistroProfile = DISTROS.debian13): KilnSide {
   const tuned = tune(tier, WEB);
-  return { tier, recipe: WEB, distro, tuned, settings: settingValues(tuned.settings), reasons: settingReasons(tuned.settings), services: [...SERVICES] };
+  return {
+    tier,
+    recipe: WEB,
+    distro,
+    tuned,
+    settings: settingValues(tuned.settings),
+    reasons: settingReasons(tuned.settings),
+    services: [...SERVICES],
+  };
 }
 
 /**
@@ -42,21 +50,28 @@ export function canarySide(tier: Tier, distro: DistroProfile = DISTROS.debian13)
  */
 export function recordedSide(m: BundleManifest): KilnSide {
   const distro = (DISTROS as Record<string, DistroProfile | undefined>)[m.distro];
-  if (!distro) throw new Error(`the image was rendered for distro ${m.distro}, which this kiln does not know (${Object.keys(DISTROS).join(', ')})`);
+  if (!distro)
+    throw new Error(`the image was rendered for distro ${m.distro}, which this kiln does not know (${Object.keys(DISTROS).join(', ')})`);
   const roles = new Set<string>(m.files.map((f) => f.role));
   const services = SERVICES.filter((s) => roles.has(s));
   const unrecorded = services.filter((s) => !m.settings[s]);
   if (unrecorded.length) throw new Error(`the image has ${unrecorded.join(', ')} files but records no settings for them: bake it again`);
   // Only the systemd drop-ins read the budget and a variant never replaces them; it is carried for the context's shape.
-  const settings = Object.fromEntries(Object.entries(m.settings).map(([g, vals]) =>
-    [g, Object.fromEntries(Object.entries(vals).map(([k, value]) => [k, { value, reason: m.reasons[`${g}.${k}`] ?? '' }]))]));
+  const settings = Object.fromEntries(
+    Object.entries(m.settings).map(([g, vals]) => [
+      g,
+      Object.fromEntries(Object.entries(vals).map(([k, value]) => [k, { value, reason: m.reasons[`${g}.${k}`] ?? '' }])),
+    ]),
+  );
   const tuned = { tier: m.tierSpec, budget: { ramMiB: m.ramMiB, ...m.budget }, settings } as unknown as Tuned;
   return { tier: m.tierSpec, recipe: m.recipe, distro, tuned, settings: structuredClone(m.settings), reasons: { ...m.reasons }, services };
 }
 
 /** kiln's values on the side (a service the image lacks keeps the stock values, so every variant can be keyed; none is rendered). */
 export function sideValues(side: KilnSide): Values {
-  return Object.fromEntries(SERVICES.map((s) => [s, side.services.includes(s) ? structuredClone(side.settings[s]) : structuredClone(STOCK[s])])) as Values;
+  return Object.fromEntries(
+    SERVICES.map((s) => [s, side.services.includes(s) ? structuredClone(side.settings[s]) : structuredClone(STOCK[s])]),
+  ) as Values;
 }
 
 /** kiln's tuned values for the tier's canary image: what every other variant is keyed against. */
@@ -85,7 +100,10 @@ export function renderVariant(side: KilnSide, variant: Variant, stock: Values): 
   const values: Partial<Values> = Object.fromEntries(side.services.map((s) => [s, all[s]]));
   // The variant's values replace the tuned ones; the budget stays kiln's (only systemd drop-ins read it, and they are not replaced).
   const ctx: RenderContext = {
-    tier: side.tier, recipe: side.recipe, distro: side.distro, tuned: side.tuned,
+    tier: side.tier,
+    recipe: side.recipe,
+    distro: side.distro,
+    tuned: side.tuned,
     s: { ...side.settings, ...values },
     r: reasonsFor(variant, all, side, stock),
     imageHash: '',

@@ -13,11 +13,18 @@ export function rulesValues(tier: Tier): Values {
   return overlay(STOCK, {
     gunicorn: { workers: gunicornDocsWorkers(tier), threads: 1, worker_class: 'sync' },
     postgres: {
-      max_connections: pg.max_connections, shared_buffers_mib: pg.shared_buffers_mib, effective_cache_size_mib: pg.effective_cache_size_mib,
-      maintenance_work_mem_mib: pg.maintenance_work_mem_mib, work_mem_kib: pg.work_mem_kib,
+      max_connections: pg.max_connections,
+      shared_buffers_mib: pg.shared_buffers_mib,
+      effective_cache_size_mib: pg.effective_cache_size_mib,
+      maintenance_work_mem_mib: pg.maintenance_work_mem_mib,
+      work_mem_kib: pg.work_mem_kib,
       wal_buffers_mib: pgtuneWalBuffersMiB(pg.shared_buffers_mib),
       // PGTune's web profile on SSD; it leaves the parallel settings alone below 4 CPUs.
-      min_wal_size_mib: 1024, max_wal_size_mib: 4096, checkpoint_completion_target: 0.9, random_page_cost: 1.1, effective_io_concurrency: 200,
+      min_wal_size_mib: 1024,
+      max_wal_size_mib: 4096,
+      checkpoint_completion_target: 0.9,
+      random_page_cost: 1.1,
+      effective_io_concurrency: 200,
     },
   });
 }

@@ -36,7 +36,9 @@ describe('bench configs under the real tools', () => {
       const findings = await validateBundle(dir, rendered, picked);
       // The one known difference: kiln's drop-in keeps LimitNOFILE=160 under every config, so Redis clamps the stock
       // maxclients 10000 to 128 (nofile - 32); the validator reports that, and nothing else may fail.
-      const bad = findings.filter((f) => !f.ok && !(f.tool === 'redis-server' && /^maxclients: rendered "10000", the program reports "128"\n/.test(f.output)));
+      const bad = findings.filter(
+        (f) => !f.ok && !(f.tool === 'redis-server' && /^maxclients: rendered "10000", the program reports "128"\n/.test(f.output)),
+      );
       expect(bad.map((f) => `${f.tool} ${f.file}: ${f.output.slice(0, 400)}`)).toEqual([]);
       expect(findings.length).toBeGreaterThan(4);
     }, 180_000);

@@ -20,7 +20,12 @@ const STAND_IN_USER = 'nobody';
 /** `Key=value` of the [Service] section of a unit (last one wins, as systemd reads single-valued keys). */
 export function serviceKeys(unit: string): Map<string, string> {
   const section = unit.split(/^\[Service\]$/m)[1]?.split(/^\[/m)[0] ?? '';
-  return new Map(section.split('\n').filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
+  return new Map(
+    section
+      .split('\n')
+      .filter((l) => /^[A-Za-z]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]),
+  );
 }
 
 // What a load balancer's health check sends as Host: the instance's own address.
@@ -52,8 +57,12 @@ export const appValidator: Validator = {
   name: TOOL,
   roles: ['gunicorn', 'nginx'],
   needs: ['nginx', 'curl', 'setpriv', 'unshare', 'ip', `${HOST_VENV}/bin/gunicorn`],
-  versioned: { program: 'Python', argv: () => [`${HOST_VENV}/bin/python`, '--version'], image: (d) => d.versions.python,
-    unchecked: 'how gunicorn and the app behave under the image\'s Python (the bake imports them with it; verify serves them on the box)' },
+  versioned: {
+    program: 'Python',
+    argv: () => [`${HOST_VENV}/bin/python`, '--version'],
+    image: (d) => d.versions.python,
+    unchecked: "how gunicorn and the app behave under the image's Python (the bake imports them with it; verify serves them on the box)",
+  },
   run: async (ctx) => {
     const missing = requirePath(ctx, TOOL, UNIT) ?? requirePath(ctx, TOOL, GUNICORN_CONF);
     if (missing) return [missing];
@@ -71,11 +80,19 @@ export const appValidator: Validator = {
       binds: [venv.bind],
       dirs: [['/var/log/nginx', 'root']],
       // The app allows only its domains, as it will on the box (firstboot writes the same list).
-      env: { ...process.env, KILN_SECRET_KEY: 'kiln-validate-not-a-secret', KILN_ALLOWED_HOSTS: allowedHostsOf(domains).join(','), PYTHONDONTWRITEBYTECODE: '1' },
+      env: {
+        ...process.env,
+        KILN_SECRET_KEY: 'kiln-validate-not-a-secret',
+        KILN_ALLOWED_HOSTS: allowedHostsOf(domains).join(','),
+        PYTHONDONTWRITEBYTECODE: '1',
+      },
       script: script(exec, group, dirMode, domains.length ? healthPath : null, healthCheckHost(domains, healthPath) ?? 'localhost'),
     });
-    const ok = r.output.includes('GET /health -> 200') && (!domains.length || r.output.includes(`(Host ${CHECKER_HOST}) -> 200`))
-      && r.output.includes('from loopback -> https') && r.output.includes(`from ${PUBLIC_CLIENT} -> http\n`);
+    const ok =
+      r.output.includes('GET /health -> 200')
+      && (!domains.length || r.output.includes(`(Host ${CHECKER_HOST}) -> 200`))
+      && r.output.includes('from loopback -> https')
+      && r.output.includes(`from ${PUBLIC_CLIENT} -> http\n`);
     return [finding(TOOL, UNIT, ok, ok ? r.output.split('\n--- gunicorn')[0]! : r.output)];
   },
 };

@@ -33,7 +33,8 @@ export async function venvLayer(scratch: string): Promise<{ root: string; bind: 
 export function mismatches(expected: Record<string, string>, actual: Map<string, string>): string[] {
   return Object.entries(expected).flatMap(([k, want]) => {
     const got = actual.get(k);
-    return got === want ? [] : [`${k}: rendered ${JSON.stringify(want)}, the program reports ${got === undefined ? 'nothing' : JSON.stringify(got)}`];
+    return got === want
+      ? []
+      : [`${k}: rendered ${JSON.stringify(want)}, the program reports ${got === undefined ? 'nothing' : JSON.stringify(got)}`];
   });
 }
-

@@ -25,15 +25,22 @@ async function standIn(dir: string, wsgi: string): Promise<void> {
     await writeFile(join(dir, ...parts.slice(0, i), '__init__.py'), '');
   }
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, ...parts.slice(0, -1), `${parts.at(-1)}.py`), `def ${attr}(environ, start_response):\n    start_response("204 No Content", [])\n    return []\n`);
+  await writeFile(
+    join(dir, ...parts.slice(0, -1), `${parts.at(-1)}.py`),
+    `def ${attr}(environ, start_response):\n    start_response("204 No Content", [])\n    return []\n`,
+  );
 }
 
 export const gunicornValidator: Validator = {
   name: TOOL,
   roles: ['gunicorn'],
   needs: ['unshare', `${HOST_VENV}/bin/gunicorn`],
-  versioned: { program: 'Python', argv: () => [`${HOST_VENV}/bin/python`, '--version'], image: (d) => d.versions.python,
-    unchecked: 'how gunicorn and the app behave under the image\'s Python (the bake imports them with it; verify serves them on the box)' },
+  versioned: {
+    program: 'Python',
+    argv: () => [`${HOST_VENV}/bin/python`, '--version'],
+    image: (d) => d.versions.python,
+    unchecked: "how gunicorn and the app behave under the image's Python (the bake imports them with it; verify serves them on the box)",
+  },
   run: async (ctx) => {
     const missing = requirePath(ctx, TOOL, GUNICORN_CONF);
     if (missing) return [missing];
@@ -56,10 +63,23 @@ export const gunicornValidator: Validator = {
       script: `cd / && echo '--- CONFIG' && ${g} ${check} ${app.wsgi}`,
     });
     if (r.exitCode !== 0) return [finding(TOOL, GUNICORN_CONF, false, r.output || `exit ${r.exitCode}`)];
-    const printed = new Map((r.output.split('--- CONFIG\n')[1] ?? '').split('\n').map((l) => l.split(/\s+=\s+/)).map(([k, v]) => [k!.trim(), (v ?? '').trim()] as [string, string]));
+    const printed = new Map(
+      (r.output.split('--- CONFIG\n')[1] ?? '')
+        .split('\n')
+        .map((l) => l.split(/\s+=\s+/))
+        .map(([k, v]) => [k!.trim(), (v ?? '').trim()] as [string, string]),
+    );
     const want = Object.fromEntries(gunicornParams(ctx.rendered.context).map((p) => [p.name, shown(p.value)]));
     const bad = mismatches({ ...want, chdir: '/opt/kiln/app', bind: "['unix:/run/kiln-app/gunicorn.sock']" }, printed);
-    return [finding(TOOL, GUNICORN_CONF, bad.length === 0,
-      bad.length ? `${bad.join('\n')}\n${r.output}` : `config ok, ${canary ? `app ${app.wsgi} imported` : `read with a stand-in at ${app.wsgi} (the app itself is imported at bake)`}; ${Object.keys(want).length} tuned values read back`)];
+    return [
+      finding(
+        TOOL,
+        GUNICORN_CONF,
+        bad.length === 0,
+        bad.length
+          ? `${bad.join('\n')}\n${r.output}`
+          : `config ok, ${canary ? `app ${app.wsgi} imported` : `read with a stand-in at ${app.wsgi} (the app itself is imported at bake)`}; ${Object.keys(want).length} tuned values read back`,
+      ),
+    ];
   },
 };

@@ -41,9 +41,18 @@ export const nginxValidator: Validator = {
     const link = await mkdtemp(join(tmpdir(), 'kiln-nginx-static-'));
     await mkdir(dirname(join(link, STATIC_LINK)), { recursive: true });
     await symlink(`${APP_ROOT}/static`, join(link, STATIC_LINK));
-    const s = await inSandbox({ ...spec, overRoots: [link], script: serveScript }).finally(() => rm(link, { recursive: true, force: true }));
+    const s = await inSandbox({ ...spec, overRoots: [link], script: serveScript }).finally(() =>
+      rm(link, { recursive: true, force: true }),
+    );
     const ok = s.output.includes(`GET ${STATIC_PROBE} -> 200`) && s.output.includes('GET / -> 502');
-    out.push(finding('nginx (served)', SITE, ok, `${s.output}\n${ok ? '' : `expected ${STATIC_PROBE} -> 200 from the alias and / -> 502 (no gunicorn here)`}`));
+    out.push(
+      finding(
+        'nginx (served)',
+        SITE,
+        ok,
+        `${s.output}\n${ok ? '' : `expected ${STATIC_PROBE} -> 200 from the alias and / -> 502 (no gunicorn here)`}`,
+      ),
+    );
     return out;
   },
 };

@@ -44,16 +44,26 @@ export const pgbouncerValidator: Validator = {
       rootfs: rootfsOf(ctx),
       overRoots: [await ownedLayer(ctx)],
       extraRoots: [layer],
-      dirs: [['/run/postgresql', 'postgres:postgres'], ['/var/log/postgresql', 'postgres:postgres']],
+      dirs: [
+        ['/run/postgresql', 'postgres:postgres'],
+        ['/var/log/postgresql', 'postgres:postgres'],
+      ],
       script: script(Number(s.kernel.pgbouncer_nofile)),
     });
     if (r.exitCode !== 0) return [finding(TOOL, INI, false, r.output)];
     const section = (name: string) => r.output.split(`--- ${name}\n`)[1]?.split('\n--- ')[0]?.split('\n') ?? [];
-    const config = new Map(section('SHOW CONFIG').map((l) => l.split('|')).map(([k, v]) => [k!, v ?? ''] as [string, string]));
+    const config = new Map(
+      section('SHOW CONFIG')
+        .map((l) => l.split('|'))
+        .map(([k, v]) => [k!, v ?? ''] as [string, string]),
+    );
     const want = Object.fromEntries(pgbouncerParams(ctx.rendered.context).map((p) => [p.name, String(p.value)]));
     const bad = mismatches({ ...want, auth_type: 'scram-sha-256', listen_addr: '127.0.0.1', listen_port: '6432' }, config);
     const db = dbName(ctx.rendered.context.recipe.app.name);
-    if (!section('SHOW DATABASES').some((l) => l.startsWith(`${db}|127.0.0.1|5432|${db}|`))) bad.push(`SHOW DATABASES has no ${db} -> 127.0.0.1:5432/${db}`);
-    return [finding(TOOL, INI, bad.length === 0, bad.length ? `${bad.join('\n')}\n${r.output}` : r.output.split('--- log\n')[1] ?? r.output)];
+    if (!section('SHOW DATABASES').some((l) => l.startsWith(`${db}|127.0.0.1|5432|${db}|`)))
+      bad.push(`SHOW DATABASES has no ${db} -> 127.0.0.1:5432/${db}`);
+    return [
+      finding(TOOL, INI, bad.length === 0, bad.length ? `${bad.join('\n')}\n${r.output}` : (r.output.split('--- log\n')[1] ?? r.output)),
+    ];
   },
 };

@@ -15,7 +15,13 @@ import { finding, REPO_ROOT, requirePath, rootfsOf } from './common.ts';
 
 /** What one unit of `postgres -C` output is worth in kB, for memory parameters (their base units). */
 const BASE_KB: Record<string, number> = {
-  shared_buffers: 8, wal_buffers: 8, effective_cache_size: 8, work_mem: 1, maintenance_work_mem: 1, min_wal_size: 1024, max_wal_size: 1024,
+  shared_buffers: 8,
+  wal_buffers: 8,
+  effective_cache_size: 8,
+  work_mem: 1,
+  maintenance_work_mem: 1,
+  min_wal_size: 1024,
+  max_wal_size: 1024,
 };
 
 /**
@@ -29,14 +35,22 @@ export const REMOVED_IN: Record<number, readonly string[]> = {
 
 /** Rendered parameters a release after `hostMajor`, up to `imageMajor`, removed: `name (removed in N)`. */
 export function removedSince(names: readonly string[], hostMajor: number, imageMajor: number): string[] {
-  return Object.entries(REMOVED_IN).filter(([m]) => Number(m) > hostMajor && Number(m) <= imageMajor)
+  return Object.entries(REMOVED_IN)
+    .filter(([m]) => Number(m) > hostMajor && Number(m) <= imageMajor)
     .flatMap(([m, gone]) => names.filter((n) => gone.includes(n)).map((n) => `${n} (removed in PostgreSQL ${m})`));
 }
 
 /** The newest Postgres on this host; another major's conf.d (16 for Ubuntu, 17 for trixie) is read by it with a version-gap note. */
 export function hostPgBin(): string | undefined {
-  const majors = existsSync('/usr/lib/postgresql') ? readdirSync('/usr/lib/postgresql').filter((d) => /^\d+$/.test(d)).map(Number) : [];
-  const bin = majors.sort((a, b) => b - a).map((m) => `/usr/lib/postgresql/${m}/bin`).find((b) => existsSync(`${b}/postgres`));
+  const majors = existsSync('/usr/lib/postgresql')
+    ? readdirSync('/usr/lib/postgresql')
+        .filter((d) => /^\d+$/.test(d))
+        .map(Number)
+    : [];
+  const bin = majors
+    .sort((a, b) => b - a)
+    .map((m) => `/usr/lib/postgresql/${m}/bin`)
+    .find((b) => existsSync(`${b}/postgres`));
   return bin;
 }
 
@@ -60,12 +74,19 @@ async function buildCluster(bin: string, scratch: string, dir: string): Promise<
   const fresh = join(scratch, 'initdb');
   await mkdir(fresh, { mode: 0o700 });
   await chown(fresh, ...(await pgIds()));
-  await execa(asPostgres[0]!, [...asPostgres.slice(1), `${bin}/initdb`, '-D', fresh, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions'], { cwd: '/' });
+  await execa(
+    asPostgres[0]!,
+    [...asPostgres.slice(1), `${bin}/initdb`, '-D', fresh, '-A', 'trust', '-U', 'postgres', '--no-sync', '--no-instructions'],
+    { cwd: '/' },
+  );
   // Unique per writer: another kiln process may be filling the same cache; the first rename wins.
   const tmp = tmpName(dir);
   await mkdir(join(dir, '..'), { recursive: true });
   await execa('cp', ['-a', fresh, tmp]);
-  await rename(tmp, dir).catch(async (e) => { await rm(tmp, { recursive: true, force: true }); if (!existsSync(dir)) throw e; });
+  await rename(tmp, dir).catch(async (e) => {
+    await rm(tmp, { recursive: true, force: true });
+    if (!existsSync(dir)) throw e;
+  });
   return dir;
 }
 
@@ -84,8 +105,15 @@ export const postgresValidator: Validator = {
   name: 'postgres -C',
   roles: ['postgres'],
   needs: ['setpriv', 'unshare'],
-  versioned: { program: 'PostgreSQL', argv: () => { const b = hostPgBin(); return b ? [`${b}/postgres`, '--version'] : undefined; }, image: (d) => String(d.pgMajor),
-    unchecked: 'parameters added or re-ranged between them (ones removed since the host\'s major are checked: REMOVED_IN)' },
+  versioned: {
+    program: 'PostgreSQL',
+    argv: () => {
+      const b = hostPgBin();
+      return b ? [`${b}/postgres`, '--version'] : undefined;
+    },
+    image: (d) => String(d.pgMajor),
+    unchecked: "parameters added or re-ranged between them (ones removed since the host's major are checked: REMOVED_IN)",
+  },
   run: async (ctx) => {
     const conf = postgresConfPath(ctx.rendered.context);
     const missing = requirePath(ctx, 'postgres -C', conf);
@@ -107,13 +135,26 @@ export const postgresValidator: Validator = {
     const r = await inSandbox({ rootfs: rootfsOf(ctx), script });
     if (r.exitCode !== 0) return [finding('postgres -C', conf, false, r.output)];
     const got = new Map(r.output.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)] as [string, string]));
-    const bad = params.filter((p) => got.get(p.name) !== expected(p))
-      .map((p) => `${p.name}: rendered ${p.text} (= ${expected(p)} in postgres -C units), postgres reads ${JSON.stringify(got.get(p.name))}`);
+    const bad = params
+      .filter((p) => got.get(p.name) !== expected(p))
+      .map(
+        (p) => `${p.name}: rendered ${p.text} (= ${expected(p)} in postgres -C units), postgres reads ${JSON.stringify(got.get(p.name))}`,
+      );
     const hostMajor = Number(/\/postgresql\/(\d+)\//.exec(bin)?.[1]);
     // Every name the file sets, not only the tuned ones: a hand edit or a template line counts too.
     const names = [...(await readFile(join(rootfsOf(ctx), conf), 'utf8')).matchAll(/^\s*([a-z_.]+)\s*=/gm)].map((m) => m[1]!);
-    bad.push(...removedSince(names, hostMajor, ctx.rendered.context.distro.pgMajor)
-      .map((r) => `${r}: PostgreSQL ${ctx.rendered.context.distro.pgMajor} on the image would not start with it`));
-    return [finding('postgres -C', conf, bad.length === 0, bad.length ? bad.join('\n') : `${params.length} parameters read back as rendered (${bin})\n${r.output}`)];
+    bad.push(
+      ...removedSince(names, hostMajor, ctx.rendered.context.distro.pgMajor).map(
+        (r) => `${r}: PostgreSQL ${ctx.rendered.context.distro.pgMajor} on the image would not start with it`,
+      ),
+    );
+    return [
+      finding(
+        'postgres -C',
+        conf,
+        bad.length === 0,
+        bad.length ? bad.join('\n') : `${params.length} parameters read back as rendered (${bin})\n${r.output}`,
+      ),
+    ];
   },
 };

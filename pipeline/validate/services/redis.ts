@@ -48,7 +48,10 @@ export const redisValidator: Validator = {
     const r = await inSandbox({
       rootfs: rootfsOf(ctx),
       overRoots: [await ownedLayer(ctx)],
-      dirs: [['/run/redis', 'redis:redis'], ['/var/log/redis', 'redis:redis']],
+      dirs: [
+        ['/run/redis', 'redis:redis'],
+        ['/var/log/redis', 'redis:redis'],
+      ],
       script: script(Number(s.kernel.redis_nofile), Number(s.redis.port), Object.keys(want)),
     });
     if (r.exitCode !== 0) return [finding(TOOL, CONF, false, r.output)];

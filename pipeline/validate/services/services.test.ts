@@ -46,7 +46,9 @@ describe('the good render passes every service validator', () => {
   const HOST_FILES = ['/etc/nginx/nginx.conf', '/etc/pgbouncer/pgbouncer.ini', '/etc/redis/redis.conf', '/etc/ssh/sshd_config'];
   const snapshot = () => [
     ...HOST_FILES.map((p) => (existsSync(p) ? readFileSync(p, 'utf8') : '-')),
-    ...['/etc/nginx/conf.d', '/etc/sysctl.d', '/etc/systemd/system', '/etc/ssh/sshd_config.d'].map((d) => (existsSync(d) ? readdirSync(d).sort().join(',') : '-')),
+    ...['/etc/nginx/conf.d', '/etc/sysctl.d', '/etc/systemd/system', '/etc/ssh/sshd_config.d'].map((d) =>
+      existsSync(d) ? readdirSync(d).sort().join(',') : '-',
+    ),
     existsSync('/opt/kiln') ? 'opt/kiln exists' : '-',
   ];
   const before = snapshot();
@@ -66,30 +68,39 @@ describe('the good render passes every service validator', () => {
         // The host (bookworm) reads every distro's files: another release's files pass with the gap said, not as if checked.
         const pg = findings.find((f) => f.tool === 'postgres -C')!;
         if (d.pgMajor === 15) expect(pg.note).toBeUndefined();
-        else expect(pg.note).toMatch(new RegExp(`^PostgreSQL 15 on this host read this for an image that runs ${d.pgMajor}; not checked here: `));
+        else
+          expect(pg.note).toMatch(
+            new RegExp(`^PostgreSQL 15 on this host read this for an image that runs ${d.pgMajor}; not checked here: `),
+          );
       });
     }
   }
 });
 
-describe('a broken file fails its validator with the program\'s own message', () => {
+describe("a broken file fails its validator with the program's own message", () => {
   it('nginx: unknown directive', async () => {
-    const f = await corrupted(byName('nginx -t'), '/etc/nginx/conf.d/kiln.conf', (s) => s.replace('proxy_redirect off;', 'proxy_redirekt off;'));
+    const f = await corrupted(byName('nginx -t'), '/etc/nginx/conf.d/kiln.conf', (s) =>
+      s.replace('proxy_redirect off;', 'proxy_redirekt off;'),
+    );
     failedWith(f, '/etc/nginx/nginx.conf', /unknown directive "proxy_redirekt"/);
   });
 
   it('nginx: a static alias that points nowhere passes nginx -t but fails when served', async () => {
-    const f = await corrupted(byName('nginx -t'), '/etc/nginx/conf.d/kiln.conf', (s) => s.replace('alias /opt/kiln/static/;', 'alias /opt/kiln/nowhere/;'));
+    const f = await corrupted(byName('nginx -t'), '/etc/nginx/conf.d/kiln.conf', (s) =>
+      s.replace('alias /opt/kiln/static/;', 'alias /opt/kiln/nowhere/;'),
+    );
     expect(f.find((x) => x.tool === 'nginx -t')!.ok).toBe(true);
     failedWith(f, '/etc/nginx/conf.d/kiln.conf', /GET \/static\/canary\.css -> 404/);
   });
 
   it('postgres: work_mem = banana', async () => {
-    const f = await corrupted(byName('postgres -C'), '/etc/postgresql/15/main/conf.d/kiln.conf', (s) => s.replace(/^work_mem = .*$/m, 'work_mem = banana'));
+    const f = await corrupted(byName('postgres -C'), '/etc/postgresql/15/main/conf.d/kiln.conf', (s) =>
+      s.replace(/^work_mem = .*$/m, 'work_mem = banana'),
+    );
     failedWith(f, '/etc/postgresql/15/main/conf.d/kiln.conf', /invalid value for parameter "work_mem": "banana"/);
   });
 
-  it('postgres: a parameter PostgreSQL 17 removed passes the host\'s 15 but fails the debian13 render', async () => {
+  it("postgres: a parameter PostgreSQL 17 removed passes the host's 15 but fails the debian13 render", async () => {
     const conf = '/etc/postgresql/17/main/conf.d/kiln.conf';
     const f = await corrupted(byName('postgres -C'), conf, (s) => `${s}\nold_snapshot_threshold = -1\n`, DISTROS.debian13);
     failedWith(f, conf, /old_snapshot_threshold \(removed in PostgreSQL 17\): PostgreSQL 17 on the image would not start with it/);
@@ -106,7 +117,9 @@ describe('a broken file fails its validator with the program\'s own message', ()
   });
 
   it('pgbouncer: a bad value', async () => {
-    const f = await corrupted(byName('pgbouncer'), '/etc/pgbouncer/pgbouncer.ini', (s) => s.replace(/^max_client_conn = .*$/m, 'max_client_conn = lots'));
+    const f = await corrupted(byName('pgbouncer'), '/etc/pgbouncer/pgbouncer.ini', (s) =>
+      s.replace(/^max_client_conn = .*$/m, 'max_client_conn = lots'),
+    );
     failedWith(f, '/etc/pgbouncer/pgbouncer.ini', /invalid value "lots" for parameter max_client_conn/);
   });
 
@@ -116,37 +129,57 @@ describe('a broken file fails its validator with the program\'s own message', ()
   });
 
   it('gunicorn: a value gunicorn rejects', async () => {
-    const f = await corrupted(byName('gunicorn --check-config'), '/etc/kiln/gunicorn.conf.py', (s) => s.replace(/^workers = \d+$/m, 'workers = "many"'));
+    const f = await corrupted(byName('gunicorn --check-config'), '/etc/kiln/gunicorn.conf.py', (s) =>
+      s.replace(/^workers = \d+$/m, 'workers = "many"'),
+    );
     failedWith(f, '/etc/kiln/gunicorn.conf.py', /Invalid value for workers: many/);
   });
 
   it('gunicorn: the app cannot be imported from chdir', async () => {
-    const f = await corrupted(byName('gunicorn --check-config'), '/etc/kiln/gunicorn.conf.py', (s) => s.replace('chdir = "/opt/kiln/app"', 'chdir = "/opt/kiln"'));
+    const f = await corrupted(byName('gunicorn --check-config'), '/etc/kiln/gunicorn.conf.py', (s) =>
+      s.replace('chdir = "/opt/kiln/app"', 'chdir = "/opt/kiln"'),
+    );
     failedWith(f, '/etc/kiln/gunicorn.conf.py', /No module named 'kiln_canary'/);
   });
 
   it('app behind nginx: a socket group nginx is not in gives 502', async () => {
-    const f = await corrupted(byName('app behind nginx'), '/etc/systemd/system/kiln-app.service', (s) => s.replace('Group=www-data', 'Group=nogroup'));
+    const f = await corrupted(byName('app behind nginx'), '/etc/systemd/system/kiln-app.service', (s) =>
+      s.replace('Group=www-data', 'Group=nogroup'),
+    );
     failedWith(f, '/etc/systemd/system/kiln-app.service', /GET \/health -> 502[\s\S]*Permission denied/);
   });
 
-  it('app behind nginx, with domains: a load balancer\'s health check (an address as Host) gets 200; without the health location it gets 400', async () => {
-    const rendered = render(tier('nano'), { ...WEB, app: { ...WEB.app, domains: ['shop.example.com', '*.shop.example.com'] } }, DISTROS.debian12);
+  it("app behind nginx, with domains: a load balancer's health check (an address as Host) gets 200; without the health location it gets 400", async () => {
+    const rendered = render(
+      tier('nano'),
+      { ...WEB, app: { ...WEB.app, domains: ['shop.example.com', '*.shop.example.com'] } },
+      DISTROS.debian12,
+    );
     const dir = await writeBundle(join(work, `b${n++}`), rendered);
     const good = await validateBundle(dir, rendered, [byName('app behind nginx')]);
-    expect(good.map((f) => [f.ok, f.output])).toEqual([[true, expect.stringContaining('GET /health as a load balancer (Host 10.0.0.1) -> 200')]]);
+    expect(good.map((f) => [f.ok, f.output])).toEqual([
+      [true, expect.stringContaining('GET /health as a load balancer (Host 10.0.0.1) -> 200')],
+    ]);
     const site = join(dir, 'rootfs', 'etc/nginx/conf.d/kiln.conf');
     writeFileSync(site, readFileSync(site, 'utf8').replace('location = /health {', 'location = /elsewhere {'));
-    failedWith(await validateBundle(dir, rendered, [byName('app behind nginx')]), '/etc/systemd/system/kiln-app.service', /\(Host 10\.0\.0\.1\) -> 400/);
+    failedWith(
+      await validateBundle(dir, rendered, [byName('app behind nginx')]),
+      '/etc/systemd/system/kiln-app.service',
+      /\(Host 10\.0\.0\.1\) -> 400/,
+    );
   });
 
   it('app behind nginx: X-Forwarded-Proto trusted from anyone lets a public client pass as HTTPS', async () => {
-    const f = await corrupted(byName('app behind nginx'), '/etc/nginx/conf.d/kiln.conf', (s) => s.replaceAll('X-Forwarded-Proto $kiln_forwarded_proto', 'X-Forwarded-Proto $http_x_forwarded_proto'));
+    const f = await corrupted(byName('app behind nginx'), '/etc/nginx/conf.d/kiln.conf', (s) =>
+      s.replaceAll('X-Forwarded-Proto $kiln_forwarded_proto', 'X-Forwarded-Proto $http_x_forwarded_proto'),
+    );
     failedWith(f, '/etc/systemd/system/kiln-app.service', /from 198\.51\.100\.7 -> https/);
   });
 
   it('sshd: password login back on', async () => {
-    const f = await corrupted(byName('sshd -T'), '/etc/ssh/sshd_config.d/60-kiln.conf', (s) => s.replace('PasswordAuthentication no', 'PasswordAuthentication yes'));
+    const f = await corrupted(byName('sshd -T'), '/etc/ssh/sshd_config.d/60-kiln.conf', (s) =>
+      s.replace('PasswordAuthentication no', 'PasswordAuthentication yes'),
+    );
     failedWith(f, '/etc/ssh/sshd_config.d/60-kiln.conf', /passwordauthentication: rendered "no", the program reports "yes"/);
   });
 
@@ -168,16 +201,25 @@ describe('a broken file fails its validator with the program\'s own message', ()
   });
 
   it('sysctl: unknown key and malformed value; the host keeps its own values', async () => {
-    const hostBefore = execFileSync('sysctl', ['-n', 'net.core.somaxconn', 'net.ipv4.ip_local_port_range', 'vm.overcommit_memory'], { encoding: 'utf8' });
-    const f = await corrupted(byName('sysctl'), '/etc/sysctl.d/60-kiln.conf',
-      (s) => `${s.replace('net.core.somaxconn = 1024', 'net.core.somaxconn = 1024x')}vm.no_such_knob = 1\n`);
+    const hostBefore = execFileSync('sysctl', ['-n', 'net.core.somaxconn', 'net.ipv4.ip_local_port_range', 'vm.overcommit_memory'], {
+      encoding: 'utf8',
+    });
+    const f = await corrupted(
+      byName('sysctl'),
+      '/etc/sysctl.d/60-kiln.conf',
+      (s) => `${s.replace('net.core.somaxconn = 1024', 'net.core.somaxconn = 1024x')}vm.no_such_knob = 1\n`,
+    );
     failedWith(f, '/etc/sysctl.d/60-kiln.conf', /vm\.no_such_knob = 1: no such key/);
     failedWith(f, '/etc/sysctl.d/60-kiln.conf', /net\.core\.somaxconn = 1024x: value must be 1 integer/);
-    expect(execFileSync('sysctl', ['-n', 'net.core.somaxconn', 'net.ipv4.ip_local_port_range', 'vm.overcommit_memory'], { encoding: 'utf8' })).toBe(hostBefore);
+    expect(
+      execFileSync('sysctl', ['-n', 'net.core.somaxconn', 'net.ipv4.ip_local_port_range', 'vm.overcommit_memory'], { encoding: 'utf8' }),
+    ).toBe(hostBefore);
   });
 
   it('sysctl: a well-formed value the kernel refuses', async () => {
-    const f = await corrupted(byName('sysctl'), '/etc/sysctl.d/60-kiln.conf', (s) => s.replace('net.ipv4.ip_local_port_range = 10240 65535', 'net.ipv4.ip_local_port_range = 65535 10240'));
+    const f = await corrupted(byName('sysctl'), '/etc/sysctl.d/60-kiln.conf', (s) =>
+      s.replace('net.ipv4.ip_local_port_range = 10240 65535', 'net.ipv4.ip_local_port_range = 65535 10240'),
+    );
     failedWith(f, '/etc/sysctl.d/60-kiln.conf', /the kernel did not take net\.ipv4\.ip_local_port_range/);
   });
 });

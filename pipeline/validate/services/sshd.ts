@@ -14,9 +14,24 @@ export const sshdValidator: Validator = {
     if (missing) return [missing];
     const r = await inSandbox({ rootfs: rootfsOf(ctx), dirs: [['/run/sshd', 'root']], script: '/usr/sbin/sshd -T' });
     if (r.exitCode !== 0) return [finding('sshd -T', SSHD_DROPIN, false, r.output)];
-    const actual = new Map(r.output.split('\n').map((l) => l.split(' ')).map(([k, ...v]) => [k!, v.join(' ')] as [string, string]));
+    const actual = new Map(
+      r.output
+        .split('\n')
+        .map((l) => l.split(' '))
+        .map(([k, ...v]) => [k!, v.join(' ')] as [string, string]),
+    );
     const bad = mismatches(SSHD_EXPECT, actual);
-    return [finding('sshd -T', SSHD_DROPIN, bad.length === 0,
-      bad.length ? `${bad.join('\n')}\n(another drop-in read earlier may win: sshd keeps the first value)` : Object.keys(SSHD_EXPECT).map((k) => `${k} ${actual.get(k)}`).join('\n'))];
+    return [
+      finding(
+        'sshd -T',
+        SSHD_DROPIN,
+        bad.length === 0,
+        bad.length
+          ? `${bad.join('\n')}\n(another drop-in read earlier may win: sshd keeps the first value)`
+          : Object.keys(SSHD_EXPECT)
+              .map((k) => `${k} ${actual.get(k)}`)
+              .join('\n'),
+      ),
+    ];
   },
 };

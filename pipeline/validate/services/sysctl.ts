@@ -38,7 +38,10 @@ export const sysctlValidator: Validator = {
     const netKeys: typeof entries = [];
     for (const e of entries) {
       const at = `${SYSCTL_PATH}:${e.line}: ${e.raw.trim()}`;
-      if (!/^[a-z0-9_]+(\.[a-z0-9_-]+)+$/.test(e.key) || !existsSync(procPath(e.key))) { problems.push(`${at}: no such key under /proc/sys`); continue; }
+      if (!/^[a-z0-9_]+(\.[a-z0-9_-]+)+$/.test(e.key) || !existsSync(procPath(e.key))) {
+        problems.push(`${at}: no such key under /proc/sys`);
+        continue;
+      }
       const current = words(readFileSync(procPath(e.key), 'utf8'));
       const value = words(e.value);
       const numeric = current.every((w) => /^-?\d+$/.test(w));
@@ -49,11 +52,18 @@ export const sysctlValidator: Validator = {
     let output = `${entries.length - problems.length}/${entries.length} keys exist and are well-formed`;
     if (netKeys.length) {
       // Written in the sandbox's fresh network namespace only; read back to see what the kernel kept.
-      const script = netKeys.map((e) => `sysctl -w ${q(`${e.key}=${e.value}`)} >/dev/null || echo "FAILED ${e.key}"; echo "${e.key} => $(sysctl -n ${q(e.key)})"`).join('\n');
+      const script = netKeys
+        .map(
+          (e) => `sysctl -w ${q(`${e.key}=${e.value}`)} >/dev/null || echo "FAILED ${e.key}"; echo "${e.key} => $(sysctl -n ${q(e.key)})"`,
+        )
+        .join('\n');
       const r = await inSandbox({ rootfs: rootfsOf(ctx), script });
       output += `\nsysctl -w in a private netns:\n${r.output}`;
       for (const e of netKeys) {
-        const back = r.output.split('\n').find((l) => l.startsWith(`${e.key} => `))?.slice(e.key.length + 4);
+        const back = r.output
+          .split('\n')
+          .find((l) => l.startsWith(`${e.key} => `))
+          ?.slice(e.key.length + 4);
         if (r.output.includes(`FAILED ${e.key}`) || back === undefined || words(back).join(' ') !== words(e.value).join(' ')) {
           problems.push(`${SYSCTL_PATH}:${e.line}: the kernel did not take ${e.key} = ${e.value} (reads back ${JSON.stringify(back)})`);
         }

@@ -16,10 +16,12 @@ export const unitOf = (path: string) => path.slice(UNIT_DIR.length).split('/')[0
 
 /** Which rendered file a line of verify output is about: named by path, or by unit for unit-level messages. */
 function attribute(line: string, files: string[]): string {
-  return files.find((f) => line.startsWith(`${f}:`))
+  return (
+    files.find((f) => line.startsWith(`${f}:`))
     ?? files.find((f) => !f.includes('.d/') && line.startsWith(`${unitOf(f)}:`))
     ?? files.find((f) => line.startsWith(`${unitOf(f)}:`))
-    ?? '*';
+    ?? '*'
+  );
 }
 
 export function findingsOf(output: string, exitCode: number, files: string[]): Finding[] {
@@ -27,7 +29,8 @@ export function findingsOf(output: string, exitCode: number, files: string[]): F
   const byFile = new Map<string, string[]>();
   for (const l of lines) byFile.set(attribute(l, files), [...(byFile.get(attribute(l, files)) ?? []), l]);
   const out = files.map((f) => finding(TOOL, f, !byFile.has(f), byFile.get(f)?.join('\n') ?? `${unitOf(f)}: verified, no complaints`));
-  if (byFile.has('*') || (exitCode !== 0 && !lines.length)) out.push(finding(TOOL, '*', false, byFile.get('*')?.join('\n') ?? `exit ${exitCode}`));
+  if (byFile.has('*') || (exitCode !== 0 && !lines.length))
+    out.push(finding(TOOL, '*', false, byFile.get('*')?.join('\n') ?? `exit ${exitCode}`));
   else if (exitCode !== 0) out.push(finding(TOOL, '*', false, `exit ${exitCode}:\n${output}`));
   return out;
 }
@@ -38,7 +41,9 @@ export const systemdValidator: Validator = {
   needs: ['systemd-analyze', 'unshare', `${HOST_VENV}/bin/gunicorn`],
   versioned: { program: 'systemd', argv: () => ['systemd-analyze', '--version'], image: (d) => d.versions.systemd },
   run: async (ctx: ValidateContext) => {
-    const files = pathsOf(ctx, 'systemd').filter((p) => p.startsWith(UNIT_DIR)).sort();
+    const files = pathsOf(ctx, 'systemd')
+      .filter((p) => p.startsWith(UNIT_DIR))
+      .sort();
     if (!files.length) return [finding(TOOL, '*', false, 'no systemd unit or drop-in in the render')];
     const units = [...new Set(files.map(unitOf))];
     // ExecStart= must be executable: the host venv stands at the image's venv path.

@@ -22,7 +22,6 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-
 function stopper(child: ChildProcess, after?: () => void): () => Promise<void> {
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -41,7 +40,10 @@ async function waitPort(port: number, child: ChildProcess, what: string, timeout
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
     const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); });
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        r(true);
+      });
       s.on('error', () => r(false));
     });
     if (ok) return;
@@ -68,7 +70,9 @@ export async function startNginx(place?: Placement | string, workers = 1): Promi
   mkdirSync(join(dir, 'www/static'), { recursive: true });
   writeFileSync(join(dir, 'www/static/canary.css'), 'body { color: #333; }\n'.repeat(20));
   chmodSync(dir, 0o755); // workers run as www-data
-  writeFileSync(join(dir, 'nginx.conf'), `
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `
 worker_processes ${workers};
 error_log ${dir}/error.log warn;
 events { worker_connections 1024; }
@@ -88,7 +92,8 @@ http {
     location = /fail { return 500; }
   }
 }
-`);
+`,
+  );
   const [cmd, ...args] = placed(place, ['nginx', '-p', dir, '-c', join(dir, 'nginx.conf'), '-g', `daemon off; pid ${dir}/nginx.pid;`]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const rmDir = () => rmSync(dir, { recursive: true, force: true });

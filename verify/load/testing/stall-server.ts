@@ -14,10 +14,18 @@
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 
-export interface Route { status?: number; delayMs?: number }
+export interface Route {
+  status?: number;
+  delayMs?: number;
+}
 
 /** One request as the server received it. */
-export interface LoggedRequest { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
+export interface LoggedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
 export interface StallServerOptions {
   port?: number;
@@ -40,9 +48,15 @@ export function serve(o: StallServerOptions): http.Server {
   let firstMs = 0;
   const runSerial = () => {
     const job = queue.shift();
-    if (!job) { busy = false; return; }
+    if (!job) {
+      busy = false;
+      return;
+    }
     busy = true;
-    setTimeout(() => { job(); runSerial(); }, o.serialMs);
+    setTimeout(() => {
+      job();
+      runSerial();
+    }, o.serialMs);
   };
   const server = http.createServer((req, res) => {
     const route = o.routes?.[req.url ?? ''];
@@ -54,17 +68,28 @@ export function serve(o: StallServerOptions): http.Server {
     let ended = !o.logPath;
     let replyDue = false;
     // with a log, the line is written before the answer leaves: a client that has its answer can read the log
-    const reply = () => { if (ended) answer(); else replyDue = true; };
+    const reply = () => {
+      if (ended) answer();
+      else replyDue = true;
+    };
     if (o.logPath) {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const got: LoggedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const got: LoggedRequest = {
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
         appendFileSync(o.logPath!, `${JSON.stringify(got)}\n`);
         ended = true;
         if (replyDue) answer();
       });
     } else req.resume();
-    if (o.reset) { req.socket.destroy(); return; }
+    if (o.reset) {
+      req.socket.destroy();
+      return;
+    }
     const now = Date.now();
     firstMs ||= now;
     let hold = route?.delayMs ?? o.delayMs ?? 0;
@@ -74,10 +99,13 @@ export function serve(o: StallServerOptions): http.Server {
       if (phase < o.stallMs) hold = Math.max(hold, o.stallMs - phase);
     }
     const go = () => {
-      if (o.serialMs) { queue.push(reply); if (!busy) runSerial(); }
-      else reply();
+      if (o.serialMs) {
+        queue.push(reply);
+        if (!busy) runSerial();
+      } else reply();
     };
-    if (hold > 0) setTimeout(go, hold); else go();
+    if (hold > 0) setTimeout(go, hold);
+    else go();
   });
   server.keepAliveTimeout = 60_000;
   return server;

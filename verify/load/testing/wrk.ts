@@ -14,7 +14,10 @@ export interface WrkResult {
 }
 
 /** Debian's wrk (closed loop: each connection sends its next request when the last returns). */
-export async function runWrk(url: string, o: { threads: number; connections: number; durationSec: number; place?: Placement }): Promise<WrkResult> {
+export async function runWrk(
+  url: string,
+  o: { threads: number; connections: number; durationSec: number; place?: Placement },
+): Promise<WrkResult> {
   const args = ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationSec}s`, '--latency', url];
   const [cmd, ...rest] = placed(o.place, ['wrk', ...args]);
   const { stdout } = await promisify(execFile)(cmd, rest, { timeout: (o.durationSec + 30) * 1000 });
@@ -43,8 +46,12 @@ export function parseWrk(out: string): WrkResult {
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   const sockErrors = sock ? sock.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
   return {
-    rps: Number(rps[1]), requests: Number(reqs[1]),
-    p50Ms: pct('50'), p90Ms: pct('90'), p99Ms: pct('99'), maxMs: ms(max[1]),
+    rps: Number(rps[1]),
+    requests: Number(reqs[1]),
+    p50Ms: pct('50'),
+    p90Ms: pct('90'),
+    p99Ms: pct('99'),
+    maxMs: ms(max[1]),
     errors: (non2xx ? Number(non2xx[1]) : 0) + sockErrors,
   };
 }
