@@ -31,7 +31,8 @@ export const help = `kiln gate --tier T --recipe kiln.yaml [--target local|aws] 
   source, no previous release, a value out of range), before anything boots.
   --no-promote: a pass is reported (exit 0) but not promoted, e.g. for a pull request's build.
   --secrets FILE (local): secret values both boxes read at first boot (e.g. DATABASE_URL, see kiln launch).
-  --report DIR writes gate.json, gate.html (the page to open) and verify/{verdict.json,report.html,junit.xml}.
+  --report DIR writes gate.json, gate.html (the page to open), gate-junit.xml (one testcase per A/B metric) and
+  verify/{verdict.json,report.html,junit.xml}.
   Load shape (keep the defaults for a real gate; shorter runs and a looser late limit suit a busy test host):
   --duration-sec N  judged seconds of each load run (default ${GATE_SHAPE.durationSec}, whole seconds ${range('duration-sec')})
   --warmup-sec N    unjudged seconds before each run's window (default ${GATE_SHAPE.warmupSec}, ${range('warmup-sec')})
@@ -95,7 +96,7 @@ export async function run(argv: string[]): Promise<number> {
       v['late-tolerance-ms'] === undefined ? undefined : whole(v, 'late-tolerance-ms', ...RANGE['late-tolerance-ms'], LATE_TOLERANCE_MS),
   });
   for (const reason of r.reasons) progress(`  ${reason}`);
-  if (r.report?.gateHtml) progress(`gate: report ${r.report.gateHtml}`);
+  if (r.report?.gateHtml) progress(`gate: report ${r.report.gateHtml}${r.report.gateJunit ? ` (junit ${r.report.gateJunit})` : ''}`);
   const mem = r.memory?.metrics.map((m) => `${m.metric} ${m.previous} -> ${m.candidate} MiB`).join(', ') ?? 'not measured';
   const lat = r.latency
     ? [...(r.latencyMedian ? [r.latencyMedian] : []), ...r.latency.metrics]

@@ -1,53 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricComparison } from '../verify/baseline.ts';
 import { gateHtml } from './gate-html.ts';
-import type { GateResult } from './gate.ts';
-
-const metric = (name: string, prev: number, cand: number, outcome: MetricComparison['outcome']): MetricComparison => ({
-  metric: name,
-  baseline: [prev],
-  candidate: [cand],
-  baselineMedian: prev,
-  candidateMedian: cand,
-  changePct: Math.round(((cand - prev) / prev) * 1000) / 10,
-  u: 0,
-  pValue: 0.004,
-  outcome,
-  evidence: `${prev} -> ${cand}`,
-});
-const image = { ref: 'local-0123', app: 'mysite', sha256: 'ab'.repeat(32) };
-const result = (over: Partial<GateResult> = {}): GateResult => ({
-  kilnVersion: '1.4.2',
-  decision: 'fail',
-  exitCode: 1,
-  reasons: ['latency regression vs the previous release: p50Ms 2.76 -> 11.38 <script>alert(1)</script>'],
-  tier: 'nano',
-  channel: 'nano.mysite',
-  baseRef: 'local-base',
-  candidate: { ...image, ref: 'local-4567', bakeSec: 31.2, reused: false },
-  previous: { ...image, source: 'promoted' },
-  latency: {
-    outcome: 'regression',
-    reasons: [],
-    metrics: [metric('p95Ms', 14.5, 32.7, 'regression'), metric('p99Ms', 20, 21, 'ok')],
-  } as unknown as GateResult['latency'],
-  latencyMedian: metric('p50Ms', 2.76, 11.38, 'regression'),
-  memory: {
-    outcome: 'pass',
-    policy: {} as never,
-    reasons: [],
-    metrics: [{ metric: 'servicesPssPeakMiB', previous: 150, candidate: 151, changePct: 0.7, outcome: 'ok', evidence: 'within 10%' }],
-  },
-  verdictDecision: 'fail',
-  promoted: false,
-  wallSec: 117.2,
-  report: null,
-  ...over,
-});
+import { gateResult } from './gate-result.testkit.ts';
 
 describe('gate report page', () => {
   it('shows the decision, every reason, the median and tail A/B and the memory A/B, escaped', () => {
-    const html = gateHtml(result());
+    const html = gateHtml(gateResult());
     expect(html).toMatch(/kiln gate: <span class="fail">fail<\/span> \(exit 1\)/);
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<script>');
@@ -59,16 +16,72 @@ describe('gate report page', () => {
     ])
       expect(html).toMatch(row);
     expect(html).toMatch(/local-4567 \(mysite, build abababababab\); baked in 31.2 s/);
-    expect(gateHtml(result())).toBe(html);
+    expect(gateHtml(gateResult())).toBe(html);
   });
 
   it('names the kiln that ran the gate', () => {
-    expect(gateHtml(result())).toMatch(/<td>kiln<\/td><td>1\.4\.2<\/td>/);
+    expect(gateHtml(gateResult())).toMatch(/<td>kiln<\/td><td>1\.4\.2<\/td>/);
   });
 
   it('says so when no comparison ran instead of showing an empty table', () => {
-    const html = gateHtml(result({ latency: null, latencyMedian: null, memory: null, reasons: ['boxes: box never became ready'] }));
+    const html = gateHtml(gateResult({ latency: null, latencyMedian: null, memory: null, reasons: ['boxes: box never became ready'] }));
     expect(html).toContain('no latency comparison ran');
     expect(html).toContain('no memory comparison');
+  });
+
+  it("carries the same strict CSP as verify's report: no script, nothing fetched", () => {
+    const html = gateHtml(gateResult());
+    const head = html.slice(0, html.indexOf('</head>'));
+    expect(head).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    );
+    expect(html).not.toMatch(/<script|\bsrc=|\bhref="https?:|<link/i);
+  });
+
+  it('plots each A/B metric as two strips, one per side, a dot per repetition and the median marked', () => {
+    const r = gateResult();
+    const html = gateHtml(r);
+    const svgs = [...html.matchAll(/<svg [^>]*data-metric="([^"]+)"[^>]*>([\s\S]*?)<\/svg>/g)];
+    expect(svgs.map((m) => m[1])).toEqual(['p50Ms', 'p95Ms', 'p99Ms', 'servicesPssSteadyMiB', 'servicesPssPeakMiB']);
+    const byMetric = new Map(
+      [r.latencyMedian!, ...r.latency!.metrics].map((m) => [m.metric, [m.baseline.length, m.candidate.length]] as const),
+    );
+    for (const [, metric, body] of svgs) {
+      const series = [...body.matchAll(/<g class="series" data-side="(\w+)"[^>]*>([\s\S]*?)<\/g>/g)];
+      expect(
+        series.map((s) => s[1]),
+        metric,
+      ).toEqual(['previous', 'candidate']);
+      const dots = series.map((s) => (s[2].match(/<circle class="value"/g) ?? []).length);
+      expect(dots, metric).toEqual(byMetric.get(metric) ?? [1, 1]);
+      for (const s of series) expect(s[2].match(/<line class="median"/g), metric).toHaveLength(1);
+    }
+    // The p95 strip: the candidate's dots all lie right of the previous release's (a clear regression, drawn so).
+    const p95 = svgs.find((m) => m[1] === 'p95Ms')![2];
+    const xs = (side: string) =>
+      [
+        ...p95
+          .split(`data-side="${side}"`)[1]
+          .split('</g>')[0]
+          .matchAll(/<circle class="value" cx="([\d.]+)"/g),
+      ].map((m) => Number(m[1]));
+    expect(Math.min(...xs('candidate'))).toBeGreaterThan(Math.max(...xs('previous')));
+    expect(gateHtml(gateResult())).toBe(html);
+  });
+
+  it('draws no dots for a side whose repetitions gave no figure, and says so', () => {
+    const html = gateHtml(gateResult({ latency: null, latencyMedian: null, memory: null }));
+    expect(html).toContain('no A/B figures to plot');
+    expect(html).not.toContain('<svg');
+    const missing = gateResult();
+    missing.latencyMedian = {
+      ...missing.latencyMedian!,
+      candidate: [null, null, null, null, null],
+      candidateMedian: null,
+      outcome: 'missing',
+    };
+    const strip = gateHtml(missing).match(/<svg [^>]*data-metric="p50Ms"[\s\S]*?<\/svg>/)![0];
+    expect(strip).toMatch(/candidate: median none, 5 missing/);
+    expect(strip.split('data-side="candidate"')[1]).not.toContain('<circle');
   });
 });

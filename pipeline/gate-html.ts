@@ -1,6 +1,7 @@
 /** Pure: a gate result -> one self-contained HTML page (decision, reasons, every A/B a person checks). Same result -> same bytes. */
-import { cell, REPORT_CSS, statusCell, table } from '../verify/report/html.ts';
+import { cell, REPORT_CSP, REPORT_CSS, statusCell, table } from '../verify/report/html.ts';
 import { esc } from '../verify/report/svg.ts';
+import { abPlots } from './gate-plot.ts';
 import type { GateResult } from './gate.ts';
 
 // verify's report styles, plus the gate's per-metric outcomes.
@@ -37,7 +38,10 @@ export function gateHtml(r: GateResult): string {
   const reasons = r.reasons.length ? `<ul>${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : '<p>none</p>';
   const latency = latencyRows(r);
   const memory = memoryRows(r);
-  return `<!doctype html><html><head><meta charset="utf-8"><title>kiln gate ${esc(r.tier)}: ${esc(r.decision)}</title><style>${CSS}</style></head><body>
+  const plots = abPlots(r);
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>kiln gate ${esc(r.tier)}: ${esc(r.decision)}</title>
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<style>${CSS}</style></head><body>
 <h1>kiln gate: <span class="${esc(r.decision)}">${esc(r.decision)}</span> (exit ${r.exitCode})</h1>
 ${table(
   ['', ''],
@@ -54,6 +58,8 @@ ${table(
   ],
 )}
 <h2>Why</h2>${reasons}
+<h2>A/B distributions: each repetition of the previous release and the candidate, medians marked</h2>
+${plots ? `<div class="plots">${plots}</div>` : '<p class="fail">no A/B figures to plot</p>'}
 <h2>Latency, previous release → candidate (ms, median of the repetitions)</h2>
 ${latency.length ? table(['metric', 'previous', 'candidate', 'change', 'p', 'outcome', 'evidence'], latency) : '<p class="fail">no latency comparison ran</p>'}
 <h2>Memory of the stack's services (PSS, MiB)</h2>

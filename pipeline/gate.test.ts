@@ -140,6 +140,10 @@ describe('kiln gate', () => {
     expect(r.doc.memory.outcome).toBe('pass');
     expect(JSON.parse(await readFile(join(report, 'gate.json'), 'utf8')).decision).toBe('pass');
     expect(existsSync(join(report, 'verify/report.html'))).toBe(true);
+    expect(r.doc.report.gateJunit).toBe(join(report, 'gate-junit.xml'));
+    expect(await readFile(join(report, 'gate-junit.xml'), 'utf8')).toMatch(
+      /<testcase classname="kiln.latency" name="p50Ms"[^>]*><system-out>/,
+    );
     expect(await readFile(join(report, 'gate.html'), 'utf8')).toMatch(
       /kiln gate: <span class="pass">pass<\/span>[\s\S]*<td>p50Ms<\/td>[\s\S]*servicesPssPeakMiB/,
     );

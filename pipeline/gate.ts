@@ -29,6 +29,7 @@ import type { Verdict } from '../verify/verdict.ts';
 import { appPayload } from './app-payload.ts';
 import { withBoxes } from './boxes.ts';
 import { gateHtml } from './gate-html.ts';
+import { gateJunit } from './gate-junit.ts';
 import { defaultPlacement, gateLoadRules, placedRunLoad, type GatePlacement } from './gate-load.ts';
 import { compareMedians, type ObservedRun } from './gate-median.ts';
 import { compareMemory, type MemoryComparison } from './gate-memory.ts';
@@ -94,7 +95,8 @@ export interface GateResult {
   /** The candidate became the app's release on the tier. */
   promoted: boolean;
   wallSec: number;
-  report: { gate: string; gateHtml?: string; verdict?: string; html?: string; junit?: string } | null;
+  /** gate.json, gate.html and gate-junit.xml (the gate's A/B per metric), beside verify's verdict, report and JUnit. */
+  report: { gate: string; gateHtml?: string; gateJunit?: string; verdict?: string; html?: string; junit?: string } | null;
 }
 
 /** A/B pairs per gate: the fewest at which the one-sided rank test at 0.05 can reject. */
@@ -335,8 +337,10 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   result.wallSec = Math.round((Date.now() - t0) / 100) / 10;
   const gate = join(reportDir, 'gate.json');
   const page = join(reportDir, 'gate.html');
-  result.report = { ...(result.report ?? {}), gate, gateHtml: page };
+  const junit = join(reportDir, 'gate-junit.xml');
+  result.report = { ...(result.report ?? {}), gate, gateHtml: page, gateJunit: junit };
   await writeFileAtomic(gate, `${JSON.stringify(result, null, 2)}\n`);
   await writeFileAtomic(page, gateHtml(result));
+  await writeFileAtomic(junit, gateJunit(result));
   return result;
 }

@@ -14,6 +14,9 @@ table{border-collapse:collapse;width:100%;font-size:13px}td,th{border:1px solid 
 
 export { cell, statusCell, table } from './table.ts';
 
+/** Inline styles and data: images only: a report opened from a CI artifact runs nothing and fetches nothing. */
+export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
+
 function loadOrigin(v: Verdict): string {
   const o = v.loadOrigin ?? { kind: 'local' };
   if (o.kind === 'local')
@@ -109,7 +112,7 @@ export function renderHtml(v: Verdict): string {
   const reasons = v.reasons.length ? `<ul class="reasons">${v.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>kiln verdict: ${esc(v.tier)} ${esc(v.decision)}</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
 <style>${REPORT_CSS}</style></head><body>
 <h1>kiln verdict: ${esc(v.tier)} on ${esc(v.target)}</h1>
 <p class="decision ${esc(v.decision)}" id="decision">${esc(v.decision.toUpperCase())}</p>${reasons}

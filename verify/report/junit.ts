@@ -1,4 +1,4 @@
-/** JUnit XML for CI: one testcase per check, threshold and baseline metric, plus the decision. Deterministic. */
+/** JUnit XML for CI: one testcase per check, threshold and baseline metric, plus the decision. Deterministic. The gate's JUnit reuses the writer. */
 import type { Verdict } from '../verdict.ts';
 
 /** XML 1.0 forbids most control characters even when escaped: drop them. */
@@ -7,13 +7,13 @@ export const xmlEsc = (s: string): string =>
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 
-interface Case {
+export interface JunitCase {
   name: string;
   status: 'pass' | 'fail' | 'error' | 'skipped';
   message: string;
 }
 
-function suite(name: string, cases: Case[]): string {
+export function junitSuite(name: string, cases: JunitCase[]): string {
   const failures = cases.filter((c) => c.status === 'fail').length;
   const errors = cases.filter((c) => c.status === 'error').length;
   const body = cases.map((c) => {
@@ -27,10 +27,10 @@ function suite(name: string, cases: Case[]): string {
 }
 
 export function renderJunit(v: Verdict): string {
-  const checks: Case[] = v.checks.map((c) => ({ name: c.id, status: c.status, message: c.evidence }));
-  const thresholds: Case[] = v.thresholds.map((t) => ({ name: t.id, status: t.status, message: t.evidence }));
+  const checks: JunitCase[] = v.checks.map((c) => ({ name: c.id, status: c.status, message: c.evidence }));
+  const thresholds: JunitCase[] = v.thresholds.map((t) => ({ name: t.id, status: t.status, message: t.evidence }));
   const comparison = v.baseline.comparison;
-  const baseline: Case[] = comparison
+  const baseline: JunitCase[] = comparison
     ? comparison.metrics.map((m) => ({
         name: m.metric,
         status: m.outcome === 'ok' ? 'pass' : 'fail',
@@ -43,14 +43,23 @@ export function renderJunit(v: Verdict): string {
           message: v.baseline.required ? 'required but missing' : 'no promoted baseline for this tier',
         },
       ];
-  const decision: Case[] = [
+  const decision: JunitCase[] = [
     { name: 'decision', status: v.decision === 'pass' ? 'pass' : 'fail', message: v.decision === 'pass' ? 'pass' : v.reasons.join('\n') },
   ];
-  const suites = [suite('checks', checks), suite('thresholds', thresholds), suite('baseline', baseline), suite('decision', decision)];
-  const all = [...checks, ...thresholds, ...baseline, ...decision];
+  return junitDocument(`kiln verify ${v.tier}`, [
+    ['checks', checks],
+    ['thresholds', thresholds],
+    ['baseline', baseline],
+    ['decision', decision],
+  ]);
+}
+
+/** The whole document: named suites of cases, with the totals CI readers show. */
+export function junitDocument(name: string, suites: [string, JunitCase[]][]): string {
+  const all = suites.flatMap(([, cases]) => cases);
   return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="kiln verify ${xmlEsc(v.tier)}" tests="${all.length}" failures="${all.filter((c) => c.status === 'fail').length}" errors="${all.filter((c) => c.status === 'error').length}" time="0">
-${suites.join('\n')}
+<testsuites name="${xmlEsc(name)}" tests="${all.length}" failures="${all.filter((c) => c.status === 'fail').length}" errors="${all.filter((c) => c.status === 'error').length}" time="0">
+${suites.map(([n, cases]) => junitSuite(n, cases)).join('\n')}
 </testsuites>
 `;
 }
