@@ -35,13 +35,6 @@ function summary(v: Verdict): string {
     ['image', v.image.ref],
     ['base image', v.image.lineage.baseImage],
     ['render manifest sha256', v.image.lineage.renderManifestSha256],
-    [
-      'packages',
-      Object.entries(v.image.lineage.packageVersions)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, x]) => `${k} ${x}`)
-        .join(', '),
-    ],
     ['host', `${v.host.address}:${v.host.port}`],
     ['run', `${v.runId} at ${v.createdAt}`],
     ['kiln', v.kilnVersion ?? 'not recorded (written before kiln recorded its version)'],
@@ -67,6 +60,15 @@ function summary(v: Verdict): string {
     ],
   ];
   return `<table>${rows.map(([k, x]) => `<tr><th>${esc(k)}</th>${cell(x)}</tr>`).join('')}</table>`;
+}
+
+/** Every package and its version, folded: the full list fills a screen and pushed the plots below it. */
+function packageList(v: Verdict): string {
+  const pkgs = Object.entries(v.image.lineage.packageVersions).sort(([a], [b]) => a.localeCompare(b));
+  return `<details id="packages"><summary>Packages in the image (${pkgs.length})</summary>${table(
+    ['package', 'version'],
+    pkgs.map(([k, x]) => `<tr>${cell(k)}${cell(x)}</tr>`),
+  )}</details>`;
 }
 
 function memoryTable(v: Verdict): string {
@@ -118,6 +120,7 @@ export function renderHtml(v: Verdict): string {
 <p class="decision ${esc(v.decision)}" id="decision">${esc(v.decision.toUpperCase())}</p>${reasons}
 <h2>Summary</h2>${summary(v)}
 <h2>Plots</h2><div class="plots">${latencyOverTime(v)}${latencySpectrum(v)}${memoryOverTime(v)}${capacityCurve(v)}</div>
+<h2>Packages</h2>${packageList(v)}
 <h2>Checks</h2>${checks}
 <h2>Thresholds</h2>${thresholds}
 <h2>Endpoints (judged window)</h2>${endpointTable(v)}

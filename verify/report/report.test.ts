@@ -187,6 +187,30 @@ describe('report', () => {
     expect(junit.failures).toBe(3); // the endpoint's p99 and error share, and the decision
   });
 
+  it('folds the package list into a closed <details> after the decision, the reasons and the plots', async () => {
+    const input = verdictInput();
+    input.checks[0] = { ...input.checks[0], status: 'fail', evidence: 'down' };
+    const v = buildVerdict(input);
+    const html = renderHtml(v);
+    const details = html.indexOf('<details id="packages">');
+    expect(details).toBeGreaterThan(html.indexOf('<ul class="reasons">'));
+    expect(details).toBeGreaterThan(html.lastIndexOf('id="plot-'));
+    // Nothing above the plots lists a package any more.
+    expect(html.slice(0, html.indexOf('<h2>Plots</h2>'))).not.toContain('15.8-0+deb12u1');
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await page.setContent(html);
+    expect(await page.locator('details#packages').getAttribute('open')).toBeNull();
+    const rows = page.locator('details#packages tbody tr');
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)))).toEqual([
+      ['nginx', '1.22.1-9'],
+      ['postgresql', '15.8-0+deb12u1'],
+    ]);
+    expect(await rows.first().isVisible()).toBe(false);
+    await page.locator('details#packages summary').click();
+    expect(await rows.first().isVisible()).toBe(true);
+    await page.close();
+  });
+
   it('is deterministic given the same verdict', () => {
     const a = buildVerdict(verdictInput());
     const b = buildVerdict(verdictInput());
