@@ -66,6 +66,10 @@ describe('gate report page', () => {
           .matchAll(/<circle class="value" cx="([\d.]+)"/g),
       ].map((m) => Number(m[1]));
     expect(Math.min(...xs('candidate'))).toBeGreaterThan(Math.max(...xs('previous')));
+    // The effect limit is drawn for scale: 14.5 ms + 5 ms (over +10%); 150 MiB + 16 MiB (over +10%); p50's own 2 ms floor.
+    expect(p95).toMatch(/<line class="limit"[^>]*\/><text[^>]*>limit 19\.5<\/text>/);
+    expect(svgs.find((m) => m[1] === 'servicesPssPeakMiB')![2]).toContain('>limit 166</text>');
+    expect(svgs.find((m) => m[1] === 'p50Ms')![2]).toContain('>limit 4.76</text>');
     expect(gateHtml(gateResult())).toBe(html);
   });
 

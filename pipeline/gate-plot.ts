@@ -1,10 +1,13 @@
 /**
  * Pure: the gate's A/B distributions as inline SVG strips, one plot per metric: the previous release's and the
- * candidate's per-repetition values as dots on one axis, each side's median marked. No script, no external
- * resource; numbers rounded so the same result draws the same bytes.
+ * candidate's per-repetition values as dots on one axis, each side's median marked, and the effect limit the
+ * candidate's median must stay under. No script, no external resource; numbers rounded so the same result draws
+ * the same bytes.
  */
+import type { BaselinePolicy } from '../verify/baseline.ts';
 import { esc, niceTicks, PALETTE } from '../verify/report/svg.ts';
 import type { GateResult } from './gate.ts';
+import { MEDIAN_POLICY } from './gate-median.ts';
 
 export interface AbStrip {
   metric: string;
@@ -14,7 +17,15 @@ export interface AbStrip {
   previousMedian: number | null;
   candidateMedian: number | null;
   outcome: string;
+  /** The candidate median above which the effect counts (relative AND absolute); drawn so a small change looks small. */
+  limit: number | null;
 }
+
+/** Worse by more than pct AND more than abs: the larger of the two bounds. */
+const effectLimit = (previous: number | null, pct: number, abs: number) =>
+  previous === null ? null : Math.round(Math.max(previous * (1 + pct / 100), previous + abs) * 1000) / 1000;
+const latencyLimit = (metric: string, previous: number | null, p: BaselinePolicy) =>
+  effectLimit(previous, p.maxWorsePct, p.minWorseAbs[metric] ?? 0);
 
 const W = 720;
 const H = 132;
@@ -29,7 +40,10 @@ const finite = (xs: readonly (number | null)[]) => xs.filter((x): x is number =>
 
 /** The strips the gate judged: median and tail latency per repetition, and each box's stack PSS (one figure per box). */
 export function abStrips(r: GateResult): AbStrip[] {
-  const latency = [...(r.latencyMedian ? [r.latencyMedian] : []), ...(r.latency?.metrics ?? [])].map((m) => ({
+  const latency = [
+    ...(r.latencyMedian ? [{ m: r.latencyMedian, policy: MEDIAN_POLICY }] : []),
+    ...(r.latency?.metrics ?? []).map((m) => ({ m, policy: r.latency!.policy })),
+  ].map(({ m, policy }) => ({
     metric: m.metric,
     unit: 'ms',
     previous: m.baseline,
@@ -37,6 +51,7 @@ export function abStrips(r: GateResult): AbStrip[] {
     previousMedian: m.baselineMedian,
     candidateMedian: m.candidateMedian,
     outcome: m.outcome,
+    limit: latencyLimit(m.metric, m.baselineMedian, policy),
   }));
   const memory = (r.memory?.metrics ?? []).map((m) => ({
     metric: m.metric,
@@ -46,6 +61,7 @@ export function abStrips(r: GateResult): AbStrip[] {
     previousMedian: m.previous,
     candidateMedian: m.candidate,
     outcome: m.outcome,
+    limit: effectLimit(m.previous, r.memory!.policy.maxWorsePct, r.memory!.policy.minWorseMiB),
   }));
   return [...latency, ...memory];
 }
@@ -57,9 +73,10 @@ export function abStripPlot(s: AbStrip): string {
     + `<rect width="${W}" height="${H}" fill="#fff"/><text x="8" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`;
   const sides = { previous: finite(s.previous), candidate: finite(s.candidate) };
   const medians = { previous: s.previousMedian, candidate: s.candidateMedian };
-  const all = [...sides.previous, ...sides.candidate, ...finite([s.previousMedian, s.candidateMedian])];
-  if (all.length === 0)
+  const data = [...sides.previous, ...sides.candidate, ...finite([s.previousMedian, s.candidateMedian])];
+  if (data.length === 0)
     return `${head}<text x="${W / 2}" y="${H / 2 + 10}" text-anchor="middle" fill="#b00" class="nodata">no data</text></svg>`;
+  const all = [...data, ...finite([s.limit])];
   const ticks = niceTicks(Math.min(...all), Math.max(...all));
   const [x0, x1] = [Math.min(...ticks), Math.max(...ticks)];
   const sx = (x: number) => L + ((x - x0) / (x1 - x0 || 1)) * (W - L - R);
@@ -70,6 +87,10 @@ export function abStripPlot(s: AbStrip): string {
       `<line x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${ROW_Y.previous - 12}" y2="${AXIS_Y + 4}" stroke="#eee"/><text x="${f(sx(t))}" y="${AXIS_Y + 18}" text-anchor="middle" stroke="none">${num(t)}</text>`,
     );
   parts.push('</g>');
+  if (s.limit !== null && Number.isFinite(s.limit))
+    parts.push(
+      `<line class="limit" x1="${f(sx(s.limit))}" x2="${f(sx(s.limit))}" y1="${ROW_Y.previous - 14}" y2="${AXIS_Y}" stroke="#b00" stroke-dasharray="5 3"/><text x="${f(sx(s.limit) - 4)}" y="${ROW_Y.previous - 16}" text-anchor="end" font-size="11" fill="#b00">limit ${num(s.limit)}</text>`,
+    );
   for (const side of ['previous', 'candidate'] as const) {
     const y = ROW_Y[side];
     const color = COLOR[side];
