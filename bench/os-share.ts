@@ -58,7 +58,10 @@ for (const tier of tiersArg.split(',')) {
     const session = await SshSession.connect(validateHost(host));
     try {
       const r = await session.exec('python3 -', { timeoutSec: 60, asRoot: true, stdin: snapshotProgram() });
-      const idle = machineShare(JSON.parse(r.stdout) as MemorySnapshot, ram, units);
+      const snap = JSON.parse(r.stdout) as MemorySnapshot;
+      const idle = machineShare(snap, ram, units);
+      log(`${tier}: idle meminfo ${JSON.stringify(snap.meminfo)}`);
+      log(`${tier}: idle groups ${JSON.stringify(snap.groups)}`);
       log(`${tier}: worst-case phase, ${holdSec} s hold`);
       const plan = worstCasePlan({
         settings: b.manifest.settings,

@@ -1,4 +1,6 @@
 /** What differs between the AMI's distro and the local image's: data, never `if` chains in templates. */
+import type { OsShare } from './tuning/costs.ts';
+import { OS_SHARES } from './tuning/os-share.ts';
 export interface DistroProfile {
   id: 'ubuntu2404' | 'debian12' | 'debian13';
   codename: string;
@@ -21,6 +23,10 @@ export interface DistroProfile {
   builder: 'packer' | 'local';
   /** Where first boot gets the app's secrets: SSM Parameter Store (instance role) or generated on the box. */
   secretSource: 'ssm' | 'generate';
+  /** What the kernel and the OS take of a whole machine's RAM at the stack's worst case: the budget reserves it. */
+  osShare: OsShare;
+  /** The base image's resident services a web server does not need: purged when installed, timers masked. */
+  trim: { packages: readonly string[]; units: readonly string[] };
 }
 
 /** Services a recipe may leave out (an external database, no cache); nginx and gunicorn always run. */
@@ -60,7 +66,7 @@ const profile = (
   secretSource: DistroProfile['secretSource'],
   extra: string[],
   cloudInitNetworkUnit = 'cloud-init.service',
-): DistroProfile => ({
+): Omit<DistroProfile, 'osShare' | 'trim'> => ({
   id,
   codename,
   pgMajor,
@@ -83,36 +89,73 @@ const profile = (
 
 export const DISTROS: Record<DistroProfile['id'], DistroProfile> = {
   // The AMI fetches its secrets from SSM at first boot (boto3 from the distro, signed with the instance role).
-  ubuntu2404: profile(
-    'ubuntu2404',
-    'noble',
-    16,
-    { python: '3.12', pgbouncer: '1.22', redis: '7.0', nginx: '1.24', openssh: '9.6', systemd: '255' },
-    'packer',
-    'ssm',
-    ['nginx', 'python3-boto3'],
-  ),
+  ubuntu2404: {
+    ...profile(
+      'ubuntu2404',
+      'noble',
+      16,
+      { python: '3.12', pgbouncer: '1.22', redis: '7.0', nginx: '1.24', openssh: '9.6', systemd: '255' },
+      'packer',
+      'ssm',
+      ['nginx', 'python3-boto3'],
+    ),
+    osShare: OS_SHARES.ubuntu2404,
+    // Ubuntu's cloud image runs these resident (snapd, multipathd, udisks2…) or wakes them on timers (apt's daily
+    // runs take ~100 MiB on a 512 MiB box at any hour): an immutable image replaced nightly needs none of them.
+    trim: {
+      packages: [
+        'snapd',
+        'multipath-tools',
+        'udisks2',
+        'unattended-upgrades',
+        'networkd-dispatcher',
+        'packagekit',
+        'modemmanager',
+        'open-iscsi',
+        'lxd-agent-loader',
+        'fwupd',
+      ],
+      units: [
+        'apt-daily.timer',
+        'apt-daily-upgrade.timer',
+        'motd-news.timer',
+        'man-db.timer',
+        'fwupd-refresh.timer',
+        'update-notifier-download.timer',
+      ],
+    },
+  },
   // bookworm still has the small nginx build; the local image generates its secrets, so no AWS client.
-  debian12: profile(
-    'debian12',
-    'bookworm',
-    15,
-    { python: '3.11', pgbouncer: '1.18', redis: '7.0', nginx: '1.22', openssh: '9.2', systemd: '252' },
-    'local',
-    'generate',
-    ['nginx-light'],
-  ),
+  debian12: {
+    ...profile(
+      'debian12',
+      'bookworm',
+      15,
+      { python: '3.11', pgbouncer: '1.18', redis: '7.0', nginx: '1.22', openssh: '9.2', systemd: '252' },
+      'local',
+      'generate',
+      ['nginx-light'],
+    ),
+    osShare: OS_SHARES.debian12,
+    // debootstrap's minimal system runs nothing resident beyond systemd, journald, sshd and getty; its daily timers go.
+    trim: { packages: [], units: ['apt-daily.timer', 'apt-daily-upgrade.timer', 'man-db.timer'] },
+  },
   // trixie's nginx-light is only nginx + the echo module; Python 3.13 (Django 6 needs >= 3.12), cloud-init 25.1.
-  debian13: profile(
-    'debian13',
-    'trixie',
-    17,
-    { python: '3.13', pgbouncer: '1.24', redis: '8.0', nginx: '1.26', openssh: '10.0', systemd: '257' },
-    'local',
-    'generate',
-    ['nginx'],
-    'cloud-init-network.service',
-  ),
+  debian13: {
+    ...profile(
+      'debian13',
+      'trixie',
+      17,
+      { python: '3.13', pgbouncer: '1.24', redis: '8.0', nginx: '1.26', openssh: '10.0', systemd: '257' },
+      'local',
+      'generate',
+      ['nginx'],
+      'cloud-init-network.service',
+    ),
+    osShare: OS_SHARES.debian13,
+    // debootstrap's minimal system runs nothing resident beyond systemd, journald, sshd and getty; its daily timers go.
+    trim: { packages: [], units: ['apt-daily.timer', 'apt-daily-upgrade.timer', 'man-db.timer'] },
+  },
 };
 
 const absent = (d: DistroProfile, services: readonly string[]) =>

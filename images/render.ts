@@ -60,7 +60,7 @@ function toManifest(files: RenderedFile[]): ManifestEntry[] {
 }
 
 export function render(tier: Tier, recipe: Recipe, distro: DistroProfile = DISTROS.ubuntu2404): Rendered {
-  const tuned = tune(tier, recipe);
+  const tuned = tune(tier, recipe, distro.osShare);
   const base: RenderContext = {
     tier,
     recipe,

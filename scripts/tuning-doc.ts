@@ -1,5 +1,7 @@
 /** docs/tuning.md: each tier's settings beside PGTune's and the seeds', with the worst case each would reach. */
-import { postgresMiB } from '../images/tuning/budget.ts';
+import { osReserveMiB, postgresMiB } from '../images/tuning/budget.ts';
+import { neededMiB, OS_SHARES, OS_SURVEYS } from '../images/tuning/os-share.ts';
+import { DISTROS } from '../images/distro.ts';
 import { COSTS } from '../images/tuning/costs.ts';
 import { gunicornDocsWorkers, herokuWorkers, pgtuneWeb, SEEDS } from '../images/tuning/anchors.ts';
 import { settingValues, tune } from '../images/tuning/index.ts';
@@ -120,5 +122,66 @@ export function tuningDoc(): string {
       '',
     );
   }
+  out.push(...osShareSection());
   return out.join('\n');
+}
+
+/** How the OS share is measured, the figures per distro, and what gives way when it grows. */
+function osShareSection(): string[] {
+  const out = [
+    '## The OS share: measured on a whole machine',
+    '',
+    'Every budget above starts by reserving what the kernel and the OS take of the machine. That reserve is measured on',
+    "the tier's VM (`kiln launch --vm`: the tier's RAM and vCPUs, Debian's cloud kernel), not assumed:",
+    '`npx tsx bench/os-share.ts TIERS DISTRO` boots each tier, reads the machine once first boot is done and again halfway',
+    "through verify's worst-case phase, and prints the table below. OS share = tier RAM - MemAvailable - the stack's own",
+    "memory (anonymous and shared PSS of its units); it covers what the kernel keeps (RAM - MemTotal), the kernel's",
+    'unreclaimable slab, page tables and stacks, the free-page watermarks MemAvailable withholds, and the OS processes.',
+    "The reserve needed per tier is the idle share plus what the kernel's own memory grows by at the worst case; the",
+    'line base + % of RAM is fitted over the tiers and raised until no tier lies above it. Verify holds every whole',
+    'machine (a VM, an EC2 instance) to the reserve at idle (`machine:os-share`) and fails closed when it cannot read it.',
+    '',
+  ];
+  for (const s of Object.values(OS_SURVEYS)) {
+    const fit = OS_SHARES[s.distro as keyof typeof OS_SHARES];
+    out.push(
+      `### ${s.distro} (${s.date}, ${s.kernel}; \`${s.command}\`)`,
+      '',
+      '| tier | RAM | MemTotal | idle OS share | kernel idle / worst case | OS processes | reserve needed | lowest MemAvailable in the phase | OOM kills |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...s.rows.map(
+        (r) =>
+          `| ${r.tier} | ${r.ramMiB} | ${r.memTotalMiB} | ${r.idleOsShareMiB} | ${r.idleKernelMiB} / ${r.loadedKernelMiB} | ${r.idleOsProcessesMiB} | ${Math.round(neededMiB(r) * 10) / 10} | ${r.lowestAvailableMiB} | ${r.oomKills} |`,
+      ),
+      '',
+      `Reserve: ${fit.baseMiB} MiB + ${fit.ramPct} % of RAM (${BUILTIN_TIERS.slice(0, 4)
+        .map((t) => `${t.name} ${osReserveMiB(t, fit)}`)
+        .join(', ')} MiB).`,
+      '',
+    );
+  }
+  const u = OS_SHARES.ubuntu2404;
+  out.push(
+    `### ubuntu2404 (the AMI): ${u.baseMiB} MiB + ${u.ramPct} % of RAM, ${u.source}`,
+    '',
+    "The AMI cannot boot here. Provisioning purges the cloud image's resident services a web server does not need",
+    `(${DISTROS.ubuntu2404.trim.packages.join(', ')}) and masks its daily timers; the reserve is Debian 13's measured line plus`,
+    'the footprint of what stays, and verify on EC2 holds each image to it.',
+    '',
+    '### What gives way when the reserve grows',
+    '',
+    '1. The reserve comes off the top: the stack is budgeted in the ceiling (% of RAM) less the OS share.',
+    "2. gunicorn's share of that: threads first (down to 4: a thread only overlaps a wait), then workers (a process is",
+    '   worth a core), then threads down to 2.',
+    "3. What is left after every service's fixed cost is split: shared_buffers 35 %, Redis 20 %, work_mem 20 %,",
+    "   maintenance_work_mem 10 %, the rest page cache: each shrinks in proportion, so Postgres's cache and Redis's",
+    '   maxmemory give way before any connection or worker does.',
+    '4. When even the minimum settings do not fit, the tier is refused for that recipe (exit 2) with the RAM it needs.',
+    '',
+    'THP note: with transparent hugepages on, khugepaged raises `vm.min_free_kbytes` at boot (44 MiB on a 1 GiB machine)',
+    "and MemAvailable withholds about three times that (121 MiB measured on micro). kiln sets the kernel's own default",
+    'for the RAM (`vm.min_free_kbytes` in the table above), which returns that memory to the stack.',
+    '',
+  );
+  return out;
 }

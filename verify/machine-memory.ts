@@ -59,6 +59,8 @@ export async function machineMemoryCheck(remote: Remote, ramMiB: number): Promis
 export interface MemorySnapshot {
   meminfo: Record<string, number>;
   groups: Record<string, { anonMiB: number; shmemMiB: number; processes: number }>;
+  /** cgroup v2's charge per systemd service (absent or empty on v1, e.g. inside a container). */
+  units?: Record<string, { anonMiB: number; shmemMiB: number; kernelMiB: number }>;
 }
 
 /** The snapshot program: its functions, then one print. */
@@ -74,8 +76,9 @@ export interface MachineShare {
   kernelKeptMiB: number;
   /** Kernel memory in use that nothing can reclaim: unreclaimable slab, page tables, kernel stacks. */
   kernelUsedMiB: number;
-  /** Anonymous and shared-memory PSS of the stack's units. */
+  /** What the stack's units hold: cgroup v2's charge (anonymous, shared, kernel memory) when the machine has it, else PSS. */
   stackMiB: number;
+  stackSource: 'cgroup' | 'pss';
   /** The same for every other process: systemd, journald, sshd, getty, dbus… */
   osUserlandMiB: number;
   /** Tier RAM less MemAvailable less the stack: everything the budget's OS reserve must cover. */
@@ -96,6 +99,9 @@ export function machineShare(s: MemorySnapshot, ramMiB: number, stackUnits: read
     if (stackUnits.includes(group)) stack += g.anonMiB + g.shmemMiB;
     else other += g.anonMiB + g.shmemMiB;
   }
+  const charged = Object.entries(s.units ?? {}).filter(([u]) => stackUnits.includes(u));
+  const stackSource = charged.length ? 'cgroup' : 'pss';
+  if (charged.length) stack = charged.reduce((a, [, u]) => a + u.anonMiB + u.shmemMiB + u.kernelMiB, 0);
   return {
     ramMiB,
     memTotalMiB: m.MemTotal!,
@@ -103,6 +109,7 @@ export function machineShare(s: MemorySnapshot, ramMiB: number, stackUnits: read
     kernelKeptMiB: r1(ramMiB - m.MemTotal!),
     kernelUsedMiB: r1(m.SUnreclaim! + m.PageTables! + m.KernelStack!),
     stackMiB: r1(stack),
+    stackSource,
     osUserlandMiB: r1(other),
     osShareMiB: r1(ramMiB - m.MemAvailable! - stack),
   };
@@ -112,7 +119,7 @@ export function machineShare(s: MemorySnapshot, ramMiB: number, stackUnits: read
 export function osShareCheck(s: MachineShare, reservedMiB: number): CheckResult {
   const detail =
     `OS share ${s.osShareMiB} MiB of the tier's ${s.ramMiB} MiB (kernel keeps ${s.kernelKeptMiB}, kernel in use ${s.kernelUsedMiB}, `
-    + `OS processes ${s.osUserlandMiB}; the stack holds ${s.stackMiB}, MemAvailable ${s.memAvailableMiB}); the budget reserved ${reservedMiB} MiB`;
+    + `OS processes ${s.osUserlandMiB}; the stack holds ${s.stackMiB} by ${s.stackSource}, MemAvailable ${s.memAvailableMiB}); the budget reserved ${reservedMiB} MiB`;
   return s.osShareMiB > reservedMiB
     ? fail('machine:os-share', `${detail}: over by ${r1(s.osShareMiB - reservedMiB)} MiB`, s)
     : pass('machine:os-share', detail, s);

@@ -136,6 +136,14 @@ describe('rendered provisioning, baked and booted (local target)', () => {
     }
   });
 
+  it("the base's daily timers are masked: no apt run wakes on a small box at any hour", async () => {
+    const r = await sshRun(
+      ssh(boxes[0]!),
+      'systemctl is-enabled apt-daily.timer apt-daily-upgrade.timer; systemctl list-timers --all --no-legend | grep -c apt || true',
+    );
+    expect(r.stdout.trim().split('\n')).toEqual(['masked', 'masked', '0']);
+  });
+
   it('hostile recipe env values reach the app verbatim: user data (PyYAML) -> boot.json -> app.env -> systemd EnvironmentFile', async () => {
     const h = boxes[0];
     // systemd's own EnvironmentFile parser, as it starts kiln-app; only the non-secret APP_ values come back.

@@ -49,6 +49,10 @@ describe('provisioning render', () => {
     expect(env.KILN_REMOVED_PACKAGES).toBe('postgresql-17 postgresql-client-common pgbouncer');
     expect(env.KILN_REMOVED_UNITS).toBe('postgresql.service pgbouncer.service');
     expect(sourced(profileEnv(DISTROS.debian13)).KILN_REMOVED_PACKAGES).toBe('');
+    // Ubuntu's resident services a web server does not need go; the Debian images have none, only timers to mask.
+    expect(sourced(profileEnv(DISTROS.ubuntu2404)).KILN_TRIM_PACKAGES).toMatch(/^snapd multipath-tools udisks2 /);
+    expect(sourced(profileEnv(DISTROS.debian13)).KILN_TRIM_PACKAGES).toBe('');
+    expect(sourced(profileEnv(DISTROS.debian13)).KILN_TRIM_UNITS).toContain('apt-daily.timer');
     const noDb = { ...WEB, services: ['nginx', 'gunicorn', 'redis'] as const, app: { ...WEB.app, secrets: ['DATABASE_URL'] } };
     const unit = render(nano, { ...noDb, services: [...noDb.services] }, DISTROS.debian13).files.find(
       (f) => f.path === FIRSTBOOT_UNIT,

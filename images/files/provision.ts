@@ -36,6 +36,9 @@ export function profileEnv(distro: DistroProfile, services: readonly string[] = 
     // A release layer on a base that runs more: these go (a recipe without its own database or cache).
     ['KILN_REMOVED_PACKAGES', pk.removedPackages.join(' ')],
     ['KILN_REMOVED_UNITS', pk.removedUnits.join(' ')],
+    // The base's resident services and timers a web server does not need (its memory is the OS share's).
+    ['KILN_TRIM_PACKAGES', distro.trim.packages.join(' ')],
+    ['KILN_TRIM_UNITS', distro.trim.units.join(' ')],
     ['KILN_PG_BIN_DIR', distro.pgBinDir],
     ['KILN_PG_CONF_DIR', distro.pgConfDir],
     ['KILN_PG_UNIT', distro.pgUnit],

@@ -6,6 +6,7 @@ import type { FileSpec, RenderContext } from '../render-types.ts';
 export const SYSCTLS: Record<string, string> = {
   vm_overcommit_memory: 'vm.overcommit_memory',
   vm_swappiness: 'vm.swappiness',
+  vm_min_free_kbytes: 'vm.min_free_kbytes',
   net_core_somaxconn: 'net.core.somaxconn',
   net_ipv4_tcp_max_syn_backlog: 'net.ipv4.tcp_max_syn_backlog',
   net_ipv4_ip_local_port_range: 'net.ipv4.ip_local_port_range',

@@ -1,7 +1,7 @@
 /** Worst-case memory of each service, computed from its final settings. */
 import type { Tier } from '../tiers.ts';
 import type { AppProfile } from '../web.ts';
-import { COSTS } from './costs.ts';
+import { COSTS, type OsShare } from './costs.ts';
 import { workerCostMiB, type GunicornSettings } from './gunicorn.ts';
 import type { NginxSettings } from './nginx.ts';
 import type { PgbouncerSettings } from './pgbouncer.ts';
@@ -22,8 +22,8 @@ export interface Budget {
 
 const mib = (v: number) => Math.ceil(v * 10) / 10;
 
-export const osReserveMiB = (tier: Tier): number =>
-  Math.round(Math.min(COSTS.osMaxMiB, COSTS.osBaseMiB + (tier.ramMiB * COSTS.osRamPct) / 100));
+export const osReserveMiB = (tier: Tier, os: OsShare): number =>
+  Math.round(Math.min(COSTS.osMaxMiB, os.baseMiB + (tier.ramMiB * os.ramPct) / 100));
 
 export const ceilingMiB = (tier: Tier): number => Math.floor((tier.ramMiB * tier.slo.memoryCeilingPct) / 100);
 
@@ -73,6 +73,7 @@ export function computeBudget(
     gunicorn: GunicornSettings;
     nginx: NginxSettings;
   },
+  osShare: OsShare,
 ): Budget {
   const p = s.postgres;
   const pg = p ? (Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.value])) as never) : undefined;
@@ -83,7 +84,7 @@ export function computeBudget(
     gunicorn: mib(gunicornMiB(s.gunicorn, app)),
     nginx: mib(nginxMiB(s.nginx)),
   };
-  const os = osReserveMiB(tier);
+  const os = osReserveMiB(tier, osShare);
   const used = Object.values(components).reduce((a, b) => a + b, 0);
   return {
     ramMiB: tier.ramMiB,

@@ -1,8 +1,17 @@
 /** The memory cost model: measured or documented per-unit costs the worst-case budget is built from. */
+
+/**
+ * What a whole machine's kernel and OS take of its RAM at the stack's worst case, per distro: base + share of RAM
+ * (the kernel's page structs and per-page tables grow with RAM). Measured with bench/os-share.ts; docs/tuning.md.
+ */
+export interface OsShare {
+  baseMiB: number;
+  ramPct: number;
+  /** Where the figures come from: a measurement (and its command) or documented figures. */
+  source: string;
+}
 export const COSTS = {
-  /** Kernel slab, page tables, systemd, journald, sshd, cloud-init leftovers: base + share of RAM, capped. */
-  osBaseMiB: 48,
-  osRamPct: 2.5,
+  /** The OS share's cap: past it, RAM-proportional kernel costs are already counted by the base + share fit. */
   osMaxMiB: 768,
   /** Idle backend private memory measured at 1.3 MiB on the canary; 4 MiB covers a bigger app's relcache. */
   pgBackendMiB: 4,

@@ -13,7 +13,8 @@ import {
   redisMiB,
   type Budget,
 } from './budget.ts';
-import { COSTS } from './costs.ts';
+import { COSTS, type OsShare } from './costs.ts';
+import { DISTROS } from '../distro.ts';
 import { MAX_THREADS, tuneGunicorn, type GunicornSettings } from './gunicorn.ts';
 import { tuneKernel, type KernelSettings } from './kernel.ts';
 import { tuneNginx, type NginxSettings } from './nginx.ts';
@@ -56,15 +57,16 @@ const slots = (t: Tuned) => t.settings.gunicorn.workers.value * t.settings.gunic
 const full = (t: Tuned) =>
   t.settings.gunicorn.workers.value >= Math.max(2, t.tier.vcpus) && t.settings.gunicorn.threads.value >= MAX_THREADS;
 
-export function tune(tier: Tier, recipe: Recipe): Tuned {
-  const result = attempt(tier, recipe);
+/** `os`: the share the image's distro leaves the stack (images/distro.ts); the AMI's by default, the largest. */
+export function tune(tier: Tier, recipe: Recipe, os: OsShare = DISTROS.ubuntu2404.osShare): Tuned {
+  const result = fit(tier, recipe, os);
   if (!('tuned' in result))
-    throw new TierTooSmallError(tier.name, tier.ramMiB, result.shortMiB, minimumRamMiB(tier, recipe), result.detail);
+    throw new TierTooSmallError(tier.name, tier.ramMiB, result.shortMiB, minimumRamMiB(tier, recipe, os), result.detail);
   // A heavy app cut to fewer workers or threads: its server's share grows while the worst case still fits and leaves
   // page cache; a process is worth a core, a thread a wait, Postgres's buffers only a cache (the rest keeps its worst case).
   let best = result.tuned;
   for (let share = baseAppShare(recipe) + APP_SHARE_STEP; !full(best) && share <= MAX_APP_SHARE + 1e-9; share += APP_SHARE_STEP) {
-    const r = attempt(tier, recipe, share);
+    const r = fit(tier, recipe, os, share);
     if (!('tuned' in r) || r.tuned.budget.headroomMiB < minPageCacheMiB(tier)) break;
     if (slots(r.tuned) > slots(best)) best = r.tuned;
   }
@@ -76,25 +78,42 @@ const baseAppShare = (recipe: Recipe): number =>
   1 - Object.entries(RESERVED_SHARES).reduce((sum, [svc, share]) => sum + (recipe.services.includes(svc as ServiceName) ? share : 0), 0);
 
 /** The smallest RAM (in 16 MiB steps) at which the stack's worst case fits this tier's shape. */
-function minimumRamMiB(tier: Tier, recipe: Recipe): number {
+function minimumRamMiB(tier: Tier, recipe: Recipe, os: OsShare): number {
   let lo = tier.ramMiB,
     hi = tier.ramMiB * 2;
-  while (!('tuned' in attempt({ ...tier, ramMiB: hi }, recipe))) {
+  while (!('tuned' in fit({ ...tier, ramMiB: hi }, recipe, os))) {
     lo = hi;
     hi *= 2;
   }
   while (hi - lo > 16) {
     const mid = Math.floor((lo + hi) / 32) * 16;
-    if ('tuned' in attempt({ ...tier, ramMiB: mid }, recipe)) hi = mid;
+    if ('tuned' in fit({ ...tier, ramMiB: mid }, recipe, os)) hi = mid;
     else lo = mid;
   }
   return hi;
 }
 
-function attempt(tier: Tier, recipe: Recipe, capShare = baseAppShare(recipe)): { tuned: Tuned } | { shortMiB: number; detail: string } {
+type Attempt = { tuned: Tuned } | { shortMiB: number; detail: string };
+
+/**
+ * When the minimums (work_mem, maintenance_work_mem, the pool's backends) overflow the ceiling, the two caches give
+ * way first: shared_buffers and Redis's maxmemory are sized from less, down to their floors, before a tier is refused.
+ */
+function fit(tier: Tier, recipe: Recipe, os: OsShare, capShare = baseAppShare(recipe)): Attempt {
+  let r = attempt(tier, recipe, os, capShare);
+  for (let cacheCutMiB = 0, tries = 0; !('tuned' in r) && tries < 8; tries++) {
+    cacheCutMiB += Math.ceil(r.shortMiB / (SHARES.sharedBuffers + SHARES.redis)) + 1;
+    const next = attempt(tier, recipe, os, capShare, cacheCutMiB);
+    if (!('tuned' in next) && next.shortMiB >= r.shortMiB) break;
+    r = next;
+  }
+  return r;
+}
+
+function attempt(tier: Tier, recipe: Recipe, os: OsShare, capShare = baseAppShare(recipe), cacheCutMiB = 0): Attempt {
   const app = recipe.app;
   const has = (svc: ServiceName) => recipe.services.includes(svc);
-  const appMiB = ceilingMiB(tier) - osReserveMiB(tier);
+  const appMiB = ceilingMiB(tier) - osReserveMiB(tier, os);
   const gunicorn = tuneGunicorn(tier, app, Math.floor(appMiB * capShare));
   const pgbouncer = has('pgbouncer') ? tunePgbouncer(tier, gunicorn) : undefined;
   const nginx = tuneNginx(tier, gunicorn);
@@ -116,15 +135,16 @@ function attempt(tier: Tier, recipe: Recipe, capShare = baseAppShare(recipe)): {
     gunicornMiB(gunicorn, app) + nginxMiB(nginx) + (pgbouncer ? pgbouncerMiB(pgbouncer) : 0) + (has('redis') ? redisMiB(0) : 0) + pgFixed;
   const free = Math.max(0, appMiB - fixed);
 
-  // shared_buffers carries wal_buffers (1/32) inside its share.
-  const sharedBuffersMiB = clamp(Math.floor((free * SHARES.sharedBuffers * 32) / 33), 16, Math.floor(tier.ramMiB / 4));
-  const maxmemoryMiB = Math.max(8, Math.floor((free * SHARES.redis) / (1 + COSTS.redisOverheadPct / 100)));
+  // shared_buffers carries wal_buffers (1/32) inside its share; both caches are sized from less when `fit` cuts them.
+  const cacheFree = Math.max(0, free - cacheCutMiB);
+  const sharedBuffersMiB = clamp(Math.floor((cacheFree * SHARES.sharedBuffers * 32) / 33), 16, Math.floor(tier.ramMiB / 4));
+  const maxmemoryMiB = Math.max(8, Math.floor((cacheFree * SHARES.redis) / (1 + COSTS.redisOverheadPct / 100)));
   const nodeFactor = COSTS.pgNodesPerQuery - 1 + COSTS.pgHashMemMultiplier;
   const workMemKiB = clamp(Math.floor((free * SHARES.workMem * 1024) / (Math.max(1, backends) * nodeFactor) / 64) * 64, 1024, 262144);
   const maintenanceMiB = clamp(Math.floor((free * SHARES.maintenance) / ((shape?.autovacuumWorkers ?? 0) + 1)), 8, 2048);
 
   const redis = has('redis') ? tuneRedis(maxmemoryMiB, gunicorn) : undefined;
-  const kernel = tuneKernel(nginx, pgbouncer, redis);
+  const kernel = tuneKernel(tier, nginx, pgbouncer, redis);
   const memory = { sharedBuffersMiB, workMemKiB, maintenanceMiB, effectiveCacheMiB: sharedBuffersMiB };
   const pgOf = (effectiveCacheMiB: number) =>
     shape && pgbouncer ? { postgres: tunePostgres(tier, pgbouncer, shape, { ...memory, effectiveCacheMiB }) } : {};
@@ -136,7 +156,7 @@ function attempt(tier: Tier, recipe: Recipe, capShare = baseAppShare(recipe)): {
     nginx,
     kernel,
   };
-  const budget = computeBudget(tier, app, settings);
+  const budget = computeBudget(tier, app, settings, os);
   const used = budget.osReserveMiB + Object.values(budget.components).reduce((a, b) => a + b, 0);
   if (used > budget.ceilingMiB) {
     return {

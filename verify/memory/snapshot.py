@@ -61,6 +61,24 @@ def snapshot():
         g["processes"] += 1
     for g in groups.values():
         g["anonMiB"], g["shmemMiB"] = round(g["anonMiB"], 2), round(g["shmemMiB"], 2)
-    return {"meminfo": {k: round(v, 1) for k, v in meminfo().items()}, "groups": groups}
+    return {"meminfo": {k: round(v, 1) for k, v in meminfo().items()}, "groups": groups, "units": unit_cgroups()}
+
+
+def unit_cgroups():
+    # cgroup v2 charges each unit's anonymous and shared memory, and the kernel memory it causes (sockets, page tables,
+    # slab), to the unit: shared memory a process that exited touched still counts as its service's, not the OS's.
+    units = {}
+    for root, dirs, _ in os.walk("/sys/fs/cgroup/system.slice"):
+        for d in dirs:
+            if not d.endswith(".service"):
+                continue
+            try:
+                with open(os.path.join(root, d, "memory.stat")) as f:
+                    st = dict((k, int(v)) for k, v in (line.split() for line in f))
+            except (OSError, ValueError):
+                continue
+            kernel = st.get("kernel", st.get("slab_unreclaimable", 0) + st.get("pagetables", 0) + st.get("kernel_stack", 0)) + st.get("sock", 0)
+            units[d] = {"anonMiB": round(st.get("anon", 0) / 2**20, 2), "shmemMiB": round(st.get("shmem", 0) / 2**20, 2), "kernelMiB": round(kernel / 2**20, 2)}
+    return units
 
 

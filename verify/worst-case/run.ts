@@ -10,8 +10,10 @@ import type { WorstCasePlan } from './plan.ts';
 
 /** snapshot.py's functions first (phase.py samples with them), then the phase. */
 const SCRIPT = `${SNAPSHOT_PY}\n${readFileSync(new URL('./phase.py', import.meta.url), 'utf8')}`;
-/** Building the scratch table and draining the loops take this long at most beyond the hold (software emulation included). */
+/** Building the scratch table and draining the loops take this long at most beyond the hold, plus a second per 4000
+ * rows of the scratch table (software emulation writes ~10 000 rows a second). */
 const SETUP_SEC = 240;
+const ROWS_PER_SEC = 4000;
 
 export interface WorstCaseRun {
   checks: CheckResult[];
@@ -29,7 +31,7 @@ export async function runWorstCase(
     cgroupPath?: string;
   },
 ): Promise<WorstCaseRun> {
-  const budgetSec = plan.holdSec + SETUP_SEC;
+  const budgetSec = plan.holdSec + SETUP_SEC + Math.ceil((plan.postgres?.maintenanceRows ?? 0) / ROWS_PER_SEC);
   const sampler = startMemorySampler(remote, { durationSec: plan.holdSec + 30, cgroupPath: opts.cgroupPath });
   const r = await remote.exec(`python3 - ${shellQuote(JSON.stringify(plan))}`, { timeoutSec: budgetSec, asRoot: true, stdin: SCRIPT });
   const sampled = await sampler.done;

@@ -32,7 +32,7 @@ export interface VariantRender {
 
 /** The canary image as the bench bakes it: a fresh tune of the tier with kiln's canary recipe. */
 export function canarySide(tier: Tier, distro: DistroProfile = DISTROS.debian13): KilnSide {
-  const tuned = tune(tier, WEB);
+  const tuned = tune(tier, WEB, distro.osShare);
   return {
     tier,
     recipe: WEB,

@@ -53,6 +53,24 @@ if ((${#gone[@]})); then
   for u in "${removed_units[@]}"; do rm -rf "/etc/systemd/system/$u.d" "/etc/systemd/system/${u%.service}@"*.service.d; done
   if [[ " ${gone[*]} " == *" postgresql-"* ]]; then rm -rf /var/lib/postgresql /etc/postgresql /etc/pgbouncer; fi
 fi
+read -ra trim_packages <<<"${KILN_TRIM_PACKAGES:-}"
+read -ra trim_units <<<"${KILN_TRIM_UNITS:-}"
+trimmed=()
+for p in "${trim_packages[@]}"; do
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then trimmed+=("$p"); fi
+done
+if ((${#trimmed[@]})); then
+  # Resident services of the base image a web server does not need: their memory is taken from the stack's budget.
+  say "removing the base's resident services a web server does not need: ${trimmed[*]}"
+  apt_get purge "${trimmed[@]}"
+fi
+for u in "${trim_units[@]}"; do
+  # Masked, not only disabled: a package update cannot bring a daily apt run back onto a 512 MiB box.
+  ln -sfn /dev/null "/etc/systemd/system/$u"
+done
+for p in "${trim_packages[@]}"; do
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then die "package $p is still installed"; fi
+done
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || die "package $p is not installed"
 done
