@@ -59,14 +59,14 @@ const full = (t: Tuned) =>
 
 /** `os`: the share the image's distro leaves the stack (images/distro.ts); the AMI's by default, the largest. */
 export function tune(tier: Tier, recipe: Recipe, os: OsShare = DISTROS.ubuntu2404.osShare): Tuned {
-  const result = fit(tier, recipe, os);
+  const result = fitStack(tier, recipe, os);
   if (!('tuned' in result))
     throw new TierTooSmallError(tier.name, tier.ramMiB, result.shortMiB, minimumRamMiB(tier, recipe, os), result.detail);
   // A heavy app cut to fewer workers or threads: its server's share grows while the worst case still fits and leaves
   // page cache; a process is worth a core, a thread a wait, Postgres's buffers only a cache (the rest keeps its worst case).
   let best = result.tuned;
   for (let share = baseAppShare(recipe) + APP_SHARE_STEP; !full(best) && share <= MAX_APP_SHARE + 1e-9; share += APP_SHARE_STEP) {
-    const r = fit(tier, recipe, os, share);
+    const r = fitStack(tier, recipe, os, share);
     if (!('tuned' in r) || r.tuned.budget.headroomMiB < minPageCacheMiB(tier)) break;
     if (slots(r.tuned) > slots(best)) best = r.tuned;
   }
@@ -81,13 +81,13 @@ const baseAppShare = (recipe: Recipe): number =>
 function minimumRamMiB(tier: Tier, recipe: Recipe, os: OsShare): number {
   let lo = tier.ramMiB,
     hi = tier.ramMiB * 2;
-  while (!('tuned' in fit({ ...tier, ramMiB: hi }, recipe, os))) {
+  while (!('tuned' in fitStack({ ...tier, ramMiB: hi }, recipe, os))) {
     lo = hi;
     hi *= 2;
   }
   while (hi - lo > 16) {
     const mid = Math.floor((lo + hi) / 32) * 16;
-    if ('tuned' in fit({ ...tier, ramMiB: mid }, recipe, os)) hi = mid;
+    if ('tuned' in fitStack({ ...tier, ramMiB: mid }, recipe, os)) hi = mid;
     else lo = mid;
   }
   return hi;
@@ -99,7 +99,7 @@ type Attempt = { tuned: Tuned } | { shortMiB: number; detail: string };
  * When the minimums (work_mem, maintenance_work_mem, the pool's backends) overflow the ceiling, the two caches give
  * way first: shared_buffers and Redis's maxmemory are sized from less, down to their floors, before a tier is refused.
  */
-function fit(tier: Tier, recipe: Recipe, os: OsShare, capShare = baseAppShare(recipe)): Attempt {
+function fitStack(tier: Tier, recipe: Recipe, os: OsShare, capShare = baseAppShare(recipe)): Attempt {
   let r = attempt(tier, recipe, os, capShare);
   for (let cacheCutMiB = 0, tries = 0; !('tuned' in r) && tries < 8; tries++) {
     cacheCutMiB += Math.ceil(r.shortMiB / (SHARES.sharedBuffers + SHARES.redis)) + 1;
