@@ -1,4 +1,5 @@
 /** `kiln verify --host JSON|FILE --tier T [--baseline VERDICT] [--baseline-host JSON|FILE] [--report DIR] [--json]`: exit 0 only on pass. */
+import { DEFAULT_WORST_CASE_HOLD_SEC } from '../verify/worst-case/plan.ts';
 import { InputError } from '../images/errors.ts';
 import { readInputText } from '../images/input-file.ts';
 import { DEFAULT_LOAD_SHAPE, type LoadShape } from '../verify/defaults.ts';
@@ -25,6 +26,8 @@ export const help = `kiln verify --host JSON|FILE --tier T [--baseline VERDICT] 
   --duration-sec N  judged seconds at the target rate (default ${DEFAULT_LOAD_SHAPE.durationSec}, whole seconds 5-3600)
   --warmup-sec N    unjudged seconds before the window (default ${DEFAULT_LOAD_SHAPE.warmupSec}, 0-600)
   --capacity-sec N  budget of the capacity search after the judged run (default 0 = none, 0-3600; informational)
+  --worst-case-sec N  hold of the worst-case memory phase, run last (default ${DEFAULT_WORST_CASE_HOLD_SEC} on a whole machine, a VM or
+                    an EC2 instance; none in a container; 0-600): every budgeted part at its limit, 0 OOM kills to pass
   Exit codes: 0 the decision is pass, 1 it is fail (the reasons on stderr), 2 bad input (a flag, the host JSON,
   an unreadable or failing --baseline verdict), before the box is reached.
 ${TARGET_HELP}`;
@@ -79,6 +82,7 @@ export const flags: Options = {
   'duration-sec': { type: 'string' },
   'warmup-sec': { type: 'string' },
   'capacity-sec': { type: 'string' },
+  'worst-case-sec': { type: 'string' },
   'generator-cpus': { type: 'string' },
   'generator-nice': { type: 'string' },
 };
@@ -96,6 +100,8 @@ export async function run(argv: string[]): Promise<number> {
     warmupSec: seconds(v, 'warmup-sec', 0, 600, DEFAULT_LOAD_SHAPE.warmupSec),
   };
   const capacitySec = seconds(v, 'capacity-sec', 0, 3600, 0);
+  // Absent: the verify default for the host's kind (on for whole machines, off in a container).
+  const worstCaseHoldSec = v['worst-case-sec'] === undefined ? undefined : seconds(v, 'worst-case-sec', 0, 600, 0);
   const genCpus = v['generator-cpus'] as string | undefined;
   if (genCpus !== undefined && !checkCpuList(genCpus))
     throw new InputError('--generator-cpus', genCpus, 'a CPU list like 0 or 0,2 or 2-3', 'fix the CPU list');
@@ -154,6 +160,7 @@ export async function run(argv: string[]): Promise<number> {
     reportDir: v.report as string | undefined,
     shape,
     capacityBudgetSec: capacitySec,
+    ...(worstCaseHoldSec !== undefined ? { worstCaseHoldSec } : {}),
     extras: manifest ? { manifest } : undefined,
     log: progress,
     runLoad: place ? (spec) => runLoadInChild(spec, place) : undefined,

@@ -1,6 +1,6 @@
 /** docs/tuning.md: each tier's settings beside PGTune's and the seeds', with the worst case each would reach. */
 import { osReserveMiB, postgresMiB } from '../images/tuning/budget.ts';
-import { neededMiB, OS_SHARES, OS_SURVEYS } from '../images/tuning/os-share.ts';
+import { OS_SHARES, OS_SURVEYS } from '../images/tuning/os-share.ts';
 import { DISTROS } from '../images/distro.ts';
 import { COSTS } from '../images/tuning/costs.ts';
 import { gunicornDocsWorkers, herokuWorkers, pgtuneWeb, SEEDS } from '../images/tuning/anchors.ts';
@@ -134,11 +134,12 @@ function osShareSection(): string[] {
     'Every budget above starts by reserving what the kernel and the OS take of the machine. That reserve is measured on',
     "the tier's VM (`kiln launch --vm`: the tier's RAM and vCPUs, Debian's cloud kernel), not assumed:",
     '`npx tsx bench/os-share.ts TIERS DISTRO` boots each tier, reads the machine once first boot is done and again halfway',
-    "through verify's worst-case phase, and prints the table below. OS share = tier RAM - MemAvailable - the stack's own",
-    "memory (anonymous and shared PSS of its units); it covers what the kernel keeps (RAM - MemTotal), the kernel's",
-    'unreclaimable slab, page tables and stacks, the free-page watermarks MemAvailable withholds, and the OS processes.',
-    "The reserve needed per tier is the idle share plus what the kernel's own memory grows by at the worst case; the",
-    'line base + % of RAM is fitted over the tiers and raised until no tier lies above it. Verify holds every whole',
+    "through verify's worst-case phase, and prints the table below. OS share = tier RAM - MemAvailable - what the stack's",
+    'units hold (cgroup v2 charges each unit its anonymous and shared memory and the kernel memory it causes); it covers',
+    "what the kernel keeps (RAM - MemTotal), the kernel's own slab, page tables and stacks, the free-page watermarks",
+    'MemAvailable withholds, and the OS processes.',
+    'The reserve needed per tier is the larger of the idle and the worst-case share; the line base + % of RAM is fitted',
+    'over the tiers and raised until no tier lies above it (tiers above the largest measured are extrapolated). Verify holds every whole',
     'machine (a VM, an EC2 instance) to the reserve at idle (`machine:os-share`) and fails closed when it cannot read it.',
     '',
   ];
@@ -147,11 +148,11 @@ function osShareSection(): string[] {
     out.push(
       `### ${s.distro} (${s.date}, ${s.kernel}; \`${s.command}\`)`,
       '',
-      '| tier | RAM | MemTotal | idle OS share | kernel idle / worst case | OS processes | reserve needed | lowest MemAvailable in the phase | OOM kills |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| tier | RAM | MemTotal | OS share idle / worst case | kernel in use idle / worst case | OS processes | lowest MemAvailable in the phase | OOM kills |',
+      '|---|---|---|---|---|---|---|---|',
       ...s.rows.map(
         (r) =>
-          `| ${r.tier} | ${r.ramMiB} | ${r.memTotalMiB} | ${r.idleOsShareMiB} | ${r.idleKernelMiB} / ${r.loadedKernelMiB} | ${r.idleOsProcessesMiB} | ${Math.round(neededMiB(r) * 10) / 10} | ${r.lowestAvailableMiB} | ${r.oomKills} |`,
+          `| ${r.tier} | ${r.ramMiB} | ${r.memTotalMiB} | ${r.idleOsShareMiB} / ${r.loadedOsShareMiB} | ${r.idleKernelMiB} / ${r.loadedKernelMiB} | ${r.idleOsProcessesMiB} | ${r.lowestAvailableMiB} | ${r.oomKills} |`,
       ),
       '',
       `Reserve: ${fit.baseMiB} MiB + ${fit.ramPct} % of RAM (${BUILTIN_TIERS.slice(0, 4)
@@ -162,6 +163,11 @@ function osShareSection(): string[] {
   }
   const u = OS_SHARES.ubuntu2404;
   out.push(
+    `### debian12: ${OS_SHARES.debian12.baseMiB} MiB + ${OS_SHARES.debian12.ramPct} % of RAM`,
+    '',
+    "Debian 13's line: the VM boots the same Debian cloud kernel for both releases, and a bookworm VM does not come up",
+    'here (kmod-static-nodes fails: the image has no kmod), so it is not measured separately.',
+    '',
     `### ubuntu2404 (the AMI): ${u.baseMiB} MiB + ${u.ramPct} % of RAM, ${u.source}`,
     '',
     "The AMI cannot boot here. Provisioning purges the cloud image's resident services a web server does not need",
@@ -175,12 +181,13 @@ function osShareSection(): string[] {
     '   worth a core), then threads down to 2.',
     "3. What is left after every service's fixed cost is split: shared_buffers 35 %, Redis 20 %, work_mem 20 %,",
     "   maintenance_work_mem 10 %, the rest page cache: each shrinks in proportion, so Postgres's cache and Redis's",
-    '   maxmemory give way before any connection or worker does.',
+    '   maxmemory give way before any connection or worker does. When the floors (work_mem 1 MiB, maintenance_work_mem',
+    '   8 MiB, shared_buffers 16 MiB, maxmemory 8 MiB) overflow the ceiling, the two caches are sized from less until it fits.',
     '4. When even the minimum settings do not fit, the tier is refused for that recipe (exit 2) with the RAM it needs.',
     '',
     'THP note: with transparent hugepages on, khugepaged raises `vm.min_free_kbytes` at boot (44 MiB on a 1 GiB machine)',
-    "and MemAvailable withholds about three times that (121 MiB measured on micro). kiln sets the kernel's own default",
-    'for the RAM (`vm.min_free_kbytes` in the table above), which returns that memory to the stack.',
+    "and MemAvailable withholds about three times that (121 MiB measured on micro). kiln's sysctl file sets the kernel's",
+    'own default for the RAM instead (sqrt of 16 x KiB: 2896 KiB on nano, 4096 on micro), which returns that memory.',
     '',
   );
   return out;

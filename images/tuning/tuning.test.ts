@@ -1,3 +1,4 @@
+import { DISTROS } from '../distro.ts';
 import { describe, expect, it } from 'vitest';
 import { InputError, TierTooSmallError } from '../errors.ts';
 import { BUILTIN_TIERS, type Tier } from '../tiers.ts';
@@ -175,9 +176,18 @@ describe('gunicorn process model', () => {
   const costMiB = (w: number, t: number) => WEB.app.masterMiB + w * workerCostMiB(WEB.app, t);
   it('runs one process per vCPU (at least 2) with MAX_THREADS threads when memory allows', () => {
     for (const t of BUILTIN_TIERS) {
-      const g = settingValues(tune(t, WEB).settings).gunicorn;
+      const g = settingValues(tune(t, WEB, DISTROS.debian13.osShare).settings).gunicorn;
       expect([g.workers, g.threads], t.name).toEqual([Math.max(2, t.vcpus), MAX_THREADS]);
     }
+    // The AMI's larger OS share leaves nano less: its threads give way first, and the reason says so.
+    for (const t of BUILTIN_TIERS) {
+      const g = tune(t, WEB).settings.gunicorn;
+      expect(g.workers.value, t.name).toBe(Math.max(2, t.vcpus));
+      if (t.name !== 'nano') expect(g.threads.value, t.name).toBe(MAX_THREADS);
+    }
+    const nanoAmi = tune(nano, WEB).settings.gunicorn.threads;
+    expect(nanoAmi.value).toBeLessThan(MAX_THREADS);
+    expect(nanoAmi.reason).toMatch(/cut from 16 to fit/);
   });
   it('gives up threads before processes, and says so', () => {
     const g = tuneGunicorn(nano, WEB.app, costMiB(2, 8));

@@ -49,7 +49,7 @@ describe('bench workload', () => {
   });
 
   it("units come from the image's drop-ins: PostgreSQL 16 on Ubuntu, none without Postgres; no Redis, no survival test", () => {
-    expect(releaseWorkload(nano, 'i', releaseBundle('nano', mysite(), DISTROS.ubuntu2404)).units).toContain('postgresql@16-main.service');
+    expect(releaseWorkload(nano, 'i', releaseBundle('micro', mysite(), DISTROS.ubuntu2404)).units).toContain('postgresql@16-main.service');
     const lean = releaseWorkload(nano, 'i', without(releaseBundle('nano'), ['postgres', 'pgbouncer', 'redis']));
     expect(lean.units).toEqual(['kiln-app.service', 'nginx.service']);
     expect(lean.survivalTests).toEqual([]);

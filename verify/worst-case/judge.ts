@@ -74,7 +74,9 @@ export function judgeWorstCase(i: WorstCaseInput): CheckResult[] {
     `${r.holdSec} s hold: postgres ${p.postgres ? `${p.postgres.sortConnections} backends sorting + 1 CREATE INDEX` : 'none'}, `
     + `gunicorn ${p.web.concurrency} clients (${p.web.ok} answered, ${p.web.failed} failed), nginx ${p.nginx ? `${p.nginx.connections} connections` : 'none'}, `
     + `redis ${p.redis ? `${p.redis.writtenMiB ?? 0} MiB written (used_memory ${p.redis.usedMemoryMiB ?? '?'} MiB)` : 'none'}`;
-  const errs = r.errors.length ? `; ${r.errors.slice(0, 3).join('; ')}` : '';
+  // The clients' refusals are expected once nginx is full: the parts' own errors say more, so they come first.
+  const ordered = [...r.errors.filter((e) => !e.startsWith('http ')), ...r.errors.filter((e) => e.startsWith('http '))];
+  const errs = ordered.length ? `; ${ordered.slice(0, 3).join('; ')}` : '';
   out.push(
     shortfalls.length
       ? fail('worst-case:ran', `${ran}: short of the plan: ${shortfalls.join('; ')}${errs}`, r)

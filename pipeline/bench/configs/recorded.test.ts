@@ -27,7 +27,7 @@ describe('bench configs of a release (recorded bundle)', () => {
     ]);
     for (const f of r.files) expect(f.content, f.path).toBe(image.get(f.path));
     expect(r.values).toEqual(Object.fromEntries(SERVICES.map((s) => [s, bundle.manifest.settings[s]])));
-    // 150 MiB per worker leaves fewer worker threads than the canary's 36 MiB on nano, where memory is tightest.
+    // 120 MiB per worker leaves fewer worker threads than the canary's 36 MiB on nano, where memory is tightest.
     const nano = renderVariant(recordedSide(releaseBundle('nano').manifest), kiln, STOCK);
     expect(Number(nano.values.gunicorn!.workers) * Number(nano.values.gunicorn!.threads)).toBeLessThan(
       Number(kilnValues(findTier(buildCatalog(), 'nano')).gunicorn.workers)
@@ -58,7 +58,7 @@ describe('bench configs of a release (recorded bundle)', () => {
   });
 
   it("the distro is the image's: an Ubuntu 24.04 release writes PostgreSQL 16's conf.d", () => {
-    const side = recordedSide(releaseBundle('nano', undefined, DISTROS.ubuntu2404).manifest);
+    const side = recordedSide(releaseBundle('micro', undefined, DISTROS.ubuntu2404).manifest);
     expect(side.distro.id).toBe('ubuntu2404');
     expect(renderVariant(side, findVariant('rules')!, STOCK).files.map((f) => f.path)).toContain(
       '/etc/postgresql/16/main/conf.d/kiln.conf',

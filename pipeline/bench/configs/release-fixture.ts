@@ -15,7 +15,7 @@ export const MYSITE_YAML = `app:
   health: /healthz/
   staticUrl: /assets/
   seed: [loaddata, demo.json]
-  workerPrivateMiB: 150
+  workerPrivateMiB: 120
 traffic:
   targetRps: 40
   endpoints:

@@ -14,11 +14,11 @@ accesslog = None
 errorlog = "-"
 loglevel = "warning"
 
-# one process per vCPU (2) saturates the CPU despite the GIL; at least 2 so one serves while the other recycles, cut to fit 110 MiB
-workers = 1
+# one process per vCPU (2) saturates the CPU despite the GIL; at least 2 so one serves while the other recycles
+workers = 2
 
-# gthreads overlap waits on PgBouncer, Redis and upstreams; each costs ~1 MiB, a process ~36 MiB; cut from 16 to fit 110 MiB
-threads = 4
+# gthreads overlap waits on PgBouncer, Redis and upstreams; each costs ~1 MiB, a process ~36 MiB; cut from 16 to fit 133 MiB
+threads = 11
 
 # threads share one interpreter: concurrency without a process per connection
 worker_class = "gthread"
