@@ -101,6 +101,9 @@ async function compare(plan: VerifyPlan, run: (s: LoadSpec) => Promise<LoadResul
   );
 }
 
+/** A VM or an EC2 instance: its own kernel's memory is judged (a container's /proc is the host's or lxcfs'). */
+const isWholeMachine = (plan: VerifyPlan): boolean => plan.wholeMachine ?? plan.host.machine === 'vm';
+
 /** Its own session: the judged run's was closed, and capacity or A/B may have taken minutes since. */
 async function worstCasePhase(
   plan: VerifyPlan,
@@ -117,7 +120,7 @@ async function worstCasePhase(
     try {
       const r = await runWorstCase(session, p, {
         units: plan.memoryUnits ?? plan.expectations.units,
-        wholeMachine: plan.wholeMachine ?? plan.host.machine === 'vm',
+        wholeMachine: isWholeMachine(plan),
         headroomMiB: wc.headroomMiB,
         ramMiB: plan.tier.ramMiB,
         cgroupPath: plan.host.memoryCgroupPath,
@@ -153,7 +156,7 @@ export async function verify(plan: VerifyPlan): Promise<Verdict> {
       log('state checks');
       checks = await runStateChecks(session, plan.expectations);
       // A whole machine: its own kernel's view of its RAM, against the tier's (a box's /proc is the host's or lxcfs').
-      if (plan.wholeMachine ?? plan.host.machine === 'vm') {
+      if (isWholeMachine(plan)) {
         checks.push(...(await guarded('machine:memtotal', () => machineMemoryCheck(session!, plan.tier.ramMiB))));
         // At idle, before any load: what the kernel and the OS hold must fit the share the budget left them.
         const reserved = plan.osReserveMiB;

@@ -126,6 +126,13 @@ def postgres_finish(proc, timeout):
     return ok
 
 
+def send(conn, web, ep):
+    # One request of the app's traffic as the load generator sends it: its method, body and headers, nginx's Host.
+    body = ep.get("body")
+    conn.request(ep["method"], ep["path"], body=body.encode() if body is not None else None, headers=dict(ep.get("headers") or {}, Host=web["hostHeader"]))
+    return conn.getresponse()
+
+
 # ---- gunicorn: one closed-loop client per thread, cycling through the endpoints, through nginx.
 def http_worker(web, stop, counts):
     conn = None
@@ -136,9 +143,7 @@ def http_worker(web, stop, counts):
         try:
             if conn is None:
                 conn = http.client.HTTPConnection("127.0.0.1", web["port"], timeout=40)
-            body = ep.get("body")
-            conn.request(ep["method"], ep["path"], body=body.encode() if body is not None else None, headers=dict(ep.get("headers") or {}, Host=web["hostHeader"]))
-            res = conn.getresponse()
+            res = send(conn, web, ep)
             res.read()
             ok = res.status < 500
             with lock:
@@ -228,9 +233,7 @@ def answers_after(web):
         while time.time() < t_end:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", web["port"], timeout=10)
-                body = ep.get("body")
-                conn.request(ep["method"], ep["path"], body=body.encode() if body is not None else None, headers=dict(ep.get("headers") or {}, Host=web["hostHeader"]))
-                res = conn.getresponse()
+                res = send(conn, web, ep)
                 res.read()
                 conn.close()
                 status, error = res.status, None
