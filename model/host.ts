@@ -27,6 +27,8 @@ export interface HostDescription {
   hostKey: string;
   /** Local target: the box's cgroup v1 memory dir on this host (`cgroup.memory` in `kiln launch --json`). */
   memoryCgroupPath?: string;
+  /** Local target: the box's cgroup v1 cpuacct dir on this host (`cgroup.cpuacct`): its CPU time, which /proc/stat inside does not give. */
+  cpuacctCgroupPath?: string;
   /** Passed through from `kiln launch --json` when present. */
   target?: string;
   imageRef?: string;
@@ -75,6 +77,7 @@ export function validateHost(raw: unknown): HostDescription {
   const host: HostDescription = login;
   const cg = o.cgroup as Record<string, unknown> | undefined;
   if (cg && typeof cg.memory === 'string' && cg.memory) host.memoryCgroupPath = cg.memory;
+  if (cg && typeof cg.cpuacct === 'string' && cg.cpuacct) host.cpuacctCgroupPath = cg.cpuacct;
   for (const key of ['target', 'imageRef', 'tier'] as const) if (typeof o[key] === 'string' && o[key]) host[key] = o[key] as string;
   if (o.machine === 'vm') host.machine = 'vm';
   if (typeof o.accelerator === 'string' && o.accelerator) host.accelerator = o.accelerator;

@@ -24,8 +24,11 @@ describe('gate report page', () => {
   });
 
   it('says so when no comparison ran instead of showing an empty table', () => {
-    const html = gateHtml(gateResult({ latency: null, latencyMedian: null, memory: null, reasons: ['boxes: box never became ready'] }));
+    const html = gateHtml(
+      gateResult({ latency: null, latencyMedian: null, cpu: null, memory: null, reasons: ['boxes: box never became ready'] }),
+    );
     expect(html).toContain('no latency comparison ran');
+    expect(html).toContain('no CPU comparison ran');
     expect(html).toContain('no memory comparison');
   });
 
@@ -42,9 +45,17 @@ describe('gate report page', () => {
     const r = gateResult();
     const html = gateHtml(r);
     const svgs = [...html.matchAll(/<svg [^>]*data-metric="([^"]+)"[^>]*>([\s\S]*?)<\/svg>/g)];
-    expect(svgs.map((m) => m[1])).toEqual(['p50Ms', 'p95Ms', 'p99Ms', 'servicesPssSteadyMiB', 'servicesPssPeakMiB']);
+    expect(svgs.map((m) => m[1])).toEqual([
+      'p50Ms',
+      'p95Ms',
+      'p99Ms',
+      'cpuMsPerRequest',
+      'servicesPssSteadyMiB',
+      'servicesPssPeakMiB',
+      'servicesPssSlopeMiBPerMin',
+    ]);
     const byMetric = new Map(
-      [r.latencyMedian!, ...r.latency!.metrics].map((m) => [m.metric, [m.baseline.length, m.candidate.length]] as const),
+      [r.latencyMedian!, ...r.latency!.metrics, r.cpu!].map((m) => [m.metric, [m.baseline.length, m.candidate.length]] as const),
     );
     for (const [, metric, body] of svgs) {
       const series = [...body.matchAll(/<g class="series" data-side="(\w+)"[^>]*>([\s\S]*?)<\/g>/g)];
@@ -74,7 +85,7 @@ describe('gate report page', () => {
   });
 
   it('draws no dots for a side whose repetitions gave no figure, and says so', () => {
-    const html = gateHtml(gateResult({ latency: null, latencyMedian: null, memory: null }));
+    const html = gateHtml(gateResult({ latency: null, latencyMedian: null, cpu: null, memory: null }));
     expect(html).toContain('no A/B figures to plot');
     expect(html).not.toContain('<svg');
     const missing = gateResult();

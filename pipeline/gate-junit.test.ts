@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { gateJunit } from './gate-junit.ts';
-import { gateResult } from './gate-result.testkit.ts';
+import { abMetric, gateResult } from './gate-result.testkit.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -57,11 +57,13 @@ describe('gate JUnit', () => {
       ['latency', 'p50Ms', true],
       ['latency', 'p95Ms', true],
       ['latency', 'p99Ms', false],
+      ['cpu', 'cpuMsPerRequest', false],
       ['memory', 'servicesPssSteadyMiB', false],
       ['memory', 'servicesPssPeakMiB', false],
+      ['memory', 'servicesPssSlopeMiBPerMin', false],
       ['decision', 'decision', true],
     ]);
-    expect(p).toMatchObject({ tests: 6, failuresAttr: 3 });
+    expect(p).toMatchObject({ tests: 8, failuresAttr: 3 });
     const p95 = p.cases!.find((c) => c.name === 'p95Ms')!;
     // medians 14.5 -> 32.7 ms: +18.2 ms, +125.517%; the rule is verify's policy (10% and 5 ms, alpha 0.05).
     expect(p95.failureMessage).toMatch(
@@ -79,6 +81,23 @@ describe('gate JUnit', () => {
       /previous release 150 MiB, candidate 151 MiB, difference \+1 MiB, \+0\.667%[\s\S]*more than 10% and more than 16 MiB/,
     );
     expect(p.cases!.find((c) => c.name === 'decision')!.failure).toContain('<script>alert(1)</script>');
+    expect(p.cases!.find((c) => c.name === 'servicesPssSlopeMiBPerMin')!.out).toMatch(
+      /previous release 0\.4 MiB\/min, candidate 0\.6 MiB\/min[\s\S]*a leak when the candidate's PSS slope exceeds the previous release's \(or 0\) by more than 8 MiB\/min/,
+    );
+  });
+
+  it('fails a CPU per request regression with both sides, the difference and the rule', async () => {
+    const r = gateResult();
+    r.cpu = abMetric('cpuMsPerRequest', [3.1, 3.0, 3.2, 3.05, 3.15], [3.6, 3.5, 3.7, 3.55, 3.65], 'regression');
+    const p = await parse(gateJunit(r));
+    const cpu = p.cases!.find((c) => c.name === 'cpuMsPerRequest')!;
+    expect(cpu.suite).toBe('cpu');
+    expect(cpu.failureMessage).toMatch(
+      /^cpuMsPerRequest regression: previous release median 3\.1 ms, candidate median 3\.6 ms, difference \+0\.5 ms, \+16\.129%/,
+    );
+    expect(cpu.failure).toMatch(/worse by more than 10% and a one-sided Mann-Whitney U test gives p < 0\.05/);
+    const none = await parse(gateJunit(gateResult({ cpu: null })));
+    expect(none.cases!.find((c) => c.name === 'cpuMsPerRequest')!.failure).toBe('no CPU per request A/B comparison ran');
   });
 
   it('fails a memory regression with its figures and passes the rest', async () => {
@@ -98,9 +117,12 @@ describe('gate JUnit', () => {
   });
 
   it('fails closed when no comparison ran, and passes with every metric when the gate passed', async () => {
-    const none = await parse(gateJunit(gateResult({ latency: null, latencyMedian: null, memory: null, reasons: ['boxes: never ready'] })));
+    const none = await parse(
+      gateJunit(gateResult({ latency: null, latencyMedian: null, cpu: null, memory: null, reasons: ['boxes: never ready'] })),
+    );
     expect(none.cases!.map((c) => [c.name, c.failure])).toEqual([
       ['latency', 'no latency A/B comparison ran'],
+      ['cpuMsPerRequest', 'no CPU per request A/B comparison ran'],
       ['memory', 'no memory A/B comparison ran'],
       ['decision', 'boxes: never ready'],
     ]);
@@ -108,7 +130,7 @@ describe('gate JUnit', () => {
     r.latencyMedian = { ...r.latencyMedian!, outcome: 'ok' };
     r.latency = { ...r.latency!, outcome: 'pass', metrics: r.latency!.metrics.map((m) => ({ ...m, outcome: 'ok' as const })) };
     const pass = await parse(gateJunit(r));
-    expect(pass).toMatchObject({ tests: 6, failuresAttr: 0 });
+    expect(pass).toMatchObject({ tests: 8, failuresAttr: 0 });
     expect(pass.cases!.at(-1)!.out).toBe("pass; promoted as nano.mysite's release");
   });
 
@@ -121,7 +143,15 @@ describe('gate JUnit', () => {
     expect(p.error).toBeNull();
     expect(p.name).toBe('kiln gate nano.<x>&"y"');
     const readBack = 'p95Ms"/><testcase name="forged"><![CDATA[ & ]]> \'';
-    expect(p.cases!.map((c) => c.name)).toEqual(['p50Ms', readBack, 'servicesPssSteadyMiB', 'servicesPssPeakMiB', 'decision']);
+    expect(p.cases!.map((c) => c.name)).toEqual([
+      'p50Ms',
+      readBack,
+      'cpuMsPerRequest',
+      'servicesPssSteadyMiB',
+      'servicesPssPeakMiB',
+      'servicesPssSlopeMiBPerMin',
+      'decision',
+    ]);
     const forged = p.cases!.find((c) => c.name === readBack)!;
     expect(forged.failure).toContain('evidence: </failure></testcase>&amp;');
     expect(p.cases!.at(-1)!.failure).toBe(`latency regression: ${readBack}`);

@@ -1,11 +1,12 @@
 /**
  * Pure: a gate result -> JUnit XML (verify's writer), one testcase per A/B metric the gate judges (p50, p95, p99
- * latency; the stack's steady and peak PSS) plus the decision, so a CI log names the metric that failed and by
+ * latency; CPU per request; the stack's steady and peak PSS and its slope) plus the decision, so a CI log names the metric that failed and by
  * how much. Same result -> same bytes.
  */
 import type { BaselinePolicy, MetricComparison } from '../verify/baseline.ts';
 import { type JunitCase, junitDocument } from '../verify/report/junit.ts';
 import type { GateResult } from './gate.ts';
+import { CPU_POLICY } from './gate-cpu.ts';
 import { MEDIAN_POLICY } from './gate-median.ts';
 import type { MemoryMetric, MemoryPolicy } from './gate-memory.ts';
 
@@ -20,32 +21,36 @@ function difference(previous: number | null, candidate: number | null, unit: str
   return `difference ${signed(candidate - previous)} ${unit}${pct}`;
 }
 
-const latencyRule = (metric: string, p: BaselinePolicy) =>
-  `rule: regression when the candidate's median is worse by more than ${p.maxWorsePct}%${p.minWorseAbs[metric] ? ` and more than ${p.minWorseAbs[metric]} ms` : ''} and a one-sided Mann-Whitney U test gives p < ${p.alpha} over at least ${p.minRepetitions} repetitions per side`;
+const abRule = (metric: string, p: BaselinePolicy, unit: string) =>
+  `rule: regression when the candidate's median is worse by more than ${p.maxWorsePct}%${p.minWorseAbs[metric] ? ` and more than ${p.minWorseAbs[metric]} ${unit}` : ''} and a one-sided Mann-Whitney U test gives p < ${p.alpha} over at least ${p.minRepetitions} repetitions per side`;
 
-const memoryRule = (p: MemoryPolicy) =>
-  `rule: regression when the candidate is worse by more than ${p.maxWorsePct}% and more than ${p.minWorseMiB} MiB`;
+const memoryRule = (m: MemoryMetric, p: MemoryPolicy) =>
+  m.metric === 'servicesPssSlopeMiBPerMin'
+    ? `rule: a leak when the candidate's PSS slope exceeds the previous release's (or 0) by more than ${p.leakLimitMiBPerMin} MiB/min and that grew more than ${p.leakMinGrowthMiB} MiB over the fitted window`
+    : `rule: regression when the candidate is worse by more than ${p.maxWorsePct}% and more than ${p.minWorseMiB} MiB`;
 
-function latencyCase(m: MetricComparison, policy: BaselinePolicy): JunitCase {
+/** One repeated A/B metric (latency in ms, CPU in ms per request). */
+function abCase(m: MetricComparison, policy: BaselinePolicy, unit: string): JunitCase {
   return {
     name: m.metric,
     status: m.outcome === 'ok' ? 'pass' : 'fail',
     message: [
-      `${m.metric} ${m.outcome}: previous release median ${m.baselineMedian ?? 'none'} ms, candidate median ${m.candidateMedian ?? 'none'} ms, ${difference(m.baselineMedian, m.candidateMedian, 'ms')}`,
-      `previous per repetition ${list(m.baseline)} ms; candidate per repetition ${list(m.candidate)} ms`,
-      latencyRule(m.metric, policy),
+      `${m.metric} ${m.outcome}: previous release median ${m.baselineMedian ?? 'none'} ${unit}, candidate median ${m.candidateMedian ?? 'none'} ${unit}, ${difference(m.baselineMedian, m.candidateMedian, unit)}`,
+      `previous per repetition ${list(m.baseline)} ${unit}; candidate per repetition ${list(m.candidate)} ${unit}`,
+      abRule(m.metric, policy, unit),
       `evidence: ${m.evidence}`,
     ].join('\n'),
   };
 }
 
 function memoryCase(m: MemoryMetric, policy: MemoryPolicy): JunitCase {
+  const unit = m.metric === 'servicesPssSlopeMiBPerMin' ? 'MiB/min' : 'MiB';
   return {
     name: m.metric,
     status: m.outcome === 'ok' ? 'pass' : 'fail',
     message: [
-      `${m.metric} ${m.outcome}: previous release ${m.previous ?? 'none'} MiB, candidate ${m.candidate ?? 'none'} MiB, ${difference(m.previous, m.candidate, 'MiB')}`,
-      memoryRule(policy),
+      `${m.metric} ${m.outcome}: previous release ${m.previous ?? 'none'} ${unit}, candidate ${m.candidate ?? 'none'} ${unit}, ${difference(m.previous, m.candidate, unit)}`,
+      memoryRule(m, policy),
       `evidence: ${m.evidence}`,
     ].join('\n'),
   };
@@ -53,11 +58,14 @@ function memoryCase(m: MemoryMetric, policy: MemoryPolicy): JunitCase {
 
 export function gateJunit(r: GateResult): string {
   const latency: JunitCase[] = [
-    ...(r.latencyMedian ? [latencyCase(r.latencyMedian, MEDIAN_POLICY)] : []),
-    ...(r.latency?.metrics ?? []).map((m) => latencyCase(m, r.latency!.policy)),
+    ...(r.latencyMedian ? [abCase(r.latencyMedian, MEDIAN_POLICY, 'ms')] : []),
+    ...(r.latency?.metrics ?? []).map((m) => abCase(m, r.latency!.policy, 'ms')),
   ];
   // No comparison ran (a box did not boot, verify stopped early): the gate fails closed, and so does its JUnit.
   if (latency.length === 0) latency.push({ name: 'latency', status: 'fail', message: 'no latency A/B comparison ran' });
+  const cpu: JunitCase[] = r.cpu
+    ? [abCase(r.cpu, CPU_POLICY, 'ms')]
+    : [{ name: 'cpuMsPerRequest', status: 'fail', message: 'no CPU per request A/B comparison ran' }];
   const memory: JunitCase[] = r.memory
     ? r.memory.metrics.map((m) => memoryCase(m, r.memory!.policy))
     : [{ name: 'memory', status: 'fail', message: 'no memory A/B comparison ran' }];
@@ -70,6 +78,7 @@ export function gateJunit(r: GateResult): string {
   ];
   return junitDocument(`kiln gate ${r.channel}`, [
     ['latency', latency],
+    ['cpu', cpu],
     ['memory', memory],
     ['decision', decision],
   ]);

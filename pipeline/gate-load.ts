@@ -31,18 +31,36 @@ export const placedRunLoad =
   (spec: LoadSpec): Promise<LoadResult> =>
     place.generator ? runLoadInChild(spec, place.generator) : runLoadHere(spec);
 
-/** The gate's rules around any generator (here or on a verifier): its late tolerance, an invalid run repeated (bounded), never a valid one. */
-export function gateLoadRules(log: (line: string) => void = () => {}, lateToleranceMs?: number, observe?: (run: ObservedRun) => void) {
+/** Reads a box's CPU seconds so far (verify/box-cpu.ts); null = unknown. */
+export type BoxCpu = (host: string) => Promise<number | null>;
+
+/**
+ * The gate's rules around any generator (here or on a verifier): its late tolerance, an invalid run repeated (bounded),
+ * never a valid one. With `cpu`, the target box's CPU is read at the edges of each attempt and observed with the run.
+ */
+export function gateLoadRules(
+  log: (line: string) => void = () => {},
+  lateToleranceMs?: number,
+  observe?: (run: ObservedRun) => void,
+  cpu?: BoxCpu,
+) {
   return (run: (spec: LoadSpec) => Promise<LoadResult>) => {
-    const once = (given: LoadSpec) => run(lateToleranceMs === undefined ? given : { ...given, lateToleranceMs });
+    const once = async (given: LoadSpec): Promise<{ r: LoadResult; cpuSec?: number | null }> => {
+      const spec = lateToleranceMs === undefined ? given : { ...given, lateToleranceMs };
+      if (!cpu) return { r: await run(spec) };
+      const before = await cpu(spec.host);
+      const r = await run(spec);
+      const after = await cpu(spec.host);
+      return { r, cpuSec: before === null || after === null || after < before ? null : after - before };
+    };
     return async (spec: LoadSpec): Promise<LoadResult> => {
-      let r = await once(spec);
-      for (let attempt = 2; !r.valid && attempt <= LOAD_ATTEMPTS; attempt++) {
-        log(`load run on ${spec.host} invalid (${r.invalidReasons.join('; ')}): repeating (${attempt}/${LOAD_ATTEMPTS})`);
-        r = await once(spec);
+      let got = await once(spec);
+      for (let attempt = 2; !got.r.valid && attempt <= LOAD_ATTEMPTS; attempt++) {
+        log(`load run on ${spec.host} invalid (${got.r.invalidReasons.join('; ')}): repeating (${attempt}/${LOAD_ATTEMPTS})`);
+        got = await once(spec);
       }
-      observe?.({ host: spec.host, result: r });
-      return r;
+      observe?.({ host: spec.host, result: got.r, ...(cpu ? { cpuSec: got.cpuSec ?? null } : {}) });
+      return got.r;
     };
   };
 }

@@ -10,6 +10,8 @@ import type { LoadResult } from '../verify/load/types.ts';
 export interface ObservedRun {
   host: string;
   result: LoadResult;
+  /** The box's CPU seconds over the run (its last attempt); null = not read, undefined = not asked for. */
+  cpuSec?: number | null;
 }
 
 /** 2 ms: a scheduler tick on a shared host; 10% of a 4 ms median alone would be noise. */

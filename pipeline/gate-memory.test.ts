@@ -1,11 +1,11 @@
 /** The gate's memory judgement: stack PSS compared per box, effect relative AND absolute, missing fails closed. */
 import { describe, expect, it } from 'vitest';
 import type { MemorySummary } from '../verify/memory/summary.ts';
-import { compareMemory } from './gate-memory.ts';
+import { compareMemory, memoryPolicyFor } from './gate-memory.ts';
 
 const UNITS = ['kiln-app.service', 'postgresql@15-main.service'];
-const series = (v: number) => ({ samples: 10, peak: v + 2, steady: v, slopePerMin: 0, tailSec: 10 });
-function summary(app: number, pg: number, units = UNITS): MemorySummary {
+const series = (v: number, slopePerMin = 0) => ({ samples: 10, peak: v + 2, steady: v, slopePerMin, tailSec: 60 });
+function summary(app: number, pg: number, units = UNITS, appSlopePerMin = 0): MemorySummary {
   const values: Record<string, number> = { 'kiln-app.service': app, 'postgresql@15-main.service': pg };
   return {
     durationSec: 20,
@@ -18,7 +18,12 @@ function summary(app: number, pg: number, units = UNITS): MemorySummary {
     minMemAvailableMiB: 300,
     oomKills: 0,
     failcnt: 0,
-    services: Object.fromEntries(units.map((u) => [u, { pss: series(values[u]), rssPeakMiB: values[u], processesPeak: 3 }])),
+    services: Object.fromEntries(
+      units.map((u) => [
+        u,
+        { pss: series(values[u], u === 'kiln-app.service' ? appSlopePerMin : 0), rssPeakMiB: values[u], processesPeak: 3 },
+      ]),
+    ),
   };
 }
 
@@ -39,5 +44,24 @@ describe('compareMemory', () => {
     expect(compareMemory(summary(60, 50), null, UNITS).reasons.join()).toMatch(/previous release box/);
     expect(compareMemory(summary(60, 50, ['kiln-app.service']), summary(60, 50), UNITS).outcome).toBe('fail');
     expect(compareMemory(summary(60, 50), summary(60, 50), []).outcome).toBe('fail');
+  });
+
+  it("a candidate whose PSS keeps rising beyond the previous release's is a leak; a slow or shared rise is not", () => {
+    const policy = memoryPolicyFor(512);
+    const leaking = compareMemory(summary(60, 50, UNITS, 20), summary(60, 50), UNITS, policy);
+    expect(leaking.outcome).toBe('regression');
+    expect(leaking.reasons.join()).toMatch(
+      /^memory regression: servicesPssSlopeMiBPerMin slope 0 -> 20 MiB\/min over the last 60 s, 20 MiB beyond/,
+    );
+    // Under the tier's 8 MiB/min limit.
+    expect(compareMemory(summary(60, 50, UNITS, 5), summary(60, 50), UNITS, policy).outcome).toBe('pass');
+    // Both boxes rose alike under the same load: the load's, not the build's.
+    expect(compareMemory(summary(60, 50, UNITS, 20), summary(60, 50, UNITS, 18), UNITS, policy).outcome).toBe('pass');
+    // A slope with too few samples to fit is no measurement: fails closed.
+    const few = summary(60, 50);
+    few.services['kiln-app.service'].pss.samples = 2;
+    const missing = compareMemory(few, summary(60, 50), UNITS, policy);
+    expect(missing.outcome).toBe('fail');
+    expect(missing.metrics.find((m) => m.metric === 'servicesPssSlopeMiBPerMin')!.outcome).toBe('missing');
   });
 });

@@ -3,21 +3,39 @@
  * same interleaved load. Judged on the stack's services (PSS summed over the units), not the box's working set:
  * only the candidate box also ran the state checks and verify's own sampler, which move page cache by ~20 MiB.
  * One series per box (autocorrelated samples), so no rank test: an effect threshold, relative AND absolute,
- * decides; anything missing fails closed.
+ * decides; anything missing fails closed. A leak is judged apart: the candidate's PSS slope over the last half of the
+ * window, less the previous release's (both saw the same load), beyond verify's leak limit and its minimum growth.
  */
 import type { MemorySummary } from '../verify/memory/summary.ts';
+import { defaultLeakLimitMiBPerMin, defaultLeakMinGrowthMiB } from '../verify/thresholds.ts';
 
 export interface MemoryPolicy {
   /** Candidate worse than previous by more than this, in percent … */
   maxWorsePct: number;
   /** … and by more than this many MiB (a fresh box's page cache and allocator moves by a few MiB). */
   minWorseMiB: number;
+  /** Candidate's slope beyond the previous release's by more than this is a leak … (verify's limit for the tier) */
+  leakLimitMiBPerMin: number;
+  /** … when it also grew more than this over the fitted window (one pool warming up is a step, not a leak). */
+  leakMinGrowthMiB: number;
 }
 
-export const DEFAULT_MEMORY_POLICY: MemoryPolicy = { maxWorsePct: 10, minWorseMiB: 16 };
+/** The leak figures are verify's for a 512 MiB box; the gate passes its tier's (memoryPolicyFor). */
+export const DEFAULT_MEMORY_POLICY: MemoryPolicy = {
+  maxWorsePct: 10,
+  minWorseMiB: 16,
+  leakLimitMiBPerMin: defaultLeakLimitMiBPerMin(512),
+  leakMinGrowthMiB: defaultLeakMinGrowthMiB(512),
+};
+
+export const memoryPolicyFor = (ramMiB: number): MemoryPolicy => ({
+  ...DEFAULT_MEMORY_POLICY,
+  leakLimitMiBPerMin: defaultLeakLimitMiBPerMin(ramMiB),
+  leakMinGrowthMiB: defaultLeakMinGrowthMiB(ramMiB),
+});
 
 export interface MemoryMetric {
-  metric: 'servicesPssSteadyMiB' | 'servicesPssPeakMiB';
+  metric: 'servicesPssSteadyMiB' | 'servicesPssPeakMiB' | 'servicesPssSlopeMiBPerMin';
   previous: number | null;
   candidate: number | null;
   changePct: number | null;
@@ -46,6 +64,52 @@ const value = (m: MemorySummary | null, units: readonly string[], key: 'steady' 
   }
   return sum;
 };
+
+/** Summed PSS slope over the units (MiB/min) and the window it was fitted over; null when a unit has no slope. */
+const slopeOf = (m: MemorySummary | null, units: readonly string[]): { perMin: number; tailSec: number } | null => {
+  if (!m || units.length === 0) return null;
+  let perMin = 0;
+  let tailSec = 0;
+  for (const u of units) {
+    const v = m.services[u]?.pss;
+    if (!v || v.samples < 4 || !Number.isFinite(v.slopePerMin)) return null;
+    perMin += v.slopePerMin;
+    tailSec = Math.max(tailSec, v.tailSec);
+  }
+  return { perMin, tailSec };
+};
+
+function compareLeak(
+  candidate: MemorySummary | null,
+  previous: MemorySummary | null,
+  units: readonly string[],
+  policy: MemoryPolicy,
+): MemoryMetric {
+  const metric = 'servicesPssSlopeMiBPerMin' as const;
+  const c = slopeOf(candidate, units);
+  const p = slopeOf(previous, units);
+  if (!c || !p)
+    return {
+      metric,
+      previous: p && r1(p.perMin),
+      candidate: c && r1(c.perMin),
+      changePct: null,
+      outcome: 'missing',
+      evidence: `no PSS slope of every unit (${units.join(', ')}, 4 samples at least) on the ${p ? 'candidate' : 'previous release'} box`,
+    };
+  // A previous release that shrank does not lower the bar.
+  const excess = c.perMin - Math.max(0, p.perMin);
+  const growthMiB = (excess * c.tailSec) / 60;
+  const leak = excess > policy.leakLimitMiBPerMin && growthMiB > policy.leakMinGrowthMiB;
+  return {
+    metric,
+    previous: r1(p.perMin),
+    candidate: r1(c.perMin),
+    changePct: null,
+    outcome: leak ? 'regression' : 'ok',
+    evidence: `slope ${r1(p.perMin)} -> ${r1(c.perMin)} MiB/min over the last ${Math.round(c.tailSec)} s, ${r1(growthMiB)} MiB beyond the previous release's (limit +${r1(policy.leakLimitMiBPerMin)} MiB/min and +${r1(policy.leakMinGrowthMiB)} MiB)`,
+  };
+}
 
 export function compareMemory(
   candidate: MemorySummary | null,
@@ -78,6 +142,7 @@ export function compareMemory(
       evidence: `${r1(p)} -> ${r1(c)} MiB (${changePct >= 0 ? '+' : ''}${r1(changePct)}%, limit +${policy.maxWorsePct}% and +${policy.minWorseMiB} MiB)`,
     };
   });
+  metrics.push(compareLeak(candidate, previous, units, policy));
   const reasons = metrics.filter((m) => m.outcome !== 'ok').map((m) => `memory ${m.outcome}: ${m.metric} ${m.evidence}`);
   const outcome = metrics.some((m) => m.outcome === 'missing')
     ? 'fail'

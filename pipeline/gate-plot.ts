@@ -7,6 +7,7 @@
 import type { BaselinePolicy } from '../verify/baseline.ts';
 import { esc, niceTicks, PALETTE } from '../verify/report/svg.ts';
 import type { GateResult } from './gate.ts';
+import { CPU_POLICY } from './gate-cpu.ts';
 import { MEDIAN_POLICY } from './gate-median.ts';
 
 export interface AbStrip {
@@ -38,14 +39,15 @@ const f = (x: number) => (Math.round(x * 10) / 10).toString();
 const num = (x: number) => `${Math.round(x * 1000) / 1000}`;
 const finite = (xs: readonly (number | null)[]) => xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
 
-/** The strips the gate judged: median and tail latency per repetition, and each box's stack PSS (one figure per box). */
+/** The strips the gate judged: median and tail latency and CPU per request per repetition; each box's stack PSS and its slope (one figure per box). */
 export function abStrips(r: GateResult): AbStrip[] {
   const latency = [
-    ...(r.latencyMedian ? [{ m: r.latencyMedian, policy: MEDIAN_POLICY }] : []),
-    ...(r.latency?.metrics ?? []).map((m) => ({ m, policy: r.latency!.policy })),
-  ].map(({ m, policy }) => ({
+    ...(r.latencyMedian ? [{ m: r.latencyMedian, policy: MEDIAN_POLICY, unit: 'ms' }] : []),
+    ...(r.latency?.metrics ?? []).map((m) => ({ m, policy: r.latency!.policy, unit: 'ms' })),
+    ...(r.cpu ? [{ m: r.cpu, policy: CPU_POLICY, unit: 'CPU ms per request' }] : []),
+  ].map(({ m, policy, unit }) => ({
     metric: m.metric,
-    unit: 'ms',
+    unit,
     previous: m.baseline,
     candidate: m.candidate,
     previousMedian: m.baselineMedian,
@@ -55,13 +57,18 @@ export function abStrips(r: GateResult): AbStrip[] {
   }));
   const memory = (r.memory?.metrics ?? []).map((m) => ({
     metric: m.metric,
-    unit: 'MiB',
+    unit: m.metric === 'servicesPssSlopeMiBPerMin' ? 'MiB/min' : 'MiB',
     previous: m.previous === null ? [] : [m.previous],
     candidate: m.candidate === null ? [] : [m.candidate],
     previousMedian: m.previous,
     candidateMedian: m.candidate,
     outcome: m.outcome,
-    limit: effectLimit(m.previous, r.memory!.policy.maxWorsePct, r.memory!.policy.minWorseMiB),
+    limit:
+      m.metric === 'servicesPssSlopeMiBPerMin'
+        ? m.previous === null
+          ? null
+          : Math.round((Math.max(0, m.previous) + r.memory!.policy.leakLimitMiBPerMin) * 1000) / 1000
+        : effectLimit(m.previous, r.memory!.policy.maxWorsePct, r.memory!.policy.minWorseMiB),
   }));
   return [...latency, ...memory];
 }

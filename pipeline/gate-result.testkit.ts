@@ -24,7 +24,7 @@ export const abMetric = (name: string, prev: number[], cand: number[], outcome: 
 
 const image = { ref: 'local-0123', app: 'mysite', sha256: 'ab'.repeat(32) };
 
-/** A failing gate: p50 and p95 regressed, p99 and memory within their limits. */
+/** A failing gate: p50 and p95 regressed; p99, CPU per request and memory within their limits. */
 export const gateResult = (over: Partial<GateResult> = {}): GateResult => ({
   kilnVersion: '1.4.2',
   decision: 'fail',
@@ -46,6 +46,7 @@ export const gateResult = (over: Partial<GateResult> = {}): GateResult => ({
     ],
   },
   latencyMedian: abMetric('p50Ms', [2.7, 2.76, 2.9, 2.8, 2.6], [11.38, 11.0, 12.1, 10.9, 11.5], 'regression'),
+  cpu: abMetric('cpuMsPerRequest', [3.1, 3.0, 3.2, 3.05, 3.15], [3.2, 3.1, 3.25, 3.0, 3.3], 'ok'),
   memory: {
     outcome: 'pass',
     policy: DEFAULT_MEMORY_POLICY,
@@ -53,6 +54,14 @@ export const gateResult = (over: Partial<GateResult> = {}): GateResult => ({
     metrics: [
       { metric: 'servicesPssSteadyMiB', previous: 140, candidate: 141.5, changePct: 1.1, outcome: 'ok', evidence: 'within 10%' },
       { metric: 'servicesPssPeakMiB', previous: 150, candidate: 151, changePct: 0.7, outcome: 'ok', evidence: 'within 10%' },
+      {
+        metric: 'servicesPssSlopeMiBPerMin',
+        previous: 0.4,
+        candidate: 0.6,
+        changePct: null,
+        outcome: 'ok',
+        evidence: 'slope 0.4 -> 0.6 MiB/min',
+      },
     ],
   },
   verdictDecision: 'fail',

@@ -25,14 +25,18 @@ import { startMemorySampler } from '../verify/memory/sampler.ts';
 import { summarizeMemory, type MemorySummary } from '../verify/memory/summary.ts';
 import { seedBaseline } from '../verify/seed.ts';
 import { SshSession } from '../verify/ssh.ts';
+import { boxCpuReader, type CpuReader } from '../verify/box-cpu.ts';
+import type { Remote } from '../verify/checks/types.ts';
 import type { Verdict } from '../verify/verdict.ts';
 import { appPayload } from './app-payload.ts';
 import { withBoxes } from './boxes.ts';
 import { gateHtml } from './gate-html.ts';
 import { gateJunit } from './gate-junit.ts';
-import { defaultPlacement, gateLoadRules, placedRunLoad, type GatePlacement } from './gate-load.ts';
+import { type BoxCpu, defaultPlacement, gateLoadRules, placedRunLoad, type GatePlacement } from './gate-load.ts';
 import { compareMedians, type ObservedRun } from './gate-median.ts';
-import { compareMemory, type MemoryComparison } from './gate-memory.ts';
+import { compareMemory, memoryPolicyFor, type MemoryComparison } from './gate-memory.ts';
+import { compareCpu } from './gate-cpu.ts';
+import { gateDecision } from './gate-decision.ts';
 import { renderValidated } from './prepare.ts';
 import { readProfile, profileKey, releaseKey, withProfile } from './release.ts';
 
@@ -90,6 +94,8 @@ export interface GateResult {
   latency: NonNullable<Verdict['baseline']>['comparison'];
   /** Median latency A/B from the same repetitions (verify compares the tail only). */
   latencyMedian: MetricComparison | null;
+  /** CPU milliseconds per request A/B from the same repetitions (each box's CPU read at the edges of its runs). */
+  cpu: MetricComparison | null;
   memory: MemoryComparison | null;
   verdictDecision: Verdict['decision'] | null;
   /** The candidate became the app's release on the tier. */
@@ -157,6 +163,29 @@ export async function previousRelease(
   return { image, source: flag ? 'flag' : 'promoted', baseRef };
 }
 
+/** A CPU reader per box, keyed by its address (the load spec's host); a whole machine's over its own SSH session. */
+async function boxCpuReaders(hosts: readonly HostDescription[]): Promise<{ read: BoxCpu; close: () => void }> {
+  const sessions: SshSession[] = [];
+  const readers = new Map<string, CpuReader>();
+  for (const h of hosts) {
+    let remote: Remote = { exec: () => Promise.reject(new Error('no SSH session for the CPU reading')) };
+    if (!h.cpuacctCgroupPath) {
+      const s = await SshSession.connect(h).catch(() => null);
+      if (s) {
+        sessions.push(s);
+        remote = s;
+      }
+    }
+    readers.set(h.address, boxCpuReader(h, remote));
+  }
+  return {
+    read: async (address) => (await readers.get(address)?.()) ?? null,
+    close: () => {
+      for (const s of sessions) s.close();
+    },
+  };
+}
+
 /** Upper bound of one sampling window; the gate ends both samplers as soon as verify is done. */
 const MAX_SAMPLE_SEC = 1800;
 
@@ -180,16 +209,6 @@ async function sampleBox(
   const s = await run.finally(() => session.close());
   return { summary: s.remote.length ? summarizeMemory(s, units) : null, errors: s.errors.filter((e) => !/ended with exit null/.test(e)) };
 }
-
-const latencyReasons = (v: Verdict): string[] => {
-  const c = v.baseline.comparison;
-  if (!c) return ['latency: no A/B comparison against the previous release ran'];
-  const bad = c.metrics
-    .filter((m) => m.outcome !== 'ok')
-    .map((m) => `latency ${m.outcome} vs the previous release: ${m.metric} ${m.evidence}`);
-  if (c.outcome !== 'pass' && bad.length === 0) bad.push(`latency comparison ${c.outcome}: ${c.reasons.join('; ')}`);
-  return bad;
-};
 
 /** Bakes the candidate as a layer on `baseRef`, tuned like the previous release unless this build's own figures were measured. */
 async function bakeCandidate(
@@ -246,6 +265,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     previous: { ...imageOf(prev.image), source: prev.source },
     latency: null,
     latencyMedian: null,
+    cpu: null,
     memory: null,
     verdictDecision: null,
     promoted: false,
@@ -263,6 +283,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     { ref: prev.image.ref, id: `g${tag}p` },
   ].map((b) => ({ ...b, tier, cpus: place.boxCpus, readyTimeoutSec: 240, secretsFile: input.secretsFile }));
   let verdictPath: string | undefined;
+  const others: string[] = [];
   await withBoxes(
     target,
     boxes,
@@ -270,7 +291,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
       const [c, p] = raw.map((r) => validateHost(r));
       const seeded = await seedBaseline(p, prev.image.bundle);
       if (seeded) {
-        result.reasons.push(seeded);
+        others.push(seeded);
         return;
       }
       let verifyDone!: () => void;
@@ -278,6 +299,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
         verifyDone = resolve;
       });
       const sampling = Promise.all([sampleBox(c, units, stop), sampleBox(p, units, stop)]);
+      const cpu = await boxCpuReaders([c, p]);
       const runs: ObservedRun[] = [];
       const verified = await verifyCommand({
         host: c,
@@ -291,27 +313,22 @@ export async function runGate(input: GateInput): Promise<GateResult> {
         baselineRepetitions: reps,
         shape,
         runLoad: placedRunLoad(place),
-        decorateLoad: gateLoadRules(log, input.lateToleranceMs, (r) => runs.push(r)),
+        decorateLoad: gateLoadRules(log, input.lateToleranceMs, (r) => runs.push(r), cpu.read),
         reportDir: join(reportDir, 'verify'),
         log,
         extras: { manifest: cand.manifestFiles },
-      }).finally(() => verifyDone());
+      }).finally(() => {
+        verifyDone();
+        cpu.close();
+      });
       const [cm, pm] = await sampling;
       const v = verified.verdict;
       result.verdictDecision = v.decision;
       result.latency = v.baseline.comparison;
       result.latencyMedian = v.baseline.comparison ? compareMedians(runs, c.address, p.address) : null;
-      const median =
-        result.latencyMedian && result.latencyMedian.outcome !== 'ok'
-          ? [`latency ${result.latencyMedian.outcome} vs the previous release: p50Ms ${result.latencyMedian.evidence}`]
-          : [];
-      result.memory = compareMemory(cm.summary, pm.summary, units);
-      result.reasons.push(
-        ...latencyReasons(v),
-        ...median,
-        ...v.reasons.filter((r) => !r.startsWith('baseline:')),
-        ...result.memory.reasons,
-      );
+      result.cpu = v.baseline.comparison ? compareCpu(runs, c.address, p.address) : null;
+      result.memory = compareMemory(cm.summary, pm.summary, units, memoryPolicyFor(tier.ramMiB));
+      others.push(...v.reasons.filter((r) => !r.startsWith('baseline:')));
       for (const e of [...cm.errors, ...pm.errors]) log(`memory sampler: ${e}`);
       if (verified.files) {
         result.report = { gate: '', ...verified.files };
@@ -321,9 +338,11 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     { log },
   ).catch((e: Error) => {
     // A box that did not boot, or did not go away: the gate has no trustworthy answer.
-    result.reasons.push(`boxes: ${e.message}`);
+    others.push(`boxes: ${e.message}`);
   });
-  if (result.reasons.length === 0 && result.verdictDecision === 'pass' && result.memory?.outcome === 'pass') {
+  const decided = gateDecision(result, others);
+  result.reasons = decided.reasons;
+  if (decided.decision === 'pass') {
     result.decision = 'pass';
     result.exitCode = 0;
     // The passing build becomes the app's release on the tier (deploy ships it), unless the caller only asked.
@@ -331,8 +350,6 @@ export async function runGate(input: GateInput): Promise<GateResult> {
       await target.promote({ verdictPath });
       result.promoted = true;
     }
-  } else if (result.reasons.length === 0) {
-    result.reasons.push('no decision could be reached: failing closed');
   }
   result.wallSec = Math.round((Date.now() - t0) / 100) / 10;
   const gate = join(reportDir, 'gate.json');

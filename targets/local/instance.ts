@@ -22,7 +22,7 @@ export interface BoxHostDescription extends HostDescription {
   hostKey: string;
   /** A known_hosts file holding exactly that key for `address`. */
   knownHostsPath: string;
-  cgroup: { memory: string; cpu: string; cpuset: string; pids: string };
+  cgroup: { memory: string; cpu: string; cpuacct: string; cpuset: string; pids: string };
   /** The boot wrapper (stable across in-guest reboots). */
   pid: number;
   /** The box's merged root as seen from the host. */
