@@ -25,7 +25,8 @@ export const help = `kiln gate --tier T --recipe kiln.yaml [--target local|aws] 
   The pre-release performance gate for a team's app: bakes the recipe's app, as it is at its source, as a
   release layer on the base image of the app's previous release (the promoted release on channel <tier>.<app>,
   or --previous REF), boots both images on boxes of the tier, runs interleaved A/B load with the app's own
-  traffic (rank test + effect size on p50/p95/p99) and compares the stack's memory.
+  traffic (rank test + effect size on p50/p95/p99 latency and on the box's CPU per request) and compares the
+  stack's memory (steady and peak PSS, +10 % and +16 MiB; a PSS slope beyond the previous release's is a leak).
   Exit codes: 0 pass (the candidate is promoted as the app's release on the tier), 1 regressed or no trustworthy
   answer (a box that does not boot, an app that does not come up, a missing figure), 2 bad input (no app
   source, no previous release, a value out of range), before anything boots.
@@ -97,7 +98,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   for (const reason of r.reasons) progress(`  ${reason}`);
   if (r.report?.gateHtml) progress(`gate: report ${r.report.gateHtml}${r.report.gateJunit ? ` (junit ${r.report.gateJunit})` : ''}`);
-  const mem = r.memory?.metrics.map((m) => `${m.metric} ${m.previous} -> ${m.candidate} MiB`).join(', ') ?? 'not measured';
+  const mem =
+    r.memory?.metrics
+      .map((m) => `${m.metric} ${m.previous} -> ${m.candidate} ${m.metric === 'servicesPssSlopeMiBPerMin' ? 'MiB/min' : 'MiB'}`)
+      .join(', ') ?? 'not measured';
+  const cpu = r.cpu ? `${r.cpu.baselineMedian} -> ${r.cpu.candidateMedian} ms per request` : 'not measured';
   const lat = r.latency
     ? [...(r.latencyMedian ? [r.latencyMedian] : []), ...r.latency.metrics]
         .map((m) => `${m.metric} ${m.baselineMedian} -> ${m.candidateMedian} ms`)
@@ -106,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   output(
     v,
     r,
-    `gate ${r.channel}: ${r.decision.toUpperCase()} (${r.candidate.ref} vs ${r.previous.ref} [${r.previous.source}] on ${r.baseRef}; latency ${lat}; memory ${mem}; ${r.wallSec} s)${r.promoted ? `; promoted as ${r.channel}'s release` : ''}`,
+    `gate ${r.channel}: ${r.decision.toUpperCase()} (${r.candidate.ref} vs ${r.previous.ref} [${r.previous.source}] on ${r.baseRef}; latency ${lat}; CPU ${cpu}; memory ${mem}; ${r.wallSec} s)${r.promoted ? `; promoted as ${r.channel}'s release` : ''}`,
   );
   return r.exitCode;
 }

@@ -7,6 +7,7 @@
  * - serialMs: one request at a time, each holds the single "worker" this long (a service-time limit)
  * - status: response status for every request
  * - coldMs/coldDelayMs: for coldMs after the first request, every response waits coldDelayMs (a cold start)
+ * - busyMs: every request spins the CPU this long before it is answered (work that costs CPU, not time waiting)
  * - reset: destroy the connection instead of answering
  * - routes: per request path (with query), a status and delay replacing the ones above
  * - logPath: each request's method, url, headers and body appended as one JSON line (what arrived, for tests)
@@ -36,6 +37,7 @@ export interface StallServerOptions {
   status?: number;
   coldMs?: number;
   coldDelayMs?: number;
+  busyMs?: number;
   reset?: boolean;
   routes?: Record<string, Route>;
   logPath?: string;
@@ -89,6 +91,11 @@ export function serve(o: StallServerOptions): http.Server {
     if (o.reset) {
       req.socket.destroy();
       return;
+    }
+    if (o.busyMs) {
+      // Thread CPU time, so a descheduled spin still does busyMs of work.
+      const until = process.cpuUsage().user + process.cpuUsage().system + o.busyMs * 1000;
+      for (let u = process.cpuUsage(); u.user + u.system < until; u = process.cpuUsage());
     }
     const now = Date.now();
     firstMs ||= now;
