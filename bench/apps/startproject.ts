@@ -1,7 +1,8 @@
 /**
  * A site from Django's own project template (`django-admin startproject`), its settings edited for env-based
  * config as Django's deployment checklist and dj-database-url's README describe, plus its kiln.yaml. Small and
- * quick to bake: the tests' team app. `slowMs` wraps the admin login view with a sleep (a regression to catch).
+ * quick to bake: the tests' team app. `regressLogin` wraps the admin login view with a regression to catch: a sleep,
+ * CPU busy work, or memory kept per worker.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,20 +26,54 @@ DATABASES = {"default": dj_database_url.config(conn_max_age=0)}
 STATIC_ROOT = BASE_DIR / "staticfiles"
 `;
 
-const SLOW_URLS = (ms: number) => `
-# A regression for the gate to catch: the login view waits ${ms} ms.
+/** What a regressed build does in its login view, each the kind of change a gate must catch. */
+export interface LoginRegression {
+  /** Waits this long (latency, no CPU). */
+  sleepMs?: number;
+  /** Spins this much of the thread's own CPU time per request (efficiency: more CPU per request). */
+  busyMs?: number;
+  /** Keeps this much memory, touched, per worker process from its first login request on (a bigger footprint). */
+  retainMiB?: number;
+}
+
+const LOGIN_URLS = (r: LoginRegression) => {
+  const body = [
+    ...(r.retainMiB
+      ? [
+          '    with _RETAIN_LOCK:',
+          '        if not _RETAINED:',
+          `            _RETAINED.append(b"\\x01" * (${r.retainMiB} << 20))`,
+        ]
+      : []),
+    ...(r.busyMs
+      ? [`    until = time.thread_time() + ${r.busyMs / 1000}`, '    while time.thread_time() < until:', '        pass']
+      : []),
+    ...(r.sleepMs ? [`    time.sleep(${r.sleepMs / 1000})`] : []),
+  ];
+  const what = [
+    r.sleepMs && `waits ${r.sleepMs} ms`,
+    r.busyMs && `spins ${r.busyMs} ms of its thread's CPU`,
+    r.retainMiB && `keeps ${r.retainMiB} MiB per worker`,
+  ].filter(Boolean);
+  return `
+# A regression for the gate to catch: the login view ${what.join(', ')}.
+import threading
 import time
 
 from django.contrib import admin as _admin
 
+_RETAINED = []
+_RETAIN_LOCK = threading.Lock()
 
-def _slow_login(request, *args, **kwargs):
-    time.sleep(${ms / 1000})
+
+def _regressed_login(request, *args, **kwargs):
+${body.join('\n')}
     return _admin.site.login(request, *args, **kwargs)
 
 
-urlpatterns.insert(0, path("admin/login/", _slow_login))
+urlpatterns.insert(0, path("admin/login/", _regressed_login))
 `;
+};
 
 const KILN_YAML = (name: string) => `# kiln recipe of a site from Django's own project template
 app:
@@ -56,11 +91,14 @@ traffic:
 
 export interface StartprojectOptions { name?: string; slowMs?: number; marker?: string }
 
-/** Makes the project's login view wait `ms` (a copy of a generated project: same code otherwise). */
-export async function slowLogin(projectDir: string, name: string, ms: number): Promise<void> {
+/** Makes the project's login view regress as `r` says (a copy of a generated project: same code otherwise). */
+export async function regressLogin(projectDir: string, name: string, r: LoginRegression): Promise<void> {
   const urls = join(projectDir, name, 'urls.py');
-  await writeFile(urls, `${await readFile(urls, 'utf8')}${SLOW_URLS(ms)}`);
+  await writeFile(urls, `${await readFile(urls, 'utf8')}${LOGIN_URLS(r)}`);
 }
+
+/** Makes the project's login view wait `ms`. */
+export const slowLogin = (projectDir: string, name: string, ms: number): Promise<void> => regressLogin(projectDir, name, { sleepMs: ms });
 
 /** Writes the project into `outDir` (replaced) and returns its kiln.yaml path. */
 export async function startprojectSite(outDir: string, opts: StartprojectOptions = {}): Promise<string> {
