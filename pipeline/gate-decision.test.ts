@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareMetric } from '../verify/baseline.ts';
 import { CPU_POLICY } from './gate-cpu.ts';
-import { gateDecision, type GateFigures } from './gate-decision.ts';
+import { gateDecision, type GateFigures, verifyPart } from './gate-decision.ts';
 import { abMetric, gateResult } from './gate-result.testkit.ts';
 
 /** Every metric ok and verify passing: the figures of a gate that passes. */
@@ -70,5 +70,21 @@ describe('gateDecision', () => {
       gateDecision({ ...passing(), latency: null, latencyMedian: null, cpu: null, memory: null }, ['boxes: never ready']).reasons[0],
     ).toBe('boxes: never ready');
     expect(gateDecision({ ...passing(), verdictDecision: 'fail' }, []).reasons).toEqual(['no decision could be reached: failing closed']);
+  });
+
+  it("verify's judged-run leak slope and its baseline A/B are the gate's to judge; any other verify reason fails the gate", () => {
+    const leakOnly = {
+      decision: 'fail' as const,
+      reasons: [
+        'threshold memory:leak: 79.59 MiB/min > 8 MiB/min, grew 17.2 MiB in 13 s',
+        'threshold memory:leak:kiln-app.service: 78.17 MiB/min PSS > 8 MiB/min PSS, grew 17.5 MiB in 13 s',
+        'baseline: pass',
+      ],
+    };
+    expect(verifyPart(leakOnly)).toEqual({ decision: 'pass', reasons: [] });
+    const slo = { decision: 'fail' as const, reasons: [...leakOnly.reasons, 'threshold slo:p95: 300 ms > 250 ms'] };
+    expect(verifyPart(slo)).toEqual({ decision: 'fail', reasons: ['threshold slo:p95: 300 ms > 250 ms'] });
+    expect(verifyPart({ decision: 'fail', reasons: [] }).decision).toBe('fail');
+    expect(verifyPart({ decision: 'pass', reasons: [] }).decision).toBe('pass');
   });
 });

@@ -138,6 +138,10 @@ describe('kiln gate', () => {
     expect(r.doc.candidate.ref).not.toBe(before);
     expect(r.doc.latency.metrics.map((m: { outcome: string }) => m.outcome)).toEqual(['ok', 'ok']);
     expect(r.doc.memory.outcome).toBe('pass');
+    // Each box's CPU was read around every A/B run (its cpuacct cgroup): a figure per repetition on both sides.
+    expect(r.doc.cpu).toMatchObject({ metric: 'cpuMsPerRequest', outcome: 'ok' });
+    for (const side of [r.doc.cpu.baseline, r.doc.cpu.candidate])
+      expect(side.every((x: unknown) => typeof x === 'number' && x > 0)).toBe(true);
     expect(JSON.parse(await readFile(join(report, 'gate.json'), 'utf8')).decision).toBe('pass');
     expect(existsSync(join(report, 'verify/report.html'))).toBe(true);
     expect(r.doc.report.gateJunit).toBe(join(report, 'gate-junit.xml'));

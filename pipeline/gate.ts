@@ -36,7 +36,7 @@ import { type BoxCpu, defaultPlacement, gateLoadRules, placedRunLoad, type GateP
 import { compareMedians, type ObservedRun } from './gate-median.ts';
 import { compareMemory, memoryPolicyFor, type MemoryComparison } from './gate-memory.ts';
 import { compareCpu } from './gate-cpu.ts';
-import { gateDecision } from './gate-decision.ts';
+import { gateDecision, verifyPart } from './gate-decision.ts';
 import { renderValidated } from './prepare.ts';
 import { readProfile, profileKey, releaseKey, withProfile } from './release.ts';
 
@@ -284,6 +284,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
   ].map((b) => ({ ...b, tier, cpus: place.boxCpus, readyTimeoutSec: 240, secretsFile: input.secretsFile }));
   let verdictPath: string | undefined;
   const others: string[] = [];
+  let verifyDecision: 'pass' | 'fail' | null = null;
   await withBoxes(
     target,
     boxes,
@@ -328,7 +329,9 @@ export async function runGate(input: GateInput): Promise<GateResult> {
       result.latencyMedian = v.baseline.comparison ? compareMedians(runs, c.address, p.address) : null;
       result.cpu = v.baseline.comparison ? compareCpu(runs, c.address, p.address) : null;
       result.memory = compareMemory(cm.summary, pm.summary, units, memoryPolicyFor(tier.ramMiB));
-      others.push(...v.reasons.filter((r) => !r.startsWith('baseline:')));
+      const verifyOwn = verifyPart(v);
+      verifyDecision = verifyOwn.decision;
+      others.push(...verifyOwn.reasons);
       for (const e of [...cm.errors, ...pm.errors]) log(`memory sampler: ${e}`);
       if (verified.files) {
         result.report = { gate: '', ...verified.files };
@@ -340,7 +343,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
     // A box that did not boot, or did not go away: the gate has no trustworthy answer.
     others.push(`boxes: ${e.message}`);
   });
-  const decided = gateDecision(result, others);
+  const decided = gateDecision({ ...result, verdictDecision: verifyDecision }, others);
   result.reasons = decided.reasons;
   if (decided.decision === 'pass') {
     result.decision = 'pass';
