@@ -2,7 +2,8 @@
  * `kiln gate` as a flow: a new build of a team's app against its previous release, as images. The candidate is
  * baked as a release layer on the previous release's own base (so only the app differs), both images boot on
  * boxes of the tier, verify judges the candidate under the app's traffic with interleaved A/B against the previous
- * box (rank test + effect size) while both boxes' memory is sampled over the same window, then the gate decides.
+ * box (rank test + effect size on latency, and on each box's CPU per request read at the edges of every run) while
+ * both boxes' memory is sampled over the same window, then the gate decides (gate-decision.ts).
  * A pass promotes the candidate on the app's channel. Fails closed: a box that does not boot, an app that does not
  * come up or any missing figure is exit 1 with the reason; a recipe or previous release that cannot be used is exit 2.
  */
@@ -32,7 +33,7 @@ import { appPayload } from './app-payload.ts';
 import { withBoxes } from './boxes.ts';
 import { gateHtml } from './gate-html.ts';
 import { gateJunit } from './gate-junit.ts';
-import { type BoxCpu, defaultPlacement, gateLoadRules, placedRunLoad, type GatePlacement } from './gate-load.ts';
+import { type BoxCpu, defaultPlacement, gateLoadRules, placedRunLoad, type GatePlacement, warmPreviousAlike } from './gate-load.ts';
 import { compareMedians, type ObservedRun } from './gate-median.ts';
 import { compareMemory, memoryPolicyFor, type MemoryComparison } from './gate-memory.ts';
 import { compareCpu } from './gate-cpu.ts';
@@ -107,7 +108,12 @@ export interface GateResult {
 
 /** A/B pairs per gate: the fewest at which the one-sided rank test at 0.05 can reject. */
 export const GATE_REPETITIONS = 5;
-export const GATE_SHAPE: LoadShape = { warmupSec: 5, durationSec: 15, timeoutMs: 5000 };
+/**
+ * 2 s warm-up + 10 s per run: a gate of ~2.5 min on nano (12 runs and the boxes' boot). At 5 + 15 s one took 260 s, over
+ * the 3 minutes a pre-release gate may take; docs/benchmarks.md (gate power) has how often the shorter runs are right.
+ * An app served at a few requests per second wants longer runs for its p99 (--duration-sec).
+ */
+export const GATE_SHAPE: LoadShape = { warmupSec: 2, durationSec: 10, timeoutMs: 5000 };
 
 const imageOf = (i: BakedImage): GateImage => {
   const app = i.bundle?.manifest.app;
@@ -302,6 +308,7 @@ export async function runGate(input: GateInput): Promise<GateResult> {
       const sampling = Promise.all([sampleBox(c, units, stop), sampleBox(p, units, stop)]);
       const cpu = await boxCpuReaders([c, p]);
       const runs: ObservedRun[] = [];
+      const previousHttp = { host: p.address, port: 80 };
       const verified = await verifyCommand({
         host: c,
         tier,
@@ -310,11 +317,18 @@ export async function runGate(input: GateInput): Promise<GateResult> {
         lineage: cand.lineage,
         bundle: cand.bundle,
         baselineRequired: true,
-        baselineTarget: { host: p.address, port: 80 },
+        baselineTarget: previousHttp,
         baselineRepetitions: reps,
         shape,
         runLoad: placedRunLoad(place),
-        decorateLoad: gateLoadRules(log, input.lateToleranceMs, (r) => runs.push(r), cpu.read),
+        decorateLoad: warmPreviousAlike(
+          gateLoadRules(log, input.lateToleranceMs, (r) => runs.push(r), cpu.read),
+          c.address,
+          {
+            host: p.address,
+            port: 80,
+          },
+        ),
         reportDir: join(reportDir, 'verify'),
         log,
         extras: { manifest: cand.manifestFiles },
