@@ -53,7 +53,11 @@ const say = (line: string) => process.stderr.write(`[gate-power ${new Date().toI
 
 async function kiln(args: string[], log: string): Promise<{ code: number; doc: any; stderr: string; sec: number }> {
   const t0 = Date.now();
-  const r = await execa('npx', ['tsx', 'cli/cli.ts', ...args, '--state-dir', stateDir, '--json'], { cwd: REPO_ROOT, reject: false });
+  // node itself, not npx: a SIGTERM to this bench then reaches the gate, which destroys its boxes before it exits.
+  const r = await execa(process.execPath, ['--import', 'tsx', 'cli/cli.ts', ...args, '--state-dir', stateDir, '--json'], {
+    cwd: REPO_ROOT,
+    reject: false,
+  });
   await appendFile(log, `$ kiln ${args.join(' ')}\n${r.stderr}\n`);
   let doc: any = null;
   try {

@@ -64,4 +64,19 @@ describe('compareMemory', () => {
     expect(missing.outcome).toBe('fail');
     expect(missing.metrics.find((m) => m.metric === 'servicesPssSlopeMiBPerMin')!.outcome).toBe('missing');
   });
+
+  it('a rise in one quarter only is a step (a new arena, a pool filling), not a leak; a rise through both quarters is', () => {
+    const policy = memoryPolicyFor(512);
+    const shaped = (quarters: [number, number]) => {
+      const m = summary(60, 50, UNITS, 20);
+      for (const u of UNITS) m.services[u].pss.quarterSlopesPerMin = u === 'kiln-app.service' ? quarters : [0, 0];
+      return m;
+    };
+    const flat = summary(60, 50);
+    for (const u of UNITS) flat.services[u].pss.quarterSlopesPerMin = [0, 0];
+    expect(compareMemory(shaped([20, 20]), flat, UNITS, policy).outcome).toBe('regression');
+    const step = compareMemory(shaped([40, 0]), flat, UNITS, policy);
+    expect(step.outcome).toBe('pass');
+    expect(step.metrics[2].evidence).toMatch(/beyond it by 40 and 0 MiB\/min in the last two quarters: a step, not a leak$/);
+  });
 });

@@ -4,7 +4,8 @@
  * only the candidate box also ran the state checks and verify's own sampler, which move page cache by ~20 MiB.
  * One series per box (autocorrelated samples), so no rank test: an effect threshold, relative AND absolute,
  * decides; anything missing fails closed. A leak is judged apart: the candidate's PSS slope over the last half of the
- * window, less the previous release's (both saw the same load), beyond verify's leak limit and its minimum growth.
+ * window, less the previous release's (both saw the same load), beyond verify's leak limit and its minimum growth, and
+ * beyond the limit in both quarters of that half (one step, e.g. a new thread's malloc arena, rises in one only).
  */
 import type { MemorySummary } from '../verify/memory/summary.ts';
 import { defaultLeakLimitMiBPerMin, defaultLeakMinGrowthMiB } from '../verify/thresholds.ts';
@@ -48,6 +49,8 @@ export interface MemoryComparison {
   policy: MemoryPolicy;
   metrics: MemoryMetric[];
   reasons: string[];
+  /** Informational: each unit's steady PSS on each box (MiB), to see which service moved. */
+  units?: Record<string, { previous: number | null; candidate: number | null }>;
   /** Informational: each box's working set from its cgroup (or meminfo), MiB. */
   box?: { candidate: { peak: number; steady: number } | null; previous: { peak: number; steady: number } | null };
 }
@@ -65,18 +68,28 @@ const value = (m: MemorySummary | null, units: readonly string[], key: 'steady' 
   return sum;
 };
 
-/** Summed PSS slope over the units (MiB/min) and the window it was fitted over; null when a unit has no slope. */
-const slopeOf = (m: MemorySummary | null, units: readonly string[]): { perMin: number; tailSec: number } | null => {
+interface Slopes {
+  perMin: number;
+  tailSec: number;
+  /** Third and fourth quarter of the window; null when a unit's summary has none. */
+  quarters: [number, number] | null;
+}
+
+/** Summed PSS slopes over the units (MiB/min) and the window they were fitted over; null when a unit has no slope. */
+const slopeOf = (m: MemorySummary | null, units: readonly string[]): Slopes | null => {
   if (!m || units.length === 0) return null;
   let perMin = 0;
   let tailSec = 0;
+  let quarters: [number, number] | null = [0, 0];
   for (const u of units) {
     const v = m.services[u]?.pss;
     if (!v || v.samples < 4 || !Number.isFinite(v.slopePerMin)) return null;
     perMin += v.slopePerMin;
     tailSec = Math.max(tailSec, v.tailSec);
+    const q = v.quarterSlopesPerMin;
+    quarters = quarters && q?.every(Number.isFinite) ? [quarters[0] + q[0], quarters[1] + q[1]] : null;
   }
-  return { perMin, tailSec };
+  return { perMin, tailSec, quarters };
 };
 
 function compareLeak(
@@ -98,16 +111,23 @@ function compareLeak(
       evidence: `no PSS slope of every unit (${units.join(', ')}, 4 samples at least) on the ${p ? 'candidate' : 'previous release'} box`,
     };
   // A previous release that shrank does not lower the bar.
-  const excess = c.perMin - Math.max(0, p.perMin);
-  const growthMiB = (excess * c.tailSec) / 60;
-  const leak = excess > policy.leakLimitMiBPerMin && growthMiB > policy.leakMinGrowthMiB;
+  const excess = (cand: number, prev: number) => cand - Math.max(0, prev);
+  const over = excess(c.perMin, p.perMin);
+  const growthMiB = (over * c.tailSec) / 60;
+  // A leak keeps rising: beyond the limit in each quarter of the last half too, where one step lands in one only.
+  const quarters = c.quarters && p.quarters ? ([0, 1] as const).map((i) => excess(c.quarters![i], p.quarters![i])) : null;
+  const oneStep = quarters?.some((q) => q <= policy.leakLimitMiBPerMin) ?? false;
+  const leak = over > policy.leakLimitMiBPerMin && growthMiB > policy.leakMinGrowthMiB && !oneStep;
+  const shape = quarters
+    ? `; beyond it by ${quarters.map(r1).join(' and ')} MiB/min in the last two quarters${oneStep && over > policy.leakLimitMiBPerMin ? ': a step, not a leak' : ''}`
+    : '';
   return {
     metric,
     previous: r1(p.perMin),
     candidate: r1(c.perMin),
     changePct: null,
     outcome: leak ? 'regression' : 'ok',
-    evidence: `slope ${r1(p.perMin)} -> ${r1(c.perMin)} MiB/min over the last ${Math.round(c.tailSec)} s, ${r1(growthMiB)} MiB beyond the previous release's (limit +${r1(policy.leakLimitMiBPerMin)} MiB/min and +${r1(policy.leakMinGrowthMiB)} MiB)`,
+    evidence: `slope ${r1(p.perMin)} -> ${r1(c.perMin)} MiB/min over the last ${Math.round(c.tailSec)} s, ${r1(growthMiB)} MiB beyond the previous release's (limit +${r1(policy.leakLimitMiBPerMin)} MiB/min and +${r1(policy.leakMinGrowthMiB)} MiB)${shape}`,
   };
 }
 
@@ -150,5 +170,10 @@ export function compareMemory(
       ? 'regression'
       : 'pass';
   const box = (m: MemorySummary | null) => (m && m.box.source !== 'none' ? { peak: r1(m.box.peak), steady: r1(m.box.steady) } : null);
-  return { outcome, policy, metrics, reasons, box: { candidate: box(candidate), previous: box(previous) } };
+  const steadyOf = (m: MemorySummary | null, u: string) => {
+    const v = m?.services[u]?.pss.steady;
+    return v !== undefined && Number.isFinite(v) ? r1(v) : null;
+  };
+  const perUnit = Object.fromEntries(units.map((u) => [u, { previous: steadyOf(previous, u), candidate: steadyOf(candidate, u) }]));
+  return { outcome, policy, metrics, reasons, units: perUnit, box: { candidate: box(candidate), previous: box(previous) } };
 }

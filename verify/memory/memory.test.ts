@@ -59,6 +59,15 @@ describe('memory statistics (pure)', () => {
       t.map((i) => 50 + i * 0.5),
     );
     expect(leak.slopePerMin).toBeCloseTo(30);
+    expect(leak.quarterSlopesPerMin![0]).toBeCloseTo(30);
+    expect(leak.quarterSlopesPerMin![1]).toBeCloseTo(30);
+    // One step inside the last half: the quarter after it is flat.
+    const step = summarizeSeries(
+      t,
+      t.map((i) => (i < 12 ? 100 : 112)),
+    );
+    expect(step.slopePerMin).toBeGreaterThan(30);
+    expect(step.quarterSlopesPerMin![1]).toBeCloseTo(0);
     expect(summarizeSeries([], []).samples).toBe(0);
   });
 });

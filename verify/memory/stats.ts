@@ -37,6 +37,8 @@ export interface SeriesSummary {
   slopePerMin: number;
   /** Length of the last half the slope was fitted over, seconds. */
   tailSec: number;
+  /** Slopes over the third and the fourth quarter, per minute: a leak rises in both, one step (an allocator arena, a pool filling) in one. */
+  quarterSlopesPerMin?: [number, number];
 }
 
 /** Summarises a time series (t in seconds); the last half excludes warm-up growth from the leak slope. */
@@ -44,6 +46,7 @@ export function summarizeSeries(tSec: readonly number[], values: readonly number
   const n = Math.min(tSec.length, values.length);
   if (n === 0) return { samples: 0, peak: NaN, steady: NaN, slopePerMin: NaN, tailSec: 0 };
   const half = Math.floor(n / 2);
+  const q3 = half + Math.floor((n - half) / 2);
   const tailT = tSec.slice(half, n);
   const tailV = values.slice(half, n);
   return {
@@ -52,5 +55,6 @@ export function summarizeSeries(tSec: readonly number[], values: readonly number
     steady: median(tailV),
     slopePerMin: slope(tailT, tailV) * 60,
     tailSec: tailT.length ? tailT[tailT.length - 1] - tailT[0] : 0,
+    quarterSlopesPerMin: [slope(tSec.slice(half, q3), values.slice(half, q3)) * 60, slope(tSec.slice(q3, n), values.slice(q3, n)) * 60],
   };
 }
