@@ -7,7 +7,7 @@
  */
 import { compareMetric, DEFAULT_BASELINE_POLICY, type BaselinePolicy, type MetricComparison } from '../verify/baseline.ts';
 import type { LoadResult } from '../verify/load/types.ts';
-import type { ObservedRun } from './gate-median.ts';
+import { abRuns, type ObservedRun } from './gate-median.ts';
 
 export const CPU_METRIC = 'cpuMsPerRequest';
 
@@ -26,18 +26,13 @@ export function cpuMsPerRequest(cpuSec: number | null | undefined, r: LoadResult
   return (cpuSec * 1000) / n;
 }
 
-/** `runs` in call order; the candidate's first run is verify's judged run (not part of the A/B) and is skipped; invalid runs measured the generator and are left out. */
+/** `runs` in call order (gate-median.ts abRuns): a valid run whose CPU was not read counts as missing. */
 export function compareCpu(
   runs: readonly ObservedRun[],
   candidateHost: string,
   previousHost: string,
   policy: BaselinePolicy = CPU_POLICY,
 ): MetricComparison {
-  const side = (host: string, skip: number) =>
-    runs
-      .filter((r) => r.host === host)
-      .slice(skip)
-      .filter((r) => r.result.valid && r.result.measure.responses > 0)
-      .map((r) => cpuMsPerRequest(r.cpuSec, r.result));
+  const side = (host: string, skip: number) => abRuns(runs, host, skip).map((r) => cpuMsPerRequest(r.cpuSec, r.result));
   return compareMetric({ metric: CPU_METRIC, baseline: side(previousHost, 0), candidate: side(candidateHost, 1) }, policy);
 }

@@ -17,20 +17,20 @@ export interface ObservedRun {
 /** 2 ms: a scheduler tick on a shared host; 10% of a 4 ms median alone would be noise. */
 export const MEDIAN_POLICY: BaselinePolicy = { ...DEFAULT_BASELINE_POLICY, minWorseAbs: { p50Ms: 2 } };
 
-const p50 = (r: LoadResult): number | null => (r.valid && r.measure.responses > 0 ? r.measure.latency.p50Ms : null);
+/** The valid runs against `host`, in call order, after the first `skip` (the candidate's first run is verify's judged run, not part of the A/B). */
+export const abRuns = (runs: readonly ObservedRun[], host: string, skip: number): ObservedRun[] =>
+  runs
+    .filter((r) => r.host === host)
+    .slice(skip)
+    .filter((r) => r.result.valid && r.result.measure.responses > 0);
 
-/** `runs` in call order; the candidate's first run is verify's judged run (not part of the A/B) and is skipped. */
+/** `runs` in call order; an invalid run measured the generator and is left out. */
 export function compareMedians(
   runs: readonly ObservedRun[],
   candidateHost: string,
   previousHost: string,
   policy: BaselinePolicy = MEDIAN_POLICY,
 ): MetricComparison {
-  const side = (host: string, skip: number) =>
-    runs
-      .filter((r) => r.host === host)
-      .slice(skip)
-      .map((r) => p50(r.result))
-      .filter((x): x is number => x !== null);
+  const side = (host: string, skip: number) => abRuns(runs, host, skip).map((r) => r.result.measure.latency.p50Ms);
   return compareMetric({ metric: 'p50Ms', baseline: side(previousHost, 0), candidate: side(candidateHost, 1) }, policy);
 }
