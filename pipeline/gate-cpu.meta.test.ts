@@ -3,12 +3,12 @@
  * server's CPU time read from /proc at the edges of every run, and the gate's own CPU judgement. A candidate that
  * costs more CPU per request at the same latency is never a pass; the same server on both sides is not a regression.
  */
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBaselineComparison } from '../verify/baseline.ts';
 import { runLoad } from '../verify/load/run.ts';
 import { startStallServer, type Started } from '../verify/load/testing/servers.ts';
 import type { LoadSpec } from '../verify/load/types.ts';
+import { processCpu } from './bench/proc-cpu.ts';
 import { CPU_METRIC, CPU_POLICY, cpuMsPerRequest } from './gate-cpu.ts';
 
 const servers: Started[] = [];
@@ -24,15 +24,11 @@ afterAll(async () => {
   for (const s of servers) await s.stop();
 });
 
-/** utime + stime of the whole process (every thread), seconds. */
+/** The server process's CPU seconds (every thread), as kiln bench reads a process. */
 async function cpuSec(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const [utime, stime] = stat
-    .slice(stat.lastIndexOf(')') + 2)
-    .split(' ')
-    .slice(11, 13)
-    .map(Number);
-  return (utime + stime) / 100;
+  const got = await processCpu(pid);
+  if (!got) throw new Error(`server process ${pid} is gone`);
+  return got[1];
 }
 
 const spec = (port: number): LoadSpec => ({
